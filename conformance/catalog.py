@@ -1,0 +1,89 @@
+"""The requirement catalog (spec/requirements.yaml): data that every check points at."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from conformance.errors import SpecError
+from conformance.resources import requirements_path
+
+LEVELS = ("MUST", "SHOULD")
+SOURCES = ("seed", "convention", "judgement")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    id: str
+    area: str
+    level: str
+    text: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Catalog:
+    requirements: tuple[Requirement, ...]
+    either: tuple[str, ...]
+    sha256: str
+
+    def __getitem__(self, requirement_id: str) -> Requirement:
+        return self.by_id[requirement_id]
+
+    def __contains__(self, requirement_id: object) -> bool:
+        return requirement_id in self.by_id
+
+    @property
+    def by_id(self) -> dict[str, Requirement]:
+        return {r.id: r for r in self.requirements}
+
+    @property
+    def areas(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(r.area for r in self.requirements))
+
+
+def load_catalog(path: Path | None = None) -> Catalog:
+    path = path or requirements_path()
+    try:
+        raw = path.read_bytes()
+        data = yaml.safe_load(raw)
+    except OSError as exc:
+        raise SpecError(f"Cannot read the requirement catalog {path}: {exc.strerror}.") from None
+    except yaml.YAMLError as exc:
+        raise SpecError(f"The requirement catalog {path} is not valid YAML ({exc}).") from None
+    try:
+        requirements = tuple(
+            Requirement(
+                id=str(e["id"]),
+                area=str(e["area"]),
+                level=str(e["level"]),
+                text=str(e["text"]),
+                source=str(e["source"]),
+            )
+            for e in data["requirements"]
+        )
+    except (KeyError, TypeError) as exc:
+        raise SpecError(f"The requirement catalog {path} has an entry without {exc}.") from None
+    seen: set[str] = set()
+    for req in requirements:
+        if req.id in seen:
+            raise SpecError(f"The requirement catalog {path} lists {req.id} twice.")
+        if req.level not in LEVELS:
+            raise SpecError(f"{req.id} in {path} has level {req.level!r}; expected MUST or SHOULD.")
+        if req.source not in SOURCES:
+            raise SpecError(f"{req.id} in {path} has source {req.source!r}.")
+        seen.add(req.id)
+    return Catalog(
+        requirements=requirements,
+        either=tuple(str(x) for x in data.get("either", ())),
+        sha256=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+@cache
+def default_catalog() -> Catalog:
+    return load_catalog()

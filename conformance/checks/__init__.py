@@ -1,0 +1,1 @@
+"""The conformance checks. Also a pytest plugin: ``pytest --pyargs conformance.checks``."""

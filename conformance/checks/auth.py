@@ -1,0 +1,115 @@
+"""Authentication: who may list sessions, and what a refusal may say."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
+from conformance.checks.collection import Collection
+from conformance.checks.common import first_unanswered, is_4xx, is_error_object
+from conformance.client import BasicCredentials, RawAuthorization
+from conformance.exchange import AUTH_NONE, Exchange
+from conformance.spec import Spec
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, violated
+
+MALFORMED = (
+    "Basic !!!not-base64!!!",
+    "Basic",
+    "Token abc123",
+    "Basic " + "A" * 3,  # base64 that decodes to no username:password pair
+)
+
+
+def probe_auth(ctx: ProbeContext) -> None:
+    ctx.client.get("auth:none", [("limit", "3")], auth=AUTH_NONE)
+    unknown = "sk_test_conformance_unknown_%08x" % ctx.rng.getrandbits(32)
+    ctx.client.get("auth:unknown-key", [("limit", "3")], auth=BasicCredentials(unknown))
+    for value in MALFORMED:
+        ctx.client.get("auth:malformed", [("limit", "3")], auth=RawAuthorization(value))
+    ctx.client.get("auth:key-as-password", [("limit", "3")], auth=BasicCredentials("", _key(ctx)))
+
+
+def _key(ctx: ProbeContext) -> str:
+    # The only place a check touches the key; the client redacts it from the record.
+    return ctx.client._api_key  # noqa: SLF001
+
+
+PROBES = (Probe("auth", "auth", probe_auth),)
+
+
+def _expect(req: str, name: str, exchanges: list[Exchange], ok: tuple[int, ...] | None, what: str) -> Outcome:
+    if not exchanges:
+        return inconclusive(req, name, f"{what} was not probed")
+    if (lost := first_unanswered(exchanges)) is not None:
+        return inconclusive(req, name, f"the target did not answer {lost.summary()}")
+    wrong = [e for e in exchanges if (e.status not in ok if ok else not is_4xx(e))]
+    expected = " or ".join(map(str, ok)) if ok else "a 4xx"
+    return violated(req, name, *[Evidence(
+        f"{what} got {e.status}", expected=expected, actual=f"status {e.status}", exchanges=[e.seq])
+        for e in wrong]) if wrong else held(req, name)
+
+
+def judge_auth(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
+    name = "auth.refusals"
+    no_creds = record.tagged("auth:none")
+    unknown = record.tagged("auth:unknown-key")
+    yield _expect("AUTH-001", name, no_creds, (401,), "a request without credentials")
+    yield _expect("AUTH-002", name, unknown, (401,), "a request with an unknown key")
+    yield _expect("AUTH-003", name, record.tagged("auth:malformed"), None, "a malformed Authorization header")
+    yield _expect("AUTH-004", name, record.tagged("auth:key-as-password"), None, "the key sent as the password")
+
+    refusals = [e for e in no_creds + unknown if e.status == 401]
+    if not refusals:
+        yield inconclusive("AUTH-006", name, "no 401 was recorded")
+        yield inconclusive("AUTH-007", name, "no 401 was recorded")
+    else:
+        no_challenge = [e for e in refusals
+                        if not e.response_headers.get("www-authenticate", "").lower().startswith("basic")]
+        yield violated("AUTH-006", name, *[Evidence(
+            "a 401 without a Basic challenge", expected="WWW-Authenticate: Basic ...",
+            actual=e.response_headers.get("www-authenticate", "(absent)"), exchanges=[e.seq])
+            for e in no_challenge]) if no_challenge else held("AUTH-006", name)
+        no_object = [e for e in refusals if not is_error_object(e)]
+        yield violated("AUTH-007", name, *[Evidence(
+            "a 401 without an error object", expected='{"error": {"type", "message"}}',
+            actual=e.body[:160], exchanges=[e.seq]) for e in no_object]) if no_object else held("AUTH-007", name)
+
+
+def judge_no_leak(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
+    """AUTH-005: an error response never carries sessions (a list, or a known id)."""
+    name = "auth.no-leak"
+    known = set(Collection.from_record(record).items)
+    errors = [e for e in record if e.answered and (e.status or 0) >= 400]
+    leaks = []
+    for e in errors:
+        body = e.json
+        listed = isinstance(body, dict) and isinstance(body.get("data"), list) and bool(body["data"])
+        named = [i for i in known if i in e.body]
+        if listed or named:
+            leaks.append(Evidence(
+                f"the {e.status} response to {e.summary()} carries session data",
+                expected="an error without sessions",
+                actual=f"data with {len(body['data'])} items" if listed else f"mentions {named[0]}",
+                exchanges=[e.seq]))
+    # An unknown-cursor error may name the id the client sent; that is not a leak.
+    leaks = [ev for ev in leaks if not _echoes_own_cursor(record.by_seq(ev.exchanges[0]))]
+    if not errors:
+        yield inconclusive("AUTH-005", name, "no error response was recorded")
+    else:
+        yield violated("AUTH-005", name, *leaks[:3]) if leaks else held(
+            "AUTH-005", name, f"{len(errors)} error responses checked")
+
+
+def _echoes_own_cursor(exchange: Exchange) -> bool:
+    body = exchange.json
+    if isinstance(body, dict) and isinstance(body.get("data"), list) and body["data"]:
+        return False
+    sent = {v for k, v in exchange.query if k in ("starting_after", "ending_before")}
+    return bool(sent) and exchange.auth != AUTH_NONE and not exchange.tag.startswith("auth")
+
+
+CHECKS = (
+    Check("auth.refusals", "auth", ("AUTH-001", "AUTH-002", "AUTH-003", "AUTH-004", "AUTH-006", "AUTH-007"),
+          judge_auth),
+    Check("auth.no-leak", "auth", ("AUTH-005",), judge_no_leak),
+)

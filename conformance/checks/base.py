@@ -1,0 +1,93 @@
+"""What a check is: probes that ask, and judgements that read what was recorded.
+
+A *probe* decides what to ask the target next (a walk follows cursors) and records
+every exchange under its tag through the client. A *check* is a pure judgement over
+the recorded exchanges; it names the requirement IDs it verifies. Because checks never
+talk to the network, `verify` can re-run them over a saved transcript, and tests can
+feed them hand-made exchanges.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.client import Client
+from conformance.exchange import Exchange
+from conformance.profiles import Profile
+from conformance.spec import Spec
+from conformance.verdicts import Outcome
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What judgements may know besides the exchanges; saved in report.json for `verify`."""
+
+    profile: Profile
+    api_version: str | None
+    key_is_test_key: bool
+    seed: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "profile": self.profile.name,
+            "api_version": self.api_version,
+            "key_is_test_key": self.key_is_test_key,
+            "seed": self.seed,
+        }
+
+
+class Record:
+    """The transcript, read by tag. Tags look like ``walk:7`` or ``auth:none``."""
+
+    def __init__(self, exchanges: Sequence[Exchange]) -> None:
+        self.exchanges = list(exchanges)
+
+    def tagged(self, tag: str) -> list[Exchange]:
+        return [e for e in self.exchanges if e.tag == tag]
+
+    def under(self, prefix: str) -> list[Exchange]:
+        return [e for e in self.exchanges if e.tag == prefix or e.tag.startswith(prefix + ":")]
+
+    def by_seq(self, seq: int) -> Exchange:
+        return self.exchanges[seq]
+
+    def __iter__(self) -> Any:
+        return iter(self.exchanges)
+
+
+@dataclass
+class ProbeContext:
+    client: Client
+    run: RunContext
+    spec: Spec
+    rng: random.Random = field(default_factory=random.Random)
+
+    @property
+    def profile(self) -> Profile:
+        return self.run.profile
+
+    @property
+    def record(self) -> Record:
+        return Record(self.client.transcript)
+
+
+Judgement = Callable[[Record, RunContext, Spec], Iterable[Outcome]]
+
+
+@dataclass(frozen=True)
+class Probe:
+    name: str
+    area: str
+    run: Callable[[ProbeContext], None]
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    area: str
+    verifies: tuple[str, ...]
+    judge: Judgement
+    doc: str = ""

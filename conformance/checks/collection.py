@@ -1,0 +1,87 @@
+"""The collection as the reference walk (limit=100) saw it: order, completeness, bodies.
+
+Judgements compare everything else against this picture. When the walk was cut by its
+page budget (a large target), only the prefix it saw is known, and rules that need the
+rest are judged on the prefix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.checks.base import Record
+from conformance.checks.walks import Walk
+
+REFERENCE_WALK = "walk:100"
+
+
+@dataclass
+class Collection:
+    ids: list[str]
+    complete: bool
+    items: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def from_record(cls, record: Record) -> Collection:
+        walk = Walk.read(record, REFERENCE_WALK)
+        items: dict[str, dict[str, Any]] = {}
+        for exchange in record:
+            body = exchange.json
+            if exchange.status != 200 or not isinstance(body, dict):
+                continue
+            data = body.get("data")
+            for item in data if isinstance(data, list) else []:
+                if isinstance(item, dict) and isinstance(item.get("id"), str):
+                    items.setdefault(item["id"], item)
+        return cls(ids=walk.ids, complete=walk.complete, items=items)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def position(self, item_id: str) -> int | None:
+        try:
+            return self.ids.index(item_id)
+        except ValueError:
+            return None
+
+    def after(self, item_id: str, count: int) -> list[str] | None:
+        """The `count` items after item_id, or None when the walk did not see that far."""
+        pos = self.position(item_id)
+        if pos is None:
+            return None
+        chunk = self.ids[pos + 1 : pos + 1 + count]
+        if len(chunk) < count and not self.complete:
+            return None
+        return chunk
+
+    def before(self, item_id: str, count: int) -> list[str] | None:
+        pos = self.position(item_id)
+        if pos is None:
+            return None
+        return self.ids[max(0, pos - count) : pos]
+
+    def items_after(self, item_id: str) -> bool | None:
+        """Whether anything follows item_id; None when unknown."""
+        pos = self.position(item_id)
+        if pos is None:
+            return None
+        if pos + 1 < len(self.ids):
+            return True
+        return False if self.complete else None
+
+    def status_of(self, item_id: str) -> Any:
+        return self.items.get(item_id, {}).get("status")
+
+    def created_of(self, item_id: str) -> Any:
+        return self.items.get(item_id, {}).get("created")
+
+    def restricted(self, status: str) -> list[str]:
+        return [i for i in self.ids if self.status_of(i) == status]
+
+    def tie_groups(self) -> list[list[str]]:
+        """Runs of adjacent items that share one `created` second."""
+        groups: dict[Any, list[str]] = {}
+        for item_id in self.ids:
+            groups.setdefault(self.created_of(item_id), []).append(item_id)
+        return [g for g in groups.values() if len(g) > 1]

@@ -1,0 +1,106 @@
+"""The 200 list envelope, and `next_cursor` as the spec's self-link (nextPage)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
+from conformance.checks.walks import Walk, next_cursor_of, walk_forward
+from conformance.exchange import Exchange
+from conformance.spec import Spec
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, skipped, violated
+
+NEXT_CURSOR_WALK = "walk:next:7"
+STARTING_AFTER_WALK = "walk:7"
+
+
+def probe_next_cursor(ctx: ProbeContext) -> None:
+    # Follows the OpenAPI link nextPage (next_cursor -> starting_after) as a client would.
+    walk_forward(ctx, NEXT_CURSOR_WALK, limit=7, max_pages=ctx.profile.pages_limit_7, follow_next_cursor=True)
+
+
+PROBES = (Probe("next-cursor", "envelope", probe_next_cursor),)
+
+
+def _lists(record: Record) -> list[Exchange]:
+    return [e for e in record if e.status == 200]
+
+
+def judge_envelope(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
+    name = "envelope.shape"
+    pages = _lists(record)
+    if not pages:
+        for req in ("ENV-001", "ENV-002", "ENV-004", "ENV-006"):
+            yield inconclusive(req, name, "no 200 response was recorded")
+        return
+    not_json = [e for e in pages if "json" not in e.content_type.split(";")[0].lower()]
+    yield violated("ENV-001", name, *[Evidence(
+        f"{e.summary()} has Content-Type {e.content_type!r}", expected="application/json",
+        actual=e.content_type or "(none)", exchanges=[e.seq]) for e in not_json[:3]]) if not_json else held(
+        "ENV-001", name, f"{len(pages)} responses")
+
+    bodies = [(e, e.json) for e in pages]
+    not_list = [e for e, b in bodies if not isinstance(b, dict) or b.get("object") != "list"]
+    yield violated("ENV-002", name, *[Evidence(
+        f"{e.summary()} body has object {(e.json or {}).get('object') if isinstance(e.json, dict) else None!r}",
+        expected='"object": "list"', actual=e.body[:120], exchanges=[e.seq]) for e in not_list[:3]]) if not_list \
+        else held("ENV-002", name)
+
+    bad_cursor = []
+    for e, body in bodies:
+        if not isinstance(body, dict) or "next_cursor" not in body:
+            continue
+        value = body["next_cursor"]
+        if value is not None and not isinstance(value, str):
+            bad_cursor.append(Evidence("next_cursor is neither a string nor null", expected="string or null",
+                                       actual=repr(value), exchanges=[e.seq]))
+        elif body.get("has_more") is False and value is not None:
+            bad_cursor.append(Evidence("next_cursor is set although has_more is false", expected="null",
+                                       actual=repr(value), exchanges=[e.seq]))
+    yield violated("ENV-004", name, *bad_cursor[:3]) if bad_cursor else held("ENV-004", name)
+
+    expected_url = spec.component("CheckoutSessionList")["properties"]["url"]["x-expected-value"]
+    wrong_url = [e for e, b in bodies if isinstance(b, dict) and b.get("url") != expected_url]
+    yield violated("ENV-006", name, *[Evidence(
+        f"the envelope url is {(e.json or {}).get('url')!r}", expected=repr(expected_url),
+        actual=repr((e.json or {}).get("url")), exchanges=[e.seq]) for e in wrong_url[:3]]) if wrong_url \
+        else held("ENV-006", name)
+
+
+def judge_next_cursor(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
+    """ENV-005: page k+1 of the next_cursor walk equals page k+1 of the starting_after walk."""
+    name = "envelope.next-cursor"
+    by_cursor = Walk.read(record, NEXT_CURSOR_WALK).pages
+    by_id = Walk.read(record, STARTING_AFTER_WALK).pages
+    if not by_cursor:
+        yield inconclusive("ENV-005", name, "the next_cursor walk was not made")
+        return
+    judged = 0
+    for index, page in enumerate(by_cursor[:-1]):
+        if next_cursor_of(page) is None:
+            break
+        if index + 1 >= len(by_id):
+            break
+        ours, theirs = by_cursor[index + 1], by_id[index + 1]
+        if not ours.answered or not theirs.answered:
+            yield inconclusive("ENV-005", name, f"the target did not answer {ours.summary()}")
+            return
+        judged += 1
+        if ours.page_ids != theirs.page_ids:
+            yield violated("ENV-005", name, Evidence(
+                f"next_cursor {next_cursor_of(page)!r} did not give the page that starting_after="
+                f"{(page.page_ids or ['?'])[-1]} gives",
+                expected=" ".join(theirs.page_ids or []) or f"status {theirs.status}",
+                actual=" ".join(ours.page_ids or []) or f"status {ours.status}",
+                exchanges=[page.seq, ours.seq, theirs.seq]))
+            return
+    if judged:
+        yield held("ENV-005", name, f"{judged} next_cursor values followed")
+    else:
+        yield skipped("ENV-005", name, "the target sent no non-null next_cursor (it may omit it)")
+
+
+CHECKS = (
+    Check("envelope.shape", "envelope", ("ENV-001", "ENV-002", "ENV-004", "ENV-006"), judge_envelope),
+    Check("envelope.next-cursor", "envelope", ("ENV-005",), judge_next_cursor),
+)

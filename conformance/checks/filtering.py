@@ -1,0 +1,123 @@
+"""status filter: each status's walk is the unfiltered walk restricted to it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
+from conformance.checks.collection import Collection
+from conformance.checks.common import first_unanswered, judge_rejections
+from conformance.checks.walks import Walk, limit_sent, walk_forward
+from conformance.spec import Spec
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, skipped, violated
+
+INVALID_STATUSES = ("pending", "OPEN", "open,complete")
+
+
+def probe_filter(ctx: ProbeContext) -> None:
+    for status in ctx.spec.enum_of("status"):
+        walk_forward(ctx, f"filter:{status}", limit=ctx.profile.filtered_limit,
+                     max_pages=ctx.profile.pages_filtered, status=status)
+    for value in INVALID_STATUSES:
+        ctx.client.get("filter:invalid", [("status", value)])
+
+
+PROBES = (Probe("filter", "filter", probe_filter),)
+
+
+def judge_filter(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
+    name = "filter.walks"
+    collection = Collection.from_record(record)
+    statuses = spec.enum_of("status")
+    walks = [Walk.read(record, f"filter:{s}") for s in statuses]
+    if (lost := first_unanswered(p for w in walks for p in w.pages)) is not None:
+        for req in ("FLT-001", "FLT-002", "FLT-003"):
+            yield inconclusive(req, name, f"the target did not answer {lost.summary()}")
+        return
+    if not any(w.pages for w in walks):
+        for req in ("FLT-001", "FLT-002", "FLT-003"):
+            yield inconclusive(req, name, "no filtered walk was made")
+        return
+
+    # FLT-001: nothing of another status.
+    strays = []
+    for status, walk in zip(statuses, walks, strict=True):
+        for page in walk.usable_pages:
+            for item in page.json["data"]:
+                if isinstance(item, dict) and item.get("status") != status:
+                    strays.append(Evidence(
+                        f"status={status} listed {item.get('id')} whose status is {item.get('status')!r}",
+                        expected=f"only {status} sessions", actual=f"{item.get('status')!r}",
+                        exchanges=[page.seq]))
+                    break
+    broken = [w.broken_page for w in walks if w.broken_page is not None]
+    strays += [Evidence(f"{b.summary()} is not a usable list", expected="200 with a list",
+                        actual=f"status {b.status}", exchanges=[b.seq]) for b in broken if b]
+    yield violated("FLT-001", name, *strays[:5]) if strays else held("FLT-001", name)
+
+    # FLT-002: exactly the restriction, in the same order.
+    mismatches = []
+    judged = 0
+    for status, walk in zip(statuses, walks, strict=True):
+        expected = collection.restricted(status)
+        got = walk.ids
+        if not collection.complete:
+            # Only the prefix the reference walk saw is known; compare that far.
+            n = len(expected)
+            got_known = [i for i in got if collection.position(i) is not None]
+            if got_known[:n] != expected[: len(got_known[:n])] or (walk.complete and got_known != expected):
+                mismatches.append((status, walk, expected, got))
+            judged += 1
+            continue
+        if len(expected) < 2 and not got:
+            continue
+        judged += 1
+        if walk.complete and got != expected or not walk.complete and got != expected[: len(got)]:
+            mismatches.append((status, walk, expected, got))
+    if mismatches:
+        status, walk, expected, got = mismatches[0]
+        missing = [i for i in expected if i not in set(got)][:5]
+        extra = [i for i in got if i not in set(expected)][:5]
+        page = walk.usable_pages[-1] if walk.usable_pages else None
+        yield violated("FLT-002", name, Evidence(
+            f"the status={status} walk is not the unfiltered walk restricted to {status}",
+            expected=f"{len(expected)} sessions in walk order",
+            actual=f"{len(got)} sessions; missing {', '.join(missing) or '-'}; extra {', '.join(extra) or '-'}"
+                   + ("; same items, other order" if not missing and not extra else ""),
+            exchanges=[page.seq] if page else []))
+    elif judged:
+        yield held("FLT-002", name)
+    else:
+        yield skipped("FLT-002", name, "no status has two or more sessions")
+
+    # FLT-003: size, fullness and exact has_more on the filtered collection.
+    problems = []
+    for status, walk in zip(statuses, walks, strict=True):
+        expected = collection.restricted(status)
+        for page in walk.usable_pages:
+            ids = page.page_ids or []
+            limit = limit_sent(page) or 0
+            if len(ids) > limit or (page.has_more is True and len(ids) != limit):
+                problems.append(Evidence(
+                    f"a status={status} page held {len(ids)} sessions with has_more {page.has_more}",
+                    expected=f"at most {limit}, exactly {limit} when has_more is true",
+                    actual=str(len(ids)), exchanges=[page.seq]))
+            if collection.complete and ids and ids[-1] in expected:
+                more = expected.index(ids[-1]) + 1 < len(expected)
+                if page.has_more is not more:
+                    problems.append(Evidence(
+                        f"a status={status} page said has_more {page.has_more}",
+                        expected=f"has_more: {str(more).lower()}",
+                        actual=f"has_more: {str(page.has_more).lower()}", exchanges=[page.seq]))
+    yield violated("FLT-003", name, *problems[:5]) if problems else held("FLT-003", name)
+
+
+def judge_invalid(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
+    yield from judge_rejections("filter.invalid", record.tagged("filter:invalid"), "FLT-004", "FLT-005",
+                                "status", "an unknown status")
+
+
+CHECKS = (
+    Check("filter.walks", "filter", ("FLT-001", "FLT-002", "FLT-003"), judge_filter),
+    Check("filter.invalid", "filter", ("FLT-004", "FLT-005"), judge_invalid),
+)

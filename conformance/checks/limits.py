@@ -1,0 +1,126 @@
+"""limit: the default, the accepted range, page fullness, and what must be rejected."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
+from conformance.checks.collection import Collection
+from conformance.checks.common import first_unanswered, judge_rejections
+from conformance.checks.walks import DEFAULT_LIMIT, cursor_sent, limit_sent
+from conformance.exchange import Exchange
+from conformance.profiles import limits_to_try
+from conformance.spec import Spec
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, skipped, violated
+
+OUT_OF_RANGE = ("0", "-1", "101", "1000")
+NOT_INTEGERS = ("abc", "1.5", "")
+
+
+def probe_limits(ctx: ProbeContext) -> None:
+    for limit in limits_to_try(ctx.profile):
+        ctx.client.get("limit:accept", [("limit", str(limit))])
+    for value in OUT_OF_RANGE:
+        ctx.client.get("limit:range", [("limit", value)])
+    for value in NOT_INTEGERS:
+        ctx.client.get("limit:type", [("limit", value)])
+
+
+PROBES = (Probe("limits", "limit", probe_limits),)
+
+
+def _pages_with_valid_limit(record: Record) -> list[Exchange]:
+    """200 list pages asked with no limit or an integer limit the suite meant as valid."""
+    return [
+        e for e in record
+        if e.page_ids is not None and not e.tag.startswith(("limit:range", "limit:type", "generated"))
+        and (limit_sent(e) or 0) >= 1
+    ]
+
+
+def judge_default(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
+    name = "limit.default"
+    collection = Collection.from_record(record)
+    pages = [e for e in record if e.page_ids is not None and "limit" not in e.params
+             and not e.tag.startswith("generated") and not e.tag.startswith("auth")]
+    if not pages:
+        yield inconclusive("LIM-001", name, "no page without `limit` was answered")
+        return
+    judged = 0
+    for page in pages:
+        cursor = cursor_sent(page)
+        if "ending_before" in page.params or "status" in page.params:
+            continue
+        remaining = (collection.ids if cursor is None else collection.after(cursor, 10**9) or [])
+        if cursor is not None and collection.position(cursor) is None:
+            continue
+        known = collection.complete or len(remaining) >= DEFAULT_LIMIT
+        if not known:
+            continue
+        expected = min(DEFAULT_LIMIT, len(remaining))
+        judged += 1
+        if len(page.page_ids or []) != expected:
+            yield violated("LIM-001", name, Evidence(
+                f"without `limit` the page held {len(page.page_ids or [])} sessions",
+                expected=f"min(10, {len(remaining)} remaining) = {expected}",
+                actual=str(len(page.page_ids or [])), exchanges=[page.seq]))
+            return
+    yield held("LIM-001", name, f"{judged} pages checked") if judged else skipped(
+        "LIM-001", name, "the collection could not be seen far enough to know what a default page holds")
+
+
+def judge_accepted(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
+    name = "limit.accepted"
+    tried = record.tagged("limit:accept")
+    collection = Collection.from_record(record)
+    if (lost := first_unanswered(tried)) is not None or not tried:
+        reason = f"the target did not answer {lost.summary()}" if lost else "no limit was tried"
+        yield inconclusive("LIM-002", name, reason)
+    else:
+        refused = [e for e in tried if e.page_ids is None]
+        wrong_size = [
+            e for e in tried if e.page_ids is not None and (collection.complete or len(collection) >= 100)
+            and len(e.page_ids) != min(limit_sent(e) or 0, len(collection))
+        ]
+        evidence = [Evidence(f"limit={e.params['limit']} was not accepted", expected="200 with a list",
+                             actual=f"status {e.status}", exchanges=[e.seq]) for e in refused]
+        evidence += [Evidence(
+            f"limit={e.params['limit']} returned {len(e.page_ids or [])} sessions",
+            expected=f"min(limit, {len(collection)} sessions) = {min(limit_sent(e) or 0, len(collection))}",
+            actual=str(len(e.page_ids or [])), exchanges=[e.seq]) for e in wrong_size]
+        yield violated("LIM-002", name, *evidence) if evidence else held(
+            "LIM-002", name, f"limits {', '.join(e.params['limit'] for e in tried)} accepted")
+
+    pages = _pages_with_valid_limit(record)
+    over = [e for e in pages if len(e.page_ids or []) > (limit_sent(e) or 0)]
+    yield violated("LIM-003", name, *[Evidence(
+        f"a page asked for {limit_sent(e)} sessions held {len(e.page_ids or [])}",
+        expected=f"at most {limit_sent(e)}", actual=str(len(e.page_ids or [])), exchanges=[e.seq])
+        for e in over[:5]]) if over else (held("LIM-003", name, f"{len(pages)} pages checked") if pages
+                                          else inconclusive("LIM-003", name, "no page was answered"))
+
+    short = [e for e in pages if e.has_more is True and len(e.page_ids or []) != limit_sent(e)]
+    full_pages = [e for e in pages if e.has_more is True]
+    yield violated("LIM-004", name, *[Evidence(
+        f"a page with has_more true held {len(e.page_ids or [])} sessions, not {limit_sent(e)}",
+        expected=f"exactly {limit_sent(e)}", actual=str(len(e.page_ids or [])), exchanges=[e.seq])
+        for e in short[:5]]) if short else (held("LIM-004", name, f"{len(full_pages)} pages checked") if full_pages
+                                            else skipped("LIM-004", name, "no page said has_more: true"))
+
+
+def judge_rejected(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
+    name = "limit.rejected"
+    yield from judge_rejections(name, record.tagged("limit:range"), "LIM-005", None, None,
+                                "an out-of-range limit")
+    yield from judge_rejections(name, record.tagged("limit:type"), "LIM-006", None, None,
+                                "a non-integer limit")
+    bad = record.tagged("limit:range") + record.tagged("limit:type")
+    outcomes = list(judge_rejections(name, bad, "LIM-005", "LIM-007", "limit", "an invalid limit"))
+    yield from (o for o in outcomes if o.requirement == "LIM-007")
+
+
+CHECKS = (
+    Check("limit.default", "limit", ("LIM-001",), judge_default),
+    Check("limit.accepted", "limit", ("LIM-002", "LIM-003", "LIM-004"), judge_accepted),
+    Check("limit.rejected", "limit", ("LIM-005", "LIM-006", "LIM-007"), judge_rejected),
+)

@@ -1,0 +1,192 @@
+"""The checkout.session object: required keys and the SHOULD-level semantics.
+
+Field lists, known values and id prefixes are read from spec/openapi.yaml
+(`required`, `x-known-values`, `x-id-prefix`, `x-pattern`, `x-non-negative`):
+no second copy of them lives here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from conformance.checks.base import Check, Record, RunContext
+from conformance.checks.collection import Collection
+from conformance.checks.walks import Walk
+from conformance.exchange import Exchange
+from conformance.spec import Spec
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, skipped, violated
+
+Item = dict[str, Any]
+
+
+def _seen_items(record: Record) -> list[tuple[Item, Exchange]]:
+    """Each distinct session seen in any 200 page, with the page it came from."""
+    seen: dict[str, tuple[Item, Exchange]] = {}
+    for exchange in record:
+        body = exchange.json
+        if exchange.status != 200 or not isinstance(body, dict) or not isinstance(body.get("data"), list):
+            continue
+        for item in body["data"]:
+            if isinstance(item, dict):
+                key = item.get("id") if isinstance(item.get("id"), str) else f"#{exchange.seq}:{len(seen)}"
+                seen.setdefault(key, (item, exchange))
+    return list(seen.values())
+
+
+def _each(req: str, name: str, items: list[tuple[Item, Exchange]],
+          problem: Callable[[Item], tuple[str, str, str] | None]) -> Outcome:
+    """Violated with the first few items for which problem() returns (message, expected, actual)."""
+    evidence = []
+    for item, exchange in items:
+        found = problem(item)
+        if found:
+            message, expected, actual = found
+            evidence.append(Evidence(f"{item.get('id')}: {message}", expected=expected, actual=actual,
+                                     exchanges=[exchange.seq]))
+            if len(evidence) >= 3:
+                break
+    return violated(req, name, *evidence) if evidence else held(req, name, f"{len(items)} sessions checked")
+
+
+def _walk_schema(schema: dict[str, Any], spec: Spec, prefix: str = "") -> Iterable[tuple[str, dict[str, Any]]]:
+    """(dotted path, property schema) for every property, nested objects included."""
+    if "$ref" in schema:
+        schema = spec.component(schema["$ref"].rsplit("/", 1)[-1])
+    for option in schema.get("oneOf", []):
+        if option.get("type") != "null":
+            yield from _walk_schema(option, spec, prefix)
+    for key, sub in schema.get("properties", {}).items():
+        path = f"{prefix}{key}"
+        yield path, sub
+        yield from _walk_schema(sub, spec, path + ".")
+        if "items" in sub:
+            yield from _walk_schema(sub["items"], spec, path + "[].")
+
+
+def _values_at(item: Any, path: str) -> list[Any]:
+    values = [item]
+    for part in path.split("."):
+        nxt: list[Any] = []
+        for value in values:
+            if part.endswith("[]"):
+                inner = value.get(part[:-2]) if isinstance(value, dict) else None
+                nxt.extend(inner if isinstance(inner, list) else [])
+            elif isinstance(value, dict) and value.get(part) is not None:
+                nxt.append(value[part])
+        values = nxt
+    return values
+
+
+def judge_objects(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
+    name = "object.semantics"
+    items = _seen_items(record)
+    if not items:
+        for req in ("OBJ-001", "OBJ-002", "OBJ-003", "OBJ-006", "OBJ-007", "OBJ-008", "OBJ-009",
+                    "OBJ-010", "OBJ-011", "OBJ-012", "OBJ-013", "OBJ-014"):
+            yield skipped(req, name, "the target listed no sessions")
+        return
+    schema = spec.component("CheckoutSession")
+    required = schema["required"]
+    documented = list(schema["properties"])
+    statuses = schema["properties"]["status"]["enum"]
+    rules = list(_walk_schema(schema, spec))
+
+    def missing_required(item: Item) -> tuple[str, str, str] | None:
+        absent = [k for k in required if item.get(k) is None]
+        return (f"missing or null {', '.join(absent)}", "non-null " + ", ".join(required),
+                "absent/null: " + ", ".join(absent)) if absent else None
+
+    yield _each("OBJ-001", name, items, missing_required)
+    yield _each("OBJ-002", name, items, lambda i: None if i.get("object") == "checkout.session" else (
+        "object is not checkout.session", '"checkout.session"', repr(i.get("object"))))
+    yield _each("OBJ-003", name, items, lambda i: None if i.get("status") in statuses else (
+        "unknown status", " | ".join(statuses), repr(i.get("status"))))
+    yield _judge_unique_ids(record, name)
+    yield _each("OBJ-006", name, items, lambda i: (
+        "documented keys absent", "every documented key present (null allowed)",
+        ", ".join(k for k in documented if k not in i)) if any(k not in i for k in documented) else None)
+
+    def rule_problem(keyword: str, test: Callable[[Any, Any], bool], describe: str) -> Callable[[Item], Any]:
+        def problem(item: Item) -> tuple[str, str, str] | None:
+            for path, sub in rules:
+                if keyword not in sub:
+                    continue
+                for value in _values_at(item, path):
+                    if not test(value, sub[keyword]):
+                        return (f"{path} = {value!r}", describe.format(rule=sub[keyword]), repr(value))
+            return None
+        return problem
+
+    yield _each("OBJ-007", name, items, rule_problem("x-known-values", lambda v, known: v in known,
+                                                     "one of {rule}"))
+    yield _each("OBJ-008", name, items, rule_problem(
+        "x-id-prefix", lambda v, prefix: isinstance(v, str) and v.startswith(prefix), "starts with {rule}"))
+    yield _each("OBJ-009", name, items, rule_problem(
+        "x-pattern", lambda v, pattern: isinstance(v, str) and re.fullmatch(pattern, v) is not None,
+        "matches {rule}"))
+    yield _each("OBJ-010", name, items, rule_problem(
+        "x-non-negative", lambda v, _: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+        "a non-negative integer"))
+    yield _each("OBJ-011", name, items, _expires_before_created)
+    yield _each("OBJ-012", name, items, lambda i: (
+        "url set on a session that is not open", "null unless status is open", repr(i.get("url")))
+        if i.get("url") is not None and i.get("status") != "open" else None)
+    if run.key_is_test_key:
+        yield _each("OBJ-013", name, items, lambda i: (
+            "livemode under a test key", "false", repr(i.get("livemode"))) if i.get("livemode") is not False
+            else None)
+    else:
+        yield skipped("OBJ-013", name, "the API key is not a test key (sk_test_)")
+    yield _each("OBJ-014", name, items, _total_mismatch)
+
+
+def _expires_before_created(item: Item) -> tuple[str, str, str] | None:
+    created, expires = item.get("created"), item.get("expires_at")
+    if isinstance(created, int) and isinstance(expires, int) and expires <= created:
+        return ("expires_at is not after created", f"> {created}", str(expires))
+    return None
+
+
+def _total_mismatch(item: Item) -> tuple[str, str, str] | None:
+    details = item.get("total_details") or {}
+    parts = [item.get("amount_total"), item.get("amount_subtotal"), details.get("amount_discount"),
+             details.get("amount_shipping"), details.get("amount_tax")]
+    if not all(isinstance(p, int) for p in parts[:2]):
+        return None
+    total, subtotal, discount, shipping, tax = (p if isinstance(p, int) else 0 for p in parts)
+    exclusive = subtotal - discount + shipping + tax
+    inclusive = subtotal - discount + shipping
+    if total in (exclusive, inclusive):
+        return None
+    return ("amount_total does not add up", f"{exclusive} (tax-exclusive) or {inclusive} (tax-inclusive)",
+            str(total))
+
+
+def _judge_unique_ids(record: Record, name: str) -> Outcome:
+    walk = Walk.read(record, "walk:100")
+    if not walk.pages:
+        return inconclusive("OBJ-004", name, "the reference walk was not made")
+    collection = Collection.from_record(record)
+    ids = walk.ids
+    # Two different sessions under one id: the bodies differ, so this is data, not a cursor slip.
+    seen: dict[str, Any] = {}
+    for page in walk.usable_pages:
+        for item in page.json["data"]:
+            if not isinstance(item, dict):
+                continue
+            other = seen.get(item.get("id"))
+            if other is not None and other != item:
+                return violated("OBJ-004", name, Evidence(
+                    f"two different sessions share the id {item.get('id')}", expected="unique ids",
+                    actual="the same id with different bodies", exchanges=[page.seq]))
+            seen[item.get("id")] = item
+    return held("OBJ-004", name, f"{len(set(ids))} ids, {len(collection.items)} distinct sessions seen")
+
+
+CHECKS = (
+    Check("object.semantics", "object",
+          ("OBJ-001", "OBJ-002", "OBJ-003", "OBJ-004", "OBJ-006", "OBJ-007", "OBJ-008", "OBJ-009",
+           "OBJ-010", "OBJ-011", "OBJ-012", "OBJ-013", "OBJ-014"), judge_objects),
+)

@@ -1,0 +1,363 @@
+"""Cursors and order: walks at several page sizes, both directions, targeted cursors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
+from conformance.checks.common import is_error_object
+from conformance.checks.collection import REFERENCE_WALK, Collection
+from conformance.checks.walks import Walk, cursor_sent, limit_sent, walk_backward, walk_forward
+from conformance.exchange import Exchange
+from conformance.spec import Spec
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, skipped, violated
+
+FORWARD_WALKS = ("walk:100", "walk:7", "walk:1", "walk:default")
+BACKWARD_WALK = "walk:back:7"
+CURSOR_LIMIT = 5
+
+
+# -- probes -----------------------------------------------------------------------------------
+def probe_forward_walks(ctx: ProbeContext) -> None:
+    p = ctx.profile
+    walk_forward(ctx, "walk:100", limit=100, max_pages=p.pages_limit_100)
+    walk_forward(ctx, "walk:7", limit=7, max_pages=p.pages_limit_7)
+    walk_forward(ctx, "walk:1", limit=1, max_pages=p.pages_limit_1)
+    walk_forward(ctx, "walk:default", limit=None, max_pages=p.pages_default)
+
+
+def probe_backward_walk(ctx: ProbeContext) -> None:
+    ids = Collection.from_record(ctx.record).ids
+    if len(ids) < 2:
+        return
+    # Start from the last item the reference walk saw: on a large target that is the
+    # far end of the sampled prefix, so the backward walk covers the same ground.
+    walk_backward(ctx, BACKWARD_WALK, limit=7, before=ids[-1], max_pages=ctx.profile.pages_limit_7)
+
+
+def probe_cursors(ctx: ProbeContext) -> None:
+    collection = Collection.from_record(ctx.record)
+    ids = collection.ids
+    if len(ids) < 2:
+        return
+    picks = {ids[0], ids[1], ids[-1], ids[len(ids) // 2]}
+    for group in collection.tie_groups()[:2]:
+        picks.add(group[0])
+    while len(picks) < min(len(ids), ctx.profile.cursor_samples + 4):
+        picks.add(ctx.rng.choice(ids))
+    for item_id in sorted(picks, key=ids.index):
+        ctx.client.get("cursor:after", [("limit", str(CURSOR_LIMIT)), ("starting_after", item_id)])
+        ctx.client.get("cursor:before", [("limit", str(CURSOR_LIMIT)), ("ending_before", item_id)])
+
+
+def probe_bad_cursors(ctx: ProbeContext) -> None:
+    unknown = "cs_conformance_unknown_" + "%08x" % ctx.rng.getrandbits(32)
+    ctx.client.get("cursor:unknown", [("starting_after", unknown)])
+    ctx.client.get("cursor:unknown", [("ending_before", unknown)])
+    ids = Collection.from_record(ctx.record).ids
+    a, b = (ids[0], ids[-1]) if ids else (unknown, unknown)
+    ctx.client.get("cursor:both", [("starting_after", a), ("ending_before", b)])
+
+
+PROBES = (
+    Probe("walks", "pagination", probe_forward_walks),
+    Probe("walk:back", "pagination", probe_backward_walk),
+    Probe("cursors", "pagination", probe_cursors),
+    Probe("bad-cursors", "pagination", probe_bad_cursors),
+)
+
+
+# -- judgements -------------------------------------------------------------------------------
+def _unanswered(walks: Iterable[Walk]) -> Exchange | None:
+    for walk in walks:
+        if (page := walk.unanswered) is not None:
+            return page
+    return None
+
+
+def judge_walks(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
+    """PAG-001/002/003/006/009/010 over the forward and backward walks."""
+    name = "pagination.walks"
+    walks = [Walk.read(record, tag) for tag in FORWARD_WALKS]
+    backward = Walk.read(record, BACKWARD_WALK, backward=True)
+    reference = walks[0]
+    collection = Collection.from_record(record)
+    if (lost := _unanswered([*walks, backward])) is not None:
+        reason = f"the target did not answer {lost.summary()}"
+        for req in ("PAG-001", "PAG-002", "PAG-003", "PAG-006", "PAG-009", "PAG-010"):
+            yield inconclusive(req, name, reason)
+        return
+    if (broken := next((w.broken_page for w in walks if w.broken_page), None)) is not None:
+        reason = f"a walk page was not a usable list: {broken.summary()}"
+        for req in ("PAG-001", "PAG-002", "PAG-003", "PAG-006", "PAG-009", "PAG-010"):
+            yield inconclusive(req, name, reason)
+        return
+
+    # PAG-009: endless pagination.
+    cycling = [w for w in [*walks, backward] if w.cycled]
+    if cycling:
+        w = cycling[0]
+        yield violated("PAG-009", name, Evidence(
+            f"the {w.tag} walk came back to a cursor it had already followed while has_more stayed true",
+            expected="every cursor leads to pages not seen before, until has_more is false",
+            actual=f"cursor {cursor_sent(w.pages[-1], 'ending_before' if w.backward else 'starting_after')!r} led back to a page already seen",
+            exchanges=[p.seq for p in w.pages[-2:]]))
+    else:
+        yield held("PAG-009", name)
+
+    # PAG-001: exactly once within each walk, and nothing one walk has that another lacks.
+    pag001: list[Evidence] = []
+    for walk in [*walks, backward]:
+        ids = walk.ids
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            pages = [p.seq for p in walk.usable_pages if set(p.page_ids or []) & set(dupes)]
+            pag001.append(Evidence(
+                f"the {walk.tag} walk listed {dupes[0]} more than once",
+                expected="every item exactly once", actual=f"{len(dupes)} duplicated id(s): {', '.join(dupes[:5])}",
+                exchanges=pages[:4]))
+    for walk in walks[1:]:
+        missing = _gap(reference, walk)
+        if missing:
+            pag001.append(missing)
+    yield violated("PAG-001", name, *pag001) if pag001 else held("PAG-001", name)
+
+    # PAG-002: same order whatever the page size.
+    pag002 = [e for w in walks[1:] if (e := _order_disagreement(reference, w))]
+    yield violated("PAG-002", name, *pag002) if pag002 else held("PAG-002", name)
+
+    # PAG-003: ties are where unstable ordering shows.
+    ties = collection.tie_groups()
+    if not ties:
+        yield skipped("PAG-003", name, "no two sessions seen share a `created` second, so tie order cannot be tested")
+    else:
+        tied = {i for g in ties for i in g}
+        pag003 = [e for e in pag002 + pag001 if set(e.actual.split()) & tied or _mentions(e, tied)]
+        if pag002 or pag001:
+            pag003 = pag003 or (pag002 + pag001)[:1]
+        yield violated("PAG-003", name, *pag003) if pag003 else held("PAG-003", name,
+                                                                         f"{len(ties)} groups of tied sessions walked")
+
+    # PAG-006: the backward walk visits the same sequence.
+    yield from _judge_backward(name, reference, backward)
+
+    # PAG-010: newest first.
+    created = [collection.created_of(i) for i in reference.ids]
+    for index in range(1, len(created)):
+        a, b = created[index - 1], created[index]
+        if isinstance(a, int) and isinstance(b, int) and b > a:
+            page = _page_holding(reference, reference.ids[index])
+            yield violated("PAG-010", name, Evidence(
+                f"{reference.ids[index]} (created {b}) is listed after {reference.ids[index - 1]} (created {a})",
+                expected="`created` descending (newest first)", actual="an older session listed before a newer one",
+                exchanges=[page.seq] if page else []))
+            break
+    else:
+        yield held("PAG-010", name) if len(created) > 1 else skipped(
+            "PAG-010", name, "fewer than two sessions: order cannot be judged")
+
+
+def _mentions(evidence: Evidence, ids: set[str]) -> bool:
+    return any(i in evidence.message or i in evidence.actual for i in ids)
+
+
+def _page_holding(walk: Walk, item_id: str) -> Exchange | None:
+    return next((p for p in walk.usable_pages if item_id in (p.page_ids or [])), None)
+
+
+def _comparable(a: Walk, b: Walk) -> int:
+    """How many leading items two walks must agree on."""
+    if a.complete and b.complete:
+        return max(len(a.ids), len(b.ids))
+    return min(len(a.ids), len(b.ids))
+
+
+def _gap(reference: Walk, other: Walk) -> Evidence | None:
+    n = _comparable(reference, other)
+    ref, oth = reference.ids[:n], other.ids[:n]
+    if reference.complete and other.complete and len(reference.ids) != len(other.ids):
+        longer, shorter = (reference, other) if len(reference.ids) > len(other.ids) else (other, reference)
+        lost = [i for i in longer.ids if i not in set(shorter.ids)]
+        where = _page_holding(longer, lost[0]) if lost else None
+        return Evidence(
+            f"the {shorter.tag} walk saw {len(shorter.ids)} sessions but the {longer.tag} walk saw {len(longer.ids)}",
+            expected="every walk visits the whole collection",
+            actual=f"missing from {shorter.tag}: {', '.join(lost[:5]) or '(duplicates instead)'}",
+            exchanges=[where.seq] if where else [])
+    missing = [i for i in ref if i not in set(oth)]
+    extra = [i for i in oth if i not in set(ref)]
+    # Items that only moved across the cut-off of a partial walk are order, not gaps.
+    if not (reference.complete and other.complete):
+        missing = [i for i in missing if i not in set(other.ids)]
+        extra = [i for i in extra if i not in set(reference.ids)]
+    if not missing and not extra:
+        return None
+    lost = missing[0] if missing else extra[0]
+    holder = _page_holding(reference if missing else other, lost)
+    return Evidence(
+        f"the {other.tag} walk skipped {lost}, which the {reference.tag} walk listed"
+        if missing else f"the {other.tag} walk listed {lost}, which the {reference.tag} walk never saw",
+        expected="walks at every page size visit the same items",
+        actual=f"missing: {', '.join(missing[:5]) or '-'}; extra: {', '.join(extra[:5]) or '-'}",
+        exchanges=[holder.seq] if holder else [])
+
+
+def _order_disagreement(reference: Walk, other: Walk) -> Evidence | None:
+    n = _comparable(reference, other)
+    ref, oth = reference.ids[:n], other.ids[:n]
+    for index, (a, b) in enumerate(zip(ref, oth, strict=False)):
+        if a != b:
+            page = _page_holding(other, b)
+            return Evidence(
+                f"at position {index + 1} the {reference.tag} walk has {a} but the {other.tag} walk has {b}",
+                expected="one order whatever the page size",
+                actual=f"{reference.tag}: {' '.join(ref[max(0, index - 1):index + 3])} / "
+                       f"{other.tag}: {' '.join(oth[max(0, index - 1):index + 3])}",
+                exchanges=[page.seq] if page else [])
+    return None
+
+
+def _judge_backward(name: str, reference: Walk, backward: Walk) -> Iterable[Outcome]:
+    if not backward.pages:
+        yield skipped("PAG-006", name, "fewer than two sessions: no backward walk possible")
+        return
+    if (broken := backward.broken_page) is not None:
+        yield violated("PAG-006", name, Evidence(
+            "a backward page was not a usable list", expected="200 with a list",
+            actual=f"{broken.status}", exchanges=[broken.seq]))
+        return
+    start = cursor_sent(backward.pages[0], "ending_before")
+    pos = reference.ids.index(start) if start in reference.ids else None
+    expected = reference.ids[:pos] if pos is not None else None
+    got = backward.ids
+    if expected is None:
+        yield inconclusive("PAG-006", name, "the backward walk started from an id the reference walk did not see")
+        return
+    if backward.complete and got == expected:
+        yield held("PAG-006", name, f"{len(got)} sessions walked backward")
+        return
+    if not backward.complete and got == expected[len(expected) - len(got):]:
+        yield held("PAG-006", name, f"{len(got)} sessions walked backward (page budget reached)")
+        return
+    first_diff = next((k for k, (a, b) in enumerate(zip(reversed(expected), reversed(got), strict=False)) if a != b),
+                      min(len(expected), len(got)))
+    page = backward.usable_pages[min(first_diff // 7, len(backward.usable_pages) - 1)] if backward.usable_pages else None
+    yield violated("PAG-006", name, Evidence(
+        f"walking backward from {start} gave {len(got)} sessions; the forward walk has {len(expected)} before it",
+        expected=f"...{' '.join(expected[-4:])}" if expected else "(nothing)",
+        actual=f"...{' '.join(got[-4:])}" if got else "(nothing)",
+        exchanges=[page.seq] if page else []))
+
+
+def judge_cursors(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
+    """PAG-004/005/007/008: targeted cursors and has_more in both directions."""
+    name = "pagination.cursors"
+    collection = Collection.from_record(record)
+    after = record.tagged("cursor:after")
+    before = record.tagged("cursor:before")
+    if len(collection) < 2:
+        for req in ("PAG-004", "PAG-005", "PAG-007", "PAG-008"):
+            yield skipped(req, name, "fewer than two sessions: cursors cannot be tested")
+        return
+    yield _judge_targeted("PAG-004", name, after, "starting_after", collection.after)
+    yield _judge_targeted("PAG-005", name, before, "ending_before", collection.before)
+
+    forward_pages = [p for tag in FORWARD_WALKS for p in record.tagged(tag)] + after
+    yield _judge_has_more("PAG-007", name, forward_pages, collection, backward=False)
+    backward_pages = record.tagged(BACKWARD_WALK) + before
+    yield _judge_has_more("PAG-008", name, backward_pages, collection, backward=True)
+
+
+def _judge_targeted(req: str, name: str, pages: list[Exchange], param: str, truth) -> Outcome:  # type: ignore[no-untyped-def]
+    judged = 0
+    for page in pages:
+        if not page.answered or page.status == 429:
+            return inconclusive(req, name, f"the target did not answer {page.summary()}")
+        cursor = cursor_sent(page, param) or ""
+        expected = truth(cursor, limit_sent(page) or CURSOR_LIMIT)
+        if expected is None:
+            continue
+        got = page.page_ids
+        if got != expected:
+            return violated(req, name, Evidence(
+                f"{param}={cursor} did not return the {len(expected)} sessions right "
+                f"{'after' if param == 'starting_after' else 'before'} it",
+                expected=" ".join(expected) or "(empty page)",
+                actual=" ".join(got) if got is not None else f"status {page.status}",
+                exchanges=[page.seq]))
+        judged += 1
+    if not judged:
+        return skipped(req, name, "no cursor could be compared with the reference walk")
+    return held(req, name, f"{judged} cursors checked")
+
+
+def _judge_has_more(req: str, name: str, pages: list[Exchange], collection: Collection, backward: bool) -> Outcome:
+    judged = 0
+    for page in pages:
+        ids = page.page_ids
+        if ids is None or not isinstance(page.has_more, bool):
+            continue
+        if backward:
+            edge = ids[0] if ids else cursor_sent(page, "ending_before")
+            pos = collection.position(edge) if edge else None
+            if pos is None:
+                continue
+            more = pos > 0 if ids else False
+            if not ids and edge is not None:
+                more = False
+        else:
+            edge = ids[-1] if ids else None
+            if edge is None:
+                more = False if collection.complete else None
+                cursor = cursor_sent(page, "starting_after")
+                if cursor and collection.items_after(cursor):
+                    more = True
+            else:
+                more = collection.items_after(edge)
+        if more is None:
+            continue
+        judged += 1
+        if page.has_more != more:
+            direction = "before" if backward else "after"
+            return violated(req, name, Evidence(
+                f"has_more was {str(page.has_more).lower()} but sessions "
+                f"{'do' if more else 'do not'} exist {direction} this page",
+                expected=f"has_more: {str(more).lower()}", actual=f"has_more: {str(page.has_more).lower()}",
+                exchanges=[page.seq]))
+    if not judged:
+        return skipped(req, name, "no page could be compared with the reference walk")
+    return held(req, name, f"{judged} pages checked")
+
+
+def judge_bad_cursors(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
+    """PAG-011..014: unknown cursors and both cursors at once."""
+    name = "pagination.bad-cursors"
+    for tag, must, should, allowed in (
+        ("cursor:unknown", "PAG-011", "PAG-013", (400, 404)),
+        ("cursor:both", "PAG-012", "PAG-014", (400,)),
+    ):
+        exchanges = record.tagged(tag)
+        lost = next((e for e in exchanges if not e.answered or e.status == 429), None)
+        if lost or not exchanges:
+            reason = f"the target did not answer {lost.summary()}" if lost else "not probed"
+            yield inconclusive(must, name, reason)
+            yield inconclusive(should, name, reason)
+            continue
+        fivexx = [e for e in exchanges if (e.status or 0) >= 500]
+        yield violated(must, name, *[Evidence(
+            f"{e.summary()} is a server error", expected="a 4xx (or a page) — never a 5xx",
+            actual=f"status {e.status}", exchanges=[e.seq]) for e in fivexx]) if fivexx else held(must, name)
+        wrong = [e for e in exchanges if e.status not in allowed or not is_error_object(e)]
+        yield violated(should, name, *[Evidence(
+            f"{e.summary()} was not rejected with {' or '.join(map(str, allowed))} and an error object",
+            expected=f"{' or '.join(map(str, allowed))} with {{\"error\": {{...}}}}",
+            actual=f"status {e.status}, body {e.body[:120]!r}", exchanges=[e.seq]) for e in wrong]) if wrong else held(should, name)
+
+
+CHECKS = (
+    Check("pagination.walks", "pagination",
+          ("PAG-001", "PAG-002", "PAG-003", "PAG-006", "PAG-009", "PAG-010"), judge_walks),
+    Check("pagination.cursors", "pagination", ("PAG-004", "PAG-005", "PAG-007", "PAG-008"), judge_cursors),
+    Check("pagination.bad-cursors", "pagination", ("PAG-011", "PAG-012", "PAG-013", "PAG-014"),
+          judge_bad_cursors),
+)

@@ -1,0 +1,72 @@
+"""Everything else: no 5xx anywhere, error object shape, unknown query parameters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
+from conformance.checks.common import first_unanswered, is_4xx, is_error_object
+from conformance.spec import Spec
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, violated
+
+UNKNOWN_PARAMS = (("expand", "data.customer"), ("conformance_probe", "1"))
+
+
+def probe_unknown_params(ctx: ProbeContext) -> None:
+    ctx.client.get("unknown-param:baseline", [("limit", "3")])
+    for name, value in UNKNOWN_PARAMS:
+        ctx.client.get("unknown-param", [("limit", "3"), (name, value)])
+
+
+PROBES = (Probe("unknown-params", "errors", probe_unknown_params),)
+
+
+def judge_no_server_errors(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
+    name = "errors.no-5xx"
+    answered = [e for e in record if e.answered]
+    if not answered:
+        yield inconclusive("ERR-002", name, "no request was answered")
+        return
+    crashed = [e for e in answered if (e.status or 0) >= 500]
+    yield violated("ERR-002", name, *[Evidence(
+        f"{e.summary()} is a server error", expected="no 5xx", actual=f"status {e.status}: {e.body[:120]!r}",
+        exchanges=[e.seq]) for e in crashed[:5]]) if crashed else held("ERR-002", name,
+                                                                        f"{len(answered)} responses")
+
+
+def judge_error_objects(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
+    name = "errors.shape"
+    errors = [e for e in record if e.answered and is_4xx(e) and e.status != 429]
+    if not errors:
+        yield inconclusive("ERR-001", name, "no 4xx response was recorded")
+        return
+    plain = [e for e in errors if not is_error_object(e)
+             or "json" not in e.content_type.split(";")[0].lower()]
+    yield violated("ERR-001", name, *[Evidence(
+        f"the {e.status} to {e.summary()} is not a JSON error object",
+        expected='{"error": {"type": str, "message": str, "param"?: str}}',
+        actual=f"{e.content_type or '(no content type)'}: {e.body[:120]!r}", exchanges=[e.seq])
+        for e in plain[:5]]) if plain else held("ERR-001", name, f"{len(errors)} error responses")
+
+
+def judge_unknown_params(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
+    name = "errors.unknown-params"
+    baseline = record.tagged("unknown-param:baseline")
+    probes = record.tagged("unknown-param")
+    if not baseline or not probes or (lost := first_unanswered(baseline + probes)) is not None:
+        yield inconclusive("ERR-003", name, "the unknown-parameter requests were not answered")
+        return
+    wrong = [e for e in probes if not is_4xx(e) and e.page_ids != baseline[0].page_ids]
+    yield violated("ERR-003", name, *[Evidence(
+        f"{e.summary()} neither ignored nor rejected the unknown parameter",
+        expected=f"the page {' '.join(baseline[0].page_ids or [])} or a 4xx",
+        actual=f"status {e.status}, ids {' '.join(e.page_ids or []) or '-'}",
+        exchanges=[baseline[0].seq, e.seq]) for e in wrong]) if wrong else held(
+        "ERR-003", name, "ignored" if all(e.status == 200 for e in probes) else "rejected")
+
+
+CHECKS = (
+    Check("errors.no-5xx", "errors", ("ERR-002",), judge_no_server_errors),
+    Check("errors.shape", "errors", ("ERR-001",), judge_error_objects),
+    Check("errors.unknown-params", "errors", ("ERR-003",), judge_unknown_params),
+)

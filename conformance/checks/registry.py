@@ -1,0 +1,56 @@
+"""Every probe in the order it runs, and every check. The one list a run reads."""
+
+from __future__ import annotations
+
+from conformance.checks import auth, envelope, filtering, limits, objects, pagination, protocol, version
+from conformance.checks.base import Check, Probe
+
+try:  # generated requests (Schemathesis) live in their own module
+    from conformance.checks import generated, schema_validation  # noqa: F401
+    _GENERATED_PROBES: tuple[Probe, ...] = generated.PROBES
+    _GENERATED_CHECKS: tuple[Check, ...] = generated.CHECKS
+except ImportError:  # pragma: no cover - during development only
+    _GENERATED_PROBES, _GENERATED_CHECKS = (), ()
+
+# Walks come first: later probes pick their cursors from what the reference walk saw.
+PROBES: tuple[Probe, ...] = (
+    *pagination.PROBES,
+    *envelope.PROBES,
+    *limits.PROBES,
+    *filtering.PROBES,
+    *auth.PROBES,
+    *version.PROBES,
+    *protocol.PROBES,
+    *_GENERATED_PROBES,
+)
+
+CHECKS: tuple[Check, ...] = (
+    *envelope.CHECKS,
+    *objects.CHECKS,
+    *limits.CHECKS,
+    *pagination.CHECKS,
+    *filtering.CHECKS,
+    *auth.CHECKS,
+    *version.CHECKS,
+    *protocol.CHECKS,
+    *_GENERATED_CHECKS,
+)
+
+# Probes every selection needs: the reference walk is what most judgements compare against.
+ALWAYS_PROBED = ("walks",)
+
+
+def checks_for(selection: tuple[str, ...]) -> tuple[Check, ...]:
+    """Checks selected by area names or requirement IDs (empty selection: all)."""
+    if not selection:
+        return CHECKS
+    wanted = set(selection)
+    return tuple(c for c in CHECKS if c.area in wanted or wanted & set(c.verifies))
+
+
+def probes_for(checks: tuple[Check, ...]) -> tuple[Probe, ...]:
+    areas = {c.area for c in checks}
+    if len(checks) == len(CHECKS):
+        return PROBES
+    # Object and envelope judgements read whatever lists the others fetched.
+    return tuple(p for p in PROBES if p.name in ALWAYS_PROBED or p.area in areas)

@@ -1,0 +1,155 @@
+"""Validation of 200 list bodies against spec/openapi.yaml's `CheckoutSessionList`.
+
+OpenAPI 3.1 schemas are JSON Schema 2020-12, so `jsonschema` validates them as they are
+(`x-...` extension keys are unknown keywords and ignored). Errors are split by where
+they sit: *envelope* errors (outside `data[i]`: ENV-003's ground) and *item* errors
+(inside `data[i]`: OBJ-00x's ground), each with a path a reader can find in the body,
+e.g. ``data[3].amount_total: 'abc' is not of type 'integer', 'null'``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from conformance.spec import Spec
+
+LIST_SCHEMA = "CheckoutSessionList"
+
+# Compiled validators by the document's hash: a Spec is frozen but holds a dict, so it
+# cannot key a functools cache, and two loads of the same file should share one.
+_VALIDATORS: dict[tuple[str, str], Draft202012Validator] = {}
+
+
+@dataclass(frozen=True)
+class SchemaError:
+    """One way a body departs from the schema."""
+
+    path: str  # where, as `data[3].amount_total`; "" for the body itself
+    message: str  # `path: what is wrong`, ready for a report
+    in_item: bool  # inside data[i] (an item error) rather than the envelope
+    keyword: str = ""  # the JSON Schema keyword that failed: type, required, enum, ...
+    field: str = ""  # the property concerned: for `required`, the missing one
+    item: int | None = None  # i of data[i] for item errors
+
+    @property
+    def is_type_error(self) -> bool:
+        """A documented field with the wrong JSON type (OBJ-005), not a missing key or bad value."""
+        return self.keyword == "type"
+
+
+def validator_for(spec: Spec, schema_name: str = LIST_SCHEMA) -> Draft202012Validator:
+    """The compiled validator for one component schema of ``spec`` (built once)."""
+    key = (spec.sha256, schema_name)
+    validator = _VALIDATORS.get(key)
+    if validator is None:
+        schema = spec.schema(schema_name)
+        Draft202012Validator.check_schema(schema)
+        validator = Draft202012Validator(schema)
+        _VALIDATORS[key] = validator
+    return validator
+
+
+def validation_errors(spec: Spec, body: Any, schema_name: str = LIST_SCHEMA) -> list[SchemaError]:
+    """Every departure of ``body`` (parsed JSON) from the schema, in document order."""
+    errors = [_describe(error) for error in _leaves(validator_for(spec, schema_name).iter_errors(body))]
+    # Duplicates arise when several oneOf branches fail at the same spot for the same reason.
+    unique = list(dict.fromkeys(errors))
+    return sorted(unique, key=lambda e: (e.item if e.item is not None else -1, e.path, e.message))
+
+
+def envelope_errors(errors: Iterable[SchemaError]) -> list[SchemaError]:
+    return [e for e in errors if not e.in_item]
+
+
+def item_errors(errors: Iterable[SchemaError]) -> list[SchemaError]:
+    return [e for e in errors if e.in_item]
+
+
+def format_path(parts: Iterable[Any]) -> str:
+    """`data[3].customer_details.address` from jsonschema's absolute path."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _leaves(errors: Iterable[ValidationError]) -> Iterable[ValidationError]:
+    """Replace oneOf/anyOf failures by their cause.
+
+    `customer_details.address: 5` fails `oneOf: [Address, null]`: every branch rejects
+    the value's JSON type, so it is reported as one type error (OBJ-005's business),
+    not as "not valid under any of the given schemas". `address: {"city": 4}` has the
+    right type for the Address branch: the cause is that branch's own error at
+    `address.city`. Anything less clear-cut keeps the oneOf error itself.
+    """
+    for error in errors:
+        if error.validator not in ("oneOf", "anyOf") or not error.context:
+            yield error
+            continue
+        branches: dict[Any, list[ValidationError]] = {}
+        for cause in error.context:
+            branch = cause.relative_schema_path[0] if cause.relative_schema_path else None
+            branches.setdefault(branch, []).append(cause)
+        fitting = [causes for causes in branches.values() if not any(_wrong_type_here(c) for c in causes)]
+        if not fitting:
+            yield _merged_type_error(error, [c for cs in branches.values() for c in cs if _wrong_type_here(c)])
+        elif len(fitting) == 1:
+            yield from _leaves(fitting[0])
+        else:
+            yield error
+
+
+def _wrong_type_here(cause: ValidationError) -> bool:
+    """A branch rejected the value's own JSON type (not something deeper inside it)."""
+    return cause.validator == "type" and not cause.relative_path
+
+
+def _merged_type_error(error: ValidationError, causes: list[ValidationError]) -> ValidationError:
+    allowed: list[str] = []
+    for cause in causes:
+        wanted = cause.validator_value
+        for name in wanted if isinstance(wanted, list) else [wanted]:
+            if name not in allowed:
+                allowed.append(name)
+    return ValidationError(
+        f"{error.instance!r} is not of type {', '.join(repr(a) for a in allowed)}",
+        validator="type", validator_value=allowed, instance=error.instance,
+        path=error.absolute_path,
+    )
+
+
+def _describe(error: ValidationError) -> SchemaError:
+    parts = list(error.absolute_path)
+    in_item = len(parts) >= 2 and parts[0] == "data" and isinstance(parts[1], int)
+    item = parts[1] if in_item else None
+    field = str(parts[-1]) if parts and not isinstance(parts[-1], int) else ""
+    if error.validator == "required" and isinstance(error.instance, dict):
+        # jsonschema reports a missing key at its parent; name the key itself.
+        missing = _missing_key(error)
+        field = missing or field
+    path = format_path(parts)
+    where = path or "(body)"
+    return SchemaError(
+        path=path,
+        message=f"{where}: {error.message}",
+        in_item=in_item,
+        keyword=str(error.validator),
+        field=field,
+        item=item,
+    )
+
+
+def _missing_key(error: ValidationError) -> str:
+    # One error per missing key, each naming it only in its message: match the message.
+    required = error.validator_value if isinstance(error.validator_value, list) else []
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    missing = [str(k) for k in required if k not in instance]
+    return next((k for k in missing if error.message.startswith(repr(k))), missing[0] if missing else "")

@@ -1,0 +1,61 @@
+"""X-API-Version: supported versions answer as usual; nothing crashes the server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
+from conformance.checks.common import first_unanswered, judge_rejections
+from conformance.spec import Spec
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, skipped, violated
+
+HEADER = "X-API-Version"
+UNKNOWN_VERSIONS = ("1999-01-01", "not-a-version", "2026-13-45", "9" * 200)
+
+
+def probe_version(ctx: ProbeContext) -> None:
+    ctx.client.get("version:baseline", [("limit", "5")])
+    if ctx.run.api_version:
+        ctx.client.get("version:supported", [("limit", "5")], headers={HEADER: ctx.run.api_version})
+    for value in UNKNOWN_VERSIONS:
+        ctx.client.get("version:unknown", [("limit", "5")], headers={HEADER: value})
+    ctx.client.get("version:unknown", [("limit", "5")], headers={HEADER: ""})
+
+
+PROBES = (Probe("version", "version", probe_version),)
+
+
+def judge_version(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
+    name = "version.header"
+    unknown = record.tagged("version:unknown")
+    sent = unknown + record.tagged("version:supported")
+    if (lost := first_unanswered(sent)) is not None or not sent:
+        yield inconclusive("VER-001", name, f"the target did not answer {lost.summary()}" if lost else "not probed")
+    else:
+        crashed = [e for e in sent if (e.status or 0) >= 500]
+        yield violated("VER-001", name, *[Evidence(
+            f"{HEADER}: {e.request_headers.get(HEADER, '')[:40]!r} gave a server error",
+            expected="never a 5xx", actual=f"status {e.status}", exchanges=[e.seq]) for e in crashed]) if crashed \
+            else held("VER-001", name)
+
+    if not run.api_version:
+        yield skipped("VER-002", name, "no supported version was named (--api-version)")
+    else:
+        baseline = record.tagged("version:baseline")
+        supported = record.tagged("version:supported")
+        if not baseline or not supported or first_unanswered(baseline + supported):
+            yield inconclusive("VER-002", name, "the supported-version request was not answered")
+        else:
+            b, s = baseline[0], supported[0]
+            same = s.status == 200 and s.page_ids is not None and s.page_ids == b.page_ids and (
+                set((s.json or {}).keys()) == set((b.json or {}).keys()))
+            yield held("VER-002", name) if same else violated("VER-002", name, Evidence(
+                f"{HEADER}: {run.api_version} did not answer like a request without the header",
+                expected=f"200 with the same envelope and ids {' '.join(b.page_ids or [])}",
+                actual=f"status {s.status}, ids {' '.join(s.page_ids or []) or '-'}",
+                exchanges=[b.seq, s.seq]))
+    outcomes = judge_rejections(name, unknown, "VER-001", "VER-003", None, "an unknown API version")
+    yield from (o for o in outcomes if o.requirement == "VER-003")
+
+
+CHECKS = (Check("version.header", "version", ("VER-001", "VER-002", "VER-003"), judge_version),)

@@ -1,0 +1,161 @@
+"""Walks: probes that follow cursors, and the reading of a walk back from the record.
+
+A walk stops by itself at the end (has_more false), at an unusable page, at its page
+budget, or when a cursor comes round again: a cycle is a finding (PAG-009), not a hang.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from conformance.checks.base import ProbeContext, Record
+from conformance.exchange import Exchange
+
+DEFAULT_LIMIT = 10
+
+
+def walk_forward(
+    ctx: ProbeContext,
+    tag: str,
+    *,
+    limit: int | None,
+    max_pages: int,
+    status: str | None = None,
+    follow_next_cursor: bool = False,
+    start_after: str | None = None,
+) -> None:
+    used: set[str] = set()
+    cursor = start_after
+    for _ in range(max_pages):
+        query: list[tuple[str, str]] = []
+        if limit is not None:
+            query.append(("limit", str(limit)))
+        if status is not None:
+            query.append(("status", status))
+        if cursor is not None:
+            query.append(("starting_after", cursor))
+        page = ctx.client.get(tag, query)
+        ids = page.page_ids
+        if not ids or page.has_more is not True:
+            return
+        cursor = next_cursor_of(page) if follow_next_cursor else ids[-1]
+        if cursor is None or cursor in used:
+            return
+        used.add(cursor)
+
+
+def walk_backward(
+    ctx: ProbeContext,
+    tag: str,
+    *,
+    limit: int,
+    before: str,
+    max_pages: int,
+    status: str | None = None,
+) -> None:
+    used: set[str] = set()
+    cursor = before
+    for _ in range(max_pages):
+        query = [("limit", str(limit)), ("ending_before", cursor)]
+        if status is not None:
+            query.append(("status", status))
+        page = ctx.client.get(tag, query)
+        ids = page.page_ids
+        if not ids or page.has_more is not True:
+            return
+        cursor = ids[0]
+        if cursor in used:
+            return
+        used.add(cursor)
+
+
+def next_cursor_of(page: Exchange) -> str | None:
+    body = page.json
+    value = body.get("next_cursor") if isinstance(body, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+@dataclass
+class Walk:
+    """A walk read back from the record: its pages in the order they were asked."""
+
+    tag: str
+    pages: list[Exchange]
+    backward: bool = False
+
+    @classmethod
+    def read(cls, record: Record, tag: str, backward: bool = False) -> Walk:
+        return cls(tag, record.tagged(tag), backward)
+
+    @property
+    def usable_pages(self) -> list[Exchange]:
+        """Pages up to the first one that is not a well-formed 200 list."""
+        usable = []
+        for page in self.pages:
+            if page.page_ids is None:
+                break
+            usable.append(page)
+        return usable
+
+    @property
+    def ids(self) -> list[str]:
+        """The items in walk order (for a backward walk: put back into forward order)."""
+        pages = self.usable_pages
+        if self.backward:
+            pages = list(reversed(pages))
+        return [i for p in pages for i in (p.page_ids or [])]
+
+    @property
+    def unanswered(self) -> Exchange | None:
+        """The first page the target did not answer (transport failure or 429 after retries)."""
+        for page in self.pages:
+            if not page.answered or page.status == 429:
+                return page
+        return None
+
+    @property
+    def broken_page(self) -> Exchange | None:
+        """The first answered page that is not a well-formed 200 list."""
+        for page in self.pages:
+            if page.answered and page.status != 429 and page.page_ids is None:
+                return page
+        return None
+
+    @property
+    def complete(self) -> bool:
+        """Reached the end: the last page is a list that says has_more false."""
+        return (
+            bool(self.pages)
+            and len(self.usable_pages) == len(self.pages)
+            and self.pages[-1].has_more is False
+        )
+
+    @property
+    def cycled(self) -> bool:
+        """Stopped because a cursor came round again while has_more was still true."""
+        pages = self.usable_pages
+        if not pages or pages[-1].has_more is not True or len(pages) != len(self.pages):
+            return False
+        seen_cursors = [cursor_sent(p, "ending_before" if self.backward else "starting_after")
+                        for p in pages]
+        last = pages[-1].page_ids or []
+        if not last:
+            return False
+        next_cursor = last[0] if self.backward else last[-1]
+        follow = next_cursor_of(pages[-1])
+        return next_cursor in seen_cursors or (follow is not None and follow in seen_cursors)
+
+
+def cursor_sent(page: Exchange, name: str = "starting_after") -> str | None:
+    return page.params.get(name)
+
+
+def limit_sent(page: Exchange) -> int | None:
+    """The limit the page was asked with; None when it was not a plain integer."""
+    raw = page.params.get("limit")
+    if raw is None:
+        return DEFAULT_LIMIT
+    try:
+        return int(raw)
+    except ValueError:
+        return None

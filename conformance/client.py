@@ -1,0 +1,272 @@
+"""The one door to the network.
+
+Checks never import ``requests``: they ask this client, which owns the GET-only guard,
+timeouts, polite 429 retries, the request budget, redaction and the transcript. Every
+request, answered or not, becomes an ``Exchange`` in ``Client.transcript``.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from requests.auth import _basic_auth_str
+
+from conformance.errors import ForbiddenMethod, RequestBudgetExhausted, TransportFailure
+from conformance.exchange import AUTH_KEY, AUTH_NONE, Exchange
+from conformance.redaction import Redactor
+from conformance.spec import OPERATION_PATH
+
+Query = Mapping[str, str] | Iterable[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class BasicCredentials:
+    """Basic credentials other than the configured key (unknown key, key as password)."""
+
+    username: str
+    password: str = ""
+
+
+@dataclass(frozen=True)
+class RawAuthorization:
+    """An Authorization header sent verbatim (malformed on purpose)."""
+
+    value: str
+
+
+Auth = str | BasicCredentials | RawAuthorization  # str: AUTH_KEY or AUTH_NONE
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    timeout: float = 10.0
+    max_requests: int = 2000
+    retries_on_429: int = 3
+    max_retry_after: float = 5.0
+    body_cap_bytes: int = 8 * 1024 * 1024
+    # After this many transport failures in a row the target is taken as down, so a
+    # hanging server costs a few timeouts, not one per remaining request.
+    failures_before_down: int = 3
+
+
+def strip_credentials(base_url: str) -> str:
+    """The base URL without user:password@ (users sometimes paste those)."""
+    parts = urlsplit(base_url)
+    netloc = parts.hostname or ""
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+
+
+class Client:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        settings: ClientSettings | None = None,
+        headers: Mapping[str, str] | None = None,
+        on_exchange: Callable[[Exchange], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base_url = strip_credentials(base_url)
+        self._api_key = api_key
+        self.settings = settings or ClientSettings()
+        self._headers = dict(headers or {})
+        self._redactor = Redactor([api_key])
+        self._on_exchange = on_exchange
+        self._sleep = sleep
+        self._session = requests.Session()
+        # trust_env would let ~/.netrc add credentials to the "no credentials" probes.
+        self._session.trust_env = False
+        self._proxies = requests.utils.get_environ_proxies(self.base_url)
+        self.transcript: list[Exchange] = []
+        self.requests_sent = 0
+        self._failures_in_a_row = 0
+
+    @property
+    def redactor(self) -> Redactor:
+        return self._redactor
+
+    @property
+    def key_is_test_key(self) -> bool:
+        return self._api_key.startswith("sk_test_")
+
+    def close(self) -> None:
+        self._session.close()
+
+    # -- the public verb -------------------------------------------------------------------
+    def get(
+        self,
+        tag: str,
+        query: Query = (),
+        *,
+        auth: Auth = AUTH_KEY,
+        headers: Mapping[str, str] | None = None,
+        path: str = OPERATION_PATH,
+    ) -> Exchange:
+        """Send one GET and record it. Raises TransportFailure after recording a failure."""
+        return self._request("GET", tag, query, auth=auth, headers=headers, path=path)
+
+    def _request(
+        self,
+        method: str,
+        tag: str,
+        query: Query,
+        *,
+        auth: Auth,
+        headers: Mapping[str, str] | None,
+        path: str,
+    ) -> Exchange:
+        if method != "GET":
+            raise ForbiddenMethod(f"Refusing to send {method}: the suite sends GET only.")
+        pairs = list(query.items()) if isinstance(query, Mapping) else list(query)
+        pairs = [(str(k), str(v)) for k, v in pairs]
+        extra = {**self._headers, **(headers or {})}
+        exchange = Exchange(
+            seq=len(self.transcript),
+            tag=tag,
+            path=path,
+            query=pairs,
+            auth=self._auth_label(auth),
+            request_headers=self._redactor.mapping(extra),
+        )
+        wire_headers = dict(extra)
+        authorization = self._authorization(auth)
+        if authorization is not None:
+            wire_headers["Authorization"] = authorization
+        try:
+            self._send(exchange, pairs, wire_headers)
+        finally:
+            self.transcript.append(exchange)
+            if self._on_exchange:
+                self._on_exchange(exchange)
+        if exchange.error is not None:
+            raise TransportFailure(exchange.error)
+        return exchange
+
+    # -- internals ---------------------------------------------------------------------------
+    def _send(self, exchange: Exchange, pairs: list[tuple[str, str]], headers: dict[str, str]) -> None:
+        if self._failures_in_a_row >= self.settings.failures_before_down:
+            exchange.error = "not sent: the target stopped answering earlier in the run"
+            return
+        for attempt in range(1, self.settings.retries_on_429 + 2):
+            if self.requests_sent >= self.settings.max_requests:
+                exchange.error = f"not sent: the request budget ({self.settings.max_requests}) is used up"
+                raise RequestBudgetExhausted(exchange.error)
+            self.requests_sent += 1
+            exchange.attempts = attempt
+            self._attempt(exchange, pairs, headers)
+            if exchange.error is not None:
+                self._failures_in_a_row += 1
+                return
+            self._failures_in_a_row = 0
+            if exchange.status != 429 or attempt > self.settings.retries_on_429:
+                return
+            self._sleep(self._retry_delay(exchange.response_headers.get("retry-after")))
+
+    def _attempt(self, exchange: Exchange, pairs: list[tuple[str, str]], headers: dict[str, str]) -> None:
+        timeout = self.settings.timeout
+        started = time.monotonic()
+        exchange.error = None
+        try:
+            response = self._session.get(
+                self.base_url + exchange.path,
+                params=pairs,
+                headers=headers,
+                timeout=(timeout, timeout),
+                allow_redirects=False,  # never carry credentials to another host
+                stream=True,
+                proxies=self._proxies,
+            )
+        except requests.exceptions.SSLError:
+            exchange.error = "TLS handshake failed (is the target plain HTTP?)"
+            return
+        except requests.exceptions.ConnectTimeout:
+            exchange.error = f"connection timed out after {timeout:g} s"
+            return
+        except requests.exceptions.ReadTimeout:
+            exchange.error = f"no response within {timeout:g} s"
+            return
+        except requests.exceptions.ConnectionError as exc:
+            exchange.error = f"connection failed ({_root_cause(exc)})"
+            return
+        except requests.exceptions.RequestException as exc:
+            exchange.error = f"request failed ({_root_cause(exc)})"
+            return
+        try:
+            body, truncated = self._read_body(response, started, timeout)
+        except requests.exceptions.RequestException as exc:
+            exchange.error = f"response broke off ({_root_cause(exc)})"
+            return
+        except TimeoutError:
+            exchange.error = f"response body not complete within {timeout:g} s"
+            return
+        finally:
+            response.close()
+        exchange.elapsed_ms = round((time.monotonic() - started) * 1000, 2)
+        exchange.status = response.status_code
+        exchange.response_headers = self._redactor.mapping(
+            {k.lower(): v for k, v in response.headers.items()}
+        )
+        encoding = response.encoding or "utf-8"
+        exchange.body = self._redactor.text(body.decode(encoding, errors="replace"))
+        exchange.body_truncated = truncated
+        exchange.__dict__.pop("json", None)
+
+    def _read_body(self, response: requests.Response, started: float, timeout: float) -> tuple[bytes, bool]:
+        cap = self.settings.body_cap_bytes
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_content(chunk_size=64 * 1024):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > cap:
+                return b"".join(chunks)[:cap], True
+            # A slow trickle defeats the per-read timeout; this bounds the whole body.
+            if time.monotonic() - started > 2 * timeout:
+                raise TimeoutError
+        return b"".join(chunks), False
+
+    def _retry_delay(self, retry_after: str | None) -> float:
+        cap = self.settings.max_retry_after
+        if retry_after is None:
+            return min(1.0, cap)
+        try:
+            return max(0.0, min(float(retry_after), cap))
+        except ValueError:
+            pass
+        when = email.utils.parsedate_to_datetime(retry_after) if retry_after else None
+        if when is None:
+            return min(1.0, cap)
+        return max(0.0, min(when.timestamp() - time.time(), cap))
+
+    def _authorization(self, auth: Auth) -> str | None:
+        if auth == AUTH_KEY:
+            return _basic_auth_str(self._api_key, "")
+        if auth == AUTH_NONE:
+            return None
+        if isinstance(auth, BasicCredentials):
+            return _basic_auth_str(auth.username, auth.password)
+        if isinstance(auth, RawAuthorization):
+            return auth.value
+        raise ValueError(f"unknown auth {auth!r}")
+
+    def _auth_label(self, auth: Auth) -> str:
+        if isinstance(auth, str):
+            return auth
+        if isinstance(auth, BasicCredentials):
+            return self._redactor.text(f"basic {auth.username}:{auth.password}")
+        return self._redactor.text(f"header {auth.value}")
+
+
+def _root_cause(exc: BaseException) -> str:
+    while exc.__cause__ is not None or exc.__context__ is not None:
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    text = str(exc) or type(exc).__name__
+    # urllib3 messages repeat the pool and object address; the last clause is what matters.
+    return text.rsplit(": ", 1)[-1].strip("()'\"") or type(exc).__name__

@@ -1,0 +1,54 @@
+"""Errors of the suite itself, kept apart from findings about the target.
+
+A finding (the target broke a rule) is never an exception: it is an ``Outcome`` with
+evidence (see ``conformance.verdicts``). Exceptions here mean the *tool* could not do
+its job, and each carries the exit code the CLI maps it to, once, at the edge::
+
+    ConformanceError              exit 2   base class; one clear sentence in str()
+    ├── UsageError                exit 2   bad flags or environment values
+    ├── SpecError                 exit 2   spec/openapi.yaml or the catalog is invalid
+    ├── TargetUnreachable         exit 3   nothing could be judged: no answer at all
+    ├── VerificationFailed        exit 1   `verify`: a report dir was altered or disagrees
+    └── ClientError               exit 2   raised by the HTTP client inside a check
+        ├── ForbiddenMethod                a non-GET request was attempted (suite bug)
+        ├── RequestBudgetExhausted         --max-requests reached: later checks are inconclusive
+        └── TransportFailure               timeout, refused, reset, TLS: the check is inconclusive
+"""
+
+from __future__ import annotations
+
+
+class ConformanceError(Exception):
+    exit_code = 2
+
+
+class UsageError(ConformanceError):
+    exit_code = 2
+
+
+class SpecError(ConformanceError):
+    exit_code = 2
+
+
+class TargetUnreachable(ConformanceError):
+    exit_code = 3
+
+
+class VerificationFailed(ConformanceError):
+    exit_code = 1
+
+
+class ClientError(ConformanceError):
+    exit_code = 2
+
+
+class ForbiddenMethod(ClientError):
+    """The client refuses anything but GET: the suite is pointed at production."""
+
+
+class RequestBudgetExhausted(ClientError):
+    """The run used up --max-requests; what is left cannot be judged."""
+
+
+class TransportFailure(ClientError):
+    """The target gave no usable HTTP answer (timeout, refused, reset, TLS, oversize)."""

@@ -1,0 +1,109 @@
+"""One request and its response, as recorded by the client: the unit of evidence.
+
+Judgements read exchanges, never live responses, so a saved transcript
+(``exchanges.jsonl``) can be judged again offline. Everything in an exchange has
+already been redacted.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
+from typing import Any
+from urllib.parse import urlencode
+
+# How the request authenticated, recorded as a label rather than the header itself.
+AUTH_KEY = "key"  # Basic, the configured key as username, empty password
+AUTH_NONE = "none"
+
+
+@dataclass
+class Exchange:
+    seq: int
+    tag: str
+    path: str
+    query: list[tuple[str, str]]
+    auth: str = AUTH_KEY
+    request_headers: dict[str, str] = field(default_factory=dict)
+    status: int | None = None
+    response_headers: dict[str, str] = field(default_factory=dict)
+    body: str = ""
+    body_truncated: bool = False
+    elapsed_ms: float = 0.0
+    attempts: int = 1
+    error: str | None = None
+    method: str = "GET"
+
+    # -- reading -----------------------------------------------------------------------------
+    @property
+    def answered(self) -> bool:
+        return self.error is None and self.status is not None
+
+    @property
+    def params(self) -> dict[str, str]:
+        """The query as a dict (last value wins; the suite never repeats a name on purpose)."""
+        return dict(self.query)
+
+    @property
+    def content_type(self) -> str:
+        return self.response_headers.get("content-type", "")
+
+    @cached_property
+    def json(self) -> Any:
+        """The parsed body, or None when it is not JSON."""
+        if self.body_truncated:
+            return None
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+    @property
+    def page_ids(self) -> list[str] | None:
+        """Ids of `data` on a well-formed 200 list page, else None."""
+        body = self.json
+        if self.status != 200 or not isinstance(body, dict) or not isinstance(body.get("data"), list):
+            return None
+        ids = [item.get("id") if isinstance(item, dict) else None for item in body["data"]]
+        return ids if all(isinstance(i, str) for i in ids) else None
+
+    @property
+    def has_more(self) -> Any:
+        body = self.json
+        return body.get("has_more") if isinstance(body, dict) else None
+
+    @property
+    def target(self) -> str:
+        """Path and query as sent."""
+        return self.path + (f"?{urlencode(self.query)}" if self.query else "")
+
+    def curl(self, base_url: str) -> str:
+        """A command that reproduces the request; the key comes from the environment."""
+        parts = ["curl", "-sS", "-i"]
+        if self.auth == AUTH_KEY:
+            parts += ["-u", "$CONFORMANCE_API_KEY:"]
+        for name, value in self.request_headers.items():
+            parts += ["-H", f"{name}: {value}"]
+        parts.append(base_url.rstrip("/") + self.target)
+        # The key placeholder must stay expandable by the shell; everything else is quoted.
+        return " ".join(
+            f'"{p}"' if p == "$CONFORMANCE_API_KEY:" else shlex.quote(p) for p in parts
+        )
+
+    def summary(self) -> str:
+        outcome = self.error if self.error else f"{self.status}"
+        return f"GET {self.target} -> {outcome}"
+
+    # -- persistence -------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["query"] = [list(pair) for pair in self.query]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Exchange:
+        values = dict(data)
+        values["query"] = [tuple(pair) for pair in values.get("query", [])]
+        return cls(**values)

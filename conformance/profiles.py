@@ -1,0 +1,35 @@
+"""How hard a run looks. `standard` is the default and what CI gates use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    # Page budgets per walk: a 1M-session target is sampled, not read whole.
+    pages_limit_100: int
+    pages_limit_7: int
+    pages_limit_1: int
+    pages_default: int
+    pages_filtered: int
+    filtered_limit: int
+    # limits tried besides 1 and 100 (LIM-002); "all" tries 1..100.
+    extra_limits: tuple[int, ...] | str
+    # Schemathesis examples per generation mode.
+    generated_examples: int
+    cursor_samples: int
+
+
+PROFILES: dict[str, Profile] = {
+    "quick": Profile("quick", 5, 10, 15, 5, 8, 3, (7, 10), 15, 3),
+    "standard": Profile("standard", 20, 30, 60, 15, 20, 3, (2, 7, 10, 50, 99), 40, 6),
+    "thorough": Profile("thorough", 200, 300, 400, 100, 200, 2, "all", 200, 12),
+}
+
+
+def limits_to_try(profile: Profile) -> list[int]:
+    if profile.extra_limits == "all":
+        return list(range(1, 101))
+    return sorted({1, 100, *profile.extra_limits})

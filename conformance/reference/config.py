@@ -1,0 +1,47 @@
+"""Configuration of the embedded reference server."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+# Versions answered with 200 when named in X-API-Version (newest first).
+SUPPORTED_API_VERSIONS: tuple[str, ...] = ("2026-11-01", "2025-06-30")
+
+
+def generate_api_key() -> str:
+    return "sk_test_" + secrets.token_hex(16)
+
+
+@dataclass
+class ReferenceConfig:
+    """What to serve: ``sessions`` generated from ``seed``, behind ``api_key``.
+
+    ``api_key=None`` generates a fresh ``sk_test_`` key; ``db=None`` keeps the data in
+    memory (a file path is reused across runs when it holds the same data);
+    ``fault`` names an entry of ``conformance.reference.faults.FAULTS`` to inject.
+    """
+
+    sessions: int = 57
+    seed: int = 0
+    api_key: str | None = None
+    db: str | None = None
+    fault: str | None = None
+    api_versions: tuple[str, ...] = SUPPORTED_API_VERSIONS
+
+    def __post_init__(self) -> None:
+        if self.sessions < 0:
+            raise ValueError("sessions must be >= 0")
+        if self.api_key is None:
+            self.api_key = generate_api_key()
+
+    @property
+    def key(self) -> str:
+        """The API key, never None after construction (for type checkers)."""
+        assert self.api_key is not None
+        return self.api_key
+
+    @property
+    def livemode(self) -> bool:
+        # Data mirrors the key's mode, as on the real API.
+        return self.key.startswith("sk_live_")

@@ -1,0 +1,166 @@
+"""Run the reference server: in a background thread (tests, self-checks) or in the
+foreground until Ctrl-C / SIGTERM (the CLI)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import socket
+import sys
+import threading
+import time
+from types import FrameType, TracebackType
+from typing import TextIO
+
+import uvicorn
+
+from conformance.reference.app import create_app
+from conformance.reference.config import ReferenceConfig
+from conformance.reference.store import SessionStore, open_store
+
+__all__ = ["ReferenceConfig", "RunningServer", "ServerStartError", "serve_forever",
+           "start_background"]
+
+_START_TIMEOUT = 10.0
+
+
+class ServerStartError(Exception):
+    """The reference server could not start (port taken, bad host, ...)."""
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """Bind ourselves so that port 0 yields a known port and a taken port fails here,
+    with a clear message, instead of inside uvicorn's thread."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise ServerStartError(f"Cannot resolve host {host!r}: {exc.strerror or exc}.") from exc
+    family, _, _, _, address = infos[0]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        # Lets a restarted server reuse a port in TIME_WAIT; on Linux a port another
+        # socket is listening on still fails to bind.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # Accepted sockets inherit this; without it, keep-alive responses written in
+        # two parts wait ~40 ms for the client's delayed ACK (Nagle).
+        if family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        raise ServerStartError(
+            f"Cannot listen on {host}:{port}: {exc.strerror or exc}.") from exc
+    sock.setblocking(False)
+    return sock
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+class RunningServer:
+    """A reference server running in a daemon thread; stop() or use as a context."""
+
+    def __init__(self, config: ReferenceConfig, store: SessionStore, sock: socket.socket,
+                 host: str) -> None:
+        self.config = config
+        self.api_key = config.key
+        self.port: int = sock.getsockname()[1]
+        self.base_url = f"http://{_url_host(host)}:{self.port}"
+        self._store = store
+        self._sock = sock
+        uv_config = uvicorn.Config(
+            create_app(config, store), log_level="warning", access_log=False,
+            # None: leave the host process's logging (pytest, the CLI) as it is.
+            log_config=None,
+            lifespan="off", timeout_graceful_shutdown=2, server_header=False)
+        self._server = uvicorn.Server(uv_config)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="reference-server",
+                                        daemon=True)
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._server.serve(sockets=[self._sock]))
+        except BaseException as exc:  # reported by _wait_started / stop
+            self._error = exc
+
+    def _wait_started(self) -> None:
+        deadline = time.monotonic() + _START_TIMEOUT
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise ServerStartError(f"The reference server did not start: {self._error}.")
+            time.sleep(0.002)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def start(self) -> RunningServer:
+        self._thread.start()
+        self._wait_started()
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+        self._sock.close()
+        self._store.close()
+
+    def __enter__(self) -> RunningServer:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+
+def start_background(config: ReferenceConfig, host: str = "127.0.0.1",
+                     port: int = 0) -> RunningServer:
+    """Start serving ``config`` on ``host:port`` (0: a free port); returns once the
+    server accepts connections. Raises ServerStartError if it cannot."""
+    sock = _bind(host, port)
+    try:
+        store = open_store(config.sessions, config.seed, config.livemode, config.db)
+    except BaseException:
+        sock.close()
+        raise
+    return RunningServer(config, store, sock, host).start()
+
+
+def serve_forever(config: ReferenceConfig, host: str = "127.0.0.1", port: int = 8000,
+                  out: TextIO | None = None) -> int:
+    """Serve until SIGINT/SIGTERM, after printing ``base_url:`` and ``api_key:`` lines.
+
+    Returns 0 after a signal (1 if the server thread died on its own).
+    Uvicorn runs in a thread and this (main) thread owns the signals, so a stop is
+    always a clean return 0, never a KeyboardInterrupt traceback.
+    """
+    out = out if out is not None else sys.stdout
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = {}
+    if in_main:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, on_signal)
+    try:
+        with start_background(config, host, port) as server:
+            print(f"base_url: {server.base_url}", file=out, flush=True)
+            print(f"api_key: {server.api_key}", file=out, flush=True)
+            # A timed wait keeps the main thread responsive to signals everywhere.
+            while not stop.wait(0.5):
+                if not server.alive:
+                    return 1
+    finally:
+        for signum, handler in previous.items():
+            with contextlib.suppress(ValueError, TypeError):
+                signal.signal(signum, handler)
+    return 0

@@ -1,0 +1,216 @@
+"""SQLite storage for the reference server, with keyset pagination.
+
+The list order is (created DESC, id DESC): ``id`` breaks ties inside one second, so
+the order is total. Every page is one index range scan from the cursor's position
+((created, id) row-value comparison), never an OFFSET, so a page costs the same at
+a thousand and at a million sessions; the (status, created, id) index does the same
+for filtered pages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable
+from typing import Any, NamedTuple
+
+from conformance.reference.dataset import DATASET_VERSION, iter_sessions
+
+_BATCH = 20_000
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    created INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+"""
+# Built after the bulk insert: one sort per index is much faster than keeping them
+# up to date row by row.
+_INDEXES = """
+CREATE INDEX sessions_order ON sessions (created, id);
+CREATE INDEX sessions_status_order ON sessions (status, created, id);
+"""
+
+
+class UnknownCursorError(LookupError):
+    """A pagination cursor names no session in the store."""
+
+    def __init__(self, cursor: str) -> None:
+        super().__init__(f"No such checkout.session: {cursor!r}")
+        self.cursor = cursor
+
+
+class Page(NamedTuple):
+    """A page of sessions; unpacks as ``items, has_more``."""
+
+    items: list[dict[str, Any]]
+    has_more: bool
+
+
+def _meta_for(count: int, seed: int, livemode: bool) -> dict[str, str]:
+    return {"count": str(count), "seed": str(seed), "livemode": str(livemode),
+            "dataset_version": str(DATASET_VERSION)}
+
+
+def _fill(conn: sqlite3.Connection, sessions: Iterable[dict[str, Any]],
+          meta: dict[str, str]) -> None:
+    conn.executescript(_SCHEMA)
+    dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+    batch: list[tuple[str, int, str, str]] = []
+    insert = "INSERT INTO sessions (id, created, status, body) VALUES (?, ?, ?, ?)"
+    for session in sessions:
+        batch.append((session["id"], session["created"], session["status"], dumps(session)))
+        if len(batch) >= _BATCH:
+            conn.executemany(insert, batch)
+            batch.clear()
+    conn.executemany(insert, batch)
+    conn.executescript(_INDEXES)
+    conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta.items())
+    conn.commit()
+
+
+def _stored_meta(path: str) -> dict[str, str] | None:
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        return dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+
+
+def _build_file(path: str, count: int, seed: int, livemode: bool) -> None:
+    """Build into a private temporary file, then rename: concurrent builders (test
+    workers) never see, or leave behind, a half-written database."""
+    tmp = f"{path}.tmp-{os.getpid()}-{threading.get_ident()}"
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(tmp)
+    conn = sqlite3.connect(tmp)
+    try:
+        # The temporary file is thrown away on failure, so durability buys nothing.
+        conn.execute("PRAGMA journal_mode=OFF")
+        conn.execute("PRAGMA synchronous=OFF")
+        _fill(conn, iter_sessions(count, seed, livemode), _meta_for(count, seed, livemode))
+    except BaseException:
+        conn.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(tmp)
+        raise
+    conn.close()
+    os.replace(tmp, path)
+
+
+class SessionStore:
+    """Read-only page queries over a populated database; safe to share across threads.
+
+    One connection behind a lock: a page query takes well under a millisecond, and an
+    in-memory database cannot be shared between per-thread connections anyway.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._lock = threading.Lock()
+
+    def count(self, status: str | None = None) -> int:
+        with self._lock:
+            if status is None:
+                row = self._conn.execute("SELECT count(*) FROM sessions").fetchone()
+            else:
+                row = self._conn.execute(
+                    "SELECT count(*) FROM sessions WHERE status = ?", (status,)).fetchone()
+        return int(row[0])
+
+    def get(self, session_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT body FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def page(self, limit: int, starting_after: str | None = None,
+             ending_before: str | None = None, status: str | None = None) -> Page:
+        """One page in (created DESC, id DESC) order.
+
+        ``starting_after=X``: the ``limit`` items right after X; ``ending_before=X``:
+        the ``limit`` items right before X, still in forward order. ``has_more`` says
+        whether more items exist in the direction of travel. A cursor is a position:
+        it works even when its own status does not match ``status``.
+
+        Raises UnknownCursorError if a cursor names no session.
+        """
+        if limit < 0:
+            raise ValueError("limit must be >= 0")
+        if starting_after is not None and ending_before is not None:
+            raise ValueError("starting_after and ending_before are mutually exclusive")
+        cursor = starting_after if starting_after is not None else ending_before
+        backward = ending_before is not None
+        where: list[str] = []
+        args: list[Any] = []
+        if status is not None:
+            where.append("status = ?")
+            args.append(status)
+        with self._lock:
+            if cursor is not None:
+                row = self._conn.execute(
+                    "SELECT created FROM sessions WHERE id = ?", (cursor,)).fetchone()
+                if row is None:
+                    raise UnknownCursorError(cursor)
+                where.append("(created, id) > (?, ?)" if backward else "(created, id) < (?, ?)")
+                args += [row[0], cursor]
+            direction = "ASC" if backward else "DESC"
+            sql = (
+                "SELECT body FROM sessions"
+                + (f" WHERE {' AND '.join(where)}" if where else "")
+                + f" ORDER BY created {direction}, id {direction} LIMIT ?"
+            )
+            # One extra row answers has_more without a second query.
+            rows = self._conn.execute(sql, [*args, limit + 1]).fetchall()
+        has_more = len(rows) > limit
+        bodies = [r[0] for r in rows[:limit]]
+        if backward:
+            bodies.reverse()
+        return Page([json.loads(b) for b in bodies], has_more)
+
+    def explain(self, status: str | None = None, cursor: bool = True) -> list[str]:
+        """The query plan of a page query (for tests proving no full scan or sort)."""
+        sql = "EXPLAIN QUERY PLAN SELECT body FROM sessions WHERE 1"
+        args: list[Any] = []
+        if status is not None:
+            sql += " AND status = ?"
+            args.append(status)
+        if cursor:
+            sql += " AND (created, id) < (?, ?)"
+            args += [0, ""]
+        sql += " ORDER BY created DESC, id DESC LIMIT 11"
+        with self._lock:
+            return [str(r[-1]) for r in self._conn.execute(sql, args).fetchall()]
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+def open_store(count: int, seed: int, livemode: bool = False,
+               path: str | None = None) -> SessionStore:
+    """A store holding the ``count`` sessions of ``seed``.
+
+    ``path=None`` builds an in-memory database. With a file path, an existing file
+    generated with the same parameters is reused as is; otherwise it is rebuilt.
+    """
+    meta = _meta_for(count, seed, livemode)
+    if path is None:
+        conn = sqlite3.connect(":memory:", check_same_thread=False)
+        _fill(conn, iter_sessions(count, seed, livemode), meta)
+    else:
+        if _stored_meta(path) != meta:
+            _build_file(path, count, seed, livemode)
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    return SessionStore(conn)

@@ -1,0 +1,63 @@
+"""report.json: the machine-readable truth of a run, built from a RunResult."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance import __version__
+from conformance.exchange import Exchange
+from conformance.runner import RunResult
+from conformance.verdicts import Verdict
+
+REPORT_FORMAT_VERSION = 1
+
+
+def evidence_detail(exchange: Exchange, base_url: str) -> dict[str, Any]:
+    """What a reader needs of one exchange next to a finding: request, status, body excerpt, curl."""
+    return {
+        "seq": exchange.seq,
+        "request": f"GET {exchange.target}",
+        "auth": exchange.auth,
+        "request_headers": exchange.request_headers,
+        "status": exchange.status,
+        "error": exchange.error,
+        "response_excerpt": exchange.body[:600],
+        "curl": exchange.curl(base_url),
+    }
+
+
+def build_report(result: RunResult) -> dict[str, Any]:
+    counts = {v.value: 0 for v in Verdict}
+    for verdict in result.verdicts:
+        counts[verdict.verdict.value] += 1
+    requirements = []
+    for verdict in result.verdicts:
+        req = result.catalog[verdict.requirement]
+        evidence = []
+        for item in verdict.evidence:
+            entry = item.to_dict()
+            entry["exchanges"] = [evidence_detail(result.exchanges[s], result.target) for s in item.exchanges
+                                  if 0 <= s < len(result.exchanges)]
+            evidence.append(entry)
+        requirements.append({
+            "id": req.id, "area": req.area, "level": req.level, "text": req.text, "source": req.source,
+            "verdict": verdict.verdict.value, "reason": verdict.reason, "checks": verdict.checks,
+            "evidence": evidence,
+        })
+    return {
+        "format_version": REPORT_FORMAT_VERSION,
+        "suite": {"name": "checkout-conformance", "version": __version__},
+        "spec_sha256": result.spec.sha256,
+        "catalog_sha256": result.catalog.sha256,
+        "target": {"base_url": result.target, "embedded_reference": result.embedded},
+        "context": result.context.to_dict(),
+        "strict": result.strict,
+        "only": list(result.only),
+        "started_at": result.started_at.isoformat(),
+        "finished_at": result.finished_at.isoformat(),
+        "duration_seconds": round((result.finished_at - result.started_at).total_seconds(), 3),
+        "requests": result.requests_sent,
+        "verdict": result.verdict,
+        "counts": counts,
+        "requirements": requirements,
+    }

@@ -1,0 +1,78 @@
+"""The OpenAPI document: loaded once, validated, and the single source of field types."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from conformance.errors import SpecError
+from conformance.resources import openapi_path
+
+OPERATION_PATH = "/v1/checkout/sessions"
+
+
+@dataclass(frozen=True)
+class Spec:
+    path: Path
+    document: dict[str, Any]
+    sha256: str
+
+    def schema(self, name: str) -> dict[str, Any]:
+        """A component schema, with the document's components beside it so $refs resolve."""
+        return {
+            "$ref": f"#/components/schemas/{name}",
+            "components": self.document["components"],
+        }
+
+    def component(self, name: str) -> dict[str, Any]:
+        return dict(self.document["components"]["schemas"][name])
+
+    @property
+    def operation(self) -> dict[str, Any]:
+        return dict(self.document["paths"][OPERATION_PATH]["get"])
+
+    def parameter(self, name: str) -> dict[str, Any]:
+        for param in self.operation["parameters"]:
+            if param["name"] == name:
+                return dict(param)
+        raise SpecError(f"spec/openapi.yaml does not define the parameter {name!r}.")
+
+    def enum_of(self, parameter: str) -> tuple[str, ...]:
+        return tuple(self.parameter(parameter)["schema"]["enum"])
+
+
+def load_spec(path: Path | None = None) -> Spec:
+    path = path or openapi_path()
+    try:
+        raw = path.read_bytes()
+        document = yaml.safe_load(raw)
+    except OSError as exc:
+        raise SpecError(f"Cannot read the OpenAPI document {path}: {exc.strerror}.") from None
+    except yaml.YAMLError as exc:
+        raise SpecError(f"The OpenAPI document {path} is not valid YAML ({exc}).") from None
+    _validate(path, document)
+    return Spec(path=path, document=document, sha256=hashlib.sha256(raw).hexdigest())
+
+
+def _validate(path: Path, document: Any) -> None:
+    from openapi_spec_validator import validate
+    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+    if not isinstance(document, dict):
+        raise SpecError(f"The OpenAPI document {path} is not a mapping.")
+    try:
+        validate(document)
+    except OpenAPIValidationError as exc:
+        raise SpecError(f"The OpenAPI document {path} is invalid: {exc.message}.") from None
+    if OPERATION_PATH not in document.get("paths", {}):
+        raise SpecError(f"The OpenAPI document {path} does not describe GET {OPERATION_PATH}.")
+
+
+@cache
+def default_spec() -> Spec:
+    return load_spec()
