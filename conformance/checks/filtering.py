@@ -72,7 +72,7 @@ def judge_filter(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcom
         if len(expected) < 2 and not got:
             continue
         judged += 1
-        if walk.complete and got != expected or not walk.complete and got != expected[: len(got)]:
+        if (walk.complete and got != expected) or (not walk.complete and got != expected[: len(got)]):
             mismatches.append((status, walk, expected, got))
     if mismatches:
         status, walk, expected, got = mismatches[0]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
+from conformance.checks.collection import Collection
 from conformance.checks.common import is_error_object
-from conformance.checks.collection import REFERENCE_WALK, Collection
 from conformance.checks.walks import Walk, cursor_sent, limit_sent, walk_backward, walk_forward
 from conformance.exchange import Exchange
 from conformance.spec import Spec

@@ -66,7 +66,7 @@ def test_walks_agree_whatever_the_page_size(tie_client: ListClient, limit: int) 
 def test_backward_walk_gives_the_same_sequence(tie_client: ListClient, limit: int) -> None:
     forward = [s["id"] for s in tie_client.walk_forward(100)]
     backward = [s["id"] for s in tie_client.walk_backward(limit, before=forward[-1])]
-    assert backward + [forward[-1]] == forward
+    assert [*backward, forward[-1]] == forward
 
 
 def test_pages_split_inside_a_second(tie_client: ListClient) -> None:

@@ -1,0 +1,65 @@
+"""Collected by `pytest --pyargs conformance.checks`: one test per requirement."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import pytest
+
+from conformance.catalog import default_catalog
+from conformance.errors import ConformanceError
+from conformance.profiles import PROFILES
+from conformance.runner import RunOptions, RunResult, run
+from conformance.verdicts import RequirementVerdict, Verdict
+
+
+class ConformanceWarning(UserWarning):
+    """A SHOULD requirement was broken."""
+
+
+@pytest.fixture(scope="session")
+def conformance_run(request: pytest.FixtureRequest) -> RunResult:
+    opt = request.config.getoption
+    options = RunOptions(
+        base_url=opt("base_url", None), api_key=opt("conformance_api_key", None),
+        profile=PROFILES[opt("conformance_profile", "standard")], seed=opt("conformance_seed", 0),
+        strict=opt("conformance_strict", False), api_version=opt("conformance_api_version", None),
+        only=tuple(opt("conformance_only", []) or ()),
+    )
+    try:
+        return run(options)
+    except ConformanceError as exc:
+        pytest.exit(f"checkout-conformance: {exc}", returncode=exc.exit_code)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "requirement_id" in metafunc.fixturenames:
+        ids = [r.id for r in default_catalog().requirements]
+        metafunc.parametrize("requirement_id", ids, ids=ids)
+
+
+def _describe(verdict: RequirementVerdict, result: RunResult) -> str:
+    lines = [verdict.reason]
+    for item in verdict.evidence[:3]:
+        lines.append(f"- {item.message}: expected {item.expected}; got {item.actual}")
+        lines += [f"  {result.exchanges[s].curl(result.target)}" for s in item.exchanges[:1]]
+    return "\n".join(lines)
+
+
+def test_requirement(requirement_id: str, conformance_run: RunResult, record_property: Any) -> None:
+    requirement = default_catalog()[requirement_id]
+    record_property("requirement", requirement.id)
+    record_property("level", requirement.level)
+    verdict = next((v for v in conformance_run.verdicts if v.requirement == requirement_id), None)
+    if verdict is None:
+        pytest.skip("not selected (--conformance-only)")
+    text = f"{requirement.id} ({requirement.level}) {requirement.text}\n{_describe(verdict, conformance_run)}"
+    if verdict.verdict == Verdict.FAIL or (verdict.verdict == Verdict.WARN and conformance_run.strict):
+        pytest.fail(text, pytrace=False)
+    if verdict.verdict == Verdict.WARN:
+        warnings.warn(text, ConformanceWarning, stacklevel=1)
+    elif verdict.verdict in (Verdict.SKIP, Verdict.INCONCLUSIVE):
+        pytest.skip(f"{verdict.verdict.value}: {verdict.reason}")
+    elif verdict.verdict == Verdict.ERROR:
+        raise RuntimeError(f"suite error (not the target's fault): {verdict.reason}")

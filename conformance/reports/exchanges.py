@@ -1,0 +1,28 @@
+"""exchanges.jsonl: every request and response of a run, already redacted, one JSON object a line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from conformance.exchange import Exchange
+
+
+def exchanges_jsonl(exchanges: Sequence[Exchange]) -> str:
+    # Compact separators: the file is hashed for the certificate, so its bytes must not depend on style.
+    return "".join(json.dumps(e.to_dict(), separators=(",", ":")) + "\n" for e in exchanges)
+
+
+def read_exchanges(path: Path) -> list[Exchange]:
+    """The exchanges of a saved transcript; ValueError names the first line that is not one."""
+    exchanges = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                exchanges.append(Exchange.from_dict(json.loads(line)))
+            except (ValueError, TypeError) as exc:
+                raise ValueError(f"{path.name} line {number} is not an exchange ({exc})") from None
+    return exchanges

@@ -1,0 +1,109 @@
+"""junit.xml: one testcase per requirement, for CI systems that render JUnit reports.
+
+How verdicts map, chosen for what Jenkins, GitLab and GitHub test-report actions show:
+
+- pass → a passed testcase.
+- fail (a MUST broken) → ``<failure>``; its text holds the evidence: message, expected and
+  actual, each cited request with its status and a curl command that repeats it.
+- warn (a SHOULD broken) → a *passed* testcase with the same evidence in ``<system-out>``,
+  prefixed ``WARNING``. CI systems colour a report red on any failure, and a warning does
+  not fail the run (exit 0), so a red report would contradict the exit code. Under
+  ``--strict`` warnings do fail the run, and then they are ``<failure>`` elements too.
+- skip and inconclusive → ``<skipped>`` with the reason (inconclusive prefixed so):
+  neither says anything about the target, which is what "skipped" means to a reader.
+- error (a bug in the suite) → ``<error>``, which CI systems show apart from failures.
+
+Every testcase carries the requirement ID, level, area and verdict as ``<property>``
+elements (the form pytest's ``record_property`` writes, which Jenkins reads; the strict
+Jenkins junit-10.xsd has no testcase properties, so the ID and level are in the testcase
+name as well). One testsuite per requirement area keeps the CI view grouped.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from junitparser import Error, Failure, JUnitXml, Properties, Property, Skipped, SystemOut, TestCase, TestSuite
+
+SUITE_PREFIX = "checkout-conformance"
+
+# Characters XML 1.0 cannot carry at all; target-controlled bodies may hold them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _clean(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def evidence_text(requirement: dict[str, Any]) -> str:
+    """The evidence of one requirement as plain text: what a CI log shows under a failure."""
+    lines = [f"{requirement['id']} ({requirement['level']}): {requirement['text']}"]
+    if requirement["reason"]:
+        lines.append(f"reason: {requirement['reason']}")
+    for item in requirement["evidence"]:
+        lines.append("")
+        lines.append(item["message"])
+        if item["expected"] or item["actual"]:
+            lines.append(f"  expected: {item['expected']}")
+            lines.append(f"  actual:   {item['actual']}")
+        for exchange in item["exchanges"]:
+            outcome = exchange["error"] or exchange["status"]
+            lines.append(f"  #{exchange['seq']} {exchange['request']} -> {outcome}")
+            lines.append(f"    {exchange['curl']}")
+    return _clean("\n".join(lines))
+
+
+def _testcase(requirement: dict[str, Any], strict: bool) -> TestCase:
+    name = f"{requirement['id']} ({requirement['level']}): {requirement['text']}"
+    case = TestCase(_clean(name), classname=f"{SUITE_PREFIX}.{requirement['area']}", time=0.0)
+    properties = Properties()
+    for key in ("id", "level", "area", "verdict"):
+        properties.add_property(Property(f"requirement.{key}", str(requirement[key])))
+    case.append(properties)
+    verdict, reason = requirement["verdict"], _clean(requirement["reason"])
+    if verdict == "fail" or (verdict == "warn" and strict):
+        result: Failure | Error | Skipped = Failure(reason or "requirement violated", f"{verdict}:{requirement['level']}")
+        result.text = evidence_text(requirement)
+        case.result = [result]
+    elif verdict == "error":
+        result = Error(reason or "the suite failed to judge this requirement", "suite-error")
+        result.text = evidence_text(requirement)
+        case.result = [result]
+    elif verdict in ("skip", "inconclusive"):
+        message = reason if verdict == "skip" else f"inconclusive: {reason}"
+        case.result = [Skipped(message or verdict, verdict)]
+    elif verdict == "warn":
+        out = SystemOut()
+        out.text = "WARNING (SHOULD violated; fails only under --strict)\n" + evidence_text(requirement)
+        case.append(out)
+    return case
+
+
+def build_junit(report: dict[str, Any]) -> JUnitXml:
+    xml = JUnitXml(SUITE_PREFIX)
+    suites: dict[str, TestSuite] = {}
+    for requirement in report["requirements"]:
+        area = requirement["area"]
+        if area not in suites:
+            suite = TestSuite(f"{SUITE_PREFIX}.{area}")
+            suite.timestamp = report["started_at"]
+            suite.add_property("suite.version", report["suite"]["version"])
+            suite.add_property("spec.sha256", report["spec_sha256"])
+            suite.add_property("catalog.sha256", report["catalog_sha256"])
+            suite.add_property("target", report["target"]["base_url"])
+            suite.add_property("profile", report["context"]["profile"])
+            suite.add_property("seed", str(report["context"]["seed"]))
+            suite.add_property("verdict", report["verdict"])
+            suites[area] = suite
+        suites[area].add_testcase(_testcase(requirement, report["strict"]))
+    for suite in suites.values():
+        xml.add_testsuite(suite)
+    xml.update_statistics()
+    xml.time = report["duration_seconds"]
+    return xml
+
+
+def write_junit(report: dict[str, Any], path: Path) -> None:
+    build_junit(report).write(str(path), pretty=True)

@@ -1,0 +1,74 @@
+"""Injected faults change exactly the behaviour they name."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from conformance.reference import ReferenceConfig, RunningServer, start_background
+from conformance.reference.decisions import Decisions
+from conformance.reference.faults import FAULTS, decisions_for
+
+from .conftest import LIST_PATH, ListClient
+
+
+@pytest.fixture(scope="module")
+def faulty() -> Iterator[dict[str, ListClient]]:
+    servers: list[RunningServer] = []
+    clients = {}
+    for name in FAULTS:
+        servers.append(start_background(ReferenceConfig(fault=name)))
+        clients[name] = ListClient(servers[-1])
+    yield clients
+    for server in servers:
+        server.stop()
+
+
+def test_registry_is_consistent() -> None:
+    fields = {f.name for f in dataclasses.fields(Decisions)}
+    for name, fault in FAULTS.items():
+        assert fault.name == name and fault.description
+        assert fault.overrides and set(fault.overrides) <= fields
+        assert isinstance(fault.breaks, tuple)
+        assert decisions_for(name) != Decisions()
+    assert decisions_for(None) == Decisions()
+
+
+def test_unknown_fault_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown fault"):
+        decisions_for("no-such-fault")
+    with pytest.raises(ValueError, match="unknown fault"):
+        start_background(ReferenceConfig(fault="no-such-fault"))
+
+
+def test_limit_off_by_one(faulty: dict[str, ListClient], client: ListClient) -> None:
+    body = faulty["limit-off-by-one"].get({"limit": 5}).json()
+    assert len(body["data"]) == 4 and body["has_more"] is True
+    assert len(client.get({"limit": 5}).json()["data"]) == 5
+
+
+def test_cursor_inclusive(faulty: dict[str, ListClient], client: ListClient) -> None:
+    broken = faulty["cursor-inclusive"]
+    first = broken.get({"limit": 3}).json()["data"]
+    cursor = first[-1]["id"]
+    after = broken.get({"limit": 3, "starting_after": cursor}).json()["data"]
+    assert after[0]["id"] == cursor
+    correct = client.get({"limit": 3, "starting_after": cursor}).json()["data"]
+    assert correct[0]["id"] != cursor
+    before = broken.get({"limit": 3, "ending_before": cursor}).json()["data"]
+    assert before[-1]["id"] == cursor
+
+
+def test_no_auth(faulty: dict[str, ListClient]) -> None:
+    base = faulty["no-auth"].base_url
+    assert requests.get(base + LIST_PATH, timeout=10).status_code == 200
+    assert requests.get(base + LIST_PATH, auth=("sk_test_x", ""), timeout=10).status_code == 200
+
+
+def test_other_rules_still_hold_under_a_fault(faulty: dict[str, ListClient]) -> None:
+    # A fault breaks one decision only: e.g. limit validation still works under no-auth.
+    response = faulty["no-auth"].get({"limit": 0})
+    assert response.status_code == 400 and response.json()["error"]["param"] == "limit"

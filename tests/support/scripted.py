@@ -1,0 +1,68 @@
+"""A tiny loopback HTTP server that answers from a script, and records what it received."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes = b'{"object": "list", "data": [], "has_more": false, "url": "/v1/checkout/sessions"}'
+    headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/json"})
+
+
+@dataclass
+class Received:
+    method: str
+    path: str
+    headers: dict[str, str]
+
+
+@dataclass
+class Scripted:
+    base_url: str
+    received: list[Received]
+
+
+@contextmanager
+def scripted_server(answer: Callable[[int, Received], Reply]) -> Iterator[Scripted]:
+    received: list[Received] = []
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _any(self) -> None:
+            request = Received(self.command, self.path, dict(self.headers))
+            with lock:
+                received.append(request)
+                index = len(received) - 1
+            reply = answer(index, request)
+            self.send_response(reply.status)
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            self.wfile.write(reply.body)
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _any
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    server.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Scripted(f"http://127.0.0.1:{server.server_address[1]}", received)
+    finally:
+        server.shutdown()
+        server.server_close()
