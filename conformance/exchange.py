@@ -14,7 +14,8 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
-# How the request authenticated, recorded as a label rather than the header itself.
+# How the request authenticated, recorded as a label rather than the header itself:
+# AUTH_KEY, AUTH_NONE, "basic USER:PASSWORD" or "header VALUE" (both already redacted).
 AUTH_KEY = "key"  # Basic, the configured key as username, empty password
 AUTH_NONE = "none"
 
@@ -84,6 +85,10 @@ class Exchange:
         parts = ["curl", "-sS", "-i"]
         if self.auth == AUTH_KEY:
             parts += ["-u", "$CONFORMANCE_API_KEY:"]
+        elif self.auth.startswith("basic "):
+            parts += ["-u", self.auth.removeprefix("basic ")]
+        elif self.auth.startswith("header "):
+            parts += ["-H", f"Authorization: {self.auth.removeprefix('header ')}"]
         for name, value in self.request_headers.items():
             parts += ["-H", f"{name}: {value}"]
         parts.append(base_url.rstrip("/") + self.target)

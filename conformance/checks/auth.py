@@ -22,7 +22,7 @@ MALFORMED = (
 
 def probe_auth(ctx: ProbeContext) -> None:
     ctx.client.get("auth:none", [("limit", "3")], auth=AUTH_NONE)
-    unknown = "sk_test_conformance_unknown_%08x" % ctx.rng.getrandbits(32)
+    unknown = f"sk_test_conformance_unknown_{ctx.rng.getrandbits(32):08x}"
     ctx.client.get("auth:unknown-key", [("limit", "3")], auth=BasicCredentials(unknown))
     for value in MALFORMED:
         ctx.client.get("auth:malformed", [("limit", "3")], auth=RawAuthorization(value))

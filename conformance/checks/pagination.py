@@ -51,7 +51,7 @@ def probe_cursors(ctx: ProbeContext) -> None:
 
 
 def probe_bad_cursors(ctx: ProbeContext) -> None:
-    unknown = "cs_conformance_unknown_" + "%08x" % ctx.rng.getrandbits(32)
+    unknown = f"cs_conformance_unknown_{ctx.rng.getrandbits(32):08x}"
     ctx.client.get("cursor:unknown", [("starting_after", unknown)])
     ctx.client.get("cursor:unknown", [("ending_before", unknown)])
     ids = Collection.from_record(ctx.record).ids
@@ -100,7 +100,7 @@ def judge_walks(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome
         yield violated("PAG-009", name, Evidence(
             f"the {w.tag} walk came back to a cursor it had already followed while has_more stayed true",
             expected="every cursor leads to pages not seen before, until has_more is false",
-            actual=f"cursor {cursor_sent(w.pages[-1], 'ending_before' if w.backward else 'starting_after')!r} led back to a page already seen",
+            actual=f"cursor {cursor_sent(w.pages[-1], _cursor_param(w))!r} led back to a page already seen",
             exchanges=[p.seq for p in w.pages[-2:]]))
     else:
         yield held("PAG-009", name)
@@ -127,16 +127,7 @@ def judge_walks(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome
     yield violated("PAG-002", name, *pag002) if pag002 else held("PAG-002", name)
 
     # PAG-003: ties are where unstable ordering shows.
-    ties = collection.tie_groups()
-    if not ties:
-        yield skipped("PAG-003", name, "no two sessions seen share a `created` second, so tie order cannot be tested")
-    else:
-        tied = {i for g in ties for i in g}
-        pag003 = [e for e in pag002 + pag001 if set(e.actual.split()) & tied or _mentions(e, tied)]
-        if pag002 or pag001:
-            pag003 = pag003 or (pag002 + pag001)[:1]
-        yield violated("PAG-003", name, *pag003) if pag003 else held("PAG-003", name,
-                                                                         f"{len(ties)} groups of tied sessions walked")
+    yield _judge_ties(name, collection, [*walks, backward])
 
     # PAG-006: the backward walk visits the same sequence.
     yield from _judge_backward(name, reference, backward)
@@ -157,8 +148,31 @@ def judge_walks(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome
             "PAG-010", name, "fewer than two sessions: order cannot be judged")
 
 
-def _mentions(evidence: Evidence, ids: set[str]) -> bool:
-    return any(i in evidence.message or i in evidence.actual for i in ids)
+def _cursor_param(walk: Walk) -> str:
+    return "ending_before" if walk.backward else "starting_after"
+
+
+def _judge_ties(name: str, collection: Collection, walks: list[Walk]) -> Outcome:
+    """Every walk puts the sessions of one `created` second in the same order."""
+    ties = collection.tie_groups()
+    if not ties:
+        return skipped("PAG-003", name, "no two sessions seen share a `created` second, so tie order cannot be tested")
+    reference = walks[0]
+    for group in ties:
+        members = set(group)
+        expected = list(dict.fromkeys(i for i in reference.ids if i in members))
+        for walk in walks[1:]:
+            got = list(dict.fromkeys(i for i in walk.ids if i in members))
+            common = [i for i in expected if i in set(got)]
+            got_common = [i for i in got if i in set(common)]
+            if common != got_common:
+                page = _page_holding(walk, got_common[0]) if got_common else None
+                return violated("PAG-003", name, Evidence(
+                    f"sessions created in the same second ({collection.created_of(group[0])}) come in another "
+                    f"order in the {walk.tag} walk than in the {reference.tag} walk",
+                    expected=" ".join(common), actual=" ".join(got_common),
+                    exchanges=[page.seq] if page else []))
+    return held("PAG-003", name, f"{len(ties)} groups of tied sessions walked")
 
 
 def _page_holding(walk: Walk, item_id: str) -> Exchange | None:
@@ -241,7 +255,8 @@ def _judge_backward(name: str, reference: Walk, backward: Walk) -> Iterable[Outc
         return
     first_diff = next((k for k, (a, b) in enumerate(zip(reversed(expected), reversed(got), strict=False)) if a != b),
                       min(len(expected), len(got)))
-    page = backward.usable_pages[min(first_diff // 7, len(backward.usable_pages) - 1)] if backward.usable_pages else None
+    pages = backward.usable_pages
+    page = pages[min(first_diff // 7, len(pages) - 1)] if pages else None
     yield violated("PAG-006", name, Evidence(
         f"walking backward from {start} gave {len(got)} sessions; the forward walk has {len(expected)} before it",
         expected=f"...{' '.join(expected[-4:])}" if expected else "(nothing)",
@@ -351,7 +366,8 @@ def judge_bad_cursors(record: Record, run: RunContext, spec: Spec) -> Iterable[O
         yield violated(should, name, *[Evidence(
             f"{e.summary()} was not rejected with {' or '.join(map(str, allowed))} and an error object",
             expected=f"{' or '.join(map(str, allowed))} with {{\"error\": {{...}}}}",
-            actual=f"status {e.status}, body {e.body[:120]!r}", exchanges=[e.seq]) for e in wrong]) if wrong else held(should, name)
+            actual=f"status {e.status}, body {e.body[:120]!r}", exchanges=[e.seq])
+            for e in wrong]) if wrong else held(should, name)
 
 
 CHECKS = (

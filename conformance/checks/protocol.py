@@ -53,7 +53,7 @@ def judge_unknown_params(record: Record, run: RunContext, spec: Spec) -> Iterabl
     name = "errors.unknown-params"
     baseline = record.tagged("unknown-param:baseline")
     probes = record.tagged("unknown-param")
-    if not baseline or not probes or (lost := first_unanswered(baseline + probes)) is not None:
+    if not baseline or not probes or first_unanswered(baseline + probes) is not None:
         yield inconclusive("ERR-003", name, "the unknown-parameter requests were not answered")
         return
     wrong = [e for e in probes if not is_4xx(e) and e.page_ids != baseline[0].page_ids]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+from conformance.reference.faults import FAULTS
+
 # Versions answered with 200 when named in X-API-Version (newest first).
 SUPPORTED_API_VERSIONS: tuple[str, ...] = ("2026-11-01", "2025-06-30")
 
@@ -32,6 +34,9 @@ class ReferenceConfig:
     def __post_init__(self) -> None:
         if self.sessions < 0:
             raise ValueError("sessions must be >= 0")
+        if self.fault is not None and self.fault not in FAULTS:
+            raise ValueError(f"unknown fault {self.fault!r}; known faults: "
+                             f"{', '.join(sorted(FAULTS))}")
         if self.api_key is None:
             self.api_key = generate_api_key()
 

@@ -124,12 +124,16 @@ def start_background(config: ReferenceConfig, host: str = "127.0.0.1",
     """Start serving ``config`` on ``host:port`` (0: a free port); returns once the
     server accepts connections. Raises ServerStartError if it cannot."""
     sock = _bind(host, port)
+    store: SessionStore | None = None
     try:
         store = open_store(config.sessions, config.seed, config.livemode, config.db)
+        running = RunningServer(config, store, sock, host)
     except BaseException:
         sock.close()
+        if store is not None:
+            store.close()
         raise
-    return RunningServer(config, store, sock, host).start()
+    return running.start()
 
 
 def serve_forever(config: ReferenceConfig, host: str = "127.0.0.1", port: int = 8000,

@@ -41,7 +41,7 @@ def test_unknown_fault_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown fault"):
         decisions_for("no-such-fault")
     with pytest.raises(ValueError, match="unknown fault"):
-        start_background(ReferenceConfig(fault="no-such-fault"))
+        ReferenceConfig(fault="no-such-fault")
 
 
 def test_limit_off_by_one(faulty: dict[str, ListClient], client: ListClient) -> None:
