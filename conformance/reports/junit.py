@@ -64,7 +64,8 @@ def _testcase(requirement: dict[str, Any], strict: bool) -> TestCase:
     case.append(properties)
     verdict, reason = requirement["verdict"], _clean(requirement["reason"])
     if verdict == "fail" or (verdict == "warn" and strict):
-        result: Failure | Error | Skipped = Failure(reason or "requirement violated", f"{verdict}:{requirement['level']}")
+        kind = f"{verdict}:{requirement['level']}"
+        result: Failure | Error | Skipped = Failure(reason or "requirement violated", kind)
         result.text = evidence_text(requirement)
         case.result = [result]
     elif verdict == "error":

@@ -48,12 +48,13 @@ def _one_line(requirement: dict[str, Any]) -> str:
 
 
 def build_summary(report: dict[str, Any]) -> str:
-    target = report["target"]["base_url"] + (" (embedded reference)" if report["target"]["embedded_reference"] else "")
+    embedded = " (embedded reference)" if report["target"]["embedded_reference"] else ""
     lines = [
         f"## checkout-conformance: {BANNER.get(report['verdict'], report['verdict'])}"
         + (" (strict)" if report["strict"] else ""),
         "",
-        f"Target `{cell(target)}` · profile {cell(report['context']['profile'])} · seed {report['context']['seed']}"
+        f"Target {cell(report['target']['base_url'])}{embedded}"
+        f" · profile {cell(report['context']['profile'])} · seed {report['context']['seed']}"
         f" · {report['requests']} requests · {report['duration_seconds']:.1f} s"
         f" · suite {cell(report['suite']['version'])}",
         "",

@@ -1,4 +1,9 @@
-"""Writes a run's report files into the report directory."""
+"""Writes a run's report files into the report directory.
+
+Every format is derived from the report.json document (not from the RunResult), so
+what a person reads in HTML, JUnit or Markdown cannot say something report.json does
+not. The certificate comes last: it carries the digests of everything before it.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,20 @@ import json
 from pathlib import Path
 
 from conformance.errors import UsageError
+from conformance.reports.certificate import write_certificate
 from conformance.reports.document import build_report
+from conformance.reports.exchanges import exchanges_jsonl
+from conformance.reports.html import write_html
+from conformance.reports.junit import write_junit
+from conformance.reports.markdown import write_summary
 from conformance.runner import RunResult
+
+REPORT_JSON = "report.json"
+EXCHANGES = "exchanges.jsonl"
+JUNIT = "junit.xml"
+HTML = "report.html"
+SUMMARY = "summary.md"
+CERTIFICATE = "certificate.json"
 
 
 def write_reports(result: RunResult, report_dir: Path) -> list[Path]:
@@ -16,13 +33,15 @@ def write_reports(result: RunResult, report_dir: Path) -> list[Path]:
     except OSError as exc:
         raise UsageError(f"Cannot create the report directory {report_dir}: {exc.strerror}.") from None
     report = build_report(result)
-    written = []
-    path = report_dir / "report.json"
-    path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    written.append(path)
-    path = report_dir / "exchanges.jsonl"
-    with path.open("w", encoding="utf-8") as handle:
-        for exchange in result.exchanges:
-            handle.write(json.dumps(exchange.to_dict(), separators=(",", ":")) + "\n")
-    written.append(path)
-    return written
+    paths = {name: report_dir / name for name in (REPORT_JSON, EXCHANGES, JUNIT, HTML, SUMMARY, CERTIFICATE)}
+    try:
+        paths[REPORT_JSON].write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        paths[EXCHANGES].write_text(exchanges_jsonl(result.exchanges), encoding="utf-8")
+        write_junit(report, paths[JUNIT])
+        write_html(report, paths[HTML])
+        write_summary(report, paths[SUMMARY])
+        evidence = [paths[name] for name in (REPORT_JSON, EXCHANGES, JUNIT, HTML, SUMMARY)]
+        write_certificate(report, report_dir, evidence, paths[CERTIFICATE])
+    except OSError as exc:
+        raise UsageError(f"Cannot write the reports into {report_dir}: {exc.strerror or exc}.") from None
+    return list(paths.values())

@@ -85,7 +85,7 @@ def server() -> Iterator[RunningServer]:
 @pytest.fixture(scope="session")
 def tie_server() -> Iterator[RunningServer]:
     """Enough sessions for many pages and many created-second ties."""
-    with start_background(ReferenceConfig(sessions=700, seed=7)) as running:
+    with start_background(ReferenceConfig(sessions=400, seed=7)) as running:
         yield running
 
 

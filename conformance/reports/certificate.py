@@ -1,0 +1,65 @@
+"""certificate.json: what was tested, the verdict per requirement, and digests over the evidence.
+
+The certificate is derived from report.json and the bytes of the files written before it,
+so `verify` can rebuild it field by field and say exactly which part disagrees. Its own
+digest covers its body: the JSON of every other field, keys sorted, compact separators,
+ASCII only (``canonical_bytes``), so any JSON tool can recompute it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+CERTIFICATE_FORMAT_VERSION = 1
+DIGEST_FIELD = "certificate_sha256"
+DIGEST_METHOD = ("sha256 over this object without certificate_sha256, as JSON with sorted keys, "
+                 "separators ',' ':', ASCII")
+# Files the certificate must cover for a verifier to trust the rest.
+REQUIRED_EVIDENCE = ("report.json", "exchanges.jsonl")
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def canonical_bytes(body: dict[str, Any]) -> bytes:
+    unsigned = {k: v for k, v in body.items() if k != DIGEST_FIELD}
+    return json.dumps(unsigned, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+
+
+def certificate_digest(body: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_bytes(body)).hexdigest()
+
+
+def build_certificate(report: dict[str, Any], evidence_files: dict[str, str]) -> dict[str, Any]:
+    """The certificate for `report`; `evidence_files` maps file names in the report dir to their sha256."""
+    body: dict[str, Any] = {
+        "format_version": CERTIFICATE_FORMAT_VERSION,
+        "suite": dict(report["suite"]),
+        "catalog_sha256": report["catalog_sha256"],
+        "spec_sha256": report["spec_sha256"],
+        "target": dict(report["target"]),
+        "profile": report["context"]["profile"],
+        "seed": report["context"]["seed"],
+        "api_version": report["context"]["api_version"],
+        "strict": report["strict"],
+        "only": list(report["only"]),
+        "tested_from": report["started_at"],
+        "tested_until": report["finished_at"],
+        "verdict": report["verdict"],
+        "requirements": [{"id": r["id"], "level": r["level"], "verdict": r["verdict"]}
+                         for r in report["requirements"]],
+        "evidence": {name: {"sha256": digest} for name, digest in sorted(evidence_files.items())},
+        "digest_method": DIGEST_METHOD,
+    }
+    body[DIGEST_FIELD] = certificate_digest(body)
+    return body
+
+
+def write_certificate(report: dict[str, Any], report_dir: Path, evidence: list[Path], path: Path) -> None:
+    files = {p.relative_to(report_dir).as_posix(): sha256_file(p) for p in evidence}
+    certificate = build_certificate(report, files)
+    path.write_text(json.dumps(certificate, indent=2) + "\n", encoding="utf-8")

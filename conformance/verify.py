@@ -1,0 +1,194 @@
+"""`checkout-conformance verify REPORT_DIR`: check a report directory offline.
+
+It trusts nothing in the directory: the certificate's own digest and the digests of the
+files it covers are recomputed, report.json is checked against its schema and against
+the installed suite's spec and catalog, and every requirement is judged again from
+exchanges.jsonl alone (no request to the target). Every disagreement is collected, so
+one run of `verify` names all of them, not just the first.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, TextIO
+
+from conformance.catalog import default_catalog
+from conformance.checks.base import RunContext
+from conformance.errors import VerificationFailed
+from conformance.exchange import Exchange
+from conformance.profiles import PROFILES
+from conformance.reports.certificate import (
+    DIGEST_FIELD,
+    REQUIRED_EVIDENCE,
+    build_certificate,
+    certificate_digest,
+    sha256_file,
+)
+from conformance.reports.exchanges import read_exchanges
+from conformance.reports.schema import report_problems
+from conformance.runner import judge
+from conformance.spec import default_spec
+from conformance.verdicts import overall
+
+REPORT = "report.json"
+EXCHANGES = "exchanges.jsonl"
+CERTIFICATE = "certificate.json"
+
+
+def verify_report_dir(report_dir: Path, out: TextIO) -> int:
+    """0 and a short summary on `out` when the directory holds up; VerificationFailed naming every problem if not."""
+    if not report_dir.is_dir():
+        raise VerificationFailed(f"{report_dir} is not a directory.")
+    missing = [name for name in (REPORT, EXCHANGES, CERTIFICATE) if not (report_dir / name).is_file()]
+    if missing:
+        raise VerificationFailed(f"{report_dir} is missing {', '.join(missing)}: nothing to verify against.")
+    certificate = _load_json(report_dir / CERTIFICATE)
+    report = _load_json(report_dir / REPORT)
+    problems = _certificate_problems(certificate, report_dir)
+    schema_problems = report_problems(report)
+    if schema_problems:
+        problems += [f"report.json does not match its schema: {p}" for p in schema_problems[:5]]
+        _fail(report_dir, problems)  # the checks below read fields the schema guarantees
+    problems += _suite_problems(report)
+    try:
+        exchanges = read_exchanges(report_dir / EXCHANGES)
+    except (OSError, ValueError) as exc:
+        problems.append(str(exc))
+        _fail(report_dir, problems)
+    problems += _order_problems(exchanges)
+    problems += _agreement_problems(certificate, report, report_dir)
+    rejudged, rejudge_problems = _rejudge_problems(report, certificate, exchanges)
+    problems += rejudge_problems
+    if problems:
+        _fail(report_dir, problems)
+    covered = len(certificate.get("evidence", {}))
+    print(f"verified {report_dir}: certificate intact, {covered} files match their digests, "
+          f"{rejudged} requirements re-judged from {len(exchanges)} exchanges agree with report and certificate.",
+          file=out)
+    print(f"verdict: {report['verdict'].upper()} (suite {report['suite']['version']}, "
+          f"spec {report['spec_sha256'][:12]}, catalog {report['catalog_sha256'][:12]})", file=out)
+    return 0
+
+
+def _fail(report_dir: Path, problems: list[str]) -> None:
+    lines = "\n".join(f"  - {p}" for p in problems)
+    noun = "problem" if len(problems) == 1 else "problems"
+    raise VerificationFailed(f"{report_dir} failed verification ({len(problems)} {noun}):\n{lines}")
+
+
+def _load_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise VerificationFailed(f"{path.name} cannot be read as JSON ({exc}).") from None
+    if not isinstance(data, dict):
+        raise VerificationFailed(f"{path.name} is not a JSON object.")
+    return data
+
+
+def _certificate_problems(certificate: dict[str, Any], report_dir: Path) -> list[str]:
+    problems = []
+    stated = certificate.get(DIGEST_FIELD)
+    actual = certificate_digest(certificate)
+    if stated != actual:
+        problems.append(f"certificate.json was altered: its body hashes to {actual}, "
+                        f"but its {DIGEST_FIELD} says {stated}")
+    evidence = certificate.get("evidence")
+    if not isinstance(evidence, dict):
+        return [*problems, "certificate.json has no evidence digests"]
+    for name in REQUIRED_EVIDENCE:
+        if name not in evidence:
+            problems.append(f"certificate.json does not cover {name}")
+    for name, entry in sorted(evidence.items()):
+        # A tampered certificate must not make us read files outside the report dir.
+        if "/" in name or "\\" in name or name in ("", ".", ".."):
+            problems.append(f"certificate.json names {name!r}, which is not a file of the report directory")
+            continue
+        path = report_dir / name
+        if not path.is_file():
+            problems.append(f"{name} is covered by certificate.json but missing")
+            continue
+        expected = entry.get("sha256") if isinstance(entry, dict) else None
+        digest = sha256_file(path)
+        if digest != expected:
+            problems.append(f"{name} was altered: its sha256 is {digest}, certificate.json says {expected}")
+    return problems
+
+
+def _suite_problems(report: dict[str, Any]) -> list[str]:
+    """The run must have used the spec and catalog installed here, or re-judging means nothing."""
+    problems = []
+    spec, catalog = default_spec(), default_catalog()
+    if report["spec_sha256"] != spec.sha256:
+        problems.append(f"spec digest differs: report.json was made with OpenAPI document {report['spec_sha256']}, "
+                        f"the installed suite has {spec.sha256} ({spec.path})")
+    if report["catalog_sha256"] != catalog.sha256:
+        problems.append(f"catalog digest differs: report.json was made with requirement catalog "
+                        f"{report['catalog_sha256']}, the installed suite has {catalog.sha256}")
+    return problems
+
+
+def _order_problems(exchanges: list[Exchange]) -> list[str]:
+    for index, exchange in enumerate(exchanges):
+        if exchange.seq != index:
+            return [f"exchanges.jsonl line {index + 1} holds exchange #{exchange.seq}, expected #{index}: "
+                    "an exchange was removed, added or reordered"]
+    return []
+
+
+def _agreement_problems(certificate: dict[str, Any], report: dict[str, Any], report_dir: Path) -> list[str]:
+    """The certificate must say what report.json says; rebuilt from it, field by field."""
+    files = {name: sha256_file(report_dir / name) for name in certificate.get("evidence", {})
+             if isinstance(name, str) and "/" not in name and "\\" not in name and (report_dir / name).is_file()}
+    expected = build_certificate(report, files)
+    problems = []
+    for key, value in expected.items():
+        if key in (DIGEST_FIELD, "evidence", "requirements"):
+            continue  # digests were checked above; requirement verdicts are compared with the re-judgement
+        if certificate.get(key) != value:
+            problems.append(f"certificate.json and report.json disagree on {key}: "
+                            f"{_short(certificate.get(key))} vs {_short(value)}")
+    return problems
+
+
+def _rejudge_problems(
+    report: dict[str, Any], certificate: dict[str, Any], exchanges: list[Exchange]
+) -> tuple[int, list[str]]:
+    context_data = report["context"]
+    profile = PROFILES.get(context_data["profile"])
+    if profile is None:
+        return 0, [f"report.json names the profile {context_data['profile']!r}, which this suite does not have"]
+    context = RunContext(profile, context_data["api_version"], context_data["key_is_test_key"], context_data["seed"])
+    only = tuple(report["only"])
+    verdicts = judge(exchanges, context, default_spec(), default_catalog(), only)
+    rejudged = {v.requirement: v.verdict.value for v in verdicts}
+    problems = []
+    for source, entries in ((REPORT, report["requirements"]), (CERTIFICATE, certificate.get("requirements"))):
+        if not isinstance(entries, list):
+            problems.append(f"{source} lists no requirements")
+            continue
+        stated = {e.get("id"): e.get("verdict") for e in entries if isinstance(e, dict)}
+        for requirement, verdict in rejudged.items():
+            if requirement not in stated:
+                problems.append(f"{requirement}: missing from {source}; re-judging exchanges.jsonl gives {verdict}")
+            elif stated[requirement] != verdict:
+                problems.append(f"{requirement}: {source} says {stated[requirement]}, "
+                                f"re-judging exchanges.jsonl gives {verdict}")
+        for requirement in sorted(set(stated) - set(rejudged), key=str):
+            problems.append(f"{requirement}: in {source} but not a requirement this run judges")
+    verdict = overall(verdicts, report["strict"])
+    for source, stated_verdict in ((REPORT, report["verdict"]), (CERTIFICATE, certificate.get("verdict"))):
+        if stated_verdict != verdict:
+            problems.append(f"overall verdict: {source} says {stated_verdict}, re-judging gives {verdict}")
+    counts = {name: 0 for name in report["counts"]}
+    for value in rejudged.values():
+        counts[value] = counts.get(value, 0) + 1
+    if counts != report["counts"]:
+        problems.append(f"report.json counts {report['counts']} do not match the re-judged {counts}")
+    return len(verdicts), problems
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 80 else text[:77] + "..."
