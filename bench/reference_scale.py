@@ -26,9 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from conformance.reference.config import ReferenceConfig
 from conformance.reference.server import start_background
-from conformance.reference.store import open_store
+from conformance.reference.store import SessionStore, open_store
 
 SEED = 0
+Params = dict[str, str | int]
 
 
 def _db_path(count: int) -> str:
@@ -40,7 +41,7 @@ def _percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def _measure(http: requests.Session, url: str, params: dict[str, object],
+def _measure(http: requests.Session, url: str, params: Params,
              repeats: int) -> tuple[float, float]:
     for _ in range(5):  # warm-up: connection, page cache
         http.get(url, params=params, timeout=30).raise_for_status()
@@ -64,6 +65,19 @@ def _positions(path: str, count: int) -> tuple[str, str]:
     return near_end, middle
 
 
+def _measure_store(store: SessionStore, params: Params,
+                   repeats: int) -> float:
+    """Median time of the store query alone (SQLite + JSON decode), without HTTP."""
+    kwargs = {k: v for k, v in params.items() if k != "limit"}
+    limit = int(params["limit"])
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        store.page(limit, **kwargs)  # type: ignore[arg-type]
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
 def bench(count: int, repeats: int) -> None:
     path = _db_path(count)
     fresh = not os.path.exists(path)
@@ -72,7 +86,7 @@ def bench(count: int, repeats: int) -> None:
     build = time.perf_counter() - started
     size_mb = os.path.getsize(path) / 1e6
     near_end, middle = _positions(path, count)
-    cases: dict[str, dict[str, object]] = {
+    cases: dict[str, Params] = {
         "first page, limit=10": {"limit": 10},
         "first page, limit=100": {"limit": 100},
         "deep starting_after, limit=10": {"limit": 10, "starting_after": near_end},
@@ -92,7 +106,11 @@ def bench(count: int, repeats: int) -> None:
         url = server.base_url + "/v1/checkout/sessions"
         for name, params in cases.items():
             p50, p99 = _measure(http, url, params, repeats)
-            print(f"  {name:36s} p50 {p50:6.2f} ms   p99 {p99:6.2f} ms", flush=True)
+            print(f"  {name:36s} HTTP p50 {p50:6.2f} ms  p99 {p99:6.2f} ms", flush=True)
+    store = open_store(count, SEED, path=path)
+    for name, params in cases.items():
+        print(f"  {name:36s} store-only p50 {_measure_store(store, params, repeats):.3f} ms")
+    store.close()
 
 
 def main() -> int:

@@ -216,7 +216,8 @@ class Client:
         encoding = response.encoding or "utf-8"
         exchange.body = self._redactor.text(body.decode(encoding, errors="replace"))
         exchange.body_truncated = truncated
-        exchange.__dict__.pop("json", None)
+        for cached in ("json", "page_ids"):  # computed from the body; drop any stale value
+            exchange.__dict__.pop(cached, None)
 
     def _read_body(self, response: requests.Response, started: float, timeout: float) -> tuple[bytes, bool]:
         cap = self.settings.body_cap_bytes

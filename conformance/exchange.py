@@ -61,7 +61,7 @@ class Exchange:
         except ValueError:
             return None
 
-    @property
+    @cached_property
     def page_ids(self) -> list[str] | None:
         """Ids of `data` on a well-formed 200 list page, else None."""
         body = self.json

@@ -105,14 +105,19 @@ def fold(requirement: str, level: str, outcomes: Iterable[Outcome]) -> Requireme
 
 
 def overall(verdicts: Iterable[RequirementVerdict], strict: bool) -> str:
-    """conformant / nonconformant / inconclusive, as the exit code reports it."""
+    """conformant / nonconformant / inconclusive / error, as the exit code reports it.
+
+    Conformant means every MUST was judged (or could not apply, SKIP) and held: a MUST the
+    target did not answer for leaves the run inconclusive, never a pass.
+    """
     verdicts = list(verdicts)
     kinds = {v.verdict for v in verdicts}
     if Verdict.FAIL in kinds or (strict and Verdict.WARN in kinds):
         return "nonconformant"
     if Verdict.ERROR in kinds:
         return "error"
-    judged = kinds & {Verdict.PASS, Verdict.WARN}
-    if not judged:
+    if not kinds & {Verdict.PASS, Verdict.WARN}:
+        return "inconclusive"
+    if any(v.verdict == Verdict.INCONCLUSIVE and v.level == "MUST" for v in verdicts):
         return "inconclusive"
     return "conformant"

@@ -175,12 +175,12 @@ def _rejudge_problems(
             elif stated[requirement] != verdict:
                 problems.append(f"{requirement}: {source} says {stated[requirement]}, "
                                 f"re-judging exchanges.jsonl gives {verdict}")
-        for requirement in sorted(set(stated) - set(rejudged), key=str):
-            problems.append(f"{requirement}: in {source} but not a requirement this run judges")
-    verdict = overall(verdicts, report["strict"])
+        for extra in sorted(set(stated) - set(rejudged), key=str):
+            problems.append(f"{extra}: in {source} but not a requirement this run judges")
+    whole = overall(verdicts, report["strict"])
     for source, stated_verdict in ((REPORT, report["verdict"]), (CERTIFICATE, certificate.get("verdict"))):
-        if stated_verdict != verdict:
-            problems.append(f"overall verdict: {source} says {stated_verdict}, re-judging gives {verdict}")
+        if stated_verdict != whole:
+            problems.append(f"overall verdict: {source} says {stated_verdict}, re-judging gives {whole}")
     counts = {name: 0 for name in report["counts"]}
     for value in rejudged.values():
         counts[value] = counts.get(value, 0) + 1

@@ -63,8 +63,7 @@ def judge_auth(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]
         yield inconclusive("AUTH-006", name, "no 401 was recorded")
         yield inconclusive("AUTH-007", name, "no 401 was recorded")
     else:
-        no_challenge = [e for e in refusals
-                        if not e.response_headers.get("www-authenticate", "").lower().startswith("basic")]
+        no_challenge = [e for e in refusals if not offers_basic(e.response_headers.get("www-authenticate", ""))]
         yield violated("AUTH-006", name, *[Evidence(
             "a 401 without a Basic challenge", expected="WWW-Authenticate: Basic ...",
             actual=e.response_headers.get("www-authenticate", "(absent)"), exchanges=[e.seq])
@@ -73,6 +72,18 @@ def judge_auth(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]
         yield violated("AUTH-007", name, *[Evidence(
             "a 401 without an error object", expected='{"error": {"type", "message"}}',
             actual=e.body[:160], exchanges=[e.seq]) for e in no_object]) if no_object else held("AUTH-007", name)
+
+
+def offers_basic(challenges: str) -> bool:
+    """Whether a WWW-Authenticate value (possibly several comma-joined challenges) offers Basic.
+
+    A challenge starts with its scheme token; auth-params after it contain "=" (RFC 9110 11.6.1).
+    """
+    for part in challenges.split(","):
+        token = part.strip().split(" ", 1)[0]
+        if "=" not in token and token.lower() == "basic":
+            return True
+    return False
 
 
 def judge_no_leak(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:

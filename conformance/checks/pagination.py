@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
@@ -108,8 +109,7 @@ def judge_walks(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome
     # PAG-001: exactly once within each walk, and nothing one walk has that another lacks.
     pag001: list[Evidence] = []
     for walk in [*walks, backward]:
-        ids = walk.ids
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        dupes = sorted(i for i, n in Counter(walk.ids).items() if n > 1)
         if dupes:
             pages = [p.seq for p in walk.usable_pages if set(p.page_ids or []) & set(dupes)]
             pag001.append(Evidence(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
-from conformance.checks.common import first_unanswered, judge_rejections
+from conformance.checks.common import first_unanswered, is_error_object
+from conformance.exchange import Exchange
 from conformance.spec import Spec
 from conformance.verdicts import Evidence, Outcome, held, inconclusive, skipped, violated
 
@@ -19,7 +20,8 @@ def probe_version(ctx: ProbeContext) -> None:
         ctx.client.get("version:supported", [("limit", "5")], headers={HEADER: ctx.run.api_version})
     for value in UNKNOWN_VERSIONS:
         ctx.client.get("version:unknown", [("limit", "5")], headers={HEADER: value})
-    ctx.client.get("version:unknown", [("limit", "5")], headers={HEADER: ""})
+    # An empty value may fairly be read as "no header": only VER-001 (no 5xx) judges it.
+    ctx.client.get("version:empty", [("limit", "5")], headers={HEADER: ""})
 
 
 PROBES = (Probe("version", "version", probe_version),)
@@ -28,7 +30,7 @@ PROBES = (Probe("version", "version", probe_version),)
 def judge_version(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
     name = "version.header"
     unknown = record.tagged("version:unknown")
-    sent = unknown + record.tagged("version:supported")
+    sent = unknown + record.tagged("version:supported") + record.tagged("version:empty")
     if (lost := first_unanswered(sent)) is not None or not sent:
         yield inconclusive("VER-001", name, f"the target did not answer {lost.summary()}" if lost else "not probed")
     else:
@@ -54,8 +56,18 @@ def judge_version(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
                 expected=f"200 with the same envelope and ids {' '.join(b.page_ids or [])}",
                 actual=f"status {s.status}, ids {' '.join(s.page_ids or []) or '-'}",
                 exchanges=[b.seq, s.seq]))
-    outcomes = judge_rejections(name, unknown, "VER-001", "VER-003", None, "an unknown API version")
-    yield from (o for o in outcomes if o.requirement == "VER-003")
+    yield _judge_unknown(name, unknown)
+
+
+def _judge_unknown(name: str, unknown: list[Exchange]) -> Outcome:
+    """VER-003: every unknown version is refused with 400 and an error object (a 200 included)."""
+    if not unknown or first_unanswered(unknown) is not None:
+        return inconclusive("VER-003", name, "the unknown-version requests were not answered")
+    wrong = [e for e in unknown if e.status != 400 or not is_error_object(e)]
+    return violated("VER-003", name, *[Evidence(
+        f"{HEADER}: {e.request_headers.get(HEADER, '')[:40]!r} was not refused with 400 and an error object",
+        expected="400 with an error object", actual=f"status {e.status}, body {e.body[:120]!r}",
+        exchanges=[e.seq]) for e in wrong]) if wrong else held("VER-003", name, f"{len(unknown)} versions refused")
 
 
 CHECKS = (Check("version.header", "version", ("VER-001", "VER-002", "VER-003"), judge_version),)

@@ -7,6 +7,7 @@ budget, or when a cursor comes round again: a cycle is a finding (PAG-009), not 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from conformance.checks.base import ProbeContext, Record
 from conformance.exchange import Exchange
@@ -77,7 +78,7 @@ def next_cursor_of(page: Exchange) -> str | None:
 
 @dataclass
 class Walk:
-    """A walk read back from the record: its pages in the order they were asked."""
+    """A walk read back from the record: its pages in the order they were asked (read-only)."""
 
     tag: str
     pages: list[Exchange]
@@ -87,7 +88,7 @@ class Walk:
     def read(cls, record: Record, tag: str, backward: bool = False) -> Walk:
         return cls(tag, record.tagged(tag), backward)
 
-    @property
+    @cached_property
     def usable_pages(self) -> list[Exchange]:
         """Pages up to the first one that is not a well-formed 200 list."""
         usable = []
@@ -97,7 +98,7 @@ class Walk:
             usable.append(page)
         return usable
 
-    @property
+    @cached_property
     def ids(self) -> list[str]:
         """The items in walk order (for a backward walk: put back into forward order)."""
         pages = self.usable_pages

@@ -23,7 +23,7 @@ from conformance.reference.store import Page, SessionStore
 class Fault:
     name: str
     description: str
-    # Requirement IDs this fault violates; filled in once spec/requirements.yaml exists.
+    # Requirement IDs of spec/requirements.yaml a conformance run must report as failed.
     breaks: tuple[str, ...] = ()
     overrides: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
 
@@ -55,11 +55,14 @@ def _no_auth(headers: Headers, api_key: str) -> None:
 
 _ALL = (
     Fault("limit-off-by-one", "Every page holds one item fewer than `limit` asks for.",
+          breaks=("LIM-001", "LIM-004", "FLT-003"),
           overrides={"parse_limit": _limit_off_by_one}),
     Fault("cursor-inclusive", "A page after (or before) a cursor starts (or ends) with the "
           "cursor item itself, so walks repeat one item per page.",
+          breaks=("PAG-001", "PAG-004", "PAG-005"),
           overrides={"fetch_page": _cursor_inclusive}),
     Fault("no-auth", "Any request is served, with or without a valid API key.",
+          breaks=("AUTH-001", "AUTH-002", "AUTH-003", "AUTH-004"),
           overrides={"authenticate": _no_auth}),
 )
 

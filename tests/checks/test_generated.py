@@ -363,8 +363,17 @@ def test_transport_failure_stops_the_probe(spec: Spec) -> None:
     client = run_probe(f"http://127.0.0.1:{port}", spec, seed=1)
     assert 1 <= len(client.transcript) <= client.settings.failures_before_down
     assert all(e.error for e in client.transcript)
-    found = outcomes(judge_valid_accepted, client.transcript, spec)["SCH-002"]
-    assert found.finding in (Finding.INCONCLUSIVE, Finding.SKIPPED)
+    for judge, req in ((judge_generated_schema, "SCH-001"), (judge_valid_accepted, "SCH-002"),
+                       (judge_invalid_rejected, "SCH-003")):
+        assert outcomes(judge, client.transcript, spec)[req].finding == Finding.INCONCLUSIVE, req
+
+
+def test_a_probe_cut_short_is_inconclusive_not_skipped(spec: Spec) -> None:
+    # Only valid requests answered, then the target stopped: the invalid ones were never sent.
+    exchanges = [exchange(0, [("limit", "5")]),
+                 exchange(1, [("starting_after", "x")], status=None, error="no response within 1 s")]
+    assert outcomes(judge_invalid_rejected, exchanges, spec)["SCH-003"].finding == Finding.INCONCLUSIVE
+    assert outcomes(judge_valid_accepted, exchanges, spec)["SCH-002"].finding == Finding.HELD
 
 
 def test_reference_server_conforms(spec: Spec) -> None:

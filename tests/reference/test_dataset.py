@@ -20,7 +20,7 @@ DOCUMENTED_KEYS = {
     "phone_number_collection", "client_reference_id",
 }
 ADDRESS_KEYS = {"city", "country", "line1", "line2", "postal_code", "state"}
-KNOWN = {
+KNOWN: dict[str, set[str | None]] = {
     "mode": {"payment", "setup", "subscription"},
     "status": {"open", "complete", "expired"},
     "payment_status": {"paid", "unpaid", "no_payment_required"},

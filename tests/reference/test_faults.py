@@ -7,12 +7,13 @@ from collections.abc import Iterator
 
 import pytest
 import requests
+import yaml
 
 from conformance.reference import ReferenceConfig, RunningServer, start_background
 from conformance.reference.decisions import Decisions
-from conformance.reference.faults import FAULTS, decisions_for
+from conformance.reference.faults import FAULTS, Fault, decisions_for
 
-from .conftest import LIST_PATH, ListClient
+from .conftest import LIST_PATH, REPO, ListClient
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +36,13 @@ def test_registry_is_consistent() -> None:
         assert isinstance(fault.breaks, tuple)
         assert decisions_for(name) != Decisions()
     assert decisions_for(None) == Decisions()
+
+
+def test_breaks_name_known_requirements() -> None:
+    with open(REPO / "spec" / "requirements.yaml", encoding="utf-8") as fh:
+        known = {r["id"] for r in yaml.safe_load(fh)["requirements"]}
+    for fault in FAULTS.values():
+        assert set(fault.breaks) <= known, fault.name
 
 
 def test_unknown_fault_is_refused() -> None:
@@ -72,3 +80,21 @@ def test_other_rules_still_hold_under_a_fault(faulty: dict[str, ListClient]) -> 
     # A fault breaks one decision only: e.g. limit validation still works under no-auth.
     response = faulty["no-auth"].get({"limit": 0})
     assert response.status_code == 400 and response.json()["error"]["param"] == "limit"
+
+
+def test_unexpected_exception_is_a_json_500(monkeypatch: pytest.MonkeyPatch,
+                                            caplog: pytest.LogCaptureFixture) -> None:
+    def explode(session: dict[str, object]) -> dict[str, object]:
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(FAULTS, "explode", Fault("explode", "raises while serializing",
+                                                 overrides={"serialize_session": explode}))
+    with start_background(ReferenceConfig(fault="explode")) as server:
+        response = ListClient(server).get({"limit": 2})
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {"error": {"type": "api_error",
+                                         "message": "An internal error occurred."}}
+    # Logged as one line for the operator, never as a traceback.
+    assert any("RuntimeError: boom" in r.getMessage() and r.exc_info is None
+               for r in caplog.records)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from conformance.reference import RunningServer
@@ -11,7 +13,7 @@ from .conftest import ListClient
 stripe = pytest.importorskip("stripe")
 
 
-def _client(server: RunningServer) -> object:
+def _client(server: RunningServer) -> Any:
     # No retries: a failure must show up as one, not be hidden by a retry.
     return stripe.StripeClient(server.api_key, base_addresses={"api": server.base_url},
                                max_network_retries=0)

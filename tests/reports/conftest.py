@@ -23,6 +23,16 @@ API_KEY = "sk_test_SECRETSECRET0123456789abcdef"
 HOSTILE = '<script>document.title="PWNED"</script><img src=x onerror="document.body.dataset.pwned=1">'
 
 
+@pytest.fixture(scope="session")
+def api_key() -> str:
+    return API_KEY
+
+
+@pytest.fixture(scope="session")
+def hostile() -> str:
+    return HOSTILE
+
+
 @dataclass
 class CliRun:
     code: int

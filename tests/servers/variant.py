@@ -201,7 +201,7 @@ class Api:
         except (binascii.Error, ValueError, UnicodeError):
             return None
         tag, _, rest = raw.partition(".")
-        seq_text, _, check = rest.partition(".")
+        seq_text, _, _check = rest.partition(".")  # verified below by re-encoding
         if tag != _TOKEN_TAG or not seq_text.isdigit() or not seq_text.isascii():
             return None
         index = self._index_by_seq.get(int(seq_text))

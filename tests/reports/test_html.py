@@ -1,0 +1,88 @@
+"""report.html: self-contained, escaped, and what a person sees in a browser."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.urls += [value or "" for name, value in attrs if name in ("src", "href", "action", "srcset")]
+
+
+def _html(report_dir: Path) -> str:
+    return (report_dir / "report.html").read_text(encoding="utf-8")
+
+
+def test_the_page_is_self_contained(mixed_dir: Path) -> None:
+    collector = _Collector()
+    collector.feed(_html(mixed_dir))
+    assert "link" not in collector.tags and "iframe" not in collector.tags
+    assert all(not re.match(r"(?i)^\s*([a-z]+:|//)", url) for url in collector.urls), collector.urls
+    assert collector.tags.count("script") == 1  # ours, inline
+    assert "default-src 'none'" in _html(mixed_dir)
+
+
+def test_target_markup_is_escaped(mixed_dir: Path, hostile: str) -> None:
+    html = _html(mixed_dir)
+    assert hostile not in html
+    assert "&lt;script&gt;document.title=&#34;PWNED&#34;&lt;/script&gt;" in html
+    assert html.count("<script") == 1
+
+
+def _chromium(*args: str, profile: Path) -> subprocess.CompletedProcess[str]:
+    assert CHROMIUM is not None
+    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               f"--user-data-dir={profile}", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
+
+
+def _artifacts() -> Path:
+    return Path(os.environ.get("CONFORMANCE_ARTIFACTS") or REPO / "tests" / "artifacts")
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium); CI installs it")
+def test_a_person_sees_the_verdict_and_a_working_filter(mixed_dir: Path, tmp_path: Path, hostile: str) -> None:
+    report = json.loads((mixed_dir / "report.json").read_text(encoding="utf-8"))
+    page = (mixed_dir / "report.html").resolve().as_uri()
+
+    screenshot = _artifacts() / "reports" / "screenshots" / "report.png"
+    screenshot.parent.mkdir(parents=True, exist_ok=True)
+    screenshot.unlink(missing_ok=True)
+    _chromium(f"--screenshot={screenshot}", "--window-size=1280,1600", page, profile=tmp_path / "shot")
+    assert screenshot.stat().st_size > 10_000  # a rendered page, not a blank one
+
+    dom = _chromium("--dump-dom", page, profile=tmp_path / "dom").stdout
+    banner = re.search(r'<div id="verdict-banner"[^>]*>\s*([A-Z]+)', dom)
+    assert banner and banner.group(1) == "NONCONFORMANT"
+    total = len(report["requirements"])
+    assert len(re.findall(r'<tr class="requirement"', dom)) == total
+    assert 'data-filters-ready="true"' in dom  # only the script sets it
+    assert f"Showing {total} of {total} requirements" in dom
+    # The target's markup stayed text: its script did not run, its onerror did not fire.
+    assert "PWNED" not in re.search(r"<title>(.*?)</title>", dom, re.S).group(1)
+    assert "data-pwned" not in dom
+
+    failing = report["counts"]["fail"]
+    filtered = _chromium("--dump-dom", page + "#verdict=fail", profile=tmp_path / "filtered").stdout
+    assert f"Showing {failing} of {total} requirements" in filtered
+    assert len(re.findall(r'<tr class="requirement"[^>]*\shidden', filtered)) == total - failing

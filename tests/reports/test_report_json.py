@@ -1,0 +1,62 @@
+"""report.json carries the run's truth and validates against the schema shipped in the package."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.catalog import default_catalog
+from conformance.reports.document import REPORT_FORMAT_VERSION
+from conformance.reports.schema import report_problems, report_schema
+from conformance.spec import default_spec
+
+
+def _report(report_dir: Path) -> dict:
+    return json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
+
+
+def test_the_schema_ships_in_the_package_and_names_the_format_version() -> None:
+    text = resources.files("conformance.reports").joinpath("report.schema.json").read_text(encoding="utf-8")
+    schema = json.loads(text)
+    assert schema["properties"]["format_version"] == {"const": REPORT_FORMAT_VERSION}
+    assert report_schema() == schema
+
+
+@pytest.mark.parametrize("which", ["clean_run", "faulty_run", "mixed_dir"])
+def test_every_report_written_validates(which: str, request: pytest.FixtureRequest) -> None:
+    fixture = request.getfixturevalue(which)
+    report_dir = getattr(fixture, "report_dir", fixture)
+    assert report_problems(_report(report_dir)) == []
+
+
+def test_the_schema_rejects_what_it_should() -> None:
+    assert report_problems({"format_version": 1})  # nearly everything missing
+    assert any("verdict" in p for p in report_problems({"format_version": 2}))
+
+
+def test_the_report_records_what_was_run(clean_run: Any) -> None:
+    assert clean_run.code == 0, clean_run.err
+    report = _report(clean_run.report_dir)
+    assert report["spec_sha256"] == default_spec().sha256
+    assert report["catalog_sha256"] == default_catalog().sha256
+    assert report["target"]["embedded_reference"] is True
+    assert report["context"]["seed"] == 0 and report["context"]["profile"] == "quick"
+    assert report["verdict"] == "conformant"
+    assert report["requests"] > 0 and report["started_at"] <= report["finished_at"]
+    assert [r["id"] for r in report["requirements"]] == [r.id for r in default_catalog().requirements]
+    for requirement in report["requirements"]:
+        assert requirement["level"] in ("MUST", "SHOULD") and requirement["text"]
+
+
+def test_a_failing_run_carries_evidence(faulty_run: Any) -> None:
+    assert faulty_run.code == 1, faulty_run.err
+    report = _report(faulty_run.report_dir)
+    assert report["verdict"] == "nonconformant"
+    failed = [r for r in report["requirements"] if r["verdict"] == "fail"]
+    assert failed and all(r["evidence"] for r in failed)
+    exchange = failed[0]["evidence"][0]["exchanges"][0]
+    assert exchange["curl"].startswith("curl ") and '"$CONFORMANCE_API_KEY:"' in exchange["curl"]

@@ -1,0 +1,38 @@
+"""summary.md: verdict, counts, and what needs attention with one-line evidence and curl."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+
+def test_a_conformant_summary_is_short(clean_run: Any) -> None:
+    text = (clean_run.report_dir / "summary.md").read_text(encoding="utf-8")
+    assert text.startswith("## checkout-conformance: ✅ CONFORMANT")
+    assert "| pass |" in text and "Every judged requirement held." in text
+    assert len(text.splitlines()) < 20
+
+
+def test_a_failing_summary_lists_findings_with_curl(faulty_run: Any) -> None:
+    report = json.loads((faulty_run.report_dir / "report.json").read_text(encoding="utf-8"))
+    text = (faulty_run.report_dir / "summary.md").read_text(encoding="utf-8")
+    assert text.startswith("## checkout-conformance: ❌ NONCONFORMANT")
+    assert f"| fail | {report['counts']['fail']} |" in text
+    failed = [r for r in report["requirements"] if r["verdict"] == "fail"]
+    for requirement in failed:
+        assert f"| {requirement['id']} | MUST | **fail** |" in text
+    assert "<details><summary>Reproduce with curl" in text and "</details>" in text
+    curl = failed[0]["evidence"][0]["exchanges"][0]["curl"]
+    assert curl in text
+    block = text.split("<details>", 1)[1]
+    assert block.count("```") == 2  # one fenced block, opened and closed
+
+
+def test_target_text_cannot_inject_markup(mixed_dir: Path, hostile: str) -> None:
+    text = (mixed_dir / "summary.md").read_text(encoding="utf-8")
+    assert hostile not in text and "<script>" not in text
+    assert "&lt;script&gt;" in text
+    table = [line for line in text.splitlines() if line.startswith("| ")]
+    widths = {line.count(" | ") - line.count("\\|") for line in table if "**" in line}
+    assert widths == {3}  # every finding row keeps four cells

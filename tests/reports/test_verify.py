@@ -1,0 +1,120 @@
+"""`verify` accepts an untouched report dir and names each kind of tampering."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.cli import main
+from conformance.reports.certificate import certificate_digest
+
+Tamper = Callable[[Path], None]
+
+
+def _edit_json(path: Path, change: Callable[[dict], None]) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+def _edit_exchange_body(report_dir: Path) -> None:
+    path = report_dir / "exchanges.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    first = json.loads(lines[0])
+    first["body"] = first["body"].replace('"has_more":', '"has_more" :', 1) + " "
+    lines[0] = json.dumps(first, separators=(",", ":")) + "\n"
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def _delete_exchange(report_dir: Path) -> None:
+    path = report_dir / "exchanges.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(lines[:3] + lines[4:]), encoding="utf-8")
+
+
+def _flip_report_verdict(report_dir: Path) -> None:
+    def flip(report: dict) -> None:
+        failed = next(r for r in report["requirements"] if r["verdict"] == "fail")
+        failed["verdict"] = "pass"
+    _edit_json(report_dir / "report.json", flip)
+
+
+def _edit_certificate_digest(report_dir: Path) -> None:
+    def change(cert: dict) -> None:
+        cert["evidence"]["exchanges.jsonl"]["sha256"] = "0" * 64
+    _edit_json(report_dir / "certificate.json", change)
+
+
+def _edit_certificate_verdict(report_dir: Path) -> None:
+    def change(cert: dict) -> None:
+        next(r for r in cert["requirements"] if r["verdict"] == "fail")["verdict"] = "pass"
+        cert["verdict"] = "conformant"
+    _edit_json(report_dir / "certificate.json", change)
+
+
+def _edit_certificate_verdict_and_reseal(report_dir: Path) -> None:
+    """A forger who also recomputes the certificate's own digest."""
+    def change(cert: dict) -> None:
+        next(r for r in cert["requirements"] if r["verdict"] == "fail")["verdict"] = "pass"
+        cert["certificate_sha256"] = certificate_digest(cert)
+    _edit_json(report_dir / "certificate.json", change)
+
+
+def _remove_exchanges(report_dir: Path) -> None:
+    (report_dir / "exchanges.jsonl").unlink()
+
+
+def _alter_spec_digest_everywhere(report_dir: Path) -> None:
+    """A consistent forgery: a run made with another spec, with every digest recomputed."""
+    from conformance.reports.certificate import sha256_file
+
+    _edit_json(report_dir / "report.json", lambda r: r.update(spec_sha256="a" * 64))
+
+    def reseal(cert: dict) -> None:
+        cert["spec_sha256"] = "a" * 64
+        cert["evidence"]["report.json"]["sha256"] = sha256_file(report_dir / "report.json")
+        cert["certificate_sha256"] = certificate_digest(cert)
+    _edit_json(report_dir / "certificate.json", reseal)
+
+
+def test_verify_passes_an_untouched_dir(faulty_run: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["verify", str(faulty_run.report_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "verified" in out and "NONCONFORMANT" in out
+
+
+def test_verify_passes_a_conformant_dir(clean_run: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["verify", str(clean_run.report_dir)]) == 0
+    assert "CONFORMANT" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("tamper", "named"), [
+    (_edit_exchange_body, ["exchanges.jsonl was altered"]),
+    (_delete_exchange, ["exchanges.jsonl was altered", "exchange #4, expected #3"]),
+    (_flip_report_verdict, ["report.json was altered", "report.json says pass, re-judging exchanges.jsonl gives fail"]),
+    (_edit_certificate_digest, ["certificate.json was altered", "exchanges.jsonl", "certificate.json says 0000"]),
+    (_edit_certificate_verdict, ["certificate.json was altered", "certificate.json says pass", "disagree on verdict"]),
+    (_edit_certificate_verdict_and_reseal, ["certificate.json says pass, re-judging exchanges.jsonl gives fail"]),
+    (_remove_exchanges, ["missing exchanges.jsonl"]),
+    (_alter_spec_digest_everywhere, ["spec digest differs"]),
+], ids=lambda v: v.__name__.strip("_") if callable(v) else "")
+def test_verify_names_each_kind_of_tampering(
+    tamper: Tamper, named: list[str], faulty_run: Any, copy_of: Callable[[Path], Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    report_dir = copy_of(faulty_run.report_dir)
+    tamper(report_dir)
+    assert main(["verify", str(report_dir)]) == 1
+    captured = capsys.readouterr()
+    assert "verified" not in captured.out
+    for text in named:
+        assert text in captured.err, captured.err
+
+
+def test_verify_refuses_a_directory_that_is_not_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["verify", str(tmp_path / "nowhere")]) == 1
+    assert "is not a directory" in capsys.readouterr().err
