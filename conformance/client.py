@@ -48,7 +48,11 @@ class ClientSettings:
     max_requests: int = 2000
     retries_on_429: int = 3
     max_retry_after: float = 5.0
-    body_cap_bytes: int = 8 * 1024 * 1024
+    # A 100-session page is ~150 KB; anything past the cap is not a page worth parsing.
+    body_cap_bytes: int = 4 * 1024 * 1024
+    # Of a body over the cap, only this much is kept as evidence: a hostile target sending
+    # 50 MB on every request must not fill the transcript (and memory) with it.
+    truncated_body_kept_bytes: int = 64 * 1024
     # After this many transport failures in a row the target is taken as down, so a
     # hanging server costs a few timeouts, not one per remaining request.
     failures_before_down: int = 3
@@ -227,7 +231,7 @@ class Client:
             chunks.append(chunk)
             size += len(chunk)
             if size > cap:
-                return b"".join(chunks)[:cap], True
+                return b"".join(chunks)[: self.settings.truncated_body_kept_bytes], True
             # A slow trickle defeats the per-read timeout; this bounds the whole body.
             if time.monotonic() - started > 2 * timeout:
                 raise TimeoutError

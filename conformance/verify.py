@@ -25,6 +25,7 @@ from conformance.reports.certificate import (
     certificate_digest,
     sha256_file,
 )
+from conformance.reports.document import requirement_entries
 from conformance.reports.exchanges import read_exchanges
 from conformance.reports.schema import report_problems
 from conformance.runner import judge
@@ -161,9 +162,20 @@ def _rejudge_problems(
         return 0, [f"report.json names the profile {context_data['profile']!r}, which this suite does not have"]
     context = RunContext(profile, context_data["api_version"], context_data["key_is_test_key"], context_data["seed"])
     only = tuple(report["only"])
-    verdicts = judge(exchanges, context, default_spec(), default_catalog(), only)
+    catalog = default_catalog()
+    verdicts = judge(exchanges, context, default_spec(), catalog, only)
     rejudged = {v.requirement: v.verdict.value for v in verdicts}
     problems = []
+    # Same verdict is not enough: the reason and evidence a reader sees must also be what the exchanges show.
+    stated_entries = {e["id"]: e for e in report["requirements"]}
+    for entry in requirement_entries(verdicts, catalog, exchanges, report["target"]["base_url"]):
+        stated_entry = stated_entries.get(entry["id"])
+        if stated_entry is not None and stated_entry["verdict"] == entry["verdict"]:
+            differing = [key for key in entry if stated_entry.get(key) != entry[key]]
+            if differing:
+                verb = "differs" if len(differing) == 1 else "differ"
+                problems.append(f"{entry['id']}: report.json's {' and '.join(differing)} {verb} from what "
+                                "re-judging exchanges.jsonl gives")
     for source, entries in ((REPORT, report["requirements"]), (CERTIFICATE, certificate.get("requirements"))):
         if not isinstance(entries, list):
             problems.append(f"{source} lists no requirements")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from conformance import __version__
+from conformance.catalog import Catalog
 from conformance.exchange import Exchange
 from conformance.runner import RunResult
-from conformance.verdicts import Verdict
+from conformance.verdicts import RequirementVerdict, Verdict
 
 REPORT_FORMAT_VERSION = 1
 
@@ -26,24 +28,32 @@ def evidence_detail(exchange: Exchange, base_url: str) -> dict[str, Any]:
     }
 
 
-def build_report(result: RunResult) -> dict[str, Any]:
-    counts = {v.value: 0 for v in Verdict}
-    for verdict in result.verdicts:
-        counts[verdict.verdict.value] += 1
+def requirement_entries(
+    verdicts: Sequence[RequirementVerdict], catalog: Catalog, exchanges: Sequence[Exchange], base_url: str
+) -> list[dict[str, Any]]:
+    """report.json's `requirements`; `verify` rebuilds them from a re-judgement and compares."""
     requirements = []
-    for verdict in result.verdicts:
-        req = result.catalog[verdict.requirement]
+    for verdict in verdicts:
+        req = catalog[verdict.requirement]
         evidence = []
         for item in verdict.evidence:
             entry = item.to_dict()
-            entry["exchanges"] = [evidence_detail(result.exchanges[s], result.target) for s in item.exchanges
-                                  if 0 <= s < len(result.exchanges)]
+            entry["exchanges"] = [evidence_detail(exchanges[s], base_url) for s in item.exchanges
+                                  if 0 <= s < len(exchanges)]
             evidence.append(entry)
         requirements.append({
             "id": req.id, "area": req.area, "level": req.level, "text": req.text, "source": req.source,
             "verdict": verdict.verdict.value, "reason": verdict.reason, "checks": verdict.checks,
             "evidence": evidence,
         })
+    return requirements
+
+
+def build_report(result: RunResult) -> dict[str, Any]:
+    counts = {v.value: 0 for v in Verdict}
+    for verdict in result.verdicts:
+        counts[verdict.verdict.value] += 1
+    requirements = requirement_entries(result.verdicts, result.catalog, result.exchanges, result.target)
     return {
         "format_version": REPORT_FORMAT_VERSION,
         "suite": {"name": "checkout-conformance", "version": __version__},

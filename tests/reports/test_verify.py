@@ -118,3 +118,24 @@ def test_verify_names_each_kind_of_tampering(
 def test_verify_refuses_a_directory_that_is_not_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["verify", str(tmp_path / "nowhere")]) == 1
     assert "is not a directory" in capsys.readouterr().err
+
+
+def test_verify_notices_edited_evidence_even_when_resealed(
+    faulty_run: Any, copy_of: Callable[[Path], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A forger who edits report.json's evidence and recomputes every digest is still caught."""
+    from conformance.reports.certificate import sha256_file
+
+    report_dir = copy_of(faulty_run.report_dir)
+
+    def soften(report: dict) -> None:
+        failed = next(r for r in report["requirements"] if r["verdict"] == "fail")
+        failed["evidence"][0]["actual"] = "10"
+    _edit_json(report_dir / "report.json", soften)
+
+    def reseal(cert: dict) -> None:
+        cert["evidence"]["report.json"]["sha256"] = sha256_file(report_dir / "report.json")
+        cert["certificate_sha256"] = certificate_digest(cert)
+    _edit_json(report_dir / "certificate.json", reseal)
+    assert main(["verify", str(report_dir)]) == 1
+    assert "report.json's evidence differs from what re-judging" in capsys.readouterr().err

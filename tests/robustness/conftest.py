@@ -86,28 +86,41 @@ def run_cli(workdir: Path, base_url: str, *extra: str, timeout: float, quiet: bo
             "--profile", "quick", "--report-dir", str(report_dir), *(["--quiet"] if quiet else []), *extra]
     out_path, err_path = workdir / "cli.stdout", workdir / "cli.stderr"
     started = time.monotonic()
+    peak_kb = 0
     with out_path.open("wb") as out, err_path.open("wb") as err:
         proc = subprocess.Popen(args, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=workdir,
                                 env=_child_env(), start_new_session=True)
-        status = rusage = None
-        while True:
-            pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() - started > timeout:
+        try:
+            while proc.poll() is None:
+                peak_kb = max(peak_kb, _peak_rss_kb(proc.pid))
+                if time.monotonic() - started > timeout:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+                    seconds = time.monotonic() - started
+                    stdout = out_path.read_text(errors="replace")
+                    stderr = err_path.read_text(errors="replace")
+                    pytest.fail(f"the suite hung: no exit within {timeout:g} s (killed after {seconds:.1f} s)\n"
+                                f"--- stdout ---\n{stdout[-3000:]}\n--- stderr ---\n{stderr[-3000:]}")
+                time.sleep(0.02)
+        finally:
+            if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
-                _, status, rusage = os.wait4(proc.pid, 0)
-                proc.returncode = os.waitstatus_to_exitcode(status)
-                seconds = time.monotonic() - started
-                stdout = out_path.read_text(errors="replace")
-                stderr = err_path.read_text(errors="replace")
-                pytest.fail(f"the suite hung: no exit within {timeout:g} s (killed after {seconds:.1f} s)\n"
-                            f"--- stdout ---\n{stdout[-3000:]}\n--- stderr ---\n{stderr[-3000:]}")
-            time.sleep(0.02)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+                proc.wait()
     seconds = time.monotonic() - started
     return CliRun(args, proc.returncode, out_path.read_text(errors="replace"),
-                  err_path.read_text(errors="replace"), seconds, rusage.ru_maxrss / 1024, report_dir)
+                  err_path.read_text(errors="replace"), seconds, peak_kb / 1024, report_dir)
+
+
+def _peak_rss_kb(pid: int) -> int:
+    """The process's peak resident set so far (VmHWM), polled: 0 once it has gone."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 @pytest.fixture(scope="session")

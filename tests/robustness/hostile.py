@@ -22,6 +22,7 @@ import socket
 import socketserver
 import struct
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +42,7 @@ class Received:
     target: str
     headers: dict[str, str]
     raw: bytes
+    at: float = 0.0  # time.monotonic() when the request was read
 
     @property
     def path(self) -> str:
@@ -179,6 +181,7 @@ class HostileServer:
             return
         if request is None:
             return
+        request.at = time.monotonic()
         with self._lock:
             self.received.append(request)
             index = next(self._counter)
@@ -380,9 +383,13 @@ def every(n: int, bad: Behaviour, good: Behaviour, offset: int = 0) -> Behaviour
     return behaviour
 
 
-def too_many_requests(retry_after: str = "0") -> Behaviour:
+def too_many_requests(retry_after: str | None = "0") -> Behaviour:
+    """429; ``retry_after=None`` sends no Retry-After header."""
     body = json_body({"error": {"type": "rate_limit_error", "message": "Too many requests."}})
-    return fixed(429, body, {"Content-Type": "application/json", "Retry-After": retry_after})
+    headers = {"Content-Type": "application/json"}
+    if retry_after is not None:
+        headers["Retry-After"] = retry_after
+    return fixed(429, body, headers)
 
 
 def cycling_pages(base_url: str, items: list[dict[str, Any]], pages_in_cycle: int = 3) -> Behaviour:

@@ -137,16 +137,26 @@ def test_429_on_every_fourth_request_is_retried_and_never_a_finding(
         assert "429" not in requirement["reason"], requirement
 
 
-def test_retry_after_one_second_is_honoured(tmp_path: Path, reference: RunningServer) -> None:
-    """Retry-After: 1 is waited for (not hammered), and the run still passes."""
-    behaviour = hostile.every(4, hostile.too_many_requests("1"), hostile.forward_to(reference.base_url))
+def test_retry_after_is_waited_for(tmp_path: Path, reference: RunningServer) -> None:
+    """`Retry-After: 1` (and no Retry-After at all) is waited for, not hammered: the
+    retry reaches the server about a second after the 429, and the run still passes."""
+    forward = hostile.forward_to(reference.base_url)
+    limits = {2: hostile.too_many_requests("1"), 5: hostile.too_many_requests(None)}
+
+    def behaviour(conn: hostile.Connection) -> None:
+        limits.get(conn.index, forward)(conn)
+
     with hostile.serving(behaviour, "proxy-429-1s") as server:
         run = run_cli(tmp_path, server.base_url, "--only", "envelope", timeout=60)
     assert_hygiene(run, server)
-    limited = len(server.received) // 4
-    assert_exit(run, 0, within=12 + 1.5 * limited)
-    assert limited >= 2, f"{len(server.received)} requests"
-    assert run.seconds >= limited * 0.9, f"{limited} Retry-After: 1 answers but only {run.seconds:.1f} s"
+    assert_exit(run, 0, within=20)
+    received = server.received
+    assert len(received) > 6, f"only {len(received)} requests"
+    for index in limits:
+        gap = received[index + 1].at - received[index].at
+        assert gap >= 0.9, f"the retry after 429 #{index} came {gap:.2f} s later"
+        assert received[index + 1].target == received[index].target, "the retry asked something else"
+    assert not any(e["status"] == 429 for e in run.exchanges())
 
 
 # -- 4. endless pagination ---------------------------------------------------------------------
@@ -183,7 +193,9 @@ def test_50_mb_body_is_capped(tmp_path: Path) -> None:
     assert_exit(run, 1, 3, within=45)
     report_bytes = sum(p.stat().st_size for p in run.report_dir.rglob("*") if p.is_file()) \
         if run.report_dir.exists() else 0
-    assert run.max_rss_mb < 400, f"peak RSS {run.max_rss_mb:.0f} MB for {len(server.received)} requests"
+    # A quick run against the reference peaks near 300 MB (Schemathesis, Hypothesis); the cap
+    # is 8 MiB a body, so a few capped bodies in flight must not add much to that.
+    assert run.max_rss_mb < 600, f"peak RSS {run.max_rss_mb:.0f} MB for {len(server.received)} requests"
     assert report_bytes < 64 * 1024 * 1024, \
         f"the report dir holds {report_bytes / 2**20:.0f} MB for {len(server.received)} requests"
 
@@ -193,9 +205,9 @@ def test_50_mb_body_is_capped(tmp_path: Path) -> None:
                          ids=["body", "headers"])
 def test_slow_trickle_is_bounded_by_the_timeout(tmp_path: Path, behaviour: hostile.Behaviour) -> None:
     with hostile.serving(behaviour, "trickle") as server:
-        run = run_cli(tmp_path, server.base_url, "--timeout", "1", timeout=25)
+        run = run_cli(tmp_path, server.base_url, "--timeout", "1", timeout=15)
     assert_hygiene(run, server)
-    assert_exit(run, 1, 3, within=15)
+    assert_exit(run, 1, 3, within=10)
     if run.returncode == 3:
         assert_one_sentence(run)
 
