@@ -7,36 +7,90 @@ dir, so a large collection is generated once), runs the suite `--repeat` times, 
 replays the very same URLs with a plain `requests.Session` GET loop against the same
 server. The ratio suite/plain is the suite's own overhead (probing logic, recording,
 judging, report writing).
+
+The server runs in this process, as in `checkout-conformance run` without --base-url;
+the first run of a process also pays imports and loading the OpenAPI document into
+Schemathesis (reported separately as "first run"), the median is over all repeats.
+A second table splits the median run into phases, timed by wrapping the functions
+named there (no profiler overhead).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
+import io
 import json
 import statistics
 import tempfile
 import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import requests
 
 from conformance.cli import main as cli_main
 from conformance.reference.server import ReferenceConfig, start_background
 
+# (label, module, attribute): each is timed (inclusive) in every run.
+PHASES = (
+    ("HTTP exchanges (client send + server + read)", "conformance.client", "Client._attempt"),
+    ("Schemathesis case generation", "conformance.checks.generated", "generate_requests"),
+    ("judging (all checks)", "conformance.runner", "judge"),
+    ("report writing", "conformance.reports.writer", "write_reports"),
+)
 
-def measure(sessions: int, profile: str, repeat: int, workdir: Path) -> dict[str, float]:
+
+@contextlib.contextmanager
+def timed_phases(totals: dict[str, float]) -> Iterator[None]:
+    import importlib
+
+    undo: list[Callable[[], None]] = []
+    for label, module_name, attr in PHASES:
+        owner: Any = importlib.import_module(module_name)
+        *path, name = attr.split(".")
+        for part in path:
+            owner = getattr(owner, part, None)
+        original = getattr(owner, name, None)
+        if original is None:  # renamed since: that phase reads 0 and counts as "everything else"
+            continue
+
+        def wrapper(*args: Any, _f: Callable[..., Any] = original, _l: str = label, **kwargs: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return _f(*args, **kwargs)
+            finally:
+                totals[_l] += time.perf_counter() - t0
+
+        setattr(owner, name, functools.wraps(original)(wrapper))
+        undo.append(functools.partial(setattr, owner, name, original))
+    try:
+        yield
+    finally:
+        for restore in undo:
+            restore()
+
+
+def measure(sessions: int, profile: str, repeat: int, workdir: Path) -> dict[str, Any]:
     config = ReferenceConfig(sessions=sessions, seed=0, db=str(workdir / f"bench-{sessions}.sqlite3"))
     started = time.perf_counter()
     with start_background(config) as server:
         setup = time.perf_counter() - started
-        times, requests_sent = [], 0
+        times, requests_sent, phases = [], 0, []
         report_dir = workdir / f"report-{sessions}"
         for _ in range(repeat):
-            t0 = time.perf_counter()
-            code = cli_main(["run", "--base-url", server.base_url, "--api-key", server.api_key, "--quiet",
-                             "--profile", profile, "--api-version", config.api_versions[0],
-                             "--report-dir", str(report_dir)])
-            times.append(time.perf_counter() - t0)
+            totals: dict[str, float] = defaultdict(float)
+            with timed_phases(totals):
+                t0 = time.perf_counter()
+                with contextlib.redirect_stdout(io.StringIO()):  # the per-run summary
+                    code = cli_main(["run", "--base-url", server.base_url, "--api-key", server.api_key,
+                                     "--quiet", "--profile", profile, "--api-version", config.api_versions[0],
+                                     "--report-dir", str(report_dir)])
+                times.append(time.perf_counter() - t0)
+            phases.append(dict(totals))
             assert code == 0, f"the reference was judged {code}"
             requests_sent = json.loads((report_dir / "report.json").read_text())["requests"]
         exchanges = [json.loads(line) for line in (report_dir / "exchanges.jsonl").read_text().splitlines()]
@@ -45,12 +99,14 @@ def measure(sessions: int, profile: str, repeat: int, workdir: Path) -> dict[str
             for _ in range(repeat):
                 t0 = time.perf_counter()
                 for e in exchanges:
-                    session.get(server.base_url + e["path"], params=e["query"], auth=(server.api_key, ""),
-                                headers=e["request_headers"]).content
+                    _ = session.get(server.base_url + e["path"], params=e["query"], auth=(server.api_key, ""),
+                                    headers=e["request_headers"]).content
                 plain.append(time.perf_counter() - t0)
     suite, replay = statistics.median(times), statistics.median(plain)
-    return {"sessions": sessions, "server_setup_s": round(setup, 2), "run_s": round(suite, 3),
-            "requests": requests_sent, "plain_gets_s": round(replay, 3), "overhead_ratio": round(suite / replay, 2)}
+    median_run = phases[times.index(sorted(times)[len(times) // 2])]
+    return {"sessions": sessions, "server_setup_s": round(setup, 2), "first_run_s": round(times[0], 3),
+            "run_s": round(suite, 3), "requests": requests_sent, "plain_gets_s": round(replay, 3),
+            "overhead_ratio": round(suite / replay, 2), "phases": median_run, "exchanges": len(exchanges)}
 
 
 def main() -> None:
@@ -61,12 +117,24 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "conformance-bench")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    print("| sessions | server setup (s) | run wall (s, median) | requests | plain GETs (s) | overhead |")
-    print("|---:|---:|---:|---:|---:|---:|")
+    results = []
     for sessions in args.sessions:
-        r = measure(sessions, args.profile, args.repeat, args.workdir)
-        print(f"| {r['sessions']:,} | {r['server_setup_s']} | {r['run_s']} | {r['requests']} | "
-              f"{r['plain_gets_s']} | {r['overhead_ratio']}× |", flush=True)
+        results.append(measure(sessions, args.profile, args.repeat, args.workdir))
+    print("| sessions | server setup (s) | first run (s) | run wall (s, median) | requests "
+          "| plain GETs (s) | overhead |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        print(f"| {r['sessions']:,} | {r['server_setup_s']} | {r['first_run_s']} | {r['run_s']} | "
+              f"{r['requests']} | {r['plain_gets_s']} | {r['overhead_ratio']}x |")
+    print("\nThe median run, by phase (s; phases do not overlap):\n")
+    print("| phase | " + " | ".join(f"{r['sessions']:,} sessions" for r in results) + " |")
+    print("|---|" + "---:|" * len(results))
+    for label, _, _ in PHASES:
+        print(f"| {label} | " + " | ".join(f"{r['phases'].get(label, 0.0):.3f}" for r in results) + " |")
+    print("| everything else (probe logic, recording, CLI) | " + " | ".join(
+        f"{r['run_s'] - sum(r['phases'].values()):.3f}" for r in results) + " |")
+    print("| plain GET replay of the same URLs | " + " | ".join(f"{r['plain_gets_s']:.3f}" for r in results)
+          + " |")
 
 
 if __name__ == "__main__":

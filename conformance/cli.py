@@ -114,6 +114,7 @@ def _run(args: argparse.Namespace) -> int:
         base_url=args.base_url or None, api_key=args.api_key or None, profile=PROFILES[args.profile],
         seed=args.seed, strict=args.strict, api_version=args.api_version, max_requests=args.max_requests,
         timeout=args.timeout, headers=dict(args.header), only=tuple(args.only),
+        expect_dataset=args.expect_dataset,
     )
     _check_url(options.base_url)
     progress = (lambda _line: None) if args.quiet else (lambda line: print(f"  {line}", file=sys.stderr))
@@ -146,7 +147,7 @@ def _serve(args: argparse.Namespace) -> int:
     if args.sessions < 0:
         raise UsageError("--sessions must be 0 or more.")
     config = ReferenceConfig(sessions=args.sessions, seed=args.seed, api_key=args.api_key, db=args.db,
-                             fault=args.fault)
+                             fault=args.fault, dataset=args.dataset)
     try:
         return serve_forever(config, args.host, args.port)
     except ServerStartError as exc:

@@ -7,14 +7,21 @@ request, answered or not, becomes an ``Exchange`` in ``Client.transcript``.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
+from requests.adapters import HTTPAdapter
 from requests.auth import _basic_auth_str
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from conformance.errors import ForbiddenMethod, RequestBudgetExhausted, TransportFailure
 from conformance.exchange import AUTH_KEY, AUTH_NONE, Exchange
@@ -87,6 +94,10 @@ class Client:
         self._session = requests.Session()
         # trust_env would let ~/.netrc add credentials to the "no credentials" probes.
         self._session.trust_env = False
+        self._in_flight = _InFlight()
+        adapter = _watched_adapter(self._in_flight)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
         self._proxies = requests.utils.get_environ_proxies(self.base_url)
         self.transcript: list[Exchange] = []
         self.requests_sent = 0
@@ -166,6 +177,9 @@ class Client:
             exchange.attempts = attempt
             self._attempt(exchange, pairs, headers)
             if exchange.error is not None:
+                # A hostile target's bytes can reach the error text (a bad status line echoes
+                # them): redact it, and keep it one line for the console.
+                exchange.error = self._redactor.text(" ".join(exchange.error.split()))
                 self._failures_in_a_row += 1
                 return
             self._failures_in_a_row = 0
@@ -174,6 +188,22 @@ class Client:
             self._sleep(self._retry_delay(exchange.response_headers.get("retry-after")))
 
     def _attempt(self, exchange: Exchange, pairs: list[tuple[str, str]], headers: dict[str, str]) -> None:
+        # Per-read timeouts restart with every byte, so a trickling target could hold one
+        # request for hours: a watchdog cuts the connection when the whole attempt is late.
+        limit = 2 * self.settings.timeout
+        self._in_flight.expired = False
+        watchdog = threading.Timer(limit, self._in_flight.cut)
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            self._attempt_once(exchange, pairs, headers)
+        finally:
+            watchdog.cancel()
+        if self._in_flight.expired:
+            exchange.status, exchange.body, exchange.response_headers = None, "", {}
+            exchange.error = f"no complete response within {limit:g} s"
+
+    def _attempt_once(self, exchange: Exchange, pairs: list[tuple[str, str]], headers: dict[str, str]) -> None:
         timeout = self.settings.timeout
         started = time.monotonic()
         exchange.error = None
@@ -203,12 +233,9 @@ class Client:
             exchange.error = f"request failed ({_root_cause(exc)})"
             return
         try:
-            body, truncated = self._read_body(response, started, timeout)
+            body, truncated = self._read_body(response)
         except requests.exceptions.RequestException as exc:
             exchange.error = f"response broke off ({_root_cause(exc)})"
-            return
-        except TimeoutError:
-            exchange.error = f"response body not complete within {timeout:g} s"
             return
         finally:
             response.close()
@@ -223,7 +250,7 @@ class Client:
         for cached in ("json", "page_ids"):  # computed from the body; drop any stale value
             exchange.__dict__.pop(cached, None)
 
-    def _read_body(self, response: requests.Response, started: float, timeout: float) -> tuple[bytes, bool]:
+    def _read_body(self, response: requests.Response) -> tuple[bytes, bool]:
         cap = self.settings.body_cap_bytes
         chunks: list[bytes] = []
         size = 0
@@ -232,9 +259,6 @@ class Client:
             size += len(chunk)
             if size > cap:
                 return b"".join(chunks)[: self.settings.truncated_body_kept_bytes], True
-            # A slow trickle defeats the per-read timeout; this bounds the whole body.
-            if time.monotonic() - started > 2 * timeout:
-                raise TimeoutError
         return b"".join(chunks), False
 
     def _retry_delay(self, retry_after: str | None) -> float:
@@ -275,3 +299,52 @@ def _root_cause(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     # urllib3 messages repeat the pool and object address; the last clause is what matters.
     return text.rsplit(": ", 1)[-1].strip("()'\"") or type(exc).__name__
+
+
+class _InFlight:
+    """The socket the client's request is using right now, so a watchdog can cut it.
+
+    The socket itself is kept, not the connection: on `Connection: close` the connection
+    lets go of it while the response goes on reading from it.
+    """
+
+    def __init__(self) -> None:
+        self.sock: socket.socket | None = None
+        self.expired = False
+
+    def cut(self) -> None:
+        self.expired = True
+        sock = self.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)  # the blocked read returns at once
+
+
+def _watched_adapter(in_flight: _InFlight) -> HTTPAdapter:
+    """An adapter whose connections report themselves to `in_flight` as each request starts."""
+
+    class Watched(HTTPConnection):
+        def request(self, *args: Any, **kwargs: Any) -> None:
+            in_flight.sock = None
+            try:
+                super().request(*args, **kwargs)  # connects on first use
+            finally:
+                in_flight.sock = self.sock
+
+    class WatchedTLS(HTTPSConnection):
+        def request(self, *args: Any, **kwargs: Any) -> None:
+            in_flight.sock = None
+            try:
+                super().request(*args, **kwargs)
+            finally:
+                in_flight.sock = self.sock
+
+    class Pool(HTTPConnectionPool):
+        ConnectionCls = Watched
+
+    class TLSPool(HTTPSConnectionPool):
+        ConnectionCls = WatchedTLS
+
+    adapter = HTTPAdapter(max_retries=0)
+    adapter.poolmanager.pool_classes_by_scheme = {"http": Pool, "https": TLSPool}
+    return adapter

@@ -31,6 +31,7 @@ class RunOptions:
     timeout: float = 10.0
     headers: dict[str, str] = field(default_factory=dict)
     only: tuple[str, ...] = ()
+    expect_dataset: str | None = None
 
 
 @dataclass
@@ -112,7 +113,9 @@ def _target(options: RunOptions) -> Iterator[tuple[str, str, str | None, bool]]:
         return
     from conformance.reference.server import ReferenceConfig, start_background
 
-    with start_background(ReferenceConfig(api_key=options.api_key, seed=options.seed)) as server:
+    # Asked for a known dataset, the embedded reference serves it.
+    config = ReferenceConfig(api_key=options.api_key, seed=options.seed, dataset=options.expect_dataset)
+    with start_background(config) as server:
         version = options.api_version or server.config.api_versions[0]
         yield server.base_url, server.api_key, version, True
 
@@ -125,7 +128,8 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
         settings = ClientSettings(timeout=options.timeout, max_requests=options.max_requests)
         client = Client(base_url, api_key, settings, headers=options.headers)
         try:
-            context = RunContext(options.profile, api_version, client.key_is_test_key, options.seed)
+            context = RunContext(options.profile, api_version, client.key_is_test_key, options.seed,
+                                 options.expect_dataset)
             _preflight(client)
             checks = checks_for(options.only)
             probe_ctx = ProbeContext(client, context, spec, random.Random(options.seed))

@@ -160,7 +160,8 @@ def _rejudge_problems(
     profile = PROFILES.get(context_data["profile"])
     if profile is None:
         return 0, [f"report.json names the profile {context_data['profile']!r}, which this suite does not have"]
-    context = RunContext(profile, context_data["api_version"], context_data["key_is_test_key"], context_data["seed"])
+    context = RunContext(profile, context_data["api_version"], context_data["key_is_test_key"], context_data["seed"],
+                         context_data.get("expect_dataset"))
     only = tuple(report["only"])
     catalog = default_catalog()
     verdicts = judge(exchanges, context, default_spec(), catalog, only)

@@ -29,6 +29,8 @@ class RunContext:
     api_version: str | None
     key_is_test_key: bool
     seed: int
+    # The dataset the target must list exactly (DATA-001), e.g. "canonical"; None: not judged.
+    expect_dataset: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -36,6 +38,7 @@ class RunContext:
             "api_version": self.api_version,
             "key_is_test_key": self.key_is_test_key,
             "seed": self.seed,
+            "expect_dataset": self.expect_dataset,
         }
 
 

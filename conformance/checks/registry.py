@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.checks import auth, envelope, filtering, limits, objects, pagination, protocol, version
+from conformance.checks import auth, dataset, envelope, filtering, limits, objects, pagination, protocol, version
 from conformance.checks.base import Check, Probe
 
 try:  # generated requests (Schemathesis) live in their own module
@@ -21,6 +21,7 @@ PROBES: tuple[Probe, ...] = (
     *auth.PROBES,
     *version.PROBES,
     *protocol.PROBES,
+    *dataset.PROBES,
     *_GENERATED_PROBES,
 )
 
@@ -33,6 +34,7 @@ CHECKS: tuple[Check, ...] = (
     *auth.CHECKS,
     *version.CHECKS,
     *protocol.CHECKS,
+    *dataset.CHECKS,
     *_GENERATED_CHECKS,
 )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -11,8 +10,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from conformance.reference.config import SUPPORTED_API_VERSIONS, ReferenceConfig
-from conformance.reference.decisions import LIST_URL, run_list
-from conformance.reference.errors import ApiError, error_response, json_response
+from conformance.reference.decisions import LIST_URL, run_list_json
+from conformance.reference.errors import ApiError, error_response, json_text_response
 from conformance.reference.faults import decisions_for
 from conformance.reference.store import SessionStore, open_store
 
@@ -56,8 +55,8 @@ def create_app(config: ReferenceConfig, store: SessionStore | None = None) -> St
         if request.method != "GET":
             return _method_not_allowed()
         try:
-            body: dict[str, Any] = run_list(table, store, request.headers,
-                                            request.query_params, api_key, versions)
+            body = run_list_json(table, store, request.headers, request.query_params,
+                                 api_key, versions)
         except ApiError as exc:
             return error_response(exc)
         except Exception as exc:
@@ -65,7 +64,7 @@ def create_app(config: ReferenceConfig, store: SessionStore | None = None) -> St
             # happens, and a fault may raise on purpose.
             log.error("internal error: %s: %s", type(exc).__name__, exc)
             return _internal_error()
-        return json_response(body)
+        return json_text_response(body)
 
     app = Starlette(
         routes=[Route(LIST_URL, list_sessions, methods=["GET"])],

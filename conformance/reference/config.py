@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from conformance.reference.faults import FAULTS
 
@@ -21,7 +22,9 @@ class ReferenceConfig:
 
     ``api_key=None`` generates a fresh ``sk_test_`` key; ``db=None`` keeps the data in
     memory (a file path is reused across runs when it holds the same data);
-    ``fault`` names an entry of ``conformance.reference.faults.FAULTS`` to inject.
+    ``fault`` names an entry of ``conformance.reference.faults.FAULTS`` to inject;
+    ``dataset`` names a fixed dataset (``canonical``: spec/fixtures/canonical.json) to
+    serve instead of generated sessions (``sessions`` and ``seed`` are then ignored).
     """
 
     sessions: int = 57
@@ -29,6 +32,7 @@ class ReferenceConfig:
     api_key: str | None = None
     db: str | None = None
     fault: str | None = None
+    dataset: str | None = None
     api_versions: tuple[str, ...] = SUPPORTED_API_VERSIONS
 
     def __post_init__(self) -> None:
@@ -37,8 +41,19 @@ class ReferenceConfig:
         if self.fault is not None and self.fault not in FAULTS:
             raise ValueError(f"unknown fault {self.fault!r}; known faults: "
                              f"{', '.join(sorted(FAULTS))}")
+        # Imported here so `python -m conformance.reference.canonical` runs a module not yet imported.
+        from conformance.reference.canonical import DATASETS
+
+        if self.dataset is not None and self.dataset not in DATASETS:
+            raise ValueError(f"unknown dataset {self.dataset!r}; known datasets: {', '.join(DATASETS)}")
         if self.api_key is None:
             self.api_key = generate_api_key()
+
+    def fixed_sessions(self) -> list[dict[str, Any]] | None:
+        """The sessions of ``dataset``, or None when sessions are generated from ``seed``."""
+        from conformance.reference.canonical import load_dataset
+
+        return None if self.dataset is None else load_dataset(self.dataset)
 
     @property
     def key(self) -> str:

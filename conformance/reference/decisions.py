@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hmac
+import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from starlette.datastructures import Headers, QueryParams
 
-from conformance.reference.errors import ApiError, invalid, unauthorized
-from conformance.reference.store import Page, SessionStore, UnknownCursorError
+from conformance.reference.errors import ApiError, encode_json, invalid, unauthorized
+from conformance.reference.store import Page, RawPage, SessionStore, UnknownCursorError
 
 LIST_URL = "/v1/checkout/sessions"
 DEFAULT_LIMIT = 10
@@ -135,12 +137,21 @@ def fetch_page(store: SessionStore, query: ListQuery) -> Page:
     try:
         return store.page(query.limit, query.starting_after, query.ending_before, query.status)
     except UnknownCursorError as exc:
-        param = "starting_after" if query.forward else "ending_before"
-        raise invalid(f"No such checkout.session: {_shown(exc.cursor)!r}", param) from None
+        raise _unknown_cursor(exc, query) from None
+
+
+def _unknown_cursor(exc: UnknownCursorError, query: ListQuery) -> ApiError:
+    param = "starting_after" if query.forward else "ending_before"
+    return invalid(f"No such checkout.session: {_shown(exc.cursor)!r}", param)
 
 
 def serialize_session(session: dict[str, Any]) -> dict[str, Any]:
     return session
+
+
+def shape_error(error: ApiError) -> ApiError:
+    """The error answered for a refused request (a hook for faults: as raised)."""
+    return error
 
 
 def envelope(data: list[dict[str, Any]], has_more: bool, query: ListQuery) -> dict[str, Any]:
@@ -164,11 +175,62 @@ class Decisions:
     fetch_page: Callable[[SessionStore, ListQuery], Page] = fetch_page
     serialize_session: Callable[[dict[str, Any]], dict[str, Any]] = serialize_session
     envelope: Callable[[list[dict[str, Any]], bool, ListQuery], dict[str, Any]] = envelope
+    shape_error: Callable[[ApiError], ApiError] = shape_error
 
 
 def run_list(d: Decisions, store: SessionStore, headers: Headers, params: QueryParams,
              api_key: str, api_versions: Sequence[str]) -> dict[str, Any]:
     """The whole request, in order: auth, version, parameters, page, body."""
+    try:
+        return _list(d, store, headers, params, api_key, api_versions)
+    except ApiError as exc:
+        raise d.shape_error(exc) from None
+
+
+def run_list_json(d: Decisions, store: SessionStore, headers: Headers, params: QueryParams,
+                  api_key: str, api_versions: Sequence[str]) -> str:
+    """``encode_json(run_list(...))``, byte for byte, faster when no fault is in the way.
+
+    With the correct fetch_page, serialize_session and envelope, each session's stored
+    JSON text goes into the page as is: decoding and re-encoding it was half the
+    server's CPU time under load (BENCHMARKS.md). A stored text is compact JSON from
+    the same dicts, so it equals encode_json's text unless it holds characters that
+    ensure_ascii escapes (non-ASCII, DEL); those few are re-encoded.
+    """
+    if not _spliceable(d):
+        return encode_json(run_list(d, store, headers, params, api_key, api_versions))
+    try:
+        query = _query(d, headers, params, api_key, api_versions)
+        try:
+            raw: RawPage = store.page_raw(query.limit, query.starting_after,
+                                          query.ending_before, query.status)
+        except UnknownCursorError as exc:
+            raise _unknown_cursor(exc, query) from None
+    except ApiError as exc:
+        raise d.shape_error(exc) from None
+    items = [text if text.isascii() and "\x7f" not in text else encode_json(json.loads(text))
+             for text in raw.bodies]
+    stub = envelope([{"id": raw.ids[-1]}] if raw.ids else [], raw.has_more, query)
+    stub["data"] = []
+    # "object":"list" comes first, so the first '"data":[]' is the data member.
+    return encode_json(stub).replace('"data":[]', '"data":[' + ",".join(items) + "]", 1)
+
+
+# The decisions _query runs (and shape_error); any other one replaced by a fault (fetch_page,
+# serialize_session, envelope, or one added later) sends the request down run_list.
+_QUERY_DECISIONS = frozenset({"authenticate", "check_api_version", "check_params", "parse_cursors",
+                              "parse_limit", "parse_status", "shape_error"})
+_DEFAULT = Decisions()
+
+
+@functools.lru_cache(maxsize=32)
+def _spliceable(d: Decisions) -> bool:
+    return all(getattr(d, f.name) is getattr(_DEFAULT, f.name)
+               for f in fields(Decisions) if f.name not in _QUERY_DECISIONS)
+
+
+def _query(d: Decisions, headers: Headers, params: QueryParams, api_key: str,
+           api_versions: Sequence[str]) -> ListQuery:
     d.authenticate(headers, api_key)
     d.check_api_version(headers, api_versions)
     d.check_params(params)
@@ -177,9 +239,15 @@ def run_list(d: Decisions, store: SessionStore, headers: Headers, params: QueryP
     query = ListQuery(limit=d.parse_limit(params.get("limit")),
                       starting_after=starting_after, ending_before=ending_before,
                       status=d.parse_status(params.get("status")))
+    return query
+
+
+def _list(d: Decisions, store: SessionStore, headers: Headers, params: QueryParams,
+          api_key: str, api_versions: Sequence[str]) -> dict[str, Any]:
+    query = _query(d, headers, params, api_key, api_versions)
     page = d.fetch_page(store, query)
     data = [d.serialize_session(s) for s in page.items]
     return d.envelope(data, page.has_more, query)
 
 
-__all__ = ["ApiError", "Decisions", "ListQuery", "run_list"]
+__all__ = ["ApiError", "Decisions", "ListQuery", "run_list", "run_list_json"]

@@ -40,11 +40,21 @@ def unauthorized(message: str) -> ApiError:
     return ApiError(401, message, headers={"WWW-Authenticate": WWW_AUTHENTICATE})
 
 
-def json_response(body: Any, status: int = 200,
-                  headers: Mapping[str, str] | None = None) -> Response:
+def encode_json(body: Any) -> str:
+    """The wire form of every JSON body: compact, ASCII only."""
     # ensure_ascii: error messages may echo client input, and escaping keeps any odd
     # character from ever failing to encode (which would turn a 400 into a 500).
-    content = json.dumps(body, separators=(",", ":"), ensure_ascii=True)
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=True)
+
+
+def json_response(body: Any, status: int = 200,
+                  headers: Mapping[str, str] | None = None) -> Response:
+    return json_text_response(encode_json(body), status, headers)
+
+
+def json_text_response(content: str, status: int = 200,
+                       headers: Mapping[str, str] | None = None) -> Response:
+    """A response for a body already encoded by :func:`encode_json` (or byte-identical to it)."""
     return Response(content, status_code=status, headers=dict(headers or {}),
                     media_type="application/json")
 

@@ -126,7 +126,8 @@ def start_background(config: ReferenceConfig, host: str = "127.0.0.1",
     sock = _bind(host, port)
     store: SessionStore | None = None
     try:
-        store = open_store(config.sessions, config.seed, config.livemode, config.db)
+        store = open_store(config.sessions, config.seed, config.livemode, config.db,
+                           sessions_list=config.fixed_sessions())
         running = RunningServer(config, store, sock, host)
     except BaseException:
         sock.close()

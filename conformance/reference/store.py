@@ -10,11 +10,12 @@ for filtered pages.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 from conformance.reference.dataset import DATASET_VERSION, iter_sessions
@@ -53,9 +54,23 @@ class Page(NamedTuple):
     has_more: bool
 
 
+class RawPage(NamedTuple):
+    """A page as stored: ids and JSON texts (compact, ``ensure_ascii=False``), in list order."""
+
+    ids: list[str]
+    bodies: list[str]
+    has_more: bool
+
+
 def _meta_for(count: int, seed: int, livemode: bool) -> dict[str, str]:
     return {"count": str(count), "seed": str(seed), "livemode": str(livemode),
             "dataset_version": str(DATASET_VERSION)}
+
+
+def _meta_for_list(sessions: Sequence[dict[str, Any]]) -> dict[str, str]:
+    """A given list of sessions is identified by its content, so a cached file is rebuilt when it changes."""
+    digest = hashlib.sha256(json.dumps(list(sessions), sort_keys=True).encode()).hexdigest()
+    return {"count": str(len(sessions)), "sessions_sha256": digest}
 
 
 def _fill(conn: sqlite3.Connection, sessions: Iterable[dict[str, Any]],
@@ -88,7 +103,7 @@ def _stored_meta(path: str) -> dict[str, str] | None:
         conn.close()
 
 
-def _build_file(path: str, count: int, seed: int, livemode: bool) -> None:
+def _build_file(path: str, sessions: Iterable[dict[str, Any]], meta: dict[str, str]) -> None:
     """Build into a private temporary file, then rename: concurrent builders (test
     workers) never see, or leave behind, a half-written database."""
     tmp = f"{path}.tmp-{os.getpid()}-{threading.get_ident()}"
@@ -99,7 +114,7 @@ def _build_file(path: str, count: int, seed: int, livemode: bool) -> None:
         # The temporary file is thrown away on failure, so durability buys nothing.
         conn.execute("PRAGMA journal_mode=OFF")
         conn.execute("PRAGMA synchronous=OFF")
-        _fill(conn, iter_sessions(count, seed, livemode), _meta_for(count, seed, livemode))
+        _fill(conn, sessions, meta)
     except BaseException:
         conn.close()
         with contextlib.suppress(FileNotFoundError):
@@ -137,7 +152,13 @@ class SessionStore:
 
     def page(self, limit: int, starting_after: str | None = None,
              ending_before: str | None = None, status: str | None = None) -> Page:
-        """One page in (created DESC, id DESC) order.
+        """One page in (created DESC, id DESC) order; see :meth:`page_raw`."""
+        raw = self.page_raw(limit, starting_after, ending_before, status)
+        return Page([json.loads(b) for b in raw.bodies], raw.has_more)
+
+    def page_raw(self, limit: int, starting_after: str | None = None,
+                 ending_before: str | None = None, status: str | None = None) -> RawPage:
+        """One page in (created DESC, id DESC) order, as stored JSON texts.
 
         ``starting_after=X``: the ``limit`` items right after X; ``ending_before=X``:
         the ``limit`` items right before X, still in forward order. ``has_more`` says
@@ -167,17 +188,17 @@ class SessionStore:
                 args += [row[0], cursor]
             direction = "ASC" if backward else "DESC"
             sql = (
-                "SELECT body FROM sessions"
+                "SELECT id, body FROM sessions"
                 + (f" WHERE {' AND '.join(where)}" if where else "")
                 + f" ORDER BY created {direction}, id {direction} LIMIT ?"
             )
             # One extra row answers has_more without a second query.
             rows = self._conn.execute(sql, [*args, limit + 1]).fetchall()
         has_more = len(rows) > limit
-        bodies = [r[0] for r in rows[:limit]]
+        rows = rows[:limit]
         if backward:
-            bodies.reverse()
-        return Page([json.loads(b) for b in bodies], has_more)
+            rows.reverse()
+        return RawPage([r[0] for r in rows], [r[1] for r in rows], has_more)
 
     def explain(self, status: str | None = None, cursor: bool = True) -> list[str]:
         """The query plan of a page query (for tests proving no full scan or sort)."""
@@ -199,18 +220,26 @@ class SessionStore:
 
 
 def open_store(count: int, seed: int, livemode: bool = False,
-               path: str | None = None) -> SessionStore:
-    """A store holding the ``count`` sessions of ``seed``.
+               path: str | None = None, *,
+               sessions_list: Sequence[dict[str, Any]] | None = None) -> SessionStore:
+    """A store holding the ``count`` sessions of ``seed``, or exactly ``sessions_list``.
 
-    ``path=None`` builds an in-memory database. With a file path, an existing file
-    generated with the same parameters is reused as is; otherwise it is rebuilt.
+    ``sessions_list`` (a fixed dataset, any order) replaces the generator; ``count``,
+    ``seed`` and ``livemode`` are then ignored. ``path=None`` builds an in-memory
+    database. With a file path, an existing file built from the same parameters (or
+    the same list) is reused as is; otherwise it is rebuilt.
     """
-    meta = _meta_for(count, seed, livemode)
+    # Lazy: a reused file never runs the generator.
+    sessions: Iterable[dict[str, Any]]
+    if sessions_list is not None:
+        meta, sessions = _meta_for_list(sessions_list), sessions_list
+    else:
+        meta, sessions = _meta_for(count, seed, livemode), iter_sessions(count, seed, livemode)
     if path is None:
         conn = sqlite3.connect(":memory:", check_same_thread=False)
-        _fill(conn, iter_sessions(count, seed, livemode), meta)
+        _fill(conn, sessions, meta)
     else:
         if _stored_meta(path) != meta:
-            _build_file(path, count, seed, livemode)
+            _build_file(path, sessions, meta)
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
     return SessionStore(conn)

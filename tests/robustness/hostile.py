@@ -354,7 +354,7 @@ class Upstream:
 
 def fetch_upstream(base_url: str, request: Received, timeout: float = 10) -> Upstream:
     parts = urlsplit(base_url)
-    client = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    client = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=timeout)
     try:
         headers = {k: v for k, v in request.headers.items() if k not in _HOP_BY_HOP and k != "host"}
         client.request(request.method or "GET", request.target, headers=headers)
@@ -447,8 +447,28 @@ def plain_listener() -> HostileServer:
 
 
 __all__ = [
-    "LIST_PATH", "Connection", "HostileServer", "Received", "Upstream", "cycling_pages", "echo_authorization_as_status_line",
-    "echo_credentials", "every", "fetch_upstream", "fixed", "forward_to", "hang", "html_page", "huge_body",
-    "plain_listener", "redirect_to", "reset_mid_body", "response_bytes", "serving", "too_many_requests",
-    "trickle_body", "trickle_head", "truncated_json",
+    "LIST_PATH",
+    "Connection",
+    "HostileServer",
+    "Received",
+    "Upstream",
+    "cycling_pages",
+    "echo_authorization_as_status_line",
+    "echo_credentials",
+    "every",
+    "fetch_upstream",
+    "fixed",
+    "forward_to",
+    "hang",
+    "html_page",
+    "huge_body",
+    "plain_listener",
+    "redirect_to",
+    "reset_mid_body",
+    "response_bytes",
+    "serving",
+    "too_many_requests",
+    "trickle_body",
+    "trickle_head",
+    "truncated_json",
 ]

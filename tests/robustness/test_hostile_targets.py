@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from conformance.reference.server import RunningServer
+
 from . import hostile
 from .conftest import API_KEY, SECRET_FORMS, CliRun, run_cli
 
@@ -195,6 +196,7 @@ def test_50_mb_body_is_capped(tmp_path: Path) -> None:
         if run.report_dir.exists() else 0
     # A quick run against the reference peaks near 300 MB (Schemathesis, Hypothesis); the cap
     # is 8 MiB a body, so a few capped bodies in flight must not add much to that.
+    print(f"peak RSS {run.max_rss_mb:.0f} MB, {len(server.received)} requests, {run.seconds:.1f} s")
     assert run.max_rss_mb < 600, f"peak RSS {run.max_rss_mb:.0f} MB for {len(server.received)} requests"
     assert report_bytes < 64 * 1024 * 1024, \
         f"the report dir holds {report_bytes / 2**20:.0f} MB for {len(server.received)} requests"

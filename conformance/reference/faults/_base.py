@@ -1,0 +1,89 @@
+"""What a fault is, and the small tools several faults share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.reference.decisions import ListQuery
+from conformance.reference.errors import ApiError, invalid
+from conformance.reference.store import Page, SessionStore
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    description: str
+    # Requirement IDs of spec/requirements.yaml a conformance run must report as failed
+    # (MUST) or warned (SHOULD) when this fault is injected.
+    breaks: tuple[str, ...] = ()
+    overrides: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
+
+
+class Reply(ApiError):
+    """An answer decided inside a decision: the app sends any ApiError as its status,
+    headers and ``body()``, so a fault can shape a response the decisions never build."""
+
+    def __init__(self, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(status, "reply", headers=headers)
+        self._body = body
+
+    def body(self) -> Any:
+        return self._body
+
+
+# What one request told an earlier decision, for faults that span two decisions (each
+# request runs in its own task, so this never leaks between requests).
+REQUEST: ContextVar[dict[str, Any] | None] = ContextVar("fault_request_state", default=None)
+
+
+def request_state() -> dict[str, Any]:
+    state = REQUEST.get()
+    if state is None:
+        state = {}
+        REQUEST.set(state)
+    return state
+
+
+def everything(store: SessionStore) -> list[dict[str, Any]]:
+    """The whole collection in the reference order (newest first, id descending on ties)."""
+    return store.page(max(store.count(), 1)).items
+
+
+def page_of(ordered: list[dict[str, Any]], query: ListQuery) -> Page:
+    """The reference paging rules applied to the collection in a given order."""
+    index = {item["id"]: pos for pos, item in enumerate(ordered)}
+    cursor = query.starting_after if query.forward else query.ending_before
+    if cursor is None:
+        candidates = ordered
+    elif cursor not in index:
+        param = "starting_after" if query.forward else "ending_before"
+        raise invalid(f"No such checkout.session: {cursor!r}", param)
+    elif query.forward:
+        candidates = ordered[index[cursor] + 1:]
+    else:
+        candidates = ordered[:index[cursor]]
+    return slice_page(candidates, query)
+
+
+def slice_page(candidates: list[dict[str, Any]], query: ListQuery) -> Page:
+    """The page of ``candidates`` (every item past the cursor, in list order) ``query`` asks for."""
+    if query.status is not None:
+        candidates = [item for item in candidates if item["status"] == query.status]
+    more = len(candidates) > query.limit
+    if query.forward:
+        return Page(candidates[:query.limit], more)
+    return Page(candidates[-query.limit:] if query.limit else [], more)
+
+
+def reshape(transform: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A serialize_session override that edits a copy of each session."""
+
+    def serialize(session: dict[str, Any]) -> dict[str, Any]:
+        copy = dict(session)
+        transform(copy)
+        return copy
+
+    return serialize

@@ -1,0 +1,124 @@
+"""Faults in authentication."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from starlette.datastructures import Headers
+
+from conformance.reference import decisions
+from conformance.reference.decisions import ListQuery
+from conformance.reference.errors import ApiError, unauthorized
+from conformance.reference.faults._base import Fault, Reply, request_state
+
+
+def _no_auth(headers: Headers, api_key: str) -> None:
+    return None
+
+
+def _any_key(headers: Headers, api_key: str) -> None:
+    """Checks that some key was sent, never which one."""
+    try:
+        decisions.authenticate(headers, api_key)
+    except ApiError as exc:
+        if exc.message != "Invalid API key provided.":
+            raise
+
+
+def _key_in_either_half(headers: Headers, api_key: str) -> None:
+    """Takes the key from the username, or from the password when the username is empty."""
+    scheme, _, credentials = headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            user, _, password = base64.b64decode(credentials.strip()).decode().partition(":")
+        except ValueError:
+            user, password = "", ""
+        if not user and password == api_key:
+            return
+    decisions.authenticate(headers, api_key)
+
+
+def _malformed_500(headers: Headers, api_key: str) -> None:
+    """Decodes Basic credentials without guarding against bad base64 or a missing colon."""
+    value = headers.get("authorization")
+    if value is None:
+        raise unauthorized("You did not provide an API key.")
+    scheme, credentials = value.split(" ", 1)  # "Basic" alone: ValueError
+    if scheme.lower() == "basic":
+        user, password = base64.b64decode(credentials, validate=True).decode().split(":")
+        key = user
+    elif scheme.lower() == "bearer":
+        key = credentials
+    else:
+        raise unauthorized("Use the Basic or Bearer scheme.")
+    if key != api_key:
+        raise unauthorized("Invalid API key provided.")
+
+
+def _missing_is_403(headers: Headers, api_key: str) -> None:
+    if "authorization" not in headers:
+        raise ApiError(403, "Forbidden.", type_="invalid_request_error")
+    decisions.authenticate(headers, api_key)
+
+
+def _no_challenge(headers: Headers, api_key: str) -> None:
+    try:
+        decisions.authenticate(headers, api_key)
+    except ApiError as exc:
+        raise ApiError(exc.status, exc.message, exc.param, exc.type) from None
+
+
+def _bare_401(headers: Headers, api_key: str) -> None:
+    try:
+        decisions.authenticate(headers, api_key)
+    except ApiError as exc:
+        raise Reply(401, {"message": "Unauthorized"}, exc.headers) from None
+
+
+def _deferred_auth(headers: Headers, api_key: str) -> None:
+    """Remembers the refusal instead of raising it: the page is built first."""
+    state = request_state()
+    state.pop("refusal", None)
+    try:
+        decisions.authenticate(headers, api_key)
+    except ApiError as exc:
+        state["refusal"] = exc
+
+
+def _refuse_late(data: list[dict[str, Any]], has_more: bool, query: ListQuery) -> dict[str, Any]:
+    """The 401 is merged into the page already rendered: the error carries the sessions."""
+    body = decisions.envelope(data, has_more, query)
+    refusal = request_state().pop("refusal", None)
+    if refusal is not None:
+        raise Reply(refusal.status, {**body, **refusal.body()}, refusal.headers)
+    return body
+
+
+FAULTS = (
+    Fault("no-auth", "Any request is served, with or without a valid API key.",
+          breaks=("AUTH-001", "AUTH-002", "AUTH-003", "AUTH-004"),
+          overrides={"authenticate": _no_auth}),
+    Fault("auth-any-key", "Any well-formed key is accepted: only its presence is checked.",
+          breaks=("AUTH-002",),
+          overrides={"authenticate": _any_key}),
+    Fault("auth-key-as-password", "The key is also accepted as the password with an empty username.",
+          breaks=("AUTH-004",),
+          overrides={"authenticate": _key_in_either_half}),
+    Fault("auth-malformed-500", "Basic credentials are decoded unguarded: a malformed header crashes (500).",
+          breaks=("AUTH-003", "ERR-002"),
+          overrides={"authenticate": _malformed_500}),
+    Fault("auth-missing-403", "A request without credentials gets 403 instead of 401.",
+          breaks=("AUTH-001",),
+          overrides={"authenticate": _missing_is_403}),
+    Fault("auth-checked-late", "Authentication is checked after the page is rendered: the 401 body "
+          "carries the sessions.",
+          breaks=("AUTH-005",),
+          overrides={"authenticate": _deferred_auth, "envelope": _refuse_late}),
+    Fault("auth-no-challenge", "A 401 carries no `WWW-Authenticate` header.",
+          breaks=("AUTH-006",),
+          overrides={"authenticate": _no_challenge}),
+    Fault("auth-bare-401", "A 401 body is `{\"message\": \"Unauthorized\"}`, not an error object.",
+          breaks=("AUTH-007", "ERR-001"),
+          overrides={"authenticate": _bare_401}),
+)

@@ -1,0 +1,95 @@
+"""Faults in the `status` filter."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from conformance.reference import decisions
+from conformance.reference.decisions import STATUS_VALUES, ListQuery
+from conformance.reference.errors import ApiError
+from conformance.reference.faults._base import Fault, everything, slice_page
+from conformance.reference.store import Page, SessionStore
+
+
+def _ignored(store: SessionStore, query: ListQuery) -> Page:
+    return decisions.fetch_page(store, dataclasses.replace(query, status=None))
+
+
+def _after_slice(store: SessionStore, query: ListQuery) -> Page:
+    """The page is cut from the unfiltered list, then filtered: short pages, has_more of the whole."""
+    page = decisions.fetch_page(store, dataclasses.replace(query, status=None))
+    if query.status is None:
+        return page
+    return Page([i for i in page.items if i["status"] == query.status], page.has_more)
+
+
+def _complete_means_paid(store: SessionStore, query: ListQuery) -> Page:
+    """`status=complete` is mapped to `payment_status = 'paid'` (delayed payments are lost)."""
+    if query.status != "complete":
+        return decisions.fetch_page(store, query)
+    unfiltered = dataclasses.replace(query, status=None)
+    cursor = query.starting_after if query.forward else query.ending_before
+    decisions.fetch_page(store, dataclasses.replace(unfiltered, limit=0))  # unknown cursor: 400
+    ordered = everything(store)
+    ids = [i["id"] for i in ordered]
+    if cursor is None:
+        candidates = ordered
+    elif query.forward:
+        candidates = ordered[ids.index(cursor) + 1:]
+    else:
+        candidates = ordered[:ids.index(cursor)]
+    return slice_page([i for i in candidates if i["payment_status"] == "paid"], unfiltered)
+
+
+def _has_more_unfiltered(store: SessionStore, query: ListQuery) -> Page:
+    """`has_more` comes from a second query that forgot the status condition."""
+    page = decisions.fetch_page(store, query)
+    if query.status is None or not page.items:
+        return page
+    edge = page.items[-1]["id"] if query.forward else page.items[0]["id"]
+    beyond = store.page(1, starting_after=edge) if query.forward else store.page(1, ending_before=edge)
+    return Page(page.items, bool(beyond.items))
+
+
+def _invalid_ignored(raw: str | None) -> str | None:
+    return raw if raw in STATUS_VALUES else None
+
+
+def _invalid_500(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    return {"open": "open", "complete": "complete", "expired": "expired"}[raw]  # KeyError: 500
+
+
+def _invalid_404(raw: str | None) -> str | None:
+    if raw is not None and raw not in STATUS_VALUES:
+        raise ApiError(404, f"No sessions with status {raw[:100]!r}.", type_="invalid_request_error")
+    return raw
+
+
+FAULTS = (
+    Fault("filter-ignored", "`status` is validated but never applied: every session is listed.",
+          breaks=("FLT-001", "FLT-002"),
+          overrides={"fetch_page": _ignored}),
+    Fault("filter-after-slice", "The page is cut from the unfiltered list and filtered afterwards: short "
+          "pages and the unfiltered `has_more`.",
+          breaks=("FLT-003",),
+          overrides={"fetch_page": _after_slice}),
+    Fault("filter-complete-means-paid", "`status=complete` is mapped to `payment_status=paid`: completed "
+          "sessions awaiting a delayed payment are missing.",
+          breaks=("FLT-002",),
+          overrides={"fetch_page": _complete_means_paid}),
+    Fault("filter-has-more-unfiltered", "On filtered pages `has_more` ignores the filter: true while "
+          "sessions of other statuses follow.",
+          breaks=("FLT-003",),
+          overrides={"fetch_page": _has_more_unfiltered}),
+    Fault("filter-invalid-ignored", "An unknown `status` is dropped and the unfiltered list served.",
+          breaks=("FLT-004", "SCH-003"),
+          overrides={"parse_status": _invalid_ignored}),
+    Fault("filter-invalid-500", "An unknown `status` raises KeyError in a lookup table: 500.",
+          breaks=("FLT-004", "ERR-002", "SCH-003"),
+          overrides={"parse_status": _invalid_500}),
+    Fault("filter-invalid-404", "An unknown `status` is answered 404 (\"no such sessions\") instead of 400.",
+          breaks=("FLT-005",),
+          overrides={"parse_status": _invalid_404}),
+)

@@ -1,0 +1,116 @@
+"""Faults in reading `limit`."""
+
+from __future__ import annotations
+
+from conformance.reference import decisions
+from conformance.reference.decisions import DEFAULT_LIMIT, MAX_LIMIT
+from conformance.reference.errors import invalid
+from conformance.reference.faults._base import Fault
+
+
+def _refuse(raw: str) -> None:
+    raise invalid(f"Invalid limit: must be an integer between 1 and {MAX_LIMIT}, got {raw!r}.", "limit")
+
+
+def _off_by_one(raw: str | None) -> int:
+    return decisions.parse_limit(raw) - 1
+
+
+def _ignored(raw: str | None) -> int:
+    return DEFAULT_LIMIT
+
+
+def _no_upper_bound(raw: str | None) -> int:
+    if raw is None:
+        return DEFAULT_LIMIT
+    if not raw.isdigit() or int(raw) < 1:
+        _refuse(raw)
+    return int(raw)
+
+
+def _zero_accepted(raw: str | None) -> int:
+    if raw is None:
+        return DEFAULT_LIMIT
+    if not raw.isdigit() or int(raw) > MAX_LIMIT:
+        _refuse(raw)
+    return int(raw)
+
+
+def _clamped(raw: str | None) -> int:
+    if raw is None:
+        return DEFAULT_LIMIT
+    try:
+        number = int(raw)
+    except ValueError:
+        _refuse(raw)
+    return min(max(number, 1), MAX_LIMIT)
+
+
+def _default_25(raw: str | None) -> int:
+    return 25 if raw is None else decisions.parse_limit(raw)
+
+
+def _max_rejected(raw: str | None) -> int:
+    limit = decisions.parse_limit(raw)
+    if limit >= MAX_LIMIT:
+        _refuse(str(raw))
+    return limit
+
+
+def _unguarded_int(raw: str | None) -> int:
+    if raw is None:
+        return DEFAULT_LIMIT
+    number = int(raw)  # ValueError on "abc": a 500
+    if not 1 <= number <= MAX_LIMIT:
+        _refuse(raw)
+    return number
+
+
+def _float_truncated(raw: str | None) -> int:
+    if raw is None:
+        return DEFAULT_LIMIT
+    try:
+        number = int(float(raw))
+    except ValueError:
+        _refuse(raw)
+    if not 1 <= number <= MAX_LIMIT:
+        _refuse(raw)
+    return number
+
+
+def _empty_is_default(raw: str | None) -> int:
+    return decisions.parse_limit(raw or None)
+
+
+FAULTS = (
+    Fault("limit-off-by-one", "Every page holds one item fewer than `limit` asks for.",
+          breaks=("LIM-001", "LIM-002", "LIM-004", "FLT-003"),
+          overrides={"parse_limit": _off_by_one}),
+    Fault("limit-ignored", "`limit` is never read: every page holds 10 sessions, and no value is refused.",
+          breaks=("LIM-002", "LIM-003", "LIM-004", "LIM-005", "LIM-006", "SCH-003"),
+          overrides={"parse_limit": _ignored}),
+    Fault("limit-no-upper-bound", "Any positive integer is accepted: `limit=1000` serves up to 1000 sessions.",
+          breaks=("LIM-005",),
+          overrides={"parse_limit": _no_upper_bound}),
+    Fault("limit-zero-accepted", "`limit=0` is accepted (checked with `< 0`) and answers an empty page.",
+          breaks=("LIM-005",),
+          overrides={"parse_limit": _zero_accepted}),
+    Fault("limit-clamped", "Out-of-range integers are clamped to 1..100 instead of rejected.",
+          breaks=("LIM-005",),
+          overrides={"parse_limit": _clamped}),
+    Fault("limit-default-25", "Without `limit` a page holds 25 sessions, not 10.",
+          breaks=("LIM-001",),
+          overrides={"parse_limit": _default_25}),
+    Fault("limit-max-rejected", "The maximum itself is refused (`limit < 100` instead of `<= 100`).",
+          breaks=("LIM-002",),
+          overrides={"parse_limit": _max_rejected}),
+    Fault("limit-garbage-500", "`int(limit)` is called unguarded: `abc`, `1.5` and an empty value crash (500).",
+          breaks=("LIM-006", "ERR-002", "SCH-003"),
+          overrides={"parse_limit": _unguarded_int}),
+    Fault("limit-float-truncated", "`limit` is parsed with `int(float(...))`: `1.5` is served as 1.",
+          breaks=("LIM-006",),
+          overrides={"parse_limit": _float_truncated}),
+    Fault("limit-empty-is-default", "An empty `limit=` is read as absent (a falsy check) and served 10 sessions.",
+          breaks=("LIM-006",),
+          overrides={"parse_limit": _empty_is_default}),
+)

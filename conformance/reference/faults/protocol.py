@@ -1,0 +1,97 @@
+"""Faults in X-API-Version, content types, error bodies and unknown parameters."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from starlette.datastructures import Headers, QueryParams
+
+from conformance.reference import decisions
+from conformance.reference.decisions import API_VERSION_HEADER, KNOWN_PARAMS, ListQuery
+from conformance.reference.errors import ApiError, invalid
+from conformance.reference.faults._base import Fault, Reply, request_state
+from conformance.reference.store import Page, SessionStore
+
+
+def _version_parsed_as_date(headers: Headers, supported: Sequence[str]) -> str | None:
+    """Parses the value as a date before looking it up: `not-a-version` raises ValueError (500)."""
+    value = headers.get(API_VERSION_HEADER)
+    if value:
+        datetime.strptime(value, "%Y-%m-%d")
+    return decisions.check_api_version(headers, supported)
+
+
+def _newest_version_refused(headers: Headers, supported: Sequence[str]) -> str | None:
+    """Looks the value up in `supported[1:]` (meant to skip a header row): the newest is refused."""
+    return decisions.check_api_version(headers, supported[1:])
+
+
+def _unknown_version_ignored(headers: Headers, supported: Sequence[str]) -> str | None:
+    value = headers.get(API_VERSION_HEADER)
+    return value if value in supported else None
+
+
+def _html_content_type(data: list[dict[str, Any]], has_more: bool, query: ListQuery) -> dict[str, Any]:
+    """The body is serialized by hand and sent with the framework's default text/html."""
+    raise Reply(200, decisions.envelope(data, has_more, query), {"Content-Type": "text/html; charset=utf-8"})
+
+
+def _plain_text_error(error: ApiError) -> ApiError:
+    """Errors are sent as the bare message, as text/plain."""
+    return Reply(error.status, error.message, {**error.headers, "Content-Type": "text/plain; charset=utf-8"})
+
+
+def _fastapi_422(error: ApiError) -> ApiError:
+    """Query validation answered the FastAPI way: 422 with a `detail` list."""
+    if error.status != 400 or error.param not in ("limit", "status"):
+        return error
+    return Reply(422, {"detail": [{"loc": ["query", error.param], "msg": error.message,
+                                   "type": "value_error"}]})
+
+
+def _unknown_params_as_filters(params: QueryParams) -> None:
+    """Unknown parameters are taken as field filters (`?field=value`), as a generic ORM view does."""
+    request_state()["filters"] = [(k, v) for k, v in params.multi_items() if k not in KNOWN_PARAMS]
+    for name in ("limit", "starting_after", "ending_before", "status"):
+        if len(params.getlist(name)) > 1:
+            raise invalid(f"Parameter {name} was given more than once.", name)
+
+
+def _filtered_by_fields(store: SessionStore, query: ListQuery) -> Page:
+    filters = request_state().pop("filters", [])
+    if not filters:
+        return decisions.fetch_page(store, query)
+    everything = decisions.fetch_page(store, dataclasses.replace(query, limit=max(store.count(), 1)))
+    items = [i for i in everything.items if all(str(i.get(k)) == v for k, v in filters)]
+    return Page(items[:query.limit], len(items) > query.limit)
+
+
+FAULTS = (
+    Fault("version-parsed-as-date", "`X-API-Version` is parsed as a date first: a non-date value crashes "
+          "(500).",
+          breaks=("VER-001", "VER-003", "ERR-002"),
+          overrides={"check_api_version": _version_parsed_as_date}),
+    Fault("version-newest-refused", "The newest supported version is refused with 400 (an off-by-one "
+          "slice of the version list).",
+          breaks=("VER-002",),
+          overrides={"check_api_version": _newest_version_refused}),
+    Fault("version-unknown-ignored", "An unknown `X-API-Version` is ignored and answered 200.",
+          breaks=("VER-003",),
+          overrides={"check_api_version": _unknown_version_ignored}),
+    Fault("content-type-html", "200 bodies are JSON text sent as `text/html`.",
+          breaks=("ENV-001",),
+          overrides={"envelope": _html_content_type}),
+    Fault("errors-plain-text", "Every error is the bare message as `text/plain`, not a JSON error object.",
+          breaks=("ERR-001", "LIM-007", "FLT-005", "PAG-013", "PAG-014", "AUTH-007", "VER-003"),
+          overrides={"shape_error": _plain_text_error}),
+    Fault("validation-422", "Invalid `limit` and `status` get FastAPI's 422 `{\"detail\": [...]}`.",
+          breaks=("LIM-007", "FLT-005", "ERR-001"),
+          overrides={"shape_error": _fastapi_422}),
+    Fault("unknown-param-filters", "Unknown query parameters are applied as field filters: "
+          "`?expand=...` answers an empty page.",
+          breaks=("ERR-003",),
+          overrides={"check_params": _unknown_params_as_filters, "fetch_page": _filtered_by_fields}),
+)

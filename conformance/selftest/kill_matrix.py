@@ -1,0 +1,316 @@
+"""The kill matrix: every fault of the reference server against the suite's verdicts.
+
+    python -m conformance.selftest.kill_matrix [--output docs/kill-matrix.md] [--processes N]
+
+Each fault is served by an embedded reference server and judged in-process with the
+``standard`` profile, several faults at a time in worker processes. A fault is *caught*
+when every requirement it declares (``Fault.breaks``) is reported: failed for a MUST,
+warned for a SHOULD. Anything else reported is an *extra* finding, listed but allowed.
+
+The same pass disables each check in turn (its judgement says ``held`` for every
+requirement it verifies) and re-judges the recorded exchanges: a check whose removal no
+fault notices is dead weight, or a sign that a fault is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import multiprocessing
+import os
+import sys
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from conformance.catalog import Catalog, default_catalog
+from conformance.checks import registry
+from conformance.checks.base import Check, Record, RunContext
+from conformance.exchange import Exchange
+from conformance.spec import Spec
+from conformance.verdicts import Finding, Outcome, RequirementVerdict, Verdict, held, overall
+
+REPO = Path(__file__).resolve().parents[2]
+DOC = REPO / "docs" / "kill-matrix.md"
+PROFILE = "standard"
+COMMAND = "python -m conformance.selftest.kill_matrix"
+EXIT_BY_VERDICT = {"conformant": 0, "nonconformant": 1, "inconclusive": 3, "error": 3}
+REPORTED = (Verdict.FAIL, Verdict.WARN)
+
+
+@dataclass
+class FaultRun:
+    """What the suite reported for one fault (None: the correct reference)."""
+
+    fault: str | None
+    verdicts: list[RequirementVerdict]
+    seconds: float
+    requests: int
+    # For each check that found a violation: the verdicts with that check disabled.
+    mutants: dict[str, dict[str, Verdict]] = field(default_factory=dict)
+
+    @property
+    def by_id(self) -> dict[str, Verdict]:
+        return {v.requirement: v.verdict for v in self.verdicts}
+
+    @property
+    def reported(self) -> list[str]:
+        """Requirements failed or warned, in catalog order."""
+        return [v.requirement for v in self.verdicts if v.verdict in REPORTED]
+
+    def exit_code(self, strict: bool) -> int:
+        return EXIT_BY_VERDICT[overall(self.verdicts, strict)]
+
+
+def expected_verdict(level: str) -> Verdict:
+    return Verdict.FAIL if level == "MUST" else Verdict.WARN
+
+
+def missed(breaks: Iterable[str], verdicts: dict[str, Verdict], catalog: Catalog) -> list[str]:
+    """Declared requirements not reported at their level (MUST: fail, SHOULD: warn)."""
+    return [r for r in breaks if verdicts.get(r) != expected_verdict(catalog[r].level)]
+
+
+# -- running -------------------------------------------------------------------------------------
+def _judge_each(checks: Sequence[Check], exchanges: Sequence[Exchange], context: RunContext,
+                spec: Spec) -> dict[str, list[Outcome]]:
+    record = Record(exchanges)
+    found: dict[str, list[Outcome]] = {}
+    for check in checks:
+        try:
+            found[check.name] = list(check.judge(record, context, spec))
+        except Exception:  # the runner reports a crashing check as an error; here it found nothing
+            found[check.name] = []
+    return found
+
+
+def disabled_judge(check: Check) -> Check:
+    """``check`` with a judgement that holds every requirement it verifies."""
+
+    def judge(record: Record, run: RunContext, spec: Spec) -> Iterator[Outcome]:
+        for requirement in check.verifies:
+            yield held(requirement, check.name, "disabled (mutation check)")
+
+    return dataclasses.replace(check, judge=judge)
+
+
+@contextlib.contextmanager
+def check_disabled(name: str) -> Iterator[Check]:
+    """Within the block, the registry's check ``name`` judges everything held."""
+    original = registry.CHECKS
+    target = next(c for c in original if c.name == name)
+    registry.CHECKS = tuple(disabled_judge(c) if c.name == name else c for c in original)
+    try:
+        yield target
+    finally:
+        registry.CHECKS = original
+
+
+def run_fault(fault: str | None, mutants: bool = True) -> FaultRun:
+    """Serve ``fault`` from an embedded reference server and judge it in-process."""
+    from conformance.profiles import PROFILES
+    from conformance.reference import ReferenceConfig, start_background
+    from conformance.runner import RunOptions, judge, run
+
+    started = time.perf_counter()
+    config = ReferenceConfig(fault=fault)
+    with start_background(config) as server:
+        result = run(RunOptions(base_url=server.base_url, api_key=server.api_key,
+                                api_version=config.api_versions[0], profile=PROFILES[PROFILE]))
+    seconds = time.perf_counter() - started
+    found = FaultRun(fault, result.verdicts, seconds, result.requests_sent)
+    if mutants:
+        outcomes = _judge_each(registry.CHECKS, result.exchanges, result.context, result.spec)
+        for name, judged in outcomes.items():
+            if not any(o.finding == Finding.VIOLATED for o in judged):
+                continue  # disabling a check that found nothing changes nothing
+            with check_disabled(name):
+                verdicts = judge(result.exchanges, result.context, result.spec, result.catalog)
+            found.mutants[name] = {v.requirement: v.verdict for v in verdicts}
+    return found
+
+
+def _worker_init() -> None:
+    # The reference server logs every injected 500 on purpose; the matrix does not need them.
+    import logging
+
+    logging.getLogger("conformance.reference").setLevel(logging.CRITICAL)
+
+
+def run_faults(faults: Sequence[str | None], processes: int | None = None) -> list[FaultRun]:
+    """Every fault of ``faults``, in that order, ``processes`` at a time (default: CPUs)."""
+    processes = max(1, min(processes or os.cpu_count() or 1, len(faults)))
+    if processes == 1:
+        _worker_init()
+        return [run_fault(f) for f in faults]
+    # spawn: the caller may hold threads (a test's servers), which fork would copy half-alive.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(processes, mp_context=context, initializer=_worker_init) as pool:
+        return list(pool.map(run_fault, faults))
+
+
+# -- the document --------------------------------------------------------------------------------
+@dataclass
+class Matrix:
+    reference: FaultRun
+    runs: list[FaultRun]
+    seconds: float
+    processes: int
+
+    def run_for(self, name: str) -> FaultRun:
+        return next(r for r in self.runs if r.fault == name)
+
+
+def build(processes: int | None = None) -> Matrix:
+    from conformance.reference.faults import FAULTS
+
+    processes = processes or os.cpu_count() or 1
+    started = time.perf_counter()
+    runs = run_faults([None, *FAULTS], processes)
+    return Matrix(runs[0], runs[1:], time.perf_counter() - started, processes)
+
+
+def mutation_kills(matrix: Matrix, catalog: Catalog) -> dict[str, list[str]]:
+    """For each check: the faults whose declared breaks go unreported once it is disabled."""
+    from conformance.reference.faults import FAULTS
+
+    kills: dict[str, list[str]] = {c.name: [] for c in registry.CHECKS}
+    for run in matrix.runs:
+        assert run.fault is not None
+        breaks = FAULTS[run.fault].breaks
+        if missed(breaks, run.by_id, catalog):
+            continue  # already missed without any mutation: not evidence for any check
+        for name, verdicts in run.mutants.items():
+            if missed(breaks, verdicts, catalog):
+                kills.setdefault(name, []).append(run.fault)
+    return kills
+
+
+def _ids(ids: Iterable[str]) -> str:
+    return " ".join(ids) or "-"
+
+
+def render(matrix: Matrix, catalog: Catalog | None = None) -> str:
+    from conformance.reference.faults import FAULTS
+
+    catalog = catalog or default_catalog()
+    levels = {r.id: r.level for r in catalog.requirements}
+    lines: list[str] = []
+    caught = [r for r in matrix.runs if not missed(FAULTS[str(r.fault)].breaks, r.by_id, catalog)]
+    should_only = [f for f in FAULTS.values() if all(levels[b] == "SHOULD" for b in f.breaks)]
+    ref = matrix.reference
+    lines += [
+        "# Kill matrix",
+        "",
+        f"Generated by `{COMMAND}`; do not edit by hand. Every fault of "
+        "`conformance/reference/faults/` is served by the embedded reference server and judged with the "
+        f"`{PROFILE}` profile. A fault is **caught** when every requirement it declares is reported "
+        "(MUST: fail, SHOULD: warn). `tests/test_fault_matrix.py` asserts the same; "
+        "`tests/test_check_mutations.py` asserts the mutation section.",
+        "",
+        "## Totals",
+        "",
+        f"- Faults: **{len(matrix.runs)}** ({len(should_only)} break SHOULD rules only)",
+        f"- Caught: **{len(caught)}**; missed: **{len(matrix.runs) - len(caught)}**",
+        f"- Reference server: {overall(ref.verdicts, True)} under `--strict` "
+        f"({len(ref.verdicts)} requirements, {ref.requests} requests)",
+        f"- Time: {matrix.seconds:.1f} s wall for {len(matrix.runs) + 1} runs on {matrix.processes} "
+        f"processes (sum of runs {sum(r.seconds for r in [ref, *matrix.runs]):.1f} s)",
+        "",
+        "## Faults",
+        "",
+        "Declared: the requirements the fault must trip (✓ reported, ✗ **missed**). Extra: also reported, "
+        "as a consequence. Exit: the run's exit code without / with `--strict`.",
+        "",
+        "| Fault | Declared | Result | Extra | Exit | Description |",
+        "|---|---|---|---|---|---|",
+    ]
+    for run in matrix.runs:
+        fault = FAULTS[str(run.fault)]
+        lost = missed(fault.breaks, run.by_id, catalog)
+        marks = " ".join(f"{b}{' ✗' if b in lost else ''}" for b in fault.breaks)
+        extra = [r for r in run.reported if r not in fault.breaks]
+        result = "caught" if not lost else f"**MISSED** {_ids(lost)}"
+        lines.append(f"| `{fault.name}` | {_ids(fault.breaks)} | {result} | {_ids(extra)} | "
+                     f"{run.exit_code(False)} / {run.exit_code(True)} | {fault.description} |")
+        del marks
+    lines += [
+        "",
+        "## Requirements",
+        "",
+        "Declared: faults that declare the requirement. Tripped: faults for which the suite reported it "
+        "(declared or extra).",
+        "",
+        "| Requirement | Level | Declared | Tripped | Faults that declare it |",
+        "|---|---|---|---|---|",
+    ]
+    unexercised: list[str] = []
+    for req in catalog.requirements:
+        declaring = [f.name for f in FAULTS.values() if req.id in f.breaks]
+        tripping = [r.fault for r in matrix.runs if req.id in r.reported]
+        if not declaring:
+            unexercised.append(req.id)
+        names = ", ".join(f"`{n}`" for n in declaring) or "**none**"
+        lines.append(f"| {req.id} | {req.level} | {len(declaring)} | {len(tripping)} | {names} |")
+    lines += ["", "## Requirements no fault exercises", ""]
+    if unexercised:
+        for rid in unexercised:
+            verdict = ref.by_id.get(rid)
+            note = f" (reference run: {verdict.value})" if verdict else ""
+            lines.append(f"- {rid} ({levels[rid]}): {catalog[rid].text}{note}")
+    else:
+        lines.append("None: every requirement is declared by at least one fault.")
+    kills = mutation_kills(matrix, catalog)
+    lines += [
+        "",
+        "## Check mutations",
+        "",
+        "Each check disabled in turn (it judges every requirement it verifies as held), the recorded "
+        "exchanges judged again: the faults whose declared breaks then go unreported. A check no fault "
+        "needs would be dead weight, or a missing fault.",
+        "",
+        "| Check | Verifies | Faults that need it |",
+        "|---|---|---|",
+    ]
+    for check in registry.CHECKS:
+        needed = kills.get(check.name, [])
+        shown = ", ".join(f"`{n}`" for n in needed) if needed else "**none**"
+        lines.append(f"| `{check.name}` | {_ids(check.verifies)} | {shown} |")
+    return "\n".join(lines) + "\n"
+
+
+def declared_in(text: str) -> dict[str, tuple[str, ...]]:
+    """{fault: declared breaks} as written in a rendered matrix (for the up-to-date test)."""
+    rows: dict[str, tuple[str, ...]] = {}
+    for line in text.splitlines():
+        if line.startswith("| `"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if len(cells) == 6:
+                rows[cells[0].strip("`")] = tuple(cells[1].split()) if cells[1] != "-" else ()
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=COMMAND.removeprefix("python -m "), description=__doc__.splitlines()[0])
+    parser.add_argument("--output", type=Path, default=DOC)
+    parser.add_argument("--processes", type=int, default=None, help="worker processes (default: CPUs)")
+    args = parser.parse_args(argv)
+    _worker_init()
+    matrix = build(args.processes)
+    text = render(matrix)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(text, encoding="utf-8")
+    from conformance.reference.faults import FAULTS
+
+    catalog = default_catalog()
+    lost = [r.fault for r in matrix.runs if missed(FAULTS[str(r.fault)].breaks, r.by_id, catalog)]
+    print(f"{args.output}: {len(matrix.runs)} faults, {len(matrix.runs) - len(lost)} caught, "
+          f"{matrix.seconds:.1f} s" + (f"; missed: {', '.join(map(str, lost))}" if lost else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
