@@ -68,7 +68,7 @@ class Exchange:
         if self.status != 200 or not isinstance(body, dict) or not isinstance(body.get("data"), list):
             return None
         ids = [item.get("id") if isinstance(item, dict) else None for item in body["data"]]
-        return ids if all(isinstance(i, str) for i in ids) else None
+        return [str(i) for i in ids] if all(isinstance(i, str) for i in ids) else None
 
     @property
     def has_more(self) -> Any:

@@ -80,13 +80,13 @@ def judge_filter(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcom
         status, walk, expected, got = mismatches[0]
         missing = [i for i in expected if i not in set(got)][:5]
         extra = [i for i in got if i not in set(expected)][:5]
-        page = walk.usable_pages[-1] if walk.usable_pages else None
+        last = walk.usable_pages[-1] if walk.usable_pages else None
         yield violated("FLT-002", name, Evidence(
             f"the status={status} walk is not the unfiltered walk restricted to {status}",
             expected=f"{len(expected)} sessions in walk order",
             actual=f"{len(got)} sessions; missing {', '.join(missing) or '-'}; extra {', '.join(extra) or '-'}"
                    + ("; same items, other order" if not missing and not extra else ""),
-            exchanges=[page.seq] if page else []))
+            exchanges=[last.seq] if last else []))
     elif judged:
         yield held("FLT-002", name)
     else:

@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.common import first_unanswered, is_4xx
+from conformance.checks.generation_cache import cache_key, cached
 from conformance.checks.schema_validation import SchemaError, validation_errors
 from conformance.errors import RequestBudgetExhausted, TransportFailure
 from conformance.exchange import Exchange
@@ -34,6 +35,7 @@ from conformance.verdicts import Evidence, Outcome, held, inconclusive, skipped,
 TAG = "generated"
 POSITIVE_TAG = "generated:positive"
 NEGATIVE_TAG = "generated:negative"
+PLAIN_TAG = "generated:plain"
 VERSION_HEADER = "X-API-Version"
 
 # CONTRACT.md fixes limit's range; status' enum is read from the spec.
@@ -156,17 +158,32 @@ class GeneratedRequest:
 _OPERATIONS: dict[str, Any] = {}
 
 
-def _operation(spec: Spec) -> Any:
-    operation = _OPERATIONS.get(spec.sha256)
+# Parameters a "plain" request may carry: with cursors and version headers in the mix,
+# few positive cases are judgeable by SCH-002 (random cursors are unknown ids).
+_PLAIN_PARAMETERS = ("limit", "status")
+
+
+def _plain_document(document: dict[str, Any]) -> dict[str, Any]:
+    """The document with only `limit` and `status` on the operation."""
+    plain = copy.deepcopy(document)
+    operation = plain["paths"][OPERATION_PATH]["get"]
+    operation["parameters"] = [p for p in operation["parameters"] if p["name"] in _PLAIN_PARAMETERS]
+    return plain
+
+
+def _operation(spec: Spec, plain: bool = False) -> Any:
+    key = f"{spec.sha256}:{'plain' if plain else 'full'}"
+    operation = _OPERATIONS.get(key)
     if operation is None:
         import schemathesis
 
         # A copy: Schemathesis may annotate the dict it is given, and Spec is shared.
-        schema = schemathesis.openapi.from_dict(copy.deepcopy(spec.document))
+        document = _plain_document(spec.document) if plain else copy.deepcopy(spec.document)
+        schema = schemathesis.openapi.from_dict(document)
         # Auth is the client's job; generated Authorization values would be dropped anyway.
         schema.config.generation.update(with_security_parameters=False)
         operation = schema[OPERATION_PATH]["GET"]
-        _OPERATIONS[spec.sha256] = operation
+        _OPERATIONS[key] = operation
     return operation
 
 
@@ -179,11 +196,16 @@ def generate_requests(spec: Spec, seed: int, max_examples: int) -> list[Generate
     """
     from schemathesis import GenerationMode
 
-    operation = _operation(spec)
     requests_: list[GeneratedRequest] = []
-    for mode, tag in ((GenerationMode.POSITIVE, POSITIVE_TAG), (GenerationMode.NEGATIVE, NEGATIVE_TAG)):
+    streams = (
+        (_operation(spec), GenerationMode.POSITIVE, POSITIVE_TAG, max_examples),
+        (_operation(spec), GenerationMode.NEGATIVE, NEGATIVE_TAG, max_examples),
+        # A smaller positive stream over limit and status alone gives SCH-002 requests to judge.
+        (_operation(spec, plain=True), GenerationMode.POSITIVE, PLAIN_TAG, max(5, max_examples // 2)),
+    )
+    for operation, mode, tag, examples in streams:
         seen: set[GeneratedRequest] = set()
-        for case in _draw_cases(operation, mode, seed, max_examples):
+        for case in _draw_cases(operation, mode, seed, examples):
             request = _to_wire(case, tag)
             # Hypothesis repeats small cases (the empty query above all); one of each is enough.
             if request is not None and request not in seen:
@@ -296,9 +318,20 @@ def _sendable_header(name: Any, value: Any) -> bool:
     return bool(_TOKEN.fullmatch(name)) and bool(_FIELD_VALUE.fullmatch(value))
 
 
+def cached_requests(spec: Spec, seed: int, max_examples: int) -> list[GeneratedRequest]:
+    """generate_requests(), from the disk cache when this spec, seed and count were seen before."""
+    def produce() -> list[Any]:
+        return [[r.tag, [list(q) for q in r.query], [list(h) for h in r.headers]]
+                for r in generate_requests(spec, seed, max_examples)]
+
+    rows = cached(cache_key(spec.sha256, seed, max_examples), produce)
+    return [GeneratedRequest(tag, tuple((str(k), str(v)) for k, v in query),
+                             tuple((str(k), str(v)) for k, v in headers)) for tag, query, headers in rows]
+
+
 def probe_generated(ctx: ProbeContext) -> None:
     """Send the positive, then the negative Schemathesis cases for the run's seed."""
-    for request in generate_requests(ctx.spec, ctx.run.seed, ctx.profile.generated_examples):
+    for request in cached_requests(ctx.spec, ctx.run.seed, ctx.profile.generated_examples):
         try:
             ctx.client.get(request.tag, list(request.query), headers=dict(request.headers))
         except (TransportFailure, RequestBudgetExhausted):

@@ -30,7 +30,8 @@ def _seen_items(record: Record) -> list[tuple[Item, Exchange]]:
             continue
         for item in body["data"]:
             if isinstance(item, dict):
-                key = item.get("id") if isinstance(item.get("id"), str) else f"#{exchange.seq}:{len(seen)}"
+                item_id = item.get("id")
+                key = item_id if isinstance(item_id, str) else f"#{exchange.seq}:{len(seen)}"
                 seen.setdefault(key, (item, exchange))
     return list(seen.values())
 
@@ -171,7 +172,7 @@ def _judge_unique_ids(record: Record, name: str) -> Outcome:
     collection = Collection.from_record(record)
     ids = walk.ids
     # Two different sessions under one id: the bodies differ, so this is data, not a cursor slip.
-    seen: dict[str, Any] = {}
+    seen: dict[Any, Any] = {}
     for page in walk.usable_pages:
         for item in page.json["data"]:
             if not isinstance(item, dict):

@@ -206,11 +206,11 @@ def _gap(reference: Walk, other: Walk) -> Evidence | None:
         extra = [i for i in extra if i not in set(reference.ids)]
     if not missing and not extra:
         return None
-    lost = missing[0] if missing else extra[0]
-    holder = _page_holding(reference if missing else other, lost)
+    first = missing[0] if missing else extra[0]
+    holder = _page_holding(reference if missing else other, first)
     return Evidence(
-        f"the {other.tag} walk skipped {lost}, which the {reference.tag} walk listed"
-        if missing else f"the {other.tag} walk listed {lost}, which the {reference.tag} walk never saw",
+        f"the {other.tag} walk skipped {first}, which the {reference.tag} walk listed"
+        if missing else f"the {other.tag} walk listed {first}, which the {reference.tag} walk never saw",
         expected="walks at every page size visit the same items",
         actual=f"missing: {', '.join(missing[:5]) or '-'}; extra: {', '.join(extra[:5]) or '-'}",
         exchanges=[holder.seq] if holder else [])
@@ -312,6 +312,7 @@ def _judge_has_more(req: str, name: str, pages: list[Exchange], collection: Coll
         ids = page.page_ids
         if ids is None or not isinstance(page.has_more, bool):
             continue
+        more: bool | None
         if backward:
             edge = ids[0] if ids else cursor_sent(page, "ending_before")
             pos = collection.position(edge) if edge else None

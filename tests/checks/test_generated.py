@@ -28,6 +28,7 @@ from conformance.checks import generated  # noqa: E402
 from conformance.checks.base import ProbeContext, Record, RunContext  # noqa: E402
 from conformance.checks.generated import (  # noqa: E402
     NEGATIVE_TAG,
+    PLAIN_TAG,
     POSITIVE_TAG,
     Kind,
     classify,
@@ -319,7 +320,7 @@ def test_probe_sends_only_gets_with_the_clients_auth(stub: str, spec: Spec) -> N
     client = run_probe(stub, spec, seed=11)
     assert client.transcript, "the probe sent nothing"
     assert {e.method for e in client.transcript} == {"GET"}
-    assert {e.tag for e in client.transcript} == {POSITIVE_TAG, NEGATIVE_TAG}
+    assert {e.tag for e in client.transcript} == {POSITIVE_TAG, NEGATIVE_TAG, PLAIN_TAG}
     assert all(e.answered for e in client.transcript)
     assert {method for method, _, _ in _Stub.seen} == {"GET"}
     assert len(_Stub.seen) == len(client.transcript)
@@ -387,3 +388,19 @@ def test_reference_server_conforms(spec: Spec) -> None:
         "SCH-001": Finding.HELD, "SCH-002": Finding.HELD, "SCH-003": Finding.HELD,
         "ENV-003": Finding.HELD, "OBJ-005": Finding.HELD,
     }, [(o.requirement, o.reason) for o in results]
+
+
+def test_cached_requests_equal_fresh_ones_and_are_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from conformance.checks.generation_cache import CACHE_ENV
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    spec = default_spec()
+    fresh = generated.generate_requests(spec, 3, 5)
+    assert generated.cached_requests(spec, 3, 5) == fresh
+    assert len(list(tmp_path.glob("generated-*.json"))) == 1
+
+    def must_not_generate(*_args: object) -> list[object]:
+        raise AssertionError("generated again although cached")
+
+    monkeypatch.setattr(generated, "generate_requests", must_not_generate)
+    assert generated.cached_requests(spec, 3, 5) == fresh

@@ -1,0 +1,54 @@
+"""A disk cache for generated requests.
+
+Generation is a pure function of the spec, the seed, the example count and the
+library versions, yet it costs seconds (importing Schemathesis, loading the document,
+drawing cases) while the requests themselves take milliseconds. The cache holds only
+queries and headers the suite generated itself: never a key, never a response.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+CACHE_ENV = "CONFORMANCE_CACHE_DIR"
+
+
+def cache_dir() -> Path:
+    configured = os.environ.get(CACHE_ENV)
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "checkout-conformance"
+
+
+def cache_key(*parts: Any) -> str:
+    versions = [_version(name) for name in ("checkout-conformance", "schemathesis", "hypothesis")]
+    return hashlib.sha256(json.dumps([*parts, *versions]).encode()).hexdigest()[:32]
+
+
+def cached(key: str, produce: Callable[[], list[Any]]) -> list[Any]:
+    """produce() once per key; a cache that cannot be read or written is simply skipped."""
+    path = cache_dir() / f"generated-{key}.json"
+    with contextlib.suppress(OSError, ValueError):
+        return list(json.loads(path.read_text(encoding="utf-8")))
+    value = produce()
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(value), encoding="utf-8")
+        tmp.replace(path)  # atomic: a parallel run never reads half a file
+    return value
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "?"
