@@ -46,7 +46,8 @@ def create_app(config: ReferenceConfig, store: SessionStore | None = None) -> St
     """The reference server for ``config``; builds its own store unless given one."""
     table = decisions_for(config.fault)
     if store is None:
-        store = open_store(config.sessions, config.seed, config.livemode, config.db)
+        store = open_store(config.sessions, config.seed, config.livemode, config.db,
+                           sessions_list=config.fixed_sessions())
     api_key = config.key
     versions = tuple(config.api_versions)
 
