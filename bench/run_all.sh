@@ -15,11 +15,11 @@ step() {  # step NAME COMMAND...: run one measurement, bounded to 15 minutes
 }
 { nproc; grep -m1 'model name' /proc/cpuinfo; python -V; date -Is; uname -r; } > "$out/machine.txt"
 step verify_splice python bench/verify_splice.py --sessions 57 10000 --canonical
-step run_cost python bench/run_cost.py --sessions 57 10000 --repeat 5
+step run_cost python bench/run_cost.py --sessions 57 10000 --repeat 5 --cache both
 step scale_run python bench/scale_run.py --small 1000 --large 1000000 --repeat 3
 step load_c10 python bench/load.py --targets reference,uvicorn-1w,uvicorn-2w,prism --connections 10 --duration 15
 step load_c100_60s python bench/load.py --targets reference --connections 100 --duration 60 --show-wrk
 step profile_server python bench/profile_server.py --duration 10
-step reference_scale python bench/reference_scale.py --sizes 1000,100000,1000000 --requests 300
+step reference_scale python bench/reference_scale.py --sizes 1000,1000000,100000,1000,1000000 --requests 300
 step profile_run python bench/profile_run.py --sessions 57
 step build_time python bench/build_time.py --sessions 1000 100000 1000000

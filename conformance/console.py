@@ -28,5 +28,7 @@ def print_summary(result: RunResult, written: list[Path], out: TextIO) -> None:
                     print(f"  {'':<12} {'':<9} {result.exchanges[seq].curl(result.target)}", file=out)
     print("  " + ", ".join(f"{counts.get(v, 0)} {v.value}" for v in _ORDER), file=out)
     print(f"verdict: {result.verdict.upper()}" + (" (strict)" if result.strict else ""), file=out)
+    if result.verdict_reason:
+        print(result.verdict_reason, file=out)
     if written:
         print(f"reports: {written[0].parent}/", file=out)

@@ -16,7 +16,7 @@ from conformance.errors import ClientError, TargetUnreachable, UsageError
 from conformance.exchange import Exchange
 from conformance.profiles import Profile
 from conformance.spec import Spec, default_spec
-from conformance.verdicts import Finding, Outcome, RequirementVerdict, fold, overall
+from conformance.verdicts import Finding, Outcome, RequirementVerdict, fold, overall, verdict_reason
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ class RunResult:
     context: RunContext
     verdicts: list[RequirementVerdict]
     verdict: str
+    verdict_reason: str
     exchanges: list[Exchange]
     started_at: datetime
     finished_at: datetime
@@ -142,9 +143,10 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
             client.close()
         exchanges = list(client.transcript)
         verdicts = judge(exchanges, context, spec, catalog, options.only)
+    verdict = overall(verdicts, options.strict)
     return RunResult(
         target=client.base_url, embedded=embedded, strict=options.strict, only=options.only, context=context,
-        verdicts=verdicts, verdict=overall(verdicts, options.strict), exchanges=exchanges,
+        verdicts=verdicts, verdict=verdict, verdict_reason=verdict_reason(verdicts, verdict), exchanges=exchanges,
         started_at=started, finished_at=datetime.now(UTC), requests_sent=client.requests_sent,
         spec=spec, catalog=catalog,
     )

@@ -52,6 +52,8 @@ class Outcome:
     check: str
     reason: str = ""
     evidence: list[Evidence] = field(default_factory=list)
+    # A skip because the target holds too few sessions, as opposed to "does not apply".
+    lacks_data: bool = False
 
 
 def held(requirement: str, check: str, reason: str = "") -> Outcome:
@@ -66,6 +68,10 @@ def skipped(requirement: str, check: str, reason: str) -> Outcome:
     return Outcome(requirement, Finding.SKIPPED, check, reason)
 
 
+def too_little_data(requirement: str, check: str, reason: str) -> Outcome:
+    return Outcome(requirement, Finding.SKIPPED, check, reason, lacks_data=True)
+
+
 def inconclusive(requirement: str, check: str, reason: str) -> Outcome:
     return Outcome(requirement, Finding.INCONCLUSIVE, check, reason)
 
@@ -78,6 +84,7 @@ class RequirementVerdict:
     reason: str
     checks: list[str]
     evidence: list[Evidence]
+    lacks_data: bool = False
 
 
 # Evidence of a broken rule outweighs everything; a suite bug outweighs "could not tell".
@@ -101,7 +108,8 @@ def fold(requirement: str, level: str, outcomes: Iterable[Outcome]) -> Requireme
         Finding.HELD: Verdict.PASS,
         Finding.SKIPPED: Verdict.SKIP,
     }[worst]
-    return RequirementVerdict(requirement, level, verdict, reason, checks, evidence)
+    lacks_data = worst == Finding.SKIPPED and all(o.lacks_data for o in chosen)
+    return RequirementVerdict(requirement, level, verdict, reason, checks, evidence, lacks_data)
 
 
 def overall(verdicts: Iterable[RequirementVerdict], strict: bool) -> str:
@@ -120,4 +128,29 @@ def overall(verdicts: Iterable[RequirementVerdict], strict: bool) -> str:
         return "inconclusive"
     if any(v.verdict == Verdict.INCONCLUSIVE and v.level == "MUST" for v in verdicts):
         return "inconclusive"
+    if any(v.requirement == DATA_GATE and v.lacks_data for v in verdicts):
+        return "inconclusive"
     return "conformant"
+
+
+# A target that lists fewer than two sessions cannot show a walk across pages, the heart of
+# a list API: whatever else passed, such a run certifies nothing (exit 3, with the reason).
+DATA_GATE = "PAG-001"
+
+
+def verdict_reason(verdicts: Iterable[RequirementVerdict], verdict: str) -> str:
+    """One sentence a person can act on, for runs that are not simply conformant."""
+    verdicts = list(verdicts)
+    if verdict == "inconclusive":
+        gate = next((v for v in verdicts if v.requirement == DATA_GATE and v.lacks_data), None)
+        if gate is not None:
+            return (f"Too little data to judge: {gate.reason}. Seed the target with at least 20 sessions "
+                    "across all three statuses, some created in the same second.")
+        lost = next((v for v in verdicts if v.verdict == Verdict.INCONCLUSIVE and v.level == "MUST"), None)
+        if lost is not None:
+            return f"{lost.requirement} could not be judged: {lost.reason}."
+        return "Nothing could be judged."
+    if verdict == "error":
+        failed = next(v for v in verdicts if v.verdict == Verdict.ERROR)
+        return f"A bug in the suite (not the target) stopped {failed.requirement}: {failed.reason}."
+    return ""

@@ -30,7 +30,7 @@ from conformance.reports.exchanges import read_exchanges
 from conformance.reports.schema import report_problems
 from conformance.runner import judge
 from conformance.spec import default_spec
-from conformance.verdicts import overall
+from conformance.verdicts import overall, verdict_reason
 
 REPORT = "report.json"
 EXCHANGES = "exchanges.jsonl"
@@ -191,6 +191,8 @@ def _rejudge_problems(
         for extra in sorted(set(stated) - set(rejudged), key=str):
             problems.append(f"{extra}: in {source} but not a requirement this run judges")
     whole = overall(verdicts, report["strict"])
+    if report.get("verdict_reason", "") != verdict_reason(verdicts, whole):
+        problems.append("report.json's verdict_reason differs from what re-judging exchanges.jsonl gives")
     for source, stated_verdict in ((REPORT, report["verdict"]), (CERTIFICATE, certificate.get("verdict"))):
         if stated_verdict != whole:
             problems.append(f"overall verdict: {source} says {stated_verdict}, re-judging gives {whole}")

@@ -9,7 +9,7 @@ from conformance.checks.collection import Collection
 from conformance.checks.common import first_unanswered, judge_rejections
 from conformance.checks.walks import Walk, limit_sent, walk_forward
 from conformance.spec import Spec
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, skipped, violated
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, too_little_data, violated
 
 # Clearly outside the enum. "OPEN" is left out on purpose: matching case-insensitively is
 # lenient, not harmful, and the catalog's `either:` records that it is not judged.
@@ -55,7 +55,13 @@ def judge_filter(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcom
     broken = [w.broken_page for w in walks if w.broken_page is not None]
     strays += [Evidence(f"{b.summary()} is not a usable list", expected="200 with a list",
                         actual=f"status {b.status}", exchanges=[b.seq]) for b in broken if b]
-    yield violated("FLT-001", name, *strays[:5]) if strays else held("FLT-001", name)
+    filtered = sum(len(p.page_ids or []) for w in walks for p in w.usable_pages)
+    if strays:
+        yield violated("FLT-001", name, *strays[:5])
+    elif not filtered:
+        yield too_little_data("FLT-001", name, "no filtered walk listed any session")
+    else:
+        yield held("FLT-001", name, f"{filtered} filtered sessions checked")
 
     # FLT-002: exactly the restriction, in the same order.
     mismatches = []
@@ -90,7 +96,7 @@ def judge_filter(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcom
     elif judged:
         yield held("FLT-002", name)
     else:
-        yield skipped("FLT-002", name, "no status has two or more sessions")
+        yield too_little_data("FLT-002", name, "no status has two or more sessions")
 
     # FLT-003: size, fullness and exact has_more on the filtered collection.
     problems = []
@@ -111,7 +117,12 @@ def judge_filter(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcom
                         f"a status={status} page said has_more {page.has_more}",
                         expected=f"has_more: {str(more).lower()}",
                         actual=f"has_more: {str(page.has_more).lower()}", exchanges=[page.seq]))
-    yield violated("FLT-003", name, *problems[:5]) if problems else held("FLT-003", name)
+    if problems:
+        yield violated("FLT-003", name, *problems[:5])
+    elif not filtered:
+        yield too_little_data("FLT-003", name, "no filtered walk listed any session")
+    else:
+        yield held("FLT-003", name)
 
 
 def judge_invalid(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:

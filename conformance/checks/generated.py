@@ -30,7 +30,7 @@ from conformance.checks.schema_validation import SchemaError, validation_errors
 from conformance.errors import RequestBudgetExhausted, TransportFailure
 from conformance.exchange import Exchange
 from conformance.spec import OPERATION_PATH, Spec
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, skipped, violated
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, skipped, too_little_data, violated
 
 TAG = "generated"
 POSITIVE_TAG = "generated:positive"
@@ -493,7 +493,7 @@ def judge_response_schema(record: Record, run: RunContext, spec: Spec) -> Iterab
     if items:
         yield violated("OBJ-005", name, *items[:5])
     elif not item_pages:
-        yield skipped("OBJ-005", name, "no 200 response held any session")
+        yield too_little_data("OBJ-005", name, "no 200 response held any session")
     else:
         yield held("OBJ-005", name, f"sessions on {item_pages} pages checked")
 

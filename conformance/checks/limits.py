@@ -11,7 +11,7 @@ from conformance.checks.walks import DEFAULT_LIMIT, cursor_sent, limit_sent
 from conformance.exchange import Exchange
 from conformance.profiles import limits_to_try
 from conformance.spec import Spec
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, skipped, violated
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, too_little_data, violated
 
 OUT_OF_RANGE = ("0", "-1", "101", "1000")
 NOT_INTEGERS = ("abc", "1.5", "")
@@ -46,6 +46,10 @@ def judge_default(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
     if not pages:
         yield inconclusive("LIM-001", name, "no page without `limit` was answered")
         return
+    if collection.complete and len(collection) <= DEFAULT_LIMIT:
+        yield too_little_data("LIM-001", name, f"the target lists {len(collection)} sessions; telling a default "
+                              f"page of {DEFAULT_LIMIT} from 'everything' needs more than {DEFAULT_LIMIT}")
+        return
     judged = 0
     for page in pages:
         cursor = cursor_sent(page)
@@ -65,7 +69,7 @@ def judge_default(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
                 expected=f"min(10, {len(remaining)} remaining) = {expected}",
                 actual=str(len(page.page_ids or [])), exchanges=[page.seq]))
             return
-    yield held("LIM-001", name, f"{judged} pages checked") if judged else skipped(
+    yield held("LIM-001", name, f"{judged} pages checked") if judged else too_little_data(
         "LIM-001", name, "the collection could not be seen far enough to know what a default page holds")
 
 
@@ -93,11 +97,19 @@ def judge_accepted(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
 
     pages = _pages_with_valid_limit(record)
     over = [e for e in pages if len(e.page_ids or []) > (limit_sent(e) or 0)]
-    yield violated("LIM-003", name, *[Evidence(
-        f"a page asked for {limit_sent(e)} sessions held {len(e.page_ids or [])}",
-        expected=f"at most {limit_sent(e)}", actual=str(len(e.page_ids or [])), exchanges=[e.seq])
-        for e in over[:5]]) if over else (held("LIM-003", name, f"{len(pages)} pages checked") if pages
-                                          else inconclusive("LIM-003", name, "no page was answered"))
+    # A page the limit did not bind (fewer items than asked for) shows nothing about LIM-003.
+    bound = [e for e in pages if len(e.page_ids or []) == limit_sent(e)]
+    if over:
+        yield violated("LIM-003", name, *[Evidence(
+            f"a page asked for {limit_sent(e)} sessions held {len(e.page_ids or [])}",
+            expected=f"at most {limit_sent(e)}", actual=str(len(e.page_ids or [])), exchanges=[e.seq])
+            for e in over[:5]])
+    elif not pages:
+        yield inconclusive("LIM-003", name, "no page was answered")
+    elif not bound:
+        yield too_little_data("LIM-003", name, "no page held as many sessions as its limit")
+    else:
+        yield held("LIM-003", name, f"{len(pages)} pages checked, {len(bound)} full")
 
     short = [e for e in pages if e.has_more is True and len(e.page_ids or []) != limit_sent(e)]
     full_pages = [e for e in pages if e.has_more is True]
@@ -105,7 +117,7 @@ def judge_accepted(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
         f"a page with has_more true held {len(e.page_ids or [])} sessions, not {limit_sent(e)}",
         expected=f"exactly {limit_sent(e)}", actual=str(len(e.page_ids or [])), exchanges=[e.seq])
         for e in short[:5]]) if short else (held("LIM-004", name, f"{len(full_pages)} pages checked") if full_pages
-                                            else skipped("LIM-004", name, "no page said has_more: true"))
+                                            else too_little_data("LIM-004", name, "no page said has_more: true"))
 
 
 def judge_rejected(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:

@@ -16,7 +16,7 @@ from conformance.checks.collection import Collection
 from conformance.checks.walks import Walk
 from conformance.exchange import Exchange
 from conformance.spec import Spec
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, skipped, violated
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, skipped, too_little_data, violated
 
 Item = dict[str, Any]
 
@@ -84,9 +84,9 @@ def judge_objects(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
     name = "object.semantics"
     items = _seen_items(record)
     if not items:
-        for req in ("OBJ-001", "OBJ-002", "OBJ-003", "OBJ-006", "OBJ-007", "OBJ-008", "OBJ-009",
+        for req in ("OBJ-001", "OBJ-002", "OBJ-003", "OBJ-004", "OBJ-006", "OBJ-007", "OBJ-008", "OBJ-009",
                     "OBJ-010", "OBJ-011", "OBJ-012", "OBJ-013", "OBJ-014"):
-            yield skipped(req, name, "the target listed no sessions")
+            yield too_little_data(req, name, "the target listed no sessions")
         return
     schema = spec.component("CheckoutSession")
     required = schema["required"]

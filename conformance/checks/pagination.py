@@ -11,7 +11,7 @@ from conformance.checks.common import is_error_object
 from conformance.checks.walks import Walk, cursor_sent, limit_sent, walk_backward, walk_forward
 from conformance.exchange import Exchange
 from conformance.spec import Spec
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, skipped, violated
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, skipped, too_little_data, violated
 
 FORWARD_WALKS = ("walk:100", "walk:7", "walk:1", "walk:default")
 BACKWARD_WALK = "walk:back:7"
@@ -93,6 +93,11 @@ def judge_walks(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome
         for req in ("PAG-001", "PAG-002", "PAG-003", "PAG-006", "PAG-009", "PAG-010"):
             yield inconclusive(req, name, reason)
         return
+    if len(reference.ids) < 2 and reference.complete:
+        reason = f"the target lists {len(reference.ids)} session(s); a walk across pages needs two or more"
+        for req in ("PAG-001", "PAG-002", "PAG-003", "PAG-006", "PAG-009", "PAG-010"):
+            yield too_little_data(req, name, reason)
+        return
 
     # PAG-009: endless pagination.
     cycling = [w for w in [*walks, backward] if w.cycled]
@@ -144,7 +149,7 @@ def judge_walks(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome
                 exchanges=[page.seq] if page else []))
             break
     else:
-        yield held("PAG-010", name) if len(created) > 1 else skipped(
+        yield held("PAG-010", name) if len(created) > 1 else too_little_data(
             "PAG-010", name, "fewer than two sessions: order cannot be judged")
 
 
@@ -156,7 +161,8 @@ def _judge_ties(name: str, collection: Collection, walks: list[Walk]) -> Outcome
     """Every walk puts the sessions of one `created` second in the same order."""
     ties = collection.tie_groups()
     if not ties:
-        return skipped("PAG-003", name, "no two sessions seen share a `created` second, so tie order cannot be tested")
+        return too_little_data("PAG-003", name,
+                               "no two sessions seen share a `created` second, so tie order cannot be tested")
     reference = walks[0]
     for group in ties:
         members = set(group)
@@ -233,7 +239,7 @@ def _order_disagreement(reference: Walk, other: Walk) -> Evidence | None:
 
 def _judge_backward(name: str, reference: Walk, backward: Walk) -> Iterable[Outcome]:
     if not backward.pages:
-        yield skipped("PAG-006", name, "fewer than two sessions: no backward walk possible")
+        yield too_little_data("PAG-006", name, "fewer than two sessions: no backward walk possible")
         return
     if (broken := backward.broken_page) is not None:
         yield violated("PAG-006", name, Evidence(
@@ -272,7 +278,7 @@ def judge_cursors(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
     before = record.tagged("cursor:before")
     if len(collection) < 2:
         for req in ("PAG-004", "PAG-005", "PAG-007", "PAG-008"):
-            yield skipped(req, name, "fewer than two sessions: cursors cannot be tested")
+            yield too_little_data(req, name, "fewer than two sessions: cursors cannot be tested")
         return
     yield _judge_targeted("PAG-004", name, after, "starting_after", collection.after)
     yield _judge_targeted("PAG-005", name, before, "ending_before", collection.before)

@@ -68,6 +68,7 @@ def build_report(result: RunResult) -> dict[str, Any]:
         "duration_seconds": round((result.finished_at - result.started_at).total_seconds(), 3),
         "requests": result.requests_sent,
         "verdict": result.verdict,
+        "verdict_reason": result.verdict_reason,
         "counts": counts,
         "requirements": requirements,
     }
