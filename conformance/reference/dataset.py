@@ -14,13 +14,16 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
+from conformance.spec import default_spec
+
 # Bumped whenever the generated data changes, so cached database files are rebuilt.
 DATASET_VERSION = 1
 
 # 2025-01-01T00:00:00Z: fixed so the data does not depend on the wall clock.
 BASE_CREATED = 1_735_689_600
 
-STATUSES: tuple[str, str, str] = ("open", "complete", "expired")
+# The status enum is the spec's (the checks read the same document).
+STATUSES: tuple[str, ...] = default_spec().enum_of("status")
 
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 # Ids start with a scrambled, fixed-width encoding of the sequence number: unique by

@@ -20,13 +20,20 @@ from starlette.datastructures import Headers, QueryParams
 
 from conformance.reference.errors import ApiError, encode_json, invalid, unauthorized
 from conformance.reference.store import Page, RawPage, SessionStore, UnknownCursorError
+from conformance.spec import OPERATION_PATH, default_spec
 
-LIST_URL = "/v1/checkout/sessions"
-DEFAULT_LIMIT = 10
-MAX_LIMIT = 100
-STATUS_VALUES = ("open", "complete", "expired")
-KNOWN_PARAMS = ("limit", "starting_after", "ending_before", "status")
-API_VERSION_HEADER = "X-API-Version"
+# Bounds, enums and parameter names come from spec/openapi.yaml, the one source the
+# checks read too: the reference cannot drift from what it is judged against.
+_SPEC = default_spec()
+_LIMIT_SCHEMA = _SPEC.parameter("limit")["schema"]
+
+LIST_URL = OPERATION_PATH
+DEFAULT_LIMIT: int = _LIMIT_SCHEMA["default"]
+MIN_LIMIT: int = _LIMIT_SCHEMA["minimum"]
+MAX_LIMIT: int = _LIMIT_SCHEMA["maximum"]
+STATUS_VALUES: tuple[str, ...] = _SPEC.enum_of("status")
+KNOWN_PARAMS: tuple[str, ...] = tuple(p["name"] for p in _SPEC.operation["parameters"] if p["in"] == "query")
+API_VERSION_HEADER: str = next(p["name"] for p in _SPEC.operation["parameters"] if p["in"] == "header")
 
 # Digits only, no sign, no spaces; leading zeros tolerated. The length bound keeps
 # int() away from absurd inputs (Python refuses to parse > 4300 digits).
@@ -106,8 +113,8 @@ def check_params(params: QueryParams) -> None:
 def parse_limit(raw: str | None) -> int:
     if raw is None:
         return DEFAULT_LIMIT
-    if not _LIMIT_RE.fullmatch(raw) or not 1 <= int(raw) <= MAX_LIMIT:
-        raise invalid(f"Invalid limit: must be an integer between 1 and {MAX_LIMIT}, "
+    if not _LIMIT_RE.fullmatch(raw) or not MIN_LIMIT <= int(raw) <= MAX_LIMIT:
+        raise invalid(f"Invalid limit: must be an integer between {MIN_LIMIT} and {MAX_LIMIT}, "
                       f"got {_shown(raw)!r}.", "limit")
     return int(raw)
 

@@ -56,8 +56,9 @@ def _omit_nulls(s: dict[str, Any]) -> None:
         del s[key]
 
 
-def _id_truncated(s: dict[str, Any]) -> None:
-    s["id"] = s["id"][:9]  # an id column one character long too short for the scrambled part
+def _id_from_second(s: dict[str, Any]) -> None:
+    # A second-precision, time-based id generator: one id per `created` second.
+    s["id"] = f"cs_{'live' if s['livemode'] else 'test'}_{s['created']:x}"
 
 
 def _envelope_without_url(data: list[dict[str, Any]], has_more: bool, query: ListQuery) -> dict[str, Any]:
@@ -108,9 +109,10 @@ FAULTS = (
     Fault("null-fields-omitted", "The serializer drops keys whose value is null.",
           breaks=("OBJ-006",),
           overrides={"serialize_session": reshape(_omit_nulls)}),
-    Fault("ids-truncated", "Ids are cut to 9 characters on output, so different sessions share one id.",
+    Fault("ids-per-second", "Ids come from a second-precision time-based generator: sessions created in "
+          "the same second share one id.",
           breaks=("OBJ-004",),
-          overrides={"serialize_session": reshape(_id_truncated)}),
+          overrides={"serialize_session": reshape(_id_from_second)}),
     Fault("envelope-url-missing", "The envelope has no `url`.",
           breaks=("ENV-003", "ENV-006", "SCH-001"),
           overrides={"envelope": _envelope_without_url}),
