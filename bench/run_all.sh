@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every measurement of BENCHMARKS.md, in order, each output beside the load average.
-#   bench/run_all.sh [OUTDIR]        (default /tmp/bench-results; about 10 minutes)
+#   bench/run_all.sh [OUTDIR]        (default /tmp/bench-results; about 12 minutes)
 # Needs: the venv active (pip install -e . pyinstrument py-spy), wrk (apt-get install -y wrk),
 # Prism (npm install --prefix /tmp/prism @stoplight/prism-cli). Not run in CI.
 set -euo pipefail
@@ -21,5 +21,7 @@ step load_c10 python bench/load.py --targets reference,uvicorn-1w,uvicorn-2w,pri
 step load_c100_60s python bench/load.py --targets reference --connections 100 --duration 60 --show-wrk
 step profile_server python bench/profile_server.py --duration 10
 step reference_scale python bench/reference_scale.py --sizes 1000,1000000,100000,1000,1000000 --requests 300
+step page_latency python bench/page_latency.py --sizes 1000,100000,1000000 --requests 500
+step client_overhead python bench/client_overhead.py --requests 400 --rounds 5
 step profile_run python bench/profile_run.py --sessions 57
 step build_time python bench/build_time.py --sessions 1000 100000 1000000

@@ -44,7 +44,8 @@ def probe_cursors(ctx: ProbeContext) -> None:
     picks = {ids[0], ids[1], ids[-1], ids[len(ids) // 2]}
     for group in collection.tie_groups()[:2]:
         picks.add(group[0])
-    while len(picks) < min(len(ids), ctx.profile.cursor_samples + 4):
+    # Distinct ids bound the loop: a target that repeats ids must not make it spin forever.
+    while len(picks) < min(len(set(ids)), ctx.profile.cursor_samples + 4):
         picks.add(ctx.rng.choice(ids))
     for item_id in sorted(picks, key=ids.index):
         ctx.client.get("cursor:after", [("limit", str(CURSOR_LIMIT)), ("starting_after", item_id)])
@@ -89,8 +90,14 @@ def judge_walks(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome
             yield inconclusive(req, name, reason)
         return
     if (broken := next((w.broken_page for w in walks if w.broken_page), None)) is not None:
+        # The target answered, but not with a list: the walk cannot visit every item (a
+        # cursor the target itself handed out was refused, or the page is not a list).
+        yield violated("PAG-001", name, Evidence(
+            f"the walk stopped at {broken.summary()}, which is not a list page",
+            expected="200 with a list for every cursor taken from the previous page",
+            actual=f"status {broken.status}, body {broken.body[:120]!r}", exchanges=[broken.seq]))
         reason = f"a walk page was not a usable list: {broken.summary()}"
-        for req in ("PAG-001", "PAG-002", "PAG-003", "PAG-006", "PAG-009", "PAG-010"):
+        for req in ("PAG-002", "PAG-003", "PAG-006", "PAG-009", "PAG-010"):
             yield inconclusive(req, name, reason)
         return
     if len(reference.ids) < 2 and reference.complete:

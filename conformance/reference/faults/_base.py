@@ -20,6 +20,9 @@ class Fault:
     # (MUST) or warned (SHOULD) when this fault is injected.
     breaks: tuple[str, ...] = ()
     overrides: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
+    # A fixed dataset (ReferenceConfig.dataset) to serve and judge with --expect-dataset, for
+    # faults only a known collection can show (wrong values of the right type).
+    dataset: str | None = None
 
 
 class Reply(ApiError):

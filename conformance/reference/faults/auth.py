@@ -46,7 +46,7 @@ def _malformed_500(headers: Headers, api_key: str) -> None:
         raise unauthorized("You did not provide an API key.")
     scheme, credentials = value.split(" ", 1)  # "Basic" alone: ValueError
     if scheme.lower() == "basic":
-        user, password = base64.b64decode(credentials, validate=True).decode().split(":")
+        user, _password = base64.b64decode(credentials, validate=True).decode().split(":")
         key = user
     elif scheme.lower() == "bearer":
         key = credentials

@@ -51,6 +51,13 @@ def _has_more_unfiltered(store: SessionStore, query: ListQuery) -> Page:
     return Page(page.items, bool(beyond.items))
 
 
+def _negative_offset(store: SessionStore, query: ListQuery) -> Page:
+    """The filtered path computes `matches - limit` as an offset; a negative one crashes (500)."""
+    if query.status is not None and query.limit > store.count(query.status):
+        raise RuntimeError("negative OFFSET in the filtered query")
+    return decisions.fetch_page(store, query)
+
+
 def _invalid_ignored(raw: str | None) -> str | None:
     return raw if raw in STATUS_VALUES else None
 
@@ -83,6 +90,10 @@ FAULTS = (
           "sessions of other statuses follow.",
           breaks=("FLT-003",),
           overrides={"fetch_page": _has_more_unfiltered}),
+    Fault("filter-large-limit-500", "A filtered page with `limit` above the number of matching sessions "
+          "crashes on a negative offset (500).",
+          breaks=("SCH-002", "ERR-002"),
+          overrides={"fetch_page": _negative_offset}),
     Fault("filter-invalid-ignored", "An unknown `status` is dropped and the unfiltered list served.",
           breaks=("FLT-004", "SCH-003"),
           overrides={"parse_status": _invalid_ignored}),

@@ -61,6 +61,12 @@ def _id_from_second(s: dict[str, Any]) -> None:
     s["id"] = f"cs_{'live' if s['livemode'] else 'test'}_{s['created']:x}"
 
 
+def _id_truncated(s: dict[str, Any]) -> None:
+    # A too-narrow id column (VARCHAR(9)): most ids collapse into a handful. Kept in the
+    # catalog because it once made the cursor probe spin forever on repeated ids.
+    s["id"] = s["id"][:9]
+
+
 def _envelope_without_url(data: list[dict[str, Any]], has_more: bool, query: ListQuery) -> dict[str, Any]:
     body = decisions.envelope(data, has_more, query)
     del body["url"]
@@ -113,6 +119,9 @@ FAULTS = (
           "the same second share one id.",
           breaks=("OBJ-004",),
           overrides={"serialize_session": reshape(_id_from_second)}),
+    Fault("ids-truncated", "Ids are stored in a column too narrow for them and come back cut to 9 characters.",
+          breaks=("OBJ-004", "PAG-001", "PAG-004"),
+          overrides={"serialize_session": reshape(_id_truncated)}),
     Fault("envelope-url-missing", "The envelope has no `url`.",
           breaks=("ENV-003", "ENV-006", "SCH-001"),
           overrides={"envelope": _envelope_without_url}),

@@ -42,7 +42,14 @@ def _expires_equals_created(s: dict[str, Any]) -> None:
     s["expires_at"] = s["created"]
 
 
+def _metadata_dropped(s: dict[str, Any]) -> None:
+    s["metadata"] = {}
+
+
 FAULTS = (
+    Fault("metadata-dropped", "`metadata` is always served empty (the serializer never loads it).",
+          breaks=("DATA-001",),
+          overrides={"serialize_session": reshape(_metadata_dropped)}, dataset="canonical"),
     Fault("url-kept-after-expiry", "Hosted sessions keep their payment `url` after they complete or expire.",
           breaks=("OBJ-012",),
           overrides={"serialize_session": reshape(_url_kept)}),

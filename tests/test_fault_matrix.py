@@ -1,0 +1,86 @@
+"""The fault matrix: the suite passes the reference server and catches every injected fault.
+
+Every fault of ``conformance.reference.faults`` is served by an embedded reference server
+and judged in-process (``standard`` profile). The whole pass runs once per test process,
+in worker processes, before the first test needs it; under pytest-xdist one worker does it
+and the others read its results. ``docs/kill-matrix.md`` shows the same results.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from conformance.catalog import default_catalog
+from conformance.reference.faults import FAULTS
+from conformance.selftest import kill_matrix
+from conformance.selftest.kill_matrix import FaultRun, cached_runs, declared_in, missed, shared_runs
+
+CATALOG = default_catalog()
+
+# Faults the suite is known to miss, with the reason (the judgement's file:line). Each is
+# an xfail(strict=True): the day the check is fixed, the entry must go.
+KNOWN_MISSES: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session")
+def fault_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str | None, FaultRun]:
+    """Every fault judged once per session: in worker processes, and under pytest-xdist
+    by whichever worker comes first, the others reading its results."""
+    faults = [None, *FAULTS]
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        return shared_runs(tmp_path_factory.getbasetemp().parent / "fault-matrix", faults)
+    return cached_runs(faults)
+
+
+def _params() -> list[object]:
+    return [
+        pytest.param(name, id=name, marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[name]))
+        if name in KNOWN_MISSES else pytest.param(name, id=name)
+        for name in FAULTS
+    ]
+
+
+def test_reference_is_conformant_under_strict(fault_runs: dict[str | None, FaultRun]) -> None:
+    reference = fault_runs[None]
+    shown = [f"{v.requirement}: {v.verdict.value} {v.reason}" for v in reference.verdicts
+             if v.verdict.value not in ("pass", "skip")]
+    assert reference.exit_code(strict=True) == 0, shown
+
+
+@pytest.mark.parametrize("name", _params())
+def test_fault_is_caught(name: str, fault_runs: dict[str | None, FaultRun]) -> None:
+    fault = FAULTS[name]
+    found = fault_runs[name]
+    lost = missed(fault.breaks, found.by_id, CATALOG)
+    verdicts = {r: found.by_id.get(r) for r in lost}
+    assert not lost, f"{name}: declared but not reported: {verdicts}"
+    if any(CATALOG[r].level == "MUST" for r in fault.breaks):
+        assert found.exit_code(strict=False) == 1
+    else:  # SHOULD-only: a warning, which --strict turns into a failure
+        assert found.exit_code(strict=False) == 0, found.reported
+        assert found.exit_code(strict=True) == 1
+
+
+def test_every_requirement_is_declared_by_some_fault() -> None:
+    declared = {r for f in FAULTS.values() for r in f.breaks}
+    unexercised = [r.id for r in CATALOG.requirements if r.id not in declared]
+    assert not [r for r in unexercised if CATALOG[r].level == "MUST"], unexercised
+    assert not unexercised
+
+
+def test_faults_are_well_formed() -> None:
+    for fault in FAULTS.values():
+        assert fault.breaks, fault.name
+        assert len(set(fault.breaks)) == len(fault.breaks), fault.name
+        assert all(r in CATALOG for r in fault.breaks), fault.name
+
+
+def test_kill_matrix_doc_is_up_to_date() -> None:
+    """docs/kill-matrix.md lists exactly the catalog's faults and declared breaks (timings aside)."""
+    assert kill_matrix.DOC.exists(), f"run `{kill_matrix.COMMAND}`"
+    written = declared_in(kill_matrix.DOC.read_text(encoding="utf-8"))
+    current = {name: fault.breaks for name, fault in FAULTS.items()}
+    stale = sorted(set(written.items()) ^ set(current.items()))
+    assert not stale, f"docs/kill-matrix.md is stale ({stale[:5]}...): run `{kill_matrix.COMMAND}`"
