@@ -95,28 +95,20 @@ def judge_no_leak(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
     for e in errors:
         body = e.json
         listed = isinstance(body, dict) and isinstance(body.get("data"), list) and bool(body["data"])
-        named = [i for i in known if i in e.body]
+        # An unknown-cursor error may name the id the client itself sent; any other is a leak.
+        sent = {v for k, v in e.query if k in ("starting_after", "ending_before")}
+        named = sorted(i for i in known - sent if i in e.body)
         if listed or named:
             leaks.append(Evidence(
                 f"the {e.status} response to {e.summary()} carries session data",
                 expected="an error without sessions",
                 actual=f"data with {len(body['data'])} items" if listed else f"mentions {named[0]}",
                 exchanges=[e.seq]))
-    # An unknown-cursor error may name the id the client sent; that is not a leak.
-    leaks = [ev for ev in leaks if not _echoes_own_cursor(record.by_seq(ev.exchanges[0]))]
     if not errors:
         yield inconclusive("AUTH-005", name, "no error response was recorded")
     else:
         yield violated("AUTH-005", name, *leaks[:3]) if leaks else held(
             "AUTH-005", name, f"{len(errors)} error responses checked")
-
-
-def _echoes_own_cursor(exchange: Exchange) -> bool:
-    body = exchange.json
-    if isinstance(body, dict) and isinstance(body.get("data"), list) and body["data"]:
-        return False
-    sent = {v for k, v in exchange.query if k in ("starting_after", "ending_before")}
-    return bool(sent) and exchange.auth != AUTH_NONE and not exchange.tag.startswith("auth")
 
 
 CHECKS = (

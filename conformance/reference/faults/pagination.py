@@ -8,6 +8,7 @@ from typing import Any
 
 from conformance.reference import decisions
 from conformance.reference.decisions import ListQuery
+from conformance.reference.errors import ApiError
 from conformance.reference.faults._base import Fault, everything, page_of, slice_page
 from conformance.reference.store import Page, SessionStore, UnknownCursorError
 
@@ -148,6 +149,18 @@ def _both_cursors_first_wins(starting_after: str | None,
     return decisions.parse_cursors(None, ending_before)
 
 
+def _unknown_cursor_suggests(store: SessionStore, query: ListQuery) -> Page:
+    """A helpful "did you mean" that names another account-visible session in an error."""
+    try:
+        return decisions.fetch_page(store, query)
+    except ApiError as exc:
+        nearest = decisions.fetch_page(store, dataclasses.replace(
+            query, limit=1, starting_after=None, ending_before=None)).items
+        if exc.status != 400 or not nearest:
+            raise
+        raise ApiError(exc.status, f"{exc.message} Did you mean {nearest[0]['id']}?", exc.param) from None
+
+
 def _oldest_first(store: SessionStore, query: ListQuery) -> Page:
     return page_of(list(reversed(everything(store))), query)
 
@@ -205,6 +218,10 @@ FAULTS = (
     Fault("unknown-cursor-500", "An unknown cursor raises an uncaught lookup error: 500.",
           breaks=("PAG-011", "PAG-013", "ERR-002"),
           overrides={"fetch_page": _unknown_cursor_500}),
+    Fault("unknown-cursor-suggests", "The unknown-cursor error suggests an existing session's id "
+          "(\"did you mean cs_...?\").",
+          breaks=("AUTH-005",),
+          overrides={"fetch_page": _unknown_cursor_suggests}),
     Fault("unknown-cursor-first-page", "An unknown cursor is ignored: 200 with the first page.",
           breaks=("PAG-013",),
           overrides={"fetch_page": _unknown_cursor_first_page}),
