@@ -7,10 +7,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from conformance.errors import SpecError
-from conformance.resources import requirements_path
+from conformance.resources import read_yaml, requirements_path
 
 LEVELS = ("MUST", "SHOULD")
 SOURCES = ("seed", "convention", "judgement")
@@ -48,13 +46,7 @@ class Catalog:
 
 def load_catalog(path: Path | None = None) -> Catalog:
     path = path or requirements_path()
-    try:
-        raw = path.read_bytes()
-        data = yaml.safe_load(raw)
-    except OSError as exc:
-        raise SpecError(f"Cannot read the requirement catalog {path}: {exc.strerror}.") from None
-    except yaml.YAMLError as exc:
-        raise SpecError(f"The requirement catalog {path} is not valid YAML ({exc}).") from None
+    raw, data = read_yaml(path, "requirement catalog")
     try:
         requirements = tuple(
             Requirement(

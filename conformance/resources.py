@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import Any
+
+import yaml
+
+from conformance.errors import SpecError
 
 # A source checkout keeps spec/ beside the package; a wheel carries it as conformance/_spec.
 _CHECKOUT_SPEC = Path(__file__).resolve().parent.parent / "spec"
@@ -21,3 +26,14 @@ def openapi_path() -> Path:
 
 def requirements_path() -> Path:
     return spec_dir() / "requirements.yaml"
+
+
+def read_yaml(path: Path, what: str) -> tuple[bytes, Any]:
+    """(raw bytes, parsed data) of a shipped YAML file; SpecError in one sentence otherwise."""
+    try:
+        raw = path.read_bytes()
+        return raw, yaml.safe_load(raw)
+    except OSError as exc:
+        raise SpecError(f"Cannot read the {what} {path}: {exc.strerror}.") from None
+    except yaml.YAMLError as exc:
+        raise SpecError(f"The {what} {path} is not valid YAML ({exc}).") from None

@@ -8,10 +8,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from conformance.errors import SpecError
-from conformance.resources import openapi_path
+from conformance.resources import openapi_path, read_yaml
 
 OPERATION_PATH = "/v1/checkout/sessions"
 
@@ -48,13 +46,7 @@ class Spec:
 
 def load_spec(path: Path | None = None) -> Spec:
     path = path or openapi_path()
-    try:
-        raw = path.read_bytes()
-        document = yaml.safe_load(raw)
-    except OSError as exc:
-        raise SpecError(f"Cannot read the OpenAPI document {path}: {exc.strerror}.") from None
-    except yaml.YAMLError as exc:
-        raise SpecError(f"The OpenAPI document {path} is not valid YAML ({exc}).") from None
+    raw, document = read_yaml(path, "OpenAPI document")
     _validate(path, document)
     return Spec(path=path, document=document, sha256=hashlib.sha256(raw).hexdigest())
 

@@ -8,29 +8,16 @@ unreported. A check no fault needs means a missing fault: add one.
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from conformance.catalog import default_catalog
 from conformance.checks import registry
 from conformance.checks.base import Record
-from conformance.reference.faults import FAULTS
-from conformance.selftest.kill_matrix import FaultRun, cached_runs, check_disabled, mutation_kills, shared_runs
+from conformance.selftest.kill_matrix import FaultRun, check_disabled, mutation_kills
 from conformance.spec import default_spec
 from conformance.verdicts import Finding
 
 CATALOG = default_catalog()
-
-
-@pytest.fixture(scope="session")
-def fault_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str | None, FaultRun]:
-    """Every fault judged once per session: in worker processes, and under pytest-xdist
-    by whichever worker comes first, the others reading its results."""
-    faults = [None, *FAULTS]
-    if "PYTEST_XDIST_WORKER" in os.environ:
-        return shared_runs(tmp_path_factory.getbasetemp().parent / "fault-matrix", faults)
-    return cached_runs(faults)
 
 
 @pytest.fixture(scope="module")

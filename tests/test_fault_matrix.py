@@ -8,30 +8,18 @@ and the others read its results. ``docs/kill-matrix.md`` shows the same results.
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from conformance.catalog import default_catalog
 from conformance.reference.faults import FAULTS
 from conformance.selftest import kill_matrix
-from conformance.selftest.kill_matrix import FaultRun, cached_runs, declared_in, missed, shared_runs
+from conformance.selftest.kill_matrix import FaultRun, declared_in, missed
 
 CATALOG = default_catalog()
 
 # Faults the suite is known to miss, with the reason (the judgement's file:line). Each is
 # an xfail(strict=True): the day the check is fixed, the entry must go.
 KNOWN_MISSES: dict[str, str] = {}
-
-
-@pytest.fixture(scope="session")
-def fault_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str | None, FaultRun]:
-    """Every fault judged once per session: in worker processes, and under pytest-xdist
-    by whichever worker comes first, the others reading its results."""
-    faults = [None, *FAULTS]
-    if "PYTEST_XDIST_WORKER" in os.environ:
-        return shared_runs(tmp_path_factory.getbasetemp().parent / "fault-matrix", faults)
-    return cached_runs(faults)
 
 
 def _params() -> list[object]:
