@@ -75,7 +75,10 @@ class RunningServer:
             create_app(config, store), log_level="warning", access_log=False,
             # None: leave the host process's logging (pytest, the CLI) as it is.
             log_config=None,
-            lifespan="off", timeout_graceful_shutdown=2, server_header=False)
+            lifespan="off", timeout_graceful_shutdown=2, server_header=False,
+            # One HTTP parser everywhere: h11 and httptools differ on odd header bytes
+            # (trailing spaces, DEL), and the reference must answer the same on every machine.
+            http="httptools")
         self._server = uvicorn.Server(uv_config)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="reference-server",
