@@ -138,7 +138,8 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
                 before = client.requests_sent
                 with contextlib.suppress(ClientError):  # recorded; its checks will say inconclusive
                     probe.run(probe_ctx)
-                progress(f"{probe.area:<11} {probe.name:<15} {client.requests_sent - before:>4} requests")
+                if sent := client.requests_sent - before:
+                    progress(f"{probe.area:<11} {probe.name:<15} {sent:>4} requests")
         finally:
             client.close()
         exchanges = list(client.transcript)
