@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 
-from conformance.checks.generated import _operation
+from conformance.checks.generation import schemathesis_operation
 from conformance.client import Client, ClientSettings
 from conformance.reference.server import ReferenceConfig, start_background
 from conformance.spec import default_spec
@@ -20,7 +20,7 @@ CASES = 10_000
 def test_ten_thousand_negative_cases_never_get_a_server_error() -> None:
     from schemathesis import GenerationMode
 
-    operation = _operation(default_spec())
+    operation = schemathesis_operation(default_spec())
     statuses: Counter[int] = Counter()
     with start_background(ReferenceConfig(sessions=120)) as server:
         client = Client(server.base_url, server.api_key, ClientSettings(max_requests=2 * CASES, timeout=5))

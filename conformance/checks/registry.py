@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from conformance.checks import auth, dataset, envelope, filtering, limits, objects, pagination, protocol, version
+from conformance.checks import (
+    auth,
+    dataset,
+    envelope,
+    filtering,
+    generated,
+    limits,
+    objects,
+    pagination,
+    protocol,
+    version,
+)
 from conformance.checks.base import Check, Probe
-
-try:  # generated requests (Schemathesis) live in their own module
-    from conformance.checks import generated, schema_validation  # noqa: F401
-    _GENERATED_PROBES: tuple[Probe, ...] = generated.PROBES
-    _GENERATED_CHECKS: tuple[Check, ...] = generated.CHECKS
-except ImportError:  # pragma: no cover - during development only
-    _GENERATED_PROBES, _GENERATED_CHECKS = (), ()
 
 # Walks come first: later probes pick their cursors from what the reference walk saw.
 PROBES: tuple[Probe, ...] = (
@@ -22,7 +26,7 @@ PROBES: tuple[Probe, ...] = (
     *version.PROBES,
     *protocol.PROBES,
     *dataset.PROBES,
-    *_GENERATED_PROBES,
+    *generated.PROBES,
 )
 
 CHECKS: tuple[Check, ...] = (
@@ -35,7 +39,7 @@ CHECKS: tuple[Check, ...] = (
     *version.CHECKS,
     *protocol.CHECKS,
     *dataset.CHECKS,
-    *_GENERATED_CHECKS,
+    *generated.CHECKS,
 )
 
 # Probes every selection needs: the reference walk is what most judgements compare against.

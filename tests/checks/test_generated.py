@@ -24,21 +24,18 @@ REPO = Path(__file__).resolve().parents[2]
 if importlib.util.find_spec("conformance") is None:
     sys.path.insert(0, str(REPO))
 
-from conformance.checks import generated  # noqa: E402
+from conformance.checks import generated, generation  # noqa: E402
 from conformance.checks.base import ProbeContext, Record, RunContext  # noqa: E402
 from conformance.checks.generated import (  # noqa: E402
-    NEGATIVE_TAG,
-    PLAIN_TAG,
-    POSITIVE_TAG,
     Kind,
     classify,
-    generate_requests,
     judge_generated_schema,
     judge_invalid_rejected,
     judge_response_schema,
     judge_valid_accepted,
     probe_generated,
 )
+from conformance.checks.generation import NEGATIVE_TAG, PLAIN_TAG, POSITIVE_TAG, generate_requests  # noqa: E402
 from conformance.checks.schema_validation import validation_errors, validator_for  # noqa: E402
 from conformance.client import Client, ClientSettings  # noqa: E402
 from conformance.exchange import Exchange  # noqa: E402
@@ -395,12 +392,12 @@ def test_cached_requests_equal_fresh_ones_and_are_reused(tmp_path: Path, monkeyp
 
     monkeypatch.setenv(CACHE_ENV, str(tmp_path))
     spec = default_spec()
-    fresh = generated.generate_requests(spec, 3, 5)
-    assert generated.cached_requests(spec, 3, 5) == fresh
+    fresh = generation.generate_requests(spec, 3, 5)
+    assert generation.cached_requests(spec, 3, 5) == fresh
     assert len(list(tmp_path.glob("generated-*.json"))) == 1
 
     def must_not_generate(*_args: object) -> list[object]:
         raise AssertionError("generated again although cached")
 
-    monkeypatch.setattr(generated, "generate_requests", must_not_generate)
-    assert generated.cached_requests(spec, 3, 5) == fresh
+    monkeypatch.setattr(generation, "generate_requests", must_not_generate)
+    assert generation.cached_requests(spec, 3, 5) == fresh
