@@ -14,6 +14,9 @@ from conformance.profiles import PROFILES
 
 EXIT_BY_VERDICT = {"conformant": 0, "nonconformant": 1, "inconclusive": 3, "error": 3}
 
+# Headers that ask a server to treat a GET as another method: the suite is GET-only.
+_METHOD_OVERRIDES = frozenset({"x-http-method-override", "x-http-method", "x-method-override"})
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
@@ -47,6 +50,8 @@ def _header(value: str) -> tuple[str, str]:
         raise argparse.ArgumentTypeError(f"expected 'Name: value', got {value!r}")
     if name.strip().lower() == "authorization":
         raise argparse.ArgumentTypeError("use --api-key for credentials, not --header Authorization")
+    if name.strip().lower() in _METHOD_OVERRIDES:
+        raise argparse.ArgumentTypeError(f"the suite sends GET only, so it refuses --header {name.strip()}")
     return name.strip(), rest.strip()
 
 
@@ -103,6 +108,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("checkout-conformance: interrupted.", file=sys.stderr)
         return 130
+    except Exception as exc:  # a suite bug: one sentence, not a traceback (and exit 3, never "nonconformant")
+        print(f"checkout-conformance: internal error ({_describe(exc, args)}); please report it.", file=sys.stderr)
+        return 3
+
+
+def _describe(exc: Exception, args: argparse.Namespace) -> str:
+    """The exception on one line, without the key (its message may quote a request)."""
+    from conformance.redaction import Redactor
+
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return Redactor([getattr(args, "api_key", None) or ""]).text(text)[:300]
 
 
 def _run(args: argparse.Namespace) -> int:

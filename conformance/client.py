@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import http.cookiejar
+import math
 import socket
 import threading
 import time
@@ -25,7 +27,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from conformance.errors import ForbiddenMethod, RequestBudgetExhausted, TransportFailure
 from conformance.exchange import AUTH_KEY, AUTH_NONE, Exchange
-from conformance.redaction import Redactor
+from conformance.redaction import Redactor, looks_secret
 from conformance.spec import OPERATION_PATH
 
 Query = Mapping[str, str] | Iterable[tuple[str, str]]
@@ -68,9 +70,9 @@ class ClientSettings:
 def strip_credentials(base_url: str) -> str:
     """The base URL without user:password@ (users sometimes paste those)."""
     parts = urlsplit(base_url)
-    netloc = parts.hostname or ""
-    if parts.port:
-        netloc += f":{parts.port}"
+    # Host and port as written: rebuilding them from .hostname would drop an IPv6
+    # address's brackets ("http://::1:8000"), and .port raises on a malformed port.
+    netloc = parts.netloc.rpartition("@")[2]
     return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
 
 
@@ -88,12 +90,17 @@ class Client:
         self._api_key = api_key
         self.settings = settings or ClientSettings()
         self._headers = dict(headers or {})
-        self._redactor = Redactor([api_key])
+        # A user's --header may carry a credential of its own (X-Api-Key, Cookie): its value
+        # is kept out of transcripts and curl lines like the key.
+        self._redactor = Redactor([api_key, *(v for k, v in self._headers.items() if looks_secret(k))])
         self._on_exchange = on_exchange
         self._sleep = sleep
         self._session = requests.Session()
         # trust_env would let ~/.netrc add credentials to the "no credentials" probes.
         self._session.trust_env = False
+        # A cookie jar would send server-set cookies back, unrecorded, even on the "no
+        # credentials" probes: every request must carry exactly what the transcript shows.
+        self._session.cookies.set_policy(_NO_COOKIES)
         self._in_flight = _InFlight()
         self._watchdog = _Watchdog(self._in_flight.cut)
         adapter = _watched_adapter(self._in_flight)
@@ -103,6 +110,7 @@ class Client:
         self.transcript: list[Exchange] = []
         self.requests_sent = 0
         self._failures_in_a_row = 0
+        self._down_because = "the target stopped answering earlier in the run"
 
     @property
     def redactor(self) -> Redactor:
@@ -169,7 +177,7 @@ class Client:
     # -- internals ---------------------------------------------------------------------------
     def _send(self, exchange: Exchange, pairs: list[tuple[str, str]], headers: dict[str, str]) -> None:
         if self._failures_in_a_row >= self.settings.failures_before_down:
-            exchange.error = "not sent: the target stopped answering earlier in the run"
+            exchange.error = f"not sent: {self._down_because}"
             return
         for attempt in range(1, self.settings.retries_on_429 + 2):
             if self.requests_sent >= self.settings.max_requests:
@@ -183,11 +191,23 @@ class Client:
                 # them): redact it, and keep it one line for the console.
                 exchange.error = self._redactor.text(" ".join(exchange.error.split()))
                 self._failures_in_a_row += 1
+                self._down_because = "the target stopped answering earlier in the run"
                 return
-            self._failures_in_a_row = 0
-            if exchange.status != 429 or attempt > self.settings.retries_on_429:
+            if exchange.status != 429:
+                self._failures_in_a_row = 0
                 return
-            self._sleep(self._retry_delay(exchange.response_headers.get("retry-after")))
+            delay = None
+            if attempt <= self.settings.retries_on_429:
+                delay = self._retry_delay(exchange.response_headers.get("retry-after"))
+            if delay is None:
+                # Still limited, or asked to wait longer than we will: retrying early would
+                # be rude, so the 429 is recorded as it is (judgements take it as unanswered).
+                # It counts toward the circuit breaker: an always-429 target costs a few
+                # requests, not thousands.
+                self._failures_in_a_row += 1
+                self._down_because = "the target kept answering 429 Too Many Requests earlier in the run"
+                return
+            self._sleep(delay)
 
     def _attempt(self, exchange: Exchange, pairs: list[tuple[str, str]], headers: dict[str, str]) -> None:
         # Per-read timeouts restart with every byte, so a trickling target could hold one
@@ -244,8 +264,7 @@ class Client:
         exchange.response_headers = self._redactor.mapping(
             {k.lower(): v for k, v in response.headers.items()}
         )
-        encoding = response.encoding or "utf-8"
-        exchange.body = self._redactor.text(body.decode(encoding, errors="replace"))
+        exchange.body = self._redactor.text(_decode(body, response.encoding))
         exchange.body_truncated = truncated
         for cached in ("json", "page_ids"):  # computed from the body; drop any stale value
             exchange.__dict__.pop(cached, None)
@@ -261,18 +280,16 @@ class Client:
                 return b"".join(chunks)[: self.settings.truncated_body_kept_bytes], True
         return b"".join(chunks), False
 
-    def _retry_delay(self, retry_after: str | None) -> float:
+    def _retry_delay(self, retry_after: str | None) -> float | None:
+        """Seconds to wait before retrying a 429; None when the target asks for more than
+        ``max_retry_after``. A missing or unreadable Retry-After gets the default delay."""
         cap = self.settings.max_retry_after
-        if retry_after is None:
+        wanted = _retry_after_seconds(retry_after) if retry_after is not None else None
+        if wanted is None:
             return min(1.0, cap)
-        try:
-            return max(0.0, min(float(retry_after), cap))
-        except ValueError:
-            pass
-        when = email.utils.parsedate_to_datetime(retry_after) if retry_after else None
-        if when is None:
-            return min(1.0, cap)
-        return max(0.0, min(when.timestamp() - time.time(), cap))
+        if wanted > cap:
+            return None
+        return max(0.0, wanted)
 
     def _authorization(self, auth: Auth) -> str | None:
         if auth == AUTH_KEY:
@@ -291,6 +308,34 @@ class Client:
         if isinstance(auth, BasicCredentials):
             return self._redactor.text(f"basic {auth.username}:{auth.password}")
         return self._redactor.text(f"header {auth.value}")
+
+
+# Accepts no cookie and offers none (see Client.__init__).
+_NO_COOKIES = http.cookiejar.DefaultCookiePolicy(allowed_domains=[])
+
+
+def _retry_after_seconds(value: str) -> float | None:
+    """Retry-After as seconds from now (delta-seconds or an HTTP date); None if unreadable."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return None if math.isnan(seconds) else seconds
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (ValueError, TypeError, OverflowError):  # "soon", a year out of range...
+        return None
+    return when.timestamp() - time.time()
+
+
+def _decode(body: bytes, charset: str | None) -> str:
+    """The body as text in its declared charset, or utf-8 when that charset is unknown
+    (``charset=x-bogus``) or no text codec at all (``charset=base64``)."""
+    try:
+        return body.decode(charset or "utf-8", errors="replace")
+    except (LookupError, UnicodeError):
+        return body.decode("utf-8", errors="replace")
 
 
 def _root_cause(exc: BaseException) -> str:

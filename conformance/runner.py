@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import contextlib
+import http
 import random
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from urllib.parse import urljoin
 
 from conformance.catalog import Catalog, default_catalog
 from conformance.checks.base import Check, ProbeContext, Record, RunContext
-from conformance.checks.registry import checks_for, probes_for
-from conformance.client import Client, ClientSettings
+from conformance.checks.registry import PROBES, checks_for, probes_for
+from conformance.checks.stability import collection_changed
+from conformance.client import Client, ClientSettings, strip_credentials
 from conformance.errors import ClientError, TargetUnreachable, UsageError
 from conformance.exchange import Exchange
 from conformance.profiles import Profile
-from conformance.spec import Spec, default_spec
-from conformance.verdicts import Finding, Outcome, RequirementVerdict, fold, overall, verdict_reason
+from conformance.spec import OPERATION_PATH, Spec, default_spec
+from conformance.verdicts import Finding, Outcome, RequirementVerdict, Verdict, fold, overall, verdict_reason
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ class RunResult:
     requests_sent: int
     spec: Spec
     catalog: Catalog
+    # Probes that raised something unexpected (a suite bug): name -> the exception, redacted.
+    failed_probes: dict[str, str] = field(default_factory=dict)
 
 
 Progress = Callable[[str], None]
@@ -65,9 +70,10 @@ def judge(
     """Every selected requirement's verdict from recorded exchanges alone (also used by verify)."""
     record = Record(exchanges)
     checks = checks_for(only)
+    changed = collection_changed(record)
     outcomes: list[Outcome] = []
     for check in checks:
-        outcomes.extend(_judge_one(check, record, context, spec))
+        outcomes.extend(_distrust_comparisons(check, _judge_one(check, record, context, spec), changed))
     selected = _selected_requirements(catalog, checks, only)
     return [
         fold(req.id, req.level, (o for o in outcomes if o.requirement == req.id))
@@ -86,6 +92,17 @@ def _judge_one(check: Check, record: Record, context: RunContext, spec: Spec) ->
         return [Outcome(r, Finding.ERROR, check.name, f"the check {check.name} judged undeclared {stray}")
                 for r in check.verifies]
     return outcomes
+
+
+def _distrust_comparisons(check: Check, outcomes: list[Outcome], changed: str | None) -> list[Outcome]:
+    """On a collection that changed mid-run, a comparison's violation is no evidence: inconclusive."""
+    if changed is None:
+        return outcomes
+    return [
+        Outcome(o.requirement, Finding.INCONCLUSIVE, o.check, changed)
+        if o.finding == Finding.VIOLATED and o.requirement in check.compares else o
+        for o in outcomes
+    ]
 
 
 def _selected_requirements(catalog: Catalog, checks: tuple[Check, ...], only: tuple[str, ...]) -> set[str]:
@@ -134,23 +151,57 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
             _preflight(client)
             checks = checks_for(options.only)
             probe_ctx = ProbeContext(client, context, spec, random.Random(options.seed))
+            failed_probes: dict[str, str] = {}
             for probe in probes_for(checks):
                 before = client.requests_sent
-                with contextlib.suppress(ClientError):  # recorded; its checks will say inconclusive
+                try:
                     probe.run(probe_ctx)
+                except ClientError:
+                    pass  # recorded; its checks will say inconclusive
+                except Exception as exc:  # a suite bug: the other probes still run, the verdicts say so
+                    failed_probes[probe.name] = client.redactor.text(" ".join(repr(exc).split()))
                 if sent := client.requests_sent - before:
                     progress(f"{probe.area:<11} {probe.name:<15} {sent:>4} requests")
         finally:
             client.close()
         exchanges = list(client.transcript)
         verdicts = judge(exchanges, context, spec, catalog, options.only)
+        verdicts = blame_crashed_probes(verdicts, failed_probes, options.only)
     verdict = overall(verdicts, options.strict)
     return RunResult(
         target=client.base_url, embedded=embedded, strict=options.strict, only=options.only, context=context,
         verdicts=verdicts, verdict=verdict, verdict_reason=verdict_reason(verdicts, verdict), exchanges=exchanges,
         started_at=started, finished_at=datetime.now(UTC), requests_sent=client.requests_sent,
-        spec=spec, catalog=catalog,
+        spec=spec, catalog=catalog, failed_probes=failed_probes,
     )
+
+
+def blame_crashed_probes(
+    verdicts: list[RequirementVerdict], failed_probes: Mapping[str, str], only: tuple[str, ...] = ()
+) -> list[RequirementVerdict]:
+    """The verdicts with those a crashed probe left without data turned into ERROR.
+
+    A probe that crashed asked less than its checks expect, so what they concluded from
+    the rest is not to be trusted, and the fault is the suite's, never the target's. The
+    requirements of the checks of the probe's area are blamed; should the selection hold
+    none (the walks serve every area), all selected ones are, so that a crash is never
+    silent. A violation stays one: its evidence was really answered (as in ``fold``).
+    """
+    if not failed_probes:
+        return verdicts
+    areas = {probe.name: probe.area for probe in PROBES}
+    selected = checks_for(only)
+    blamed: dict[str, str] = {}
+    for name, error in failed_probes.items():
+        checks = [c for c in selected if c.area == areas.get(name)] or list(selected)
+        for check in checks:
+            for requirement in check.verifies:
+                blamed.setdefault(requirement, f"probe {name} crashed: {error}")
+    return [
+        replace(v, verdict=Verdict.ERROR, reason=blamed[v.requirement], evidence=[], lacks_data=False)
+        if v.requirement in blamed and v.verdict not in (Verdict.FAIL, Verdict.WARN) else v
+        for v in verdicts
+    ]
 
 
 def _preflight(client: Client) -> None:
@@ -159,5 +210,40 @@ def _preflight(client: Client) -> None:
         first = client.get("preflight")
     except ClientError as exc:
         raise TargetUnreachable(f"Cannot reach {client.base_url}: {exc}.") from None
-    if first.status == 401:
+    status = first.status or 0
+    if status == 401:
         raise UsageError(f"{client.base_url} refused the API key (401): check --api-key or CONFORMANCE_API_KEY.")
+    if status == 429:
+        # Still limited after the polite retries: nothing could be judged (exit 3), not a usage error.
+        wait = first.response_headers.get("retry-after")
+        asked = f", Retry-After: {wait[:40]}" if wait else ""
+        raise TargetUnreachable(f"{client.base_url} is rate limiting the suite (429{asked}): "
+                                "run again when the limit has reset.")
+    if 300 <= status < 400:
+        # Never followed (credentials must not travel to another host): the user must say where.
+        location = _redirect_base(client, first.response_headers.get("location"))
+        raise UsageError(f"{client.base_url} redirected ({status}) to {location}: use the final URL as --base-url.")
+    if 400 <= status < 500:
+        # A 5xx, or a 200 that is not a list, goes on: judging those is the checks' job.
+        raise UsageError(f"{client.base_url} answered {status} {_phrase(status)} to GET {OPERATION_PATH}: "
+                         "check --base-url and the API key.")
+
+
+def _redirect_base(client: Client, location: str | None) -> str:
+    """Where a redirect points, as a base URL safe to print: no user:password@, no key."""
+    if not location:
+        return "no Location"
+    try:
+        url = strip_credentials(urljoin(client.base_url + OPERATION_PATH, location))
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return "an unreadable Location"
+    # The preflight asked for the list path: the base URL is what comes before it.
+    url = url.removesuffix(OPERATION_PATH) or url
+    return client.redactor.text(" ".join(url.split()))[:200]
+
+
+def _phrase(status: int) -> str:
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return "(an unknown status)"

@@ -13,7 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from conformance import runner
+from conformance.checks.base import Check, Probe, ProbeContext
 from conformance.cli import main
+from tests.support.scripted import Reply, scripted_server
 
 KEY = "sk_test_CLI_SECRET_abcdef0123456789"
 
@@ -51,6 +54,9 @@ def test_same_seed_gives_the_same_requests(tmp_path: Path) -> None:
         pytest.param(["run", "--timeout", "0"], "seconds between", id="bad-timeout"),
         pytest.param(["run", "--max-requests", "x"], "whole number", id="bad-max-requests"),
         pytest.param(["run", "--header", "NoColon"], "Name: value", id="bad-header"),
+        pytest.param(["run", "--header", "X-HTTP-Method-Override: DELETE"], "GET only", id="method-override"),
+        pytest.param(["run", "--header", "x-http-method: PUT"], "GET only", id="method-header"),
+        pytest.param(["run", "--header", "X-Method-Override: POST"], "GET only", id="method-override-short"),
         pytest.param(["run", "--only", "nonsense"], "neither an area", id="bad-only"),
         pytest.param(["run", "--base-url", "ftp://x", "--api-key", "k"], "not an http(s) URL", id="bad-url"),
         pytest.param(["run", "--base-url", "http://127.0.0.1:9"], "API key is needed", id="no-key"),
@@ -130,3 +136,73 @@ def test_serve_on_a_taken_port_is_one_sentence(capsys: pytest.CaptureFixture[str
     assert code == 2
     assert "Cannot listen on" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def _run_against(answer: Reply, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    with scripted_server(lambda _i, _r: answer) as target:
+        code = main(["run", "--base-url", target.base_url, "--api-key", KEY, "--quiet", "--only", "envelope",
+                     "--report-dir", str(tmp_path)])
+    return code, capsys.readouterr().err
+
+
+def test_a_404_preflight_is_a_configuration_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = _run_against(Reply(404, b"not found", {"Content-Type": "text/plain"}), tmp_path, capsys)
+    assert code == 2
+    assert "answered 404 Not Found to GET /v1/checkout/sessions: check --base-url and the API key." in err
+    assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "report.json").exists()
+
+
+def test_a_redirecting_preflight_names_the_url_to_use(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    location = f"http://user:pw@127.0.0.1:1/{KEY}/v1/checkout/sessions?limit=1"
+    code, err = _run_against(Reply(302, b"", {"Location": location}), tmp_path, capsys)
+    assert code == 2
+    assert "redirected (302) to http://127.0.0.1:1/[REDACTED]: use the final URL as --base-url." in err
+    assert "pw" not in err
+    assert KEY not in err
+
+
+def test_a_5xx_preflight_goes_on_to_the_checks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _err = _run_against(Reply(500, b"{}"), tmp_path, capsys)
+    assert code in (1, 3)
+    assert (tmp_path / "report.json").exists()
+
+
+def test_an_internal_error_is_one_sentence_and_exit_3(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError(f"boom near {KEY}\nsecond line")
+
+    monkeypatch.setattr(runner, "run", broken)
+    code = main(["run", "--quiet", "--api-key", KEY, "--report-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert err.strip() == ("checkout-conformance: internal error (RuntimeError: boom near [REDACTED] second line); "
+                           "please report it.")
+
+
+def test_a_crashed_probe_is_a_suite_error_and_the_run_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def boom(_ctx: ProbeContext) -> None:
+        raise KeyError("oops")
+
+    real = runner.probes_for
+
+    def with_a_crashing_limits_probe(checks: tuple[Check, ...]) -> tuple[Probe, ...]:
+        return tuple(Probe(p.name, p.area, boom) if p.name == "limits" else p for p in real(checks))
+
+    monkeypatch.setattr(runner, "probes_for", with_a_crashing_limits_probe)
+    code = main(["run", "--quiet", "--only", "limit", "--only", "envelope", "--report-dir", str(tmp_path)])
+    assert code == 3
+    assert "Traceback" not in capsys.readouterr().err
+    report = json.loads((tmp_path / "report.json").read_text())
+    by_area: dict[str, set[str]] = {}
+    for requirement in report["requirements"]:
+        by_area.setdefault(requirement["area"], set()).add(requirement["verdict"])
+        if requirement["area"] == "limit":
+            assert requirement["reason"] == "probe limits crashed: KeyError('oops')", requirement
+    assert by_area["limit"] == {"error"}
+    assert "error" not in by_area["envelope"]  # the other probes ran and were judged
+    assert report["verdict"] == "error"

@@ -8,9 +8,10 @@ import socket
 
 import pytest
 
-from conformance.client import BasicCredentials, Client, ClientSettings, RawAuthorization
+from conformance.client import BasicCredentials, Client, ClientSettings, RawAuthorization, strip_credentials
 from conformance.errors import ForbiddenMethod, RequestBudgetExhausted, TransportFailure
 from conformance.exchange import AUTH_NONE
+from conformance.redaction import MASK, Redactor
 from tests.support.scripted import Received, Reply, scripted_server
 
 KEY = "sk_test_CLIENT_SECRET_0123456789"
@@ -56,9 +57,9 @@ def test_no_credentials_means_no_authorization_header() -> None:
         assert "Authorization" not in target.received[0].headers
 
 
-def test_429_is_retried_after_retry_after_with_a_cap() -> None:
+def test_429_is_retried_after_retry_after() -> None:
     def limited(index: int, _request: Received) -> Reply:
-        return Reply(429, b"{}", {"Retry-After": "120"}) if index < 2 else Reply()
+        return Reply(429, b"{}", {"Retry-After": "1.5"}) if index < 2 else Reply()
 
     slept: list[float] = []
     with scripted_server(limited) as target:
@@ -66,8 +67,38 @@ def test_429_is_retried_after_retry_after_with_a_cap() -> None:
         exchange = client.get("x")
     assert exchange.status == 200
     assert exchange.attempts == 3
-    assert slept == [2.0, 2.0]
+    assert slept == [1.5, 1.5]
     assert len(client.transcript) == 1
+
+
+def test_429_asking_for_more_than_the_cap_is_recorded_not_retried_early() -> None:
+    with scripted_server(lambda i, r: Reply(429, b"{}", {"Retry-After": "120"}) if i == 0 else Reply()) as target:
+        slept: list[float] = []
+        client = Client(target.base_url, KEY, ClientSettings(max_retry_after=2.0), sleep=slept.append)
+        exchange = client.get("x")
+        assert (exchange.status, exchange.attempts, slept) == (429, 1, [])
+        assert len(target.received) == 1
+
+
+@pytest.mark.parametrize("retry_after", ["soon", "nan", "Wed, 21 Oct 99999 07:28:00 GMT"])
+def test_an_unreadable_retry_after_gets_the_default_delay(retry_after: str) -> None:
+    def limited(index: int, _request: Received) -> Reply:
+        return Reply(429, b"{}", {"Retry-After": retry_after}) if index == 0 else Reply()
+
+    slept: list[float] = []
+    with scripted_server(limited) as target:
+        exchange = Client(target.base_url, KEY, sleep=slept.append).get("x")
+    assert (exchange.status, slept) == (200, [1.0])
+
+
+def test_a_target_that_stays_429_counts_as_down() -> None:
+    with scripted_server(lambda i, r: Reply(429, b"{}", {"Retry-After": "0"})) as target:
+        settings = ClientSettings(retries_on_429=1, failures_before_down=2)
+        client = Client(target.base_url, KEY, settings, sleep=lambda s: None)
+        assert [client.get("x").status for _ in range(2)] == [429, 429]
+        with pytest.raises(TransportFailure, match="429"):
+            client.get("x")
+        assert len(target.received) == 4
 
 
 def test_429_beyond_the_retry_budget_is_recorded_not_raised() -> None:
@@ -123,3 +154,50 @@ def test_a_silent_target_times_out_and_then_counts_as_down() -> None:
 
 def test_credentials_in_the_base_url_are_stripped() -> None:
     assert Client("https://user:pw@api.example.com:8443/", KEY).base_url == "https://api.example.com:8443"
+
+
+def test_an_ipv6_base_url_keeps_its_brackets() -> None:
+    assert strip_credentials("http://[::1]:8000") == "http://[::1]:8000"
+    assert strip_credentials("http://user:pw@[::1]:8000/") == "http://[::1]:8000"
+
+
+def test_an_unknown_charset_is_read_as_utf8() -> None:
+    body = json.dumps({"object": "list", "data": [], "note": "caf\u00e9"}, ensure_ascii=False).encode()
+    reply = Reply(200, body, {"Content-Type": "application/json; charset=x-bogus"})
+    with scripted_server(lambda i, r: reply) as target:
+        exchange = Client(target.base_url, KEY).get("x")
+    assert exchange.json == {"object": "list", "data": [], "note": "caf\u00e9"}
+
+
+def test_cookies_set_by_the_target_are_never_sent_back() -> None:
+    reply = Reply(200, Reply().body, {"Content-Type": "application/json", "Set-Cookie": "sid=abc123; Path=/"})
+    with scripted_server(lambda i, r: reply) as target:
+        client = Client(target.base_url, KEY)
+        client.get("a")
+        client.get("b", auth=AUTH_NONE)
+        assert [r.headers.get("Cookie") for r in target.received] == [None, None]
+
+
+def test_secret_looking_user_headers_are_redacted() -> None:
+    headers = {"X-Api-Key": "hdr-secret-value", "Cookie": "sid=abc123", "X-Trace": "trace-visible"}
+
+    def echo(_index: int, request: Received) -> Reply:
+        return Reply(200, json.dumps({"seen": request.headers}).encode(), {"Content-Type": "application/json"})
+
+    with scripted_server(echo) as target:
+        client = Client(target.base_url, KEY, headers=headers)
+        client.get("x")
+        assert target.received[0].headers["X-Api-Key"] == "hdr-secret-value"  # sent as given
+    dumped = json.dumps([e.to_dict() for e in client.transcript]) + client.transcript[0].curl(client.base_url)
+    assert "hdr-secret-value" not in dumped
+    assert "sid=abc123" not in dumped
+    assert "trace-visible" in dumped
+
+
+def test_a_short_key_is_masked_in_all_its_forms() -> None:
+    redactor = Redactor(["k3y"])
+    for form in ("k3y", base64.b64encode(b"k3y:").decode(), base64.b64encode(b":k3y").decode().rstrip("=")):
+        assert redactor.text(f"<{form}>") == f"<{MASK}>"
+    # A form found inside the mask itself must not mask it again.
+    assert Redactor(["ACT"]).text("ACT and ACTACT") == f"{MASK} and {MASK}"
+    assert Redactor([""]).text("anything") == "anything"

@@ -226,14 +226,23 @@ def _swapping_proxy(upstream: RunningServer, first: str, second: str) -> Iterato
         yield proxy
 
 
-def test_two_tied_sessions_swapped(tmp_path: Path, sessions: list[dict[str, Any]],
-                                   canonical_server: RunningServer) -> None:
+def test_two_tied_sessions_swapped_is_a_legal_tie_order(tmp_path: Path, sessions: list[dict[str, Any]],
+                                                        canonical_server: RunningServer) -> None:
     a, b = sessions[3], sessions[4]
     assert a["created"] == b["created"]
     with _swapping_proxy(canonical_server, a["id"], b["id"]) as proxy:
+        code, entry = _run(tmp_path, proxy.base_url, canonical_server.api_key,
+                           "--expect-dataset", "canonical", "--only", "DATA-001")
+    assert (code, entry["verdict"]) == (0, "pass"), entry
+
+
+def test_two_sessions_of_different_seconds_swapped(tmp_path: Path, sessions: list[dict[str, Any]],
+                                                  canonical_server: RunningServer) -> None:
+    k = next(k for k in range(len(sessions) - 1) if sessions[k]["created"] != sessions[k + 1]["created"])
+    a, b = sessions[k], sessions[k + 1]
+    with _swapping_proxy(canonical_server, a["id"], b["id"]) as proxy:
         entry = _judge_failing(tmp_path, proxy.base_url, canonical_server.api_key)
     [evidence] = entry["evidence"]
-    assert evidence["message"] == (f"position 4: the dataset has {a['id']} but the target lists {b['id']} "
-                                   f"(both created at {a['created']}: the tie order differs)")
-    assert evidence["expected"].split()[1:3] == [a["id"], b["id"]]
-    assert evidence["actual"].split()[1:3] == [b["id"], a["id"]]
+    assert evidence["message"] == (f"the target lists {a['id']} (created {a['created']}) after {b['id']} "
+                                   f"(created {b['created']}); the canonical dataset has it first")
+    assert evidence["expected"] == f"{a['id']} before {b['id']}"

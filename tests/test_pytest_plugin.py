@@ -39,3 +39,10 @@ def test_a_faulty_target_fails_the_requirements_it_breaks(tmp_path: Path) -> Non
     failed = {_properties(c)["requirement"] for c in junit.iter("testcase") if c.find("failure") is not None}
     assert {"AUTH-001", "AUTH-002"} <= failed
     assert server.api_key not in proc.stdout + proc.stderr
+
+
+def test_a_target_with_too_little_data_exits_3_not_green(tmp_path: Path) -> None:
+    with start_background(ReferenceConfig(sessions=1)) as server:
+        proc, _junit = _pytest(tmp_path, "--base-url", server.base_url, "--api-key", server.api_key)
+    assert proc.returncode == 3, proc.stdout[-1500:]
+    assert "checkout-conformance: INCONCLUSIVE - Too little data to judge" in proc.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
@@ -74,6 +75,11 @@ def judge_auth(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]
             actual=e.body[:160], exchanges=[e.seq]) for e in no_object]) if no_object else held("AUTH-007", name)
 
 
+def _names(text: str, item_id: str) -> bool:
+    """item_id appears as a whole token (ids may be short or numeric: `2` is not in `2026`)."""
+    return re.search(rf"(?<![\w-]){re.escape(item_id)}(?![\w-])", text) is not None
+
+
 def offers_basic(challenges: str) -> bool:
     """Whether a WWW-Authenticate value (possibly several comma-joined challenges) offers Basic.
 
@@ -97,7 +103,7 @@ def judge_no_leak(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
         listed = isinstance(body, dict) and isinstance(body.get("data"), list) and bool(body["data"])
         # An unknown-cursor error may name the id the client itself sent; any other is a leak.
         sent = {v for k, v in e.query if k in ("starting_after", "ending_before")}
-        named = sorted(i for i in known - sent if i in e.body)
+        named = sorted(i for i in known - sent if _names(e.body, i))
         if listed or named:
             leaks.append(Evidence(
                 f"the {e.status} response to {e.summary()} carries session data",

@@ -94,3 +94,6 @@ class Check:
     verifies: tuple[str, ...]
     judge: Judgement
     doc: str = ""
+    # Requirements this check judges by comparing responses taken at different moments:
+    # if the collection changed during the run, their violations become inconclusive.
+    compares: tuple[str, ...] = ()

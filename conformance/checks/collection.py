@@ -80,8 +80,10 @@ class Collection:
         return [i for i in self.ids if self.status_of(i) == status]
 
     def tie_groups(self) -> list[list[str]]:
-        """Runs of adjacent items that share one `created` second."""
-        groups: dict[Any, list[str]] = {}
+        """Groups of items that share one integer `created` second (other values are OBJ-005's)."""
+        groups: dict[int, list[str]] = {}
         for item_id in self.ids:
-            groups.setdefault(self.created_of(item_id), []).append(item_id)
+            created = self.created_of(item_id)
+            if isinstance(created, int) and not isinstance(created, bool):
+                groups.setdefault(created, []).append(item_id)
         return [g for g in groups.values() if len(g) > 1]

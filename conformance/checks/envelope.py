@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
-from conformance.checks.walks import Walk, next_cursor_of, walk_forward
+from conformance.checks.walks import NEXT_CURSOR_WALK, Walk, next_cursor_of, walk_forward
 from conformance.exchange import Exchange
 from conformance.spec import Spec
 from conformance.verdicts import Evidence, Outcome, held, inconclusive, skipped, violated
 
-NEXT_CURSOR_WALK = "walk:next:7"
 STARTING_AFTER_WALK = "walk:7"
 
 
@@ -72,8 +71,8 @@ def judge_next_cursor(record: Record, run: RunContext, spec: Spec) -> Iterable[O
     name = "envelope.next-cursor"
     by_cursor = Walk.read(record, NEXT_CURSOR_WALK).pages
     by_id = Walk.read(record, STARTING_AFTER_WALK).pages
-    if not by_cursor:
-        yield inconclusive("ENV-005", name, "the next_cursor walk was not made")
+    if not by_cursor or not by_cursor[0].answered or by_cursor[0].status == 429:
+        yield inconclusive("ENV-005", name, "the next_cursor walk was not made or not answered")
         return
     judged = 0
     for index, page in enumerate(by_cursor[:-1]):
@@ -86,7 +85,8 @@ def judge_next_cursor(record: Record, run: RunContext, spec: Spec) -> Iterable[O
             yield inconclusive("ENV-005", name, f"the target did not answer {ours.summary()}")
             return
         judged += 1
-        if ours.page_ids != theirs.page_ids:
+        # Two pages that are both not lists agree on nothing: that is a violation too.
+        if ours.page_ids is None or ours.page_ids != theirs.page_ids:
             yield violated("ENV-005", name, Evidence(
                 f"next_cursor {next_cursor_of(page)!r} did not give the page that starting_after="
                 f"{(page.page_ids or ['?'])[-1]} gives",
@@ -102,5 +102,5 @@ def judge_next_cursor(record: Record, run: RunContext, spec: Spec) -> Iterable[O
 
 CHECKS = (
     Check("envelope.shape", "envelope", ("ENV-001", "ENV-002", "ENV-004", "ENV-006"), judge_envelope),
-    Check("envelope.next-cursor", "envelope", ("ENV-005",), judge_next_cursor),
+    Check("envelope.next-cursor", "envelope", ("ENV-005",), judge_next_cursor, compares=("ENV-005",)),
 )

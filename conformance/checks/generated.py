@@ -116,8 +116,9 @@ def _limit_clearly_invalid(value: str) -> bool:
 
 
 def _status_clearly_invalid(value: str, status_enum: Sequence[str]) -> bool:
-    # Case and surrounding space are forgivable; anything else is outside the enum.
-    return value.strip().lower() not in status_enum
+    # Case and surrounding space are forgivable, and an empty `status=` may fairly be read as
+    # no filter (catalog `either:`); anything else is outside the enum.
+    return bool(value.strip()) and value.strip().lower() not in status_enum
 
 
 def is_generated(exchange: Exchange) -> bool:

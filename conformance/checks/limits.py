@@ -132,7 +132,7 @@ def judge_rejected(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
 
 
 CHECKS = (
-    Check("limit.default", "limit", ("LIM-001",), judge_default),
-    Check("limit.accepted", "limit", ("LIM-002", "LIM-003", "LIM-004"), judge_accepted),
+    Check("limit.default", "limit", ("LIM-001",), judge_default, compares=("LIM-001",)),
+    Check("limit.accepted", "limit", ("LIM-002", "LIM-003", "LIM-004"), judge_accepted, compares=("LIM-002",)),
     Check("limit.rejected", "limit", ("LIM-005", "LIM-006", "LIM-007"), judge_rejected),
 )

@@ -151,7 +151,8 @@ def _expires_before_created(item: Item) -> tuple[str, str, str] | None:
 
 
 def _total_mismatch(item: Item) -> tuple[str, str, str] | None:
-    details = item.get("total_details") or {}
+    raw_details = item.get("total_details")
+    details = raw_details if isinstance(raw_details, dict) else {}
     parts = [item.get("amount_total"), item.get("amount_subtotal"), details.get("amount_discount"),
              details.get("amount_shipping"), details.get("amount_tax")]
     if not all(isinstance(p, int) for p in parts[:2]):
@@ -167,8 +168,10 @@ def _total_mismatch(item: Item) -> tuple[str, str, str] | None:
 
 def _judge_unique_ids(record: Record, name: str) -> Outcome:
     walk = Walk.read(record, "walk:100")
-    if not walk.pages:
-        return inconclusive("OBJ-004", name, "the reference walk was not made")
+    if not walk.pages or walk.unanswered is not None:
+        return inconclusive("OBJ-004", name, "the reference walk was not made or not answered")
+    if len(walk.ids) < 2:
+        return too_little_data("OBJ-004", name, "the reference walk saw fewer than two sessions")
     collection = Collection.from_record(record)
     ids = walk.ids
     # Two different sessions under one id: the bodies differ, so this is data, not a cursor slip.
@@ -189,5 +192,6 @@ def _judge_unique_ids(record: Record, name: str) -> Outcome:
 CHECKS = (
     Check("object.semantics", "object",
           ("OBJ-001", "OBJ-002", "OBJ-003", "OBJ-004", "OBJ-006", "OBJ-007", "OBJ-008", "OBJ-009",
-           "OBJ-010", "OBJ-011", "OBJ-012", "OBJ-013", "OBJ-014"), judge_objects),
+           "OBJ-010", "OBJ-011", "OBJ-012", "OBJ-013", "OBJ-014"), judge_objects,
+          compares=("OBJ-004",)),
 )

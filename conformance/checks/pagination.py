@@ -8,7 +8,14 @@ from collections.abc import Iterable
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.collection import Collection
 from conformance.checks.common import is_error_object
-from conformance.checks.walks import Walk, cursor_sent, limit_sent, walk_backward, walk_forward
+from conformance.checks.walks import (
+    NEXT_CURSOR_WALK,
+    Walk,
+    cursor_sent,
+    limit_sent,
+    walk_backward,
+    walk_forward,
+)
 from conformance.exchange import Exchange
 from conformance.spec import Spec
 from conformance.verdicts import Evidence, Outcome, held, inconclusive, skipped, too_little_data, violated
@@ -107,7 +114,8 @@ def judge_walks(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome
         return
 
     # PAG-009: endless pagination.
-    cycling = [w for w in [*walks, backward] if w.cycled]
+    next_cursor_walk = Walk.read(record, NEXT_CURSOR_WALK)
+    cycling = [w for w in [*walks, backward, next_cursor_walk] if w.cycled]
     if cycling:
         w = cycling[0]
         yield violated("PAG-009", name, Evidence(
@@ -263,7 +271,8 @@ def _judge_backward(name: str, reference: Walk, backward: Walk) -> Iterable[Outc
     if backward.complete and got == expected:
         yield held("PAG-006", name, f"{len(got)} sessions walked backward")
         return
-    if not backward.complete and got == expected[len(expected) - len(got):]:
+    # An empty page that says has_more is no walk at all: only a non-empty suffix counts.
+    if not backward.complete and got and got == expected[len(expected) - len(got):]:
         yield held("PAG-006", name, f"{len(got)} sessions walked backward (page budget reached)")
         return
     first_diff = next((k for k, (a, b) in enumerate(zip(reversed(expected), reversed(got), strict=False)) if a != b),
@@ -386,8 +395,10 @@ def judge_bad_cursors(record: Record, run: RunContext, spec: Spec) -> Iterable[O
 
 CHECKS = (
     Check("pagination.walks", "pagination",
-          ("PAG-001", "PAG-002", "PAG-003", "PAG-006", "PAG-009", "PAG-010"), judge_walks),
-    Check("pagination.cursors", "pagination", ("PAG-004", "PAG-005", "PAG-007", "PAG-008"), judge_cursors),
+          ("PAG-001", "PAG-002", "PAG-003", "PAG-006", "PAG-009", "PAG-010"), judge_walks,
+          compares=("PAG-001", "PAG-002", "PAG-003", "PAG-006")),
+    Check("pagination.cursors", "pagination", ("PAG-004", "PAG-005", "PAG-007", "PAG-008"), judge_cursors,
+          compares=("PAG-004", "PAG-005", "PAG-007", "PAG-008")),
     Check("pagination.bad-cursors", "pagination", ("PAG-011", "PAG-012", "PAG-013", "PAG-014"),
           judge_bad_cursors),
 )

@@ -33,3 +33,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
          help="fail on SHOULD violations too")
     _add(group, "--api-version", dest="conformance_api_version", default=None)
     _add(group, "--conformance-only", dest="conformance_only", action="append", default=[])
+
+
+# The run's result, for the hooks below (set by the `conformance_run` fixture).
+RESULT_KEY = pytest.StashKey[object]()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int,
+                            config: pytest.Config) -> None:
+    result = config.stash.get(RESULT_KEY, None)
+    if result is not None:
+        verdict, reason = getattr(result, "verdict", ""), getattr(result, "verdict_reason", "")
+        terminalreporter.write_line(f"checkout-conformance: {verdict.upper()}" + (f" - {reason}" if reason else ""))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # Skips are not a green light: a run that could not judge a MUST exits 3, as the CLI does.
+    result = session.config.stash.get(RESULT_KEY, None)
+    if result is not None and exitstatus == 0 and getattr(result, "verdict", "") in ("inconclusive", "error"):
+        session.exitstatus = 3

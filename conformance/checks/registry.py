@@ -12,6 +12,7 @@ from conformance.checks import (
     objects,
     pagination,
     protocol,
+    stability,
     version,
 )
 from conformance.checks.base import Check, Probe
@@ -27,6 +28,7 @@ PROBES: tuple[Probe, ...] = (
     *protocol.PROBES,
     *dataset.PROBES,
     *generated.PROBES,
+    *stability.PROBES,  # last: reads the first page again
 )
 
 CHECKS: tuple[Check, ...] = (
@@ -43,7 +45,7 @@ CHECKS: tuple[Check, ...] = (
 )
 
 # Probes every selection needs: the reference walk is what most judgements compare against.
-ALWAYS_PROBED = ("walks",)
+ALWAYS_PROBED = ("walks", "recheck")
 
 
 def checks_for(selection: tuple[str, ...]) -> tuple[Check, ...]:

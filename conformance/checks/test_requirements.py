@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from conformance.catalog import default_catalog
+from conformance.checks.plugin import RESULT_KEY
 from conformance.errors import ConformanceError
 from conformance.profiles import PROFILES
 from conformance.runner import RunOptions, RunResult, run
@@ -28,9 +29,11 @@ def conformance_run(request: pytest.FixtureRequest) -> RunResult:
         only=tuple(opt("conformance_only", []) or ()),
     )
     try:
-        return run(options)
+        result = run(options)
     except ConformanceError as exc:
         pytest.exit(f"checkout-conformance: {exc}", returncode=exc.exit_code)
+    request.config.stash[RESULT_KEY] = result
+    return result
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -70,4 +70,5 @@ def _judge_unknown(name: str, unknown: list[Exchange]) -> Outcome:
         exchanges=[e.seq]) for e in wrong]) if wrong else held("VER-003", name, f"{len(unknown)} versions refused")
 
 
-CHECKS = (Check("version.header", "version", ("VER-001", "VER-002", "VER-003"), judge_version),)
+CHECKS = (Check("version.header", "version", ("VER-001", "VER-002", "VER-003"), judge_version,
+                compares=("VER-002",)),)

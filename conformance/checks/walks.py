@@ -13,6 +13,8 @@ from conformance.checks.base import ProbeContext, Record
 from conformance.exchange import Exchange
 
 DEFAULT_LIMIT = 10
+# The walk that follows `next_cursor` (the spec's nextPage link) rather than the last id.
+NEXT_CURSOR_WALK = "walk:next:7"
 
 
 def walk_forward(

@@ -374,6 +374,19 @@ def forward_to(base_url: str) -> Behaviour:
     return behaviour
 
 
+def forward_with_headers(base_url: str, headers: dict[str, str]) -> Behaviour:
+    """A good upstream's answers with ``headers`` replacing (or added to) its own, e.g. a
+    Content-Type naming a charset no codec knows."""
+    replaced = {name.lower() for name in headers}
+
+    def behaviour(conn: Connection) -> None:
+        up = fetch_upstream(base_url, conn.request)
+        kept = {k: v for k, v in up.headers.items() if k.lower() not in replaced}
+        conn.respond(up.status, up.body, {**kept, **headers}, up.reason)
+
+    return behaviour
+
+
 def every(n: int, bad: Behaviour, good: Behaviour, offset: int = 0) -> Behaviour:
     """``bad`` for requests number n-1, 2n-1, ... (0-based, counted from ``offset``), else ``good``."""
 
@@ -459,6 +472,7 @@ __all__ = [
     "fetch_upstream",
     "fixed",
     "forward_to",
+    "forward_with_headers",
     "hang",
     "html_page",
     "huge_body",
