@@ -237,3 +237,16 @@ def test_own_api_version(http: requests.Session, variant: tuple[str, str, str]) 
     for other in ("2026-11-01", "", "not-a-version"):
         response = _get(http, base_url, {"limit": 5}, headers={"X-API-Version": other})
         assert response.status_code == 400 and _is_error_object(response)
+
+
+def test_the_lenient_variant_is_judged_fairly(tmp_path: Path) -> None:
+    """Every 'either' taken the generous way (`status=` as no filter, case-insensitive status,
+    non-string metadata values) passes; the key accepted as password is only a SHOULD (warn)."""
+    with start_variant(sessions=45, seed=3, lenient=True) as target:
+        base_url, api_key, _version = target
+        lenient = requests.get(base_url + LIST_PATH, params={"status": "OPEN"}, auth=("", api_key), timeout=10)
+        assert lenient.status_code == 200 and {s["status"] for s in lenient.json()["data"]} == {"open"}
+        code, report = _run_suite(target, tmp_path)
+    problems = {r["id"]: r["verdict"] for r in report["requirements"] if r["verdict"] in ("fail", "warn")}
+    assert problems == {"AUTH-004": "warn"}
+    assert code == 1  # --strict: a SHOULD broken

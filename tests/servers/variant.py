@@ -181,10 +181,13 @@ def _challenge(message: str) -> Refusal:
 
 
 class Api:
-    def __init__(self, rows: list[Row], api_key: str, versions: tuple[str, ...] = SUPPORTED_VERSIONS) -> None:
+    def __init__(self, rows: list[Row], api_key: str, versions: tuple[str, ...] = SUPPORTED_VERSIONS,
+                 lenient: bool = False) -> None:
         self.rows = rows
         self.api_key = api_key
         self.versions = versions
+        # Lenient: every "may go either way" of the catalog taken the generous way.
+        self.lenient = lenient
         self._index_by_id = {r.id: i for i, r in enumerate(rows)}
         self._index_by_seq = {r.seq: i for i, r in enumerate(rows)}
         self._secret = _token(0, "cursor-check", api_key, length=8)
@@ -231,11 +234,18 @@ class Api:
         except (binascii.Error, ValueError, UnicodeError):
             raise Refusal(400, "malformed_credentials",
                           "The Basic credentials are not valid base64 text.") from None
-        username, colon, _password = decoded.partition(":")
+        username, colon, password = decoded.partition(":")
         if not colon:
             raise Refusal(400, "malformed_credentials", "The Basic credentials lack the `user:password` form.")
+        if self.lenient and not username:
+            username = password  # the key accepted in the password position too (AUTH-004 is a SHOULD)
         if not username or not secrets.compare_digest(username.encode(), self.api_key.encode()):
             raise _challenge("The secret key was not recognised.")
+
+    @staticmethod
+    def _lenient_body(row: Row) -> dict[str, Any]:
+        # Metadata values that are not strings: the page documents only `{}`.
+        return {**row.body, "metadata": {"attempt": 2, "tags": ["gift"]}}
 
     def check_version(self, values: list[str]) -> None:
         for value in values:
@@ -255,6 +265,9 @@ class Api:
                 raise Refusal(400, "bad_parameter", "`limit` takes a whole number from 1 to 100.", "limit")
             limit = int(raw)
         status = params.get("status")
+        if self.lenient and status is not None:
+            # `status=` read as no filter, and case-insensitive matching: both legal readings.
+            status = status.strip().lower() or None
         if status is not None and status not in STATUSES:
             raise Refusal(400, "bad_parameter", f"`status` takes one of: {', '.join(STATUSES)}.", "status")
         after, before = params.get("starting_after"), params.get("ending_before")
@@ -266,19 +279,20 @@ class Api:
             return status is None or self.rows[i].status == status
 
         envelope: dict[str, Any] = {"object": "list", "url": LIST_PATH}
+        body_of = self._lenient_body if self.lenient else (lambda row: row.body)
         if before is not None:
             edge = self._locate("ending_before", before)
             earlier = [i for i in range(edge) if wanted(i)]
             chosen = earlier[-limit:]
             envelope["has_more"] = len(earlier) > limit
-            envelope["data"] = [self.rows[i].body for i in chosen]
+            envelope["data"] = [body_of(self.rows[i]) for i in chosen]
             return envelope  # no next_cursor at all on a backward page
         start = self._locate("starting_after", after) + 1 if after is not None else 0
         later = [i for i in range(start, len(self.rows)) if wanted(i)]
         chosen = later[:limit]
         more = len(later) > limit
         envelope["has_more"] = more
-        envelope["data"] = [self.rows[i].body for i in chosen]
+        envelope["data"] = [body_of(self.rows[i]) for i in chosen]
         envelope["next_cursor"] = self.cursor_for(self.rows[chosen[-1]]) if more else None
         return envelope
 
@@ -344,10 +358,10 @@ class _Server(ThreadingHTTPServer):
 
 
 @contextlib.contextmanager
-def start_variant(sessions: int = 60, seed: int = 1) -> Iterator[tuple[str, str, str]]:
+def start_variant(sessions: int = 60, seed: int = 1, lenient: bool = False) -> Iterator[tuple[str, str, str]]:
     """Serve the variant on 127.0.0.1 (a free port); yields (base_url, api_key, api_version)."""
     api_key = "sk_test_vx" + secrets.token_hex(12)
-    api = Api(generate(sessions, seed), api_key)
+    api = Api(generate(sessions, seed), api_key, lenient=lenient)
     handler = type("VariantHandler", (_Handler,), {"api": api})
     server = _Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
