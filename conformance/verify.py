@@ -28,7 +28,7 @@ from conformance.reports.certificate import (
 from conformance.reports.document import requirement_entries
 from conformance.reports.exchanges import read_exchanges
 from conformance.reports.schema import report_problems
-from conformance.runner import judge
+from conformance.runner import blame_crashed_probes, judge
 from conformance.spec import default_spec
 from conformance.verdicts import overall, verdict_reason
 
@@ -164,7 +164,8 @@ def _rejudge_problems(
                          context_data.get("expect_dataset"))
     only = tuple(report["only"])
     catalog = default_catalog()
-    verdicts = judge(exchanges, context, default_spec(), catalog, only)
+    verdicts = blame_crashed_probes(judge(exchanges, context, default_spec(), catalog, only),
+                                    report.get("failed_probes", {}), only)
     rejudged = {v.requirement: v.verdict.value for v in verdicts}
     problems = []
     # Same verdict is not enough: the reason and evidence a reader sees must also be what the exchanges show.

@@ -206,3 +206,5 @@ def test_a_crashed_probe_is_a_suite_error_and_the_run_goes_on(
     assert by_area["limit"] == {"error"}
     assert "error" not in by_area["envelope"]  # the other probes ran and were judged
     assert report["verdict"] == "error"
+    assert report["failed_probes"] == {"limits": "KeyError('oops')"}
+    assert main(["verify", str(tmp_path)]) == 0  # re-judged offline the same way

@@ -69,6 +69,8 @@ def build_report(result: RunResult) -> dict[str, Any]:
         "requests": result.requests_sent,
         "verdict": result.verdict,
         "verdict_reason": result.verdict_reason,
+        # Suite bugs during probing: `verify` needs them to re-judge the same way.
+        "failed_probes": dict(result.failed_probes),
         "counts": counts,
         "requirements": requirements,
     }
