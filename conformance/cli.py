@@ -146,6 +146,10 @@ def _check_url(base_url: str | None) -> None:
     from urllib.parse import urlsplit
 
     parts = urlsplit(base_url)
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        raise UsageError(f"--base-url {base_url!r} has a port that is not a number.") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"--base-url {base_url!r} is not an http(s) URL such as https://api.example.com.")
 

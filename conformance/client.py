@@ -26,7 +26,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from conformance.errors import ForbiddenMethod, RequestBudgetExhausted, TransportFailure
-from conformance.exchange import AUTH_KEY, AUTH_NONE, Exchange
+from conformance.exchange import AUTH_KEY, AUTH_KEY_AS_PASSWORD, AUTH_NONE, Exchange
 from conformance.redaction import Redactor, looks_secret
 from conformance.spec import OPERATION_PATH
 
@@ -48,7 +48,7 @@ class RawAuthorization:
     value: str
 
 
-Auth = str | BasicCredentials | RawAuthorization  # str: AUTH_KEY or AUTH_NONE
+Auth = str | BasicCredentials | RawAuthorization  # str: AUTH_KEY, AUTH_KEY_AS_PASSWORD or AUTH_NONE
 
 
 @dataclass(frozen=True)
@@ -294,6 +294,8 @@ class Client:
     def _authorization(self, auth: Auth) -> str | None:
         if auth == AUTH_KEY:
             return _basic_auth_str(self._api_key, "")
+        if auth == AUTH_KEY_AS_PASSWORD:
+            return _basic_auth_str("", self._api_key)
         if auth == AUTH_NONE:
             return None
         if isinstance(auth, BasicCredentials):

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 # AUTH_KEY, AUTH_NONE, "basic USER:PASSWORD" or "header VALUE" (both already redacted).
 AUTH_KEY = "key"  # Basic, the configured key as username, empty password
 AUTH_NONE = "none"
+AUTH_KEY_AS_PASSWORD = "key-as-password"  # Basic, empty username, the key as password
 
 
 @dataclass
@@ -85,6 +86,8 @@ class Exchange:
         parts = ["curl", "-sS", "-i"]
         if self.auth == AUTH_KEY:
             parts += ["-u", "$CONFORMANCE_API_KEY:"]
+        elif self.auth == AUTH_KEY_AS_PASSWORD:
+            parts += ["-u", ":$CONFORMANCE_API_KEY"]
         elif self.auth.startswith("basic "):
             parts += ["-u", self.auth.removeprefix("basic ")]
         elif self.auth.startswith("header "):
@@ -94,7 +97,7 @@ class Exchange:
         parts.append(base_url.rstrip("/") + self.target)
         # The key placeholder must stay expandable by the shell; everything else is quoted.
         return " ".join(
-            f'"{p}"' if p == "$CONFORMANCE_API_KEY:" else shlex.quote(p) for p in parts
+            f'"{p}"' if "$CONFORMANCE_API_KEY" in p else shlex.quote(p) for p in parts
         )
 
     def summary(self) -> str:

@@ -59,6 +59,8 @@ def test_same_seed_gives_the_same_requests(tmp_path: Path) -> None:
         pytest.param(["run", "--header", "X-Method-Override: POST"], "GET only", id="method-override-short"),
         pytest.param(["run", "--only", "nonsense"], "neither an area", id="bad-only"),
         pytest.param(["run", "--base-url", "ftp://x", "--api-key", "k"], "not an http(s) URL", id="bad-url"),
+        pytest.param(["run", "--base-url", "http://x:abc", "--api-key", "k"], "port that is not a number",
+                     id="bad-port"),
         pytest.param(["run", "--base-url", "http://127.0.0.1:9"], "API key is needed", id="no-key"),
         pytest.param(["serve", "--fault", "nope"], "Unknown fault", id="bad-fault"),
     ],

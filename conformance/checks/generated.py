@@ -26,7 +26,7 @@ from conformance.checks.schema_validation import SchemaError, validation_errors
 from conformance.errors import RequestBudgetExhausted, TransportFailure
 from conformance.exchange import Exchange
 from conformance.spec import Spec, default_spec
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, skipped, too_little_data, violated
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, skipped, violated
 
 TAG = "generated"
 VERSION_HEADER = "X-API-Version"
@@ -142,7 +142,7 @@ def _lost(exchanges: Iterable[Exchange]) -> Exchange | None:
     return first_unanswered(exchanges)
 
 
-def _schema_evidence(exchange: Exchange, errors: list[SchemaError], what: str) -> Evidence:
+def schema_evidence(exchange: Exchange, errors: list[SchemaError], what: str) -> Evidence:
     shown = "; ".join(e.message for e in errors[:3])
     more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
     return Evidence(
@@ -170,7 +170,7 @@ def judge_generated_schema(record: Record, run: RunContext, spec: Spec) -> Itera
             continue
         errors = validation_errors(spec, body)
         if errors:
-            evidence.append(_schema_evidence(exchange, errors, "a body valid against CheckoutSessionList"))
+            evidence.append(schema_evidence(exchange, errors, "a body valid against CheckoutSessionList"))
     if evidence:
         yield violated("SCH-001", name, *evidence[:5])
     elif (lost := _lost(exchanges)) is not None:
@@ -244,54 +244,6 @@ def judge_invalid_rejected(record: Record, run: RunContext, spec: Spec) -> Itera
         yield held("SCH-003", name, f"{len(invalid)} invalid generated requests rejected")
 
 
-# Envelope keys whose presence and type are ENV-003's; `object` (ENV-002) and
-# `next_cursor` (ENV-004) are judged by envelope.shape and not reported twice.
-_ENV_003_KEYS = ("data", "has_more", "url")
-
-
-def _is_env_003(error: SchemaError) -> bool:
-    if error.in_item:
-        return False
-    if error.path == "":
-        # The body itself: not an object, or a missing key.
-        return error.keyword != "required" or error.field in _ENV_003_KEYS
-    return error.path in _ENV_003_KEYS
-
-
-def judge_response_schema(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
-    """ENV-003 and OBJ-005 over every 200 recorded, whoever asked for it."""
-    name = "schema.responses"
-    pages = [e for e in record if e.answered and e.status == 200]
-    # Non-JSON bodies are ENV-001's finding; truncated ones cannot be read.
-    readable = [e for e in pages if e.json is not None]
-    if not readable:
-        reason = "no 200 response was recorded" if not pages else "no 200 response had a readable JSON body"
-        yield inconclusive("ENV-003", name, reason)
-        yield inconclusive("OBJ-005", name, reason)
-        return
-    envelope: list[Evidence] = []
-    items: list[Evidence] = []
-    item_pages = 0
-    for exchange in readable:
-        errors = validation_errors(spec, exchange.json)
-        env = [e for e in errors if _is_env_003(e)]
-        typed = [e for e in errors if e.in_item and e.is_type_error]
-        if env:
-            envelope.append(_schema_evidence(
-                exchange, env, "`data` an array, `has_more` a boolean, `url` a string"))
-        if typed:
-            items.append(_schema_evidence(exchange, typed, "every documented field of the documented JSON type"))
-        body = exchange.json
-        if isinstance(body, dict) and isinstance(body.get("data"), list) and body["data"]:
-            item_pages += 1
-    yield violated("ENV-003", name, *envelope[:5]) if envelope else held(
-        "ENV-003", name, f"{len(readable)} 200 responses checked")
-    if items:
-        yield violated("OBJ-005", name, *items[:5])
-    elif not item_pages:
-        yield too_little_data("OBJ-005", name, "no 200 response held any session")
-    else:
-        yield held("OBJ-005", name, f"sessions on {item_pages} pages checked")
 
 
 CHECKS = (
@@ -301,6 +253,4 @@ CHECKS = (
           "Generated requests valid under CONTRACT.md (no cursor, no unknown parameter or version) get 200."),
     Check("generated.invalid-rejected", "schema", ("SCH-003",), judge_invalid_rejected,
           "Generated requests with an invalid limit or status get a 4xx."),
-    Check("schema.responses", "envelope", ("ENV-003", "OBJ-005"), judge_response_schema,
-          "Every recorded 200 body: envelope keys (ENV-003) and item field types (OBJ-005)."),
 )

@@ -12,6 +12,7 @@ from conformance.checks import (
     objects,
     pagination,
     protocol,
+    schema_responses,
     stability,
     version,
 )
@@ -42,6 +43,7 @@ CHECKS: tuple[Check, ...] = (
     *protocol.CHECKS,
     *dataset.CHECKS,
     *generated.CHECKS,
+    *schema_responses.CHECKS,
 )
 
 # Probes every selection needs: the reference walk is what most judgements compare against.

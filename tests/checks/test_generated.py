@@ -24,18 +24,18 @@ REPO = Path(__file__).resolve().parents[2]
 if importlib.util.find_spec("conformance") is None:
     sys.path.insert(0, str(REPO))
 
-from conformance.checks import generated, generation  # noqa: E402
+from conformance.checks import generated, generation, schema_responses  # noqa: E402
 from conformance.checks.base import ProbeContext, Record, RunContext  # noqa: E402
 from conformance.checks.generated import (  # noqa: E402
     Kind,
     classify,
     judge_generated_schema,
     judge_invalid_rejected,
-    judge_response_schema,
     judge_valid_accepted,
     probe_generated,
 )
 from conformance.checks.generation import NEGATIVE_TAG, PLAIN_TAG, POSITIVE_TAG, generate_requests  # noqa: E402
+from conformance.checks.schema_responses import judge_response_schema  # noqa: E402
 from conformance.checks.schema_validation import validation_errors, validator_for  # noqa: E402
 from conformance.client import Client, ClientSettings  # noqa: E402
 from conformance.exchange import Exchange  # noqa: E402
@@ -380,7 +380,7 @@ def test_reference_server_conforms(spec: Spec) -> None:
     with start_background(ReferenceConfig(api_key=KEY)) as server:
         client = run_probe(server.base_url, spec, seed=3, api_version=server.config.api_versions[0])
     record, run = Record(client.transcript), run_context(server.config.api_versions[0], 3)
-    results = [o for check in generated.CHECKS for o in check.judge(record, run, spec)]
+    results = [o for check in (*generated.CHECKS, *schema_responses.CHECKS) for o in check.judge(record, run, spec)]
     assert {o.requirement: o.finding for o in results} == {
         "SCH-001": Finding.HELD, "SCH-002": Finding.HELD, "SCH-003": Finding.HELD,
         "ENV-003": Finding.HELD, "OBJ-005": Finding.HELD,
