@@ -28,13 +28,11 @@ from conformance.reports.certificate import (
 from conformance.reports.document import requirement_entries
 from conformance.reports.exchanges import read_exchanges
 from conformance.reports.schema import report_problems
+from conformance.reports.writer import CERTIFICATE, EXCHANGES
+from conformance.reports.writer import REPORT_JSON as REPORT  # the writer's names: they cannot drift
 from conformance.runner import blame_crashed_probes, judge
 from conformance.spec import default_spec
 from conformance.verdicts import overall, verdict_reason
-
-REPORT = "report.json"
-EXCHANGES = "exchanges.jsonl"
-CERTIFICATE = "certificate.json"
 
 
 def verify_report_dir(report_dir: Path, out: TextIO) -> int:
