@@ -44,6 +44,11 @@ class Exchange:
         return self.error is None and self.status is not None
 
     @property
+    def judgeable(self) -> bool:
+        """Answered with something to judge: a 429 left after the retries says nothing of the rules."""
+        return self.answered and self.status != 429
+
+    @property
     def params(self) -> dict[str, str]:
         """The query as a dict (last value wins; the suite never repeats a name on purpose)."""
         return dict(self.query)

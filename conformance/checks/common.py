@@ -29,7 +29,7 @@ def error_param(exchange: Exchange) -> str | None:
 
 def first_unanswered(exchanges: Iterable[Exchange]) -> Exchange | None:
     """The first exchange the target gave no judgeable answer to (failure, or 429 after retries)."""
-    return next((e for e in exchanges if not e.answered or e.status == 429), None)
+    return next((e for e in exchanges if not e.judgeable), None)
 
 
 def is_4xx(exchange: Exchange) -> bool:

@@ -71,7 +71,7 @@ def judge_next_cursor(record: Record, run: RunContext, spec: Spec) -> Iterable[O
     name = "envelope.next-cursor"
     by_cursor = Walk.read(record, NEXT_CURSOR_WALK).pages
     by_id = Walk.read(record, STARTING_AFTER_WALK).pages
-    if not by_cursor or not by_cursor[0].answered or by_cursor[0].status == 429:
+    if not by_cursor or not by_cursor[0].judgeable:
         yield inconclusive("ENV-005", name, "the next_cursor walk was not made or not answered")
         return
     judged = 0
@@ -81,7 +81,7 @@ def judge_next_cursor(record: Record, run: RunContext, spec: Spec) -> Iterable[O
         if index + 1 >= len(by_id):
             break
         ours, theirs = by_cursor[index + 1], by_id[index + 1]
-        if not ours.answered or not theirs.answered:
+        if not ours.judgeable or not theirs.judgeable:
             yield inconclusive("ENV-005", name, f"the target did not answer {ours.summary()}")
             return
         judged += 1

@@ -231,7 +231,7 @@ def judge_invalid_rejected(record: Record, run: RunContext, spec: Spec) -> Itera
         return
     invalid, _ = _classified(record, run, spec, Kind.INVALID)
     status_enum = spec.enum_of("status")
-    accepted = [e for e in invalid if e.answered and e.status != 429 and not is_4xx(e)]
+    accepted = [e for e in invalid if e.judgeable and not is_4xx(e)]
     if accepted:
         yield violated("SCH-003", name, *[Evidence(
             f"{e.summary()} was not rejected: {classify(e, run.api_version, status_enum).reason}",

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.collection import Collection
-from conformance.checks.common import is_error_object
+from conformance.checks.common import first_unanswered, is_error_object
 from conformance.checks.walks import (
     NEXT_CURSOR_WALK,
     Walk,
@@ -308,7 +308,7 @@ def judge_cursors(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
 def _judge_targeted(req: str, name: str, pages: list[Exchange], param: str, truth) -> Outcome:  # type: ignore[no-untyped-def]
     judged = 0
     for page in pages:
-        if not page.answered or page.status == 429:
+        if not page.judgeable:
             return inconclusive(req, name, f"the target did not answer {page.summary()}")
         cursor = cursor_sent(page, param) or ""
         expected = truth(cursor, limit_sent(page) or CURSOR_LIMIT)
@@ -375,7 +375,7 @@ def judge_bad_cursors(record: Record, run: RunContext, spec: Spec) -> Iterable[O
         ("cursor:both", "PAG-012", "PAG-014", (400,)),
     ):
         exchanges = record.tagged(tag)
-        lost = next((e for e in exchanges if not e.answered or e.status == 429), None)
+        lost = first_unanswered(exchanges)
         if lost or not exchanges:
             reason = f"the target did not answer {lost.summary()}" if lost else "not probed"
             yield inconclusive(must, name, reason)

@@ -38,7 +38,7 @@ def judge_no_server_errors(record: Record, run: RunContext, spec: Spec) -> Itera
 
 def judge_error_objects(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
     name = "errors.shape"
-    errors = [e for e in record if e.answered and is_4xx(e) and e.status != 429]
+    errors = [e for e in record if e.judgeable and is_4xx(e)]
     if not errors:
         yield inconclusive("ERR-001", name, "no 4xx response was recorded")
         return

@@ -112,7 +112,7 @@ class Walk:
     def unanswered(self) -> Exchange | None:
         """The first page the target did not answer (transport failure or 429 after retries)."""
         for page in self.pages:
-            if not page.answered or page.status == 429:
+            if not page.judgeable:
                 return page
         return None
 
@@ -120,7 +120,7 @@ class Walk:
     def broken_page(self) -> Exchange | None:
         """The first answered page that is not a well-formed 200 list."""
         for page in self.pages:
-            if page.answered and page.status != 429 and page.page_ids is None:
+            if page.judgeable and page.page_ids is None:
                 return page
         return None
 
