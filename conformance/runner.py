@@ -66,8 +66,13 @@ def judge(
     spec: Spec,
     catalog: Catalog,
     only: tuple[str, ...] = (),
+    failed_probes: Mapping[str, str] | None = None,
 ) -> list[RequirementVerdict]:
-    """Every selected requirement's verdict from recorded exchanges alone (also used by verify)."""
+    """Every selected requirement's verdict from recorded exchanges alone (also used by verify).
+
+    `failed_probes` (probe name -> error) are suite crashes during probing; their
+    requirements become ERROR (see blame_crashed_probes).
+    """
     record = Record(exchanges)
     checks = checks_for(only)
     changed = collection_changed(record)
@@ -75,10 +80,11 @@ def judge(
     for check in checks:
         outcomes.extend(_distrust_comparisons(check, _judge_one(check, record, context, spec), changed))
     selected = _selected_requirements(catalog, checks, only)
-    return [
+    verdicts = [
         fold(req.id, req.level, (o for o in outcomes if o.requirement == req.id))
         for req in catalog.requirements if req.id in selected
     ]
+    return blame_crashed_probes(verdicts, failed_probes or {}, only)
 
 
 def _judge_one(check: Check, record: Record, context: RunContext, spec: Spec) -> list[Outcome]:
@@ -165,8 +171,7 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
         finally:
             client.close()
         exchanges = list(client.transcript)
-        verdicts = judge(exchanges, context, spec, catalog, options.only)
-        verdicts = blame_crashed_probes(verdicts, failed_probes, options.only)
+        verdicts = judge(exchanges, context, spec, catalog, options.only, failed_probes)
     verdict = overall(verdicts, options.strict)
     return RunResult(
         target=client.base_url, embedded=embedded, strict=options.strict, only=options.only, context=context,

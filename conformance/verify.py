@@ -30,7 +30,7 @@ from conformance.reports.exchanges import read_exchanges
 from conformance.reports.schema import report_problems
 from conformance.reports.writer import CERTIFICATE, EXCHANGES
 from conformance.reports.writer import REPORT_JSON as REPORT  # the writer's names: they cannot drift
-from conformance.runner import blame_crashed_probes, judge
+from conformance.runner import judge
 from conformance.spec import default_spec
 from conformance.verdicts import overall, verdict_reason
 
@@ -162,8 +162,7 @@ def _rejudge_problems(
                          context_data.get("expect_dataset"))
     only = tuple(report["only"])
     catalog = default_catalog()
-    verdicts = blame_crashed_probes(judge(exchanges, context, default_spec(), catalog, only),
-                                    report.get("failed_probes", {}), only)
+    verdicts = judge(exchanges, context, default_spec(), catalog, only, report.get("failed_probes", {}))
     rejudged = {v.requirement: v.verdict.value for v in verdicts}
     problems = []
     # Same verdict is not enough: the reason and evidence a reader sees must also be what the exchanges show.

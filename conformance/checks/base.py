@@ -47,6 +47,8 @@ class Record:
 
     def __init__(self, exchanges: Sequence[Exchange]) -> None:
         self.exchanges = list(exchanges)
+        # Readings several judgements share (e.g. the collection), computed once per record.
+        self.memo: dict[str, Any] = {}
 
     def tagged(self, tag: str) -> list[Exchange]:
         return [e for e in self.exchanges if e.tag == tag]

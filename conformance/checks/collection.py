@@ -24,6 +24,14 @@ class Collection:
 
     @classmethod
     def from_record(cls, record: Record) -> Collection:
+        """The collection of a record, read once: every judgement asks for it."""
+        if "collection" not in record.memo:
+            record.memo["collection"] = cls._read(record)
+        collection: Collection = record.memo["collection"]
+        return collection
+
+    @classmethod
+    def _read(cls, record: Record) -> Collection:
         walk = Walk.read(record, REFERENCE_WALK)
         items: dict[str, dict[str, Any]] = {}
         for exchange in record:

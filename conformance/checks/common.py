@@ -45,31 +45,43 @@ def judge_rejections(
     what: str,
 ) -> Iterable[Outcome]:
     """`must`: every exchange got a 4xx; `should`: it was a 400 error object naming `param`."""
+    yield judge_refused(name, exchanges, must, what)
+    if should is not None:
+        yield judge_refusal_shape(name, exchanges, should, param, what)
+
+
+def _not_judgeable(name: str, exchanges: Sequence[Exchange], requirement: str, what: str) -> Outcome | None:
     if not exchanges:
-        yield inconclusive(must, name, f"no {what} was sent")
-        if should:
-            yield inconclusive(should, name, f"no {what} was sent")
-        return
+        return inconclusive(requirement, name, f"no {what} was sent")
     if (lost := first_unanswered(exchanges)) is not None:
-        yield inconclusive(must, name, f"the target did not answer {lost.summary()}")
-        if should:
-            yield inconclusive(should, name, f"the target did not answer {lost.summary()}")
-        return
+        return inconclusive(requirement, name, f"the target did not answer {lost.summary()}")
+    return None
+
+
+def judge_refused(name: str, exchanges: Sequence[Exchange], requirement: str, what: str) -> Outcome:
+    """Every exchange got a 4xx."""
+    if (unjudged := _not_judgeable(name, exchanges, requirement, what)) is not None:
+        return unjudged
     accepted = [e for e in exchanges if not is_4xx(e)]
-    yield violated(must, name, *[
+    return violated(requirement, name, *[
         Evidence(f"{what} {e.summary()} was not rejected", expected="a 4xx",
                  actual=f"status {e.status}", exchanges=[e.seq]) for e in accepted
-    ]) if accepted else held(must, name, f"{len(exchanges)} requests rejected")
-    if should is None:
-        return
-    rejected = [e for e in exchanges if is_4xx(e)]
+    ]) if accepted else held(requirement, name, f"{len(exchanges)} requests rejected")
+
+
+def judge_refusal_shape(
+    name: str, exchanges: Sequence[Exchange], requirement: str, param: str | None, what: str
+) -> Outcome:
+    """Every refusal among the exchanges is a 400 error object naming `param` (when given)."""
+    if (unjudged := _not_judgeable(name, exchanges, requirement, what)) is not None:
+        return unjudged
     unhelpful = [
-        e for e in rejected
-        if e.status != 400 or not is_error_object(e) or (param is not None and error_param(e) != param)
+        e for e in exchanges
+        if is_4xx(e) and (e.status != 400 or not is_error_object(e) or (param is not None and error_param(e) != param))
     ]
     wanted = f"400 with an error object naming {param!r}" if param else "400 with an error object"
-    yield violated(should, name, *[
+    return violated(requirement, name, *[
         Evidence(f"{e.summary()} was rejected without {wanted}", expected=wanted,
                  actual=f"status {e.status}, body {e.body[:160]!r}", exchanges=[e.seq])
         for e in unhelpful
-    ]) if unhelpful else held(should, name)
+    ]) if unhelpful else held(requirement, name)

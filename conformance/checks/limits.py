@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.collection import Collection
-from conformance.checks.common import first_unanswered, judge_rejections
+from conformance.checks.common import first_unanswered, judge_refusal_shape, judge_refused
 from conformance.checks.walks import DEFAULT_LIMIT, cursor_sent, limit_sent
 from conformance.exchange import Exchange
 from conformance.profiles import limits_to_try
@@ -122,13 +122,10 @@ def judge_accepted(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
 
 def judge_rejected(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
     name = "limit.rejected"
-    yield from judge_rejections(name, record.tagged("limit:range"), "LIM-005", None, None,
-                                "an out-of-range limit")
-    yield from judge_rejections(name, record.tagged("limit:type"), "LIM-006", None, None,
-                                "a non-integer limit")
-    bad = record.tagged("limit:range") + record.tagged("limit:type")
-    outcomes = list(judge_rejections(name, bad, "LIM-005", "LIM-007", "limit", "an invalid limit"))
-    yield from (o for o in outcomes if o.requirement == "LIM-007")
+    out_of_range, not_integers = record.tagged("limit:range"), record.tagged("limit:type")
+    yield judge_refused(name, out_of_range, "LIM-005", "an out-of-range limit")
+    yield judge_refused(name, not_integers, "LIM-006", "a non-integer limit")
+    yield judge_refusal_shape(name, out_of_range + not_integers, "LIM-007", "limit", "an invalid limit")
 
 
 CHECKS = (
