@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from conformance.cli import main
 from conformance.reference.server import ReferenceConfig, RunningServer, start_background
+from tests.support.runs import run_cli
 from tests.support.scripted import Received, Reply, Scripted, scripted_server
 
 
@@ -48,9 +48,7 @@ def _proxy(upstream: RunningServer, grow_every: int | None) -> Iterator[Scripted
 
 
 def _run(proxy: Scripted, server: RunningServer, report_dir: Path) -> tuple[int, dict]:  # type: ignore[type-arg]
-    code = main(["run", "--base-url", proxy.base_url, "--api-key", server.api_key, "--quiet",
-                 "--api-version", server.config.api_versions[0], "--report-dir", str(report_dir)])
-    return code, json.loads((report_dir / "report.json").read_text())
+    return run_cli(proxy.base_url, server.api_key, report_dir, "--api-version", server.config.api_versions[0])
 
 
 @pytest.mark.parametrize("grow_every", [None, 25], ids=["quiet", "growing"])

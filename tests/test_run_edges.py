@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,8 +9,8 @@ import pytest
 
 from conformance.checks import registry
 from conformance.checks.base import Check
-from conformance.cli import main
 from conformance.reference.server import ReferenceConfig, RunningServer, start_background
+from tests.support.runs import run_cli
 
 
 @pytest.fixture
@@ -21,9 +20,7 @@ def small_target(request: pytest.FixtureRequest) -> Iterator[RunningServer]:
 
 
 def _run(server: RunningServer, report_dir: Path, *extra: str) -> tuple[int, dict]:  # type: ignore[type-arg]
-    code = main(["run", "--base-url", server.base_url, "--api-key", server.api_key, "--quiet",
-                 "--report-dir", str(report_dir), *extra])
-    return code, json.loads((report_dir / "report.json").read_text())
+    return run_cli(server.base_url, server.api_key, report_dir, *extra)
 
 
 def _verdicts(report: dict) -> dict[str, str]:  # type: ignore[type-arg]

@@ -8,7 +8,6 @@ is printed to tell which.
 from __future__ import annotations
 
 import base64
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,8 +16,8 @@ from typing import Any
 import pytest
 import requests
 
-from conformance.cli import main
 from tests.servers.variant import LIST_PATH, start_variant
+from tests.support.runs import run_cli
 
 VARIANT_SOURCE = Path(__file__).parent / "servers" / "variant.py"
 
@@ -68,10 +67,7 @@ def _is_error_object(response: requests.Response) -> bool:
 # -- the suite against the variant ---------------------------------------------------------------
 def _run_suite(target: tuple[str, str, str], report_dir: Path, *extra: str) -> tuple[int, dict[str, Any]]:
     base_url, api_key, version = target
-    code = main(["run", "--base-url", base_url, "--api-key", api_key, "--api-version", version, "--strict",
-                 "--report-dir", str(report_dir), "--quiet", *extra])
-    report = json.loads((report_dir / "report.json").read_text())
-    return code, report
+    return run_cli(base_url, api_key, report_dir, "--api-version", version, "--strict", *extra)
 
 
 def _findings(report: dict[str, Any]) -> list[str]:
