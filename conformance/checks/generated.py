@@ -138,10 +138,6 @@ PROBES = (Probe("generated", "schema", probe_generated),)
 
 
 # -- judgements ---------------------------------------------------------------------------------
-def _lost(exchanges: Iterable[Exchange]) -> Exchange | None:
-    return first_unanswered(exchanges)
-
-
 def schema_evidence(exchange: Exchange, errors: list[SchemaError], what: str) -> Evidence:
     shown = "; ".join(e.message for e in errors[:3])
     more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
@@ -173,7 +169,7 @@ def judge_generated_schema(record: Record, run: RunContext, spec: Spec) -> Itera
             evidence.append(schema_evidence(exchange, errors, "a body valid against CheckoutSessionList"))
     if evidence:
         yield violated("SCH-001", name, *evidence[:5])
-    elif (lost := _lost(exchanges)) is not None:
+    elif (lost := first_unanswered(exchanges)) is not None:
         yield inconclusive("SCH-001", name, f"the target did not answer {lost.summary()}")
     elif not ok:
         yield skipped("SCH-001", name, "no generated request was answered 200")
@@ -212,7 +208,7 @@ def judge_valid_accepted(record: Record, run: RunContext, spec: Spec) -> Iterabl
             expected="200 (limit 1..100 or absent, status in the enum or absent, no cursor, "
                      "no unknown parameter or version)",
             actual=f"status {e.status}: {e.body[:120]!r}", exchanges=[e.seq]) for e in refused[:5]])
-    elif (lost := _lost(valid if valid else generated_)) is not None:
+    elif (lost := first_unanswered(valid if valid else generated_)) is not None:
         # With none of its kind answered, a lost request may have been the one that would count.
         yield inconclusive("SCH-002", name, f"the target did not answer {lost.summary()}")
     elif not valid:
@@ -236,14 +232,12 @@ def judge_invalid_rejected(record: Record, run: RunContext, spec: Spec) -> Itera
         yield violated("SCH-003", name, *[Evidence(
             f"{e.summary()} was not rejected: {classify(e, run.api_version, status_enum).reason}",
             expected="a 4xx", actual=f"status {e.status}", exchanges=[e.seq]) for e in accepted[:5]])
-    elif (lost := _lost(invalid if invalid else generated_)) is not None:
+    elif (lost := first_unanswered(invalid if invalid else generated_)) is not None:
         yield inconclusive("SCH-003", name, f"the target did not answer {lost.summary()}")
     elif not invalid:
         yield skipped("SCH-003", name, "no generated request carried an invalid limit or status")
     else:
         yield held("SCH-003", name, f"{len(invalid)} invalid generated requests rejected")
-
-
 
 
 CHECKS = (
