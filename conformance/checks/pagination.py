@@ -69,7 +69,7 @@ def probe_bad_cursors(ctx: ProbeContext) -> None:
 
 
 PROBES = (
-    Probe("walks", "pagination", probe_forward_walks),
+    Probe("walks", "pagination", probe_forward_walks, order="first"),
     Probe("walk:back", "pagination", probe_backward_walk),
     Probe("cursors", "pagination", probe_cursors),
     Probe("bad-cursors", "pagination", probe_bad_cursors),
