@@ -29,8 +29,13 @@ def cache_dir() -> Path:
 
 
 def cache_key(*parts: Any) -> str:
-    versions = [_version(name) for name in ("checkout-conformance", "schemathesis", "hypothesis")]
+    versions = list(library_versions().values())
     return hashlib.sha256(json.dumps([*parts, *versions]).encode()).hexdigest()[:32]
+
+
+def library_versions() -> dict[str, str]:
+    """The versions generation depends on: the suite's own, Schemathesis' and Hypothesis'."""
+    return {name: _version(name) for name in ("checkout-conformance", "schemathesis", "hypothesis")}
 
 
 def cached(key: str, produce: Callable[[], list[Any]]) -> list[Any]:
