@@ -101,6 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--only", action="append", default=[], metavar="AREA|ID")
     run.add_argument("--expect-dataset", choices=["canonical"], help="also check the exact collection")
     run.add_argument("--quiet", action="store_true", help="no progress lines")
+    run.add_argument("--config", type=Path, metavar="PATH",
+                     help="TOML file of run options (default: [tool.checkout-conformance] in ./pyproject.toml)")
+    run.add_argument("--waivers", type=Path, metavar="FILE", help="YAML list of accepted failures, with expiry dates")
+    run.add_argument("--sign-key", type=Path, metavar="PATH", help="Ed25519 key (keygen) that signs certificate.json")
 
     serve = sub.add_parser("serve", help="run the embedded reference server")
     serve.add_argument("--host", default="127.0.0.1")
@@ -115,16 +119,34 @@ def build_parser() -> argparse.ArgumentParser:
 
     verify = sub.add_parser("verify", help="re-judge a report directory offline")
     verify.add_argument("report_dir", type=Path)
+    verify.add_argument("--public-key", type=Path, metavar="PUB",
+                        help="also check certificate.sig against this public key (signing-key.pub.pem)")
+
+    keygen = sub.add_parser("keygen", help="make an Ed25519 key pair for signing certificates")
+    keygen.add_argument("--out", type=Path, required=True, metavar="DIR", help="directory for the key pair")
+
+    diff = sub.add_parser("diff", help="compare two report directories: regressions, fixes, other changes")
+    diff.add_argument("old_dir", type=Path, metavar="OLD_REPORT_DIR")
+    diff.add_argument("new_dir", type=Path, metavar="NEW_REPORT_DIR")
+    diff.add_argument("--format", choices=["text", "md", "json"], default="text", help="md: a pull-request comment")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    from conformance.config_file import parse_with_config
+
+    try:
+        args = parse_with_config(build_parser(), sys.argv[1:] if argv is None else list(argv))
+    except ConformanceError as exc:
+        print(f"checkout-conformance: {exc}", file=sys.stderr)
+        return exc.exit_code
     try:
         if args.command == "run":
             return _run(args)
         if args.command == "serve":
             return _serve(args)
+        if args.command in ("keygen", "diff"):
+            return _keygen(args) if args.command == "keygen" else _diff(args)
         return _verify(args)
     except ConformanceError as exc:
         print(f"checkout-conformance: {exc}", file=sys.stderr)
@@ -146,9 +168,12 @@ def _describe(exc: Exception, args: argparse.Namespace) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from conformance.catalog import default_catalog
     from conformance.console import print_summary
     from conformance.reports.writer import write_reports
     from conformance.runner import RunOptions, run
+    from conformance.signing import load_private_key
+    from conformance.waivers import load_waivers, waive_result
 
     options = RunOptions(
         base_url=args.base_url or None, api_key=args.api_key or None, profile=PROFILES[args.profile],
@@ -157,9 +182,12 @@ def _run(args: argparse.Namespace) -> int:
         expect_dataset=args.expect_dataset, concurrency=args.concurrency, rate_limit=args.rate_limit,
     )
     _check_url(options.base_url)
+    # Checked before anything is sent: a bad waiver file or key is a usage error, not a run.
+    waivers = load_waivers(args.waivers, default_catalog()) if args.waivers else []
+    signing_key = load_private_key(args.sign_key) if args.sign_key else None
     progress = (lambda _line: None) if args.quiet else (lambda line: print(f"  {line}", file=sys.stderr))
-    result = run(options, progress)
-    written = write_reports(result, args.report_dir)
+    result = waive_result(run(options, progress), waivers)
+    written = write_reports(result, args.report_dir, signing_key)
     print_summary(result, written, sys.stdout)
     return EXIT_BY_VERDICT[result.verdict]
 
@@ -201,4 +229,19 @@ def _serve(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     from conformance.verify import verify_report_dir
 
-    return verify_report_dir(args.report_dir, sys.stdout)
+    return verify_report_dir(args.report_dir, sys.stdout, public_key=args.public_key)
+
+
+def _keygen(args: argparse.Namespace) -> int:
+    from conformance.signing import generate_keypair
+
+    private, public, fingerprint = generate_keypair(args.out)
+    print(f"wrote {private} (secret: keep it out of version control) and {public} (publish it)")
+    print(f"public key sha256: {fingerprint}")
+    return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from conformance.rundiff import diff_report_dirs
+
+    return diff_report_dirs(args.old_dir, args.new_dir, args.format, sys.stdout)

@@ -7,6 +7,7 @@ import http
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urljoin
 
 from conformance.catalog import Catalog, default_catalog
@@ -59,6 +60,8 @@ class RunResult:
     catalog: Catalog
     # Probes that raised something unexpected (a suite bug): name -> the exception, redacted.
     failed_probes: dict[str, str] = field(default_factory=dict)
+    # The waivers given (conformance.waivers), each with its status in this run.
+    waivers: list[dict[str, Any]] = field(default_factory=list)
 
 
 Progress = Callable[[str], None]
