@@ -144,7 +144,8 @@ def bench_scale(repeat: int) -> None:
             for n, url in urls.items():
                 runs[n].append(suite(url))
         show("checkout-conformance run --base-url <serve --sessions N --db ...>   (57 and 1,000,000, alternating)")
-        print("\n| sessions | requests | wall (s, median) | runs (s) | in-run (s, median) | wall vs 57 | in-run vs 57 |")
+        print("\n| sessions | requests | wall (s, median) | runs (s) | in-run (s, median) | wall vs 57 "
+              "| in-run vs 57 |")
         print("|---:|---:|---:|---|---:|---:|---:|")
         for n in urls:
             print(f"| {n:,} | {runs[n][0]['requests']:.0f} | {median(runs[n], 'wall'):.2f} | "

@@ -33,7 +33,7 @@ def serve(upstream: str, port: int, delay: float) -> None:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+        def do_GET(self) -> None:
             nonlocal count
             if self.path == "/_bench/count":
                 with lock:
