@@ -10,6 +10,7 @@ from pathlib import Path
 
 from conformance import __version__
 from conformance.errors import ConformanceError, UsageError
+from conformance.lanes import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from conformance.profiles import PROFILES
 
 EXIT_BY_VERDICT = {"conformant": 0, "nonconformant": 1, "inconclusive": 3, "error": 3}
@@ -44,6 +45,23 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _concurrency(value: str) -> int:
+    number = _positive_int(value)
+    if number > MAX_CONCURRENCY:
+        raise argparse.ArgumentTypeError(f"expected at most {MAX_CONCURRENCY} requests in flight, got {value!r}")
+    return number
+
+
+def _rate(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected requests per second, got {value!r}") from None
+    if not 0 < number <= 10_000:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"expected requests per second above 0 and at most 10000, got {value!r}")
+    return number
+
+
 def _header(value: str) -> tuple[str, str]:
     name, sep, rest = value.partition(":")
     if not sep or not name.strip() or any(c.isspace() for c in name.strip()):
@@ -73,6 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--api-version", help="an X-API-Version value the target supports")
     run.add_argument("--max-requests", type=_positive_int, default=2000)
     run.add_argument("--timeout", type=_positive_float, default=10.0, help="seconds per request")
+    run.add_argument("--concurrency", type=_concurrency, default=DEFAULT_CONCURRENCY, metavar="N",
+                     help=f"probes side by side, N requests in flight at most (default {DEFAULT_CONCURRENCY}; "
+                          "1: one at a time). The same seed sends the same requests whatever N is")
+    run.add_argument("--rate-limit", type=_rate, metavar="N",
+                     help="at most N requests per second across all of them (a token bucket), for targets "
+                          "with a published limit; a 429 is still honoured")
     run.add_argument("--header", type=_header, action="append", default=[], metavar="'Name: value'")
     run.add_argument("--only", action="append", default=[], metavar="AREA|ID")
     run.add_argument("--expect-dataset", choices=["canonical"], help="also check the exact collection")
@@ -155,7 +179,7 @@ def _run(args: argparse.Namespace) -> int:
         base_url=args.base_url or None, api_key=args.api_key or None, profile=PROFILES[args.profile],
         seed=args.seed, strict=args.strict, api_version=args.api_version, max_requests=args.max_requests,
         timeout=args.timeout, headers=dict(args.header), only=tuple(args.only),
-        expect_dataset=args.expect_dataset,
+        expect_dataset=args.expect_dataset, concurrency=args.concurrency, rate_limit=args.rate_limit,
     )
     _check_url(options.base_url)
     # Checked before anything is sent: a bad waiver file or key is a usage error, not a run.
