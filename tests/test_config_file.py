@@ -4,6 +4,7 @@ flags > environment > file > defaults; keys are option names; secrets and unknow
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,13 @@ def test_bad_files_are_usage_errors_before_anything_is_sent(
 def test_a_missing_config_file_is_a_usage_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "--config", "nope.toml"]) == 2
     assert "nope.toml does not exist" in capsys.readouterr().err
+
+
+def test_the_readme_example_is_a_valid_config(project: Path) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```toml\n(.*?)```", readme, flags=re.S)
+    assert example is not None
+    (project / "pyproject.toml").write_text(example.group(1))
+    args = _args(["run"])
+    assert (args.base_url, args.strict, args.only) == ("https://staging.example.com", True, ["pagination", "limit"])
+    assert args.waivers == project / "conformance" / "waivers.yaml"
