@@ -101,8 +101,7 @@ def _convert(key: str, value: Any, action: argparse.Action, source: Path) -> Any
 
 
 def _one(where: str, value: Any, action: argparse.Action, source: Path) -> Any:
-    numeric = action.type in (int, float) or (
-        isinstance(action.default, int | float) and not isinstance(action.default, bool))
+    numeric = _is_numeric(action)
     if numeric:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise UsageError(f"{where} must be a number, not {value!r}.")
@@ -139,3 +138,18 @@ def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentP
             sub: argparse.ArgumentParser = action.choices[name]
             return sub
     raise LookupError(name)
+
+
+def _is_numeric(action: argparse.Action) -> bool:
+    """Whether an option takes a number: its default is one, or its converter turns digits into one."""
+    if isinstance(action.default, int | float) and not isinstance(action.default, bool):
+        return True
+    if not callable(action.type) or action.type is str:
+        return False
+    for probe in ("1", "100"):
+        try:
+            value = action.type(probe)
+        except (argparse.ArgumentTypeError, ValueError, TypeError):
+            continue
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return False

@@ -42,9 +42,11 @@ def test_a_run_takes_its_options_from_pyproject(project: Path, capsys: pytest.Ca
 
 
 def test_flags_beat_the_environment_which_beats_the_file(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _pyproject(project, 'base-url = "https://file.example.com"\nseed = 7\nheader = ["X-Team: payments"]')
+    _pyproject(project, 'base-url = "https://file.example.com"\nseed = 7\nheader = ["X-Team: payments"]\n'
+                        "rate-limit = 5\nconcurrency = 2")
     args = _args(["run"])
     assert (args.base_url, args.seed, args.header) == ("https://file.example.com", 7, [("X-Team", "payments")])
+    assert (args.rate_limit, args.concurrency) == (5, 2)
     monkeypatch.setenv("CONFORMANCE_BASE_URL", "https://env.example.com")
     assert _args(["run"]).base_url == "https://env.example.com"
     args = _args(["run", "--base-url", "https://flag.example.com", "--seed", "3"])
@@ -69,6 +71,7 @@ def test_config_option_reads_a_file_and_paths_are_relative_to_it(project: Path) 
     pytest.param('api-key = "sk_test_x"', "CONFORMANCE_API_KEY", id="api-key"),
     pytest.param('base_url = "https://x.example.com"', "'base_url'", id="unknown-key"),
     pytest.param('max-requests = "500"', "max-requests must be a number", id="string-for-number"),
+    pytest.param('rate-limit = "5"', "rate-limit must be a number", id="string-for-optional-number"),
     pytest.param('strict = "yes"', "strict must be true or false", id="string-for-bool"),
     pytest.param('profile = "fast"', "profile must be one of", id="not-a-choice"),
     pytest.param("timeout = 0", "timeout", id="out-of-range"),

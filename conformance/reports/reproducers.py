@@ -16,6 +16,7 @@ scripts differ, since a person runs them with their key in the environment.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shlex
 from collections.abc import Sequence
@@ -242,6 +243,8 @@ def write_reproducers(report: dict[str, Any], exchanges: Sequence[Exchange], rep
             old.unlink()
     scripts = build_reproducers(report, exchanges)
     if not scripts:
+        with contextlib.suppress(OSError):
+            directory.rmdir()  # only if empty: files a person put there stay
         return []
     directory.mkdir(exist_ok=True)
     written = []
