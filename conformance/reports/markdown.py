@@ -63,12 +63,12 @@ def build_summary(report: dict[str, Any]) -> str:
         *(f"| {name} | {report['counts'].get(name, 0)} |" for name in COUNT_ORDER if name in report["counts"]),
         "",
     ]
-    lines += _waived(report)
+    waived = _waived(report)
     attention = [r for r in report["requirements"] if r["verdict"] in ATTENTION]
     attention.sort(key=lambda r: ATTENTION.index(r["verdict"]))
     if not attention:
         lines.append("Every judged requirement held.")
-        return "\n".join(lines) + "\n"
+        return "\n".join([*lines, *(["", *waived] if waived else [])]) + "\n"
     lines += ["### Requirements that need attention", "", "| ID | level | verdict | evidence |",
               "| --- | --- | --- | --- |"]
     for requirement in attention[:MAX_ROWS]:
@@ -87,6 +87,8 @@ def build_summary(report: dict[str, Any]) -> str:
         fence = _fence(body)
         lines += ["", "<details><summary>Reproduce with curl (the key is read from $CONFORMANCE_API_KEY)</summary>",
                   "", f"{fence}sh", body, fence, "", "</details>"]
+    if waived:
+        lines += ["", *waived]
     return "\n".join(lines) + "\n"
 
 
