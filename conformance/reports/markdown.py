@@ -97,7 +97,9 @@ def _waived(report: dict[str, Any]) -> list[str]:
     notes = [w for w in report.get("waivers", []) if w["status"] in ("expired", "stale")]
     if not waived and not notes:
         return []
-    lines = ["### Waived", "", "| ID | level | waived verdict | until | reason |", "| --- | --- | --- | --- | --- |"]
+    lines = ["### Waived", ""]
+    if waived:
+        lines += ["| ID | level | waived verdict | until | reason |", "| --- | --- | --- | --- | --- |"]
     lines += [f"| {r['id']} | {r['level']} | {r['waiver']['verdict']} | {r['waiver']['expires']} "
               f"| {cell(r['waiver']['reason'])} |" for r in waived[:MAX_ROWS]]
     lines += [f"\nWaiver for {w['requirement']} " + (f"expired on {w['expires']}: it no longer applies."
