@@ -7,7 +7,8 @@ parser's *defaults*, so the order of precedence is flags > environment variables
 converters the flags use, and relative paths are taken from the file's own directory.
 
 Refused, each with exit 2 (``UsageError``) before anything is sent: an API key in the file
-(secrets do not belong in committed files: ``CONFORMANCE_API_KEY``), a key that is not an
+(secrets do not belong in committed files: ``CONFORMANCE_API_KEY``) or a header whose name
+says it holds a secret, a key that is not an
 option of `run`, a value of the wrong TOML type or out of range, and a file that is not TOML.
 """
 
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.errors import UsageError
+from conformance.redaction import looks_secret
 
 PYPROJECT = "pyproject.toml"
 TABLE = "checkout-conformance"  # [tool.checkout-conformance]
@@ -83,6 +85,10 @@ def apply_to_parser(parser: argparse.ArgumentParser, settings: dict[str, Any], s
         if env and os.environ.get(env):
             continue  # the environment variable beats the file
         defaults[action.dest] = _convert(key, value, action, source)
+    for name, _ in defaults.get("header", []):
+        if looks_secret(name):
+            raise UsageError(f"{source} sets the header {name}, whose value looks like a secret: pass it with "
+                             "--header from a CI secret instead; secrets do not belong in a config file.")
     parser.set_defaults(**defaults)
 
 

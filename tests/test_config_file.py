@@ -77,6 +77,7 @@ def test_config_option_reads_a_file_and_paths_are_relative_to_it(project: Path) 
     pytest.param("timeout = 0", "timeout", id="out-of-range"),
     pytest.param('only = "limit"', "only must be a list of strings", id="string-for-list"),
     pytest.param('header = ["Authorization: Basic x"]', "--api-key", id="refused-header"),
+    pytest.param('header = ["X-Tenant-Token: t0k3n"]', "looks like a secret", id="secret-header"),
     pytest.param("profile = ", "not valid TOML", id="not-toml"),
 ])
 def test_bad_files_are_usage_errors_before_anything_is_sent(
