@@ -13,9 +13,9 @@ import dataclasses
 
 from conformance.reference.decisions import Decisions
 from conformance.reference.faults import auth, filtering, limit, pagination, protocol, schema, semantics
-from conformance.reference.faults._base import Fault
+from conformance.reference.faults._base import Fault, Signature
 
-__all__ = ["FAULTS", "Fault", "decisions_for"]
+__all__ = ["FAULTS", "Fault", "Signature", "decisions_for"]
 
 _ALL: tuple[Fault, ...] = (
     *limit.FAULTS,
