@@ -157,9 +157,14 @@ def _garbage(record: Record, spec: Spec) -> list[int]:
 # -- cursors and order -----------------------------------------------------------------------------
 @observation("page-repeats-cursor", "a page after (or before) a cursor holds the cursor item itself")
 def _repeats_cursor(record: Record, spec: Spec) -> list[int]:
-    hits = (p.seq for param in ("starting_after", "ending_before")
-            for p, cursor in _after_pages(record, param) if cursor in (p.page_ids or []))
-    return _first(hits)
+    for param in ("starting_after", "ending_before"):
+        for page, cursor in _after_pages(record, param):
+            if cursor in (page.page_ids or []):
+                # Best shown next to the page of the same walk the cursor was taken from.
+                earlier = [p.seq for p in record.tagged(page.tag)
+                           if p.seq < page.seq and p.page_ids and cursor in (p.page_ids[-1], p.page_ids[0])]
+                return [*earlier[-1:], page.seq]
+    return []
 
 
 @observation("cursor-skips-next-item", "the page after a cursor lacks the item right after it "
@@ -196,7 +201,7 @@ def _cursor_ignored(record: Record, spec: Spec) -> list[int]:
     collection = Collection.from_record(record)
     first = collection.ids[0] if collection.ids else None
     return _first(p.seq for p, cursor in _after_pages(record, "starting_after")
-                  if first is not None and cursor != first and (p.page_ids or [None])[0] == first)
+                  if first is not None and cursor != first and (p.page_ids or [""])[0] == first)
 
 
 @observation("unknown-cursor-served", "a cursor no session has answered 200")
@@ -258,7 +263,7 @@ def _full_last(record: Record, spec: Spec) -> list[int]:
     last = collection.ids[-1]
     return _first(p.seq for p in _lists(record)
                   if "ending_before" not in p.params and "status" not in p.params and p.has_more is True
-                  and (p.page_ids or [None])[-1] == last and len(p.page_ids or []) == limit_sent(p))
+                  and (p.page_ids or [""])[-1] == last and len(p.page_ids or []) == limit_sent(p))
 
 
 @observation("forward-has-more-false-early", "a full page says `has_more` false while sessions follow it")
@@ -310,7 +315,7 @@ def _next_not_string(record: Record, spec: Spec) -> list[int]:
 @observation("next-cursor-first-id", "`next_cursor` is the id of the page's first item")
 def _next_first(record: Record, spec: Spec) -> list[int]:
     return _first(p.seq for p in _lists(record) if len(p.page_ids or []) >= 2
-                  and next_cursor_of(p) == (p.page_ids or [None])[0])
+                  and next_cursor_of(p) == (p.page_ids or [""])[0])
 
 
 # -- the status filter ------------------------------------------------------------------------------
@@ -507,7 +512,7 @@ def _discount(record: Record, spec: Spec) -> list[int]:
     def negative(item: dict[str, Any]) -> bool:
         details = item.get("total_details")
         value = details.get("amount_discount") if isinstance(details, dict) else None
-        return _is_int(value) and value < 0
+        return isinstance(value, int) and value < 0
 
     return _item_field(record, negative)
 
