@@ -45,9 +45,8 @@ def print_diagnosis(result: RunResult, out: TextIO) -> None:
     for cause in result.diagnosis:
         print(f"  * {cause.title}", file=out)
         print(f"    fault {cause.fault}; explains {', '.join(cause.explains)}", file=out)
-        for seq in cause.exchanges[:1]:
-            exchange = result.exchanges[seq]
-            print(f"    shown by #{seq} {exchange.summary()}", file=out)
+        for seq in cause.exchanges:
+            print(f"    shown by #{seq} {result.exchanges[seq].summary()}", file=out)
     if left:
         what = "No known cause matches" if not result.diagnosis else "Not explained by a known cause"
         print(f"  {what}: {', '.join(left)}", file=out)
