@@ -75,9 +75,11 @@ def diagnose(verdicts: Sequence[RequirementVerdict], exchanges: Sequence[Exchang
         if not required or not set(required) <= reported:
             continue
         seen = [observe(name, record, spec) for name in signature.seen]
-        if not all(seen) or any(observe(name, record, spec) for name in signature.unseen):
+        unseen = [observe(name, record, spec) for name in signature.unseen]
+        # Unreadable (None) counts against the fault either way: never named on a guess.
+        if not all(seen) or any(seqs is None or seqs for seqs in unseen):
             continue
-        shown = [s for seqs in seen for s in seqs]
+        shown = [s for seqs in seen if seqs for s in seqs]
         for requirement in required:  # no observation named: the requirements' own evidence
             shown += evidence.get(requirement, [])[:1]
         explainable = frozenset({*fault.breaks, *signature.also} & reported)

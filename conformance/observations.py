@@ -44,12 +44,19 @@ def observation(name: str, text: str) -> Callable[[Reading], Reading]:
     return register
 
 
-def observe(name: str, record: Record, spec: Spec) -> list[int]:
-    """The exchanges showing observation ``name`` (memoised on the record); KeyError if unknown."""
+def observe(name: str, record: Record, spec: Spec) -> list[int] | None:
+    """The exchanges showing observation ``name`` (memoised on the record); KeyError if unknown.
+
+    None when the reading itself failed (a suite bug on an unforeseen transcript): the
+    diagnosis then names no fault that depends on it, rather than crash the run.
+    """
     key = f"observation:{name}"
     if key not in record.memo:
-        record.memo[key] = OBSERVATIONS[name].read(record, spec)
-    seqs: list[int] = record.memo[key]
+        try:
+            record.memo[key] = OBSERVATIONS[name].read(record, spec)
+        except Exception:
+            record.memo[key] = None
+    seqs: list[int] | None = record.memo[key]
     return seqs
 
 

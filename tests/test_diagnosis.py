@@ -69,3 +69,67 @@ def test_a_contradicted_cause_is_not_named() -> None:
     causes = diagnose(verdicts, [UNKNOWN_CURSOR_OK])
     assert [c.fault for c in causes] == ["narrow"]
     assert unexplained(verdicts, causes) == ["C-001"]
+
+
+def _exchange(seq: int, tag: str, query: list[tuple[str, str]], status: int, body: object) -> Exchange:
+    import json
+
+    return Exchange(seq, tag, "/v1/checkout/sessions", query, status=status,
+                    body=body if isinstance(body, str) else json.dumps(body))
+
+
+def _hostile_transcript() -> list[Exchange]:
+    """A sound reference walk, then every other probe answered with odd shapes."""
+    items = [{"id": f"cs_{n}", "created": 100 - n // 2, "status": "open"} for n in range(6)]
+    odd_items = [1, "x", None, {"id": 5}, {"id": "cs_1", "created": "soon", "status": ["open"],
+                                           "livemode": "no", "metadata": "[]", "total_details": []}]
+    bodies: list[object] = [
+        {"object": "list", "data": odd_items, "has_more": "true", "next_cursor": {"a": 1}},
+        {"object": "list", "data": [{"id": "cs_1"}, {"id": "cs_1", "created": None}], "has_more": True,
+         "next_cursor": 7, "url": 5},
+        [], "not json", {"error": "nope"}, {"data": "cs_1 cs_2"}, {"data": [], "has_more": None},
+    ]
+    exchanges = [_exchange(0, "walk:100", [("limit", "100")], 200,
+                           {"object": "list", "data": items, "has_more": False, "url": "/v1/checkout/sessions"})]
+    tags = [("walk:7", [("limit", "7"), ("starting_after", "cs_1")]), ("walk:1", [("limit", "x")]),
+            ("cursor:after", [("limit", "5"), ("starting_after", "cs_2")]),
+            ("cursor:before", [("limit", "5"), ("ending_before", "cs_4")]), ("cursor:unknown", []),
+            ("cursor:both", []), ("limit:range", [("limit", "0")]), ("limit:type", [("limit", "1.5")]),
+            ("filter:open", [("limit", "3"), ("status", "open")]), ("filter:invalid", [("status", "x")]),
+            ("auth:none", []), ("version:unknown", []), ("walk:default", [])]
+    for tag, query in tags:
+        for status in (200, 401, 404, 500):
+            for body in bodies:
+                exchanges.append(_exchange(len(exchanges), tag, query, status, body))
+    return exchanges
+
+
+def test_every_observation_reads_a_hostile_transcript_without_crashing() -> None:
+    from conformance.checks.base import Record
+    from conformance.observations import OBSERVATIONS
+    from conformance.spec import default_spec
+
+    exchanges = _hostile_transcript()
+    for name, observation in OBSERVATIONS.items():
+        seqs = observation.read(Record(exchanges), default_spec())
+        assert isinstance(seqs, list) and all(0 <= s < len(exchanges) for s in seqs), name
+
+
+def test_the_real_catalog_diagnoses_a_hostile_transcript_without_crashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.undo()  # the catalog's own table, not the fixture's
+    verdicts = [RequirementVerdict(r, "MUST", Verdict.FAIL, "", [], [])
+                for r in ("PAG-001", "PAG-004", "PAG-005", "FLT-001", "OBJ-005", "ENV-003", "AUTH-002")]
+    causes = diagnose(verdicts, _hostile_transcript())
+    assert all(c.explains and c.title for c in causes)
+
+
+def test_an_equivalent_fault_is_an_acceptable_top_diagnosis(monkeypatch: pytest.MonkeyPatch) -> None:
+    from conformance.diagnosis import Cause
+    from conformance.selftest.kill_matrix import top_diagnosis_ok
+
+    twin = Fault("twin", "", breaks=("A-002",), title="Twin.", signature=Signature(equivalent=("narrow",)))
+    monkeypatch.setitem(catalog.FAULTS, "twin", twin)
+    assert top_diagnosis_ok("twin", [Cause("narrow", "Narrow.", ["A-002"])])
+    assert top_diagnosis_ok("twin", [Cause("twin", "Twin.", ["A-002"])])
+    assert not top_diagnosis_ok("twin", [Cause("broad", "Broad.", ["A-002"])])
+    assert not top_diagnosis_ok("twin", [])
