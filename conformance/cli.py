@@ -125,14 +125,21 @@ def _run(args: argparse.Namespace) -> int:
     from conformance.console import print_summary
     from conformance.reports.writer import write_reports
     from conformance.runner import RunOptions, run
+    from conformance.usage import base_url_from, check_api_version, check_report_dir
 
+    base_url = base_url_from(args.base_url)
+    check_api_version(args.api_version)
     options = RunOptions(
-        base_url=args.base_url or None, api_key=args.api_key or None, profile=PROFILES[args.profile],
+        base_url=base_url, api_key=args.api_key or None, profile=PROFILES[args.profile],
         seed=args.seed, strict=args.strict, api_version=args.api_version, max_requests=args.max_requests,
         timeout=args.timeout, headers=dict(args.header), only=tuple(args.only),
         expect_dataset=args.expect_dataset,
     )
     _check_url(options.base_url)
+    check_report_dir(args.report_dir)
+    if options.base_url and options.api_key and options.api_key.startswith("sk_live_"):
+        print("checkout-conformance: warning: this is a live key (sk_live_): the suite only reads, but a "
+              "dedicated sk_test_ key on staging is the safer target.", file=sys.stderr)
     progress = (lambda _line: None) if args.quiet else (lambda line: print(f"  {line}", file=sys.stderr))
     result = run(options, progress)
     written = write_reports(result, args.report_dir)

@@ -18,22 +18,24 @@ API_KEY_ENV = "CONFORMANCE_API_KEY"
 
 
 def base_url_from(given: str | None, flag: str = "--base-url") -> str | None:
-    """The target base URL: ``given`` (the flag's value) or else $CONFORMANCE_BASE_URL; None
-    when neither is set, which means the embedded reference server.
+    """The target base URL: ``given`` (the flag's value, which may already hold the
+    $CONFORMANCE_BASE_URL default) or else $CONFORMANCE_BASE_URL; None when neither is set,
+    which means the embedded reference server.
 
-    Raises UsageError when the one that is set is empty or blank: CI systems expand a missing
-    secret to "", and judging the embedded reference instead would turn a CI gate green.
+    Raises UsageError when the value is empty or blank: CI systems expand a missing secret
+    to "", and judging the embedded reference instead would turn a CI gate green.
     """
-    if given is not None:
-        if not given.strip():
-            raise UsageError(f"{flag} is empty: give the target's base URL, or leave {flag} out "
-                             "to judge the embedded reference server.")
-        return given.strip()
     from_env = os.environ.get(BASE_URL_ENV)
-    if from_env is not None and not from_env.strip():
-        raise UsageError(f"{BASE_URL_ENV} is set but empty (a missing CI secret?): set it to the target's "
-                         f"base URL, or unset it to judge the embedded reference server.")
-    return from_env.strip() if from_env else None
+    value = given if given is not None else from_env
+    if value is None:
+        return None
+    if not value.strip():
+        if from_env is not None and value == from_env:
+            raise UsageError(f"{BASE_URL_ENV} is set but empty (a missing CI secret?): set it to the target's "
+                             "base URL, or unset it to judge the embedded reference server.")
+        raise UsageError(f"{flag} is empty: give the target's base URL, or leave {flag} out "
+                         "to judge the embedded reference server.")
+    return value.strip()
 
 
 def check_api_version(value: str | None, flag: str = "--api-version") -> None:

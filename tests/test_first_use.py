@@ -1,0 +1,159 @@
+"""What a new user types, and the one sentence and exit code they must get back.
+
+Each test replays a command from issue 14 (a new user's papercuts) as the user typed it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from conformance.cli import main
+from conformance.reference.server import ReferenceConfig, start_background
+from tests.support.scripted import Reply, scripted_server
+
+KEY = "sk_test_FIRST_USE_abcdef0123456789"
+
+
+def _exit(argv: list[str]) -> int:
+    """main()'s exit code, whether it returns it or argparse raises SystemExit."""
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+
+
+def _one_sentence(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+@pytest.fixture
+def no_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in ("CONFORMANCE_BASE_URL", "CONFORMANCE_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+# -- 3. an empty base URL is a usage error, never the embedded reference -----------------------
+
+
+def test_an_empty_base_url_secret_in_ci_is_exit_2(
+    no_env: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    no_env.setenv("CONFORMANCE_BASE_URL", "")
+    no_env.setenv("CONFORMANCE_API_KEY", KEY)
+    assert _exit(["run", "--report-dir", str(tmp_path / "r")]) == 2
+    assert _one_sentence(capsys.readouterr().err) == (
+        "checkout-conformance: CONFORMANCE_BASE_URL is set but empty (a missing CI secret?): set it to the "
+        "target's base URL, or unset it to judge the embedded reference server.")
+    assert not (tmp_path / "r" / "report.json").exists()
+
+
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_base_url_flag_is_exit_2(
+    no_env: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    assert _exit(["run", "--base-url", value, "--api-key", KEY, "--report-dir", str(tmp_path)]) == 2
+    assert _one_sentence(capsys.readouterr().err).startswith("checkout-conformance: --base-url is empty: ")
+
+
+def test_a_run_of_the_embedded_reference_says_so_in_every_report(no_env: pytest.MonkeyPatch, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--quiet", "--only", "limit", "--report-dir", str(tmp_path)]) == 0
+    assert "embedded reference server" in capsys.readouterr().out
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["target"]["embedded_reference"] is True
+    certificate = json.loads((tmp_path / "certificate.json").read_text())
+    assert certificate["notice"].startswith("SELF-TEST: this run judged the suite's own embedded reference server")
+    assert "embedded reference server" in (tmp_path / "report.html").read_text()
+    assert "embedded reference" in (tmp_path / "summary.md").read_text()
+    assert '<property name="target.embedded_reference" value="true"' in (tmp_path / "junit.xml").read_text()
+    assert main(["verify", str(tmp_path)]) == 0
+    # The notice is digested: removing it is caught like any other alteration.
+    del certificate["notice"]
+    (tmp_path / "certificate.json").write_text(json.dumps(certificate))
+    assert main(["verify", str(tmp_path)]) == 1
+
+
+def test_a_target_certificate_carries_no_self_test_notice(tmp_path: Path) -> None:
+    with start_background(ReferenceConfig(sessions=25)) as server:
+        assert main(["run", "--quiet", "--only", "limit", "--base-url", server.base_url,
+                     "--api-key", server.api_key, "--report-dir", str(tmp_path)]) == 0
+    assert "notice" not in json.loads((tmp_path / "certificate.json").read_text())
+    assert '<property name="target.embedded_reference" value="false"' in (tmp_path / "junit.xml").read_text()
+
+
+# -- 4. --report-dir problems surface before anything is sent ----------------------------------
+
+
+def test_a_report_dir_that_is_a_file_is_refused_before_sending(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "reports"
+    target.write_text("not a directory")
+    with scripted_server(lambda _i, _r: Reply()) as server:
+        code = _exit(["run", "--base-url", server.base_url, "--api-key", KEY, "--report-dir", str(target)])
+        assert server.received == []
+    assert code == 2
+    assert _one_sentence(capsys.readouterr().err) == (
+        f"checkout-conformance: --report-dir {target} is a file, not a directory.")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes through permission bits")
+def test_a_read_only_report_dir_is_refused_before_sending(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "ro"
+    target.mkdir()
+    target.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        with scripted_server(lambda _i, _r: Reply()) as server:
+            code = _exit(["run", "--base-url", server.base_url, "--api-key", KEY, "--report-dir", str(target)])
+            assert server.received == []
+    finally:
+        target.chmod(stat.S_IRWXU)
+    assert code == 2
+    assert "is not writable: Permission denied." in _one_sentence(capsys.readouterr().err)
+
+
+def test_a_report_dir_on_a_read_only_mount_is_refused_before_sending(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # /proc refuses every new file, even to root: a read-only place on any Linux machine.
+    target = Path("/proc/self/conformance-reports")
+    with scripted_server(lambda _i, _r: Reply()) as server:
+        code = _exit(["run", "--base-url", server.base_url, "--api-key", KEY, "--report-dir", str(target)])
+        assert server.received == []
+    assert code == 2
+    assert _one_sentence(capsys.readouterr().err).startswith(
+        f"checkout-conformance: --report-dir {target} cannot be created: ")
+
+
+# -- 6. --api-version mistakes are the user's, not the target's -------------------------------
+
+
+def test_an_empty_api_version_is_a_usage_error(no_env: pytest.MonkeyPatch, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    assert _exit(["run", "--api-version", "", "--report-dir", str(tmp_path)]) == 2
+    assert _one_sentence(capsys.readouterr().err) == (
+        "checkout-conformance: --api-version is empty: name an X-API-Version value the target supports, "
+        "or leave it out.")
+
+
+# -- 14. a live key gets a warning ------------------------------------------------------------
+
+
+def test_a_live_key_is_warned_about(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with start_background(ReferenceConfig(sessions=25, api_key="sk_live_FIRST_USE_0123456789")) as server:
+        code = main(["run", "--quiet", "--only", "limit", "--base-url", server.base_url,
+                     "--api-key", server.api_key, "--report-dir", str(tmp_path)])
+    assert code == 0
+    err = capsys.readouterr().err
+    assert err.strip() == ("checkout-conformance: warning: this is a live key (sk_live_): the suite only reads, "
+                           "but a dedicated sk_test_ key on staging is the safer target.")
+    assert "sk_live_FIRST_USE" not in err
