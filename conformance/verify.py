@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 from conformance.catalog import default_catalog
 from conformance.checks.base import RunContext
-from conformance.errors import VerificationFailed
+from conformance.errors import UsageError, VerificationFailed
 from conformance.exchange import Exchange
 from conformance.profiles import PROFILES
 from conformance.reports.certificate import (
@@ -36,10 +36,18 @@ from conformance.verdicts import overall, verdict_reason
 
 
 def verify_report_dir(report_dir: Path, out: TextIO) -> int:
-    """0 and a short summary on `out` when the directory holds up; VerificationFailed naming every problem if not."""
+    """0 and a short summary on `out` when the directory holds up; VerificationFailed (exit 1) naming
+    every problem if not; UsageError (exit 2) when `report_dir` is missing or holds no report at all."""
+    # Nothing to verify is the user's mistake (exit 2); a report with a file gone is not (exit 1).
+    if not report_dir.exists():
+        raise UsageError(f"{report_dir} does not exist: pass the directory `checkout-conformance run` wrote "
+                         "its reports into (--report-dir, default reports).")
     if not report_dir.is_dir():
-        raise VerificationFailed(f"{report_dir} is not a directory.")
+        raise UsageError(f"{report_dir} is a file, not a directory: pass the directory the reports are in.")
     missing = [name for name in (REPORT, EXCHANGES, CERTIFICATE) if not (report_dir / name).is_file()]
+    if len(missing) == 3:
+        raise UsageError(f"{report_dir} holds no report (no report.json, exchanges.jsonl or certificate.json): "
+                         "pass the directory `checkout-conformance run` wrote.")
     if missing:
         raise VerificationFailed(f"{report_dir} is missing {', '.join(missing)}: nothing to verify against.")
     certificate = _load_json(report_dir / CERTIFICATE)
