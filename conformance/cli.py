@@ -215,7 +215,7 @@ def _run(args: argparse.Namespace) -> int:
         base_url=base_url, api_key=args.api_key or None, profile=PROFILES[args.profile],
         seed=args.seed, strict=args.strict, api_version=args.api_version, max_requests=args.max_requests,
         timeout=args.timeout, headers=dict(args.header), only=tuple(args.only),
-        expect_dataset=args.expect_dataset,
+        expect_dataset=args.expect_dataset, preflight_api_version=True,
     )
     _check_url(options.base_url)
     check_report_dir(args.report_dir)

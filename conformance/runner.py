@@ -35,6 +35,10 @@ class RunOptions:
     headers: dict[str, str] = field(default_factory=dict)
     only: tuple[str, ...] = ()
     expect_dataset: str | None = None
+    # Ask for api_version once before the run: refused, it is the user's mistake (exit 2)
+    # rather than a VER-002 violation. Set by the CLI and the pytest plugin, where a person
+    # typed the value; the kill matrix leaves it off to see VER-002 judged.
+    preflight_api_version: bool = False
 
 
 @dataclass
@@ -155,6 +159,8 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
             context = RunContext(options.profile, api_version, client.key_is_test_key, options.seed,
                                  options.expect_dataset)
             _preflight(client)
+            if options.preflight_api_version and options.api_version:
+                _preflight_version(client, options.api_version)
             checks = checks_for(options.only)
             probe_ctx = ProbeContext(client, context, spec, random.Random(options.seed))
             failed_probes: dict[str, str] = {}
@@ -232,6 +238,21 @@ def _preflight(client: Client) -> None:
         # A 5xx, or a 200 that is not a list, goes on: judging those is the checks' job.
         raise UsageError(f"{client.base_url} answered {status} {_phrase(status)} to GET {OPERATION_PATH}: "
                          "check --base-url and the API key.")
+
+
+def _preflight_version(client: Client, api_version: str) -> None:
+    """The --api-version named, asked once: a version the target refuses is the user's mistake
+    (exit 2), not a VER-002 violation. Other answers go on to the checks, which judge them."""
+    from conformance.checks.version import HEADER
+
+    try:
+        answer = client.get("preflight:version", [("limit", "1")], headers={HEADER: api_version})
+    except ClientError:
+        return  # the version probe will meet the same failure and say so
+    if answer.status is not None and 400 <= answer.status < 500 and answer.status != 429:
+        shown = client.redactor.text(" ".join(api_version.split()))[:60]
+        raise UsageError(f"{client.base_url} refused --api-version {shown!r} ({answer.status} "
+                         f"{_phrase(answer.status)}): name a version the target supports, or leave --api-version out.")
 
 
 def _redirect_base(client: Client, location: str | None) -> str:

@@ -5,6 +5,7 @@ Each test replays a command from issue 14 (a new user's papercuts) as the user t
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import stat
@@ -157,3 +158,32 @@ def test_a_live_key_is_warned_about(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert err.strip() == ("checkout-conformance: warning: this is a live key (sk_live_): the suite only reads, "
                            "but a dedicated sk_test_ key on staging is the safer target.")
     assert "sk_live_FIRST_USE" not in err
+
+
+def test_a_version_the_target_refuses_is_a_configuration_error(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    with start_background(ReferenceConfig(sessions=25)) as server:
+        code = main(["run", "--quiet", "--only", "version", "--base-url", server.base_url, "--api-key",
+                     server.api_key, "--api-version", "1999-01-01", "--report-dir", str(tmp_path)])
+    assert code == 2
+    assert _one_sentence(capsys.readouterr().err) == (
+        f"checkout-conformance: {server.base_url} refused --api-version '1999-01-01' (400 Bad Request): "
+        "name a version the target supports, or leave --api-version out.")
+    assert not (tmp_path / "report.json").exists()
+
+
+def test_the_ver_002_curl_line_replays_the_request_with_the_version(tmp_path: Path) -> None:
+    from conformance.console import print_summary
+    from conformance.profiles import PROFILES
+    from conformance.runner import RunOptions, run
+
+    with start_background(ReferenceConfig(sessions=25, fault="version-newest-refused")) as server:
+        # As the kill matrix runs it: no version preflight, so VER-002 itself is judged.
+        result = run(RunOptions(base_url=server.base_url, api_key=server.api_key, profile=PROFILES["quick"],
+                                api_version=server.config.api_versions[0], only=("VER-002",)))
+    out = io.StringIO()
+    print_summary(result, [], out)
+    lines = out.getvalue().splitlines()
+    at = next(i for i, line in enumerate(lines) if "VER-002" in line)
+    curl = next(line.strip() for line in lines[at:] if line.strip().startswith("curl "))
+    assert f"-H 'X-API-Version: {server.config.api_versions[0]}'" in curl, curl

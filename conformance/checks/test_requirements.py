@@ -32,7 +32,7 @@ def conformance_run(request: pytest.FixtureRequest) -> RunResult:
         base_url=base_url, api_key=opt("conformance_api_key", None),
         profile=PROFILES[opt("conformance_profile", "standard")], seed=opt("conformance_seed", 0),
         strict=opt("conformance_strict", False), api_version=opt("conformance_api_version", None),
-        only=tuple(opt("conformance_only", []) or ()),
+        only=tuple(opt("conformance_only", []) or ()), preflight_api_version=True,
     )
     try:
         result = run(options)
