@@ -19,6 +19,7 @@ from conformance.errors import ClientError, TargetUnreachable, UsageError
 from conformance.exchange import Exchange
 from conformance.profiles import Profile
 from conformance.spec import OPERATION_PATH, Spec, default_spec
+from conformance.spent_budget import name_spent_budget
 from conformance.verdicts import Finding, Outcome, RequirementVerdict, Verdict, fold, overall, verdict_reason
 
 
@@ -88,6 +89,7 @@ def judge(
         fold(req.id, req.level, (o for o in outcomes if o.requirement == req.id))
         for req in catalog.requirements if req.id in selected
     ]
+    verdicts = name_spent_budget(verdicts, exchanges, changed)
     return blame_crashed_probes(verdicts, failed_probes or {}, only)
 
 
