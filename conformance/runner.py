@@ -8,7 +8,7 @@ import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from conformance.catalog import Catalog, default_catalog
 from conformance.checks.base import Check, ProbeContext, Record, RunContext
@@ -235,11 +235,40 @@ def _preflight(client: Client) -> None:
     if 300 <= status < 400:
         # Never followed (credentials must not travel to another host): the user must say where.
         location = _redirect_base(client, first.response_headers.get("location"))
+        if location == client.base_url:
+            # Same base, other path (a trailing slash, a canonical path): no --base-url fixes that.
+            moved = _redirect_path(client, first.response_headers.get("location"))
+            raise UsageError(f"{client.base_url} redirected ({status}) GET {OPERATION_PATH} to {moved}: the suite "
+                             f"never follows redirects, so the target must answer {OPERATION_PATH} itself.")
         raise UsageError(f"{client.base_url} redirected ({status}) to {location}: use the final URL as --base-url.")
+    if status == 404:
+        raise UsageError(_not_found(client.base_url))
     if 400 <= status < 500:
         # A 5xx, or a 200 that is not a list, goes on: judging those is the checks' job.
         raise UsageError(f"{client.base_url} answered {status} {_phrase(status)} to GET {OPERATION_PATH}: "
                          "check --base-url and the API key.")
+
+
+def _not_found(base_url: str) -> str:
+    """The 404 sentence: the URL really requested, and the fix when the base URL repeats the path."""
+    requested = base_url + OPERATION_PATH
+    path = urlsplit(base_url).path
+    said = f"{base_url} answered 404 Not Found to GET {requested}"
+    for suffix in (OPERATION_PATH, "/v1/checkout", "/v1"):
+        if path.endswith(suffix):
+            fixed = base_url.removesuffix(suffix) or base_url
+            return f"{said}: drop {suffix} from --base-url (the suite adds {OPERATION_PATH} itself): try {fixed}."
+    return f"{said}: --base-url must be the part before {OPERATION_PATH}."
+
+
+def _redirect_path(client: Client, location: str | None) -> str:
+    """Where a same-host redirect points, as a path safe to print."""
+    try:
+        parts = urlsplit(urljoin(client.base_url + OPERATION_PATH, location or ""))
+    except ValueError:
+        return "an unreadable Location"
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return client.redactor.text(" ".join(path.split()))[:200] or "/"
 
 
 def _preflight_version(client: Client, api_version: str) -> None:

@@ -187,3 +187,50 @@ def test_the_ver_002_curl_line_replays_the_request_with_the_version(tmp_path: Pa
     at = next(i for i, line in enumerate(lines) if "VER-002" in line)
     curl = next(line.strip() for line in lines[at:] if line.strip().startswith("curl "))
     assert f"-H 'X-API-Version: {server.config.api_versions[0]}'" in curl, curl
+
+
+# -- 7. base-URL hints say what was requested and how to fix it -------------------------------
+
+
+def test_a_base_url_ending_in_v1_is_told_to_drop_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with start_background(ReferenceConfig(sessions=5)) as server:
+        code = _exit(["run", "--base-url", f"{server.base_url}/v1", "--api-key", server.api_key,
+                      "--report-dir", str(tmp_path)])
+    assert code == 2
+    assert _one_sentence(capsys.readouterr().err) == (
+        f"checkout-conformance: {server.base_url}/v1 answered 404 Not Found to GET "
+        f"{server.base_url}/v1/v1/checkout/sessions: drop /v1 from --base-url (the suite adds "
+        f"/v1/checkout/sessions itself): try {server.base_url}.")
+
+
+def test_a_trailing_slash_redirect_does_not_suggest_the_same_url(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    with scripted_server(lambda _i, _r: Reply(301, b"", {"Location": "/v1/checkout/sessions/"})) as target:
+        code = _exit(["run", "--base-url", target.base_url, "--api-key", KEY, "--report-dir", str(tmp_path)])
+    assert code == 2
+    assert _one_sentence(capsys.readouterr().err) == (
+        f"checkout-conformance: {target.base_url} redirected (301) GET /v1/checkout/sessions to "
+        "/v1/checkout/sessions/: the suite never follows redirects, so the target must answer "
+        "/v1/checkout/sessions itself.")
+
+
+# -- 8. a spent --max-requests is named as the reason -----------------------------------------
+
+
+def test_a_spent_request_budget_is_named_not_blamed_on_the_target(no_env: pytest.MonkeyPatch, tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--quiet", "--max-requests", "5", "--report-dir", str(tmp_path)]) == 3
+    out = capsys.readouterr().out
+    report = json.loads((tmp_path / "report.json").read_text())
+    unjudged = [r for r in report["requirements"] if r["verdict"] == "inconclusive"]
+    assert unjudged
+    reason = "not judged: the request budget (--max-requests 5) was used up before its requests were sent"
+    assert {r["reason"] for r in unjudged} == {reason}
+    assert "did not answer" not in out and "no an " not in out
+    assert out.strip().splitlines()[-2] == (
+        f"{len(unjudged)} requirements could not be judged: the request budget (--max-requests 5) was used up "
+        "before its requests were sent; raise --max-requests, or judge fewer areas with --only.")
+    banner = (tmp_path / "report.html").read_text().split('id="verdict-banner"', 1)[1].split("</div>", 1)[0]
+    assert "Nothing could be judged" not in banner
+    assert f"{len(unjudged)} requirements could not be judged" in banner
+    assert main(["verify", str(tmp_path)]) == 0  # the re-judgement names the budget the same way
