@@ -234,3 +234,24 @@ def test_a_spent_request_budget_is_named_not_blamed_on_the_target(no_env: pytest
     assert "Nothing could be judged" not in banner
     assert f"{len(unjudged)} requirements could not be judged" in banner
     assert main(["verify", str(tmp_path)]) == 0  # the re-judgement names the budget the same way
+
+
+# -- 12. a timeout is reported as the user gave it ----------------------------------------------
+
+
+def test_a_timeout_is_reported_as_given(tmp_path: Path) -> None:
+    import socket
+
+    from conformance.client import Client, ClientSettings
+
+    with socket.socket() as silent:  # accepts connections (the backlog) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        client = Client(f"http://127.0.0.1:{silent.getsockname()[1]}", KEY, ClientSettings(timeout=0.3))
+        try:
+            with pytest.raises(Exception, match=r"within 0\.3 s$"):
+                client.get("t")
+        finally:
+            client.close()
+    # Whichever fires first, the read timeout or the whole-attempt watchdog, it names 0.3 s.
+    assert (client.transcript[0].error or "").endswith("within 0.3 s")
