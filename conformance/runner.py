@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import http
-import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from conformance.catalog import Catalog, default_catalog
@@ -17,6 +17,7 @@ from conformance.checks.stability import collection_changed
 from conformance.client import Client, ClientSettings, strip_credentials
 from conformance.errors import ClientError, TargetUnreachable, UsageError
 from conformance.exchange import Exchange
+from conformance.lanes import DEFAULT_CONCURRENCY, probe_rng, run_probes
 from conformance.profiles import Profile
 from conformance.spec import OPERATION_PATH, Spec, default_spec
 from conformance.spent_budget import name_spent_budget
@@ -40,6 +41,10 @@ class RunOptions:
     # rather than a VER-002 violation. Set by the CLI and the pytest plugin, where a person
     # typed the value; the kill matrix leaves it off to see VER-002 judged.
     preflight_api_version: bool = False
+    # Probes side by side (conformance.lanes); 1 sends one request at a time.
+    concurrency: int = DEFAULT_CONCURRENCY
+    # Requests per second at most, across all lanes; None: no proactive limit.
+    rate_limit: float | None = None
 
 
 @dataclass
@@ -60,6 +65,8 @@ class RunResult:
     catalog: Catalog
     # Probes that raised something unexpected (a suite bug): name -> the exception, redacted.
     failed_probes: dict[str, str] = field(default_factory=dict)
+    # The waivers given (conformance.waivers), each with its status in this run.
+    waivers: list[dict[str, Any]] = field(default_factory=list)
 
 
 Progress = Callable[[str], None]
@@ -155,7 +162,8 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
     validate_selection(options.only, catalog)
     started = datetime.now(UTC)
     with _target(options) as (base_url, api_key, api_version, embedded):
-        settings = ClientSettings(timeout=options.timeout, max_requests=options.max_requests)
+        settings = ClientSettings(timeout=options.timeout, max_requests=options.max_requests,
+                                  rate_limit=options.rate_limit)
         client = Client(base_url, api_key, settings, headers=options.headers)
         try:
             context = RunContext(options.profile, api_version, client.key_is_test_key, options.seed,
@@ -164,18 +172,13 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
             if options.preflight_api_version and options.api_version:
                 _preflight_version(client, options.api_version)
             checks = checks_for(options.only)
-            probe_ctx = ProbeContext(client, context, spec, random.Random(options.seed))
-            failed_probes: dict[str, str] = {}
-            for probe in probes_for(checks):
-                before = client.requests_sent
-                try:
-                    probe.run(probe_ctx)
-                except ClientError:
-                    pass  # recorded; its checks will say inconclusive
-                except Exception as exc:  # a suite bug: the other probes still run, the verdicts say so
-                    failed_probes[probe.name] = client.redactor.text(" ".join(repr(exc).split()))
-                if sent := client.requests_sent - before:
-                    progress(f"{probe.area:<11} {probe.name:<15} {sent:>4} requests")
+            done = run_probes(
+                client, probes_for(checks),
+                lambda probe: ProbeContext(client, context, spec, probe_rng(options.seed, probe)),
+                options.concurrency,
+                lambda r: progress(f"{r.probe.area:<11} {r.probe.name:<15} {r.sent:>4} requests") if r.sent else None,
+            )
+            failed_probes = {r.probe.name: r.crashed for r in done if r.crashed is not None}
         finally:
             client.close()
         exchanges = list(client.transcript)

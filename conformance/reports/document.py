@@ -45,12 +45,13 @@ def requirement_entries(
             "id": req.id, "area": req.area, "level": req.level, "text": req.text, "source": req.source,
             "verdict": verdict.verdict.value, "reason": verdict.reason, "checks": verdict.checks,
             "evidence": evidence,
+            **({"waiver": verdict.waiver} if verdict.waiver else {}),
         })
     return requirements
 
 
 def build_report(result: RunResult) -> dict[str, Any]:
-    counts = {v.value: 0 for v in Verdict}
+    counts = {v.value: 0 for v in Verdict if v != Verdict.WAIVED or result.waivers}
     for verdict in result.verdicts:
         counts[verdict.verdict.value] += 1
     requirements = requirement_entries(result.verdicts, result.catalog, result.exchanges, result.target)
@@ -73,4 +74,5 @@ def build_report(result: RunResult) -> dict[str, Any]:
         "failed_probes": dict(result.failed_probes),
         "counts": counts,
         "requirements": requirements,
+        **({"waivers": result.waivers} if result.waivers else {}),
     }

@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 
 from conformance.wording import capped, plural
 
-COUNT_ORDER = ("fail", "warn", "error", "inconclusive", "skip", "pass")
+COUNT_ORDER = ("fail", "warn", "error", "inconclusive", "waived", "skip", "pass")
 BANNER = {
     "conformant": "CONFORMANT",
     "nonconformant": "NONCONFORMANT",
@@ -35,7 +35,7 @@ EXPLANATION = {
     "error": "The suite itself failed on a requirement; this is a bug in the suite, not a finding.",
 }
 # Verdicts a reader must look at, in the order they are listed (the rest follow in catalog order).
-ATTENTION = ("fail", "warn", "error", "inconclusive")
+ATTENTION = ("fail", "warn", "error", "inconclusive", "waived")
 _BACKTICKS = re.compile(r"`([^`]+)`")
 
 
@@ -101,7 +101,7 @@ def render_html(report: dict[str, Any]) -> str:
         explanation=EXPLANATION.get(report["verdict"], ""),
         headline=headline(report),
         requirements=attention_first(report["requirements"]),
-        count_order=COUNT_ORDER,
+        count_order=[name for name in COUNT_ORDER if name in report["counts"]],
         areas=list(dict.fromkeys(r["area"] for r in report["requirements"])),
     )
 
