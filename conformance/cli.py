@@ -111,7 +111,8 @@ stops cleanly on Ctrl-C (exit 0). Exit 2: the port, host or --db cannot be used.
 _VERIFY_EPILOG = """exit codes:
   0  every file matches the certificate and every verdict re-judges the same
   1  something was altered or disagrees (each problem is named)
-  2  REPORT_DIR is missing, not a directory, or lacks the report files"""
+  2  REPORT_DIR is missing, not a directory, or holds no report
+  3  the evidence is intact, but this suite version judges it differently than the one that made it"""
 
 
 def default_areas() -> tuple[str, ...]:
