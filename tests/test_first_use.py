@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -255,3 +256,44 @@ def test_a_timeout_is_reported_as_given(tmp_path: Path) -> None:
             client.close()
     # Whichever fires first, the read timeout or the whole-attempt watchdog, it names 0.3 s.
     assert (client.transcript[0].error or "").endswith("within 0.3 s")
+
+
+# -- 12. wording a person reads -----------------------------------------------------------------
+
+
+def test_counts_and_lists_read_as_english() -> None:
+    from conformance.wording import capped, plural
+
+    assert plural(1, "request") == "1 request"
+    assert plural(2, "request") == "2 requests"
+    assert plural(0, "entry", "entries") == "0 entries"
+    assert capped(["a", "b", "c"], 5) == "a b c"
+    assert capped([f"cs_{n}" for n in range(9)], 5, ", ") == "cs_0, cs_1, cs_2, cs_3, cs_4 and 4 more"
+    assert capped([], 5) == "-"
+
+
+def test_flt_002_names_only_the_differences_there_are() -> None:
+    from conformance.checks.filtering import _difference
+
+    assert _difference(["a", "b"], ["b", "a"]) == "the same sessions in another order"
+    assert _difference(["a", "b"], ["a", "a", "b"]) == "listed more than once a"
+    assert _difference(["a", "b", "c"], ["a", "x"]) == "missing b, c; extra x"
+
+
+def test_a_faulty_run_reads_as_english(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with start_background(ReferenceConfig(sessions=40, fault="cursor-inclusive")) as server:
+        code = main(["run", "--quiet", "--profile", "quick", "--base-url", server.base_url,
+                     "--api-key", server.api_key, "--report-dir", str(tmp_path)])
+    assert code == 1
+    out = capsys.readouterr().out
+    assert "(s)" not in out
+    assert not re.search(r"walk:\S+ walk", out), out
+    report = json.loads((tmp_path / "report.json").read_text())
+    by_id = {r["id"]: r for r in report["requirements"]}
+    duplicates = next(e for e in by_id["PAG-001"]["evidence"] if "duplicated id" in e["actual"])
+    count = int(duplicates["actual"].split()[0])
+    assert count > 5
+    assert duplicates["actual"].endswith(f" and {count - 5} more")
+    assert duplicates["message"].startswith("the walk with limit=")
+    flt = by_id["FLT-002"]["evidence"][0]["actual"]
+    assert "listed more than once" in flt and "same" not in flt and "missing -" not in flt
