@@ -297,3 +297,24 @@ def test_a_faulty_run_reads_as_english(tmp_path: Path, capsys: pytest.CaptureFix
     assert duplicates["message"].startswith("the walk with limit=")
     flt = by_id["FLT-002"]["evidence"][0]["actual"]
     assert "listed more than once" in flt and "same" not in flt and "missing -" not in flt
+
+
+def test_every_usage_error_has_the_same_prefix(no_env: pytest.MonkeyPatch, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    sentences = []
+    for argv in (["run", "--header", "NoColon"], ["run", "--only", "nonsense"], ["serve", "--port", "80000"],
+                 ["run", "--timeout", "0"]):
+        assert _exit([*argv, "--report-dir", str(tmp_path)] if argv[0] == "run" else argv) == 2
+        sentences.append(_one_sentence(capsys.readouterr().err))
+    assert sentences[0] == ("checkout-conformance: --header: expected 'Name: value', got 'NoColon'. "
+                            "See `checkout-conformance run --help`.")
+    assert sentences[1].startswith("checkout-conformance: --only 'nonsense' is neither an area")
+    assert all(s.startswith("checkout-conformance: --") for s in sentences), sentences
+
+
+def test_a_passing_run_names_what_it_skipped(no_env: pytest.MonkeyPatch, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--quiet", "--only", "limit", "--only", "dataset", "--report-dir", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "  skipped: DATA-001 (no --expect-dataset given)" in lines
+    assert lines[-2] == "verdict: CONFORMANT"
