@@ -98,7 +98,8 @@ def render_html(report: dict[str, Any]) -> str:
         script=script,
         script_hash=f"sha256-{digest}",
         banner=BANNER.get(report["verdict"], report["verdict"].upper()),
-        explanation=EXPLANATION.get(report["verdict"], ""),
+        # The run's own reason says more than the generic line, which would only repeat it.
+        explanation="" if headline(report) == report.get("verdict_reason") else EXPLANATION.get(report["verdict"], ""),
         headline=headline(report),
         requirements=attention_first(report["requirements"]),
         count_order=[name for name in COUNT_ORDER if name in report["counts"]],
