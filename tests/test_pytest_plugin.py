@@ -39,6 +39,8 @@ def _properties(case: ET.Element) -> dict[str, str]:
 def test_one_test_per_requirement_passes_against_the_reference(tmp_path: Path) -> None:
     proc, junit = _pytest(tmp_path)
     assert proc.returncode == 0, proc.stdout[-2000:]
+    assert ("checkout-conformance: CONFORMANT (the embedded reference server: a self-test, not a target)"
+            in proc.stdout)
     cases = list(junit.iter("testcase"))
     assert len(cases) >= 60
     assert {"requirement", "level"} <= set(_properties(cases[0]))
@@ -59,7 +61,7 @@ def test_a_target_with_too_little_data_exits_3_not_green(tmp_path: Path) -> None
         proc, _junit = _pytest(tmp_path, "--conformance-base-url", server.base_url,
                                   "--conformance-api-key", server.api_key)
     assert proc.returncode == 3, proc.stdout[-1500:]
-    assert "checkout-conformance: INCONCLUSIVE - Too little data to judge" in proc.stdout
+    assert f"checkout-conformance: INCONCLUSIVE ({server.base_url}) - Too little data to judge" in proc.stdout
 
 
 # pytest-base-url (a dependency of pytest-playwright and pytest-selenium) owns --base-url;

@@ -49,7 +49,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
     result = config.stash.get(RESULT_KEY, None)
     if result is not None:
         verdict, reason = getattr(result, "verdict", ""), getattr(result, "verdict_reason", "")
-        terminalreporter.write_line(f"checkout-conformance: {verdict.upper()}" + (f" - {reason}" if reason else ""))
+        # A run of the embedded reference is a self-test and must never read as a target's result.
+        target = " (the embedded reference server: a self-test, not a target)" if getattr(result, "embedded", False) \
+            else f" ({getattr(result, 'target', '')})"
+        terminalreporter.write_line(f"checkout-conformance: {verdict.upper()}{target}"
+                                    + (f" - {reason}" if reason else ""))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
