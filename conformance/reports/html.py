@@ -19,6 +19,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from conformance.reports.causes import likely_causes, unexplained
 from conformance.wording import capped, plural
 
 COUNT_ORDER = ("fail", "warn", "error", "inconclusive", "waived", "skip", "pass")
@@ -104,6 +105,8 @@ def render_html(report: dict[str, Any]) -> str:
         requirements=attention_first(report["requirements"]),
         count_order=[name for name in COUNT_ORDER if name in report["counts"]],
         areas=list(dict.fromkeys(r["area"] for r in report["requirements"])),
+        causes=likely_causes(report),
+        unexplained=unexplained(report),
     )
 
 
