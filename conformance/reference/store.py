@@ -136,8 +136,9 @@ def _describe(meta: dict[str, str]) -> str:
     sessions = f"{meta.get('count', '?')} session{'' if meta.get('count') == '1' else 's'}"
     if "sessions_sha256" in meta:
         return f"{sessions} of a fixed dataset"
-    return f"{sessions} of seed {meta.get('seed', '?')}" + (
-        "" if meta.get("dataset_version") == str(DATASET_VERSION) else " (an older generator)")
+    return (f"{sessions} of seed {meta.get('seed', '?')}"
+            + (" in livemode (an sk_live_ key)" if meta.get("livemode") == "True" else "")
+            + ("" if meta.get("dataset_version") == str(DATASET_VERSION) else " (an older generator)"))
 
 
 def check_db_path(path: str, meta: dict[str, str], replace: bool) -> bool:

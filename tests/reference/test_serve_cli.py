@@ -74,6 +74,8 @@ def test_ours_built_with_other_parameters_needs_rebuild(tmp_path: Path, capsys: 
     assert db.read_bytes() == before
     assert _serve("--db", str(db), "--dataset", "canonical") == 2
     assert "not the 240 sessions of a fixed dataset asked for" in _sentence(capsys)
+    assert _serve("--db", str(db), "--sessions", "300", "--seed", "1", "--api-key", "sk_live_x") == 2
+    assert "not the 300 sessions of seed 1 in livemode (an sk_live_ key) asked for" in _sentence(capsys)
 
 
 def test_rebuild_replaces_ours_and_the_same_parameters_reuse_it(tmp_path: Path) -> None:
