@@ -318,3 +318,32 @@ def test_a_passing_run_names_what_it_skipped(no_env: pytest.MonkeyPatch, tmp_pat
     lines = capsys.readouterr().out.splitlines()
     assert "  skipped: DATA-001 (no --expect-dataset given)" in lines
     assert lines[-2] == "verdict: CONFORMANT"
+
+
+# -- 14. Ctrl-C is exit 130, as the README says -------------------------------------------------
+
+
+def test_ctrl_c_during_a_run_is_exit_130(tmp_path: Path) -> None:
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "conformance", "run", "--base-url", f"http://127.0.0.1:{silent.getsockname()[1]}",
+             "--api-key", KEY, "--timeout", "30", "--report-dir", str(tmp_path)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            silent.settimeout(30)
+            conn, _ = silent.accept()  # the preflight is in flight: the user gives up waiting
+            proc.send_signal(signal.SIGINT)
+            _out, err = proc.communicate(timeout=30)
+            conn.close()
+        finally:
+            proc.kill()
+    assert proc.returncode == 130
+    assert err == "checkout-conformance: interrupted.\n"
+    assert "**130** interrupted (Ctrl-C)" in (Path(__file__).parent.parent / "README.md").read_text()
