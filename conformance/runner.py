@@ -179,7 +179,7 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
                 client, probes_for(checks),
                 lambda probe: ProbeContext(client, context, spec, probe_rng(options.seed, probe)),
                 options.concurrency,
-                lambda r: progress(f"{r.probe.area:<11} {r.probe.name:<15} {r.sent:>4} requests") if r.sent else None,
+                lambda r: progress(f"{r.probe.area:<11} {r.probe.name:<18} {r.sent:>4} requests") if r.sent else None,
             )
             failed_probes = {r.probe.name: r.crashed for r in done if r.crashed is not None}
         finally:

@@ -9,7 +9,8 @@ from conformance.checks.base import Check, Probe, ProbeContext, Record, RunConte
 from conformance.checks.collection import Collection
 from conformance.checks.common import first_unanswered, judge_rejections
 from conformance.checks.walks import Walk, limit_sent, walk_forward
-from conformance.spec import Spec
+from conformance.profiles import Profile
+from conformance.spec import Spec, default_spec
 from conformance.verdicts import Evidence, Outcome, held, inconclusive, too_little_data, violated
 from conformance.wording import capped, plural
 
@@ -27,7 +28,11 @@ def probe_filter(ctx: ProbeContext) -> None:
         ctx.client.get("filter:invalid", [("status", value)])
 
 
-PROBES = (Probe("filter", "filter", probe_filter),)
+def _cost(profile: Profile) -> int:
+    return len(default_spec().enum_of("status")) * profile.pages_filtered + len(INVALID_STATUSES)
+
+
+PROBES = (Probe("filter", "filter", probe_filter, cost=_cost),)
 
 
 def judge_filter(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:

@@ -33,6 +33,18 @@ def probe_reference_walk(ctx: ProbeContext) -> None:
     walk_forward(ctx, "walk:100", limit=100, max_pages=ctx.profile.pages_limit_100)
 
 
+def _pages_7(profile: Profile) -> int:
+    return profile.pages_limit_7
+
+
+def _pages_1(profile: Profile) -> int:
+    return profile.pages_limit_1
+
+
+def _pages_default(profile: Profile) -> int:
+    return profile.pages_default
+
+
 def _forward_walk(tag: str, limit: int | None, budget: Callable[[Profile], int]) -> Callable[[ProbeContext], None]:
     """A probe walking forward at one page size: each walk is its own probe, so the walks
     at other page sizes go side by side with the rest (conformance.lanes)."""
@@ -77,11 +89,11 @@ def probe_bad_cursors(ctx: ProbeContext) -> None:
 
 PROBES = (
     Probe("walk:100", "pagination", probe_reference_walk, order="first"),
-    Probe("walk:7", "pagination", _forward_walk("walk:7", 7, lambda p: p.pages_limit_7)),
-    Probe("walk:1", "pagination", _forward_walk("walk:1", 1, lambda p: p.pages_limit_1)),
-    Probe("walk:default", "pagination", _forward_walk("walk:default", None, lambda p: p.pages_default)),
-    Probe("walk:back", "pagination", probe_backward_walk),
-    Probe("cursors", "pagination", probe_cursors),
+    Probe("walk:7", "pagination", _forward_walk("walk:7", 7, _pages_7), cost=_pages_7),
+    Probe("walk:1", "pagination", _forward_walk("walk:1", 1, _pages_1), cost=_pages_1),
+    Probe("walk:default", "pagination", _forward_walk("walk:default", None, _pages_default), cost=_pages_default),
+    Probe("walk:back", "pagination", probe_backward_walk, cost=_pages_7),
+    Probe("cursors", "pagination", probe_cursors, cost=lambda p: 2 * (p.cursor_samples + 4)),
     Probe("bad-cursors", "pagination", probe_bad_cursors),
 )
 
