@@ -255,7 +255,7 @@ def test_bad_concurrency_or_rate_is_a_usage_error(flag: list[str], capsys: pytes
     with pytest.raises(SystemExit) as stop:
         main(["run", *flag])
     assert stop.value.code == 2
-    assert "See --help." in capsys.readouterr().err
+    assert "See `checkout-conformance run --help`." in capsys.readouterr().err
 
 
 # -- a whole run --------------------------------------------------------------------------------
