@@ -250,6 +250,8 @@ class Client:
                     self._down_because = "the target kept answering 429 Too Many Requests earlier in the run"
                 return
             self._pacer.hold(delay)  # this lane sleeps it; the other lanes wait out the rest
+            if self._stopped is not None or self._failures_in_a_row >= self.settings.failures_before_down:
+                return  # another lane found the target down meanwhile: the 429 is recorded as it is
 
     def _attempt(self, exchange: Exchange, pairs: list[tuple[str, str]], headers: dict[str, str]) -> None:
         # Per-read timeouts restart with every byte, so a trickling target could hold one
