@@ -7,11 +7,12 @@ walk did: so a vendor sees the chain of pages exactly as the suite saw it, on th
 is now. Each step prints what came back (status, ids, has_more, next_cursor, or the error) next
 to what was recorded, and the script ends with the finding: what to look at.
 
-The key is read from $CONFORMANCE_API_KEY when the script runs; the file never holds it (the
-transcript it is made from is redacted already). Everything taken from the target is quoted for
-the shell and stripped of control characters, so the script cannot be made to run anything else
-or to drive a terminal. `verify` rebuilds the scripts and refuses a report directory whose
-scripts differ, since a person runs them with their key in the environment.
+The key is read from $CONFORMANCE_API_KEY when the script runs and handed to curl on a pipe,
+so it is on no command line; the file never holds it (its transcript is redacted already).
+Everything taken from the target is quoted for the shell and stripped of control characters,
+so the script cannot be made to run anything else or to drive a terminal. `verify` rebuilds
+the scripts and refuses a report directory whose scripts differ, since a person runs them
+with their key in the environment.
 """
 
 from __future__ import annotations
@@ -145,10 +146,11 @@ def _json(value: Any) -> str:
 
 def _auth_args(exchange: Exchange) -> list[str]:
     # The same credentials as the recorded request (Exchange.curl), the key from the environment.
+    # curl reads it from a config on a pipe (printf is a bash builtin): it is in no process's argv.
     if exchange.auth == AUTH_KEY:
-        return ['-u "$CONFORMANCE_API_KEY:"']
+        return ["-K <(printf 'user = \"%s:\"\\n' \"$CONFORMANCE_API_KEY\")"]
     if exchange.auth == AUTH_KEY_AS_PASSWORD:
-        return ['-u ":$CONFORMANCE_API_KEY"']
+        return ["-K <(printf 'user = \":%s\"\\n' \"$CONFORMANCE_API_KEY\")"]
     if exchange.auth.startswith("basic "):
         return ["-u " + shlex.quote(exchange.auth.removeprefix("basic "))]
     if exchange.auth.startswith("header "):
