@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TextIO
 
+from conformance.diagnosis import unexplained
 from conformance.runner import RunResult
 from conformance.verdicts import Verdict
 from conformance.waivers import waiver_notes
@@ -19,6 +20,7 @@ def print_summary(result: RunResult, written: list[Path], out: TextIO) -> None:
     seconds = (result.finished_at - result.started_at).total_seconds()
     print(f"checkout-conformance: {target} — {len(result.verdicts)} requirements, "
           f"{result.requests_sent} requests, {seconds:.1f} s", file=out)
+    print_diagnosis(result, out)
     for verdict in result.verdicts:
         if verdict.verdict in (Verdict.FAIL, Verdict.WARN, Verdict.ERROR, Verdict.INCONCLUSIVE, Verdict.WAIVED):
             print(f"  {verdict.verdict.value.upper():<12} {verdict.requirement:<9} {verdict.reason}", file=out)
@@ -39,3 +41,19 @@ def print_summary(result: RunResult, written: list[Path], out: TextIO) -> None:
         print(result.verdict_reason, file=out)
     if written:
         print(f"reports: {written[0].parent}/", file=out)
+
+
+def print_diagnosis(result: RunResult, out: TextIO) -> None:
+    """The likely causes first: what to fix, what it explains, and the exchange that shows it best."""
+    left = unexplained(result.verdicts, result.diagnosis)
+    if not result.diagnosis and not left:
+        return
+    print("Likely cause:" if len(result.diagnosis) <= 1 else "Likely causes:", file=out)
+    for cause in result.diagnosis:
+        print(f"  * {cause.title}", file=out)
+        print(f"    fault {cause.fault}; explains {', '.join(cause.explains)}", file=out)
+        for seq in cause.exchanges:
+            print(f"    shown by #{seq} {result.exchanges[seq].summary()}", file=out)
+    if left:
+        what = "No known cause matches" if not result.diagnosis else "Not explained by a known cause"
+        print(f"  {what}: {', '.join(left)}", file=out)

@@ -73,6 +73,8 @@ def build_report(result: RunResult) -> dict[str, Any]:
         # Suite bugs during probing: `verify` needs them to re-judge the same way.
         "failed_probes": dict(result.failed_probes),
         "counts": counts,
+        # The likely causes, most likely first: `verify` derives them again from the transcript.
+        "diagnosis": [cause.to_dict() for cause in result.diagnosis],
         "requirements": requirements,
         **({"waivers": result.waivers} if result.waivers else {}),
     }

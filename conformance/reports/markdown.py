@@ -10,6 +10,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from conformance.reports.causes import likely_causes, unexplained
+
 BANNER = {
     "conformant": "✅ CONFORMANT",
     "nonconformant": "❌ NONCONFORMANT",
@@ -47,6 +49,26 @@ def _one_line(requirement: dict[str, Any]) -> str:
     return line
 
 
+def _likely_cause(report: dict[str, Any]) -> list[str]:
+    """The diagnosis first: what to fix, the requirements it explains, the exchanges that show it."""
+    causes = likely_causes(report)
+    left = unexplained(report)
+    if not causes and not left:
+        return []
+    heading = "### Likely cause" if len(causes) <= 1 else "### Likely causes"
+    lines = [heading, ""]
+    for cause in causes:
+        shown = ", ".join(f"#{e['seq']}" + (f" {cell(e['request'])} → {e['status']}" if "request" in e else "")
+                          for e in cause["exchanges"])
+        # Title and fault name are the catalog's own text (not the target's): Markdown as written.
+        lines.append(f"- **{cause['title']}** (`{cause['fault']}`) explains {', '.join(cause['explains'])}"
+                     + (f"; shown by {shown}" if shown else ""))
+    if left:
+        what = "No known cause matches" if not causes else "Not explained by a known cause"
+        lines.append(f"- {what}: {', '.join(left)}")
+    return [*lines, ""]
+
+
 def build_summary(report: dict[str, Any]) -> str:
     embedded = " (embedded reference)" if report["target"]["embedded_reference"] else ""
     lines = [
@@ -58,6 +80,7 @@ def build_summary(report: dict[str, Any]) -> str:
         f" · {report['requests']} requests · {report['duration_seconds']:.1f} s"
         f" · suite {cell(report['suite']['version'])}",
         "",
+        *_likely_cause(report),
         "| verdict | requirements |",
         "| --- | ---: |",
         *(f"| {name} | {report['counts'].get(name, 0)} |" for name in COUNT_ORDER if name in report["counts"]),
