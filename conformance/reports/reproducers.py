@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from conformance.exchange import AUTH_KEY, AUTH_KEY_AS_PASSWORD, Exchange
+from conformance.exchange import AUTH_KEY, AUTH_KEY_AS_PASSWORD, AUTH_NONE, Exchange
 
 DIRECTORY = "reproduce"
 REPRODUCED = ("fail", "warn")
@@ -158,6 +158,19 @@ def _auth_args(exchange: Exchange) -> list[str]:
     return []
 
 
+def _auth_label(exchange: Exchange) -> str:
+    """How the request authenticated, said next to it when it is not simply the key."""
+    if exchange.auth == AUTH_KEY:
+        return ""
+    if exchange.auth == AUTH_NONE:
+        return " (no credentials)"
+    if exchange.auth == AUTH_KEY_AS_PASSWORD:
+        return " (the key as the Basic password)"
+    if exchange.auth.startswith("basic "):
+        return f" (Basic {exchange.auth.removeprefix('basic ')})"
+    return f" (Authorization: {exchange.auth.removeprefix('header ')})"
+
+
 def _url(exchange: Exchange, step_of: dict[int, int], source: tuple[int, str, str] | None) -> str:
     """A bash word for the URL: static parts quoted, a chained cursor from the earlier step's variable."""
     if source is None or source[0] not in step_of:
@@ -204,6 +217,7 @@ def build_script(requirement: dict[str, Any], exchanges: Sequence[Exchange], bas
                            f"<the {source[1].replace('_', ' ')} of step {parent}>")
         else:
             description = f"GET {exchange.target}"
+        description += _auth_label(exchange)
         headers = [f"-H {shlex.quote(f'{k}: {v}')}" for k, v in exchange.request_headers.items()]
         curl = ["curl", "-sS", "--max-time", "30", "-o", f'"$tmp/{number}.body"', "-w", "'%{http_code}'",
                 *_auth_args(exchange), *headers, _url(exchange, step_of, source)]
