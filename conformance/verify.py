@@ -3,8 +3,14 @@
 It trusts nothing in the directory: the certificate's own digest and the digests of the
 files it covers are recomputed, report.json is checked against its schema and against
 the installed suite's spec and catalog, and every requirement is judged again from
-exchanges.jsonl alone (no request to the target). Every disagreement is collected, so
-one run of `verify` names all of them, not just the first.
+exchanges.jsonl alone (no request to the target), with the waivers report.json records
+applied again as on the day of the run. Reproducer scripts must be what the evidence gives.
+Every disagreement is collected, so one run of `verify` names all of them, not just the first.
+
+With `--public-key`, certificate.sig is checked first (conformance.signing): a missing
+signature, another signer or a changed certificate ends verification with one sentence. A
+report made by another suite version is re-judged too, and where the rules now judge
+differently that is reported as verdict drift (exit 3), not as tampering (exit 1).
 """
 
 from __future__ import annotations
