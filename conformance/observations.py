@@ -106,6 +106,19 @@ def _tied(collection: Collection, a: str, b: str) -> bool:
     return collection.created_of(a) == collection.created_of(b)
 
 
+def _second_ends(collection: Collection, item_id: str) -> int:
+    """The position right after the run of items sharing item_id's second (the list is ordered
+    by `created`, so a second's items are adjacent; what order they take inside is not relied on)."""
+    end = (collection.position(item_id) or 0) + 1
+    while end < len(collection.ids) and _tied(collection, item_id, collection.ids[end]):
+        end += 1
+    return end
+
+
+def _older_follows(collection: Collection, item_id: str) -> bool:
+    return collection.position(item_id) is not None and _second_ends(collection, item_id) < len(collection.ids)
+
+
 # -- limit ----------------------------------------------------------------------------------------
 @observation("limit-omitted-not-default", "a page asked without `limit` holds another number of "
              "sessions than the default while more exist")
@@ -178,29 +191,28 @@ def _repeats_cursor(record: Record, spec: Spec) -> list[int]:
              "(created in another second) but starts with the one after that")
 def _skips_next(record: Record, spec: Spec) -> list[int]:
     collection = Collection.from_record(record)
-    hits = []
-    for page, cursor in _after_pages(record, "starting_after"):
+
+    def skips(page: Exchange, cursor: str) -> bool:
         following = collection.after(cursor, 2) or []
         ids = page.page_ids or []
-        if (len(following) == 2 and ids and ids[0] == following[1] and following[0] not in ids
-                and not _tied(collection, cursor, following[0])):
-            hits.append(page.seq)
-    return _first(iter(hits))
+        return (len(following) == 2 and bool(ids) and ids[0] == following[1] and following[0] not in ids
+                and not _tied(collection, cursor, following[0]))
+
+    return _first(p.seq for p, cursor in _after_pages(record, "starting_after") if skips(p, cursor))
 
 
 @observation("cursor-skips-same-second", "the page after a cursor lacks the items created in the "
              "cursor's second and starts with an older second")
 def _skips_second(record: Record, spec: Spec) -> list[int]:
     collection = Collection.from_record(record)
-    hits = []
-    for page, cursor in _after_pages(record, "starting_after"):
-        following = collection.after(cursor, len(collection)) or []
-        same = [i for i in following if _tied(collection, cursor, i)]
-        older = [i for i in following if not _tied(collection, cursor, i)]
-        ids = page.page_ids or []
-        if same and older and ids and ids[0] == older[0] and not set(same) & set(ids):
-            hits.append(page.seq)
-    return _first(iter(hits))
+
+    def skips(page: Exchange, cursor: str) -> bool:
+        position, end = collection.position(cursor) or 0, _second_ends(collection, cursor)
+        same, ids = collection.ids[position + 1:end], page.page_ids or []
+        return (bool(same) and end < len(collection.ids) and bool(ids) and ids[0] == collection.ids[end]
+                and not set(same) & set(ids))
+
+    return _first(p.seq for p, cursor in _after_pages(record, "starting_after") if skips(p, cursor))
 
 
 @observation("cursor-ignored", "a page after a cursor is the first page of the list")
@@ -246,12 +258,13 @@ def _before_ascending(record: Record, spec: Spec) -> list[int]:
 
 
 @observation("before-has-more-false-early", "a page before a cursor says `has_more` false while "
-             "items precede it")
+             "sessions of a newer second precede it")
 def _before_false(record: Record, spec: Spec) -> list[int]:
     collection = Collection.from_record(record)
+    newest = collection.ids[0] if collection.ids else ""
     return _first(p.seq for p, _position, _expected in _before_pages(record)
                   if p.has_more is False and p.page_ids
-                  and min(collection.position(i) or 0 for i in p.page_ids) > 0)
+                  and not any(_tied(collection, newest, i) for i in p.page_ids))
 
 
 @observation("before-has-more-true-at-start", "a page before a cursor that reaches the start of the "
@@ -273,13 +286,14 @@ def _full_last(record: Record, spec: Spec) -> list[int]:
                   and (p.page_ids or [""])[-1] == last and len(p.page_ids or []) == limit_sent(p))
 
 
-@observation("forward-has-more-false-early", "a full page says `has_more` false while sessions follow it")
+@observation("forward-has-more-false-early", "a full page says `has_more` false while sessions of an "
+             "older second follow it")
 def _forward_false(record: Record, spec: Spec) -> list[int]:
     collection = Collection.from_record(record)
     return _first(p.seq for p in _lists(record)
                   if "ending_before" not in p.params and "status" not in p.params and p.has_more is False
                   and p.page_ids and len(p.page_ids) == limit_sent(p)
-                  and collection.items_after(p.page_ids[-1]) is True)
+                  and _older_follows(collection, p.page_ids[-1]))
 
 
 @observation("tie-order-depends-on-limit", "sessions created in the same second come in another order "
