@@ -379,18 +379,21 @@ def _filtered_end(record: Record, spec: Spec) -> list[int]:
                   and p.page_ids[-1] == collection.restricted(status)[-1])
 
 
-@observation("filter-misses-sessions", "a filtered walk that ended lacks sessions of its status")
+@observation("filter-misses-sessions", "a filtered walk lacks sessions of its status from the stretch "
+             "of the list it covered")
 def _misses(record: Record, spec: Spec) -> list[int]:
     collection = Collection.from_record(record)
-    if not collection.complete:
-        return []
     hits = []
     for status in spec.enum_of("status"):
         pages = [p for p in record.tagged(f"filter:{status}") if p.page_ids is not None]
-        if not pages or pages[-1].has_more is not False:
-            continue
         listed = {i for p in pages for i in (p.page_ids or [])}
-        if set(collection.restricted(status)) - listed:
+        reached = [pos for i in listed if (pos := collection.position(i)) is not None]
+        if not reached:
+            continue
+        # A walk cut by its page budget covered the list up to its last item, no further.
+        ended = pages[-1].has_more is False and collection.complete
+        covered = collection.ids if ended else collection.ids[:max(reached) + 1]
+        if any(collection.status_of(i) == status and i not in listed for i in covered):
             hits.append(pages[0].seq)
     return _first(iter(hits))
 
