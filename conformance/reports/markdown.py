@@ -86,12 +86,12 @@ def build_summary(report: dict[str, Any]) -> str:
         *(f"| {name} | {report['counts'].get(name, 0)} |" for name in COUNT_ORDER if name in report["counts"]),
         "",
     ]
-    lines += _waived(report)
+    waived = _waived(report)
     attention = [r for r in report["requirements"] if r["verdict"] in ATTENTION]
     attention.sort(key=lambda r: ATTENTION.index(r["verdict"]))
     if not attention:
         lines.append("Every judged requirement held.")
-        return "\n".join(lines) + "\n"
+        return "\n".join([*lines, *(["", *waived] if waived else [])]) + "\n"
     lines += ["### Requirements that need attention", "", "| ID | level | verdict | evidence |",
               "| --- | --- | --- | --- |"]
     for requirement in attention[:MAX_ROWS]:
@@ -110,6 +110,8 @@ def build_summary(report: dict[str, Any]) -> str:
         fence = _fence(body)
         lines += ["", "<details><summary>Reproduce with curl (the key is read from $CONFORMANCE_API_KEY)</summary>",
                   "", f"{fence}sh", body, fence, "", "</details>"]
+    if waived:
+        lines += ["", *waived]
     return "\n".join(lines) + "\n"
 
 
@@ -118,7 +120,9 @@ def _waived(report: dict[str, Any]) -> list[str]:
     notes = [w for w in report.get("waivers", []) if w["status"] in ("expired", "stale")]
     if not waived and not notes:
         return []
-    lines = ["### Waived", "", "| ID | level | waived verdict | until | reason |", "| --- | --- | --- | --- | --- |"]
+    lines = ["### Waived", ""]
+    if waived:
+        lines += ["| ID | level | waived verdict | until | reason |", "| --- | --- | --- | --- | --- |"]
     lines += [f"| {r['id']} | {r['level']} | {r['waiver']['verdict']} | {r['waiver']['expires']} "
               f"| {cell(r['waiver']['reason'])} |" for r in waived[:MAX_ROWS]]
     lines += [f"\nWaiver for {w['requirement']} " + (f"expired on {w['expires']}: it no longer applies."
