@@ -333,10 +333,32 @@ def _next_not_string(record: Record, spec: Spec) -> list[int]:
                   and p.json.get("next_cursor") is not None and not isinstance(p.json["next_cursor"], str))
 
 
-@observation("next-cursor-first-id", "`next_cursor` is the id of the page's first item")
+@observation("next-cursor-first-id", "on a forward page `next_cursor` is the id of the page's first item")
 def _next_first(record: Record, spec: Spec) -> list[int]:
-    return _first(p.seq for p in _lists(record) if len(p.page_ids or []) >= 2
+    return _first(p.seq for p in _lists(record) if len(p.page_ids or []) >= 2 and "ending_before" not in p.params
                   and next_cursor_of(p) == (p.page_ids or [""])[0])
+
+
+@observation("backward-next-cursor-first-id", "on an `ending_before` page `next_cursor` is the id of the "
+             "page's first item")
+def _backward_next_first(record: Record, spec: Spec) -> list[int]:
+    return _first(p.seq for p in _lists(record) if len(p.page_ids or []) >= 2 and "ending_before" in p.params
+                  and next_cursor_of(p) == (p.page_ids or [""])[0])
+
+
+@observation("next-cursor-echoes-cursor", "on a page asked with `starting_after`, `next_cursor` is that cursor")
+def _next_echoes(record: Record, spec: Spec) -> list[int]:
+    return _first(p.seq for p in _lists(record) if p.page_ids and p.params.get("starting_after") is not None
+                  and next_cursor_of(p) == p.params["starting_after"])
+
+
+@observation("filtered-next-cursor-not-last", "on a filtered page `next_cursor` names a session other than "
+             "the page's last")
+def _filtered_next(record: Record, spec: Spec) -> list[int]:
+    collection = Collection.from_record(record)
+    return _first(p.seq for p, _status in _filtered(record)
+                  if (cursor := next_cursor_of(p)) is not None and collection.position(cursor) is not None
+                  and cursor != (p.page_ids or [""])[-1])
 
 
 # -- the status filter ------------------------------------------------------------------------------
@@ -440,6 +462,20 @@ def _malformed(record: Record, spec: Spec) -> list[int]:
     return _answered(record, "auth:malformed", lambda s: s >= 500)
 
 
+_BASE64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+
+
+@observation("auth-not-base64-crashed", "Basic credentials that are not base64 answered 5xx")
+def _not_base64(record: Record, spec: Spec) -> list[int]:
+    def not_base64(exchange: Exchange) -> bool:
+        # The label of a hand-made header is "header <value as sent>" (exchange.py).
+        scheme, _, token = exchange.auth.removeprefix("header ").partition(" ")
+        return (exchange.auth.startswith("header ") and scheme == "Basic" and bool(token)
+                and " " not in token and not set(token) <= _BASE64)
+
+    return _first(e.seq for e in _statuses(record, "auth:malformed") if (e.status or 0) >= 500 and not_base64(e))
+
+
 @observation("refusal-carries-sessions", "a 401 body carries sessions")
 def _refusal_data(record: Record, spec: Spec) -> list[int]:
     return _first(e.seq for e in record if e.status == 401 and isinstance(e.json, dict)
@@ -498,6 +534,22 @@ def _item_field(record: Record, test: Callable[[dict[str, Any]], bool]) -> list[
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+@observation("created-is-string", "`created` is a string")
+def _created_string(record: Record, spec: Spec) -> list[int]:
+    return _item_field(record, lambda i: isinstance(i.get("created"), str))
+
+
+@observation("timestamp-float", "`created` or `expires_at` is a number with a fraction part or exponent")
+def _timestamp_float(record: Record, spec: Spec) -> list[int]:
+    return _item_field(record, lambda i: any(isinstance(i.get(k), float) for k in ("created", "expires_at")))
+
+
+@observation("data-not-array", "a list envelope's `data` is not an array")
+def _data_not_array(record: Record, spec: Spec) -> list[int]:
+    return _first(e.seq for e in record if e.status == 200 and isinstance(e.json, dict)
+                  and "data" in e.json and not isinstance(e.json["data"], list))
 
 
 @observation("created-not-integer", "`created` is not an integer")
