@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
 
 from conformance.reports.causes import likely_causes, unexplained
 
@@ -36,8 +38,15 @@ EXPLANATION = {
 @cache
 def _environment() -> Environment:
     # autoescape=True for every template, whatever its name: evidence is target-controlled.
-    return Environment(loader=PackageLoader("conformance.reports", "templates"), autoescape=True,
-                       undefined=StrictUndefined, keep_trailing_newline=True)
+    environment = Environment(loader=PackageLoader("conformance.reports", "templates"), autoescape=True,
+                              undefined=StrictUndefined, keep_trailing_newline=True)
+    environment.filters["code_spans"] = code_spans
+    return environment
+
+
+def code_spans(text: str) -> Markup:
+    """Text with its `backtick` spans as <code>, everything escaped first (for catalog titles)."""
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(text))))
 
 
 def _asset(name: str) -> str:
