@@ -11,7 +11,7 @@ from conformance.checks.common import first_unanswered, is_4xx, is_error_object
 from conformance.client import BasicCredentials, RawAuthorization
 from conformance.exchange import AUTH_KEY_AS_PASSWORD, AUTH_NONE, Exchange
 from conformance.spec import Spec
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, violated
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, violated
 
 MALFORMED = (
     "Basic !!!not-base64!!!",
@@ -43,7 +43,9 @@ def _expect(req: str, name: str, exchanges: list[Exchange], ok: tuple[int, ...] 
     expected = " or ".join(map(str, ok)) if ok else "a 4xx"
     return violated(req, name, *[Evidence(
         f"{what} got {e.status}", expected=expected, actual=f"status {e.status}", exchanges=[e.seq])
-        for e in wrong]) if wrong else held(req, name)
+        for e in wrong]) if wrong else held(req, name, f"{len(exchanges)} requests answered "
+                                            f"{', '.join(sorted({str(e.status) for e in exchanges}))}",
+                                            seqs(exchanges))
 
 
 def judge_auth(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
@@ -64,11 +66,13 @@ def judge_auth(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]
         yield violated("AUTH-006", name, *[Evidence(
             "a 401 without a Basic challenge", expected="WWW-Authenticate: Basic ...",
             actual=e.response_headers.get("www-authenticate", "(absent)"), exchanges=[e.seq])
-            for e in no_challenge]) if no_challenge else held("AUTH-006", name)
+            for e in no_challenge]) if no_challenge else held(
+            "AUTH-006", name, f"{len(refusals)} 401s offer Basic", seqs(refusals))
         no_object = [e for e in refusals if not is_error_object(e)]
         yield violated("AUTH-007", name, *[Evidence(
             "a 401 without an error object", expected='{"error": {"type", "message"}}',
-            actual=e.body[:160], exchanges=[e.seq]) for e in no_object]) if no_object else held("AUTH-007", name)
+            actual=e.body[:160], exchanges=[e.seq]) for e in no_object]) if no_object else held(
+            "AUTH-007", name, f"{len(refusals)} 401s carry an error object", seqs(refusals))
 
 
 def _names(text: str, item_id: str) -> bool:
@@ -110,7 +114,7 @@ def judge_no_leak(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
         yield inconclusive("AUTH-005", name, "no error response was recorded")
     else:
         yield violated("AUTH-005", name, *leaks[:3]) if leaks else held(
-            "AUTH-005", name, f"{len(errors)} error responses checked")
+            "AUTH-005", name, f"{len(errors)} error responses checked", seqs(errors))
 
 
 CHECKS = (

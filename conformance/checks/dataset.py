@@ -20,7 +20,7 @@ from conformance.checks.walks import Walk, walk_forward
 from conformance.exchange import Exchange
 from conformance.reference.canonical import DATASETS, load_dataset
 from conformance.spec import Spec
-from conformance.verdicts import Evidence, Finding, Outcome, held, inconclusive, skipped, violated
+from conformance.verdicts import Evidence, Finding, Outcome, held, inconclusive, seqs, skipped, violated
 
 REQUIREMENT = "DATA-001"
 WALK_TAG = "dataset:100"
@@ -76,7 +76,8 @@ def judge_dataset(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
                                               f"{len(expected)} sessions without a difference so far")
     else:
         yield held(REQUIREMENT, name, f"all {len(expected)} sessions of the {dataset} dataset listed in order "
-                                      f"with the same field values ({len(walk.pages)} pages)")
+                                      f"with the same field values ({len(walk.pages)} pages)",
+                   seqs(walk.usable_pages))
 
 
 def _differences(expected: list[Item], walk: Walk, dataset: str) -> list[Evidence]:

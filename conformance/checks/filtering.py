@@ -9,7 +9,7 @@ from conformance.checks.collection import Collection
 from conformance.checks.common import first_unanswered, judge_rejections
 from conformance.checks.walks import Walk, limit_sent, walk_forward
 from conformance.spec import Spec
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, too_little_data, violated
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, too_little_data, violated
 
 # Clearly outside the enum. Left out on purpose, as lenient rather than wrong (the
 # catalog's `either:` records it): "OPEN" (case-insensitive matching) and "open,complete"
@@ -62,7 +62,8 @@ def judge_filter(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcom
     elif not filtered:
         yield too_little_data("FLT-001", name, "no filtered walk listed any session")
     else:
-        yield held("FLT-001", name, f"{filtered} filtered sessions checked")
+        yield held("FLT-001", name, f"{filtered} filtered sessions checked",
+                   seqs(p for w in walks for p in w.usable_pages))
 
     # FLT-002: exactly the restriction, in the same order.
     mismatches = []
@@ -95,7 +96,8 @@ def judge_filter(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcom
                    + ("; same items, other order" if not missing and not extra else ""),
             exchanges=[last.seq] if last else []))
     elif judged:
-        yield held("FLT-002", name)
+        yield held("FLT-002", name, f"{judged} filtered walks compared with the unfiltered walk",
+                   seqs(p for w in walks for p in w.usable_pages if p.page_ids))
     else:
         yield too_little_data("FLT-002", name, "no status has any session to filter")
 
@@ -123,7 +125,8 @@ def judge_filter(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcom
     elif not filtered:
         yield too_little_data("FLT-003", name, "no filtered walk listed any session")
     else:
-        yield held("FLT-003", name)
+        yield held("FLT-003", name, f"{filtered} filtered sessions on pages of the right size",
+                   seqs(p for w in walks for p in w.usable_pages))
 
 
 def judge_invalid(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.common import first_unanswered, is_4xx, is_error_object
 from conformance.spec import Spec
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, violated
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, violated
 
 # Names no Stripe-style API gives a meaning: `expand` would be honoured by some, and an
 # expanded `customer` object is then no finding about unknown parameters.
@@ -33,7 +33,8 @@ def judge_no_server_errors(record: Record, run: RunContext, spec: Spec) -> Itera
     yield violated("ERR-002", name, *[Evidence(
         f"{e.summary()} is a server error", expected="no 5xx", actual=f"status {e.status}: {e.body[:120]!r}",
         exchanges=[e.seq]) for e in crashed[:5]]) if crashed else held("ERR-002", name,
-                                                                        f"{len(answered)} responses")
+                                                                        f"{len(answered)} responses",
+                                                                        seqs(answered))
 
 
 def judge_error_objects(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
@@ -48,7 +49,7 @@ def judge_error_objects(record: Record, run: RunContext, spec: Spec) -> Iterable
         f"the {e.status} to {e.summary()} is not a JSON error object",
         expected='{"error": {"type": str, "message": str, "param"?: str}}',
         actual=f"{e.content_type or '(no content type)'}: {e.body[:120]!r}", exchanges=[e.seq])
-        for e in plain[:5]]) if plain else held("ERR-001", name, f"{len(errors)} error responses")
+        for e in plain[:5]]) if plain else held("ERR-001", name, f"{len(errors)} error responses", seqs(errors))
 
 
 def judge_unknown_params(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
@@ -64,7 +65,8 @@ def judge_unknown_params(record: Record, run: RunContext, spec: Spec) -> Iterabl
         expected=f"the page {' '.join(baseline[0].page_ids or [])} or a 4xx",
         actual=f"status {e.status}, ids {' '.join(e.page_ids or []) or '-'}",
         exchanges=[baseline[0].seq, e.seq]) for e in wrong]) if wrong else held(
-        "ERR-003", name, "ignored" if all(e.status == 200 for e in probes) else "rejected")
+        "ERR-003", name, "ignored" if all(e.status == 200 for e in probes) else "rejected",
+        seqs(baseline[:1] + probes))
 
 
 CHECKS = (

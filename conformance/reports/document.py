@@ -11,7 +11,8 @@ from conformance.exchange import Exchange
 from conformance.runner import RunResult
 from conformance.verdicts import RequirementVerdict, Verdict
 
-REPORT_FORMAT_VERSION = 1
+# 2: every requirement names the exchanges its verdict rests on (`exchanges`); `coverage`.
+REPORT_FORMAT_VERSION = 2
 
 
 def evidence_detail(exchange: Exchange, base_url: str) -> dict[str, Any]:
@@ -45,6 +46,7 @@ def requirement_entries(
             "id": req.id, "area": req.area, "level": req.level, "text": req.text, "source": req.source,
             "verdict": verdict.verdict.value, "reason": verdict.reason, "checks": verdict.checks,
             "evidence": evidence,
+            "exchanges": [s for s in verdict.exchanges if 0 <= s < len(exchanges)],
         })
     return requirements
 

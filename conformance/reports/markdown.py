@@ -37,14 +37,25 @@ def _fence(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
+def cite(seqs: list[int], most: int = 5) -> str:
+    """`exchanges.jsonl #3, #7 and 2 more`: where the evidence of a verdict is; "" for none."""
+    if not seqs:
+        return ""
+    shown = ", ".join(f"#{s}" for s in seqs[:most])
+    more = f" and {len(seqs) - most} more" if len(seqs) > most else ""
+    return f"exchanges.jsonl {shown}{more}"
+
+
 def _one_line(requirement: dict[str, Any]) -> str:
+    where = cite(requirement.get("exchanges", []))
+    where = f" [{where}]" if where else ""
     if not requirement["evidence"]:
-        return requirement["reason"]
+        return requirement["reason"] + where
     first = requirement["evidence"][0]
     line = first["message"]
     if first["expected"] or first["actual"]:
         line += f" (expected {first['expected']}; got {first['actual']})"
-    return line
+    return line + where
 
 
 def build_summary(report: dict[str, Any]) -> str:
@@ -66,7 +77,8 @@ def build_summary(report: dict[str, Any]) -> str:
     attention = [r for r in report["requirements"] if r["verdict"] in ATTENTION]
     attention.sort(key=lambda r: ATTENTION.index(r["verdict"]))
     if not attention:
-        lines.append("Every judged requirement held.")
+        lines.append("Every judged requirement held; each pass names the exchanges it rests on "
+                     "(report.json `exchanges`).")
         return "\n".join(lines) + "\n"
     lines += ["### Requirements that need attention", "", "| ID | level | verdict | evidence |",
               "| --- | --- | --- | --- |"]
