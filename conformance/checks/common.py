@@ -59,8 +59,17 @@ def _json_kind(value: object) -> str:
 
 
 def first_unanswered(exchanges: Iterable[Exchange]) -> Exchange | None:
-    """The first exchange the target gave no judgeable answer to (failure, or 429 after retries)."""
-    return next((e for e in exchanges if not e.judgeable), None)
+    """The first exchange the target gave no judgeable answer to (failure, or 429 after retries).
+
+    A connection closed without a response on two attempts (`Exchange.dropped`) is an answer:
+    CONTRACT.md counts it as a 5xx for that request, so the rule judges it instead of giving up.
+    """
+    return next((e for e in exchanges if not e.judgeable and not e.dropped), None)
+
+
+def answer(exchange: Exchange) -> str:
+    """What the target answered, for an `actual`: "status 500", or the connection closed without one."""
+    return exchange.error or "no response" if exchange.status is None else f"status {exchange.status}"
 
 
 def is_4xx(exchange: Exchange) -> bool:
@@ -96,7 +105,7 @@ def judge_refused(name: str, exchanges: Sequence[Exchange], requirement: str, wh
     accepted = [e for e in exchanges if not is_4xx(e)]
     return violated(requirement, name, *[
         Evidence(f"{what} {e.summary()} was not rejected", expected="a 4xx",
-                 actual=f"status {e.status}", exchanges=[e.seq]) for e in accepted
+                 actual=answer(e), exchanges=[e.seq]) for e in accepted
     ]) if accepted else held(requirement, name, f"{len(exchanges)} requests rejected", seqs(exchanges))
 
 

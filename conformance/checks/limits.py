@@ -58,6 +58,8 @@ def judge_default(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
         remaining = (collection.ids if cursor is None else collection.after(cursor, 10**9) or [])
         if cursor is not None and collection.position(cursor) is None:
             continue
+        if cursor is not None and page.page_ids and page.page_ids[:1] != collection.after(cursor, 1):
+            continue  # the page does not start right after its cursor: PAG-004's finding, not the default's
         known = collection.complete or len(remaining) >= DEFAULT_LIMIT
         if not known:
             continue

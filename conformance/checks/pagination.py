@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.collection import Collection
-from conformance.checks.common import first_unanswered, is_error_object, not_a_page
+from conformance.checks.common import answer, first_unanswered, is_error_object, not_a_page
 from conformance.checks.walks import (
     NEXT_CURSOR_WALK,
     Walk,
@@ -391,10 +391,10 @@ def judge_bad_cursors(record: Record, run: RunContext, spec: Spec) -> Iterable[O
             yield inconclusive(must, name, reason)
             yield inconclusive(should, name, reason)
             continue
-        fivexx = [e for e in exchanges if (e.status or 0) >= 500]
+        fivexx = [e for e in exchanges if (e.status or 0) >= 500 or e.dropped]
         yield violated(must, name, *[Evidence(
             f"{e.summary()} is a server error", expected="a 4xx (or a page) — never a 5xx",
-            actual=f"status {e.status}", exchanges=[e.seq]) for e in fivexx]) if fivexx else held(
+            actual=answer(e), exchanges=[e.seq]) for e in fivexx]) if fivexx else held(
             must, name, f"{len(exchanges)} requests answered {', '.join(sorted({str(e.status) for e in exchanges}))}",
             seqs(exchanges))
         wrong = [e for e in exchanges if e.status not in allowed or not is_error_object(e)]

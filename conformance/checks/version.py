@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
-from conformance.checks.common import first_unanswered, is_error_object
+from conformance.checks.common import answer, first_unanswered, is_error_object
 from conformance.exchange import Exchange
 from conformance.spec import Spec
 from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, skipped, violated
@@ -34,10 +34,10 @@ def judge_version(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
     if (lost := first_unanswered(sent)) is not None or not sent:
         yield inconclusive("VER-001", name, f"the target did not answer {lost.summary()}" if lost else "not probed")
     else:
-        crashed = [e for e in sent if (e.status or 0) >= 500]
+        crashed = [e for e in sent if (e.status or 0) >= 500 or e.dropped]
         yield violated("VER-001", name, *[Evidence(
             f"{HEADER}: {e.request_headers.get(HEADER, '')[:40]!r} gave a server error",
-            expected="never a 5xx", actual=f"status {e.status}", exchanges=[e.seq]) for e in crashed]) if crashed \
+            expected="never a 5xx", actual=answer(e), exchanges=[e.seq]) for e in crashed]) if crashed \
             else held("VER-001", name, f"{len(sent)} values answered without a 5xx", seqs(sent))
 
     if not run.api_version:
