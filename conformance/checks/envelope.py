@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
-from conformance.checks.walks import NEXT_CURSOR_WALK, Walk, next_cursor_of, walk_forward
+from conformance.checks.walks import NEXT_CURSOR_WALK, Walk, cursor_sent, next_cursor_of, walk_forward
 from conformance.exchange import Exchange
 from conformance.spec import Spec
 from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, skipped, violated
@@ -80,6 +80,16 @@ def judge_next_cursor(record: Record, run: RunContext, spec: Spec) -> Iterable[O
     by_id = Walk.read(record, STARTING_AFTER_WALK).pages
     if not by_cursor or not by_cursor[0].judgeable:
         yield inconclusive("ENV-005", name, "the next_cursor walk was not made or not answered")
+        return
+    echoed = [p for p in by_cursor if p.has_more is True and next_cursor_of(p) is not None
+              and next_cursor_of(p) == cursor_sent(p)]
+    if echoed:
+        page = echoed[0]
+        yield violated("ENV-005", name, Evidence(
+            f"next_cursor {next_cursor_of(page)!r} is the cursor this page was asked with: following it "
+            "serves the same page again",
+            expected=f"a cursor for the page after {(page.page_ids or ['?'])[-1]}",
+            actual=f"next_cursor = starting_after = {next_cursor_of(page)!r}", exchanges=[page.seq]))
         return
     judged: list[Exchange] = []
     for index, page in enumerate(by_cursor[:-1]):

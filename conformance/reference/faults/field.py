@@ -13,7 +13,7 @@ Authorization headers) is malformed. The suite sends each with an unknown key, s
 from __future__ import annotations
 
 import base64
-import secrets
+import itertools
 from typing import Any
 
 from starlette.datastructures import Headers, QueryParams
@@ -42,6 +42,15 @@ def _next_cursor_backward_first(data: list[dict[str, Any]], has_more: bool, quer
     return body
 
 
+def _next_cursor_echoes_cursor(data: list[dict[str, Any]], has_more: bool, query: ListQuery) -> dict[str, Any]:
+    """On a page reached with `starting_after`, next_cursor repeats that cursor (the request's
+    own parameter echoed) instead of the page's last id; first pages stay right."""
+    body = decisions.envelope(data, has_more, query)
+    if query.starting_after is not None and body["next_cursor"] is not None:
+        body["next_cursor"] = query.starting_after
+    return body
+
+
 def _authorization_split_500(headers: Headers, api_key: str) -> None:
     """Splits the header on " " and the credentials on ":" expecting exactly two parts:
     `Basic a b` (more than one space) and credentials without a colon (or with two) crash."""
@@ -66,12 +75,19 @@ def _bracket_params_drop(params: QueryParams) -> None:
     decisions.check_params(params)
 
 
+# Salts of the id encoder, taken in turn by successive responses (a few, so the suite's own
+# bookkeeping of ids stays small).
+_SALTS = itertools.cycle(("a1", "b2", "c3"))
+
+
 def _per_response_id(session: dict[str, Any]) -> dict[str, Any]:
-    """Ids are encoded with a salt drawn per response (a hashid-style encoder seeded per
-    request): the same session comes back under another id every time."""
+    """Ids are encoded with a salt that changes from one response to the next (a hashid-style
+    encoder re-seeded per request): the same session comes back under another id."""
     copy = dict(decisions.serialize_session(session))
-    salt = request_state().setdefault("id_salt", secrets.token_hex(3))
-    copy["id"] = f"{session['id']}_r{salt}"
+    state = request_state()
+    if "id_salt" not in state:
+        state["id_salt"] = next(_SALTS)
+    copy["id"] = f"{session['id']}_r{state['id_salt']}"
     return copy
 
 
@@ -113,6 +129,10 @@ FAULTS = (
           "which does not work as `starting_after`.",
           breaks=("ENV-005",),
           overrides={"envelope": _next_cursor_backward_first}),
+    Fault("next-cursor-echoes-cursor", "On a page reached with `starting_after`, `next_cursor` repeats "
+          "that cursor: following it serves the same page again.",
+          breaks=("ENV-005",),
+          overrides={"envelope": _next_cursor_echoes_cursor}),
     Fault("auth-header-split-500", "The Authorization header is split expecting exactly two parts: "
           "`Basic a b` and Basic credentials without a colon crash (500).",
           breaks=("AUTH-003", "ERR-002"),
