@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TextIO
 
+from conformance.coverage import coverage_of
 from conformance.runner import RunResult
 from conformance.verdicts import Verdict
 
@@ -18,6 +19,7 @@ def print_summary(result: RunResult, written: list[Path], out: TextIO) -> None:
     seconds = (result.finished_at - result.started_at).total_seconds()
     print(f"checkout-conformance: {target} — {len(result.verdicts)} requirements, "
           f"{result.requests_sent} requests, {seconds:.1f} s", file=out)
+    print(f"coverage: {coverage_of(result.exchanges).statement}", file=out)
     for verdict in result.verdicts:
         if verdict.verdict in (Verdict.FAIL, Verdict.WARN, Verdict.ERROR, Verdict.INCONCLUSIVE):
             print(f"  {verdict.verdict.value.upper():<12} {verdict.requirement:<9} {verdict.reason}", file=out)

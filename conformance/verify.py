@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 from conformance.catalog import default_catalog
 from conformance.checks.base import RunContext
+from conformance.coverage import coverage_of
 from conformance.errors import VerificationFailed
 from conformance.exchange import Exchange
 from conformance.profiles import PROFILES
@@ -57,6 +58,8 @@ def verify_report_dir(report_dir: Path, out: TextIO) -> int:
         _fail(report_dir, problems)
     problems += _order_problems(exchanges)
     problems += _agreement_problems(certificate, report, report_dir)
+    if report["coverage"] != coverage_of(exchanges).to_dict():
+        problems.append("report.json's coverage differs from what exchanges.jsonl shows")
     rejudged, rejudge_problems = _rejudge_problems(report, certificate, exchanges)
     problems += rejudge_problems
     if problems:

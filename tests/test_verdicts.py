@@ -35,7 +35,8 @@ def test_a_broken_should_is_a_warning() -> None:
 
 
 def test_a_suite_bug_is_an_error_not_a_failure() -> None:
-    assert fold("R", "MUST", [Outcome("R", Finding.ERROR, "c", "crash"), held("R", "a", "seen", [1])]).verdict == Verdict.ERROR
+    outcomes = [Outcome("R", Finding.ERROR, "c", "crash"), held("R", "a", "seen", [1])]
+    assert fold("R", "MUST", outcomes).verdict == Verdict.ERROR
 
 
 def test_nothing_judged_is_a_skip_with_its_reason() -> None:

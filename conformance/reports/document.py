@@ -7,6 +7,7 @@ from typing import Any
 
 from conformance import __version__
 from conformance.catalog import Catalog
+from conformance.coverage import coverage_of
 from conformance.exchange import Exchange
 from conformance.runner import RunResult
 from conformance.verdicts import RequirementVerdict, Verdict
@@ -74,5 +75,7 @@ def build_report(result: RunResult) -> dict[str, Any]:
         # Suite bugs during probing: `verify` needs them to re-judge the same way.
         "failed_probes": dict(result.failed_probes),
         "counts": counts,
+        # What part of the collection the run saw (format 2).
+        "coverage": coverage_of(result.exchanges).to_dict(),
         "requirements": requirements,
     }

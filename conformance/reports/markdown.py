@@ -69,6 +69,8 @@ def build_summary(report: dict[str, Any]) -> str:
         f" · {report['requests']} requests · {report['duration_seconds']:.1f} s"
         f" · suite {cell(report['suite']['version'])}",
         "",
+        f"Coverage: {cell(report['coverage']['statement'])}",
+        "",
         "| verdict | requirements |",
         "| --- | ---: |",
         *(f"| {name} | {report['counts'].get(name, 0)} |" for name in COUNT_ORDER),

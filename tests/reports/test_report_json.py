@@ -77,3 +77,11 @@ def test_the_schema_refuses_a_pass_without_exchanges(clean_run: Any) -> None:
     passed = next(r for r in report["requirements"] if r["verdict"] == "pass")
     passed["exchanges"] = []
     assert any("exchanges" in p for p in report_problems(report))
+
+
+def test_a_whole_collection_is_stated_as_seen(clean_run: Any) -> None:
+    report = _report(clean_run.report_dir)
+    coverage = report["coverage"]
+    assert coverage["collection_size"] == coverage["collection_at_least"] == coverage["sessions_seen"] > 0
+    assert coverage["statement"] == (f"saw all {coverage['collection_size']:,} sessions: "
+                                     "the reference walk read the whole collection")
