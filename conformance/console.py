@@ -9,8 +9,9 @@ from typing import TextIO
 from conformance.coverage import coverage_of
 from conformance.runner import RunResult
 from conformance.verdicts import Verdict
+from conformance.waivers import waiver_notes
 
-_ORDER = (Verdict.FAIL, Verdict.WARN, Verdict.ERROR, Verdict.INCONCLUSIVE, Verdict.SKIP, Verdict.PASS)
+_ORDER = (Verdict.FAIL, Verdict.WARN, Verdict.ERROR, Verdict.INCONCLUSIVE, Verdict.WAIVED, Verdict.SKIP, Verdict.PASS)
 
 
 def print_summary(result: RunResult, written: list[Path], out: TextIO) -> None:
@@ -21,14 +22,20 @@ def print_summary(result: RunResult, written: list[Path], out: TextIO) -> None:
           f"{result.requests_sent} requests, {seconds:.1f} s", file=out)
     print(f"coverage: {coverage_of(result.exchanges).statement}", file=out)
     for verdict in result.verdicts:
-        if verdict.verdict in (Verdict.FAIL, Verdict.WARN, Verdict.ERROR, Verdict.INCONCLUSIVE):
+        if verdict.verdict in (Verdict.FAIL, Verdict.WARN, Verdict.ERROR, Verdict.INCONCLUSIVE, Verdict.WAIVED):
             print(f"  {verdict.verdict.value.upper():<12} {verdict.requirement:<9} {verdict.reason}", file=out)
+            if verdict.waiver:
+                print(f"  {'':<12} {'':<9} {verdict.waiver['verdict']} waived until {verdict.waiver['expires']}: "
+                      f"{verdict.waiver['reason']}", file=out)
             for item in verdict.evidence[:1]:
                 if item.expected or item.actual:
                     print(f"  {'':<12} {'':<9} expected {item.expected}; got {item.actual}", file=out)
                 for seq in item.exchanges[:1]:
                     print(f"  {'':<12} {'':<9} {result.exchanges[seq].curl(result.target)}", file=out)
-    print("  " + ", ".join(f"{counts.get(v, 0)} {v.value}" for v in _ORDER), file=out)
+    shown = [v for v in _ORDER if v != Verdict.WAIVED or result.waivers]
+    print("  " + ", ".join(f"{counts.get(v, 0)} {v.value}" for v in shown), file=out)
+    for note in waiver_notes(result.waivers):
+        print(f"  {note}", file=out)
     print(f"verdict: {result.verdict.upper()}" + (" (strict)" if result.strict else ""), file=out)
     if result.verdict_reason:
         print(result.verdict_reason, file=out)

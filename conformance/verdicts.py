@@ -15,6 +15,7 @@ class Verdict(StrEnum):
     SKIP = "skip"  # not applicable, or too little data to judge
     INCONCLUSIVE = "inconclusive"  # the target could not answer
     ERROR = "error"  # a bug in the suite; never blamed on the target
+    WAIVED = "waived"  # a fail or warn the user waived (conformance.waivers); never fails the run
 
 
 class Finding(StrEnum):
@@ -101,6 +102,8 @@ class RequirementVerdict:
     lacks_data: bool = False
     # What the verdict rests on (report.json `exchanges`): every pass names at least one.
     exchanges: list[int] = field(default_factory=list)
+    # Set by conformance.waivers only: {reason, expires, verdict (the one it replaced)}.
+    waiver: dict[str, str] | None = None
 
 
 # At most this many sequence numbers per verdict: enough to find the evidence, while a
@@ -159,7 +162,7 @@ def overall(verdicts: Iterable[RequirementVerdict], strict: bool) -> str:
         return "nonconformant"
     if Verdict.ERROR in kinds:
         return "error"
-    if not kinds & {Verdict.PASS, Verdict.WARN}:
+    if not kinds & {Verdict.PASS, Verdict.WARN, Verdict.WAIVED}:
         return "inconclusive"
     if any(v.verdict == Verdict.INCONCLUSIVE and v.level == "MUST" for v in verdicts):
         return "inconclusive"

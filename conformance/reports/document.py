@@ -48,12 +48,13 @@ def requirement_entries(
             "verdict": verdict.verdict.value, "reason": verdict.reason, "checks": verdict.checks,
             "evidence": evidence,
             "exchanges": [s for s in verdict.exchanges if 0 <= s < len(exchanges)],
+            **({"waiver": verdict.waiver} if verdict.waiver else {}),
         })
     return requirements
 
 
 def build_report(result: RunResult) -> dict[str, Any]:
-    counts = {v.value: 0 for v in Verdict}
+    counts = {v.value: 0 for v in Verdict if v != Verdict.WAIVED or result.waivers}
     for verdict in result.verdicts:
         counts[verdict.verdict.value] += 1
     requirements = requirement_entries(result.verdicts, result.catalog, result.exchanges, result.target)
@@ -78,4 +79,5 @@ def build_report(result: RunResult) -> dict[str, Any]:
         # What part of the collection the run saw (format 2).
         "coverage": coverage_of(result.exchanges).to_dict(),
         "requirements": requirements,
+        **({"waivers": result.waivers} if result.waivers else {}),
     }

@@ -17,7 +17,7 @@ BANNER = {
     "error": "💥 ERROR (a bug in the suite)",
 }
 ATTENTION = ("fail", "warn", "error", "inconclusive")
-COUNT_ORDER = ("fail", "warn", "error", "inconclusive", "skip", "pass")
+COUNT_ORDER = ("fail", "warn", "error", "inconclusive", "waived", "skip", "pass")
 MAX_ROWS = 50  # GitHub caps a step summary at 1 MiB; the full story is in report.html.
 MAX_CELL = 200
 
@@ -73,9 +73,10 @@ def build_summary(report: dict[str, Any]) -> str:
         "",
         "| verdict | requirements |",
         "| --- | ---: |",
-        *(f"| {name} | {report['counts'].get(name, 0)} |" for name in COUNT_ORDER),
+        *(f"| {name} | {report['counts'].get(name, 0)} |" for name in COUNT_ORDER if name in report["counts"]),
         "",
     ]
+    lines += _waived(report)
     attention = [r for r in report["requirements"] if r["verdict"] in ATTENTION]
     attention.sort(key=lambda r: ATTENTION.index(r["verdict"]))
     if not attention:
@@ -101,6 +102,19 @@ def build_summary(report: dict[str, Any]) -> str:
         lines += ["", "<details><summary>Reproduce with curl (the key is read from $CONFORMANCE_API_KEY)</summary>",
                   "", f"{fence}sh", body, fence, "", "</details>"]
     return "\n".join(lines) + "\n"
+
+
+def _waived(report: dict[str, Any]) -> list[str]:
+    waived = [r for r in report["requirements"] if r["verdict"] == "waived"]
+    notes = [w for w in report.get("waivers", []) if w["status"] in ("expired", "stale")]
+    if not waived and not notes:
+        return []
+    lines = ["### Waived", "", "| ID | level | waived verdict | until | reason |", "| --- | --- | --- | --- | --- |"]
+    lines += [f"| {r['id']} | {r['level']} | {r['waiver']['verdict']} | {r['waiver']['expires']} "
+              f"| {cell(r['waiver']['reason'])} |" for r in waived[:MAX_ROWS]]
+    lines += [f"\nWaiver for {w['requirement']} " + (f"expired on {w['expires']}: it no longer applies."
+              if w["status"] == "expired" else "is stale: the requirement passes now.") for w in notes]
+    return [*lines, ""]
 
 
 def write_summary(report: dict[str, Any], path: Path) -> None:
