@@ -141,8 +141,8 @@ FAULTS = (
           "`created[gte]`) make the server close the connection without a response.",
           breaks=("ERR-002", "ERR-003"),
           overrides={"check_params": _bracket_params_drop}),
-    Fault("ids-per-response", "Ids are encoded with a salt drawn per response: the same session carries "
-          "another id in every response (cursors still resolve).",
+    Fault("ids-salted-per-response", "Ids are encoded with a salt that changes from one response to the "
+          "next: the same session carries another id (old ids still resolve as cursors).",
           breaks=("OBJ-015",),
           overrides={"serialize_session": _per_response_id, "parse_cursors": _decoded_cursors}),
     Fault("data-object", "`data` is an object keyed by id where the array belongs.",
