@@ -26,7 +26,7 @@ def test_every_pass_of_every_fault_run_names_its_exchanges(fault_runs: dict[str 
                    if v.verdict == Verdict.PASS and not v.exchanges]
     assert not unevidenced
     reference = fault_runs[None]
-    assert all(v.exchanges for v in reference.verdicts if v.verdict == Verdict.PASS)
+    assert all(v.exchanges and v.reason for v in reference.verdicts if v.verdict == Verdict.PASS)
     assert sum(v.verdict == Verdict.PASS for v in reference.verdicts) > 50
 
 
