@@ -7,7 +7,8 @@ parser's *defaults*, so the order of precedence is flags > environment variables
 converters the flags use, and relative paths are taken from the file's own directory.
 
 Refused, each with exit 2 (``UsageError``) before anything is sent: an API key in the file
-(secrets do not belong in committed files: ``CONFORMANCE_API_KEY``), a key that is not an
+(secrets do not belong in committed files: ``CONFORMANCE_API_KEY``) or a header whose name
+says it holds a secret, a key that is not an
 option of `run`, a value of the wrong TOML type or out of range, and a file that is not TOML.
 """
 
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.errors import UsageError
+from conformance.redaction import looks_secret
 
 PYPROJECT = "pyproject.toml"
 TABLE = "checkout-conformance"  # [tool.checkout-conformance]
@@ -83,6 +85,10 @@ def apply_to_parser(parser: argparse.ArgumentParser, settings: dict[str, Any], s
         if env and os.environ.get(env):
             continue  # the environment variable beats the file
         defaults[action.dest] = _convert(key, value, action, source)
+    for name, _ in defaults.get("header", []):
+        if looks_secret(name):
+            raise UsageError(f"{source} sets the header {name}, whose value looks like a secret: pass it with "
+                             "--header from a CI secret instead; secrets do not belong in a config file.")
     parser.set_defaults(**defaults)
 
 
@@ -101,8 +107,7 @@ def _convert(key: str, value: Any, action: argparse.Action, source: Path) -> Any
 
 
 def _one(where: str, value: Any, action: argparse.Action, source: Path) -> Any:
-    numeric = action.type in (int, float) or (
-        isinstance(action.default, int | float) and not isinstance(action.default, bool))
+    numeric = _is_numeric(action)
     if numeric:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise UsageError(f"{where} must be a number, not {value!r}.")
@@ -139,3 +144,18 @@ def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentP
             sub: argparse.ArgumentParser = action.choices[name]
             return sub
     raise LookupError(name)
+
+
+def _is_numeric(action: argparse.Action) -> bool:
+    """Whether an option takes a number: its default is one, or its converter turns digits into one."""
+    if isinstance(action.default, int | float) and not isinstance(action.default, bool):
+        return True
+    if not callable(action.type) or action.type is str:
+        return False
+    for probe in ("1", "100"):
+        try:
+            value = action.type(probe)
+        except (argparse.ArgumentTypeError, ValueError, TypeError):
+            continue
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return False

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TextIO
 
 from conformance.coverage import coverage_of
+from conformance.diagnosis import unexplained
 from conformance.runner import RunResult
 from conformance.verdicts import Verdict
 from conformance.waivers import waiver_notes
@@ -21,6 +22,7 @@ def print_summary(result: RunResult, written: list[Path], out: TextIO) -> None:
     print(f"checkout-conformance: {target} — {len(result.verdicts)} requirements, "
           f"{result.requests_sent} requests, {seconds:.1f} s", file=out)
     print(f"coverage: {coverage_of(result.exchanges).statement}", file=out)
+    print_diagnosis(result, out)
     for verdict in result.verdicts:
         if verdict.verdict in (Verdict.FAIL, Verdict.WARN, Verdict.ERROR, Verdict.INCONCLUSIVE, Verdict.WAIVED):
             print(f"  {verdict.verdict.value.upper():<12} {verdict.requirement:<9} {verdict.reason}", file=out)
@@ -41,3 +43,19 @@ def print_summary(result: RunResult, written: list[Path], out: TextIO) -> None:
         print(result.verdict_reason, file=out)
     if written:
         print(f"reports: {written[0].parent}/", file=out)
+
+
+def print_diagnosis(result: RunResult, out: TextIO) -> None:
+    """The likely causes first: what to fix, what it explains, and the exchange that shows it best."""
+    left = unexplained(result.verdicts, result.diagnosis)
+    if not result.diagnosis and not left:
+        return
+    print("Likely cause:" if len(result.diagnosis) <= 1 else "Likely causes:", file=out)
+    for cause in result.diagnosis:
+        print(f"  * {cause.title}", file=out)
+        print(f"    fault {cause.fault}; explains {', '.join(cause.explains)}", file=out)
+        for seq in cause.exchanges:
+            print(f"    shown by #{seq} {result.exchanges[seq].summary()}", file=out)
+    if left:
+        what = "No known cause matches" if not result.diagnosis else "Not explained by a known cause"
+        print(f"  {what}: {', '.join(left)}", file=out)

@@ -16,6 +16,7 @@ from conformance.checks.premises import apply_premises
 from conformance.checks.registry import PROBES, checks_for, probes_for
 from conformance.checks.stability import collection_changed
 from conformance.client import Client, ClientSettings, strip_credentials
+from conformance.diagnosis import Cause, diagnose
 from conformance.errors import ClientError, TargetUnreachable, UsageError
 from conformance.exchange import Exchange
 from conformance.lanes import DEFAULT_CONCURRENCY, probe_rng, run_probes
@@ -61,6 +62,8 @@ class RunResult:
     catalog: Catalog
     # Probes that raised something unexpected (a suite bug): name -> the exception, redacted.
     failed_probes: dict[str, str] = field(default_factory=dict)
+    # The likely causes of what was reported, most likely first (conformance.diagnosis).
+    diagnosis: list[Cause] = field(default_factory=list)
     # The waivers given (conformance.waivers), each with its status in this run.
     waivers: list[dict[str, Any]] = field(default_factory=list)
 
@@ -182,7 +185,7 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
         target=client.base_url, embedded=embedded, strict=options.strict, only=options.only, context=context,
         verdicts=verdicts, verdict=verdict, verdict_reason=verdict_reason(verdicts, verdict), exchanges=exchanges,
         started_at=started, finished_at=datetime.now(UTC), requests_sent=client.requests_sent,
-        spec=spec, catalog=catalog, failed_probes=failed_probes,
+        spec=spec, catalog=catalog, failed_probes=failed_probes, diagnosis=diagnose(verdicts, exchanges, spec),
     )
 
 

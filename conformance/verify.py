@@ -17,6 +17,7 @@ from conformance import __version__
 from conformance.catalog import default_catalog
 from conformance.checks.base import RunContext
 from conformance.coverage import coverage_of
+from conformance.diagnosis import diagnose
 from conformance.errors import VerdictDrift, VerificationFailed
 from conformance.exchange import Exchange
 from conformance.profiles import PROFILES
@@ -200,9 +201,16 @@ def _rejudge_problems(
                          context_data.get("expect_dataset"))
     only = tuple(report["only"])
     catalog = default_catalog()
-    verdicts = judge(exchanges, context, default_spec(), catalog, only, report.get("failed_probes", {}))
+    spec = default_spec()
+    verdicts = judge(exchanges, context, spec, catalog, only, report.get("failed_probes", {}))
+    # The diagnosis reads the judgement itself, as the run derived it before any waiver.
+    diagnosis = [cause.to_dict() for cause in diagnose(verdicts, exchanges, spec)]
     verdicts, problems = reapply_recorded(verdicts, report, catalog)  # waivers, as the run applied them
     rejudged = {v.requirement: v.verdict.value for v in verdicts}
+    if report.get("diagnosis", []) != diagnosis:
+        named = [c.get("fault") for c in report.get("diagnosis", []) if isinstance(c, dict)]
+        problems.append(f"report.json's diagnosis ({', '.join(map(str, named)) or 'none'}) differs from what "
+                        f"re-judging exchanges.jsonl gives ({', '.join(c['fault'] for c in diagnosis) or 'none'})")
     # Same verdict is not enough: the reason and evidence a reader sees must also be what the exchanges show.
     stated_entries = {e["id"]: e for e in report["requirements"]}
     for entry in requirement_entries(verdicts, catalog, exchanges, report["target"]["base_url"]):

@@ -16,7 +16,7 @@ run, also under --strict), and every waiver gets a status for the console and re
     stale     the requirement passes now: the waiver can go
     unused    the requirement was skipped, inconclusive or not selected, or the waiver names another target
 
-`run` applies them with the date the run started; `verify` re-applies the waivers recorded in
+`run` applies them with the date (UTC) the run started; `verify` re-applies the waivers recorded in
 report.json with that same date, so a later expiry does not change what a report says.
 """
 
@@ -72,8 +72,9 @@ def load_waivers(path: Path, catalog: Catalog) -> list[Waiver]:
     return parse_waivers(data if data is not None else [], catalog, str(path))
 
 
-def parse_waivers(data: Any, catalog: Catalog, source: str) -> list[Waiver]:
-    """Waivers from already-parsed data (a file's YAML, or report.json's record); UsageError if malformed."""
+def parse_waivers(data: Any, catalog: Catalog, source: str, recorded: bool = False) -> list[Waiver]:
+    """Waivers from already-parsed data: a file's YAML, or (`recorded`) report.json's records, which
+    also carry a `status`. UsageError naming the first malformed entry."""
     if not isinstance(data, list):
         raise UsageError(f"{source} must be a list of waivers ({{requirement, reason, expires}}).")
     waivers: list[Waiver] = []
@@ -82,7 +83,7 @@ def parse_waivers(data: Any, catalog: Catalog, source: str) -> list[Waiver]:
         where = f"{source}, waiver {number}"
         if not isinstance(entry, dict):
             raise UsageError(f"{where} is not a mapping with requirement, reason and expires.")
-        extra = sorted(str(k) for k in entry if k not in FIELDS and k != "status")
+        extra = sorted(str(k) for k in entry if k not in FIELDS and not (recorded and k == "status"))
         if extra:
             raise UsageError(f"{where} has the unknown field {extra[0]!r} (fields: {', '.join(FIELDS)}).")
         requirement = entry.get("requirement")
@@ -184,7 +185,7 @@ def reapply_recorded(
     if recorded is None:
         return list(verdicts), []
     try:
-        waivers = parse_waivers(recorded, catalog, "report.json's waivers")
+        waivers = parse_waivers(recorded, catalog, "report.json's waivers", recorded=True)
     except UsageError as exc:
         return list(verdicts), [str(exc)]
     started = dt.datetime.fromisoformat(report["started_at"]).astimezone(dt.UTC).date()

@@ -4,6 +4,7 @@ flags > environment > file > defaults; keys are option names; secrets and unknow
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -41,9 +42,11 @@ def test_a_run_takes_its_options_from_pyproject(project: Path, capsys: pytest.Ca
 
 
 def test_flags_beat_the_environment_which_beats_the_file(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _pyproject(project, 'base-url = "https://file.example.com"\nseed = 7\nheader = ["X-Team: payments"]')
+    _pyproject(project, 'base-url = "https://file.example.com"\nseed = 7\nheader = ["X-Team: payments"]\n'
+                        "rate-limit = 5\nconcurrency = 2")
     args = _args(["run"])
     assert (args.base_url, args.seed, args.header) == ("https://file.example.com", 7, [("X-Team", "payments")])
+    assert (args.rate_limit, args.concurrency) == (5, 2)
     monkeypatch.setenv("CONFORMANCE_BASE_URL", "https://env.example.com")
     assert _args(["run"]).base_url == "https://env.example.com"
     args = _args(["run", "--base-url", "https://flag.example.com", "--seed", "3"])
@@ -68,11 +71,13 @@ def test_config_option_reads_a_file_and_paths_are_relative_to_it(project: Path) 
     pytest.param('api-key = "sk_test_x"', "CONFORMANCE_API_KEY", id="api-key"),
     pytest.param('base_url = "https://x.example.com"', "'base_url'", id="unknown-key"),
     pytest.param('max-requests = "500"', "max-requests must be a number", id="string-for-number"),
+    pytest.param('rate-limit = "5"', "rate-limit must be a number", id="string-for-optional-number"),
     pytest.param('strict = "yes"', "strict must be true or false", id="string-for-bool"),
     pytest.param('profile = "fast"', "profile must be one of", id="not-a-choice"),
     pytest.param("timeout = 0", "timeout", id="out-of-range"),
     pytest.param('only = "limit"', "only must be a list of strings", id="string-for-list"),
     pytest.param('header = ["Authorization: Basic x"]', "--api-key", id="refused-header"),
+    pytest.param('header = ["X-Tenant-Token: t0k3n"]', "looks like a secret", id="secret-header"),
     pytest.param("profile = ", "not valid TOML", id="not-toml"),
 ])
 def test_bad_files_are_usage_errors_before_anything_is_sent(
@@ -89,3 +94,13 @@ def test_bad_files_are_usage_errors_before_anything_is_sent(
 def test_a_missing_config_file_is_a_usage_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "--config", "nope.toml"]) == 2
     assert "nope.toml does not exist" in capsys.readouterr().err
+
+
+def test_the_readme_example_is_a_valid_config(project: Path) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```toml\n(.*?)```", readme, flags=re.S)
+    assert example is not None
+    (project / "pyproject.toml").write_text(example.group(1))
+    args = _args(["run"])
+    assert (args.base_url, args.strict, args.only) == ("https://staging.example.com", True, ["pagination", "limit"])
+    assert args.waivers == project / "conformance" / "waivers.yaml"

@@ -200,7 +200,7 @@ def test_probes_are_phased_walks_first_recheck_last() -> None:
     from conformance.checks.registry import PROBES
 
     grouped = phases(PROBES)
-    assert [p.name for p in grouped[0]] == ["walks"]
+    assert [p.name for p in grouped[0]] == ["walk:100"]
     assert [p.name for p in grouped[-1]] == ["recheck"]
     assert len(grouped) == 3 and len(grouped[1]) == len(PROBES) - 2
 

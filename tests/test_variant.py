@@ -95,6 +95,7 @@ def test_the_suite_finds_nothing_wrong_with_the_variant(
     assert report["verdict"] == "conformant"
     assert report["counts"]["fail"] == report["counts"]["warn"] == report["counts"]["error"] == 0
     assert report["counts"]["pass"] > 0
+    assert report["diagnosis"] == []
 
 
 def test_the_report_never_holds_the_variant_key(variant: tuple[str, str, str], tmp_path: Path) -> None:
@@ -249,5 +250,7 @@ def test_the_lenient_variant_is_judged_fairly(tmp_path: Path) -> None:
     for run in (report, lenient_report):
         problems = {r["id"]: r["verdict"] for r in run["requirements"] if r["verdict"] in ("fail", "warn")}
         assert problems == {"AUTH-004": "warn", "FLT-006": "warn"}
+    assert [(c["fault"], c["explains"]) for c in report["diagnosis"]] == [
+        ("auth-key-as-password", ["AUTH-004"]), ("status-case-lenient", ["FLT-006"])]
     assert code == 1  # --strict: a SHOULD broken
     assert (lenient_code, lenient_report["verdict"]) == (0, "conformant")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,8 +15,10 @@ from typing import Any
 
 import pytest
 
+from conformance.catalog import default_catalog
 from conformance.cli import main
 from conformance.reference.server import ReferenceConfig, start_background
+from conformance.waivers import load_waivers
 from tests.support.scripted import Reply, scripted_server
 
 API_KEY = "sk_test_waivers0123456789abcdef"
@@ -117,3 +120,12 @@ def test_a_bad_waiver_file_is_a_usage_error_before_anything_is_sent(tmp_path: Pa
         code, _, err, _ = _run(target.base_url, tmp_path / "r", "--waivers", str(file))
         assert target.received == []
     assert code == 2 and says in err
+
+
+def test_the_readme_example_is_a_valid_waiver_file(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(# waivers.yaml.*?)```", readme, flags=re.S)
+    assert example is not None
+    (waivers,) = load_waivers(_waivers(tmp_path / "w.yaml", [example.group(1)]), default_catalog())
+    assert (waivers.requirement, waivers.expires.isoformat(), waivers.target) == (
+        "PAG-003", "2026-12-31", "https://staging.example.com")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.collection import Collection
@@ -17,6 +17,7 @@ from conformance.checks.walks import (
     walk_forward,
 )
 from conformance.exchange import Exchange
+from conformance.profiles import Profile
 from conformance.spec import Spec
 from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, skipped, too_little_data, violated
 
@@ -26,12 +27,17 @@ CURSOR_LIMIT = 5
 
 
 # -- probes -----------------------------------------------------------------------------------
-def probe_forward_walks(ctx: ProbeContext) -> None:
-    p = ctx.profile
-    walk_forward(ctx, "walk:100", limit=100, max_pages=p.pages_limit_100)
-    walk_forward(ctx, "walk:7", limit=7, max_pages=p.pages_limit_7)
-    walk_forward(ctx, "walk:1", limit=1, max_pages=p.pages_limit_1)
-    walk_forward(ctx, "walk:default", limit=None, max_pages=p.pages_default)
+def probe_reference_walk(ctx: ProbeContext) -> None:
+    # Alone and first: the other probes pick their cursors from what it saw.
+    walk_forward(ctx, "walk:100", limit=100, max_pages=ctx.profile.pages_limit_100)
+
+
+def _forward_walk(tag: str, limit: int | None, budget: Callable[[Profile], int]) -> Callable[[ProbeContext], None]:
+    """A probe walking forward at one page size: each walk is its own probe, so the walks
+    at other page sizes go side by side with the rest (conformance.lanes)."""
+    def probe(ctx: ProbeContext) -> None:
+        walk_forward(ctx, tag, limit=limit, max_pages=budget(ctx.profile))
+    return probe
 
 
 def probe_backward_walk(ctx: ProbeContext) -> None:
@@ -69,7 +75,10 @@ def probe_bad_cursors(ctx: ProbeContext) -> None:
 
 
 PROBES = (
-    Probe("walks", "pagination", probe_forward_walks, order="first"),
+    Probe("walk:100", "pagination", probe_reference_walk, order="first"),
+    Probe("walk:7", "pagination", _forward_walk("walk:7", 7, lambda p: p.pages_limit_7)),
+    Probe("walk:1", "pagination", _forward_walk("walk:1", 1, lambda p: p.pages_limit_1)),
+    Probe("walk:default", "pagination", _forward_walk("walk:default", None, lambda p: p.pages_default)),
     Probe("walk:back", "pagination", probe_backward_walk),
     Probe("cursors", "pagination", probe_cursors),
     Probe("bad-cursors", "pagination", probe_bad_cursors),

@@ -78,6 +78,8 @@ def build_report(result: RunResult) -> dict[str, Any]:
         "counts": counts,
         # What part of the collection the run saw (format 2).
         "coverage": coverage_of(result.exchanges).to_dict(),
+        # The likely causes, most likely first: `verify` derives them again from the transcript.
+        "diagnosis": [cause.to_dict() for cause in result.diagnosis],
         "requirements": requirements,
         **({"waivers": result.waivers} if result.waivers else {}),
     }

@@ -16,6 +16,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from conformance.reports.causes import likely_causes, unexplained
+
 COUNT_ORDER = ("fail", "warn", "error", "inconclusive", "waived", "skip", "pass")
 BANNER = {
     "conformant": "CONFORMANT",
@@ -54,6 +56,8 @@ def render_html(report: dict[str, Any]) -> str:
         explanation=EXPLANATION.get(report["verdict"], ""),
         count_order=[name for name in COUNT_ORDER if name in report["counts"]],
         areas=list(dict.fromkeys(r["area"] for r in report["requirements"])),
+        causes=likely_causes(report),
+        unexplained=unexplained(report),
     )
 
 

@@ -16,6 +16,7 @@ scripts differ, since a person runs them with their key in the environment.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shlex
 from collections.abc import Sequence
@@ -58,21 +59,20 @@ else:
     print(clean(f"{status} · body: {text[:200]}"))
 PY
 }
-field() {  # BODY_FILE first|last|next_cursor: a cursor taken from a page, empty if it has none
+field() {  # BODY_FILE first|last|next_cursor: a cursor taken from a page, URL-encoded; empty if none
   python3 - "$1" "$2" <<'PY'
-import json, sys
+import json, sys, urllib.parse
 try:
     with open(sys.argv[1], encoding="utf-8") as handle:
         body = json.load(handle)
     data = body.get("data") or []
     value = {"first": lambda: data[0]["id"], "last": lambda: data[-1]["id"],
              "next_cursor": lambda: body["next_cursor"]}[sys.argv[2]]()
-    print(value if isinstance(value, str) else "")
+    print(urllib.parse.quote(value, safe="") if isinstance(value, str) else "")
 except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError):
     print("")
 PY
 }
-enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
 '''
 
 
@@ -164,7 +164,7 @@ def _url(exchange: Exchange, step_of: dict[int, int], source: tuple[int, str, st
     before = [(k, v) for k, v in exchange.query if k != name]
     query = urlencode(before)
     prefix = f"{exchange.path}?{query}&{name}=" if query else f"{exchange.path}?{name}="
-    return '"${BASE_URL%/}"' + shlex.quote(prefix) + f'"$(enc "$cursor_{step_of[parent]}")"'
+    return '"${BASE_URL%/}"' + shlex.quote(prefix) + f'"$cursor_{step_of[parent]}"'
 
 
 def build_script(requirement: dict[str, Any], exchanges: Sequence[Exchange], base_url: str) -> str | None:
@@ -243,6 +243,8 @@ def write_reproducers(report: dict[str, Any], exchanges: Sequence[Exchange], rep
             old.unlink()
     scripts = build_reproducers(report, exchanges)
     if not scripts:
+        with contextlib.suppress(OSError):
+            directory.rmdir()  # only if empty: files a person put there stay
         return []
     directory.mkdir(exist_ok=True)
     written = []

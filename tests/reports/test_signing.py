@@ -152,3 +152,12 @@ def test_the_same_edit_under_the_same_version_is_tampering(clean_run: CliRun, tm
     code, _, err = run_cli(["verify", str(copy)])
     assert code == 1 and f"{requirement}: report.json says skip, re-judging exchanges.jsonl gives pass" in err
     assert "drift" not in err
+
+
+def test_a_run_without_the_new_options_writes_what_it_wrote_before(clean_run: CliRun) -> None:
+    report = json.loads((clean_run.report_dir / "report.json").read_text())
+    certificate = json.loads((clean_run.report_dir / "certificate.json").read_text())
+    assert "waivers" not in report and set(report["counts"]) == {"pass", "fail", "warn", "skip", "inconclusive",
+                                                                  "error"}
+    assert "signer" not in certificate and "waivers" not in certificate
+    assert not (clean_run.report_dir / "certificate.sig").exists()
