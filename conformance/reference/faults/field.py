@@ -20,7 +20,7 @@ from starlette.datastructures import Headers, QueryParams
 
 from conformance.reference import decisions
 from conformance.reference.decisions import ListQuery
-from conformance.reference.faults._base import DropConnection, Fault, request_state
+from conformance.reference.faults._base import DropConnection, Fault, Signature, request_state
 
 
 def _next_cursor_filtered_offset(data: list[dict[str, Any]], has_more: bool, query: ListQuery) -> dict[str, Any]:
@@ -124,36 +124,56 @@ FAULTS = (
     Fault("next-cursor-filtered-offset", "On a `status=S` page, `next_cursor` lands two sessions short (an "
           "offset advanced by the filtered page size): following it repeats two sessions.",
           breaks=("ENV-005",),
+          title="`next_cursor` is wrong on filtered pages (an offset counted in the filtered list): compute it "
+                "from the page's last id, as on unfiltered pages.",
+          signature=Signature(seen=("next-cursor-wrong-when-filtered", "next-cursor-right-unfiltered")),
           overrides={"envelope": _next_cursor_filtered_offset}),
     Fault("next-cursor-backward-first-id", "On an `ending_before` page, `next_cursor` is the page's first id, "
           "which does not work as `starting_after`.",
           breaks=("ENV-005",),
+          title="`next_cursor` on an `ending_before` page does not work as `starting_after`: make it the page's "
+                "last id (or null).",
+          signature=Signature(seen=("next-cursor-wrong-after-ending-before", "next-cursor-right-unfiltered")),
           overrides={"envelope": _next_cursor_backward_first}),
     Fault("next-cursor-echoes-cursor", "On a page reached with `starting_after`, `next_cursor` repeats "
           "that cursor: following it serves the same page again.",
           breaks=("ENV-005",),
+          title="`next_cursor` repeats the request's own `starting_after`: it must be the page's last id.",
+          signature=Signature(seen=("next-cursor-echoes-cursor",), also=("PAG-009",)),
           overrides={"envelope": _next_cursor_echoes_cursor}),
     Fault("auth-header-split-500", "The Authorization header is split expecting exactly two parts: "
           "`Basic a b` and Basic credentials without a colon crash (500).",
           breaks=("AUTH-003", "ERR-002"),
+          title="Parsing the `Authorization` header crashes on extra spaces or credentials without one colon "
+                "(500): split on the first space and the first colon, and refuse what does not fit with 401.",
+          signature=Signature(seen=("malformed-auth-crashed", "auth-split-crashed")),
           overrides={"authenticate": _authorization_split_500}),
     Fault("sdk-brackets-drop-connection", "Bracketed parameter names as the SDKs send them (`expand[]`, "
           "`created[gte]`) make the server close the connection without a response.",
           breaks=("ERR-002", "ERR-003"),
+          title="Bracketed parameters as the SDKs send them (`expand[]`) kill the request without a response: "
+                "ignore them or refuse them with 400.",
+          signature=Signature(seen=("bracket-params-dropped",)),
           overrides={"check_params": _bracket_params_drop}),
     Fault("ids-salted-per-response", "Ids are encoded with a salt that changes from one response to the "
           "next: the same session carries another id (old ids still resolve as cursors).",
           breaks=("OBJ-015",),
+          title="A session's id changes from one response to the next: encode ids without a per-request salt.",
           overrides={"serialize_session": _per_response_id, "parse_cursors": _decoded_cursors}),
     Fault("data-object", "`data` is an object keyed by id where the array belongs.",
           breaks=("ENV-003", "SCH-001"),
+          title="`data` is a JSON object where the array of sessions belongs.",
+          signature=Signature(seen=("data-not-an-array",)),
           overrides={"envelope": _data_object}),
     Fault("status-case-lenient", "`status` is trimmed and lower-cased before it is checked: `OPEN` and "
           "` open` are served as `open` (portability).",
           breaks=("FLT-006",),
+          title="`status` is trimmed and lower-cased before it is checked: refuse `OPEN` and ` open` with 400 "
+                "like any value outside the enum.",
           overrides={"parse_status": _status_lenient}),
     Fault("timestamps-as-floats", "`created` and `expires_at` are written as floats (`1763900000.0`), "
           "which typed SDKs decoding into int64 reject.",
           breaks=("OBJ-005",),
+          title="Timestamps are written as floats (`1763900000.0`): write JSON integers.",
           overrides={"serialize_session": _timestamps_as_floats}),
 )

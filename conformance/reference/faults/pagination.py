@@ -184,7 +184,7 @@ FAULTS = (
     Fault("cursor-starting-after-ignored", "`starting_after` is not read: every forward page is the first.",
           breaks=("PAG-004", "PAG-009"),
           title="`starting_after` is ignored: every page after a cursor is the first page again.",
-          signature=Signature(seen=("cursor-ignored",), also=("PAG-001", "PAG-002", "PAG-013", "FLT-002")),
+          signature=Signature(seen=("cursor-ignored",), also=("PAG-001", "PAG-002", "PAG-013", "FLT-002", "ENV-005")),
           overrides={"fetch_page": _starting_after_ignored}),
     Fault("cursor-created-only", "The cursor compares `created` only: sessions sharing the cursor's "
           "second are skipped.",
