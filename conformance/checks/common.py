@@ -69,7 +69,9 @@ def first_unanswered(exchanges: Iterable[Exchange]) -> Exchange | None:
 
 def answer(exchange: Exchange) -> str:
     """What the target answered, for an `actual`: "status 500", or the connection closed without one."""
-    return exchange.error or "no response" if exchange.status is None else f"status {exchange.status}"
+    if exchange.status is not None:
+        return f"status {exchange.status}"
+    return exchange.error or "no response"
 
 
 def is_4xx(exchange: Exchange) -> bool:
