@@ -11,6 +11,10 @@ from pathlib import Path
 from conformance import __version__
 from conformance.errors import ConformanceError, UsageError
 from conformance.profiles import PROFILES
+from conformance.terminal import inert
+
+# Also in conformance.runner; repeated here so that --help does not import the runner.
+DEFAULT_DEADLINE = 280.0
 
 EXIT_BY_VERDICT = {"conformant": 0, "nonconformant": 1, "inconclusive": 3, "error": 3}
 
@@ -31,6 +35,16 @@ def _positive_float(value: str) -> float:
         raise argparse.ArgumentTypeError(f"expected seconds, got {value!r}") from None
     if not 0 < number <= 600:
         raise argparse.ArgumentTypeError(f"expected seconds between 0 and 600, got {value!r}")
+    return number
+
+
+def _deadline(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {value!r}") from None
+    if not 0 < number <= 86400:
+        raise argparse.ArgumentTypeError(f"expected seconds between 0 and 86400, got {value!r}")
     return number
 
 
@@ -73,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--api-version", help="an X-API-Version value the target supports")
     run.add_argument("--max-requests", type=_positive_int, default=2000)
     run.add_argument("--timeout", type=_positive_float, default=10.0, help="seconds per request")
+    run.add_argument("--deadline", type=_deadline, default=DEFAULT_DEADLINE, metavar="SECONDS",
+                     help="stop asking after this many seconds, judge what was answered and report "
+                          f"the rest inconclusive (default {DEFAULT_DEADLINE:g})")
     run.add_argument("--header", type=_header, action="append", default=[], metavar="'Name: value'")
     run.add_argument("--only", action="append", default=[], metavar="AREA|ID")
     run.add_argument("--expect-dataset", choices=["canonical"], help="also check the exact collection")
@@ -103,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(args)
         return _verify(args)
     except ConformanceError as exc:
-        print(f"checkout-conformance: {exc}", file=sys.stderr)
+        print(_safe(f"checkout-conformance: {exc}", args), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("checkout-conformance: interrupted.", file=sys.stderr)
@@ -115,10 +132,24 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _describe(exc: Exception, args: argparse.Namespace) -> str:
     """The exception on one line, without the key (its message may quote a request)."""
-    from conformance.redaction import Redactor
-
     text = " ".join(f"{type(exc).__name__}: {exc}".split())
-    return Redactor([getattr(args, "api_key", None) or ""]).text(text)[:300]
+    return _safe(text, args)[:300]
+
+
+def _safe(line: str, args: argparse.Namespace) -> str:
+    """A line for stderr: control characters escaped, and every secret the arguments hold
+    (the key, secret --header values, a user:password@ in --base-url) masked."""
+    from urllib.parse import unquote
+
+    from conformance.redaction import Redactor, looks_secret
+
+    secrets = [getattr(args, "api_key", None) or ""]
+    secrets += [value for name, value in getattr(args, "header", []) or [] if looks_secret(name)]
+    base_url = getattr(args, "base_url", None) or ""
+    userinfo = base_url.partition("//")[2].partition("/")[0].rpartition("@")[0]
+    for part in userinfo.split(":", 1) if userinfo else ():
+        secrets += [part, unquote(part)]
+    return Redactor(secrets).text(inert(line))
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -130,13 +161,15 @@ def _run(args: argparse.Namespace) -> int:
         base_url=args.base_url or None, api_key=args.api_key or None, profile=PROFILES[args.profile],
         seed=args.seed, strict=args.strict, api_version=args.api_version, max_requests=args.max_requests,
         timeout=args.timeout, headers=dict(args.header), only=tuple(args.only),
-        expect_dataset=args.expect_dataset,
+        expect_dataset=args.expect_dataset, deadline=args.deadline,
     )
     _check_url(options.base_url)
     progress = (lambda _line: None) if args.quiet else (lambda line: print(f"  {line}", file=sys.stderr))
     result = run(options, progress)
     written = write_reports(result, args.report_dir)
     print_summary(result, written, sys.stdout)
+    if result.aborted is not None:
+        raise result.aborted  # its one sentence and exit code, after the reports are written
     return EXIT_BY_VERDICT[result.verdict]
 
 
@@ -145,13 +178,20 @@ def _check_url(base_url: str | None) -> None:
         return
     from urllib.parse import urlsplit
 
-    parts = urlsplit(base_url)
+    # Quoted without any user:password@ it may carry: that is a credential.
+    scheme, slashes, rest = base_url.partition("//")
+    netloc, slash, path = rest.partition("/")
+    shown = scheme + slashes + netloc.rpartition("@")[2] + slash + path
+    try:
+        parts = urlsplit(base_url)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        raise UsageError(f"--base-url {shown!r} is not a URL such as https://api.example.com.") from None
     try:
         parts.port  # noqa: B018 - raises on a port that is not a number
     except ValueError:
-        raise UsageError(f"--base-url {base_url!r} has a port that is not a number.") from None
+        raise UsageError(f"--base-url {shown!r} has a port that is not a number.") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"--base-url {base_url!r} is not an http(s) URL such as https://api.example.com.")
+        raise UsageError(f"--base-url {shown!r} is not an http(s) URL such as https://api.example.com.")
 
 
 def _serve(args: argparse.Namespace) -> int:

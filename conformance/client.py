@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import hashlib
 import http.cookiejar
 import math
 import socket
@@ -25,7 +26,7 @@ from requests.auth import _basic_auth_str
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from conformance.errors import ForbiddenMethod, RequestBudgetExhausted, TransportFailure
+from conformance.errors import DeadlinePassed, ForbiddenMethod, RequestBudgetExhausted, TransportFailure
 from conformance.exchange import AUTH_KEY, AUTH_KEY_AS_PASSWORD, AUTH_NONE, Exchange
 from conformance.redaction import Redactor, looks_secret
 from conformance.spec import OPERATION_PATH
@@ -65,6 +66,13 @@ class ClientSettings:
     # After this many transport failures in a row the target is taken as down, so a
     # hanging server costs a few timeouts, not one per remaining request.
     failures_before_down: int = 3
+    # Seconds from the client's creation after which nothing more is sent (None: no
+    # deadline); a request in flight is cut when it comes.
+    deadline: float | None = None
+    # Response bodies the whole run keeps as evidence, in bytes. Past it, a body longer
+    # than `truncated_body_kept_bytes` is kept as its SHA-256, head and tail: a target
+    # serving 4 MiB on every request must not fill memory and disk.
+    evidence_budget_bytes: int = 64 * 1024 * 1024
 
 
 def strip_credentials(base_url: str) -> str:
@@ -91,8 +99,14 @@ class Client:
         self.settings = settings or ClientSettings()
         self._headers = dict(headers or {})
         # A user's --header may carry a credential of its own (X-Api-Key, Cookie): its value
-        # is kept out of transcripts and curl lines like the key.
-        self._redactor = Redactor([api_key, *(v for k, v in self._headers.items() if looks_secret(k))])
+        # is kept out of transcripts and curl lines like the key. So is a user:password@
+        # pasted into the base URL.
+        userinfo = urlsplit(base_url).netloc.rpartition("@")[0].split(":", 1) if "@" in base_url else []
+        self._redactor = Redactor([api_key, *userinfo, *(v for k, v in self._headers.items() if looks_secret(k))])
+        self._deadline_at = None if self.settings.deadline is None else time.monotonic() + self.settings.deadline
+        self._evidence_bytes = 0
+        # Why the run stopped asking before its probes were done (deadline, budget), or None.
+        self.stopped_because: str | None = None
         self._on_exchange = on_exchange
         self._sleep = sleep
         self._session = requests.Session()
@@ -179,10 +193,19 @@ class Client:
         if self._failures_in_a_row >= self.settings.failures_before_down:
             exchange.error = f"not sent: {self._down_because}"
             return
+        if not all(_encodable(k) and _encodable(v) for k, v in pairs):
+            # A lone surrogate (from an id the target sent) has no UTF-8, so no URL can carry it.
+            exchange.error = "not sent: a query value holds a lone surrogate, which no URL can carry"
+            return
         for attempt in range(1, self.settings.retries_on_429 + 2):
             if self.requests_sent >= self.settings.max_requests:
                 exchange.error = f"not sent: the request budget ({self.settings.max_requests}) is used up"
+                self.stopped_because = self.stopped_because or exchange.error.removeprefix("not sent: ")
                 raise RequestBudgetExhausted(exchange.error)
+            if self._seconds_left() <= 0:
+                exchange.error = f"not sent: the run's deadline ({self.settings.deadline:g} s) has passed"
+                self.stopped_because = self.stopped_because or exchange.error.removeprefix("not sent: ")
+                raise DeadlinePassed(exchange.error)
             self.requests_sent += 1
             exchange.attempts = attempt
             self._attempt(exchange, pairs, headers)
@@ -212,7 +235,7 @@ class Client:
     def _attempt(self, exchange: Exchange, pairs: list[tuple[str, str]], headers: dict[str, str]) -> None:
         # Per-read timeouts restart with every byte, so a trickling target could hold one
         # request for hours: a watchdog cuts the connection when the whole attempt is late.
-        limit = 2 * self.settings.timeout
+        limit = min(2 * self.settings.timeout, max(self._seconds_left(), 0.001))
         self._in_flight.expired = False
         self._watchdog.arm(limit)
         try:
@@ -224,7 +247,7 @@ class Client:
             exchange.error = f"no complete response within {limit:g} s"
 
     def _attempt_once(self, exchange: Exchange, pairs: list[tuple[str, str]], headers: dict[str, str]) -> None:
-        timeout = self.settings.timeout
+        timeout = min(self.settings.timeout, max(self._seconds_left(), 0.001))
         started = time.monotonic()
         exchange.error = None
         try:
@@ -266,8 +289,22 @@ class Client:
         )
         exchange.body = self._redactor.text(_decode(body, response.encoding))
         exchange.body_truncated = truncated
+        self._keep_within_budget(exchange, len(body))
         for cached in ("json", "page_ids"):  # computed from the body; drop any stale value
             exchange.__dict__.pop(cached, None)
+
+    def _seconds_left(self) -> float:
+        return math.inf if self._deadline_at is None else self._deadline_at - time.monotonic()
+
+    def _keep_within_budget(self, exchange: Exchange, size: int) -> None:
+        """Counts a body against the run's evidence budget; past it, keeps only its digest,
+        head and tail (and marks it truncated: judgements cannot read it)."""
+        kept = self.settings.truncated_body_kept_bytes
+        if self._evidence_bytes + size > self.settings.evidence_budget_bytes and len(exchange.body) > kept:
+            exchange.body = digest_head_tail(exchange.body, kept)
+            exchange.body_truncated = True
+            size = len(exchange.body)
+        self._evidence_bytes += size
 
     def _read_body(self, response: requests.Response) -> tuple[bytes, bool]:
         cap = self.settings.body_cap_bytes
@@ -314,6 +351,23 @@ class Client:
 
 # Accepts no cookie and offers none (see Client.__init__).
 _NO_COOKIES = http.cookiejar.DefaultCookiePolicy(allowed_domains=[])
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def digest_head_tail(body: str, kept: int) -> str:
+    """A stand-in for a body too large to keep: its SHA-256, then `kept` characters taken
+    from its head and tail."""
+    digest = hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
+    half = kept // 2
+    return (f"[{len(body)} characters, sha256 {digest}; head and tail kept]\n"
+            f"{body[:half]}\n[...]\n{body[-half:]}")
 
 
 def _retry_after_seconds(value: str) -> float | None:
@@ -415,21 +469,31 @@ class _Watchdog:
 def _watched_adapter(in_flight: _InFlight) -> HTTPAdapter:
     """An adapter whose connections report themselves to `in_flight` as each request starts."""
 
+    # The raw socket is reported as soon as it exists, so that the watchdog can also cut a
+    # TLS handshake that a target trickles byte by byte (each read restarts its timeout).
     class Watched(HTTPConnection):
+        def _new_conn(self) -> socket.socket:
+            in_flight.sock = super()._new_conn()
+            return in_flight.sock
+
         def request(self, *args: Any, **kwargs: Any) -> None:
-            in_flight.sock = None
+            in_flight.sock = self.sock
             try:
                 super().request(*args, **kwargs)  # connects on first use
             finally:
-                in_flight.sock = self.sock
+                in_flight.sock = self.sock or in_flight.sock
 
     class WatchedTLS(HTTPSConnection):
+        def _new_conn(self) -> socket.socket:
+            in_flight.sock = super()._new_conn()
+            return in_flight.sock
+
         def request(self, *args: Any, **kwargs: Any) -> None:
-            in_flight.sock = None
+            in_flight.sock = self.sock
             try:
                 super().request(*args, **kwargs)
             finally:
-                in_flight.sock = self.sock
+                in_flight.sock = self.sock or in_flight.sock
 
     class Pool(HTTPConnectionPool):
         ConnectionCls = Watched

@@ -1,19 +1,66 @@
 """Keeps the API key out of everything the suite prints or writes.
 
-The key can leak in three shapes: as itself, inside a Basic credential (base64 of
-``key:`` or ``:key``), or echoed back by a hostile target in a body or header. Every
-string that leaves the client for a transcript passes through ``Redactor.text``.
+A target that wants the key in the report can echo it in any spelling a parser will later
+undo: JSON ``\\u0073`` escapes (the report builds evidence from *parsed* bodies),
+percent-encoding, HTML or XML character references, another letter case, or base64 of
+``key``, ``key:`` or ``:key`` at any offset inside a longer string (a Basic credential
+echoed back). So the redactor does not list spellings of whole strings; it normalises
+character by character: each character of a secret may appear as itself or as any escape
+that decodes to it, and the base64 forms are the runs of base64 characters that depend
+on the secret's bytes alone, at each of the three byte alignments. Whatever matches, in a
+mixture of spellings too, is masked.
+
+``Redactor.text`` is the one function every string leaving the process passes through:
+transcripts (``Client``), report files (``reports.writer``), the console and error lines
+(``cli``).
 """
 
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Iterable
+from typing import Any
 
 MASK = "[REDACTED]"
 
 # Words in a header name that say its value is a credential (X-Api-Key, Cookie, X-Auth-Token...).
 _SECRET_HEADER_WORDS = ("cookie", "token", "secret", "key", "auth", "session", "password")
+
+# Fewer base64 characters than this that depend on the secret alone are not searched for
+# at every offset: a 2-character run would mask innocent text all over a report. Secrets
+# that short are still masked in their whole-credential base64 forms.
+_MIN_BASE64_CORE = 6
+
+# Named references HTML, XML and Jinja's escaping produce for the characters they escape.
+_NAMED_REFERENCES = {"&": ("amp",), "<": ("lt",), ">": ("gt",), '"': ("quot",), "'": ("apos",)}
+
+
+# One escaped character (a surrogate pair, a run of percent-encoded UTF-8 bytes) as the
+# spellings of `_spellings` write it.
+_ESCAPE = re.compile(
+    r"(?i:\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2}))|(?i:\\u([0-9a-f]{4}))|(?i:\\x([0-9a-f]{2}))"
+    r"|\\([\"\\/'])|((?i:%[0-9a-f]{2})+)|&\#0*([0-9]+);|(?i:&\#x0*([0-9a-f]+);)|&(amp|lt|gt|quot|apos);"
+)
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+
+
+def _unescape(match: re.Match[str]) -> str:
+    high, low, u, x, backslashed, percent, decimal, hexadecimal, named = match.groups()
+    try:
+        if high:
+            return (chr(int(high, 16)) + chr(int(low, 16))).encode("utf-16", "surrogatepass").decode("utf-16")
+        if u or x:
+            return chr(int(u or x, 16))
+        if backslashed:
+            return str(backslashed)
+        if percent:
+            return bytes.fromhex(percent.replace("%", "")).decode("utf-8", "replace")
+        if decimal or hexadecimal:
+            return chr(int(decimal, 10) if decimal else int(hexadecimal, 16))
+    except (ValueError, OverflowError, UnicodeError):
+        return match.group(0)  # e.g. %ff: not UTF-8, so not the key; the full pattern still sees it
+    return _NAMED[named]
 
 
 def looks_secret(header_name: str) -> bool:
@@ -22,45 +69,123 @@ def looks_secret(header_name: str) -> bool:
     return any(word in name for word in _SECRET_HEADER_WORDS)
 
 
+def _spellings(char: str) -> list[str]:
+    """Regex alternatives for every way `char` can be written in text that a JSON, URL,
+    HTML/XML or Python-repr reader decodes back to it."""
+    code = ord(char)
+    hex_digits = f"{code:x}"
+    alternatives = [
+        re.escape(char),
+        # &#115; &#x73; (leading zeros allowed), and the named references.
+        rf"&\#0*{code};",
+        rf"(?i:&\#x0*{hex_digits};)",
+        *(rf"&{name};" for name in _NAMED_REFERENCES.get(char, ())),
+        # percent-encoding of the UTF-8 bytes
+        "(?i:" + "".join(f"%{byte:02x}" for byte in char.encode("utf-8", "surrogatepass")) + ")",
+    ]
+    if code <= 0xFFFF:
+        alternatives.append(rf"(?i:\\u{code:04x})")  # JSON and Python \u escapes
+    else:
+        high, low = 0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF)
+        alternatives.append(rf"(?i:\\u{high:04x}\\u{low:04x})")
+    if code <= 0xFF:
+        alternatives.append(rf"(?i:\\x{code:02x})")
+    if char in "\"\\/'":
+        alternatives.append(re.escape("\\" + char))  # JSON's and Python's backslash escapes
+    return alternatives
+
+
+def _spelled(value: str, fold_case: bool) -> str:
+    """A pattern matching `value` with each character in any of its spellings."""
+    parts = []
+    for char in value:
+        variants = dict.fromkeys([char, char.lower(), char.upper()] if fold_case else [char])
+        alternatives = [a for v in variants if len(v) == 1 for a in _spellings(v)]
+        parts.append("(?:" + "|".join(dict.fromkeys(alternatives)) + ")")
+    return "".join(parts)
+
+
+def base64_cores(secret: bytes) -> list[str]:
+    """The base64 characters that encode `secret` alone, at each of the three alignments
+    it can have inside a longer encoded string (standard and URL-safe alphabets).
+
+    With `offset` bytes before it, character i of the encoding carries bits 6i..6i+5;
+    those that lie wholly within the secret's bits are the same whatever surrounds it.
+    """
+    cores: list[str] = []
+    for offset in range(3):
+        encoded = base64.b64encode(b"\0" * offset + secret + b"\0\0").decode()
+        first = -(-8 * offset // 6)  # ceil
+        last = (8 * (offset + len(secret))) // 6  # exclusive
+        core = encoded[first:last]
+        if len(core) >= _MIN_BASE64_CORE:
+            cores += [core, core.translate(str.maketrans("+/", "-_"))]
+    return list(dict.fromkeys(cores))
+
+
+def _whole_forms(secret: str) -> list[str]:
+    """Base64 of the key as a whole Basic credential (for keys too short for cores)."""
+    forms = []
+    for wrapped in (f"{secret}:", f":{secret}", secret):
+        encoded = base64.b64encode(wrapped.encode("utf-8", "surrogatepass")).decode()
+        forms += [encoded, encoded.rstrip("="), encoded.translate(str.maketrans("+/", "-_"))]
+    return forms
+
+
 class Redactor:
+    """Masks secrets (the API key, secret header values) in text.
+
+    ``secrets`` are the strings never to be written; empty ones are ignored. ``text``
+    returns its argument with every occurrence, in any spelling (see the module
+    docstring), replaced by ``MASK``; adjacent occurrences become one mask.
+    """
+
     def __init__(self, secrets: Iterable[str]) -> None:
-        forms: set[str] = set()
-        for secret in secrets:
-            if not secret:
-                continue
-            forms.add(secret)
-            for wrapped in (f"{secret}:", f":{secret}", secret):
-                encoded = base64.b64encode(wrapped.encode()).decode()
-                forms.add(encoded)
-                forms.add(encoded.rstrip("="))
+        secrets_list = list(secrets)
+        alternatives: list[str] = []
+        for secret in dict.fromkeys(s for s in secrets_list if s):
+            alternatives.append(_spelled(secret, fold_case=True))
+            encoded = secret.encode("utf-8", "surrogatepass")
+            forms = base64_cores(encoded) or _whole_forms(secret)
+            alternatives += [_spelled(form, fold_case=False) for form in sorted(set(forms), key=len, reverse=True)]
         # Every form is masked whatever its length: a short key is still the key, and
         # mangling a few innocent substrings is the price of never printing it.
-        self._forms = sorted(forms, key=len, reverse=True)
+        self._pattern = re.compile("(?:" + "|".join(alternatives) + ")+") if alternatives else None
+        # The full pattern tries a dozen alternatives at every character: too slow for a
+        # 4 MiB body. A quick test on the decoded text says first whether it is needed.
+        self._lowered = [s.lower() for s in dict.fromkeys(s for s in secrets_list if s)]
+        self._cores = [f for s in dict.fromkeys(s for s in secrets_list if s)
+                       for f in (base64_cores(s.encode("utf-8", "surrogatepass")) or _whole_forms(s))]
+
+    def __repr__(self) -> str:
+        return "Redactor(...)"
 
     def text(self, value: str) -> str:
-        hits = [form for form in self._forms if form in value]
-        if not hits:
+        """`value` with every secret masked."""
+        if self._pattern is None or not value or not self._may_hold_secret(value):
             return value
-        # Mark every character covered by any occurrence of any form, then replace each
-        # marked run once. Replacing form after form would let a short form match inside
-        # an earlier MASK (a key "ACT"), or cut a longer form that overlaps a shorter one.
-        marked = bytearray(len(value))
-        for form in hits:
-            at = value.find(form)
-            while at != -1:
-                marked[at:at + len(form)] = b"\x01" * len(form)
-                at = value.find(form, at + 1)
-        pieces: list[str] = []
-        at = 0
-        while at < len(value):
-            if marked[at]:
-                end = marked.find(0, at)
-                pieces.append(MASK)
-            else:
-                end = marked.find(1, at)
-                pieces.append(value[at:end if end != -1 else len(value)])
-            at = end if end != -1 else len(value)
-        return "".join(pieces)
+        return self._pattern.sub(MASK, value)
+
+    def _may_hold_secret(self, value: str) -> bool:
+        """Whether `value`, its escapes decoded, contains a secret or one of its base64
+        cores: never False where the full pattern would match (it decodes the same
+        spellings, one layer deep)."""
+        if any(introducer in value for introducer in "\\%&"):
+            value = _ESCAPE.sub(_unescape, value)
+        lowered = value.lower()
+        return any(s in lowered for s in self._lowered) or any(c in value for c in self._cores)
 
     def mapping(self, values: dict[str, str]) -> dict[str, str]:
-        return {k: self.text(v) for k, v in values.items()}
+        """Header-like maps: names are masked as well as values (a target can send the
+        key as a header *name*)."""
+        return {self.text(k): self.text(v) for k, v in values.items()}
+
+    def value(self, value: Any) -> Any:
+        """A JSON-like value (dicts, lists, strings, numbers) with every string and key masked."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {self.text(k) if isinstance(k, str) else k: self.value(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.value(v) for v in value]
+        return value

@@ -15,26 +15,33 @@ from conformance.checks.base import Check, ProbeContext, Record, RunContext
 from conformance.checks.registry import PROBES, checks_for, probes_for
 from conformance.checks.stability import collection_changed
 from conformance.client import Client, ClientSettings, strip_credentials
-from conformance.errors import ClientError, TargetUnreachable, UsageError
+from conformance.errors import ClientError, ConformanceError, TargetUnreachable, UsageError
 from conformance.exchange import Exchange
 from conformance.profiles import Profile
+from conformance.redaction import Redactor
 from conformance.spec import OPERATION_PATH, Spec, default_spec
 from conformance.verdicts import Finding, Outcome, RequirementVerdict, Verdict, fold, overall, verdict_reason
+
+# Against a target that takes 2 s per response, a standard run stops asking after this
+# many seconds and has judged and written its reports within about five minutes.
+DEFAULT_DEADLINE = 280.0
 
 
 @dataclass(frozen=True)
 class RunOptions:
-    base_url: str | None
-    api_key: str | None
+    base_url: str | None = field(repr=False)  # may hold user:password@
+    api_key: str | None = field(repr=False)
     profile: Profile
     seed: int = 0
     strict: bool = False
     api_version: str | None = None
     max_requests: int = 2000
     timeout: float = 10.0
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict, repr=False)  # may hold credentials
     only: tuple[str, ...] = ()
     expect_dataset: str | None = None
+    # Seconds after which the run stops asking and judges what it has (see ClientSettings).
+    deadline: float | None = DEFAULT_DEADLINE
 
 
 @dataclass
@@ -55,6 +62,11 @@ class RunResult:
     catalog: Catalog
     # Probes that raised something unexpected (a suite bug): name -> the exception, redacted.
     failed_probes: dict[str, str] = field(default_factory=dict)
+    # Masks the run's secrets in everything written or printed about it.
+    redactor: Redactor = field(default_factory=lambda: Redactor([]), repr=False)
+    # Why nothing was judged (the preflight found the target unreachable, refusing the
+    # key, redirecting...): the CLI still writes the reports, then exits with its code.
+    aborted: ConformanceError | None = None
 
 
 Progress = Callable[[str], None]
@@ -97,6 +109,10 @@ def _judge_one(check: Check, record: Record, context: RunContext, spec: Spec) ->
     if stray:
         return [Outcome(r, Finding.ERROR, check.name, f"the check {check.name} judged undeclared {stray}")
                 for r in check.verifies]
+    # A declared requirement left unjudged would fold into a silent skip: a suite bug, said as one.
+    judged = {o.requirement for o in outcomes}
+    outcomes += [Outcome(r, Finding.ERROR, check.name, f"the check {check.name} declares {r} but did not judge it")
+                 for r in check.verifies if r not in judged]
     return outcomes
 
 
@@ -112,11 +128,11 @@ def _distrust_comparisons(check: Check, outcomes: list[Outcome], changed: str | 
 
 
 def _selected_requirements(catalog: Catalog, checks: tuple[Check, ...], only: tuple[str, ...]) -> set[str]:
+    """The requirements `only` names, by ID or by their area in the catalog (not by the area
+    of the check that happens to judge them: OBJ-005 belongs to `--only object`)."""
     if not only:
         return {r.id for r in catalog.requirements}
-    ids = {r for c in checks for r in c.verifies}
-    explicit = {o for o in only if o in catalog}
-    return explicit if explicit and not set(only) & set(catalog.areas) else ids
+    return {r.id for r in catalog.requirements if r.id in only or r.area in only}
 
 
 def validate_selection(only: tuple[str, ...], catalog: Catalog) -> None:
@@ -149,16 +165,21 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
     validate_selection(options.only, catalog)
     started = datetime.now(UTC)
     with _target(options) as (base_url, api_key, api_version, embedded):
-        settings = ClientSettings(timeout=options.timeout, max_requests=options.max_requests)
+        settings = ClientSettings(timeout=options.timeout, max_requests=options.max_requests,
+                                  deadline=options.deadline)
         client = Client(base_url, api_key, settings, headers=options.headers)
+        aborted: ConformanceError | None = None
         try:
             context = RunContext(options.profile, api_version, client.key_is_test_key, options.seed,
                                  options.expect_dataset)
-            _preflight(client)
+            try:
+                _preflight(client)
+            except (TargetUnreachable, UsageError) as exc:
+                aborted = exc  # reports are still written: they say why nothing was judged
             checks = checks_for(options.only)
             probe_ctx = ProbeContext(client, context, spec, random.Random(options.seed))
             failed_probes: dict[str, str] = {}
-            for probe in probes_for(checks):
+            for probe in probes_for(checks) if aborted is None else ():
                 before = client.requests_sent
                 try:
                     probe.run(probe_ctx)
@@ -171,14 +192,29 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
         finally:
             client.close()
         exchanges = list(client.transcript)
-        verdicts = judge(exchanges, context, spec, catalog, options.only, failed_probes)
+        if aborted is None:
+            verdicts = judge(exchanges, context, spec, catalog, options.only, failed_probes)
+        else:
+            verdicts = _nothing_judged(catalog, options.only, client.redactor.text(str(aborted)))
     verdict = overall(verdicts, options.strict)
+    reason = verdict_reason(verdicts, verdict)
+    if aborted is not None:
+        verdict, reason = "inconclusive", client.redactor.text(str(aborted))
+    elif client.stopped_because:
+        reason = f"{reason} ({client.stopped_because})" if reason else client.stopped_because
     return RunResult(
         target=client.base_url, embedded=embedded, strict=options.strict, only=options.only, context=context,
-        verdicts=verdicts, verdict=verdict, verdict_reason=verdict_reason(verdicts, verdict), exchanges=exchanges,
+        verdicts=verdicts, verdict=verdict, verdict_reason=reason, exchanges=exchanges,
         started_at=started, finished_at=datetime.now(UTC), requests_sent=client.requests_sent,
-        spec=spec, catalog=catalog, failed_probes=failed_probes,
+        spec=spec, catalog=catalog, failed_probes=failed_probes, redactor=client.redactor, aborted=aborted,
     )
+
+
+def _nothing_judged(catalog: Catalog, only: tuple[str, ...], why: str) -> list[RequirementVerdict]:
+    """Every selected requirement inconclusive, for a run whose preflight found nothing to judge."""
+    selected = _selected_requirements(catalog, checks_for(only), only)
+    return [RequirementVerdict(r.id, r.level, Verdict.INCONCLUSIVE, why, [], [])
+            for r in catalog.requirements if r.id in selected]
 
 
 def blame_crashed_probes(

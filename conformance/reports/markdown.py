@@ -1,7 +1,8 @@
 """summary.md: a short Markdown summary for a pull-request comment or $GITHUB_STEP_SUMMARY.
 
 Reasons and evidence quote the target's responses, so every table cell is escaped: a
-hostile body must not be able to inject HTML or break the table in a rendered comment.
+hostile body must not be able to inject HTML or break the table in a rendered comment,
+nor send control sequences to a terminal that shows the file (``terminal.inert``).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+
+from conformance.terminal import inert
 
 BANNER = {
     "conformant": "✅ CONFORMANT",
@@ -24,7 +27,7 @@ MAX_CELL = 200
 
 def cell(text: str) -> str:
     """One line of target-controlled text made safe for a Markdown table cell."""
-    text = " ".join(str(text).split())
+    text = inert(" ".join(str(text).split()))
     if len(text) > MAX_CELL:
         text = text[: MAX_CELL - 1] + "…"
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -79,8 +82,8 @@ def build_summary(report: dict[str, Any]) -> str:
     for requirement in attention[:MAX_ROWS]:
         for item in requirement["evidence"][:1]:
             for exchange in item["exchanges"][:1]:
-                commands.append(f"# {requirement['id']}: {' '.join(item['message'].split())[:MAX_CELL]}")
-                commands.append(exchange["curl"])
+                commands.append(f"# {requirement['id']}: {inert(' '.join(item['message'].split()))[:MAX_CELL]}")
+                commands.append(inert(exchange["curl"]))
     if commands:
         body = "\n".join(commands)
         fence = _fence(body)
