@@ -244,6 +244,7 @@ class Client:
             self._watchdog.disarm()
         if self._in_flight.expired:
             exchange.status, exchange.body, exchange.response_headers = None, "", {}
+            exchange.body_error = None
             exchange.error = f"no complete response within {limit:g} s"
 
     def _attempt_once(self, exchange: Exchange, pairs: list[tuple[str, str]], headers: dict[str, str]) -> None:
@@ -287,7 +288,8 @@ class Client:
         exchange.response_headers = self._redactor.mapping(
             {k.lower(): v for k, v in response.headers.items()}
         )
-        exchange.body = self._redactor.text(_decode(body, response.encoding))
+        text, exchange.body_error = _decode(body, response.encoding, exchange.content_type)
+        exchange.body = self._redactor.text(text)
         exchange.body_truncated = truncated
         self._keep_within_budget(exchange, len(body))
         for cached in ("json", "page_ids"):  # computed from the body; drop any stale value
@@ -385,13 +387,25 @@ def _retry_after_seconds(value: str) -> float | None:
     return when.timestamp() - time.time()
 
 
-def _decode(body: bytes, charset: str | None) -> str:
-    """The body as text in its declared charset, or utf-8 when that charset is unknown
-    (``charset=x-bogus``) or no text codec at all (``charset=base64``)."""
+def _decode(body: bytes, charset: str | None, content_type: str) -> tuple[str, str | None]:
+    """(the body as text, why it is not JSON text even if it reads like it, or None).
+
+    JSON is UTF-8 whatever the Content-Type says (RFC 8259 section 8.1; section 11: a
+    charset parameter "has no effect on compliant recipients"): a JSON body that is not
+    valid UTF-8 is the target's malformed answer, kept with U+FFFD for the bytes that are
+    not. Other bodies are read in their declared charset, or utf-8 when that charset is
+    unknown (``charset=x-bogus``) or no text codec at all (``charset=base64``).
+    """
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type == "application/json" or media_type.endswith("+json"):
+        try:
+            return body.decode("utf-8"), None
+        except UnicodeDecodeError as exc:
+            return body.decode("utf-8", errors="replace"), f"not UTF-8 (byte {exc.start}: {exc.reason})"
     try:
-        return body.decode(charset or "utf-8", errors="replace")
+        return body.decode(charset or "utf-8", errors="replace"), None
     except (LookupError, UnicodeError):
-        return body.decode("utf-8", errors="replace")
+        return body.decode("utf-8", errors="replace"), None
 
 
 def _root_cause(exc: BaseException) -> str:

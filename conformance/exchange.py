@@ -104,6 +104,8 @@ class Exchange:
     attempts: int = 1
     error: str | None = None
     method: str = "GET"
+    # Why a body that may read like JSON is not JSON text (e.g. invalid UTF-8), or None.
+    body_error: str | None = None
 
     # -- reading -----------------------------------------------------------------------------
     @property
@@ -127,7 +129,7 @@ class Exchange:
     @cached_property
     def json(self) -> Any:
         """The parsed body, or None when it is not JSON the suite can read (see read_json)."""
-        if self.body_truncated:
+        if self.body_truncated or self.body_error:
             return None
         return read_json(self.body)
 
