@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
-import hashlib
 import http.cookiejar
 import math
 import socket
@@ -69,9 +68,9 @@ class ClientSettings:
     # Seconds from the client's creation after which nothing more is sent (None: no
     # deadline); a request in flight is cut when it comes.
     deadline: float | None = None
-    # Response bodies the whole run keeps as evidence, in bytes. Past it, a body longer
-    # than `truncated_body_kept_bytes` is kept as its SHA-256, head and tail: a target
-    # serving 4 MiB on every request must not fill memory and disk.
+    # Response bodies the whole run keeps as evidence, in bytes: once they pass it the run
+    # stops asking, as at the deadline (a target serving 4 MiB on every request must not
+    # fill memory and disk). Every body kept is whole, so every one can be judged.
     evidence_budget_bytes: int = 64 * 1024 * 1024
 
 
@@ -202,6 +201,11 @@ class Client:
                 exchange.error = f"not sent: the request budget ({self.settings.max_requests}) is used up"
                 self.stopped_because = self.stopped_because or exchange.error.removeprefix("not sent: ")
                 raise RequestBudgetExhausted(exchange.error)
+            if self._evidence_bytes >= self.settings.evidence_budget_bytes:
+                budget = self.settings.evidence_budget_bytes / 2**20
+                exchange.error = f"not sent: the run's evidence budget ({budget:g} MiB of bodies) is used up"
+                self.stopped_because = self.stopped_because or exchange.error.removeprefix("not sent: ")
+                raise RequestBudgetExhausted(exchange.error)
             if self._seconds_left() <= 0:
                 exchange.error = f"not sent: the run's deadline ({self.settings.deadline:g} s) has passed"
                 self.stopped_because = self.stopped_because or exchange.error.removeprefix("not sent: ")
@@ -291,22 +295,12 @@ class Client:
         text, exchange.body_error = _decode(body, response.encoding, exchange.content_type)
         exchange.body = self._redactor.text(text)
         exchange.body_truncated = truncated
-        self._keep_within_budget(exchange, len(body))
+        self._evidence_bytes += len(exchange.body)
         for cached in ("json", "page_ids"):  # computed from the body; drop any stale value
             exchange.__dict__.pop(cached, None)
 
     def _seconds_left(self) -> float:
         return math.inf if self._deadline_at is None else self._deadline_at - time.monotonic()
-
-    def _keep_within_budget(self, exchange: Exchange, size: int) -> None:
-        """Counts a body against the run's evidence budget; past it, keeps only its digest,
-        head and tail (and marks it truncated: judgements cannot read it)."""
-        kept = self.settings.truncated_body_kept_bytes
-        if self._evidence_bytes + size > self.settings.evidence_budget_bytes and len(exchange.body) > kept:
-            exchange.body = digest_head_tail(exchange.body, kept)
-            exchange.body_truncated = True
-            size = len(exchange.body)
-        self._evidence_bytes += size
 
     def _read_body(self, response: requests.Response) -> tuple[bytes, bool]:
         cap = self.settings.body_cap_bytes
@@ -361,15 +355,6 @@ def _encodable(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def digest_head_tail(body: str, kept: int) -> str:
-    """A stand-in for a body too large to keep: its SHA-256, then `kept` characters taken
-    from its head and tail."""
-    digest = hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
-    half = kept // 2
-    return (f"[{len(body)} characters, sha256 {digest}; head and tail kept]\n"
-            f"{body[:half]}\n[...]\n{body[-half:]}")
 
 
 def _retry_after_seconds(value: str) -> float | None:
