@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import http
-import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urljoin
 
 from conformance.catalog import Catalog, default_catalog
@@ -15,8 +15,10 @@ from conformance.checks.base import Check, ProbeContext, Record, RunContext
 from conformance.checks.registry import PROBES, checks_for, probes_for
 from conformance.checks.stability import collection_changed
 from conformance.client import Client, ClientSettings, strip_credentials
+from conformance.diagnosis import Cause, diagnose
 from conformance.errors import ClientError, ConformanceError, TargetUnreachable, UsageError
 from conformance.exchange import Exchange
+from conformance.lanes import DEFAULT_CONCURRENCY, probe_rng, run_probes
 from conformance.profiles import Profile
 from conformance.redaction import Redactor
 from conformance.spec import OPERATION_PATH, Spec, default_spec
@@ -40,6 +42,10 @@ class RunOptions:
     headers: dict[str, str] = field(default_factory=dict, repr=False)  # may hold credentials
     only: tuple[str, ...] = ()
     expect_dataset: str | None = None
+    # Probes side by side (conformance.lanes); 1 sends one request at a time.
+    concurrency: int = DEFAULT_CONCURRENCY
+    # Requests per second at most, across all lanes; None: no proactive limit.
+    rate_limit: float | None = None
     # Seconds after which the run stops asking and judges what it has (see ClientSettings).
     deadline: float | None = DEFAULT_DEADLINE
 
@@ -62,6 +68,10 @@ class RunResult:
     catalog: Catalog
     # Probes that raised something unexpected (a suite bug): name -> the exception, redacted.
     failed_probes: dict[str, str] = field(default_factory=dict)
+    # The likely causes of what was reported, most likely first (conformance.diagnosis).
+    diagnosis: list[Cause] = field(default_factory=list)
+    # The waivers given (conformance.waivers), each with its status in this run.
+    waivers: list[dict[str, Any]] = field(default_factory=list)
     # Masks the run's secrets in everything written or printed about it.
     redactor: Redactor = field(default_factory=lambda: Redactor([]), repr=False)
     # Why nothing was judged (the preflight found the target unreachable, refusing the
@@ -166,7 +176,7 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
     started = datetime.now(UTC)
     with _target(options) as (base_url, api_key, api_version, embedded):
         settings = ClientSettings(timeout=options.timeout, max_requests=options.max_requests,
-                                  deadline=options.deadline)
+                                  rate_limit=options.rate_limit, deadline=options.deadline)
         client = Client(base_url, api_key, settings, headers=options.headers)
         aborted: ConformanceError | None = None
         try:
@@ -177,18 +187,13 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
             except (TargetUnreachable, UsageError) as exc:
                 aborted = exc  # reports are still written: they say why nothing was judged
             checks = checks_for(options.only)
-            probe_ctx = ProbeContext(client, context, spec, random.Random(options.seed))
-            failed_probes: dict[str, str] = {}
-            for probe in probes_for(checks) if aborted is None else ():
-                before = client.requests_sent
-                try:
-                    probe.run(probe_ctx)
-                except ClientError:
-                    pass  # recorded; its checks will say inconclusive
-                except Exception as exc:  # a suite bug: the other probes still run, the verdicts say so
-                    failed_probes[probe.name] = client.redactor.text(" ".join(repr(exc).split()))
-                if sent := client.requests_sent - before:
-                    progress(f"{probe.area:<11} {probe.name:<15} {sent:>4} requests")
+            done = run_probes(
+                client, probes_for(checks) if aborted is None else (),
+                lambda probe: ProbeContext(client, context, spec, probe_rng(options.seed, probe)),
+                options.concurrency,
+                lambda r: progress(f"{r.probe.area:<11} {r.probe.name:<15} {r.sent:>4} requests") if r.sent else None,
+            )
+            failed_probes = {r.probe.name: r.crashed for r in done if r.crashed is not None}
         finally:
             client.close()
         exchanges = list(client.transcript)
@@ -206,7 +211,8 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
         target=client.base_url, embedded=embedded, strict=options.strict, only=options.only, context=context,
         verdicts=verdicts, verdict=verdict, verdict_reason=reason, exchanges=exchanges,
         started_at=started, finished_at=datetime.now(UTC), requests_sent=client.requests_sent,
-        spec=spec, catalog=catalog, failed_probes=failed_probes, redactor=client.redactor, aborted=aborted,
+        spec=spec, catalog=catalog, failed_probes=failed_probes, diagnosis=diagnose(verdicts, exchanges, spec),
+        redactor=client.redactor, aborted=aborted,
     )
 
 

@@ -85,8 +85,9 @@ def judge_filter(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcom
             mismatches.append((status, walk, expected, got))
     if mismatches:
         status, walk, expected, got = mismatches[0]
-        missing = [i for i in expected if i not in set(got)][:5]
-        extra = [i for i in got if i not in set(expected)][:5]
+        got_set, expected_set = set(got), set(expected)
+        missing = [i for i in expected if i not in got_set][:5]
+        extra = [i for i in got if i not in expected_set][:5]
         last = walk.usable_pages[-1] if walk.usable_pages else None
         yield violated("FLT-002", name, Evidence(
             f"the status={status} walk is not the unfiltered walk restricted to {status}",

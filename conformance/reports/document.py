@@ -45,12 +45,13 @@ def requirement_entries(
             "id": req.id, "area": req.area, "level": req.level, "text": req.text, "source": req.source,
             "verdict": verdict.verdict.value, "reason": verdict.reason, "checks": verdict.checks,
             "evidence": evidence,
+            **({"waiver": verdict.waiver} if verdict.waiver else {}),
         })
     return requirements
 
 
 def build_report(result: RunResult) -> dict[str, Any]:
-    counts = {v.value: 0 for v in Verdict}
+    counts = {v.value: 0 for v in Verdict if v != Verdict.WAIVED or result.waivers}
     for verdict in result.verdicts:
         counts[verdict.verdict.value] += 1
     requirements = requirement_entries(result.verdicts, result.catalog, result.exchanges, result.target)
@@ -72,5 +73,8 @@ def build_report(result: RunResult) -> dict[str, Any]:
         # Suite bugs during probing: `verify` needs them to re-judge the same way.
         "failed_probes": dict(result.failed_probes),
         "counts": counts,
+        # The likely causes, most likely first: `verify` derives them again from the transcript.
+        "diagnosis": [cause.to_dict() for cause in result.diagnosis],
         "requirements": requirements,
+        **({"waivers": result.waivers} if result.waivers else {}),
     }

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from conformance.errors import UsageError
 from conformance.redaction import Redactor
@@ -22,7 +23,13 @@ from conformance.reports.exchanges import exchange_line
 from conformance.reports.html import render_html
 from conformance.reports.junit import write_junit
 from conformance.reports.markdown import build_summary
+from conformance.reports.reproducers import DIRECTORY as REPRODUCERS
+from conformance.reports.reproducers import write_reproducers
 from conformance.runner import RunResult
+from conformance.signing import SIGNATURE, sign_file, signer_entry
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 REPORT_JSON = "report.json"
 EXCHANGES = "exchanges.jsonl"
@@ -32,7 +39,10 @@ SUMMARY = "summary.md"
 CERTIFICATE = "certificate.json"
 
 
-def write_reports(result: RunResult, report_dir: Path) -> list[Path]:
+def write_reports(result: RunResult, report_dir: Path, signing_key: Ed25519PrivateKey | None = None) -> list[Path]:
+    """Every report file of `result` in `report_dir`, and certificate.sig when `signing_key` is given.
+
+    Raises UsageError when the directory cannot be written."""
     try:
         report_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -50,8 +60,17 @@ def write_reports(result: RunResult, report_dir: Path) -> list[Path]:
         _write(paths[HTML], render_html(report), redactor)
         _write(paths[SUMMARY], build_summary(report), redactor)
         evidence = [paths[name] for name in (REPORT_JSON, EXCHANGES, JUNIT, HTML, SUMMARY)]
-        write_certificate(report, report_dir, evidence, paths[CERTIFICATE])
-        _seal(paths[CERTIFICATE], redactor)
+        write_reproducers(report, result.exchanges, report_dir)
+        for script in sorted((report_dir / REPRODUCERS).glob("*")):
+            _seal(script, redactor)
+        # The certificate is built from the redacted document and digests, and may be signed:
+        # it is not rewritten after.
+        signer = signer_entry(signing_key) if signing_key else None
+        write_certificate(report, report_dir, evidence, paths[CERTIFICATE], signer)
+        signature = report_dir / SIGNATURE
+        signature.unlink(missing_ok=True)  # a signature left by an earlier run would not match
+        if signing_key:
+            sign_file(signing_key, paths[CERTIFICATE], signature)
     except OSError as exc:
         raise UsageError(f"Cannot write the reports into {report_dir}: {exc.strerror or exc}.") from None
     return list(paths.values())

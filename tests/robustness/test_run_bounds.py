@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from conformance.lanes import DEFAULT_CONCURRENCY
 from conformance.reference.server import RunningServer
 
 from . import hostile
@@ -39,7 +40,9 @@ def test_the_deadline_stops_the_run_and_the_rest_is_inconclusive(tmp_path: Path,
     assert report["verdict"] == "inconclusive"
     assert "deadline (4 s)" in report["verdict_reason"], report["verdict_reason"]
     assert "fail" not in set(run.verdicts().values()), run.verdicts()
-    assert 3 <= len(server.received) <= 7, len(server.received)
+    # Nothing is sent after the deadline (it counts from before the first request).
+    arrivals = [r.at for r in server.received]
+    assert len(arrivals) >= 3 and max(arrivals) - min(arrivals) <= 4.5, [round(a - arrivals[0], 2) for a in arrivals]
 
 
 @contextlib.contextmanager
@@ -117,7 +120,8 @@ def test_4_mib_bodies_keep_memory_and_reports_bounded(tmp_path: Path, reference:
     assert_hygiene(run, server)
     exchanges = (run.report_dir / "exchanges.jsonl").stat().st_size
     assert run.max_rss_mb < 400, run.describe()
-    assert exchanges < 70 * 2**20, exchanges
+    # The budget is checked before each request: each lane may have one body in flight past it.
+    assert exchanges < 64 * 2**20 + DEFAULT_CONCURRENCY * 4_100_000, exchanges
     assert run.returncode == 3, run.describe()
     report = run.report
     assert report is not None
