@@ -195,7 +195,9 @@ def _safe(line: str, args: argparse.Namespace) -> str:
     userinfo = base_url.partition("//")[2].partition("/")[0].rpartition("@")[0]
     for part in userinfo.split(":", 1) if userinfo else ():
         secrets += [part, unquote(part)]
-    return Redactor(secrets).text(inert(line))
+    # Line by line: a tool message may have several (verify lists its problems); target text
+    # inside one has had its whitespace collapsed by the client.
+    return Redactor(secrets).text("\n".join(inert(part) for part in line.split("\n")))
 
 
 def _run(args: argparse.Namespace) -> int:

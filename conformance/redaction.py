@@ -1,24 +1,26 @@
 """Keeps the API key out of everything the suite prints or writes.
 
-A target that wants the key in the report can echo it in any spelling a parser will later
+A target that wants the key in the report can echo it in any spelling a reader will later
 undo: JSON ``\\u0073`` escapes (the report builds evidence from *parsed* bodies),
-percent-encoding, HTML or XML character references, another letter case, or base64 of
-``key``, ``key:`` or ``:key`` at any offset inside a longer string (a Basic credential
-echoed back). So the redactor does not list spellings of whole strings; it normalises
-character by character: each character of a secret may appear as itself or as any escape
-that decodes to it, and the base64 forms are the runs of base64 characters that depend
-on the secret's bytes alone, at each of the three byte alignments. Whatever matches, in a
-mixture of spellings too, is masked.
+percent-encoding, HTML or XML character references, escapes of escapes (``\\\\u0073``,
+``%5Cu0073``, ``&amp;#115;``), another letter case, or base64 of ``key``, ``key:`` or
+``:key`` at any offset inside a longer string (a Basic credential echoed back).
+
+So the redactor does not list spellings. It normalises, then matches: the text is decoded
+escape by escape, round after round until nothing changes, keeping for every decoded
+character the span of the original text it came from; the secrets are searched for in
+the decoded text (in any letter case), and so are their base64 *cores*, the base64
+characters that depend on the secret's bytes alone at each of the three byte alignments;
+every span found is masked in the original text.
 
 ``Redactor.text`` is the one function every string leaving the process passes through:
-transcripts (``Client``), report files (``reports.writer``), the console and error lines
-(``cli``).
+transcripts (``Client``), report files (``reports.writer``), the console (``console``) and
+error lines (``cli``).
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -33,41 +35,20 @@ _SECRET_HEADER_WORDS = ("cookie", "token", "secret", "key", "auth", "session", "
 # that short are still masked in their whole-credential base64 forms.
 _MIN_BASE64_CORE = 6
 
-# Named references HTML, XML and Jinja's escaping produce for the characters they escape.
-_NAMED_REFERENCES = {"&": ("amp",), "<": ("lt",), ">": ("gt",), '"': ("quot",), "'": ("apos",)}
+# Escapes of escapes are undone round after round; a spelling nested deeper than this is
+# not one a reader undoes by accident.
+_MAX_ROUNDS = 4
 
-
-# The quick test's decoders. Each pattern starts with one literal character, which the
-# regex engine searches for at C speed: a 4 MiB body with a few escapes costs milliseconds.
-_BACKSLASH_ESCAPE = re.compile(r"\\(?:(?i:u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})|u([0-9a-f]{4})|x([0-9a-f]{2}))"
-                               r"|([\"\\/']))")
-_PERCENT_RUN = re.compile(r"%[0-9a-fA-F]{2}(?:%[0-9a-fA-F]{2})*")
-
-
-def _backslash_unescape(match: re.Match[str]) -> str:
-    high, low, u, x, backslashed = match.groups()
-    if high:
-        return (chr(int(high, 16)) + chr(int(low, 16))).encode("utf-16", "surrogatepass").decode("utf-16")
-    if u or x:
-        return chr(int(u or x, 16))
-    return str(backslashed)
-
-
-def _percent_unescape(match: re.Match[str]) -> str:
-    return bytes.fromhex(match.group(0).replace("%", "")).decode("utf-8", "replace")
-
-
-def _decodings(value: str) -> list[str]:
-    """`value` raw, then with JSON/Python backslash escapes, percent-encoding and HTML/XML
-    character references decoded in turn (each step on the one before)."""
-    found = [value]
-    if "\\" in value:
-        found.append(_BACKSLASH_ESCAPE.sub(_backslash_unescape, found[-1]))
-    if "%" in value:
-        found.append(_PERCENT_RUN.sub(_percent_unescape, found[-1]))
-    if "&" in value:
-        found.append(html.unescape(found[-1]))
-    return found
+# One escaped character: a JSON/Python backslash escape (a surrogate pair as one), a run
+# of percent-encoded bytes (UTF-8), an HTML/XML character reference. Every alternative
+# starts with a literal character, which the regex engine finds at C speed.
+_ESCAPE = re.compile(
+    r"\\(?:[uU]([dD][89abAB][0-9a-fA-F]{2})\\[uU]([dD][c-fC-F][0-9a-fA-F]{2})|[uU]([0-9a-fA-F]{4})"
+    r"|x([0-9a-fA-F]{2})|([\"\\/']))"
+    r"|%[0-9a-fA-F]{2}(?:%[0-9a-fA-F]{2})*"
+    r"|&(?:#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6})|(amp|lt|gt|quot|apos));"
+)
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 
 
 def looks_secret(header_name: str) -> bool:
@@ -76,40 +57,61 @@ def looks_secret(header_name: str) -> bool:
     return any(word in name for word in _SECRET_HEADER_WORDS)
 
 
-def _spellings(char: str) -> list[str]:
-    """Regex alternatives for every way `char` can be written in text that a JSON, URL,
-    HTML/XML or Python-repr reader decodes back to it."""
-    code = ord(char)
-    hex_digits = f"{code:x}"
-    alternatives = [
-        re.escape(char),
-        # &#115; &#x73; (leading zeros allowed), and the named references.
-        rf"&\#0*{code};",
-        rf"(?i:&\#x0*{hex_digits};)",
-        *(rf"&{name};" for name in _NAMED_REFERENCES.get(char, ())),
-        # percent-encoding of the UTF-8 bytes
-        "(?i:" + "".join(f"%{byte:02x}" for byte in char.encode("utf-8", "surrogatepass")) + ")",
-    ]
-    if code <= 0xFFFF:
-        alternatives.append(rf"(?i:\\u{code:04x})")  # JSON and Python \u escapes
-    else:
-        high, low = 0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF)
-        alternatives.append(rf"(?i:\\u{high:04x}\\u{low:04x})")
-    if code <= 0xFF:
-        alternatives.append(rf"(?i:\\x{code:02x})")
-    if char in "\"\\/'":
-        alternatives.append(re.escape("\\" + char))  # JSON's and Python's backslash escapes
-    return alternatives
+def _decoded_units(match: re.Match[str]) -> list[tuple[str, int, int]]:
+    """What one escape decodes to: (character, start, end) with the span it came from."""
+    high, low, u, x, backslashed, decimal, hexadecimal, named = match.groups()
+    start, end = match.span()
+    percent = match.group(0) if match.group(0).startswith("%") else None
+    if high:
+        pair = (chr(int(high, 16)) + chr(int(low, 16))).encode("utf-16", "surrogatepass").decode("utf-16")
+        return [(pair, start, end)]
+    if u or x:
+        return [(chr(int(u or x, 16)), start, end)]
+    if backslashed:
+        return [(backslashed, start, end)]
+    if percent:
+        # UTF-8 bytes; a byte that is not UTF-8 becomes one lone surrogate (surrogateescape),
+        # so that every character knows its own bytes.
+        units = []
+        at = start
+        for char in bytes.fromhex(percent.replace("%", "")).decode("utf-8", "surrogateescape"):
+            width = 3 * (1 if 0xDC80 <= ord(char) <= 0xDCFF else len(char.encode("utf-8")))
+            units.append((char, at, at + width))
+            at += width
+        return units
+    code = int(decimal, 10) if decimal else int(hexadecimal, 16) if hexadecimal else None
+    if code is not None:
+        return [(chr(code) if code <= 0x10FFFF else "\ufffd", start, end)]
+    return [(_NAMED[named], start, end)]
 
 
-def _spelled(value: str, fold_case: bool) -> str:
-    """A pattern matching `value` with each character in any of its spellings."""
-    parts = []
-    for char in value:
-        variants = dict.fromkeys([char, char.lower(), char.upper()] if fold_case else [char])
-        alternatives = [a for v in variants if len(v) == 1 for a in _spellings(v)]
-        parts.append("(?:" + "|".join(dict.fromkeys(alternatives)) + ")")
-    return "".join(parts)
+def _decoded_text(match: re.Match[str]) -> str:
+    return "".join(char for char, _start, _end in _decoded_units(match))
+
+
+def _decode_round(text: str) -> tuple[str, list[int], list[int]] | None:
+    """`text` with every escape decoded once, and for each character of the result the
+    start and end of its span in `text`; None when `text` holds no escape."""
+    pieces: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    at = 0
+    for match in _ESCAPE.finditer(text):
+        if match.start() > at:
+            pieces.append(text[at:match.start()])
+            starts.extend(range(at, match.start()))
+            ends.extend(range(at + 1, match.start() + 1))
+        for char, start, end in _decoded_units(match):
+            pieces.append(char)
+            starts.extend([start] * len(char))
+            ends.extend([end] * len(char))
+        at = match.end()
+    if not pieces:
+        return None
+    pieces.append(text[at:])
+    starts.extend(range(at, len(text)))
+    ends.extend(range(at + 1, len(text) + 1))
+    return "".join(pieces), starts, ends
 
 
 def base64_cores(secret: bytes) -> list[str]:
@@ -144,46 +146,64 @@ class Redactor:
 
     ``secrets`` are the strings never to be written; empty ones are ignored. ``text``
     returns its argument with every occurrence, in any spelling (see the module
-    docstring), replaced by ``MASK``; adjacent occurrences become one mask.
+    docstring), replaced by ``MASK``; overlapping and adjacent occurrences become one mask.
     """
 
     def __init__(self, secrets: Iterable[str]) -> None:
-        secrets_list = list(secrets)
-        alternatives: list[str] = []
-        for secret in dict.fromkeys(s for s in secrets_list if s):
-            alternatives.append(_spelled(secret, fold_case=True))
-            encoded = secret.encode("utf-8", "surrogatepass")
-            forms = base64_cores(encoded) or _whole_forms(secret)
-            alternatives += [_spelled(form, fold_case=False) for form in sorted(set(forms), key=len, reverse=True)]
-        # Every form is masked whatever its length: a short key is still the key, and
-        # mangling a few innocent substrings is the price of never printing it.
-        self._pattern = re.compile("(?:" + "|".join(alternatives) + ")+") if alternatives else None
-        # The full pattern tries a dozen alternatives at every character: too slow for a
-        # 4 MiB body. A quick test on the decoded text says first whether it is needed.
-        self._lowered = [s.lower() for s in dict.fromkeys(s for s in secrets_list if s)]
-        self._cores = [f for s in dict.fromkeys(s for s in secrets_list if s)
-                       for f in (base64_cores(s.encode("utf-8", "surrogatepass")) or _whole_forms(s))]
+        kept = list(dict.fromkeys(s for s in secrets if s))
+        alternatives = [re.escape(s) for s in kept]
+        cores = [c for s in kept for c in (base64_cores(s.encode("utf-8", "surrogatepass")) or _whole_forms(s))]
+        self._lowered = [s.lower() for s in kept]
+        self._core_list = cores
+        # Secrets in any letter case; base64 cores exactly (their case is their meaning).
+        self._secrets = re.compile("|".join(alternatives), re.IGNORECASE) if kept else None
+        self._cores = re.compile("|".join(re.escape(c) for c in sorted(set(cores), key=len, reverse=True))) \
+            if cores else None
 
     def __repr__(self) -> str:
         return "Redactor(...)"
 
     def text(self, value: str) -> str:
         """`value` with every secret masked."""
-        if self._pattern is None or not value or not self._may_hold_secret(value):
+        if self._secrets is None or not value or not self._may_hold_secret(value):
             return value
-        return self._pattern.sub(MASK, value)
+        spans = self._spans(value)
+        decoded = value
+        starts: list[int] | None = None
+        ends: list[int] | None = None
+        for _ in range(_MAX_ROUNDS):
+            decoded_round = _decode_round(decoded)
+            if decoded_round is None:
+                break
+            decoded, round_starts, round_ends = decoded_round
+            if starts is None or ends is None:
+                starts, ends = round_starts, round_ends
+            else:  # compose: a span of the previous round maps back to the original text
+                starts, ends = [starts[s] for s in round_starts], [ends[e - 1] for e in round_ends]
+            spans += [(starts[a], ends[b - 1]) for a, b in self._spans(decoded)]
+        return _mask(value, spans)
 
     def _may_hold_secret(self, value: str) -> bool:
-        """Whether `value`, raw or with its escapes decoded, contains a secret or one of its
-        base64 cores. Never False where the full pattern matches, for secrets without
-        escape introducers of their own (\\ % &); for others it errs towards True."""
-        if any(c in "\\%&" for s in self._lowered for c in s):
-            return True
-        for decoded in _decodings(value):
-            lowered = decoded.lower()
-            if any(s in lowered for s in self._lowered) or any(c in decoded for c in self._cores):
+        """The quick test: the same rounds of decoding, without keeping the spans (a 4 MiB
+        body costs milliseconds when it holds no secret, which is nearly always)."""
+        for _ in range(_MAX_ROUNDS + 1):
+            lowered = value.lower()  # `in` is a C search; a case-folding regex is not
+            if any(s in lowered for s in self._lowered) or any(c in value for c in self._core_list):
                 return True
+            if "\\" not in value and "%" not in value and "&" not in value:
+                return False
+            decoded = _ESCAPE.sub(_decoded_text, value)
+            if decoded == value:
+                return False
+            value = decoded
         return False
+
+    def _spans(self, text: str) -> list[tuple[int, int]]:
+        assert self._secrets is not None
+        spans = [m.span() for m in self._secrets.finditer(text)]
+        if self._cores is not None:
+            spans += [m.span() for m in self._cores.finditer(text)]
+        return spans
 
     def mapping(self, values: dict[str, str]) -> dict[str, str]:
         """Header-like maps: names are masked as well as values (a target can send the
@@ -199,3 +219,19 @@ class Redactor:
         if isinstance(value, list | tuple):
             return [self.value(v) for v in value]
         return value
+
+
+def _mask(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with every span replaced, overlapping and touching spans by one MASK."""
+    if not spans:
+        return text
+    pieces: list[str] = []
+    at = 0
+    for start, end in sorted(spans):
+        if start > at:
+            pieces += [text[at:start], MASK]
+        elif not pieces:
+            pieces.append(MASK)
+        at = max(at, end)
+    pieces.append(text[at:])
+    return "".join(pieces)

@@ -77,6 +77,8 @@ class RunResult:
     # Why nothing was judged (the preflight found the target unreachable, refusing the
     # key, redirecting...): the CLI still writes the reports, then exits with its code.
     aborted: ConformanceError | None = None
+    # Why the run stopped asking before its probes were done (the deadline, a budget), or None.
+    stopped: str | None = None
 
 
 Progress = Callable[[str], None]
@@ -200,23 +202,34 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
         if aborted is None:
             verdicts = judge(exchanges, context, spec, catalog, options.only, failed_probes)
         else:
-            verdicts = _nothing_judged(catalog, options.only, client.redactor.text(str(aborted)))
-    verdict = overall(verdicts, options.strict)
-    reason = verdict_reason(verdicts, verdict)
-    if aborted is not None:
-        verdict, reason = "inconclusive", client.redactor.text(str(aborted))
-    elif client.stopped_because:
-        reason = f"{reason} ({client.stopped_because})" if reason else client.stopped_because
+            verdicts = nothing_judged(catalog, options.only, client.redactor.text(str(aborted)))
+    why_aborted = None if aborted is None else client.redactor.text(str(aborted))
+    verdict, reason = final_verdict(verdicts, options.strict, why_aborted, client.stopped_because)
     return RunResult(
         target=client.base_url, embedded=embedded, strict=options.strict, only=options.only, context=context,
         verdicts=verdicts, verdict=verdict, verdict_reason=reason, exchanges=exchanges,
         started_at=started, finished_at=datetime.now(UTC), requests_sent=client.requests_sent,
         spec=spec, catalog=catalog, failed_probes=failed_probes, diagnosis=diagnose(verdicts, exchanges, spec),
-        redactor=client.redactor, aborted=aborted,
+        redactor=client.redactor, aborted=aborted, stopped=client.stopped_because,
     )
 
 
-def _nothing_judged(catalog: Catalog, only: tuple[str, ...], why: str) -> list[RequirementVerdict]:
+def final_verdict(
+    verdicts: Sequence[RequirementVerdict], strict: bool, aborted: str | None, stopped: str | None
+) -> tuple[str, str]:
+    """(overall verdict, its reason) of a run, also for `verify`. `aborted`: why nothing was
+    judged (then inconclusive, for that reason); `stopped`: why the run stopped asking
+    early (the deadline, a budget), added to the reason."""
+    if aborted is not None:
+        return "inconclusive", aborted
+    verdict = overall(verdicts, strict)
+    reason = verdict_reason(verdicts, verdict)
+    if stopped:
+        reason = f"{reason} ({stopped})" if reason else f"The run stopped early: {stopped}."
+    return verdict, reason
+
+
+def nothing_judged(catalog: Catalog, only: tuple[str, ...], why: str) -> list[RequirementVerdict]:
     """Every selected requirement inconclusive, for a run whose preflight found nothing to judge."""
     selected = _selected_requirements(catalog, checks_for(only), only)
     return [RequirementVerdict(r.id, r.level, Verdict.INCONCLUSIVE, why, [], [])

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from conformance.cli import main as verify_main
 from conformance.lanes import DEFAULT_CONCURRENCY
 from conformance.reference.server import RunningServer
 
@@ -77,6 +78,7 @@ def assert_reports_say_why(run: CliRun, why: str) -> None:
     assert why in report["verdict_reason"], report["verdict_reason"]
     names = {p.name for p in run.report_dir.iterdir()}
     assert names >= {"report.json", "exchanges.jsonl", "junit.xml", "report.html", "summary.md"}, names
+    assert verify_main(["verify", str(run.report_dir)]) == 0, "verify disagrees with a run that judged nothing"
 
 
 # -- 1. accepts, never answers -----------------------------------------------------------------

@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from conformance.cli import main
 from conformance.lanes import DEFAULT_CONCURRENCY
 from conformance.reference.server import RunningServer
 
@@ -40,6 +41,8 @@ def test_the_deadline_stops_the_run_and_the_rest_is_inconclusive(tmp_path: Path,
     assert report["verdict"] == "inconclusive"
     assert "deadline (4 s)" in report["verdict_reason"], report["verdict_reason"]
     assert "fail" not in set(run.verdicts().values()), run.verdicts()
+    assert report["stopped"] == "the run's deadline (4 s) has passed"
+    assert main(["verify", str(run.report_dir)]) == 0  # verify re-judges a stopped run the same way
     # Nothing is sent after the deadline (it counts from before the first request).
     arrivals = [r.at for r in server.received]
     assert len(arrivals) >= 3 and max(arrivals) - min(arrivals) <= 4.5, [round(a - arrivals[0], 2) for a in arrivals]
