@@ -14,6 +14,7 @@ step() {  # step NAME COMMAND...: run one measurement, bounded to 15 minutes
     echo "end: $(date -Is) $(uptime)" | tee -a "$out/$name.txt"
 }
 { nproc; grep -m1 'model name' /proc/cpuinfo; python -V; date -Is; uname -r; } > "$out/machine.txt"
+step goals python bench/goals.py --repeat 3
 step verify_splice python bench/verify_splice.py --sessions 57 10000 --canonical
 step run_cost python bench/run_cost.py --sessions 57 10000 --repeat 5 --cache both
 step scale_run python bench/scale_run.py --small 1000 --large 1000000 --repeat 3

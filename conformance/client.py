@@ -281,7 +281,9 @@ class Client:
     def _attempt(self, exchange: Exchange, pairs: list[tuple[str, str]], headers: dict[str, str]) -> None:
         # Per-read timeouts restart with every byte, so a trickling target could hold one
         # request for hours: a watchdog cuts the connection when the whole attempt is late.
-        limit = min(2 * self.settings.timeout, max(self._seconds_left(), 0.001))
+        # Late means past --timeout itself, the number the user gave and reads in the report
+        # (or the run's deadline, if that comes first).
+        limit = min(self.settings.timeout, max(self._seconds_left(), 0.001))
         self._in_flight.expired = False
         self._watchdog.arm(limit)
         try:

@@ -17,6 +17,7 @@ from conformance.runner import RunResult
 from conformance.terminal import inert
 from conformance.verdicts import Verdict
 from conformance.waivers import waiver_notes
+from conformance.wording import plural
 
 _ORDER = (Verdict.FAIL, Verdict.WARN, Verdict.ERROR, Verdict.INCONCLUSIVE, Verdict.WAIVED, Verdict.SKIP, Verdict.PASS)
 
@@ -42,8 +43,8 @@ def print_summary(result: RunResult, written: list[Path], stream: TextIO) -> Non
     counts = Counter(v.verdict for v in result.verdicts)
     target = "embedded reference server" if result.embedded else inert(result.target)
     seconds = (result.finished_at - result.started_at).total_seconds()
-    print(f"checkout-conformance: {target} — {len(result.verdicts)} requirements, "
-          f"{result.requests_sent} requests, {seconds:.1f} s", file=out)
+    print(f"checkout-conformance: {target} — {plural(len(result.verdicts), 'requirement')}, "
+          f"{plural(result.requests_sent, 'request')}, {seconds:.1f} s", file=out)
     print_diagnosis(result, out)
     # A run that judged nothing has one reason, said once below, not once per requirement.
     for verdict in result.verdicts if result.aborted is None else ():
@@ -57,6 +58,9 @@ def print_summary(result: RunResult, written: list[Path], stream: TextIO) -> Non
                     print(f"  {'':<12} {'':<9} expected {inert(item.expected)}; got {inert(item.actual)}", file=out)
                 for seq in item.exchanges[:1]:
                     print(f"  {'':<12} {'':<9} {inert(result.exchanges[seq].curl(result.target))}", file=out)
+    skipped = [v for v in result.verdicts if v.verdict == Verdict.SKIP]
+    if skipped:  # a pass is only as good as what was judged: name what was not
+        print(f"  skipped: {inert(', '.join(f'{v.requirement} ({v.reason})' for v in skipped))}", file=out)
     shown = [v for v in _ORDER if v != Verdict.WAIVED or result.waivers]
     print("  " + ", ".join(f"{counts.get(v, 0)} {v.value}" for v in shown), file=out)
     for note in waiver_notes(result.waivers):

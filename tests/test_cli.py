@@ -150,14 +150,16 @@ def _run_against(answer: Reply, tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 def test_a_404_preflight_is_a_configuration_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, err = _run_against(Reply(404, b"not found", {"Content-Type": "text/plain"}), tmp_path, capsys)
-    sentence = "answered 404 Not Found to GET /v1/checkout/sessions: check --base-url and the API key."
     assert code == 2
-    assert sentence in err
+    assert re.fullmatch(r"checkout-conformance: (http://127\.0\.0\.1:\d+) answered 404 Not Found to GET \1"
+                        r"/v1/checkout/sessions: --base-url must be the part before /v1/checkout/sessions\.",
+                        err.strip()), err
+    assert "key" not in err
     assert len(err.strip().splitlines()) == 1
     # The reports are written all the same (CI uploads them whatever happened) and say why.
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["verdict"] == "inconclusive"
-    assert sentence in report["verdict_reason"]
+    assert err.strip().removeprefix("checkout-conformance: ") == report["verdict_reason"]
     assert {r["verdict"] for r in report["requirements"]} == {"inconclusive"}
 
 

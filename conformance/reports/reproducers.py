@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from conformance.exchange import AUTH_KEY, AUTH_KEY_AS_PASSWORD, Exchange
+from conformance.wording import plural
 
 DIRECTORY = "reproduce"
 REPRODUCED = ("fail", "warn")
@@ -179,7 +180,8 @@ def build_script(requirement: dict[str, Any], exchanges: Sequence[Exchange], bas
         "#!/usr/bin/env bash",
         f"# checkout-conformance reproducer for {requirement['id']} ({requirement['level']}, {verdict}):",
         f"#   {_clean(requirement['text'])}",
-        f"# Replays {len(steps)} recorded request(s) against $CONFORMANCE_BASE_URL (default: the target of the run),",
+        f"# Replays {plural(len(steps), 'recorded request')} against $CONFORMANCE_BASE_URL "
+        "(default: the target of the run),",
         "# taking each cursor from the live page it came from, as the suite's walk did.",
         "# The API key is read from $CONFORMANCE_API_KEY; this file does not hold it. Needs bash, curl, python3.",
         "set -euo pipefail",

@@ -93,8 +93,9 @@ def test_a_trickled_tls_handshake_is_cut(tmp_path: Path) -> None:
     assert_hygiene(run)
     assert run.returncode == 3, run.describe()
     assert run.seconds < 10, run.describe()
-    # The handshake is under the per-request timeout (and the watchdog behind it).
-    assert "no response within 1 s" in assert_one_sentence(run)
+    # The handshake is under the per-request timeout and the watchdog, both 1 s: whichever
+    # of the two cuts it first names the same second.
+    assert "response within 1 s" in assert_one_sentence(run)
     assert_reports_say_why(run, "Cannot reach")
     assert len(accepted) == 1
 
