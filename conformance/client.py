@@ -109,7 +109,8 @@ class Client:
         self._redactor = Redactor([api_key, *userinfo, *(v for k, v in self._headers.items() if looks_secret(k))])
         self._deadline_at = None if self.settings.deadline is None else time.monotonic() + self.settings.deadline
         self._evidence_bytes = 0
-        # Why the run stopped asking before its probes were done (deadline, budget), or None.
+        # Why the run stopped asking before its probes were done (the deadline, the evidence
+        # budget), or None.
         self.stopped_because: str | None = None
         self._on_exchange = on_exchange
         self._sleep = sleep
@@ -236,8 +237,8 @@ class Client:
         for attempt in range(1, self.settings.retries_on_429 + 2):
             with self._shared:  # check and count as one step: lanes must not overrun the budget
                 if self.requests_sent >= self.settings.max_requests:
+                    # Not a `stopped_because`: conformance.spent_budget names this one in the verdicts.
                     exchange.error = f"not sent: the request budget ({self.settings.max_requests}) is used up"
-                    self.stopped_because = self.stopped_because or exchange.error.removeprefix("not sent: ")
                     raise RequestBudgetExhausted(exchange.error)
                 if self._evidence_bytes >= self.settings.evidence_budget_bytes:
                     budget = self.settings.evidence_budget_bytes / 2**20
