@@ -15,7 +15,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -39,15 +39,15 @@ Query = Mapping[str, str] | Iterable[tuple[str, str]]
 class BasicCredentials:
     """Basic credentials other than the configured key (unknown key, key as password)."""
 
-    username: str
-    password: str = ""
+    username: str = field(repr=False)
+    password: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)
 class RawAuthorization:
     """An Authorization header sent verbatim (malformed on purpose)."""
 
-    value: str
+    value: str = field(repr=False)
 
 
 Auth = str | BasicCredentials | RawAuthorization  # str: AUTH_KEY, AUTH_KEY_AS_PASSWORD or AUTH_NONE
