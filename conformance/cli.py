@@ -222,12 +222,17 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--public-key", type=Path, metavar="PUB",
                         help="also check certificate.sig against this public key (signing-key.pub.pem)")
 
-    keygen = sub.add_parser("keygen", help="make an Ed25519 key pair for signing certificates")
+    keygen = sub.add_parser("keygen", help="make an Ed25519 key pair for signing certificates",
+                            description="Writes signing-key.pem (mode 0600, for run --sign-key) and "
+                                        "signing-key.pub.pem (for verify --public-key); never overwrites.")
     keygen.add_argument("--out", type=Path, required=True, metavar="DIR", help="directory for the key pair")
 
-    diff = sub.add_parser("diff", help="compare two report directories: regressions, fixes, other changes")
-    diff.add_argument("old_dir", type=Path, metavar="OLD_REPORT_DIR")
-    diff.add_argument("new_dir", type=Path, metavar="NEW_REPORT_DIR")
+    diff = sub.add_parser("diff", help="compare two report directories: regressions, fixes, other changes",
+                          description="Per requirement: regressions (pass or skip to warn or fail, warn to fail), "
+                                      "fixes and other changes. Exit 1 if anything regressed, 0 otherwise, "
+                                      "2 if a directory holds no readable report.json.")
+    diff.add_argument("old_dir", type=Path, metavar="OLD_REPORT_DIR", help="the earlier run (the baseline)")
+    diff.add_argument("new_dir", type=Path, metavar="NEW_REPORT_DIR", help="the later run")
     diff.add_argument("--format", choices=["text", "md", "json"], default="text", help="md: a pull-request comment")
     return parser
 
