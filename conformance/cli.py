@@ -242,8 +242,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         args = parse_with_config(build_parser(), sys.argv[1:] if argv is None else list(argv))
-    except ConformanceError as exc:
-        print(f"checkout-conformance: {exc}", file=sys.stderr)
+    except ConformanceError as exc:  # the config file or its values: the key may be in the environment
+        known = argparse.Namespace(api_key=os.environ.get("CONFORMANCE_API_KEY"),
+                                   base_url=os.environ.get("CONFORMANCE_BASE_URL"))
+        print(_safe(f"checkout-conformance: {exc}", known), file=sys.stderr)
         return exc.exit_code
     try:
         if args.command == "run":
