@@ -8,9 +8,13 @@ from conformance.checks import (
     envelope,
     filtering,
     generated,
+    identity,
+    integers,
     limits,
+    next_cursor,
     objects,
     pagination,
+    portability,
     protocol,
     schema_responses,
     stability,
@@ -22,8 +26,10 @@ from conformance.checks.base import Check, Probe
 PROBES: tuple[Probe, ...] = (
     *pagination.PROBES,
     *envelope.PROBES,
+    *next_cursor.PROBES,
     *limits.PROBES,
     *filtering.PROBES,
+    *portability.PROBES,
     *auth.PROBES,
     *version.PROBES,
     *protocol.PROBES,
@@ -34,10 +40,14 @@ PROBES: tuple[Probe, ...] = (
 
 CHECKS: tuple[Check, ...] = (
     *envelope.CHECKS,
+    *next_cursor.CHECKS,
     *objects.CHECKS,
+    *integers.CHECKS,
+    *identity.CHECKS,
     *limits.CHECKS,
     *pagination.CHECKS,
     *filtering.CHECKS,
+    *portability.CHECKS,
     *auth.CHECKS,
     *version.CHECKS,
     *protocol.CHECKS,
@@ -55,6 +65,11 @@ def checks_for(selection: tuple[str, ...]) -> tuple[Check, ...]:
     if not selection:
         return CHECKS
     wanted = set(selection)
+    # An area selects its requirements wherever the checks judging them live (OBJ-005 is
+    # judged by an envelope check).
+    from conformance.catalog import default_catalog
+
+    wanted |= {r.id for r in default_catalog().requirements if r.area in wanted}
     return tuple(c for c in CHECKS if c.area in wanted or wanted & set(c.verifies))
 
 

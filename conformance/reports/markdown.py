@@ -1,7 +1,8 @@
 """summary.md: a short Markdown summary for a pull-request comment or $GITHUB_STEP_SUMMARY.
 
 Reasons and evidence quote the target's responses, so every table cell is escaped: a
-hostile body must not be able to inject HTML or break the table in a rendered comment.
+hostile body must not be able to inject HTML or break the table in a rendered comment,
+nor send control sequences to a terminal that shows the file (``terminal.inert``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.reports.causes import likely_causes, unexplained
+from conformance.terminal import inert
 
 BANNER = {
     "conformant": "✅ CONFORMANT",
@@ -32,7 +34,7 @@ def cell(text: str) -> str:
     Only a `<` that could open a tag and an `&` that could start an entity are escaped,
     so `a -> b` and `x & y` stay as written.
     """
-    text = " ".join(str(text).split())
+    text = inert(" ".join(str(text).split()))
     if len(text) > MAX_CELL:
         text = text[: MAX_CELL - 1] + "…"
     text = re.sub(r"([\\`*_\[\]|#])", r"\\\1", text)
@@ -46,14 +48,25 @@ def _fence(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
+def cite(seqs: list[int], most: int = 5) -> str:
+    """`exchanges.jsonl #3, #7 and 2 more`: where the evidence of a verdict is; "" for none."""
+    if not seqs:
+        return ""
+    shown = ", ".join(f"#{s}" for s in seqs[:most])
+    more = f" and {len(seqs) - most} more" if len(seqs) > most else ""
+    return f"exchanges.jsonl {shown}{more}"
+
+
 def _one_line(requirement: dict[str, Any]) -> str:
+    where = cite(requirement.get("exchanges", []))
+    where = f" [{where}]" if where else ""
     if not requirement["evidence"]:
-        return requirement["reason"]
+        return requirement["reason"] + where
     first = requirement["evidence"][0]
     line = first["message"]
     if first["expected"] or first["actual"]:
         line += f" (expected {first['expected']}; got {first['actual']})"
-    return line
+    return line + where
 
 
 def _likely_cause(report: dict[str, Any]) -> list[str]:
@@ -87,6 +100,8 @@ def build_summary(report: dict[str, Any]) -> str:
         f" · {report['requests']} requests · {report['duration_seconds']:.1f} s"
         f" · suite {cell(report['suite']['version'])}",
         "",
+        f"Coverage: {cell(report['coverage']['statement'])}",
+        "",
         *_likely_cause(report),
         "| verdict | requirements |",
         "| --- | ---: |",
@@ -102,7 +117,8 @@ def build_summary(report: dict[str, Any]) -> str:
         rest = f" and {len(skipped) - MAX_ROWS} more" if len(skipped) > MAX_ROWS else ""
         lines += [f"Skipped: {named}{rest}.", ""]
     if not attention:
-        lines.append("Every judged requirement held.")
+        lines.append("Every judged requirement held; each pass names the exchanges it rests on "
+                     "(report.json `exchanges`).")
         return "\n".join([*lines, *(["", *waived] if waived else [])]) + "\n"
     lines += ["### Requirements that need attention", "", "| ID | level | verdict | evidence |",
               "| --- | --- | --- | --- |"]
@@ -115,8 +131,8 @@ def build_summary(report: dict[str, Any]) -> str:
     for requirement in attention[:MAX_ROWS]:
         for item in requirement["evidence"][:1]:
             for exchange in item["exchanges"][:1]:
-                commands.append(f"# {requirement['id']}: {' '.join(item['message'].split())[:MAX_CELL]}")
-                commands.append(exchange["curl"])
+                commands.append(f"# {requirement['id']}: {inert(' '.join(item['message'].split()))[:MAX_CELL]}")
+                commands.append(inert(exchange["curl"]))
     if commands:
         body = "\n".join(commands)
         fence = _fence(body)
