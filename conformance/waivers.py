@@ -69,6 +69,8 @@ def load_waivers(path: Path, catalog: Catalog) -> list[Waiver]:
         raise UsageError(f"Cannot read the waiver file {path}: {exc.strerror or exc}.") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise UsageError(f"The waiver file {path} is not valid YAML ({' '.join(str(exc).split())}).") from None
+    except ValueError as exc:  # YAML builds unquoted dates itself: 2027-02-30 fails there
+        raise UsageError(f"The waiver file {path} holds an impossible date ({exc}); expected YYYY-MM-DD.") from None
     return parse_waivers(data if data is not None else [], catalog, str(path))
 
 

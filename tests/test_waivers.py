@@ -108,6 +108,8 @@ def test_verify_refuses_a_waiver_added_after_the_run(faulty_url: str, tmp_path: 
 @pytest.mark.parametrize(("content", "says"), [
     pytest.param(_entry("LIM-999"), "'LIM-999', which is not a requirement ID", id="unknown-id"),
     pytest.param(_entry("LIM-001", expires="next week"), "expected a date YYYY-MM-DD", id="bad-date"),
+    pytest.param(_entry("LIM-001", expires="2027-02-30"), "holds an impossible date (day is out of range for month)",
+                 id="impossible-date"),
     pytest.param("- requirement: LIM-001\n  expires: 2999-01-01\n", "needs a reason", id="no-reason"),
     pytest.param("requirement: LIM-001\n", "must be a list of waivers", id="not-a-list"),
     pytest.param(_entry("LIM-001", extra="  owner: me\n"), "unknown field 'owner'", id="unknown-field"),
