@@ -82,8 +82,8 @@ def apply_to_parser(parser: argparse.ArgumentParser, settings: dict[str, Any], s
             known = ", ".join(sorted(k for k in actions if k not in NOT_IN_FILE | SECRET_KEYS))
             raise UsageError(f"{source} has the unknown key {key!r}; the keys are the long options of run: {known}.")
         env = ENV_BACKED.get(key)
-        if env and os.environ.get(env):
-            continue  # the environment variable beats the file
+        if env and os.environ.get(env) is not None:
+            continue  # the environment variable beats the file, even set but empty (then a usage error)
         defaults[action.dest] = _convert(key, value, action, source)
     for name, _ in defaults.get("header", []):
         if looks_secret(name):

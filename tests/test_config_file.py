@@ -53,6 +53,18 @@ def test_flags_beat_the_environment_which_beats_the_file(project: Path, monkeypa
     assert (args.base_url, args.seed) == ("https://flag.example.com", 3)
 
 
+def test_an_empty_environment_base_url_is_refused_not_replaced_by_the_file(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # CI sets CONFORMANCE_BASE_URL from a secret to override the file's target; a missing secret is
+    # "" and must not silently judge the file's target instead (README: set but empty is exit 2).
+    _pyproject(project, 'base-url = "https://file.example.com"')
+    monkeypatch.setenv("CONFORMANCE_BASE_URL", "")
+    assert main(["run", "--report-dir", "out"]) == 2
+    assert "CONFORMANCE_BASE_URL is set but empty" in capsys.readouterr().err
+    assert not (project / "out").exists()
+
+
 def test_without_a_table_nothing_changes(project: Path) -> None:
     (project / "pyproject.toml").write_text("[project]\nname = 'x'\n")
     assert vars(_args(["run"])) == vars(build_parser().parse_args(["run"]))
