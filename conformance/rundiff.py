@@ -97,11 +97,14 @@ def render_text(diff: dict[str, Any]) -> str:
 def render_markdown(diff: dict[str, Any]) -> str:
     regressed = len(diff["regressions"])
     headline = f"❌ {regressed} regressed" if regressed else "✅ no regression"
+    old, new = diff["old"], diff["new"]
+    # Runs of two targets name both, so a comparison across targets is not read as one target's history.
+    targets = (f"target {cell(new['target'])}" if old["target"] == new["target"]
+               else f"targets {cell(old['target'])} (old) and {cell(new['target'])} (new)")
     lines = [f"## checkout-conformance diff: {headline}",
              "",
-             f"Old run {cell(diff['old']['started_at'])}: **{diff['old']['verdict']}** · "
-             f"new run {cell(diff['new']['started_at'])}: **{diff['new']['verdict']}** "
-             f"· target {cell(diff['new']['target'])}", ""]
+             f"Old run {cell(old['started_at'])}: **{old['verdict']}** · "
+             f"new run {cell(new['started_at'])}: **{new['verdict']}** · {targets}", ""]
     lines += [f"> {note}" for note in _catalog_note(diff)]
     for group, title in (("regressions", "Regressions"), ("fixes", "Fixes"), ("other", "Other changes")):
         if not diff[group]:

@@ -49,6 +49,10 @@ def test_the_markdown_form_is_a_pull_request_comment(clean_run: CliRun, faulty_r
     assert code == 1
     assert out.startswith("## checkout-conformance diff: ❌")
     assert "### Regressions" in out and "| LIM-001 | MUST | pass | **fail** |" in out
+    # The two runs judged different targets: a reviewer of the comment must see both, as in the text form.
+    targets = [json.loads((d / "report.json").read_text())["target"]["base_url"]
+               for d in (clean_run.report_dir, faulty_run.report_dir)]
+    assert targets[0] != targets[1] and all(t in out for t in targets)
 
 
 def test_a_run_against_itself_has_no_changes(clean_run: CliRun) -> None:
