@@ -38,6 +38,14 @@ def _positive_float(value: str) -> float:
     return number
 
 
+def _directory(value: str) -> Path:
+    # Path("") is ".": an unset CI variable would write the reports over the current directory.
+    if not value.strip():
+        raise argparse.ArgumentTypeError("an empty value would mean the current directory: name a directory, "
+                                         "or leave --report-dir out for reports/")
+    return Path(value)
+
+
 def _positive_int(value: str) -> int:
     try:
         number = int(value)
@@ -141,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "default: $CONFORMANCE_BASE_URL; neither set: the embedded reference server)")
     run.add_argument("--api-key", default=os.environ.get("CONFORMANCE_API_KEY"), metavar="KEY",
                      help="the secret key, sent as the Basic username (default: $CONFORMANCE_API_KEY); never written")
-    run.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR",
+    run.add_argument("--report-dir", type=_directory, default=Path("reports"), metavar="DIR",
                      help="where the reports go, created if missing (default: reports)")
     run.add_argument("--seed", type=int, default=0, help="the same seed sends the same requests (default: 0)")
     run.add_argument("--strict", action="store_true", help="fail on SHOULD violations too")
