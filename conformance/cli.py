@@ -245,6 +245,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("checkout-conformance: interrupted.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `... | head` stopped reading: the reader's choice, not a suite bug
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit-time flush is quiet too
+        return 128 + 13  # as a shell reports a writer stopped by SIGPIPE
     except Exception as exc:  # a suite bug: one sentence, not a traceback (and exit 3, never "nonconformant")
         print(f"checkout-conformance: internal error ({_describe(exc, args)}); please report it.", file=sys.stderr)
         return 3

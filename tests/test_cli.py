@@ -109,6 +109,17 @@ def test_serve_lists_faults_with_their_requirements(capsys: pytest.CaptureFixtur
     assert all(re.fullmatch(r"[a-z0-9-]+\t[A-Z]+-\d{3}( [A-Z]+-\d{3})*", line) for line in lines), lines
 
 
+def test_output_piped_into_head_is_not_an_internal_error() -> None:
+    # `serve --list-faults | head` closes the pipe early: that is the reader's choice, not a suite bug.
+    proc = subprocess.Popen([sys.executable, "-m", "conformance", "serve", "--list-faults"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before the suite writes its first line
+    err = proc.stderr.read()
+    proc.wait(timeout=60)
+    assert "internal error" not in err and err == ""
+
+
 def test_serve_prints_url_and_key_and_stops_cleanly_on_ctrl_c() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
