@@ -134,8 +134,14 @@ def parse_with_config(parser: argparse.ArgumentParser, argv: list[str]) -> argpa
     settings, source = load_settings(args.config)
     if not settings or source is None:
         return args
-    apply_to_parser(_subparser(parser, "run"), settings, source)
-    return parser.parse_args(argv)
+    run_parser = _subparser(parser, "run")
+    apply_to_parser(run_parser, settings, source)
+    merged = parser.parse_args(argv)
+    for action in run_parser._actions:
+        # argparse appends a repeated flag to its default list: a flag given replaces the file's list.
+        if isinstance(action, argparse._AppendAction) and getattr(args, action.dest):
+            setattr(merged, action.dest, getattr(args, action.dest))
+    return merged
 
 
 def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:

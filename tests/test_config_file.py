@@ -53,6 +53,14 @@ def test_flags_beat_the_environment_which_beats_the_file(project: Path, monkeypa
     assert (args.base_url, args.seed) == ("https://flag.example.com", 3)
 
 
+def test_a_repeatable_flag_replaces_the_files_list(project: Path) -> None:
+    # `--only limit` judges limit only, not the file's areas plus limit (flags beat the file).
+    _pyproject(project, 'only = ["pagination"]\nheader = ["X-Team: payments"]')
+    args = _args(["run", "--only", "limit", "--header", "X-Debug: 1"])
+    assert (args.only, args.header) == (["limit"], [("X-Debug", "1")])
+    assert _args(["run"]).only == ["pagination"]
+
+
 def test_an_empty_environment_base_url_is_refused_not_replaced_by_the_file(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
