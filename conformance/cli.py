@@ -319,6 +319,9 @@ def _serve(args: argparse.Namespace) -> int:
         return 0
     if args.fault and args.fault not in FAULTS:
         raise UsageError(f"Unknown fault {args.fault!r}: `checkout-conformance serve --list-faults` lists them.")
+    if args.api_key is not None and not args.api_key.strip():  # every request would get 401
+        raise UsageError("serve --api-key is empty: name a key such as sk_test_local, or leave --api-key out "
+                         "for a new one.")
     config = ReferenceConfig(sessions=args.sessions, seed=args.seed, api_key=args.api_key, db=args.db,
                              fault=args.fault, dataset=args.dataset)
     try:

@@ -140,6 +140,14 @@ def test_serve_prints_url_and_key_and_stops_cleanly_on_ctrl_c() -> None:
         proc.kill()
 
 
+@pytest.mark.parametrize("key", ["", "  "])
+def test_serve_with_an_empty_api_key_is_a_usage_error(key: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # A server whose key is empty refuses every request (401): it could never be judged.
+    assert main(["serve", "--port", "0", "--api-key", key]) == 2
+    assert capsys.readouterr().err == ("checkout-conformance: serve --api-key is empty: name a key such as "
+                                       "sk_test_local, or leave --api-key out for a new one.\n")
+
+
 def test_serve_on_a_taken_port_is_one_sentence(capsys: pytest.CaptureFixture[str]) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
