@@ -122,6 +122,15 @@ _VERIFY_EPILOG = """exit codes:
   2  REPORT_DIR is missing, not a directory, or holds no report
   3  the evidence is intact, but this suite version judges it differently than the one that made it"""
 
+_KEYGEN_EPILOG = """exit codes:
+  0  the key pair was written
+  2  a key already exists there (keygen never overwrites one), or DIR cannot be written"""
+
+_DIFF_EPILOG = """exit codes:
+  0  nothing regressed
+  1  something regressed (each regression is named)
+  2  a directory holds no readable report"""
+
 
 def default_areas() -> tuple[str, ...]:
     """The catalog's areas, for --only's help; none when the catalog cannot be read (`run` says why)."""
@@ -213,13 +222,22 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--public-key", type=Path, metavar="PUB",
                         help="also check certificate.sig against this public key (signing-key.pub.pem)")
 
-    keygen = sub.add_parser("keygen", help="make an Ed25519 key pair for signing certificates")
-    keygen.add_argument("--out", type=Path, required=True, metavar="DIR", help="directory for the key pair")
+    keygen = sub.add_parser("keygen", help="make an Ed25519 key pair for signing certificates",
+                            description="Write DIR/signing-key.pem (the private key, mode 0600: keep it secret) and\n"
+                                        "DIR/signing-key.pub.pem (publish it; `verify --public-key` checks with it).\n"
+                                        "Sign a run with `run --sign-key DIR/signing-key.pem`.",
+                            epilog=_KEYGEN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    keygen.add_argument("--out", type=Path, required=True, metavar="DIR",
+                        help="directory for the key pair, created if missing")
 
-    diff = sub.add_parser("diff", help="compare two report directories: regressions, fixes, other changes")
-    diff.add_argument("old_dir", type=Path, metavar="OLD_REPORT_DIR")
-    diff.add_argument("new_dir", type=Path, metavar="NEW_REPORT_DIR")
-    diff.add_argument("--format", choices=["text", "md", "json"], default="text", help="md: a pull-request comment")
+    diff = sub.add_parser("diff", help="compare two report directories: regressions, fixes, other changes",
+                          description="Compare two runs requirement by requirement: regressions (pass or skip to\n"
+                                      "warn or fail, warn to fail), fixes, and other changes.",
+                          epilog=_DIFF_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    diff.add_argument("old_dir", type=Path, metavar="OLD_REPORT_DIR", help="the baseline run's --report-dir")
+    diff.add_argument("new_dir", type=Path, metavar="NEW_REPORT_DIR", help="the run to compare with it")
+    diff.add_argument("--format", choices=["text", "md", "json"], default="text",
+                      help="text (default), md (a pull-request comment) or json")
     return parser
 
 

@@ -102,6 +102,19 @@ def test_a_refused_key_is_a_configuration_error(tmp_path: Path, capsys: pytest.C
     assert "refused the API key" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("command", "says"), [
+    ("diff", ["regressions", "1  something regressed", "2  a directory holds no readable report"]),
+    ("keygen", ["signing-key.pem", "0600", "signing-key.pub.pem", "2  "]),
+])
+def test_diff_and_keygen_help_describe_the_command_and_its_exit_codes(
+    command: str, says: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = capsys.readouterr().out
+    assert "exit codes:" in text and all(s in text for s in says), text
+
+
 def test_serve_lists_faults_with_their_requirements(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--list-faults"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
