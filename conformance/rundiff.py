@@ -20,6 +20,7 @@ from typing import Any, TextIO
 from conformance.errors import UsageError
 from conformance.reports.markdown import cell
 from conformance.reports.schema import report_problems
+from conformance.wording import plural
 
 REPORT = "report.json"
 GOOD = ("pass", "skip")
@@ -90,7 +91,7 @@ def render_text(diff: dict[str, Any]) -> str:
             lines.append(f"  {title:<10} {entry['id']:<9} {entry['old'] or '-'} -> {entry['new'] or '-'}  "
                          f"{_one_line(entry['reason'])}")
     lines.append(f"{len(diff['regressions'])} regressed, {len(diff['fixes'])} fixed, "
-                 f"{len(diff['other'])} other changes, {diff['unchanged']} unchanged")
+                 f"{plural(len(diff['other']), 'other change')}, {diff['unchanged']} unchanged")
     return "\n".join(lines) + "\n"
 
 
@@ -114,7 +115,7 @@ def render_markdown(diff: dict[str, Any]) -> str:
                   f"| {cell(e['reason'])} |"
                   for e in diff[group]]
         lines.append("")
-    lines.append(f"{regressed} regressed, {len(diff['fixes'])} fixed, {len(diff['other'])} other changes, "
+    lines.append(f"{regressed} regressed, {len(diff['fixes'])} fixed, {plural(len(diff['other']), 'other change')}, "
                  f"{diff['unchanged']} unchanged.")
     return "\n".join(lines) + "\n"
 
