@@ -106,7 +106,7 @@ def render_markdown(diff: dict[str, Any]) -> str:
              "",
              f"Old run {cell(old['started_at'])}: **{old['verdict']}** · "
              f"new run {cell(new['started_at'])}: **{new['verdict']}** · {targets}", ""]
-    lines += [f"> {note}" for note in _catalog_note(diff)]
+    lines += [f"> {cell(note)}\n" for note in _catalog_note(diff)]
     for group, title in (("regressions", "Regressions"), ("fixes", "Fixes"), ("other", "Other changes")):
         if not diff[group]:
             continue
@@ -121,10 +121,13 @@ def render_markdown(diff: dict[str, Any]) -> str:
 
 
 def _catalog_note(diff: dict[str, Any]) -> list[str]:
-    if diff["old"]["catalog_sha256"] == diff["new"]["catalog_sha256"]:
-        return []
-    return [f"note: the runs used different requirement catalogs (suite {diff['old']['suite']} and "
-            f"{diff['new']['suite']}); requirements only one of them has show as other changes."]
+    notes = []
+    if diff["old"]["target"].rstrip("/") != diff["new"]["target"].rstrip("/"):
+        notes.append("note: the runs judged different targets.")
+    if diff["old"]["catalog_sha256"] != diff["new"]["catalog_sha256"]:
+        notes.append(f"note: the runs used different requirement catalogs (suite {diff['old']['suite']} and "
+                     f"{diff['new']['suite']}); requirements only one of them has show as other changes.")
+    return notes
 
 
 def _one_line(text: str) -> str:

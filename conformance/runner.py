@@ -12,6 +12,7 @@ from urllib.parse import urljoin, urlsplit
 
 from conformance.catalog import Catalog, default_catalog
 from conformance.checks.base import Check, ProbeContext, Record, RunContext
+from conformance.checks.premises import apply_premises
 from conformance.checks.registry import PROBES, checks_for, probes_for
 from conformance.checks.stability import collection_changed
 from conformance.client import Client, ClientSettings, strip_credentials
@@ -94,6 +95,7 @@ def judge(
     outcomes: list[Outcome] = []
     for check in checks:
         outcomes.extend(_distrust_comparisons(check, _judge_one(check, record, context, spec), changed))
+    outcomes = apply_premises(outcomes, record)
     selected = _selected_requirements(catalog, checks, only)
     verdicts = [
         fold(req.id, req.level, (o for o in outcomes if o.requirement == req.id))

@@ -3,8 +3,14 @@
 It trusts nothing in the directory: the certificate's own digest and the digests of the
 files it covers are recomputed, report.json is checked against its schema and against
 the installed suite's spec and catalog, and every requirement is judged again from
-exchanges.jsonl alone (no request to the target). Every disagreement is collected, so
-one run of `verify` names all of them, not just the first.
+exchanges.jsonl alone (no request to the target), with the waivers report.json records
+applied again as on the day of the run. Reproducer scripts must be what the evidence gives.
+Every disagreement is collected, so one run of `verify` names all of them, not just the first.
+
+With `--public-key`, certificate.sig is checked first (conformance.signing): a missing
+signature, another signer or a changed certificate ends verification with one sentence. A
+report made by another suite version is re-judged too, and where the rules now judge
+differently that is reported as verdict drift (exit 3), not as tampering (exit 1).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from typing import Any, TextIO
 from conformance import __version__
 from conformance.catalog import default_catalog
 from conformance.checks.base import RunContext
+from conformance.coverage import coverage_of
 from conformance.diagnosis import diagnose
 from conformance.errors import UsageError, VerdictDrift, VerificationFailed
 from conformance.exchange import Exchange
@@ -85,6 +92,8 @@ def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = N
     problems += _agreement_problems(certificate, report, report_dir)
     problems += reproducer_problems(report, exchanges, report_dir)
     rejudged, rejudge_problems = _rejudge_problems(report, certificate, exchanges)
+    if report["coverage"] != coverage_of(exchanges).to_dict():
+        rejudge_problems.append("report.json's coverage differs from what exchanges.jsonl shows")
     if not drifting:
         problems += rejudge_problems
     if problems:

@@ -7,11 +7,13 @@ from typing import Any
 
 from conformance import __version__
 from conformance.catalog import Catalog
+from conformance.coverage import coverage_of
 from conformance.exchange import Exchange
 from conformance.runner import RunResult
 from conformance.verdicts import RequirementVerdict, Verdict
 
-REPORT_FORMAT_VERSION = 1
+# 2: every requirement names the exchanges its verdict rests on (`exchanges`); `coverage`.
+REPORT_FORMAT_VERSION = 2
 
 
 def evidence_detail(exchange: Exchange, base_url: str) -> dict[str, Any]:
@@ -45,6 +47,7 @@ def requirement_entries(
             "id": req.id, "area": req.area, "level": req.level, "text": req.text, "source": req.source,
             "verdict": verdict.verdict.value, "reason": verdict.reason, "checks": verdict.checks,
             "evidence": evidence,
+            "exchanges": [s for s in verdict.exchanges if 0 <= s < len(exchanges)],
             **({"waiver": verdict.waiver} if verdict.waiver else {}),
         })
     return requirements
@@ -73,6 +76,8 @@ def build_report(result: RunResult) -> dict[str, Any]:
         # Suite bugs during probing: `verify` needs them to re-judge the same way.
         "failed_probes": dict(result.failed_probes),
         "counts": counts,
+        # What part of the collection the run saw (format 2).
+        "coverage": coverage_of(result.exchanges).to_dict(),
         # The likely causes, most likely first: `verify` derives them again from the transcript.
         "diagnosis": [cause.to_dict() for cause in result.diagnosis],
         "requirements": requirements,

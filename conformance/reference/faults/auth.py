@@ -104,7 +104,8 @@ FAULTS = (
     Fault("auth-any-key", "Any well-formed key is accepted: only its presence is checked.",
           breaks=("AUTH-002",),
           title="Any API key is accepted: the key's presence is checked, never its value.",
-          signature=Signature(seen=("unknown-key-served",), unseen=("no-credentials-served",)),
+          signature=Signature(seen=("unknown-key-served",), unseen=("no-credentials-served",),
+                              also=("AUTH-003",)),  # mangled headers around an unknown key are served
           overrides={"authenticate": _any_key}),
     Fault("auth-key-as-password", "The key is also accepted as the password with an empty username.",
           breaks=("AUTH-004",),
@@ -115,7 +116,7 @@ FAULTS = (
           breaks=("AUTH-003", "ERR-002"),
           title=("A malformed `Authorization` header crashes the server (500): guard the Basic "
                  "credentials decoding."),
-          signature=Signature(seen=("malformed-auth-crashed",)),
+          signature=Signature(seen=("auth-not-base64-crashed",)),
           overrides={"authenticate": _malformed_500}),
     Fault("auth-missing-403", "A request without credentials gets 403 instead of 401.",
           breaks=("AUTH-001",),
