@@ -40,7 +40,8 @@ def print_summary(result: RunResult, written: list[Path], out: TextIO) -> None:
         print(f"  skipped: {', '.join(f'{v.requirement} ({v.reason})' for v in skipped)}", file=out)
     shown = [v for v in _ORDER if v != Verdict.WAIVED or result.waivers]
     print("  " + ", ".join(f"{counts.get(v, 0)} {v.value}" for v in shown), file=out)
-    for note in waiver_notes(result.waivers):
+    failing = frozenset(v.requirement for v in result.verdicts if v.verdict in (Verdict.FAIL, Verdict.WARN))
+    for note in waiver_notes(result.waivers, result.target, failing):
         print(f"  {note}", file=out)
     print(f"verdict: {result.verdict.upper()}" + (" (strict)" if result.strict else ""), file=out)
     if result.verdict_reason:

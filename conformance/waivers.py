@@ -154,10 +154,18 @@ def apply_waivers(
     return waived, records
 
 
-def waiver_notes(records: Sequence[dict[str, Any]]) -> list[str]:
-    """One console line per waiver that needs a person's attention (expired or stale)."""
+def waiver_notes(records: Sequence[dict[str, Any]], base_url: str | None = None,
+                 failing: frozenset[str] = frozenset()) -> list[str]:
+    """One console line per waiver that needs a person's attention: expired, stale, or (given the
+    run's ``base_url`` and the IDs that failed or warned) limited to another target than the one
+    whose failure it names."""
     notes = []
     for record in records:
+        target = record.get("target")
+        if (record["status"] == "unused" and target and base_url and record["requirement"] in failing
+                and not _same_url(target, base_url)):
+            notes.append(f"waiver for {record['requirement']} is limited to {target}, not this run's target: "
+                         "it does not apply")
         if record["status"] == "expired":
             notes.append(f"waiver for {record['requirement']} expired on {record['expires']}: it no longer applies "
                          "(renew it with a new date, or fix the server)")

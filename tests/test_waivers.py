@@ -91,8 +91,11 @@ def test_an_expired_waiver_has_no_effect_and_is_named(faulty_url: str, tmp_path:
 def test_a_waiver_for_another_target_does_not_apply(faulty_url: str, tmp_path: Path) -> None:
     file = _waivers(tmp_path / "waivers.yaml",
                     [_entry(r, extra="  target: https://staging.example.com\n") for r in BROKEN])
-    code, _, _, report = _run(faulty_url, tmp_path / "r", "--waivers", str(file))
+    code, out, _, report = _run(faulty_url, tmp_path / "r", "--waivers", str(file))
     assert code == 1 and {w["status"] for w in report["waivers"]} == {"unused"}
+    # The person who wrote them learns why they did not hold (a mistyped target, http for https, ...).
+    assert ("waiver for LIM-001 is limited to https://staging.example.com, not this run's target: "
+            "it does not apply") in out
 
 
 def test_verify_refuses_a_waiver_added_after_the_run(faulty_url: str, tmp_path: Path) -> None:
