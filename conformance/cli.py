@@ -161,7 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--report-dir", type=_directory, default=Path("reports"), metavar="DIR",
                      help="where the reports go, created if missing (default: reports)")
     run.add_argument("--seed", type=int, default=0, help="the same seed sends the same requests (default: 0)")
-    run.add_argument("--strict", action="store_true", help="fail on SHOULD violations too")
+    run.add_argument("--strict", action=argparse.BooleanOptionalAction, default=False,
+                     help="fail on SHOULD violations too (--no-strict: not, whatever the config file says)")
     run.add_argument("--profile", choices=sorted(PROFILES), default="standard",
                      help="how hard to look: quick, standard (what CI gates use) or thorough (default: standard)")
     run.add_argument("--api-version", metavar="V",
@@ -184,7 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "such as PAG-001 (repeatable)")
     run.add_argument("--expect-dataset", choices=["canonical"],
                      help="also check the target lists exactly spec/fixtures/canonical.json, in order (DATA-001)")
-    run.add_argument("--quiet", action="store_true", help="no progress lines on stderr (the summary still prints)")
+    run.add_argument("--quiet", action=argparse.BooleanOptionalAction, default=False,
+                     help="no progress lines on stderr (the summary still prints; --no-quiet: progress shown)")
     run.add_argument("--config", type=Path, metavar="PATH",
                      help="TOML file of run options (default: [tool.checkout-conformance] in ./pyproject.toml)")
     run.add_argument("--waivers", type=Path, metavar="FILE", help="YAML list of accepted failures, with expiry dates")

@@ -74,8 +74,9 @@ def apply_to_parser(parser: argparse.ArgumentParser, settings: dict[str, Any], s
     Returns the repeatable options' lists (dest -> values), which are not made defaults: argparse
     would add a flag's values to them, and a flag must replace the file's list, not extend it.
     """
-    actions = {a.option_strings[-1].removeprefix("--"): a for a in parser._actions
-               if a.option_strings and a.option_strings[-1].startswith("--")}
+    # The key is the option's long name: the first `--` one (`--strict`, not its `--no-strict`).
+    actions = {long[0].removeprefix("--"): a for a in parser._actions
+               if (long := [o for o in a.option_strings if o.startswith("--")])}
     defaults: dict[str, Any] = {}
     for key, value in settings.items():
         if key in SECRET_KEYS:
@@ -101,7 +102,7 @@ def apply_to_parser(parser: argparse.ArgumentParser, settings: dict[str, Any], s
 
 def _convert(key: str, value: Any, action: argparse.Action, source: Path) -> Any:
     where = f"{source}: {key}"
-    if isinstance(action, argparse._StoreTrueAction | argparse._StoreFalseAction):
+    if isinstance(action, argparse._StoreTrueAction | argparse._StoreFalseAction | argparse.BooleanOptionalAction):
         if not isinstance(value, bool):
             raise UsageError(f"{where} must be true or false, not {value!r}.")
         return value

@@ -62,6 +62,14 @@ def test_a_repeatable_flag_replaces_the_files_list(project: Path) -> None:
     assert _args(["run"]).only == ["pagination"]
 
 
+def test_a_flag_turns_off_what_the_file_turns_on(project: Path) -> None:
+    # strict = true gates CI; a one-off look without it must not need an edit of the committed file.
+    _pyproject(project, "strict = true\nquiet = true")
+    assert (_args(["run"]).strict, _args(["run"]).quiet) == (True, True)
+    args = _args(["run", "--no-strict", "--no-quiet"])
+    assert (args.strict, args.quiet) == (False, False)
+
+
 def test_an_empty_environment_base_url_is_refused_not_replaced_by_the_file(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
