@@ -34,7 +34,7 @@ def _positive_float(value: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected seconds, got {value!r}") from None
     if not 0 < number <= 600:
-        raise argparse.ArgumentTypeError(f"expected seconds between 0 and 600, got {value!r}")
+        raise argparse.ArgumentTypeError(f"expected seconds more than 0 and up to 600, got {value!r}")
     return number
 
 

@@ -51,7 +51,8 @@ def test_same_seed_gives_the_same_requests(tmp_path: Path) -> None:
     ("argv", "sentence"),
     [
         pytest.param(["run", "--profile", "fast"], "invalid choice", id="bad-profile"),
-        pytest.param(["run", "--timeout", "0"], "seconds between", id="bad-timeout"),
+        pytest.param(["run", "--timeout", "0"], "expected seconds more than 0 and up to 600, got '0'",
+                     id="bad-timeout"),
         pytest.param(["run", "--max-requests", "x"], "whole number", id="bad-max-requests"),
         pytest.param(["run", "--header", "NoColon"], "Name: value", id="bad-header"),
         pytest.param(["run", "--header", "X-HTTP-Method-Override: DELETE"], "GET only", id="method-override"),
