@@ -19,11 +19,32 @@ EXIT_BY_VERDICT = {"conformant": 0, "nonconformant": 1, "inconclusive": 3, "erro
 _METHOD_OVERRIDES = frozenset({"x-http-method-override", "x-http-method", "x-method-override"})
 
 
+# The keys of this invocation ($CONFORMANCE_API_KEY, --api-key), set by main(): an error sentence
+# may quote a misplaced one (CI variables swapped: the key given as --base-url), and is redacted.
+_KEYS: list[str] = []
+
+
+def _keys_of(argv: Sequence[str]) -> list[str]:
+    keys = [os.environ.get("CONFORMANCE_API_KEY") or ""]
+    for i, arg in enumerate(argv):
+        if arg == "--api-key" and i + 1 < len(argv):
+            keys.append(argv[i + 1])
+        elif arg.startswith("--api-key="):
+            keys.append(arg.split("=", 1)[1])
+    return [k for k in keys if k.strip()]
+
+
+def _redacted(text: str) -> str:
+    from conformance.redaction import Redactor
+
+    return Redactor(_KEYS).text(text) if _KEYS else text
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         # One sentence and exit 2, as argparse does, but without the wall of usage text, and
         # with the prefix every other error has ("checkout-conformance: --port: ...").
-        message = message.removeprefix("argument ")
+        message = _redacted(message.removeprefix("argument "))
         self.exit(2, f"checkout-conformance: {message[0].upper() if message[0] != '-' else '-'}{message[1:]}. "
                      f"See `{self.prog} --help`.\n")
 
@@ -246,10 +267,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     from conformance.config_file import parse_with_config
 
+    argv = sys.argv[1:] if argv is None else list(argv)
+    _KEYS[:] = _keys_of(argv)
     try:
-        args = parse_with_config(build_parser(), sys.argv[1:] if argv is None else list(argv))
+        args = parse_with_config(build_parser(), argv)
     except ConformanceError as exc:
-        print(f"checkout-conformance: {exc}", file=sys.stderr)
+        print(f"checkout-conformance: {_redacted(str(exc))}", file=sys.stderr)
         return exc.exit_code
     try:
         if args.command == "run":
@@ -260,7 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _keygen(args) if args.command == "keygen" else _diff(args)
         return _verify(args)
     except ConformanceError as exc:
-        print(f"checkout-conformance: {exc}", file=sys.stderr)
+        print(f"checkout-conformance: {_redacted(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("checkout-conformance: interrupted.", file=sys.stderr)

@@ -80,6 +80,23 @@ def test_usage_errors_exit_2_with_one_sentence(
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize("argv", [
+    ["run", "--base-url", "{key}"],  # CI variables swapped: the key where the URL goes
+    ["run", "--only", "{key}"],
+    ["run", "--timeout", "{key}"],
+])
+def test_a_usage_error_never_echoes_the_key(
+    argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = "sk_test_misplaced0123456789abcdef"
+    monkeypatch.setenv("CONFORMANCE_API_KEY", key)
+    with pytest.raises(SystemExit) as exited:
+        raise SystemExit(main([a.format(key=key) for a in argv]))
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and err.startswith("checkout-conformance: ")
+    assert key not in err and "[REDACTED]" in err
+
+
 def test_unreachable_target_exits_3_within_seconds(tmp_path: Path) -> None:
     started = time.monotonic()
     proc = subprocess.run(
