@@ -74,6 +74,9 @@ def test_waived_failures_do_not_fail_the_run_and_show_everywhere(faulty_url: str
     assert "### Waived" in summary and "| LIM-001 | MUST | fail | 2999-12-31 | fix tracked in PAY-1 |" in summary
     html = (tmp_path / "r" / "report.html").read_text()
     assert 'class="verdict waived"' in html and "fix tracked in PAY-1" in html
+    # A green banner must not hide accepted failures from a reader who reads only the banner.
+    banner = html.split('id="verdict-banner"', 1)[1].split("</div>", 1)[0]
+    assert "3 requirements waived (accepted failures): LIM-001, LIM-002, LIM-004." in banner
     assert main(["verify", str(tmp_path / "r")]) == 0  # verify re-judges, then re-applies the waivers
 
 
