@@ -77,7 +77,12 @@ def test_waived_failures_do_not_fail_the_run_and_show_everywhere(faulty_url: str
     # A green banner must not hide accepted failures from a reader who reads only the banner.
     banner = html.split('id="verdict-banner"', 1)[1].split("</div>", 1)[0]
     assert "3 requirements waived (accepted failures): LIM-001, LIM-002, LIM-004." in banner
-    assert main(["verify", str(tmp_path / "r")]) == 0  # verify re-judges, then re-applies the waivers
+    verified = io.StringIO()
+    with contextlib.redirect_stdout(verified):
+        assert main(["verify", str(tmp_path / "r")]) == 0  # verify re-judges, then re-applies the waivers
+    # Whoever checks a certificate learns that its verdict rests on accepted failures.
+    assert "waived: LIM-001, LIM-002, LIM-004 (accepted failures, listed with reasons in report.json)" \
+        in verified.getvalue()
 
 
 def test_an_expired_waiver_has_no_effect_and_is_named(faulty_url: str, tmp_path: Path) -> None:
