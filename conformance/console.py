@@ -23,6 +23,20 @@ from conformance.wording import plural
 _ORDER = (Verdict.FAIL, Verdict.WARN, Verdict.ERROR, Verdict.INCONCLUSIVE, Verdict.WAIVED, Verdict.SKIP, Verdict.PASS)
 
 
+# Longest target-derived text shown on one console line; report.json keeps all of it.
+MAX_SHOWN = 400
+
+
+def _shown(text: str, redactor: Redactor) -> str:
+    """`text` redacted, made inert, then cut to MAX_SHOWN characters with how much was left
+    out: a target can make evidence megabytes long. Redacting first means a cut never
+    leaves part of a key for the stream's redactor to miss."""
+    text = inert(redactor.text(text))
+    if len(text) <= MAX_SHOWN:
+        return text
+    return f"{text[:MAX_SHOWN]}… and {len(text) - MAX_SHOWN} more characters (report.json has them all)"
+
+
 class _Redacted:
     """A text stream that masks secrets in everything written to it."""
 
@@ -51,13 +65,15 @@ def print_summary(result: RunResult, written: list[Path], stream: TextIO) -> Non
     # A run that judged nothing has one reason, said once below, not once per requirement.
     for verdict in result.verdicts if result.aborted is None else ():
         if verdict.verdict in (Verdict.FAIL, Verdict.WARN, Verdict.ERROR, Verdict.INCONCLUSIVE, Verdict.WAIVED):
-            print(f"  {verdict.verdict.value.upper():<12} {verdict.requirement:<9} {inert(verdict.reason)}", file=out)
+            print(f"  {verdict.verdict.value.upper():<12} {verdict.requirement:<9} "
+                  f"{_shown(verdict.reason, result.redactor)}", file=out)
             if verdict.waiver:
                 print(f"  {'':<12} {'':<9} {verdict.waiver['verdict']} waived until {verdict.waiver['expires']}: "
                       f"{verdict.waiver['reason']}", file=out)
             for item in verdict.evidence[:1]:
                 if item.expected or item.actual:
-                    print(f"  {'':<12} {'':<9} expected {inert(item.expected)}; got {inert(item.actual)}", file=out)
+                    print(f"  {'':<12} {'':<9} expected {_shown(item.expected, result.redactor)}; "
+                          f"got {_shown(item.actual, result.redactor)}", file=out)
                 for seq in item.exchanges[:1]:
                     print(f"  {'':<12} {'':<9} {inert(result.exchanges[seq].curl(result.target))}", file=out)
     skipped = [v for v in result.verdicts if v.verdict == Verdict.SKIP]

@@ -203,6 +203,27 @@ def test_the_ver_002_curl_line_replays_the_request_with_the_version(tmp_path: Pa
     assert f"-H 'X-API-Version: {server.config.api_versions[0]}'" in curl, curl
 
 
+def test_a_huge_expected_or_got_is_capped_on_the_console_without_cutting_a_key(tmp_path: Path) -> None:
+    # A target that puts 20,000 sessions on a page made one 200 KB "got" line on the console.
+    from conformance.console import print_summary
+    from conformance.profiles import PROFILES
+    from conformance.runner import RunOptions, run
+
+    with start_background(ReferenceConfig(sessions=25, fault="limit-off-by-one")) as server:
+        result = run(RunOptions(base_url=server.base_url, api_key=server.api_key, profile=PROFILES["quick"],
+                                only=("LIM-001",)))
+        failed = next(v for v in result.verdicts if v.evidence)
+        # The key straddles any cut a plain slice would make near the start of the line.
+        failed.evidence[0].actual = " ".join(f"cs_{i:06d}" for i in range(20000))
+        failed.evidence[0].expected = "x" * 390 + server.api_key + "y" * 50_000  # a cut at 400 splits it
+        out = io.StringIO()
+        print_summary(result, [], out)
+    lines = out.getvalue().splitlines()
+    assert max(len(line) for line in lines) <= 1000, max(len(line) for line in lines)
+    assert any("cs_000000" in line and "more" in line for line in lines), lines
+    assert server.api_key[:10] not in out.getvalue()
+
+
 # -- 7. base-URL hints say what was requested and how to fix it -------------------------------
 
 
