@@ -12,6 +12,10 @@ from conformance import __version__
 from conformance.errors import ConformanceError, UsageError
 from conformance.lanes import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from conformance.profiles import PROFILES
+from conformance.terminal import inert
+
+# Also in conformance.runner; repeated here so that --help does not import the runner.
+DEFAULT_DEADLINE = 280.0
 
 EXIT_BY_VERDICT = {"conformant": 0, "nonconformant": 1, "inconclusive": 3, "error": 3}
 
@@ -35,6 +39,16 @@ def _positive_float(value: str) -> float:
         raise argparse.ArgumentTypeError(f"expected seconds, got {value!r}") from None
     if not 0 < number <= 600:
         raise argparse.ArgumentTypeError(f"expected seconds between 0 and 600, got {value!r}")
+    return number
+
+
+def _deadline(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {value!r}") from None
+    if not 0 < number <= 86400:
+        raise argparse.ArgumentTypeError(f"expected seconds between 0 and 86400, got {value!r}")
     return number
 
 
@@ -160,6 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--rate-limit", type=_rate, metavar="N",
                      help="at most N requests per second across all of them (a token bucket), for targets "
                           "with a published limit; a 429 is still honoured")
+    run.add_argument("--deadline", type=_deadline, default=DEFAULT_DEADLINE, metavar="SECONDS",
+                     help="stop asking after this many seconds, judge what was answered and report "
+                          f"the rest inconclusive (default {DEFAULT_DEADLINE:g})")
     run.add_argument("--header", type=_header, action="append", default=[], metavar="'Name: value'",
                      help="an extra header on every request (repeatable; not Authorization: use --api-key)")
     run.add_argument("--only", action="append", default=[], metavar="AREA|ID",
@@ -225,8 +242,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         args = parse_with_config(build_parser(), sys.argv[1:] if argv is None else list(argv))
-    except ConformanceError as exc:
-        print(f"checkout-conformance: {exc}", file=sys.stderr)
+    except ConformanceError as exc:  # the config file or its values: the key may be in the environment
+        known = argparse.Namespace(api_key=os.environ.get("CONFORMANCE_API_KEY"),
+                                   base_url=os.environ.get("CONFORMANCE_BASE_URL"))
+        print(_safe(f"checkout-conformance: {exc}", known), file=sys.stderr)
         return exc.exit_code
     try:
         if args.command == "run":
@@ -237,7 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _keygen(args) if args.command == "keygen" else _diff(args)
         return _verify(args)
     except ConformanceError as exc:
-        print(f"checkout-conformance: {exc}", file=sys.stderr)
+        print(_safe(f"checkout-conformance: {exc}", args), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("checkout-conformance: interrupted.", file=sys.stderr)
@@ -249,10 +268,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _describe(exc: Exception, args: argparse.Namespace) -> str:
     """The exception on one line, without the key (its message may quote a request)."""
-    from conformance.redaction import Redactor
-
     text = " ".join(f"{type(exc).__name__}: {exc}".split())
-    return Redactor([getattr(args, "api_key", None) or ""]).text(text)[:300]
+    return _safe(text, args)[:300]
+
+
+def _safe(line: str, args: argparse.Namespace) -> str:
+    """A line for stderr: control characters escaped, and every secret the arguments hold
+    (the key, secret --header values, a user:password@ in --base-url) masked."""
+    from urllib.parse import unquote
+
+    from conformance.redaction import Redactor, looks_secret
+
+    secrets = [getattr(args, "api_key", None) or ""]
+    secrets += [value for name, value in getattr(args, "header", []) or [] if looks_secret(name)]
+    base_url = getattr(args, "base_url", None) or ""
+    userinfo = base_url.partition("//")[2].partition("/")[0].rpartition("@")[0]
+    for part in userinfo.split(":", 1) if userinfo else ():
+        secrets += [part, unquote(part)]
+    # Line by line: a tool message may have several (verify lists its problems); target text
+    # inside one has had its whitespace collapsed by the client.
+    return Redactor(secrets).text("\n".join(inert(part) for part in line.split("\n")))
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -271,7 +306,7 @@ def _run(args: argparse.Namespace) -> int:
         seed=args.seed, strict=args.strict, api_version=args.api_version, max_requests=args.max_requests,
         timeout=args.timeout, headers=dict(args.header), only=tuple(args.only),
         expect_dataset=args.expect_dataset, concurrency=args.concurrency, rate_limit=args.rate_limit,
-        preflight_api_version=True,
+        deadline=args.deadline, preflight_api_version=True,
     )
     _check_url(options.base_url)
     # Checked before anything is sent: a bad waiver file or key is a usage error, not a run.
@@ -285,6 +320,8 @@ def _run(args: argparse.Namespace) -> int:
     result = waive_result(run(options, progress), waivers)
     written = write_reports(result, args.report_dir, signing_key)
     print_summary(result, written, sys.stdout)
+    if result.aborted is not None:
+        raise result.aborted  # its one sentence and exit code, after the reports are written
     return EXIT_BY_VERDICT[result.verdict]
 
 
@@ -293,13 +330,20 @@ def _check_url(base_url: str | None) -> None:
         return
     from urllib.parse import urlsplit
 
-    parts = urlsplit(base_url)
+    # Quoted without any user:password@ it may carry: that is a credential.
+    scheme, slashes, rest = base_url.partition("//")
+    netloc, slash, path = rest.partition("/")
+    shown = scheme + slashes + netloc.rpartition("@")[2] + slash + path
+    try:
+        parts = urlsplit(base_url)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        raise UsageError(f"--base-url {shown!r} is not a URL such as https://api.example.com.") from None
     try:
         parts.port  # noqa: B018 - raises on a port that is not a number
     except ValueError:
-        raise UsageError(f"--base-url {base_url!r} has a port that is not a number.") from None
+        raise UsageError(f"--base-url {shown!r} has a port that is not a number.") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"--base-url {base_url!r} is not an http(s) URL such as https://api.example.com.")
+        raise UsageError(f"--base-url {shown!r} is not an http(s) URL such as https://api.example.com.")
 
 
 def _serve(args: argparse.Namespace) -> int:

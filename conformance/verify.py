@@ -40,10 +40,9 @@ from conformance.reports.reproducers import reproducer_problems
 from conformance.reports.schema import report_problems
 from conformance.reports.writer import CERTIFICATE, EXCHANGES
 from conformance.reports.writer import REPORT_JSON as REPORT  # the writer's names: they cannot drift
-from conformance.runner import judge
+from conformance.runner import final_verdict, judge, nothing_judged
 from conformance.signing import SIGNATURE, fingerprint, load_public_key, signature_problem
 from conformance.spec import default_spec
-from conformance.verdicts import overall, verdict_reason
 from conformance.waivers import reapply_recorded
 
 
@@ -216,7 +215,10 @@ def _rejudge_problems(
     only = tuple(report["only"])
     catalog = default_catalog()
     spec = default_spec()
-    verdicts = judge(exchanges, context, spec, catalog, only, report.get("failed_probes", {}))
+    if report.get("aborted"):  # the preflight found nothing to judge: every requirement says why
+        verdicts = nothing_judged(catalog, only, report["aborted"])
+    else:
+        verdicts = judge(exchanges, context, spec, catalog, only, report.get("failed_probes", {}))
     # The diagnosis reads the judgement itself, as the run derived it before any waiver.
     diagnosis = [cause.to_dict() for cause in diagnose(verdicts, exchanges, spec)]
     verdicts, problems = reapply_recorded(verdicts, report, catalog)  # waivers, as the run applied them
@@ -248,8 +250,8 @@ def _rejudge_problems(
                                 f"re-judging exchanges.jsonl gives {verdict}")
         for extra in sorted(set(stated) - set(rejudged), key=str):
             problems.append(f"{extra}: in {source} but not a requirement this run judges")
-    whole = overall(verdicts, report["strict"])
-    if report.get("verdict_reason", "") != verdict_reason(verdicts, whole):
+    whole, reason = final_verdict(verdicts, report["strict"], report.get("aborted"), report.get("stopped"))
+    if report.get("verdict_reason", "") != reason:
         problems.append("report.json's verdict_reason differs from what re-judging exchanges.jsonl gives")
     for source, stated_verdict in ((REPORT, report["verdict"]), (CERTIFICATE, certificate.get("verdict"))):
         if stated_verdict != whole:

@@ -167,7 +167,7 @@ def waiver_notes(records: Sequence[dict[str, Any]]) -> list[str]:
 
 def waive_result(result: RunResult, waivers: Sequence[Waiver]) -> RunResult:
     """`result` with `waivers` applied on the day the run started, and the overall verdict redone."""
-    if not waivers:
+    if not waivers or result.aborted is not None:  # nothing judged: nothing to waive
         return result
     on = result.started_at.astimezone(dt.UTC).date()
     verdicts, records = apply_waivers(result.verdicts, waivers, result.target, on)

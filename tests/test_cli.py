@@ -140,10 +140,11 @@ def test_serve_on_a_taken_port_is_one_sentence(capsys: pytest.CaptureFixture[str
     assert len(err.strip().splitlines()) == 1
 
 
-def _run_against(answer: Reply, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+def _run_against(answer: Reply, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                 *only: str) -> tuple[int, str]:
     with scripted_server(lambda _i, _r: answer) as target:
         code = main(["run", "--base-url", target.base_url, "--api-key", KEY, "--quiet", "--only", "envelope",
-                     "--report-dir", str(tmp_path)])
+                     *only, "--report-dir", str(tmp_path)])
     return code, capsys.readouterr().err
 
 
@@ -155,7 +156,11 @@ def test_a_404_preflight_is_a_configuration_error(tmp_path: Path, capsys: pytest
                         err.strip()), err
     assert "key" not in err
     assert len(err.strip().splitlines()) == 1
-    assert not (tmp_path / "report.json").exists()
+    # The reports are written all the same (CI uploads them whatever happened) and say why.
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["verdict"] == "inconclusive"
+    assert err.strip().removeprefix("checkout-conformance: ") == report["verdict_reason"]
+    assert {r["verdict"] for r in report["requirements"]} == {"inconclusive"}
 
 
 def test_a_redirecting_preflight_names_the_url_to_use(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -168,9 +173,14 @@ def test_a_redirecting_preflight_names_the_url_to_use(tmp_path: Path, capsys: py
 
 
 def test_a_5xx_preflight_goes_on_to_the_checks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _err = _run_against(Reply(500, b"{}"), tmp_path, capsys)
-    assert code in (1, 3)
-    assert (tmp_path / "report.json").exists()
+    """A 500 to everything: ERR-002 (no 5xx) fails on it; the envelope, with no 200 to read,
+    cannot be judged. Nonconformant, exit 1."""
+    code, _err = _run_against(Reply(500, b"{}"), tmp_path, capsys, "--only", "ERR-002")
+    report = json.loads((tmp_path / "report.json").read_text())
+    verdicts = {r["id"]: r["verdict"] for r in report["requirements"]}
+    assert code == 1
+    assert verdicts.pop("ERR-002") == "fail"
+    assert verdicts["ENV-001"] == "inconclusive"
 
 
 def test_an_internal_error_is_one_sentence_and_exit_3(

@@ -170,7 +170,10 @@ def test_a_version_the_target_refuses_is_a_configuration_error(tmp_path: Path,
     assert _one_sentence(capsys.readouterr().err) == (
         f"checkout-conformance: {server.base_url} refused --api-version '1999-01-01' (400 Bad Request): "
         "name a version the target supports, or leave --api-version out.")
-    assert not (tmp_path / "report.json").exists()
+    # The arguments were accepted, so the reports are written (issue 11) and say why nothing was judged.
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["verdict"] == "inconclusive"
+    assert "refused --api-version '1999-01-01'" in report["aborted"]
 
 
 def test_the_ver_002_curl_line_replays_the_request_with_the_version(tmp_path: Path) -> None:

@@ -75,6 +75,9 @@ def build_report(result: RunResult) -> dict[str, Any]:
         "verdict_reason": result.verdict_reason,
         # Suite bugs during probing: `verify` needs them to re-judge the same way.
         "failed_probes": dict(result.failed_probes),
+        # Why nothing was judged (unreachable, refused key...): `verify` re-judges it so.
+        "aborted": None if result.aborted is None else result.redactor.text(str(result.aborted)),
+        "stopped": result.stopped,
         "counts": counts,
         # What part of the collection the run saw (format 2).
         "coverage": coverage_of(result.exchanges).to_dict(),
