@@ -7,10 +7,36 @@ it ([] when it does not hold), like every observation there.
 
 from __future__ import annotations
 
+from conformance.checks import next_cursor
 from conformance.checks.base import Record
-from conformance.checks.walks import NEXT_CURSOR_WALK, Walk
+from conformance.checks.walks import NEXT_CURSOR_WALK, Walk, cursor_sent, next_cursor_of
 from conformance.observations import _first, observation
 from conformance.spec import Spec
+
+
+def _wrong_followed(record: Record, backward: bool) -> list[int]:
+    """next_cursor pages (next_cursor.py) whose followed page differs from starting_after=<last id>."""
+    exchanges = record.under(next_cursor.TAG)
+    found = []
+    for index, page in enumerate(exchanges[:-2]):
+        ours, theirs = exchanges[index + 1:index + 3]
+        if (page.tag, ours.tag, theirs.tag) != (next_cursor.SOURCE, next_cursor.BY_CURSOR, next_cursor.BY_ID):
+            continue
+        if ("ending_before" in page.params) == backward and ours.page_ids != theirs.page_ids:
+            found += [page.seq, ours.seq]
+    return _first(iter(found))
+
+
+@observation("next-cursor-wrong-when-filtered", "a `status=S` page's `next_cursor` does not give the page "
+             "that `starting_after=<last id>` gives")
+def _filtered_wrong(record: Record, spec: Spec) -> list[int]:
+    return _wrong_followed(record, backward=False)
+
+
+@observation("next-cursor-wrong-after-ending-before", "an `ending_before` page's `next_cursor` does not give "
+             "the page that `starting_after=<last id>` gives")
+def _backward_wrong(record: Record, spec: Spec) -> list[int]:
+    return _wrong_followed(record, backward=True)
 
 
 @observation("next-cursor-right-unfiltered", "on the unfiltered forward walk, every `next_cursor` followed "
@@ -24,8 +50,14 @@ def _unfiltered_right(record: Record, spec: Spec) -> list[int]:
     return _first(iter([pairs[0][0].seq, pairs[0][1].seq]))
 
 
-def _malformed(record: Record, crashed: bool, value: str) -> list[int]:
-    return [e.seq for e in record.tagged("auth:malformed") if e.judgeable and e.auth == f"header {value}"
+@observation("next-cursor-echoes-cursor", "on a page asked with `starting_after`, `next_cursor` is that cursor")
+def _echoes(record: Record, spec: Spec) -> list[int]:
+    return _first(p.seq for p in record if p.page_ids and p.has_more is True
+                  and next_cursor_of(p) is not None and next_cursor_of(p) == cursor_sent(p))
+
+
+def _malformed(record: Record, crashed: bool, shape: str) -> list[int]:
+    return [e.seq for e in record.tagged("auth:malformed") if e.judgeable and e.auth == f"header {shape}"
             and ((e.status or 0) >= 500) == crashed]
 
 
@@ -40,3 +72,9 @@ def _split_crashed(record: Record, spec: Spec) -> list[int]:
              "closed without a response")
 def _brackets_dropped(record: Record, spec: Spec) -> list[int]:
     return _first(e.seq for e in record.tagged("unknown-param") if e.dropped and any("[" in k for k, _ in e.query))
+
+
+@observation("data-not-an-array", "a 200 body has `data`, but not as an array")
+def _data_not_array(record: Record, spec: Spec) -> list[int]:
+    return _first(e.seq for e in record if e.status == 200 and isinstance(e.json, dict)
+                  and "data" in e.json and not isinstance(e.json["data"], list))

@@ -126,14 +126,14 @@ FAULTS = (
           breaks=("ENV-005",),
           title="`next_cursor` is wrong on filtered pages (an offset counted in the filtered list): compute it "
                 "from the page's last id, as on unfiltered pages.",
-          signature=Signature(seen=("filtered-next-cursor-not-last", "next-cursor-right-unfiltered")),
+          signature=Signature(seen=("next-cursor-wrong-when-filtered", "next-cursor-right-unfiltered")),
           overrides={"envelope": _next_cursor_filtered_offset}),
     Fault("next-cursor-backward-first-id", "On an `ending_before` page, `next_cursor` is the page's first id, "
           "which does not work as `starting_after`.",
           breaks=("ENV-005",),
           title="`next_cursor` on an `ending_before` page does not work as `starting_after`: make it the page's "
                 "last id (or null).",
-          signature=Signature(seen=("backward-next-cursor-first-id",)),
+          signature=Signature(seen=("next-cursor-wrong-after-ending-before", "next-cursor-right-unfiltered")),
           overrides={"envelope": _next_cursor_backward_first}),
     Fault("next-cursor-echoes-cursor", "On a page reached with `starting_after`, `next_cursor` repeats "
           "that cursor: following it serves the same page again.",
@@ -163,7 +163,7 @@ FAULTS = (
     Fault("data-object", "`data` is an object keyed by id where the array belongs.",
           breaks=("ENV-003", "SCH-001"),
           title="`data` is a JSON object where the array of sessions belongs.",
-          signature=Signature(seen=("data-not-array",)),
+          signature=Signature(seen=("data-not-an-array",)),
           overrides={"envelope": _data_object}),
     Fault("status-case-lenient", "`status` is trimmed and lower-cased before it is checked: `OPEN` and "
           "` open` are served as `open` (portability).",
