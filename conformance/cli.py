@@ -23,11 +23,32 @@ EXIT_BY_VERDICT = {"conformant": 0, "nonconformant": 1, "inconclusive": 3, "erro
 _METHOD_OVERRIDES = frozenset({"x-http-method-override", "x-http-method", "x-method-override"})
 
 
+# The keys of this invocation ($CONFORMANCE_API_KEY, --api-key), set by main(): an error sentence
+# may quote a misplaced one (CI variables swapped: the key given as --base-url), and is redacted.
+_KEYS: list[str] = []
+
+
+def _keys_of(argv: Sequence[str]) -> list[str]:
+    keys = [os.environ.get("CONFORMANCE_API_KEY") or ""]
+    for i, arg in enumerate(argv):
+        if arg == "--api-key" and i + 1 < len(argv):
+            keys.append(argv[i + 1])
+        elif arg.startswith("--api-key="):
+            keys.append(arg.split("=", 1)[1])
+    return [k for k in keys if k.strip()]
+
+
+def _redacted(text: str) -> str:
+    from conformance.redaction import Redactor
+
+    return Redactor(_KEYS).text(text) if _KEYS else text
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         # One sentence and exit 2, as argparse does, but without the wall of usage text, and
         # with the prefix every other error has ("checkout-conformance: --port: ...").
-        message = message.removeprefix("argument ")
+        message = _redacted(message.removeprefix("argument "))
         self.exit(2, f"checkout-conformance: {message[0].upper() if message[0] != '-' else '-'}{message[1:]}. "
                      f"See `{self.prog} --help`.\n")
 
@@ -38,8 +59,16 @@ def _positive_float(value: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected seconds, got {value!r}") from None
     if not 0 < number <= 600:
-        raise argparse.ArgumentTypeError(f"expected seconds between 0 and 600, got {value!r}")
+        raise argparse.ArgumentTypeError(f"expected seconds more than 0 and up to 600, got {value!r}")
     return number
+
+
+def _directory(value: str) -> Path:
+    # Path("") is ".": an unset CI variable would write the reports over the current directory.
+    if not value.strip():
+        raise argparse.ArgumentTypeError("an empty value would mean the current directory: name a directory, "
+                                         "or leave --report-dir out for reports/")
+    return Path(value)
 
 
 def _deadline(value: str) -> float:
@@ -128,6 +157,15 @@ _VERIFY_EPILOG = """exit codes:
   2  REPORT_DIR is missing, not a directory, or holds no report
   3  the evidence is intact, but this suite version judges it differently than the one that made it"""
 
+_KEYGEN_EPILOG = """exit codes:
+  0  the key pair was written
+  2  a key already exists there (keygen never overwrites one), or DIR cannot be written"""
+
+_DIFF_EPILOG = """exit codes:
+  0  nothing regressed
+  1  something regressed (each regression is named)
+  2  a directory holds no readable report"""
+
 
 def default_areas() -> tuple[str, ...]:
     """The catalog's areas, for --only's help; none when the catalog cannot be read (`run` says why)."""
@@ -155,10 +193,11 @@ def build_parser() -> argparse.ArgumentParser:
                           "default: $CONFORMANCE_BASE_URL; neither set: the embedded reference server)")
     run.add_argument("--api-key", default=os.environ.get("CONFORMANCE_API_KEY"), metavar="KEY",
                      help="the secret key, sent as the Basic username (default: $CONFORMANCE_API_KEY); never written")
-    run.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR",
+    run.add_argument("--report-dir", type=_directory, default=Path("reports"), metavar="DIR",
                      help="where the reports go, created if missing (default: reports)")
     run.add_argument("--seed", type=int, default=0, help="the same seed sends the same requests (default: 0)")
-    run.add_argument("--strict", action="store_true", help="fail on SHOULD violations too")
+    run.add_argument("--strict", action=argparse.BooleanOptionalAction, default=False,
+                     help="fail on SHOULD violations too (--no-strict: not, whatever the config file says)")
     run.add_argument("--profile", choices=sorted(PROFILES), default="standard",
                      help="how hard to look: quick, standard (what CI gates use) or thorough (default: standard)")
     run.add_argument("--api-version", metavar="V",
@@ -184,7 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "such as PAG-001 (repeatable)")
     run.add_argument("--expect-dataset", choices=["canonical"],
                      help="also check the target lists exactly spec/fixtures/canonical.json, in order (DATA-001)")
-    run.add_argument("--quiet", action="store_true", help="no progress lines on stderr (the summary still prints)")
+    run.add_argument("--quiet", action=argparse.BooleanOptionalAction, default=False,
+                     help="no progress lines on stderr (the summary still prints; --no-quiet: progress shown)")
     run.add_argument("--config", type=Path, metavar="PATH",
                      help="TOML file of run options (default: [tool.checkout-conformance] in ./pyproject.toml)")
     run.add_argument("--waivers", type=Path, metavar="FILE", help="YAML list of accepted failures, with expiry dates")
@@ -223,29 +263,35 @@ def build_parser() -> argparse.ArgumentParser:
                         help="also check certificate.sig against this public key (signing-key.pub.pem)")
 
     keygen = sub.add_parser("keygen", help="make an Ed25519 key pair for signing certificates",
-                            description="Writes signing-key.pem (mode 0600, for run --sign-key) and "
-                                        "signing-key.pub.pem (for verify --public-key); never overwrites.")
-    keygen.add_argument("--out", type=Path, required=True, metavar="DIR", help="directory for the key pair")
+                            description="Write DIR/signing-key.pem (the private key, mode 0600: keep it secret) and\n"
+                                        "DIR/signing-key.pub.pem (publish it; `verify --public-key` checks with it).\n"
+                                        "Sign a run with `run --sign-key DIR/signing-key.pem`.",
+                            epilog=_KEYGEN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    keygen.add_argument("--out", type=Path, required=True, metavar="DIR",
+                        help="directory for the key pair, created if missing")
 
     diff = sub.add_parser("diff", help="compare two report directories: regressions, fixes, other changes",
-                          description="Per requirement: regressions (pass or skip to warn or fail, warn to fail), "
-                                      "fixes and other changes. Exit 1 if anything regressed, 0 otherwise, "
-                                      "2 if a directory holds no readable report.json.")
-    diff.add_argument("old_dir", type=Path, metavar="OLD_REPORT_DIR", help="the earlier run (the baseline)")
-    diff.add_argument("new_dir", type=Path, metavar="NEW_REPORT_DIR", help="the later run")
-    diff.add_argument("--format", choices=["text", "md", "json"], default="text", help="md: a pull-request comment")
+                          description="Compare two runs requirement by requirement: regressions (pass or skip to\n"
+                                      "warn or fail, warn to fail), fixes, and other changes.",
+                          epilog=_DIFF_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    diff.add_argument("old_dir", type=Path, metavar="OLD_REPORT_DIR", help="the baseline run's --report-dir")
+    diff.add_argument("new_dir", type=Path, metavar="NEW_REPORT_DIR", help="the run to compare with it")
+    diff.add_argument("--format", choices=["text", "md", "json"], default="text",
+                      help="text (default), md (a pull-request comment) or json")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     from conformance.config_file import parse_with_config
 
+    argv = sys.argv[1:] if argv is None else list(argv)
+    _KEYS[:] = _keys_of(argv)
     try:
-        args = parse_with_config(build_parser(), sys.argv[1:] if argv is None else list(argv))
+        args = parse_with_config(build_parser(), argv)
     except ConformanceError as exc:  # the config file or its values: the key may be in the environment
         known = argparse.Namespace(api_key=os.environ.get("CONFORMANCE_API_KEY"),
                                    base_url=os.environ.get("CONFORMANCE_BASE_URL"))
-        print(_safe(f"checkout-conformance: {exc}", known), file=sys.stderr)
+        print(_safe(f"checkout-conformance: {_redacted(str(exc))}", known), file=sys.stderr)
         return exc.exit_code
     try:
         if args.command == "run":
@@ -256,11 +302,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _keygen(args) if args.command == "keygen" else _diff(args)
         return _verify(args)
     except ConformanceError as exc:
-        print(_safe(f"checkout-conformance: {exc}", args), file=sys.stderr)
+        print(_safe(f"checkout-conformance: {_redacted(str(exc))}", args), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("checkout-conformance: interrupted.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `... | head` stopped reading: the reader's choice, not a suite bug
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit-time flush is quiet too
+        return 128 + 13  # as a shell reports a writer stopped by SIGPIPE
     except Exception as exc:  # a suite bug: one sentence, not a traceback (and exit 3, never "nonconformant")
         print(f"checkout-conformance: internal error ({_describe(exc, args)}); please report it.", file=sys.stderr)
         return 3
@@ -357,6 +406,9 @@ def _serve(args: argparse.Namespace) -> int:
         return 0
     if args.fault and args.fault not in FAULTS:
         raise UsageError(f"Unknown fault {args.fault!r}: `checkout-conformance serve --list-faults` lists them.")
+    if args.api_key is not None and not args.api_key.strip():  # every request would get 401
+        raise UsageError("serve --api-key is empty: name a key such as sk_test_local, or leave --api-key out "
+                         "for a new one.")
     config = ReferenceConfig(sessions=args.sessions, seed=args.seed, api_key=args.api_key, db=args.db,
                              fault=args.fault, dataset=args.dataset)
     try:

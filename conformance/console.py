@@ -65,7 +65,8 @@ def print_summary(result: RunResult, written: list[Path], stream: TextIO) -> Non
         print(f"  skipped: {inert(', '.join(f'{v.requirement} ({v.reason})' for v in skipped))}", file=out)
     shown = [v for v in _ORDER if v != Verdict.WAIVED or result.waivers]
     print("  " + ", ".join(f"{counts.get(v, 0)} {v.value}" for v in shown), file=out)
-    for note in waiver_notes(result.waivers):
+    failing = frozenset(v.requirement for v in result.verdicts if v.verdict in (Verdict.FAIL, Verdict.WARN))
+    for note in waiver_notes(result.waivers, result.target, failing):
         print(f"  {note}", file=out)
     print(f"verdict: {result.verdict.upper()}" + (" (strict)" if result.strict else ""), file=out)
     if result.verdict_reason:

@@ -339,6 +339,12 @@ def _next_first(record: Record, spec: Spec) -> list[int]:
                   and next_cursor_of(p) == (p.page_ids or [""])[0])
 
 
+@observation("next-cursor-echoes-cursor", "on a page asked with `starting_after`, `next_cursor` is that cursor")
+def _next_echoes(record: Record, spec: Spec) -> list[int]:
+    return _first(p.seq for p in _lists(record) if p.page_ids and p.params.get("starting_after") is not None
+                  and next_cursor_of(p) == p.params["starting_after"])
+
+
 # -- the status filter ------------------------------------------------------------------------------
 def _filtered(record: Record) -> Iterator[tuple[Exchange, str]]:
     for page in _lists(record):

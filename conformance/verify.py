@@ -103,8 +103,16 @@ def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = N
     print(f"verified {report_dir}: certificate intact, {covered} files match their digests, "
           f"{rejudged} requirements re-judged from {len(exchanges)} exchanges agree with report and certificate.",
           file=out)
-    print(f"verdict: {report['verdict'].upper()} (suite {report['suite']['version']}, "
+    # Which server the verdict is about, so a self-test of the embedded reference never reads as a target's.
+    target = report.get("target", {})
+    about = ("the embedded reference server (a self-test of the suite, not a certificate of any target)"
+             if target.get("embedded_reference") else str(target.get("base_url")))
+    about = "".join(c if c.isprintable() else "?" for c in about)[:200]  # report text stays inert on a terminal
+    print(f"verdict: {report['verdict'].upper()} of {about} (suite {report['suite']['version']}, "
           f"spec {report['spec_sha256'][:12]}, catalog {report['catalog_sha256'][:12]})", file=out)
+    waived = [r["id"] for r in report["requirements"] if r["verdict"] == "waived"]
+    if waived:  # a verdict that rests on accepted failures says so where a certificate is checked
+        print(f"waived: {', '.join(waived)} (accepted failures, listed with reasons in report.json)", file=out)
     if key is not None:
         print(f"signature: certificate.sig is valid, signed by the given key (sha256 {fingerprint(key)}).", file=out)
     elif (report_dir / SIGNATURE).is_file():

@@ -51,7 +51,8 @@ def test_same_seed_gives_the_same_requests(tmp_path: Path) -> None:
     ("argv", "sentence"),
     [
         pytest.param(["run", "--profile", "fast"], "invalid choice", id="bad-profile"),
-        pytest.param(["run", "--timeout", "0"], "seconds between", id="bad-timeout"),
+        pytest.param(["run", "--timeout", "0"], "expected seconds more than 0 and up to 600, got '0'",
+                     id="bad-timeout"),
         pytest.param(["run", "--max-requests", "x"], "whole number", id="bad-max-requests"),
         pytest.param(["run", "--header", "NoColon"], "Name: value", id="bad-header"),
         pytest.param(["run", "--header", "X-HTTP-Method-Override: DELETE"], "GET only", id="method-override"),
@@ -79,6 +80,23 @@ def test_usage_errors_exit_2_with_one_sentence(
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize("argv", [
+    ["run", "--base-url", "{key}"],  # CI variables swapped: the key where the URL goes
+    ["run", "--only", "{key}"],
+    ["run", "--timeout", "{key}"],
+])
+def test_a_usage_error_never_echoes_the_key(
+    argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = "sk_test_misplaced0123456789abcdef"
+    monkeypatch.setenv("CONFORMANCE_API_KEY", key)
+    with pytest.raises(SystemExit) as exited:
+        raise SystemExit(main([a.format(key=key) for a in argv]))
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and err.startswith("checkout-conformance: ")
+    assert key not in err and "[REDACTED]" in err
+
+
 def test_unreachable_target_exits_3_within_seconds(tmp_path: Path) -> None:
     started = time.monotonic()
     proc = subprocess.run(
@@ -102,11 +120,35 @@ def test_a_refused_key_is_a_configuration_error(tmp_path: Path, capsys: pytest.C
     assert "refused the API key" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("command", "says"), [
+    ("diff", ["regressions", "1  something regressed", "2  a directory holds no readable report"]),
+    ("keygen", ["signing-key.pem", "0600", "signing-key.pub.pem", "2  "]),
+])
+def test_diff_and_keygen_help_describe_the_command_and_its_exit_codes(
+    command: str, says: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = capsys.readouterr().out
+    assert "exit codes:" in text and all(s in text for s in says), text
+
+
 def test_serve_lists_faults_with_their_requirements(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--list-faults"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines
     assert all(re.fullmatch(r"[a-z0-9-]+\t[A-Z]+-\d{3}( [A-Z]+-\d{3})*", line) for line in lines), lines
+
+
+def test_output_piped_into_head_is_not_an_internal_error() -> None:
+    # `serve --list-faults | head` closes the pipe early: that is the reader's choice, not a suite bug.
+    proc = subprocess.Popen([sys.executable, "-m", "conformance", "serve", "--list-faults"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before the suite writes its first line
+    err = proc.stderr.read()
+    proc.wait(timeout=60)
+    assert "internal error" not in err and err == ""
 
 
 def test_serve_prints_url_and_key_and_stops_cleanly_on_ctrl_c() -> None:
@@ -127,6 +169,14 @@ def test_serve_prints_url_and_key_and_stops_cleanly_on_ctrl_c() -> None:
         assert "Traceback" not in (proc.stderr.read() if proc.stderr else "")
     finally:
         proc.kill()
+
+
+@pytest.mark.parametrize("key", ["", "  "])
+def test_serve_with_an_empty_api_key_is_a_usage_error(key: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # A server whose key is empty refuses every request (401): it could never be judged.
+    assert main(["serve", "--port", "0", "--api-key", key]) == 2
+    assert capsys.readouterr().err == ("checkout-conformance: serve --api-key is empty: name a key such as "
+                                       "sk_test_local, or leave --api-key out for a new one.\n")
 
 
 def test_serve_on_a_taken_port_is_one_sentence(capsys: pytest.CaptureFixture[str]) -> None:

@@ -108,6 +108,16 @@ def test_a_report_dir_that_is_a_file_is_refused_before_sending(
         f"checkout-conformance: --report-dir {target} is a file, not a directory.")
 
 
+def test_an_empty_report_dir_is_refused_not_the_current_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `--report-dir "$REPORT_DIR"` with the variable unset would scatter reports over the checkout.
+    monkeypatch.chdir(tmp_path)
+    assert _exit(["run", "--quiet", "--report-dir", ""]) == 2
+    assert "--report-dir: an empty value would mean the current directory" in _one_sentence(capsys.readouterr().err)
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes through permission bits")
 def test_a_read_only_report_dir_is_refused_before_sending(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "ro"
