@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from conformance.checks import next_cursor
 from conformance.checks.base import Record
-from conformance.checks.walks import NEXT_CURSOR_WALK, Walk, cursor_sent, next_cursor_of
+from conformance.checks.walks import NEXT_CURSOR_WALK, Walk
 from conformance.observations import _first, observation
 from conformance.spec import Spec
 
@@ -48,12 +48,6 @@ def _unfiltered_right(record: Record, spec: Spec) -> list[int]:
     if not pairs or any(a.page_ids != b.page_ids for a, b in pairs):
         return []
     return _first(iter([pairs[0][0].seq, pairs[0][1].seq]))
-
-
-@observation("next-cursor-echoes-cursor", "on a page asked with `starting_after`, `next_cursor` is that cursor")
-def _echoes(record: Record, spec: Spec) -> list[int]:
-    return _first(p.seq for p in record if p.page_ids and p.has_more is True
-                  and next_cursor_of(p) is not None and next_cursor_of(p) == cursor_sent(p))
 
 
 def _malformed(record: Record, crashed: bool, shape: str) -> list[int]:
