@@ -44,6 +44,16 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _churn_rate(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected sessions per second, got {value!r}") from None
+    if not 0 <= number <= 1000:
+        raise argparse.ArgumentTypeError(f"expected sessions per second between 0 and 1000, got {value!r}")
+    return number
+
+
 def _header(value: str) -> tuple[str, str]:
     name, sep, rest = value.partition(":")
     if not sep or not name.strip() or any(c.isspace() for c in name.strip()):
@@ -88,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--fault", help="inject one named fault (see --list-faults)")
     serve.add_argument("--list-faults", action="store_true")
     serve.add_argument("--dataset", choices=["canonical"], help="serve a fixed dataset instead")
+    serve.add_argument("--churn", type=_churn_rate, default=0.0, metavar="RATE",
+                       help="a live account: RATE sessions created per second at the head, and open "
+                            "sessions expiring at a comparable rate (at most 1/s); combinable with --fault")
 
     verify = sub.add_parser("verify", help="re-judge a report directory offline")
     verify.add_argument("report_dir", type=Path)
@@ -167,7 +180,7 @@ def _serve(args: argparse.Namespace) -> int:
     if args.sessions < 0:
         raise UsageError("--sessions must be 0 or more.")
     config = ReferenceConfig(sessions=args.sessions, seed=args.seed, api_key=args.api_key, db=args.db,
-                             fault=args.fault, dataset=args.dataset)
+                             fault=args.fault, dataset=args.dataset, churn=args.churn)
     try:
         return serve_forever(config, args.host, args.port)
     except ServerStartError as exc:
