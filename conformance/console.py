@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TextIO
 
+from conformance.checks.history import describe
 from conformance.runner import RunResult
 from conformance.verdicts import Verdict
 
@@ -27,6 +28,8 @@ def print_summary(result: RunResult, written: list[Path], out: TextIO) -> None:
                 for seq in item.exchanges[:1]:
                     print(f"  {'':<12} {'':<9} {result.exchanges[seq].curl(result.target)}", file=out)
     print("  " + ", ".join(f"{counts.get(v, 0)} {v.value}" for v in _ORDER), file=out)
+    if result.activity:
+        print(f"  {describe(result.activity)}", file=out)
     print(f"verdict: {result.verdict.upper()}" + (" (strict)" if result.strict else ""), file=out)
     if result.verdict_reason:
         print(result.verdict_reason, file=out)

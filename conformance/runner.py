@@ -12,8 +12,8 @@ from urllib.parse import urljoin
 
 from conformance.catalog import Catalog, default_catalog
 from conformance.checks.base import Check, ProbeContext, Record, RunContext
+from conformance.checks.history import History
 from conformance.checks.registry import PROBES, checks_for, probes_for
-from conformance.checks.stability import collection_changed
 from conformance.client import Client, ClientSettings, strip_credentials
 from conformance.errors import ClientError, TargetUnreachable, UsageError
 from conformance.exchange import Exchange
@@ -55,6 +55,8 @@ class RunResult:
     catalog: Catalog
     # Probes that raised something unexpected (a suite bug): name -> the exception, redacted.
     failed_probes: dict[str, str] = field(default_factory=dict)
+    # The change seen while the run lasted (checks/history.py History.summary): a live account.
+    activity: dict[str, object] = field(default_factory=dict)
 
 
 Progress = Callable[[str], None]
@@ -75,10 +77,10 @@ def judge(
     """
     record = Record(exchanges)
     checks = checks_for(only)
-    changed = collection_changed(record)
+    history = History.of(record)
     outcomes: list[Outcome] = []
     for check in checks:
-        outcomes.extend(_distrust_comparisons(check, _judge_one(check, record, context, spec), changed))
+        outcomes.extend(_distrust_comparisons(check, _judge_one(check, record, context, spec), history))
     selected = _selected_requirements(catalog, checks, only)
     verdicts = [
         fold(req.id, req.level, (o for o in outcomes if o.requirement == req.id))
@@ -100,15 +102,22 @@ def _judge_one(check: Check, record: Record, context: RunContext, spec: Spec) ->
     return outcomes
 
 
-def _distrust_comparisons(check: Check, outcomes: list[Outcome], changed: str | None) -> list[Outcome]:
-    """On a collection that changed mid-run, a comparison's violation is no evidence: inconclusive."""
-    if changed is None:
+def _distrust_comparisons(check: Check, outcomes: list[Outcome], history: History) -> list[Outcome]:
+    """A comparison's violation is no evidence when the collection changed outside the contract's
+    model of a live account (CONTRACT.md, "A live collection"): inconclusive, the change named.
+    Change inside the model is the judgements' own business (checks/history.py)."""
+    outside = history.outside_reason()
+    live = ("the account was live during the run (sessions created or statuses changed), and this rule "
+            "needs a quiet collection") if history.live else None
+    if outside is None and live is None:
         return outcomes
-    return [
-        Outcome(o.requirement, Finding.INCONCLUSIVE, o.check, changed)
-        if o.finding == Finding.VIOLATED and o.requirement in check.compares else o
-        for o in outcomes
-    ]
+    judged = []
+    for o in outcomes:
+        reason = (outside if o.requirement in check.compares else None) or (
+            live if o.requirement in check.quiet_only else None)
+        judged.append(Outcome(o.requirement, Finding.INCONCLUSIVE, o.check, reason)
+                      if o.finding == Finding.VIOLATED and reason else o)
+    return judged
 
 
 def _selected_requirements(catalog: Catalog, checks: tuple[Check, ...], only: tuple[str, ...]) -> set[str]:
@@ -178,6 +187,7 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
         verdicts=verdicts, verdict=verdict, verdict_reason=verdict_reason(verdicts, verdict), exchanges=exchanges,
         started_at=started, finished_at=datetime.now(UTC), requests_sent=client.requests_sent,
         spec=spec, catalog=catalog, failed_probes=failed_probes,
+        activity=History.of(Record(exchanges)).summary(),
     )
 
 

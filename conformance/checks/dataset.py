@@ -188,4 +188,4 @@ def _show(value: Any) -> str:
 
 CHECKS = (Check("dataset.exact", "dataset", (REQUIREMENT,), judge_dataset,
                 "With --expect-dataset: exactly the named dataset, in order, with the same field values.",
-                compares=(REQUIREMENT,)),)
+                compares=(REQUIREMENT,), quiet_only=(REQUIREMENT,)),)

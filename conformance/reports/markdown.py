@@ -63,6 +63,8 @@ def build_summary(report: dict[str, Any]) -> str:
         *(f"| {name} | {report['counts'].get(name, 0)} |" for name in COUNT_ORDER),
         "",
     ]
+    if report.get("activity"):
+        lines += [f"Activity: {cell(report['activity']['text'])}.", ""]
     attention = [r for r in report["requirements"] if r["verdict"] in ATTENTION]
     attention.sort(key=lambda r: ATTENTION.index(r["verdict"]))
     if not attention:
