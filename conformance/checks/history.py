@@ -31,6 +31,7 @@ Nothing here judges; judgements ask it which sessions to compare.
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,6 +86,9 @@ class History:
     outside: dict[str, Change] = field(default_factory=dict)
     created_changes: list[Change] = field(default_factory=list)
     ids_unstable: Change | None = None
+    # One page listed two different sessions under one id (OBJ-004's failure): ids do not name
+    # sessions, so the record cannot follow any session over time.
+    ids_shared: bool = False
 
     # -- reading ---------------------------------------------------------------------------
     @classmethod
@@ -104,6 +108,9 @@ class History:
             if exchange.page_ids is None:
                 continue
             walk_statuses = by_tag.setdefault(exchange.tag, {})
+            if len(set(exchange.page_ids)) != len(exchange.page_ids) and len(
+                    {json.dumps(i, sort_keys=True) for i in exchange.json["data"]}) > len(set(exchange.page_ids)):
+                h.ids_shared = True
             for item in exchange.json["data"]:
                 sid = item["id"]
                 created = item.get("created")
@@ -134,6 +141,10 @@ class History:
                                                   "a terminal status changed", sorted(seen.values())[:2])
         h._find_young(record)
         h.ids_unstable = h._ids_unstable()
+        if h.ids_shared:
+            # Sessions cannot be told apart: no history at all, every comparison judges as is.
+            return cls(created=h.created, created_seen_at=h.created_seen_at, head_pages=h.head_pages,
+                       ids_shared=True)
         if h.ids_unstable is not None:
             # Sessions cannot be told apart: nothing is young or moved, every comparison judges as is.
             h.young.clear()

@@ -405,6 +405,10 @@ def _judge_has_more(req: str, name: str, pages: list[Exchange], collection: Coll
         if backward:
             edge = ids[0] if ids else cursor_sent(page, "ending_before")
             pos = collection.position(edge) if edge else None
+            if not ids and page.has_more is True and history.live:
+                # Nothing right before the cursor, yet more before the page: never true, whoever
+                # was created meanwhile (they would be on this page). (Quietly: the position rule.)
+                return _has_more_wrong(req, name, page, False, backward)
             if pos is None or history.excluded(edge or ""):
                 continue
             more = bool(history.stable(collection.ids[:pos])) if ids else False
@@ -433,15 +437,19 @@ def _judge_has_more(req: str, name: str, pages: list[Exchange], collection: Coll
             continue
         judged += 1
         if page.has_more != more:
-            direction = "before" if backward else "after"
-            return violated(req, name, Evidence(
-                f"has_more was {str(page.has_more).lower()} but sessions "
-                f"{'do' if more else 'do not'} exist {direction} this page",
-                expected=f"has_more: {str(more).lower()}", actual=f"has_more: {str(page.has_more).lower()}",
-                exchanges=[page.seq]))
+            return _has_more_wrong(req, name, page, more, backward)
     if not judged:
         return skipped(req, name, "no page could be compared with the reference walk")
     return held(req, name, f"{judged} pages checked")
+
+
+def _has_more_wrong(req: str, name: str, page: Exchange, more: bool, backward: bool) -> Outcome:
+    direction = "before" if backward else "after"
+    return violated(req, name, Evidence(
+        f"has_more was {str(page.has_more).lower()} but sessions "
+        f"{'do' if more else 'do not'} exist {direction} this page",
+        expected=f"has_more: {str(more).lower()}", actual=f"has_more: {str(page.has_more).lower()}",
+        exchanges=[page.seq]))
 
 
 def judge_bad_cursors(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
