@@ -86,6 +86,24 @@ def running(kind: str, sessions: int = 57, prism_dir: str = "/tmp/prism",
     """One server of ``kind`` (reference, uvicorn-Nw, prism), ready to answer 200."""
     port = free_port()
     command, env = _command(kind, sessions, port, prism_dir)
+    with running_command(kind, command, env, port, start_timeout) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def slow_proxy(upstream: str, delay_ms: float, start_timeout: float = 30.0) -> Iterator[Server]:
+    """bench/slow_proxy.py in front of ``upstream``: every response held ``delay_ms``."""
+    port = free_port()
+    command = [sys.executable, str(BENCH / "slow_proxy.py"), "--upstream", upstream, "--port", str(port),
+               "--delay-ms", str(delay_ms)]
+    with running_command(f"slow-proxy-{delay_ms:g}ms", command, dict(os.environ), port, start_timeout) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def running_command(kind: str, command: list[str], env: dict[str, str], port: int,
+                    start_timeout: float) -> Iterator[Server]:
+    """``command`` as a child in its own session, once it answers 200 on ``port``; stopped by its group id."""
     log = open(f"/tmp/bench-{kind}-{port}.log", "wb")  # noqa: SIM115 - closed below
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
                                start_new_session=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from conformance import __version__
 from conformance.errors import ConformanceError, UsageError
+from conformance.lanes import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from conformance.profiles import PROFILES
 
 EXIT_BY_VERDICT = {"conformant": 0, "nonconformant": 1, "inconclusive": 3, "error": 3}
@@ -49,8 +50,25 @@ def _churn_rate(value: str) -> float:
         number = float(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected sessions per second, got {value!r}") from None
-    if not 0 <= number <= 1000:
+    if not 0 <= number <= 1000:  # also refuses nan and inf
         raise argparse.ArgumentTypeError(f"expected sessions per second between 0 and 1000, got {value!r}")
+    return number
+
+
+def _concurrency(value: str) -> int:
+    number = _positive_int(value)
+    if number > MAX_CONCURRENCY:
+        raise argparse.ArgumentTypeError(f"expected at most {MAX_CONCURRENCY} requests in flight, got {value!r}")
+    return number
+
+
+def _rate(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected requests per second, got {value!r}") from None
+    if not 0 < number <= 10_000:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"expected requests per second above 0 and at most 10000, got {value!r}")
     return number
 
 
@@ -83,10 +101,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--api-version", help="an X-API-Version value the target supports")
     run.add_argument("--max-requests", type=_positive_int, default=2000)
     run.add_argument("--timeout", type=_positive_float, default=10.0, help="seconds per request")
+    run.add_argument("--concurrency", type=_concurrency, default=DEFAULT_CONCURRENCY, metavar="N",
+                     help=f"probes side by side, N requests in flight at most (default {DEFAULT_CONCURRENCY}; "
+                          "1: one at a time). The same seed sends the same requests whatever N is")
+    run.add_argument("--rate-limit", type=_rate, metavar="N",
+                     help="at most N requests per second across all of them (a token bucket), for targets "
+                          "with a published limit; a 429 is still honoured")
     run.add_argument("--header", type=_header, action="append", default=[], metavar="'Name: value'")
     run.add_argument("--only", action="append", default=[], metavar="AREA|ID")
     run.add_argument("--expect-dataset", choices=["canonical"], help="also check the exact collection")
     run.add_argument("--quiet", action="store_true", help="no progress lines")
+    run.add_argument("--config", type=Path, metavar="PATH",
+                     help="TOML file of run options (default: [tool.checkout-conformance] in ./pyproject.toml)")
+    run.add_argument("--waivers", type=Path, metavar="FILE", help="YAML list of accepted failures, with expiry dates")
+    run.add_argument("--sign-key", type=Path, metavar="PATH", help="Ed25519 key (keygen) that signs certificate.json")
 
     serve = sub.add_parser("serve", help="run the embedded reference server")
     serve.add_argument("--host", default="127.0.0.1")
@@ -104,16 +132,34 @@ def build_parser() -> argparse.ArgumentParser:
 
     verify = sub.add_parser("verify", help="re-judge a report directory offline")
     verify.add_argument("report_dir", type=Path)
+    verify.add_argument("--public-key", type=Path, metavar="PUB",
+                        help="also check certificate.sig against this public key (signing-key.pub.pem)")
+
+    keygen = sub.add_parser("keygen", help="make an Ed25519 key pair for signing certificates")
+    keygen.add_argument("--out", type=Path, required=True, metavar="DIR", help="directory for the key pair")
+
+    diff = sub.add_parser("diff", help="compare two report directories: regressions, fixes, other changes")
+    diff.add_argument("old_dir", type=Path, metavar="OLD_REPORT_DIR")
+    diff.add_argument("new_dir", type=Path, metavar="NEW_REPORT_DIR")
+    diff.add_argument("--format", choices=["text", "md", "json"], default="text", help="md: a pull-request comment")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    from conformance.config_file import parse_with_config
+
+    try:
+        args = parse_with_config(build_parser(), sys.argv[1:] if argv is None else list(argv))
+    except ConformanceError as exc:
+        print(f"checkout-conformance: {exc}", file=sys.stderr)
+        return exc.exit_code
     try:
         if args.command == "run":
             return _run(args)
         if args.command == "serve":
             return _serve(args)
+        if args.command in ("keygen", "diff"):
+            return _keygen(args) if args.command == "keygen" else _diff(args)
         return _verify(args)
     except ConformanceError as exc:
         print(f"checkout-conformance: {exc}", file=sys.stderr)
@@ -135,20 +181,26 @@ def _describe(exc: Exception, args: argparse.Namespace) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from conformance.catalog import default_catalog
     from conformance.console import print_summary
     from conformance.reports.writer import write_reports
     from conformance.runner import RunOptions, run
+    from conformance.signing import load_private_key
+    from conformance.waivers import load_waivers, waive_result
 
     options = RunOptions(
         base_url=args.base_url or None, api_key=args.api_key or None, profile=PROFILES[args.profile],
         seed=args.seed, strict=args.strict, api_version=args.api_version, max_requests=args.max_requests,
         timeout=args.timeout, headers=dict(args.header), only=tuple(args.only),
-        expect_dataset=args.expect_dataset,
+        expect_dataset=args.expect_dataset, concurrency=args.concurrency, rate_limit=args.rate_limit,
     )
     _check_url(options.base_url)
+    # Checked before anything is sent: a bad waiver file or key is a usage error, not a run.
+    waivers = load_waivers(args.waivers, default_catalog()) if args.waivers else []
+    signing_key = load_private_key(args.sign_key) if args.sign_key else None
     progress = (lambda _line: None) if args.quiet else (lambda line: print(f"  {line}", file=sys.stderr))
-    result = run(options, progress)
-    written = write_reports(result, args.report_dir)
+    result = waive_result(run(options, progress), waivers)
+    written = write_reports(result, args.report_dir, signing_key)
     print_summary(result, written, sys.stdout)
     return EXIT_BY_VERDICT[result.verdict]
 
@@ -190,4 +242,19 @@ def _serve(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     from conformance.verify import verify_report_dir
 
-    return verify_report_dir(args.report_dir, sys.stdout)
+    return verify_report_dir(args.report_dir, sys.stdout, public_key=args.public_key)
+
+
+def _keygen(args: argparse.Namespace) -> int:
+    from conformance.signing import generate_keypair
+
+    private, public, fingerprint = generate_keypair(args.out)
+    print(f"wrote {private} (secret: keep it out of version control) and {public} (publish it)")
+    print(f"public key sha256: {fingerprint}")
+    return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from conformance.rundiff import diff_report_dirs
+
+    return diff_report_dirs(args.old_dir, args.new_dir, args.format, sys.stdout)

@@ -14,7 +14,7 @@ import math
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -27,6 +27,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from conformance.errors import ForbiddenMethod, RequestBudgetExhausted, TransportFailure
 from conformance.exchange import AUTH_KEY, AUTH_KEY_AS_PASSWORD, AUTH_NONE, Exchange
+from conformance.lanes import PerThread, Recording
+from conformance.ratelimit import Pacer
 from conformance.redaction import Redactor, looks_secret
 from conformance.spec import OPERATION_PATH
 
@@ -65,6 +67,8 @@ class ClientSettings:
     # After this many transport failures in a row the target is taken as down, so a
     # hanging server costs a few timeouts, not one per remaining request.
     failures_before_down: int = 3
+    # Requests per second across all lanes (--rate-limit); None: as fast as the lanes go.
+    rate_limit: float | None = None
 
 
 def strip_credentials(base_url: str) -> str:
@@ -85,6 +89,7 @@ class Client:
         headers: Mapping[str, str] | None = None,
         on_exchange: Callable[[Exchange], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.base_url = strip_credentials(base_url)
         self._api_key = api_key
@@ -95,22 +100,18 @@ class Client:
         self._redactor = Redactor([api_key, *(v for k, v in self._headers.items() if looks_secret(k))])
         self._on_exchange = on_exchange
         self._sleep = sleep
-        self._session = requests.Session()
-        # trust_env would let ~/.netrc add credentials to the "no credentials" probes.
-        self._session.trust_env = False
-        # A cookie jar would send server-set cookies back, unrecorded, even on the "no
-        # credentials" probes: every request must carry exactly what the transcript shows.
-        self._session.cookies.set_policy(_NO_COOKIES)
-        self._in_flight = _InFlight()
-        self._watchdog = _Watchdog(self._in_flight.cut)
-        adapter = _watched_adapter(self._in_flight)
-        self._session.mount("http://", adapter)
-        self._session.mount("https://", adapter)
+        # Lanes (conformance.lanes) share this client: each thread gets its own connection
+        # and watchdog; the budget, the circuit breaker and the pacing stay global.
+        self._lines = PerThread(_Line, _Line.close)
+        self._shared = threading.Lock()  # guards requests_sent and the failure count
+        self._pacer = Pacer(self.settings.rate_limit, clock=clock, sleep=sleep)
+        self._recording = Recording()
         self._proxies = requests.utils.get_environ_proxies(self.base_url)
         self.transcript: list[Exchange] = []
         self.requests_sent = 0
         self._failures_in_a_row = 0
         self._down_because = "the target stopped answering earlier in the run"
+        self._stopped: str | None = None
 
     @property
     def redactor(self) -> Redactor:
@@ -121,8 +122,40 @@ class Client:
         return self._api_key.startswith("sk_test_")
 
     def close(self) -> None:
-        self._watchdog.close()
-        self._session.close()
+        self._lines.close_all()
+
+    def stop(self, reason: str) -> None:
+        """Send nothing more: every later request is recorded as not sent, for `reason`."""
+        self._stopped = reason
+
+    @contextlib.contextmanager
+    def recording_into(self, buffer: list[Exchange]) -> Iterator[None]:
+        """This thread's exchanges go to `buffer` instead of the transcript until the block ends.
+
+        Their seq counts on from the transcript as it is now; conformance.lanes renumbers
+        them when the buffer joins the transcript.
+        """
+        with self._recording.into(buffer):
+            yield
+
+    @property
+    def recorded(self) -> list[Exchange]:
+        """What this thread may read so far: the transcript, plus its own buffer if it has one."""
+        buffer = self._recording.buffer()
+        return self.transcript + buffer if buffer is not None else list(self.transcript)
+
+    # This thread's connection (see conformance.lanes.PerThread).
+    @property
+    def _session(self) -> requests.Session:
+        return self._lines.get().session
+
+    @property
+    def _in_flight(self) -> _InFlight:
+        return self._lines.get().in_flight
+
+    @property
+    def _watchdog(self) -> _Watchdog:
+        return self._lines.get().watchdog
 
     # -- the public verb -------------------------------------------------------------------
     def get(
@@ -152,8 +185,9 @@ class Client:
         pairs = list(query.items()) if isinstance(query, Mapping) else list(query)
         pairs = [(str(k), str(v)) for k, v in pairs]
         extra = {**self._headers, **(headers or {})}
+        sink = self._recording.buffer()
         exchange = Exchange(
-            seq=len(self.transcript),
+            seq=len(self.transcript) + (len(sink) if sink is not None else 0),
             tag=tag,
             path=path,
             query=pairs,
@@ -167,7 +201,7 @@ class Client:
         try:
             self._send(exchange, pairs, wire_headers)
         finally:
-            self.transcript.append(exchange)
+            (self.transcript if sink is None else sink).append(exchange)
             if self._on_exchange:
                 self._on_exchange(exchange)
         if exchange.error is not None:
@@ -176,25 +210,32 @@ class Client:
 
     # -- internals ---------------------------------------------------------------------------
     def _send(self, exchange: Exchange, pairs: list[tuple[str, str]], headers: dict[str, str]) -> None:
+        if self._stopped is not None:
+            exchange.error = f"not sent: {self._stopped}"
+            return
         if self._failures_in_a_row >= self.settings.failures_before_down:
             exchange.error = f"not sent: {self._down_because}"
             return
         for attempt in range(1, self.settings.retries_on_429 + 2):
-            if self.requests_sent >= self.settings.max_requests:
-                exchange.error = f"not sent: the request budget ({self.settings.max_requests}) is used up"
-                raise RequestBudgetExhausted(exchange.error)
-            self.requests_sent += 1
+            with self._shared:  # check and count as one step: lanes must not overrun the budget
+                if self.requests_sent >= self.settings.max_requests:
+                    exchange.error = f"not sent: the request budget ({self.settings.max_requests}) is used up"
+                    raise RequestBudgetExhausted(exchange.error)
+                self.requests_sent += 1
             exchange.attempts = attempt
+            self._pacer.before_attempt()
             self._attempt(exchange, pairs, headers)
             if exchange.error is not None:
                 # A hostile target's bytes can reach the error text (a bad status line echoes
                 # them): redact it, and keep it one line for the console.
                 exchange.error = self._redactor.text(" ".join(exchange.error.split()))
-                self._failures_in_a_row += 1
-                self._down_because = "the target stopped answering earlier in the run"
+                with self._shared:
+                    self._failures_in_a_row += 1
+                    self._down_because = "the target stopped answering earlier in the run"
                 return
             if exchange.status != 429:
-                self._failures_in_a_row = 0
+                with self._shared:
+                    self._failures_in_a_row = 0
                 return
             delay = None
             if attempt <= self.settings.retries_on_429:
@@ -204,10 +245,11 @@ class Client:
                 # be rude, so the 429 is recorded as it is (judgements take it as unanswered).
                 # It counts toward the circuit breaker: an always-429 target costs a few
                 # requests, not thousands.
-                self._failures_in_a_row += 1
-                self._down_because = "the target kept answering 429 Too Many Requests earlier in the run"
+                with self._shared:
+                    self._failures_in_a_row += 1
+                    self._down_because = "the target kept answering 429 Too Many Requests earlier in the run"
                 return
-            self._sleep(delay)
+            self._pacer.hold(delay)  # this lane sleeps it; the other lanes wait out the rest
 
     def _attempt(self, exchange: Exchange, pairs: list[tuple[str, str]], headers: dict[str, str]) -> None:
         # Per-read timeouts restart with every byte, so a trickling target could hold one
@@ -346,6 +388,27 @@ def _root_cause(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     # urllib3 messages repeat the pool and object address; the last clause is what matters.
     return text.rsplit(": ", 1)[-1].strip("()'\"") or type(exc).__name__
+
+
+class _Line:
+    """One lane's connection: its own session, in-flight socket and watchdog."""
+
+    def __init__(self) -> None:
+        self.session = requests.Session()
+        # trust_env would let ~/.netrc add credentials to the "no credentials" probes.
+        self.session.trust_env = False
+        # A cookie jar would send server-set cookies back, unrecorded, even on the "no
+        # credentials" probes: every request must carry exactly what the transcript shows.
+        self.session.cookies.set_policy(_NO_COOKIES)
+        self.in_flight = _InFlight()
+        self.watchdog = _Watchdog(self.in_flight.cut)
+        adapter = _watched_adapter(self.in_flight)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+
+    def close(self) -> None:
+        self.watchdog.close()
+        self.session.close()
 
 
 class _InFlight:

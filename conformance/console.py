@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import TextIO
 
 from conformance.checks.history import describe
+from conformance.diagnosis import unexplained
 from conformance.runner import RunResult
 from conformance.verdicts import Verdict
+from conformance.waivers import waiver_notes
 
-_ORDER = (Verdict.FAIL, Verdict.WARN, Verdict.ERROR, Verdict.INCONCLUSIVE, Verdict.SKIP, Verdict.PASS)
+_ORDER = (Verdict.FAIL, Verdict.WARN, Verdict.ERROR, Verdict.INCONCLUSIVE, Verdict.WAIVED, Verdict.SKIP, Verdict.PASS)
 
 
 def print_summary(result: RunResult, written: list[Path], out: TextIO) -> None:
@@ -19,15 +21,22 @@ def print_summary(result: RunResult, written: list[Path], out: TextIO) -> None:
     seconds = (result.finished_at - result.started_at).total_seconds()
     print(f"checkout-conformance: {target} — {len(result.verdicts)} requirements, "
           f"{result.requests_sent} requests, {seconds:.1f} s", file=out)
+    print_diagnosis(result, out)
     for verdict in result.verdicts:
-        if verdict.verdict in (Verdict.FAIL, Verdict.WARN, Verdict.ERROR, Verdict.INCONCLUSIVE):
+        if verdict.verdict in (Verdict.FAIL, Verdict.WARN, Verdict.ERROR, Verdict.INCONCLUSIVE, Verdict.WAIVED):
             print(f"  {verdict.verdict.value.upper():<12} {verdict.requirement:<9} {verdict.reason}", file=out)
+            if verdict.waiver:
+                print(f"  {'':<12} {'':<9} {verdict.waiver['verdict']} waived until {verdict.waiver['expires']}: "
+                      f"{verdict.waiver['reason']}", file=out)
             for item in verdict.evidence[:1]:
                 if item.expected or item.actual:
                     print(f"  {'':<12} {'':<9} expected {item.expected}; got {item.actual}", file=out)
                 for seq in item.exchanges[:1]:
                     print(f"  {'':<12} {'':<9} {result.exchanges[seq].curl(result.target)}", file=out)
-    print("  " + ", ".join(f"{counts.get(v, 0)} {v.value}" for v in _ORDER), file=out)
+    shown = [v for v in _ORDER if v != Verdict.WAIVED or result.waivers]
+    print("  " + ", ".join(f"{counts.get(v, 0)} {v.value}" for v in shown), file=out)
+    for note in waiver_notes(result.waivers):
+        print(f"  {note}", file=out)
     if result.activity:
         print(f"  {describe(result.activity)}", file=out)
     print(f"verdict: {result.verdict.upper()}" + (" (strict)" if result.strict else ""), file=out)
@@ -35,3 +44,19 @@ def print_summary(result: RunResult, written: list[Path], out: TextIO) -> None:
         print(result.verdict_reason, file=out)
     if written:
         print(f"reports: {written[0].parent}/", file=out)
+
+
+def print_diagnosis(result: RunResult, out: TextIO) -> None:
+    """The likely causes first: what to fix, what it explains, and the exchange that shows it best."""
+    left = unexplained(result.verdicts, result.diagnosis)
+    if not result.diagnosis and not left:
+        return
+    print("Likely cause:" if len(result.diagnosis) <= 1 else "Likely causes:", file=out)
+    for cause in result.diagnosis:
+        print(f"  * {cause.title}", file=out)
+        print(f"    fault {cause.fault}; explains {', '.join(cause.explains)}", file=out)
+        for seq in cause.exchanges:
+            print(f"    shown by #{seq} {result.exchanges[seq].summary()}", file=out)
+    if left:
+        what = "No known cause matches" if not result.diagnosis else "Not explained by a known cause"
+        print(f"  {what}: {', '.join(left)}", file=out)

@@ -9,6 +9,7 @@ its job, and each carries the exit code the CLI maps it to, once, at the edge::
     ├── SpecError                 exit 2   spec/openapi.yaml or the catalog is invalid
     ├── TargetUnreachable         exit 3   nothing could be judged: no answer at all
     ├── VerificationFailed        exit 1   `verify`: a report dir was altered or disagrees
+    ├── VerdictDrift              exit 3   `verify`: intact, but a newer suite judges differently
     └── ClientError               exit 2   raised by the HTTP client inside a check
         ├── ForbiddenMethod                a non-GET request was attempted (suite bug)
         ├── RequestBudgetExhausted         --max-requests reached: later checks are inconclusive
@@ -36,6 +37,12 @@ class TargetUnreachable(ConformanceError):
 
 class VerificationFailed(ConformanceError):
     exit_code = 1
+
+
+class VerdictDrift(ConformanceError):
+    """The evidence is intact, but this suite version re-judges it differently than the one that made it."""
+
+    exit_code = 3
 
 
 class ClientError(ConformanceError):

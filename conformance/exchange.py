@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import shlex
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
@@ -111,8 +111,12 @@ class Exchange:
 
     # -- persistence -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        # Field by field rather than dataclasses.asdict, whose deep copy of every body was most
+        # of writing exchanges.jsonl on a large target; the keys and values are the same.
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["query"] = [list(pair) for pair in self.query]
+        data["request_headers"] = dict(self.request_headers)
+        data["response_headers"] = dict(self.response_headers)
         return data
 
     @classmethod

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import http
-import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urljoin
 
 from conformance.catalog import Catalog, default_catalog
@@ -15,8 +15,10 @@ from conformance.checks.base import Check, ProbeContext, Record, RunContext
 from conformance.checks.history import History
 from conformance.checks.registry import PROBES, checks_for, probes_for
 from conformance.client import Client, ClientSettings, strip_credentials
+from conformance.diagnosis import Cause, diagnose
 from conformance.errors import ClientError, TargetUnreachable, UsageError
 from conformance.exchange import Exchange
+from conformance.lanes import DEFAULT_CONCURRENCY, probe_rng, run_probes
 from conformance.profiles import Profile
 from conformance.spec import OPERATION_PATH, Spec, default_spec
 from conformance.verdicts import Finding, Outcome, RequirementVerdict, Verdict, fold, overall, verdict_reason
@@ -35,6 +37,10 @@ class RunOptions:
     headers: dict[str, str] = field(default_factory=dict)
     only: tuple[str, ...] = ()
     expect_dataset: str | None = None
+    # Probes side by side (conformance.lanes); 1 sends one request at a time.
+    concurrency: int = DEFAULT_CONCURRENCY
+    # Requests per second at most, across all lanes; None: no proactive limit.
+    rate_limit: float | None = None
 
 
 @dataclass
@@ -57,6 +63,10 @@ class RunResult:
     failed_probes: dict[str, str] = field(default_factory=dict)
     # The change seen while the run lasted (checks/history.py History.summary): a live account.
     activity: dict[str, object] = field(default_factory=dict)
+    # The likely causes of what was reported, most likely first (conformance.diagnosis).
+    diagnosis: list[Cause] = field(default_factory=list)
+    # The waivers given (conformance.waivers), each with its status in this run.
+    waivers: list[dict[str, Any]] = field(default_factory=list)
 
 
 Progress = Callable[[str], None]
@@ -158,25 +168,21 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
     validate_selection(options.only, catalog)
     started = datetime.now(UTC)
     with _target(options) as (base_url, api_key, api_version, embedded):
-        settings = ClientSettings(timeout=options.timeout, max_requests=options.max_requests)
+        settings = ClientSettings(timeout=options.timeout, max_requests=options.max_requests,
+                                  rate_limit=options.rate_limit)
         client = Client(base_url, api_key, settings, headers=options.headers)
         try:
             context = RunContext(options.profile, api_version, client.key_is_test_key, options.seed,
                                  options.expect_dataset)
             _preflight(client)
             checks = checks_for(options.only)
-            probe_ctx = ProbeContext(client, context, spec, random.Random(options.seed))
-            failed_probes: dict[str, str] = {}
-            for probe in probes_for(checks):
-                before = client.requests_sent
-                try:
-                    probe.run(probe_ctx)
-                except ClientError:
-                    pass  # recorded; its checks will say inconclusive
-                except Exception as exc:  # a suite bug: the other probes still run, the verdicts say so
-                    failed_probes[probe.name] = client.redactor.text(" ".join(repr(exc).split()))
-                if sent := client.requests_sent - before:
-                    progress(f"{probe.area:<11} {probe.name:<15} {sent:>4} requests")
+            done = run_probes(
+                client, probes_for(checks),
+                lambda probe: ProbeContext(client, context, spec, probe_rng(options.seed, probe)),
+                options.concurrency,
+                lambda r: progress(f"{r.probe.area:<11} {r.probe.name:<15} {r.sent:>4} requests") if r.sent else None,
+            )
+            failed_probes = {r.probe.name: r.crashed for r in done if r.crashed is not None}
         finally:
             client.close()
         exchanges = list(client.transcript)
@@ -186,7 +192,7 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
         target=client.base_url, embedded=embedded, strict=options.strict, only=options.only, context=context,
         verdicts=verdicts, verdict=verdict, verdict_reason=verdict_reason(verdicts, verdict), exchanges=exchanges,
         started_at=started, finished_at=datetime.now(UTC), requests_sent=client.requests_sent,
-        spec=spec, catalog=catalog, failed_probes=failed_probes,
+        spec=spec, catalog=catalog, failed_probes=failed_probes, diagnosis=diagnose(verdicts, exchanges, spec),
         activity=History.of(Record(exchanges)).summary(),
     )
 

@@ -15,6 +15,7 @@ class Verdict(StrEnum):
     SKIP = "skip"  # not applicable, or too little data to judge
     INCONCLUSIVE = "inconclusive"  # the target could not answer
     ERROR = "error"  # a bug in the suite; never blamed on the target
+    WAIVED = "waived"  # a fail or warn the user waived (conformance.waivers); never fails the run
 
 
 class Finding(StrEnum):
@@ -85,6 +86,8 @@ class RequirementVerdict:
     checks: list[str]
     evidence: list[Evidence]
     lacks_data: bool = False
+    # Set by conformance.waivers only: {reason, expires, verdict (the one it replaced)}.
+    waiver: dict[str, str] | None = None
 
 
 # Evidence of a broken rule outweighs everything; a suite bug outweighs "could not tell".
@@ -124,7 +127,7 @@ def overall(verdicts: Iterable[RequirementVerdict], strict: bool) -> str:
         return "nonconformant"
     if Verdict.ERROR in kinds:
         return "error"
-    if not kinds & {Verdict.PASS, Verdict.WARN}:
+    if not kinds & {Verdict.PASS, Verdict.WARN, Verdict.WAIVED}:
         return "inconclusive"
     if any(v.verdict == Verdict.INCONCLUSIVE and v.level == "MUST" for v in verdicts):
         return "inconclusive"

@@ -13,9 +13,11 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
+from conformance import __version__
 from conformance.catalog import default_catalog
 from conformance.checks.base import RunContext
-from conformance.errors import VerificationFailed
+from conformance.diagnosis import diagnose
+from conformance.errors import VerdictDrift, VerificationFailed
 from conformance.exchange import Exchange
 from conformance.profiles import PROFILES
 from conformance.reports.certificate import (
@@ -27,29 +29,45 @@ from conformance.reports.certificate import (
 )
 from conformance.reports.document import requirement_entries
 from conformance.reports.exchanges import read_exchanges
+from conformance.reports.reproducers import reproducer_problems
 from conformance.reports.schema import report_problems
 from conformance.reports.writer import CERTIFICATE, EXCHANGES
 from conformance.reports.writer import REPORT_JSON as REPORT  # the writer's names: they cannot drift
 from conformance.runner import judge
+from conformance.signing import SIGNATURE, fingerprint, load_public_key, signature_problem
 from conformance.spec import default_spec
 from conformance.verdicts import overall, verdict_reason
+from conformance.waivers import reapply_recorded
 
 
-def verify_report_dir(report_dir: Path, out: TextIO) -> int:
-    """0 and a short summary on `out` when the directory holds up; VerificationFailed naming every problem if not."""
+def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = None) -> int:
+    """0 and a short summary on `out` when the directory holds up; VerificationFailed naming every problem if not.
+
+    With `public_key` (PEM), certificate.sig must first be that key's signature over certificate.json
+    (else VerificationFailed with one sentence saying why). A report made by another suite version
+    whose re-judgement differs raises VerdictDrift (exit 3): the evidence is intact, the rules moved.
+    """
+    key = load_public_key(public_key) if public_key else None
     if not report_dir.is_dir():
         raise VerificationFailed(f"{report_dir} is not a directory.")
     missing = [name for name in (REPORT, EXCHANGES, CERTIFICATE) if not (report_dir / name).is_file()]
     if missing:
         raise VerificationFailed(f"{report_dir} is missing {', '.join(missing)}: nothing to verify against.")
     certificate = _load_json(report_dir / CERTIFICATE)
+    if key is not None:
+        problem = signature_problem(report_dir / CERTIFICATE, report_dir / SIGNATURE, key, certificate.get("signer"))
+        if problem:
+            raise VerificationFailed(f"{report_dir}: {problem}")
     report = _load_json(report_dir / REPORT)
     problems = _certificate_problems(certificate, report_dir)
     schema_problems = report_problems(report)
     if schema_problems:
         problems += [f"report.json does not match its schema: {p}" for p in schema_problems[:5]]
         _fail(report_dir, problems)  # the checks below read fields the schema guarantees
-    problems += _suite_problems(report)
+    made_by = report["suite"]["version"]
+    drifting = made_by != __version__  # another suite's rules: differences are drift, not tampering
+    if not drifting:
+        problems += _suite_problems(report)
     try:
         exchanges = read_exchanges(report_dir / EXCHANGES)
     except (OSError, ValueError) as exc:
@@ -57,17 +75,35 @@ def verify_report_dir(report_dir: Path, out: TextIO) -> int:
         _fail(report_dir, problems)
     problems += _order_problems(exchanges)
     problems += _agreement_problems(certificate, report, report_dir)
+    problems += reproducer_problems(report, exchanges, report_dir)
     rejudged, rejudge_problems = _rejudge_problems(report, certificate, exchanges)
-    problems += rejudge_problems
+    if not drifting:
+        problems += rejudge_problems
     if problems:
         _fail(report_dir, problems)
+    if rejudge_problems:
+        _drift(report_dir, made_by, rejudge_problems)
     covered = len(certificate.get("evidence", {}))
     print(f"verified {report_dir}: certificate intact, {covered} files match their digests, "
           f"{rejudged} requirements re-judged from {len(exchanges)} exchanges agree with report and certificate.",
           file=out)
     print(f"verdict: {report['verdict'].upper()} (suite {report['suite']['version']}, "
           f"spec {report['spec_sha256'][:12]}, catalog {report['catalog_sha256'][:12]})", file=out)
+    if key is not None:
+        print(f"signature: certificate.sig is valid, signed by the given key (sha256 {fingerprint(key)}).", file=out)
+    elif (report_dir / SIGNATURE).is_file():
+        print("signature: certificate.sig present but not checked; pass --public-key to check who signed.", file=out)
+    if drifting:
+        print(f"made with suite {made_by}, re-judged with {__version__}: no verdict drift.", file=out)
     return 0
+
+
+def _drift(report_dir: Path, made_by: str, differences: list[str]) -> None:
+    lines = "\n".join(f"  - verdict drift: {d}" for d in differences)
+    raise VerdictDrift(
+        f"{report_dir} is intact (no file was altered), but this suite ({__version__}) re-judges its transcript "
+        f"differently from suite {made_by}, which made it; that is verdict drift, not tampering. "
+        f"Verify with suite {made_by} to confirm the verdicts as issued:\n{lines}")
 
 
 def _fail(report_dir: Path, problems: list[str]) -> None:
@@ -162,9 +198,16 @@ def _rejudge_problems(
                          context_data.get("expect_dataset"))
     only = tuple(report["only"])
     catalog = default_catalog()
-    verdicts = judge(exchanges, context, default_spec(), catalog, only, report.get("failed_probes", {}))
+    spec = default_spec()
+    verdicts = judge(exchanges, context, spec, catalog, only, report.get("failed_probes", {}))
+    # The diagnosis reads the judgement itself, as the run derived it before any waiver.
+    diagnosis = [cause.to_dict() for cause in diagnose(verdicts, exchanges, spec)]
+    verdicts, problems = reapply_recorded(verdicts, report, catalog)  # waivers, as the run applied them
     rejudged = {v.requirement: v.verdict.value for v in verdicts}
-    problems = []
+    if report.get("diagnosis", []) != diagnosis:
+        named = [c.get("fault") for c in report.get("diagnosis", []) if isinstance(c, dict)]
+        problems.append(f"report.json's diagnosis ({', '.join(map(str, named)) or 'none'}) differs from what "
+                        f"re-judging exchanges.jsonl gives ({', '.join(c['fault'] for c in diagnosis) or 'none'})")
     # Same verdict is not enough: the reason and evidence a reader sees must also be what the exchanges show.
     stated_entries = {e["id"]: e for e in report["requirements"]}
     for entry in requirement_entries(verdicts, catalog, exchanges, report["target"]["base_url"]):

@@ -11,9 +11,11 @@ from __future__ import annotations
 import pytest
 
 from conformance.catalog import default_catalog
+from conformance.diagnosis import unexplained
+from conformance.observations import OBSERVATIONS
 from conformance.reference.faults import FAULTS
 from conformance.selftest import kill_matrix
-from conformance.selftest.kill_matrix import FaultRun, declared_in, missed
+from conformance.selftest.kill_matrix import FaultRun, declared_in, missed, top_diagnosis_ok
 
 CATALOG = default_catalog()
 
@@ -73,6 +75,21 @@ def test_fault_caught_quietly_is_caught_under_churn(name: str, fault_runs: dict[
         assert not lost, f"{name} under churn: declared but not reported: {lost}"
 
 
+def test_the_reference_gets_no_diagnosis(fault_runs: dict[str | None, FaultRun]) -> None:
+    assert fault_runs[None].diagnosis == []
+
+
+@pytest.mark.parametrize("name", [pytest.param(name, id=name) for name in FAULTS])
+def test_top_diagnosis_names_the_fault(name: str, fault_runs: dict[str | None, FaultRun]) -> None:
+    """The kill-matrix run of each fault, diagnosed: the most likely cause is the fault (or a
+    declared equivalent), it shows its evidence, and nothing reported is left unexplained."""
+    found = fault_runs[name]
+    causes = [(c.fault, c.explains) for c in found.diagnosis]
+    assert top_diagnosis_ok(name, found.diagnosis), f"{name}: diagnosed as {causes}"
+    assert found.diagnosis[0].exchanges, f"{name}: the cause shows no exchange"
+    assert not unexplained(found.verdicts, found.diagnosis), f"{name}: {causes} leave some unexplained"
+
+
 def test_every_requirement_is_declared_by_some_fault() -> None:
     declared = {r for f in FAULTS.values() for r in f.breaks}
     unexercised = [r.id for r in CATALOG.requirements if r.id not in declared]
@@ -85,6 +102,18 @@ def test_faults_are_well_formed() -> None:
         assert fault.breaks, fault.name
         assert len(set(fault.breaks)) == len(fault.breaks), fault.name
         assert all(r in CATALOG for r in fault.breaks), fault.name
+
+
+def test_every_fault_is_diagnosable() -> None:
+    """The diagnosis table is well formed: a title, and a signature naming known requirements,
+    observations and faults."""
+    for fault in FAULTS.values():
+        signature = fault.signature
+        assert fault.title.strip() and fault.title.endswith("."), fault.name
+        assert all(r in CATALOG for r in (*(signature.requires or ()), *signature.also)), fault.name
+        assert not set(signature.also) & set(fault.breaks), fault.name
+        assert all(o in OBSERVATIONS for o in (*signature.seen, *signature.unseen)), fault.name
+        assert all(e in FAULTS and e != fault.name for e in signature.equivalent), fault.name
 
 
 def test_kill_matrix_doc_is_up_to_date() -> None:

@@ -46,3 +46,19 @@ def test_an_invalid_spec_is_one_clear_sentence(tmp_path: Path, content: str, mes
     path.write_text(content)
     with pytest.raises(SpecError, match=message):
         load_spec(path)
+
+
+def test_a_remembered_validation_covers_only_the_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from conformance.checks.generation_cache import CACHE_ENV
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    path = tmp_path / "openapi.yaml"
+    original = openapi_path().read_text()
+    path.write_text(original)
+    assert load_spec(path).sha256 == default_spec().sha256
+    assert [p.name.startswith("spec-valid-") for p in (tmp_path / "cache").iterdir()] == [True]
+    # Other bytes are validated again, and refused (a path item must be a mapping).
+    path.write_text(original.replace("paths:\n", "paths:\n  /broken: 7\n", 1))
+    with pytest.raises(SpecError, match="invalid"):
+        load_spec(path)
+    assert len(list((tmp_path / "cache").iterdir())) == 1

@@ -95,6 +95,7 @@ def test_the_suite_finds_nothing_wrong_with_the_variant(
     assert report["verdict"] == "conformant"
     assert report["counts"]["fail"] == report["counts"]["warn"] == report["counts"]["error"] == 0
     assert report["counts"]["pass"] > 0
+    assert report["diagnosis"] == []
 
 
 def test_the_report_never_holds_the_variant_key(variant: tuple[str, str, str], tmp_path: Path) -> None:
@@ -245,4 +246,5 @@ def test_the_lenient_variant_is_judged_fairly(tmp_path: Path) -> None:
         code, report = _run_suite(target, tmp_path)
     problems = {r["id"]: r["verdict"] for r in report["requirements"] if r["verdict"] in ("fail", "warn")}
     assert problems == {"AUTH-004": "warn"}
+    assert [(c["fault"], c["explains"]) for c in report["diagnosis"]] == [("auth-key-as-password", ["AUTH-004"])]
     assert code == 1  # --strict: a SHOULD broken

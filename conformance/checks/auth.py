@@ -71,9 +71,28 @@ def judge_auth(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]
             actual=e.body[:160], exchanges=[e.seq]) for e in no_object]) if no_object else held("AUTH-007", name)
 
 
-def _names(text: str, item_id: str) -> bool:
-    """item_id appears as a whole token (ids may be short or numeric: `2` is not in `2026`)."""
-    return re.search(rf"(?<![\w-]){re.escape(item_id)}(?![\w-])", text) is not None
+_TOKEN = re.compile(r"[\w-]+")
+
+
+class _KnownIds:
+    """The session ids seen in the run, indexed once to find which a text names as whole tokens.
+
+    Linear in the text and the ids, not their product: an id made of word characters and
+    hyphens is named exactly when it is one of the text's maximal ``[\\w-]+`` runs (`2` is
+    not in `2026`), so each text is split once and looked up in a set. Ids with other
+    characters (the spec's pattern has none, but a target chooses its ids) are searched for
+    as substrings, and only a hit pays for the boundary regex.
+    """
+
+    def __init__(self, ids: Iterable[str]) -> None:
+        self.plain = {i for i in ids if _TOKEN.fullmatch(i)}
+        self.odd = [i for i in ids if i and not _TOKEN.fullmatch(i)]  # "" names nothing
+
+    def named_in(self, text: str) -> set[str]:
+        named = set(_TOKEN.findall(text)) & self.plain
+        named.update(i for i in self.odd
+                     if i in text and re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", text))
+        return named
 
 
 def offers_basic(challenges: str) -> bool:
@@ -91,7 +110,7 @@ def offers_basic(challenges: str) -> bool:
 def judge_no_leak(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
     """AUTH-005: an error response never carries sessions (a list, or a known id)."""
     name = "auth.no-leak"
-    known = set(Collection.from_record(record).items)
+    known = _KnownIds(Collection.from_record(record).items)
     errors = [e for e in record if e.answered and (e.status or 0) >= 400]
     leaks = []
     for e in errors:
@@ -99,7 +118,7 @@ def judge_no_leak(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
         listed = isinstance(body, dict) and isinstance(body.get("data"), list) and bool(body["data"])
         # An unknown-cursor error may name the id the client itself sent; any other is a leak.
         sent = {v for k, v in e.query if k in ("starting_after", "ending_before")}
-        named = sorted(i for i in known - sent if _names(e.body, i))
+        named = sorted(known.named_in(e.body) - sent)
         if listed or named:
             leaks.append(Evidence(
                 f"the {e.status} response to {e.summary()} carries session data",

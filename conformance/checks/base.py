@@ -76,7 +76,8 @@ class ProbeContext:
 
     @property
     def record(self) -> Record:
-        return Record(self.client.transcript)
+        """The exchanges this probe may read: earlier phases' and its own (conformance.lanes)."""
+        return Record(self.client.recorded)
 
 
 Judgement = Callable[[Record, RunContext, Spec], Iterable[Outcome]]
@@ -87,6 +88,8 @@ class Probe:
     name: str
     area: str
     run: Callable[[ProbeContext], None]
+    # When it runs (conformance.lanes): "first" and "last" alone, "any" beside other probes.
+    order: str = "any"
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ rest are judged on the prefix.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from conformance.checks.base import Record
@@ -48,10 +49,16 @@ class Collection:
         return len(self.ids)
 
     def position(self, item_id: str) -> int | None:
-        try:
-            return self.ids.index(item_id)
-        except ValueError:
-            return None
+        """Where item_id first comes in the walk; None when the walk did not see it."""
+        return self._positions.get(item_id)
+
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        # Indexed once: judgements ask for a position per page and per cursor.
+        positions: dict[str, int] = {}
+        for index, item_id in enumerate(self.ids):
+            positions.setdefault(item_id, index)
+        return positions
 
     def after(self, item_id: str, count: int) -> list[str] | None:
         """The `count` items after item_id, or None when the walk did not see that far."""

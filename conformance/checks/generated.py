@@ -15,13 +15,20 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.common import first_unanswered, is_4xx
-from conformance.checks.generation import cached_requests
+from conformance.checks.generation import (
+    NEGATIVE_TAG,
+    PLAIN_TAG,
+    POSITIVE_TAG,
+    GeneratedRequest,
+    cached_requests,
+)
 from conformance.checks.schema_validation import SchemaError, validation_errors
 from conformance.errors import RequestBudgetExhausted, TransportFailure
 from conformance.exchange import Exchange
@@ -125,16 +132,38 @@ def is_generated(exchange: Exchange) -> bool:
     return exchange.tag == TAG or exchange.tag.startswith(TAG + ":")
 
 
-def probe_generated(ctx: ProbeContext) -> None:
-    """Send the positive, then the negative Schemathesis cases for the run's seed."""
-    for request in cached_requests(ctx.spec, ctx.run.seed, ctx.profile.generated_examples):
+def probe_generated(ctx: ProbeContext, tag: str | None = None) -> None:
+    """Send the Schemathesis cases for the run's seed in the order drawn (positive, negative,
+    plain), or only those of the stream `tag`."""
+    for request in _drawn(ctx.spec, ctx.run.seed, ctx.profile.generated_examples):
+        if tag is not None and request.tag != tag:
+            continue
         try:
             ctx.client.get(request.tag, list(request.query), headers=dict(request.headers))
         except (TransportFailure, RequestBudgetExhausted):
             return  # recorded by the client; the judgements say inconclusive
 
 
-PROBES = (Probe("generated", "schema", probe_generated),)
+_DRAWING = threading.Lock()
+_DRAWN: dict[tuple[str, int, int], list[GeneratedRequest]] = {}
+
+
+def _drawn(spec: Spec, seed: int, examples: int) -> list[GeneratedRequest]:
+    """cached_requests() once per process, whichever stream's probe asks first: the
+    streams run side by side, and Hypothesis draws in one thread at a time."""
+    with _DRAWING:
+        key = (spec.sha256, seed, examples)
+        if key not in _DRAWN:
+            _DRAWN[key] = cached_requests(spec, seed, examples)
+        return _DRAWN[key]
+
+
+def _stream(tag: str) -> Callable[[ProbeContext], None]:
+    return lambda ctx: probe_generated(ctx, tag)
+
+
+# One probe per stream, so that the three go side by side (conformance.lanes).
+PROBES = tuple(Probe(tag, "schema", _stream(tag)) for tag in (POSITIVE_TAG, NEGATIVE_TAG, PLAIN_TAG))
 
 
 # -- judgements ---------------------------------------------------------------------------------

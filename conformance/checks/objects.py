@@ -66,9 +66,9 @@ def _walk_schema(schema: dict[str, Any], spec: Spec, prefix: str = "") -> Iterab
             yield from _walk_schema(sub["items"], spec, path + "[].")
 
 
-def _values_at(item: Any, path: str) -> list[Any]:
+def _values_at(item: Any, path: str | list[str]) -> list[Any]:
     values = [item]
-    for part in path.split("."):
+    for part in path.split(".") if isinstance(path, str) else path:
         nxt: list[Any] = []
         for value in values:
             if part.endswith("[]"):
@@ -110,13 +110,14 @@ def judge_objects(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
         ", ".join(k for k in documented if k not in i)) if any(k not in i for k in documented) else None)
 
     def rule_problem(keyword: str, test: Callable[[Any, Any], bool], describe: str) -> Callable[[Item], Any]:
+        # The paths that carry this keyword, split once: every session seen is read against them.
+        applicable = [(path, path.split("."), sub[keyword]) for path, sub in rules if keyword in sub]
+
         def problem(item: Item) -> tuple[str, str, str] | None:
-            for path, sub in rules:
-                if keyword not in sub:
-                    continue
-                for value in _values_at(item, path):
-                    if not test(value, sub[keyword]):
-                        return (f"{path} = {value!r}", describe.format(rule=sub[keyword]), repr(value))
+            for path, parts, rule in applicable:
+                for value in _values_at(item, parts):
+                    if not test(value, rule):
+                        return (f"{path} = {value!r}", describe.format(rule=rule), repr(value))
             return None
         return problem
 

@@ -19,6 +19,7 @@ from conformance.checks.walks import (
     walk_forward,
 )
 from conformance.exchange import Exchange
+from conformance.profiles import Profile
 from conformance.spec import Spec
 from conformance.verdicts import Evidence, Outcome, held, inconclusive, skipped, too_little_data, violated
 
@@ -28,12 +29,17 @@ CURSOR_LIMIT = 5
 
 
 # -- probes -----------------------------------------------------------------------------------
-def probe_forward_walks(ctx: ProbeContext) -> None:
-    p = ctx.profile
-    walk_forward(ctx, "walk:100", limit=100, max_pages=p.pages_limit_100)
-    walk_forward(ctx, "walk:7", limit=7, max_pages=p.pages_limit_7)
-    walk_forward(ctx, "walk:1", limit=1, max_pages=p.pages_limit_1)
-    walk_forward(ctx, "walk:default", limit=None, max_pages=p.pages_default)
+def probe_reference_walk(ctx: ProbeContext) -> None:
+    # Alone and first: the other probes pick their cursors from what it saw.
+    walk_forward(ctx, "walk:100", limit=100, max_pages=ctx.profile.pages_limit_100)
+
+
+def _forward_walk(tag: str, limit: int | None, budget: Callable[[Profile], int]) -> Callable[[ProbeContext], None]:
+    """A probe walking forward at one page size: each walk is its own probe, so the walks
+    at other page sizes go side by side with the rest (conformance.lanes)."""
+    def probe(ctx: ProbeContext) -> None:
+        walk_forward(ctx, tag, limit=limit, max_pages=budget(ctx.profile))
+    return probe
 
 
 def probe_backward_walk(ctx: ProbeContext) -> None:
@@ -71,7 +77,10 @@ def probe_bad_cursors(ctx: ProbeContext) -> None:
 
 
 PROBES = (
-    Probe("walks", "pagination", probe_forward_walks),
+    Probe("walk:100", "pagination", probe_reference_walk, order="first"),
+    Probe("walk:7", "pagination", _forward_walk("walk:7", 7, lambda p: p.pages_limit_7)),
+    Probe("walk:1", "pagination", _forward_walk("walk:1", 1, lambda p: p.pages_limit_1)),
+    Probe("walk:default", "pagination", _forward_walk("walk:default", None, lambda p: p.pages_default)),
     Probe("walk:back", "pagination", probe_backward_walk),
     Probe("cursors", "pagination", probe_cursors),
     Probe("bad-cursors", "pagination", probe_bad_cursors),
@@ -199,13 +208,18 @@ def _judge_ties(name: str, collection: Collection, walks: list[Walk]) -> Outcome
         return too_little_data("PAG-003", name,
                                "no two sessions seen share a `created` second, so tie order cannot be tested")
     reference = walks[0]
-    for group in ties:
-        members = set(group)
-        expected = list(dict.fromkeys(i for i in reference.ids if i in members))
-        for walk in walks[1:]:
-            got = list(dict.fromkeys(i for i in walk.ids if i in members))
-            common = [i for i in expected if i in set(got)]
-            got_common = [i for i in got if i in set(common)]
+    # Each walk is read once into per-group orders: linear in the ids walked, not groups times ids.
+    group_of = {item_id: k for k, group in enumerate(ties) for item_id in group}
+    expected_orders = _tie_orders(reference, group_of, len(ties))
+    other_orders = [(walk, _tie_orders(walk, group_of, len(ties))) for walk in walks[1:]]
+    for k, group in enumerate(ties):
+        expected = expected_orders[k]
+        for walk, orders in other_orders:
+            got = orders[k]
+            got_set = set(got)
+            common = [i for i in expected if i in got_set]
+            common_set = set(common)
+            got_common = [i for i in got if i in common_set]
             if common != got_common:
                 page = _page_holding(walk, got_common[0]) if got_common else None
                 return violated("PAG-003", name, Evidence(
@@ -214,6 +228,18 @@ def _judge_ties(name: str, collection: Collection, walks: list[Walk]) -> Outcome
                     expected=" ".join(common), actual=" ".join(got_common),
                     exchanges=[page.seq] if page else []))
     return held("PAG-003", name, f"{len(ties)} groups of tied sessions walked")
+
+
+def _tie_orders(walk: Walk, group_of: dict[str, int], groups: int) -> list[list[str]]:
+    """For each tie group, its members in the order the walk first lists them."""
+    orders: list[list[str]] = [[] for _ in range(groups)]
+    seen: set[str] = set()
+    for item_id in walk.ids:
+        k = group_of.get(item_id)
+        if k is not None and item_id not in seen:
+            seen.add(item_id)
+            orders[k].append(item_id)
+    return orders
 
 
 def _page_holding(walk: Walk | _Stable, item_id: str) -> Exchange | None:
@@ -232,19 +258,22 @@ def _gap(reference: _Stable, other: _Stable) -> Evidence | None:
     ref, oth = reference.ids[:n], other.ids[:n]
     if reference.complete and other.complete and len(reference.ids) != len(other.ids):
         longer, shorter = (reference, other) if len(reference.ids) > len(other.ids) else (other, reference)
-        lost = [i for i in longer.ids if i not in set(shorter.ids)]
+        shorter_ids = set(shorter.ids)
+        lost = [i for i in longer.ids if i not in shorter_ids]
         where = _page_holding(longer, lost[0]) if lost else None
         return Evidence(
             f"the {shorter.tag} walk saw {len(shorter.ids)} sessions but the {longer.tag} walk saw {len(longer.ids)}",
             expected="every walk visits the whole collection",
             actual=f"missing from {shorter.tag}: {', '.join(lost[:5]) or '(duplicates instead)'}",
             exchanges=[where.seq] if where else [])
-    missing = [i for i in ref if i not in set(oth)]
-    extra = [i for i in oth if i not in set(ref)]
+    ref_set, oth_set = set(ref), set(oth)
+    missing = [i for i in ref if i not in oth_set]
+    extra = [i for i in oth if i not in ref_set]
     # Items that only moved across the cut-off of a partial walk are order, not gaps.
     if not (reference.complete and other.complete):
-        missing = [i for i in missing if i not in set(other.ids)]
-        extra = [i for i in extra if i not in set(reference.ids)]
+        other_all, reference_all = set(other.ids), set(reference.ids)
+        missing = [i for i in missing if i not in other_all]
+        extra = [i for i in extra if i not in reference_all]
     if not missing and not extra:
         return None
     first = missing[0] if missing else extra[0]

@@ -48,7 +48,7 @@ CHECKS: tuple[Check, ...] = (
 )
 
 # Probes every selection needs: the reference walk is what most judgements compare against.
-ALWAYS_PROBED = ("walks", "recheck")
+ALWAYS_PROBED = ("walk:100", "walk:7", "walk:1", "walk:default", "recheck")
 
 
 def checks_for(selection: tuple[str, ...]) -> tuple[Check, ...]:

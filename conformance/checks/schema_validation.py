@@ -58,6 +58,8 @@ def validator_for(spec: Spec, schema_name: str = LIST_SCHEMA) -> Draft202012Vali
 
 def validation_errors(spec: Spec, body: Any, schema_name: str = LIST_SCHEMA) -> list[SchemaError]:
     """Every departure of ``body`` (parsed JSON) from the schema, in document order."""
+    if _fast_validator_for(spec, schema_name).is_valid(body):
+        return []  # the usual page: one pass in Rust, nothing serialized per session
     if schema_name == LIST_SCHEMA and isinstance(body, dict) and isinstance(body.get("data"), list):
         # Walks at several page sizes fetch the same sessions again and again: validate the
         # envelope once and each distinct session once, then place its errors at data[i].

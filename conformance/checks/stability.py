@@ -29,7 +29,7 @@ def probe_recheck(ctx: ProbeContext) -> None:
     ctx.client.get(RECHECK_TAG, [("limit", "100")])
 
 
-PROBES = (Probe("recheck", "pagination", probe_recheck),)
+PROBES = (Probe("recheck", "pagination", probe_recheck, order="last"),)
 
 
 def plain_cursor(exchange: Exchange) -> str | None:

@@ -34,8 +34,12 @@ def certificate_digest(body: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_bytes(body)).hexdigest()
 
 
-def build_certificate(report: dict[str, Any], evidence_files: dict[str, str]) -> dict[str, Any]:
-    """The certificate for `report`; `evidence_files` maps file names in the report dir to their sha256."""
+def build_certificate(report: dict[str, Any], evidence_files: dict[str, str],
+                      signer: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The certificate for `report`; `evidence_files` maps file names in the report dir to their sha256.
+
+    `signer` (conformance.signing.signer_entry) names the key that will sign it, when one will.
+    """
     body: dict[str, Any] = {
         "format_version": CERTIFICATE_FORMAT_VERSION,
         "suite": dict(report["suite"]),
@@ -54,12 +58,15 @@ def build_certificate(report: dict[str, Any], evidence_files: dict[str, str]) ->
                          for r in report["requirements"]],
         "evidence": {name: {"sha256": digest} for name, digest in sorted(evidence_files.items())},
         "digest_method": DIGEST_METHOD,
+        **({"waivers": report["waivers"]} if "waivers" in report else {}),
+        **({"signer": signer} if signer else {}),
     }
     body[DIGEST_FIELD] = certificate_digest(body)
     return body
 
 
-def write_certificate(report: dict[str, Any], report_dir: Path, evidence: list[Path], path: Path) -> None:
+def write_certificate(report: dict[str, Any], report_dir: Path, evidence: list[Path], path: Path,
+                      signer: dict[str, Any] | None = None) -> None:
     files = {p.relative_to(report_dir).as_posix(): sha256_file(p) for p in evidence}
-    certificate = build_certificate(report, files)
+    certificate = build_certificate(report, files, signer)
     path.write_text(json.dumps(certificate, indent=2) + "\n", encoding="utf-8")

@@ -46,12 +46,13 @@ def requirement_entries(
             "id": req.id, "area": req.area, "level": req.level, "text": req.text, "source": req.source,
             "verdict": verdict.verdict.value, "reason": verdict.reason, "checks": verdict.checks,
             "evidence": evidence,
+            **({"waiver": verdict.waiver} if verdict.waiver else {}),
         })
     return requirements
 
 
 def build_report(result: RunResult) -> dict[str, Any]:
-    counts = {v.value: 0 for v in Verdict}
+    counts = {v.value: 0 for v in Verdict if v != Verdict.WAIVED or result.waivers}
     for verdict in result.verdicts:
         counts[verdict.verdict.value] += 1
     requirements = requirement_entries(result.verdicts, result.catalog, result.exchanges, result.target)
@@ -75,5 +76,8 @@ def build_report(result: RunResult) -> dict[str, Any]:
         # What changed on the target while the run lasted, and what the rules were judged on.
         **({"activity": {**result.activity, "text": describe(result.activity)}} if result.activity else {}),
         "counts": counts,
+        # The likely causes, most likely first: `verify` derives them again from the transcript.
+        "diagnosis": [cause.to_dict() for cause in result.diagnosis],
         "requirements": requirements,
+        **({"waivers": result.waivers} if result.waivers else {}),
     }

@@ -16,7 +16,9 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-COUNT_ORDER = ("fail", "warn", "error", "inconclusive", "skip", "pass")
+from conformance.reports.causes import likely_causes, unexplained
+
+COUNT_ORDER = ("fail", "warn", "error", "inconclusive", "waived", "skip", "pass")
 BANNER = {
     "conformant": "CONFORMANT",
     "nonconformant": "NONCONFORMANT",
@@ -52,8 +54,10 @@ def render_html(report: dict[str, Any]) -> str:
         script_hash=f"sha256-{digest}",
         banner=BANNER.get(report["verdict"], report["verdict"].upper()),
         explanation=EXPLANATION.get(report["verdict"], ""),
-        count_order=COUNT_ORDER,
+        count_order=[name for name in COUNT_ORDER if name in report["counts"]],
         areas=list(dict.fromkeys(r["area"] for r in report["requirements"])),
+        causes=likely_causes(report),
+        unexplained=unexplained(report),
     )
 
 

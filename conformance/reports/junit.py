@@ -11,6 +11,7 @@ How verdicts map, chosen for what Jenkins, GitLab and GitHub test-report actions
   ``--strict`` warnings do fail the run, and then they are ``<failure>`` elements too.
 - skip and inconclusive → ``<skipped>`` with the reason (inconclusive prefixed so):
   neither says anything about the target, which is what "skipped" means to a reader.
+- waived (a fail or warn the user waived) → ``<skipped>`` with the waiver's reason and expiry.
 - error (a bug in the suite) → ``<error>``, which CI systems show apart from failures.
 
 Every testcase carries the requirement ID, level, area and verdict as ``<property>``
@@ -72,6 +73,10 @@ def _testcase(requirement: dict[str, Any], strict: bool) -> TestCase:
         result = Error(reason or "the suite failed to judge this requirement", "suite-error")
         result.text = evidence_text(requirement)
         case.result = [result]
+    elif verdict == "waived":
+        waiver = requirement["waiver"]
+        case.result = [Skipped(_clean(f"waived ({waiver['verdict']}) until {waiver['expires']}: {waiver['reason']}"),
+                               "waived")]
     elif verdict in ("skip", "inconclusive"):
         message = reason if verdict == "skip" else f"inconclusive: {reason}"
         case.result = [Skipped(message or verdict, verdict)]

@@ -10,6 +10,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from conformance.reports.causes import likely_causes, unexplained
+
 BANNER = {
     "conformant": "✅ CONFORMANT",
     "nonconformant": "❌ NONCONFORMANT",
@@ -17,7 +19,7 @@ BANNER = {
     "error": "💥 ERROR (a bug in the suite)",
 }
 ATTENTION = ("fail", "warn", "error", "inconclusive")
-COUNT_ORDER = ("fail", "warn", "error", "inconclusive", "skip", "pass")
+COUNT_ORDER = ("fail", "warn", "error", "inconclusive", "waived", "skip", "pass")
 MAX_ROWS = 50  # GitHub caps a step summary at 1 MiB; the full story is in report.html.
 MAX_CELL = 200
 
@@ -47,6 +49,26 @@ def _one_line(requirement: dict[str, Any]) -> str:
     return line
 
 
+def _likely_cause(report: dict[str, Any]) -> list[str]:
+    """The diagnosis first: what to fix, the requirements it explains, the exchanges that show it."""
+    causes = likely_causes(report)
+    left = unexplained(report)
+    if not causes and not left:
+        return []
+    heading = "### Likely cause" if len(causes) <= 1 else "### Likely causes"
+    lines = [heading, ""]
+    for cause in causes:
+        shown = ", ".join(f"#{e['seq']}" + (f" {cell(e['request'])} → {e['status']}" if "request" in e else "")
+                          for e in cause["exchanges"])
+        # Title and fault name are the catalog's own text (not the target's): Markdown as written.
+        lines.append(f"- **{cause['title']}** (`{cause['fault']}`) explains {', '.join(cause['explains'])}"
+                     + (f"; shown by {shown}" if shown else ""))
+    if left:
+        what = "No known cause matches" if not causes else "Not explained by a known cause"
+        lines.append(f"- {what}: {', '.join(left)}")
+    return [*lines, ""]
+
+
 def build_summary(report: dict[str, Any]) -> str:
     embedded = " (embedded reference)" if report["target"]["embedded_reference"] else ""
     lines = [
@@ -58,18 +80,20 @@ def build_summary(report: dict[str, Any]) -> str:
         f" · {report['requests']} requests · {report['duration_seconds']:.1f} s"
         f" · suite {cell(report['suite']['version'])}",
         "",
+        *_likely_cause(report),
         "| verdict | requirements |",
         "| --- | ---: |",
-        *(f"| {name} | {report['counts'].get(name, 0)} |" for name in COUNT_ORDER),
+        *(f"| {name} | {report['counts'].get(name, 0)} |" for name in COUNT_ORDER if name in report["counts"]),
         "",
     ]
     if report.get("activity"):
         lines += [f"Activity: {cell(report['activity']['text'])}.", ""]
+    waived = _waived(report)
     attention = [r for r in report["requirements"] if r["verdict"] in ATTENTION]
     attention.sort(key=lambda r: ATTENTION.index(r["verdict"]))
     if not attention:
         lines.append("Every judged requirement held.")
-        return "\n".join(lines) + "\n"
+        return "\n".join([*lines, *(["", *waived] if waived else [])]) + "\n"
     lines += ["### Requirements that need attention", "", "| ID | level | verdict | evidence |",
               "| --- | --- | --- | --- |"]
     for requirement in attention[:MAX_ROWS]:
@@ -88,7 +112,24 @@ def build_summary(report: dict[str, Any]) -> str:
         fence = _fence(body)
         lines += ["", "<details><summary>Reproduce with curl (the key is read from $CONFORMANCE_API_KEY)</summary>",
                   "", f"{fence}sh", body, fence, "", "</details>"]
+    if waived:
+        lines += ["", *waived]
     return "\n".join(lines) + "\n"
+
+
+def _waived(report: dict[str, Any]) -> list[str]:
+    waived = [r for r in report["requirements"] if r["verdict"] == "waived"]
+    notes = [w for w in report.get("waivers", []) if w["status"] in ("expired", "stale")]
+    if not waived and not notes:
+        return []
+    lines = ["### Waived", ""]
+    if waived:
+        lines += ["| ID | level | waived verdict | until | reason |", "| --- | --- | --- | --- | --- |"]
+    lines += [f"| {r['id']} | {r['level']} | {r['waiver']['verdict']} | {r['waiver']['expires']} "
+              f"| {cell(r['waiver']['reason'])} |" for r in waived[:MAX_ROWS]]
+    lines += [f"\nWaiver for {w['requirement']} " + (f"expired on {w['expires']}: it no longer applies."
+              if w["status"] == "expired" else "is stale: the requirement passes now.") for w in notes]
+    return [*lines, ""]
 
 
 def write_summary(report: dict[str, Any], path: Path) -> None:

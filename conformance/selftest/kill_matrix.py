@@ -7,6 +7,9 @@ Each fault is served by an embedded reference server and judged in-process with 
 when every requirement it declares (``Fault.breaks``) is reported: failed for a MUST,
 warned for a SHOULD. Anything else reported is an *extra* finding, listed but allowed.
 
+The same pass records each run's diagnosis (``conformance.diagnosis``): its top cause must be
+the fault itself, or one the fault declares equivalent (``Signature.equivalent``).
+
 The same pass disables each check in turn (its judgement says ``held`` for every
 requirement it verifies) and re-judges the recorded exchanges: a check whose removal no
 fault notices is dead weight, or a sign that a fault is missing.
@@ -29,6 +32,7 @@ from pathlib import Path
 from conformance.catalog import Catalog, default_catalog
 from conformance.checks import registry
 from conformance.checks.base import Check, Record, RunContext
+from conformance.diagnosis import Cause
 from conformance.exchange import Exchange
 from conformance.spec import Spec
 from conformance.verdicts import Finding, Outcome, RequirementVerdict, Verdict, held, overall
@@ -67,6 +71,8 @@ class FaultRun:
     churned: tuple[int, int] = (0, 0)
     # For each check that found a violation: the verdicts with that check disabled.
     mutants: dict[str, dict[str, Verdict]] = field(default_factory=dict)
+    # The run's likely causes, most likely first (conformance.diagnosis).
+    diagnosis: list[Cause] = field(default_factory=list)
 
     @property
     def by_id(self) -> dict[str, Verdict]:
@@ -79,6 +85,13 @@ class FaultRun:
 
     def exit_code(self, strict: bool) -> int:
         return EXIT_BY_VERDICT[overall(self.verdicts, strict)]
+
+
+def top_diagnosis_ok(fault: str, diagnosis: Sequence[Cause]) -> bool:
+    """Whether the top cause is ``fault`` or a fault it declares equivalent."""
+    from conformance.reference.faults import FAULTS
+
+    return bool(diagnosis) and diagnosis[0].fault in (fault, *FAULTS[fault].signature.equivalent)
 
 
 def expected_verdict(level: str) -> Verdict:
@@ -149,7 +162,7 @@ def run_fault(fault: str | None, mutants: bool = True) -> FaultRun:
                                 expect_dataset=dataset))
     seconds = time.perf_counter() - started
     found = FaultRun(key, result.verdicts, seconds, result.requests_sent,
-                     (server.churn.created, server.churn.expired))
+                     (server.churn.created, server.churn.expired), diagnosis=result.diagnosis)
     if mutants and not live:
         outcomes = _judge_each(registry.CHECKS, result.exchanges, result.context, result.spec)
         for name, judged in outcomes.items():
@@ -271,6 +284,20 @@ def _ids(ids: Iterable[str]) -> str:
     return " ".join(ids) or "-"
 
 
+def _causes(diagnosis: Sequence[Cause]) -> str:
+    return ", ".join(f"`{c.fault}`" for c in diagnosis) or "none"
+
+
+def _top_diagnosis(fault: str, diagnosis: Sequence[Cause]) -> str:
+    if not diagnosis:
+        return "**none**"
+    top = diagnosis[0].fault
+    if top == fault:
+        return "itself" + (f" (+ {_causes(diagnosis[1:])})" if diagnosis[1:] else "")
+    shown = _causes(diagnosis)
+    return f"{shown} (declared equivalent)" if top_diagnosis_ok(fault, diagnosis) else f"**WRONG** {shown}"
+
+
 def render(matrix: Matrix, catalog: Catalog | None = None) -> str:
     from conformance.reference.faults import FAULTS
 
@@ -282,6 +309,7 @@ def render(matrix: Matrix, catalog: Catalog | None = None) -> str:
     churn_caught = [r for r in caught if matrix.live.get(r.fault) is not None
                     and churn_result(r, matrix.live[r.fault], FAULTS[str(r.fault)].breaks, catalog) == "caught"]
     should_only = [f for f in FAULTS.values() if all(levels[b] == "SHOULD" for b in f.breaks)]
+    diagnosed = [r for r in matrix.runs if top_diagnosis_ok(str(r.fault), r.diagnosis)]
     ref = matrix.reference
     lines += [
         "# Kill matrix",
@@ -297,6 +325,8 @@ def render(matrix: Matrix, catalog: Catalog | None = None) -> str:
         "",
         f"- Faults: **{len(matrix.runs)}** ({len(should_only)} break SHOULD rules only)",
         f"- Caught: **{len(caught)}**; missed: **{len(matrix.runs) - len(caught)}**",
+        f"- Diagnosed (top diagnosis names the fault or a declared equivalent): **{len(diagnosed)}** "
+        f"of {len(matrix.runs)}; the reference server's diagnosis: {_causes(ref.diagnosis)}",
         f"- Reference server: {overall(ref.verdicts, True)} under `--strict` "
         f"({len(ref.verdicts)} requirements, {ref.requests} requests)",
         f"- Under churn ({CHURN_RATE:g} sessions created and {CHURN_EXPIRY:g} expired per second): caught "
@@ -310,12 +340,13 @@ def render(matrix: Matrix, catalog: Catalog | None = None) -> str:
         "## Faults",
         "",
         "Declared: the requirements the fault must trip; Result names any it did not. Extra: also reported, "
-        "as a consequence. Exit: the run's exit code without / with `--strict`. Churn: the same fault on a "
-        "live collection (`serve --churn`); a fault caught quietly must be caught there too, and any "
-        "exception says why.",
+        "as a consequence. Top diagnosis: the run's most likely cause (`conformance.diagnosis`), which must be "
+        "the fault itself or a declared equivalent. Exit: the run's exit code without / with `--strict`. "
+        "Churn: the same fault on a live collection (`serve --churn`); a fault caught quietly must be caught "
+        "there too, and any exception says why.",
         "",
-        "| Fault | Declared | Result | Extra | Exit | Churn | Description |",
-        "|---|---|---|---|---|---|---|",
+        "| Fault | Declared | Result | Extra | Top diagnosis | Exit | Churn | Description |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for run in matrix.runs:
         fault = FAULTS[str(run.fault)]
@@ -325,6 +356,7 @@ def render(matrix: Matrix, catalog: Catalog | None = None) -> str:
         live = matrix.live.get(run.fault)
         churn = churn_result(run, live, fault.breaks, catalog) if live else "not run"
         lines.append(f"| `{fault.name}` | {_ids(fault.breaks)} | {result} | {_ids(extra)} | "
+                     f"{_top_diagnosis(fault.name, run.diagnosis)} | "
                      f"{run.exit_code(False)} / {run.exit_code(True)} | {churn} | {fault.description} |")
     lines += [
         "",
@@ -377,7 +409,7 @@ def declared_in(text: str) -> dict[str, tuple[str, ...]]:
     for line in text.splitlines():
         if line.startswith("| `"):
             cells = [c.strip() for c in line.strip("|").split("|")]
-            if len(cells) in (6, 7):
+            if len(cells) == 8:
                 rows[cells[0].strip("`")] = tuple(cells[1].split()) if cells[1] != "-" else ()
     return rows
 
@@ -396,8 +428,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     catalog = default_catalog()
     lost = [r.fault for r in matrix.runs if missed(FAULTS[str(r.fault)].breaks, r.by_id, catalog)]
+    wrong = [r.fault for r in matrix.runs if not top_diagnosis_ok(str(r.fault), r.diagnosis)]
     print(f"{args.output}: {len(matrix.runs)} faults, {len(matrix.runs) - len(lost)} caught, "
-          f"{matrix.seconds:.1f} s" + (f"; missed: {', '.join(map(str, lost))}" if lost else ""))
+          f"{len(matrix.runs) - len(wrong)} diagnosed, {matrix.seconds:.1f} s"
+          + (f"; missed: {', '.join(map(str, lost))}" if lost else "")
+          + (f"; misdiagnosed: {', '.join(map(str, wrong))}" if wrong else ""))
     return 0
 
 

@@ -66,6 +66,18 @@ def test_numeric_ids_inside_other_words_are_no_leak() -> None:
     assert only(auth.judge_no_leak(t.record, RUN, SPEC), "AUTH-005") == Finding.HELD
 
 
+def test_ids_with_other_characters_are_found_as_whole_tokens_only() -> None:
+    # A target chooses its ids: ones with a dot or a colon are not single word tokens.
+    t = Transcript()
+    t.page("walk:100", [("limit", "100")], [session("cs.1"), session("cs:2", 999), session("x-3", 998)], False)
+    t.add("cursor:unknown", [("starting_after", "zz")], 404,
+          {"error": {"type": "not_found", "message": "no zz; see acs.1 and cs:20 and x-3b"}})
+    assert only(auth.judge_no_leak(t.record, RUN, SPEC), "AUTH-005") == Finding.HELD
+    t.add("cursor:unknown", [("starting_after", "zz")], 404,
+          {"error": {"type": "not_found", "message": "no zz; did you mean (cs:2)?"}})
+    assert only(auth.judge_no_leak(t.record, RUN, SPEC), "AUTH-005") == Finding.VIOLATED
+
+
 def test_an_error_naming_another_session_is_a_leak() -> None:
     t = Transcript()
     t.page("walk:100", [("limit", "100")], [session("1"), session("2", 999)], False)

@@ -15,9 +15,10 @@ def _forms(key: str) -> list[str]:
 
 
 def test_the_key_is_never_written(clean_run: Any, faulty_run: Any, api_key: str) -> None:
-    files = [p for run in (clean_run, faulty_run) for p in run.report_dir.iterdir()]
+    files = [p for run in (clean_run, faulty_run) for p in run.report_dir.rglob("*") if p.is_file()]
     assert {p.name for p in files} >= {"report.json", "exchanges.jsonl", "junit.xml", "report.html", "summary.md",
                                        "certificate.json"}
+    assert any(p.parent.name == "reproduce" for p in files)  # the reproducers too
     for path in files:
         content = path.read_text(encoding="utf-8")
         for form in _forms(api_key):

@@ -19,6 +19,10 @@ takes every *legal* choice the other way from the embedded reference:
   their `created` second (insertion order breaks ties), open sessions expire.
 
 ``start_variant()`` runs it in a background thread for the duration of a ``with``.
+
+``faults`` injects a few classic mistakes, written here in the variant's own terms (not
+taken from the reference's fault catalog), to show the suite's diagnosis names them on
+a server it has never seen: see ``FAULTS``.
 """
 
 from __future__ import annotations
@@ -48,6 +52,14 @@ DEFAULT_LIMIT, MIN_LIMIT, MAX_LIMIT = 10, 1, 100
 _DIGITS = re.compile(r"[0-9]{1,3}")
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _TOKEN_TAG = "vpos"
+# Mistakes the variant can be asked to make, by the name a diagnosis should give them.
+FAULTS = {
+    "cursor-inclusive": "the cursor row is kept: `>=` where `>` was meant, in both directions",
+    "filter-ignored": "`status` is validated, then never applied",
+    "limit-default-25": "a page without `limit` holds 25 sessions",
+    "has-more-when-full": "`has_more` is `len(page) == limit`",
+    "auth-any-key": "any non-empty Basic username is accepted as a key",
+}
 
 
 # -- data -------------------------------------------------------------------------------------
@@ -185,7 +197,11 @@ def _challenge(message: str) -> Refusal:
 
 class Api:
     def __init__(self, rows: list[Row], api_key: str, versions: tuple[str, ...] = SUPPORTED_VERSIONS,
-                 lenient: bool = False) -> None:
+                 lenient: bool = False, faults: frozenset[str] = frozenset()) -> None:
+        unknown = set(faults) - set(FAULTS)
+        if unknown:
+            raise ValueError(f"the variant cannot inject {sorted(unknown)}")
+        self.faults = faults
         self.rows = rows
         self.api_key = api_key
         self.versions = versions
@@ -268,6 +284,8 @@ class Api:
             raise Refusal(400, "malformed_credentials", "The Basic credentials lack the `user:password` form.")
         if self.lenient and not username:
             username = password  # the key accepted in the password position too (AUTH-004 is a SHOULD)
+        if "auth-any-key" in self.faults and username:
+            return
         if not username or not secrets.compare_digest(username.encode(), self.api_key.encode()):
             raise _challenge("The secret key was not recognised.")
 
@@ -287,7 +305,7 @@ class Api:
         for name, value in query:
             params.setdefault(name, value)  # the first copy of a repeated name counts; unknown names ignored
 
-        limit = DEFAULT_LIMIT
+        limit = 25 if "limit-default-25" in self.faults else DEFAULT_LIMIT
         if "limit" in params:
             raw = params["limit"]
             if not _DIGITS.fullmatch(raw) or not MIN_LIMIT <= int(raw) <= MAX_LIMIT:
@@ -305,24 +323,28 @@ class Api:
                           "ending_before")
 
         def wanted(i: int) -> bool:
-            return status is None or self.rows[i].status == status
+            return status is None or "filter-ignored" in self.faults or self.rows[i].status == status
+
+        inclusive = int("cursor-inclusive" in self.faults)  # how far the cursor row reaches into the page
+
+        def more(chosen: list[int], rest: list[int]) -> bool:
+            return len(chosen) == limit if "has-more-when-full" in self.faults else len(rest) > limit
 
         envelope: dict[str, Any] = {"object": "list", "url": LIST_PATH}
         body_of = self._lenient_body if self.lenient else (lambda row: row.body)
         if before is not None:
             edge = self._locate("ending_before", before)
-            earlier = [i for i in range(edge) if wanted(i)]
+            earlier = [i for i in range(edge + inclusive) if wanted(i)]
             chosen = earlier[-limit:]
-            envelope["has_more"] = len(earlier) > limit
+            envelope["has_more"] = more(chosen, earlier)
             envelope["data"] = [body_of(self.rows[i]) for i in chosen]
             return envelope  # no next_cursor at all on a backward page
-        start = self._locate("starting_after", after) + 1 if after is not None else 0
+        start = self._locate("starting_after", after) + 1 - inclusive if after is not None else 0
         later = [i for i in range(start, len(self.rows)) if wanted(i)]
         chosen = later[:limit]
-        more = len(later) > limit
-        envelope["has_more"] = more
+        envelope["has_more"] = more(chosen, later)
         envelope["data"] = [body_of(self.rows[i]) for i in chosen]
-        envelope["next_cursor"] = self.cursor_for(self.rows[chosen[-1]]) if more else None
+        envelope["next_cursor"] = self.cursor_for(self.rows[chosen[-1]]) if envelope["has_more"] else None
         return envelope
 
 
@@ -404,7 +426,8 @@ def _churn(api: Api, seed: int, rate: float, expiry: float, stop: threading.Even
 
 
 @contextlib.contextmanager
-def start_variant(sessions: int = 60, seed: int = 1, lenient: bool = False, churn: float = 0.0,
+def start_variant(sessions: int = 60, seed: int = 1, lenient: bool = False,
+                  faults: frozenset[str] = frozenset(), churn: float = 0.0,
                   expiry: float = 0.0) -> Iterator[tuple[str, str, str]]:
     """Serve the variant on 127.0.0.1 (a free port); yields (base_url, api_key, api_version).
 
@@ -412,7 +435,7 @@ def start_variant(sessions: int = 60, seed: int = 1, lenient: bool = False, chur
     while it serves (a live account); 0 and 0 keep it quiet.
     """
     api_key = "sk_test_vx" + secrets.token_hex(12)
-    api = Api(generate(sessions, seed), api_key, lenient=lenient)
+    api = Api(generate(sessions, seed), api_key, lenient=lenient, faults=faults)
     handler = type("VariantHandler", (_Handler,), {"api": api})
     server = _Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},

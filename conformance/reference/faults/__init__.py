@@ -5,6 +5,11 @@ variant, the kind of mistake a developer makes, and names the requirement IDs
 (``spec/requirements.yaml``) a conformance run must then report: failed for a MUST,
 warned for a SHOULD. ``docs/kill-matrix.md`` (``python -m conformance.selftest.kill_matrix``)
 shows what the suite actually reports for each.
+
+The catalog is also the diagnosis table (``conformance.diagnosis``): each fault carries a
+``title`` (one sentence a developer acts on) and a :class:`Signature` (the requirements and
+the transcript observations that identify it). A new fault becomes diagnosable by
+declaring both; ``tests/test_fault_matrix.py`` checks its run is diagnosed as itself.
 """
 
 from __future__ import annotations
@@ -13,9 +18,9 @@ import dataclasses
 
 from conformance.reference.decisions import Decisions
 from conformance.reference.faults import auth, filtering, limit, pagination, protocol, schema, semantics
-from conformance.reference.faults._base import Fault
+from conformance.reference.faults._base import Fault, Signature
 
-__all__ = ["FAULTS", "Fault", "decisions_for"]
+__all__ = ["FAULTS", "Fault", "Signature", "decisions_for"]
 
 _ALL: tuple[Fault, ...] = (
     *limit.FAULTS,

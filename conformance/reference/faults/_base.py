@@ -13,6 +13,25 @@ from conformance.reference.store import Page, SessionStore
 
 
 @dataclass(frozen=True)
+class Signature:
+    """How a run's findings point at a fault: the diagnosis table's row (conformance.diagnosis).
+
+    Pure data. A fault's signature is *met* when every requirement of ``requires`` (default:
+    the fault's ``breaks``) was reported (failed or warned) and every observation named in
+    ``seen`` holds in the transcript; it is *contradicted* when an observation named in
+    ``unseen`` holds. Observation names come from ``conformance.observations.OBSERVATIONS``.
+    """
+
+    requires: tuple[str, ...] | None = None
+    seen: tuple[str, ...] = ()
+    unseen: tuple[str, ...] = ()
+    # Requirements the fault trips as a consequence (beyond `breaks`): explained when reported.
+    also: tuple[str, ...] = ()
+    # Faults that leave the same observable trace: a diagnosis may name either.
+    equivalent: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Fault:
     name: str
     description: str
@@ -23,6 +42,9 @@ class Fault:
     # A fixed dataset (ReferenceConfig.dataset) to serve and judge with --expect-dataset, for
     # faults only a known collection can show (wrong values of the right type).
     dataset: str | None = None
+    # One sentence a developer acts on, shown as the run's likely cause (conformance.diagnosis).
+    title: str = ""
+    signature: Signature = Signature()
 
 
 class Reply(ApiError):

@@ -10,7 +10,7 @@ from starlette.datastructures import Headers
 from conformance.reference import decisions
 from conformance.reference.decisions import ListQuery
 from conformance.reference.errors import ApiError, unauthorized
-from conformance.reference.faults._base import Fault, Reply, request_state
+from conformance.reference.faults._base import Fault, Reply, Signature, request_state
 
 
 def _no_auth(headers: Headers, api_key: str) -> None:
@@ -98,27 +98,46 @@ def _refuse_late(data: list[dict[str, Any]], has_more: bool, query: ListQuery) -
 FAULTS = (
     Fault("no-auth", "Any request is served, with or without a valid API key.",
           breaks=("AUTH-001", "AUTH-002", "AUTH-003", "AUTH-004"),
+          title="Authentication is not enforced: requests without a valid API key are served.",
+          signature=Signature(seen=("no-credentials-served",)),
           overrides={"authenticate": _no_auth}),
     Fault("auth-any-key", "Any well-formed key is accepted: only its presence is checked.",
           breaks=("AUTH-002",),
+          title="Any API key is accepted: the key's presence is checked, never its value.",
+          signature=Signature(seen=("unknown-key-served",), unseen=("no-credentials-served",)),
           overrides={"authenticate": _any_key}),
     Fault("auth-key-as-password", "The key is also accepted as the password with an empty username.",
           breaks=("AUTH-004",),
+          title="The API key is also accepted as the Basic password with an empty username.",
+          signature=Signature(seen=("key-as-password-served",), unseen=("no-credentials-served",)),
           overrides={"authenticate": _key_in_either_half}),
     Fault("auth-malformed-500", "Basic credentials are decoded unguarded: a malformed header crashes (500).",
           breaks=("AUTH-003", "ERR-002"),
+          title=("A malformed `Authorization` header crashes the server (500): guard the Basic "
+                 "credentials decoding."),
+          signature=Signature(seen=("malformed-auth-crashed",)),
           overrides={"authenticate": _malformed_500}),
     Fault("auth-missing-403", "A request without credentials gets 403 instead of 401.",
           breaks=("AUTH-001",),
+          title="A request without credentials gets 403; it must get 401 with a challenge.",
+          signature=Signature(seen=("no-credentials-403",)),
           overrides={"authenticate": _missing_is_403}),
     Fault("auth-checked-late", "Authentication is checked after the page is rendered: the 401 body "
           "carries the sessions.",
           breaks=("AUTH-005",),
+          title=("Authentication is checked after the page is built: a 401 body carries the "
+                 "sessions (authenticate first)."),
+          signature=Signature(seen=("refusal-carries-sessions",)),
           overrides={"authenticate": _deferred_auth, "envelope": _refuse_late}),
     Fault("auth-no-challenge", "A 401 carries no `WWW-Authenticate` header.",
           breaks=("AUTH-006",),
+          title="401 answers carry no `WWW-Authenticate` header.",
+          signature=Signature(seen=("challenge-missing",)),
           overrides={"authenticate": _no_challenge}),
     Fault("auth-bare-401", "A 401 body is `{\"message\": \"Unauthorized\"}`, not an error object.",
           breaks=("AUTH-007", "ERR-001"),
+          title=("401 bodies are `{\"message\": ...}`, not the error object `{\"error\": {\"type\", "
+                 "\"message\"}}`."),
+          signature=Signature(seen=("error-not-error-object",)),
           overrides={"authenticate": _bare_401}),
 )

@@ -7,7 +7,7 @@ import dataclasses
 from conformance.reference import decisions
 from conformance.reference.decisions import STATUS_VALUES, ListQuery
 from conformance.reference.errors import ApiError
-from conformance.reference.faults._base import Fault, everything, slice_page
+from conformance.reference.faults._base import Fault, Signature, everything, slice_page
 from conformance.reference.store import Page, SessionStore
 
 
@@ -77,30 +77,60 @@ def _invalid_404(raw: str | None) -> str | None:
 FAULTS = (
     Fault("filter-ignored", "`status` is validated but never applied: every session is listed.",
           breaks=("FLT-001", "FLT-002"),
+          title="`status` is never applied: filtered pages hold sessions of every status.",
+          signature=Signature(seen=("filtered-page-other-status",), also=("FLT-003",)),
           overrides={"fetch_page": _ignored}),
     Fault("filter-after-slice", "The page is cut from the unfiltered list and filtered afterwards: short "
           "pages and the unfiltered `has_more`.",
           breaks=("FLT-003",),
+          title=("The page is cut from the unfiltered list and filtered afterwards: filtered pages "
+                 "come short and carry the unfiltered `has_more` (filter in the query, before the "
+                 "limit)."),
+          signature=Signature(seen=("filtered-page-short-with-more",),
+                              unseen=("filtered-page-other-status",),
+                              also=("LIM-004",)),
           overrides={"fetch_page": _after_slice}),
     Fault("filter-complete-means-paid", "`status=complete` is mapped to `payment_status=paid`: completed "
           "sessions awaiting a delayed payment are missing.",
           breaks=("FLT-002",),
+          title=("`status=complete` is mapped to `payment_status=paid`: completed sessions still "
+                 "awaiting payment are missing from the filtered list."),
+          signature=Signature(seen=("filter-misses-sessions",),
+                              unseen=("filtered-page-other-status", "forward-has-more-false-early")),
           overrides={"fetch_page": _complete_means_paid}),
     Fault("filter-has-more-unfiltered", "On filtered pages `has_more` ignores the filter: true while "
           "sessions of other statuses follow.",
           breaks=("FLT-003",),
+          title=("On filtered pages `has_more` ignores the filter: it says true at the end of a "
+                 "status while other statuses follow."),
+          signature=Signature(seen=("filtered-has-more-at-end",),
+                              unseen=("filtered-page-short-with-more", "filtered-page-other-status",
+                                      "full-last-page-has-more"),
+                              also=("LIM-004",)),
           overrides={"fetch_page": _has_more_unfiltered}),
     Fault("filter-large-limit-500", "A filtered page with `limit` above the number of matching sessions "
           "crashes on a negative offset (500).",
           breaks=("SCH-002", "ERR-002"),
+          title=("A filtered page with `limit` above the number of matching sessions crashes the "
+                 "server (500, a negative offset)."),
+          signature=Signature(),
           overrides={"fetch_page": _negative_offset}),
     Fault("filter-invalid-ignored", "An unknown `status` is dropped and the unfiltered list served.",
           breaks=("FLT-004", "SCH-003"),
+          title=("An unknown `status` is dropped and the unfiltered list served; refuse it with "
+                 "400."),
+          signature=Signature(seen=("status-invalid-served",)),
           overrides={"parse_status": _invalid_ignored}),
     Fault("filter-invalid-500", "An unknown `status` raises KeyError in a lookup table: 500.",
           breaks=("FLT-004", "ERR-002", "SCH-003"),
+          title=("An unknown `status` crashes the server (500, a failed lookup); refuse it with "
+                 "400."),
+          signature=Signature(),
           overrides={"parse_status": _invalid_500}),
     Fault("filter-invalid-404", "An unknown `status` is answered 404 (\"no such sessions\") instead of 400.",
           breaks=("FLT-005",),
+          title=("An unknown `status` is answered 404; it must be 400 with an error object naming "
+                 "`status`."),
+          signature=Signature(seen=("status-invalid-404",)),
           overrides={"parse_status": _invalid_404}),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from conformance.reference import decisions
 from conformance.reference.decisions import DEFAULT_LIMIT, MAX_LIMIT
 from conformance.reference.errors import invalid
-from conformance.reference.faults._base import Fault
+from conformance.reference.faults._base import Fault, Signature
 
 
 def _refuse(raw: str) -> None:
@@ -85,32 +85,62 @@ def _empty_is_default(raw: str | None) -> int:
 FAULTS = (
     Fault("limit-off-by-one", "Every page holds one item fewer than `limit` asks for.",
           breaks=("LIM-001", "LIM-002", "LIM-004", "FLT-003"),
+          title=("Pages hold one session fewer than `limit` asks for (an off-by-one in the page "
+                 "size)."),
+          signature=Signature(seen=("pages-one-short",), also=("PAG-004", "PAG-005", "PAG-007")),
           overrides={"parse_limit": _off_by_one}),
     Fault("limit-ignored", "`limit` is never read: every page holds 10 sessions, and no value is refused.",
           breaks=("LIM-002", "LIM-003", "LIM-004", "LIM-005", "LIM-006", "SCH-003"),
+          title=("`limit` is never read: every page holds the default 10 sessions and no value is "
+                 "refused."),
+          signature=Signature(also=("PAG-004", "PAG-005", "FLT-003")),
           overrides={"parse_limit": _ignored}),
     Fault("limit-no-upper-bound", "Any positive integer is accepted: `limit=1000` serves up to 1000 sessions.",
           breaks=("LIM-005",),
+          title=("`limit` has no upper bound: values above the maximum are served instead of "
+                 "refused with 400."),
+          signature=Signature(seen=("limit-above-max-served",),
+                              unseen=("limit-below-min-served", "limit-zero-served-empty"),
+                              also=("SCH-003",)),
           overrides={"parse_limit": _no_upper_bound}),
     Fault("limit-zero-accepted", "`limit=0` is accepted (checked with `< 0`) and answers an empty page.",
           breaks=("LIM-005",),
+          title=("`limit=0` is accepted (the lower bound is checked with `< 0`) and answers an "
+                 "empty page instead of 400."),
+          signature=Signature(seen=("limit-zero-served-empty",), also=("SCH-003",)),
           overrides={"parse_limit": _zero_accepted}),
     Fault("limit-clamped", "Out-of-range integers are clamped to 1..100 instead of rejected.",
           breaks=("LIM-005",),
+          title="Out-of-range `limit` values are clamped into 1..100 instead of refused with 400.",
+          signature=Signature(seen=("limit-below-min-served", "limit-above-max-served"), also=("SCH-003",)),
           overrides={"parse_limit": _clamped}),
     Fault("limit-default-25", "Without `limit` a page holds 25 sessions, not 10.",
           breaks=("LIM-001",),
+          title="Without `limit` a page holds another number of sessions than the default 10.",
+          signature=Signature(seen=("limit-omitted-not-default",), also=("LIM-003", "LIM-004")),
           overrides={"parse_limit": _default_25}),
     Fault("limit-max-rejected", "The maximum itself is refused (`limit < 100` instead of `<= 100`).",
           breaks=("LIM-002",),
+          title=("`limit` at the maximum (100) is refused: the bound is checked with `<` instead "
+                 "of `<=`."),
+          signature=Signature(seen=("limit-max-refused",), also=("PAG-001",)),
           overrides={"parse_limit": _max_rejected}),
     Fault("limit-garbage-500", "`int(limit)` is called unguarded: `abc`, `1.5` and an empty value crash (500).",
           breaks=("LIM-006", "ERR-002", "SCH-003"),
+          title=("A `limit` that is not an integer crashes the server (500): the integer parsing "
+                 "is unguarded."),
+          signature=Signature(seen=("limit-garbage-crashed",)),
           overrides={"parse_limit": _unguarded_int}),
     Fault("limit-float-truncated", "`limit` is parsed with `int(float(...))`: `1.5` is served as 1.",
           breaks=("LIM-006",),
+          title=("A fractional `limit` such as 1.5 is truncated and served instead of refused with "
+                 "400."),
+          signature=Signature(seen=("limit-fraction-served",)),
           overrides={"parse_limit": _float_truncated}),
     Fault("limit-empty-is-default", "An empty `limit=` is read as absent (a falsy check) and served 10 sessions.",
           breaks=("LIM-006",),
+          title=("An empty `limit=` is taken as absent (a falsy check) and served instead of "
+                 "refused with 400."),
+          signature=Signature(seen=("limit-empty-served",)),
           overrides={"parse_limit": _empty_is_default}),
 )

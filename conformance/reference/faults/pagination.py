@@ -10,7 +10,7 @@ from typing import Any
 from conformance.reference import decisions
 from conformance.reference.decisions import ListQuery
 from conformance.reference.errors import ApiError
-from conformance.reference.faults._base import Fault, everything, page_of, request_state, slice_page
+from conformance.reference.faults._base import Fault, Signature, everything, page_of, request_state, slice_page
 from conformance.reference.store import Page, SessionStore, UnknownCursorError
 
 
@@ -184,76 +184,143 @@ FAULTS = (
     Fault("cursor-inclusive", "A page after (or before) a cursor starts (or ends) with the "
           "cursor item itself, so walks repeat one item per page.",
           breaks=("PAG-001", "PAG-004", "PAG-005"),
+          title=("`starting_after` returns the cursor item again (the first item of each next page "
+                 "repeats the last of the previous one): compare with `>`, not `>=`."),
+          signature=Signature(seen=("page-repeats-cursor",),
+                              unseen=("cursor-ignored",),
+                              also=("LIM-001", "PAG-002", "PAG-006", "PAG-009", "FLT-002")),
           overrides={"fetch_page": _cursor_inclusive}),
     Fault("cursor-skips-next", "`starting_after` skips the item right after the cursor (offset + 2).",
           breaks=("PAG-001", "PAG-004"),
+          title=("`starting_after` skips the item right after the cursor (an offset of position + "
+                 "2)."),
+          signature=Signature(seen=("cursor-skips-next-item",), also=("LIM-001", "PAG-002", "FLT-002")),
           overrides={"fetch_page": _skips_next}),
     Fault("cursor-starting-after-ignored", "`starting_after` is not read: every forward page is the first.",
           breaks=("PAG-004", "PAG-009"),
+          title="`starting_after` is ignored: every page after a cursor is the first page again.",
+          signature=Signature(seen=("cursor-ignored",), also=("PAG-001", "PAG-002", "PAG-013", "FLT-002")),
           overrides={"fetch_page": _starting_after_ignored}),
     Fault("cursor-created-only", "The cursor compares `created` only: sessions sharing the cursor's "
           "second are skipped.",
           breaks=("PAG-001", "PAG-004", "PAG-005"),
+          title=("The cursor compares `created` only: sessions created in the cursor's second are "
+                 "skipped (add `id` as the keyset tie-breaker)."),
+          signature=Signature(seen=("cursor-skips-same-second",),
+                              unseen=("cursor-skips-next-item",),
+                              also=("LIM-001", "PAG-002", "PAG-006", "PAG-007", "FLT-002")),
           overrides={"fetch_page": _created_only}),
     Fault("ties-unstable", "No tie-breaker on `created`: the order of sessions in one second depends on "
           "the page size.",
           breaks=("PAG-002", "PAG-003"),
+          title=("The order has no tie-breaker: sessions created in the same second come in an "
+                 "order that changes with the page size (sort by `created DESC, id DESC`)."),
+          signature=Signature(seen=("tie-order-depends-on-limit",),
+                              also=("LIM-001", "PAG-004", "PAG-005", "PAG-006", "PAG-007", "FLT-002", "FLT-003")),
           overrides={"fetch_page": _tie_order_by_limit}),
     Fault("ending-before-wrong-end", "`ending_before` serves the first `limit` items of the list, not "
           "the `limit` items right before the cursor.",
           breaks=("PAG-005", "PAG-006"),
+          title=("`ending_before` serves the first `limit` items of the list, not the `limit` "
+                 "items right before the cursor."),
+          signature=Signature(seen=("before-page-from-list-start",), also=("PAG-008",)),
           overrides={"fetch_page": _ending_before_wrong_end}),
     Fault("ending-before-reversed", "An `ending_before` page comes in reverse (ascending) order.",
           breaks=("PAG-005", "PAG-006"),
+          title=("An `ending_before` page is served in ascending order: reverse the backward "
+                 "query's rows into list order."),
+          signature=Signature(seen=("before-page-ascending",), also=("PAG-001", "PAG-003", "PAG-008")),
           overrides={"fetch_page": _ending_before_reversed}),
     Fault("has-more-when-full", "`has_more` is `len(page) == limit`: true on a full last page.",
           breaks=("PAG-007",),
+          title=("`has_more` is computed as `len(page) == limit`: a full last page says true "
+                 "(fetch `limit + 1` rows instead)."),
+          signature=Signature(seen=("full-last-page-has-more",), also=("PAG-008", "FLT-003")),
           overrides={"fetch_page": _has_more_when_full}),
     Fault("has-more-never-backward", "`has_more` is always false on `ending_before` pages.",
           breaks=("PAG-006", "PAG-008"),
+          title=("`has_more` is always false on `ending_before` pages, even when earlier sessions "
+                 "exist."),
+          signature=Signature(seen=("before-has-more-false-early",),
+                              unseen=("forward-has-more-false-early",)),
           overrides={"fetch_page": _has_more_never_backward}),
     Fault("has-more-backward-looks-ahead", "On `ending_before` pages `has_more` tells whether items exist "
           "after the page (always), not before it.",
           breaks=("PAG-008",),
+          title=("On `ending_before` pages `has_more` tells whether sessions follow the page, not "
+                 "whether earlier ones precede it."),
+          signature=Signature(seen=("before-has-more-true-at-start",),
+                              unseen=("before-page-from-list-start", "full-last-page-has-more"),
+                              also=("LIM-004",)),
           overrides={"fetch_page": _has_more_backward_looks_ahead}),
     Fault("has-more-no-extra-row", "The query fetches `limit` rows instead of `limit + 1`: `has_more` is "
           "always false.",
           breaks=("PAG-001", "PAG-007", "PAG-008"),
+          title=("`has_more` is always false: the query fetches `limit` rows, not `limit + 1`, so "
+                 "it never sees the next one."),
+          signature=Signature(seen=("forward-has-more-false-early",), also=("PAG-006", "FLT-002", "FLT-003")),
           overrides={"fetch_page": _no_extra_row}),
     Fault("next-cursor-first-id", "`next_cursor` is the first id of the page instead of the last.",
           breaks=("ENV-005",),
+          title="`next_cursor` is the id of the page's first item; it must be the last item's.",
+          signature=Signature(seen=("next-cursor-first-id",)),
           overrides={"envelope": _next_cursor_first_id}),
     Fault("next-cursor-on-last-page", "`next_cursor` is set on every forward page, also when `has_more` "
           "is false.",
           breaks=("ENV-004",),
+          title="`next_cursor` is set on the last page; it must be null when `has_more` is false.",
+          signature=Signature(seen=("next-cursor-on-last-page",), unseen=("next-cursor-not-string",)),
           overrides={"envelope": _next_cursor_always}),
     Fault("next-cursor-number", "`next_cursor` is a number (an offset), not a string.",
           breaks=("ENV-004", "SCH-001"),
+          title="`next_cursor` is a number (an offset); it must be a string cursor, or null.",
+          signature=Signature(seen=("next-cursor-not-string",)),
           overrides={"envelope": _next_cursor_offset}),
     Fault("unknown-cursor-500", "An unknown cursor raises an uncaught lookup error: 500.",
           breaks=("PAG-011", "PAG-013", "ERR-002"),
+          title=("An unknown cursor crashes the server (500): catch the failed lookup and answer "
+                 "400 or 404 with an error object."),
+          signature=Signature(),
           overrides={"fetch_page": _unknown_cursor_500}),
     Fault("unknown-cursor-suggests", "The unknown-cursor error suggests an existing session's id "
           "(\"did you mean cs_...?\").",
           breaks=("AUTH-005",),
+          title=("The unknown-cursor error names another existing session (\"did you mean ...\"): "
+                 "error messages must not reveal other sessions."),
+          signature=Signature(seen=("error-names-session",), unseen=("refusal-carries-sessions",)),
           overrides={"fetch_page": _unknown_cursor_suggests}),
     Fault("unknown-cursor-first-page", "An unknown cursor is ignored: 200 with the first page.",
           breaks=("PAG-013",),
+          title=("An unknown cursor is ignored and the first page served; it must be refused with "
+                 "400 or 404."),
+          signature=Signature(seen=("unknown-cursor-served",), unseen=("cursor-ignored",)),
           overrides={"fetch_page": _unknown_cursor_first_page}),
     Fault("both-cursors-500", "Both cursors at once reach the store, which raises: 500.",
           breaks=("PAG-012", "PAG-014", "ERR-002"),
+          title=("`starting_after` and `ending_before` together crash the server (500); refuse the "
+                 "pair with 400."),
+          signature=Signature(),
           overrides={"parse_cursors": _both_cursors_passed_on}),
     Fault("both-cursors-first-wins", "With both cursors, `starting_after` wins silently: 200.",
           breaks=("PAG-014",),
+          title=("`starting_after` and `ending_before` together are served (one silently wins); "
+                 "refuse the pair with 400."),
+          signature=Signature(seen=("both-cursors-served",)),
           overrides={"parse_cursors": _both_cursors_first_wins}),
     Fault("ids-per-response", "Ids carry a nonce that changes with every response: the cursor taken "
           "from a page is refused as unknown on the next request.",
           breaks=("PAG-016", "PAG-001"),
+          title=("Ids change from one response to the next, so a cursor taken from a page is refused; "
+                 "an id must name its session for good."),
           overrides={"serialize_session": _id_per_response}),
     Fault("created-drifts", "Filtered pages list `created` one second later than unfiltered pages.",
           breaks=("PAG-015",),
+          title="`created` differs between responses; it must never change once a session exists.",
           overrides={"envelope": _created_drifts}),
     Fault("oldest-first", "Sessions are listed oldest first (`created` ascending), consistently.",
           breaks=("PAG-010",),
+          title=("The list is ordered oldest first; it must be newest first (`created` "
+                 "descending)."),
+          signature=Signature(seen=("list-ascending",)),
           overrides={"fetch_page": _oldest_first}),
 )

@@ -12,7 +12,7 @@ from starlette.datastructures import Headers, QueryParams
 from conformance.reference import decisions
 from conformance.reference.decisions import API_VERSION_HEADER, KNOWN_PARAMS, ListQuery
 from conformance.reference.errors import ApiError, invalid
-from conformance.reference.faults._base import Fault, Reply, request_state
+from conformance.reference.faults._base import Fault, Reply, Signature, request_state
 from conformance.reference.store import Page, SessionStore
 
 
@@ -73,25 +73,43 @@ FAULTS = (
     Fault("version-parsed-as-date", "`X-API-Version` is parsed as a date first: a non-date value crashes "
           "(500).",
           breaks=("VER-001", "VER-003", "ERR-002"),
+          title=("`X-API-Version` is parsed as a date first: a value that is not a date crashes "
+                 "the server (500)."),
+          signature=Signature(seen=("version-crashed",), also=("SCH-003",)),
           overrides={"check_api_version": _version_parsed_as_date}),
     Fault("version-newest-refused", "The newest supported version is refused with 400 (an off-by-one "
           "slice of the version list).",
           breaks=("VER-002",),
+          title=("The newest supported `X-API-Version` is refused (an off-by-one slice of the "
+                 "version list)."),
+          signature=Signature(),
           overrides={"check_api_version": _newest_version_refused}),
     Fault("version-unknown-ignored", "An unknown `X-API-Version` is ignored and answered 200.",
           breaks=("VER-003",),
+          title="An unknown `X-API-Version` is ignored and served; refuse it with 400.",
+          signature=Signature(seen=("version-unknown-served",)),
           overrides={"check_api_version": _unknown_version_ignored}),
     Fault("content-type-html", "200 bodies are JSON text sent as `text/html`.",
           breaks=("ENV-001",),
+          title="JSON pages are sent as `text/html`; send `Content-Type: application/json`.",
+          signature=Signature(seen=("json-not-labelled-json",)),
           overrides={"envelope": _html_content_type}),
     Fault("errors-plain-text", "Every error is the bare message as `text/plain`, not a JSON error object.",
           breaks=("ERR-001", "LIM-007", "FLT-005", "PAG-013", "PAG-014", "AUTH-007", "VER-003"),
+          title="Errors are sent as bare `text/plain` messages, not JSON error objects.",
+          signature=Signature(seen=("error-not-json",)),
           overrides={"shape_error": _plain_text_error}),
     Fault("validation-422", "Invalid `limit` and `status` get FastAPI's 422 `{\"detail\": [...]}`.",
           breaks=("LIM-007", "FLT-005", "ERR-001"),
+          title=("Invalid `limit` and `status` get 422 `{\"detail\": [...]}` (the framework's "
+                 "default); answer 400 with an error object."),
+          signature=Signature(seen=("validation-422",)),
           overrides={"shape_error": _fastapi_422}),
     Fault("unknown-param-filters", "Unknown query parameters are applied as field filters: "
           "`?expand=...` answers an empty page.",
           breaks=("ERR-003",),
+          title=("Unknown query parameters are applied as field filters, so `?expand=...` empties "
+                 "the page; ignore or refuse them."),
+          signature=Signature(),
           overrides={"check_params": _unknown_params_as_filters, "fetch_page": _filtered_by_fields}),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.reference.faults._base import Fault, reshape
+from conformance.reference.faults._base import Fault, Signature, reshape
 
 
 def _url_kept(s: dict[str, Any]) -> None:
@@ -49,26 +49,45 @@ def _metadata_dropped(s: dict[str, Any]) -> None:
 FAULTS = (
     Fault("metadata-dropped", "`metadata` is always served empty (the serializer never loads it).",
           breaks=("DATA-001",),
+          title="`metadata` is always served empty: the serializer never loads it.",
+          signature=Signature(),
           overrides={"serialize_session": reshape(_metadata_dropped)}, dataset="canonical"),
     Fault("url-kept-after-expiry", "Hosted sessions keep their payment `url` after they complete or expire.",
           breaks=("OBJ-012",),
+          title=("Completed and expired sessions keep their payment `url`; clear it once the "
+                 "session is no longer open."),
+          signature=Signature(),
           overrides={"serialize_session": reshape(_url_kept)}),
     Fault("livemode-true", "`livemode` is true under a test key.",
           breaks=("OBJ-013",),
+          title="`livemode` is true under a test key.",
+          signature=Signature(seen=("livemode-true",)),
           overrides={"serialize_session": reshape(_livemode_true)}),
     Fault("customer-unprefixed", "`customer` is the internal id without its `cus_` prefix.",
           breaks=("OBJ-008",),
+          title="`customer` is an internal id without its `cus_` prefix.",
+          signature=Signature(),
           overrides={"serialize_session": reshape(_customer_unprefixed)}),
     Fault("currency-uppercase", "`currency` is upper case (`USD`).",
           breaks=("OBJ-009",),
+          title="`currency` is upper case (`USD`); ISO currency codes are served in lower case.",
+          signature=Signature(),
           overrides={"serialize_session": reshape(_currency_upper)}),
     Fault("discount-negative", "`total_details.amount_discount` is stored as a negative number.",
           breaks=("OBJ-010", "OBJ-014"),
+          title=("`total_details.amount_discount` is negative; discounts are positive amounts "
+                 "subtracted from the total."),
+          signature=Signature(seen=("discount-negative",)),
           overrides={"serialize_session": reshape(_discount_negative)}),
     Fault("total-before-discount", "`amount_total` leaves the discount out.",
           breaks=("OBJ-014",),
+          title=("`amount_total` leaves the discount out: subtract "
+                 "`total_details.amount_discount`."),
+          signature=Signature(unseen=("discount-negative",)),
           overrides={"serialize_session": reshape(_total_before_discount)}),
     Fault("expires-at-equals-created", "`expires_at` is set to `created` (the session lifetime is never added).",
           breaks=("OBJ-011",),
+          title="`expires_at` equals `created`: the session lifetime is never added.",
+          signature=Signature(),
           overrides={"serialize_session": reshape(_expires_equals_created)}),
 )

@@ -1,0 +1,28 @@
+"""The "Likely cause" block of the HTML and Markdown reports, read from report.json alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+REPORTED = ("fail", "warn")
+
+
+def likely_causes(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """report.json's ``diagnosis``, each exchange number resolved to the request it names
+    when a requirement's evidence quotes that exchange: [{fault, title, explains,
+    exchanges: [{seq, request?, status?, curl?}]}]."""
+    known: dict[int, dict[str, Any]] = {}
+    for requirement in report["requirements"]:
+        for item in requirement["evidence"]:
+            for exchange in item["exchanges"]:
+                known.setdefault(exchange["seq"], exchange)
+    return [
+        {**cause, "exchanges": [known.get(seq, {"seq": seq}) for seq in cause["exchanges"]]}
+        for cause in report.get("diagnosis", [])
+    ]
+
+
+def unexplained(report: dict[str, Any]) -> list[str]:
+    """Failed or warned requirement IDs that no likely cause explains, in report order."""
+    explained = {r for cause in report.get("diagnosis", []) for r in cause["explains"]}
+    return [r["id"] for r in report["requirements"] if r["verdict"] in REPORTED and r["id"] not in explained]

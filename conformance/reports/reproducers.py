@@ -1,0 +1,275 @@
+"""reproduce/<ID>.sh: a bash script per failing or warned requirement that replays its evidence.
+
+The script sends, with curl, the requests the finding rests on, in order. A request whose
+cursor (`starting_after` / `ending_before`) came from an earlier page is preceded by that page,
+back to the start of the walk, and takes the cursor from the live response, as the suite's
+walk did: so a vendor sees the chain of pages exactly as the suite saw it, on the server as it
+is now. Each step prints what came back (status, ids, has_more, next_cursor, or the error) next
+to what was recorded, and the script ends with the finding: what to look at.
+
+The key is read from $CONFORMANCE_API_KEY when the script runs; the file never holds it (the
+transcript it is made from is redacted already). Everything taken from the target is quoted for
+the shell and stripped of control characters, so the script cannot be made to run anything else
+or to drive a terminal. `verify` rebuilds the scripts and refuses a report directory whose
+scripts differ, since a person runs them with their key in the environment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shlex
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from conformance.exchange import AUTH_KEY, AUTH_KEY_AS_PASSWORD, Exchange
+
+DIRECTORY = "reproduce"
+REPRODUCED = ("fail", "warn")
+CURSORS = ("starting_after", "ending_before")
+MAX_STEPS = 120  # a walk of 100 pages and the requests cited after it; more says nothing new
+
+# Runs inside the script: one response summarised, whatever the server sent.
+_SUMMARISE = r'''summarise() {  # STATUS BODY_FILE: one line of what came back, then its ids
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+def clean(value, limit=300):
+    return "".join(c if c.isprintable() else "?" for c in " ".join(str(value).split()))[:limit]
+status, path = sys.argv[1], sys.argv[2]
+try:
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        text = handle.read()
+except OSError:
+    text = ""
+try:
+    body = json.loads(text)
+except ValueError:
+    body = None
+if isinstance(body, dict) and isinstance(body.get("data"), list):
+    ids = [item.get("id") if isinstance(item, dict) else None for item in body["data"]]
+    print(clean(f"{status} · {len(ids)} items · has_more {json.dumps(body.get('has_more'))}"
+                f" · next_cursor {json.dumps(body.get('next_cursor', 'absent'))}"))
+    print("    ids: " + clean(" ".join(str(i) for i in ids), 6000))
+elif isinstance(body, dict) and isinstance(body.get("error"), dict):
+    error = body["error"]
+    print(clean(f"{status} · error {error.get('type')}: {error.get('message')} (param {error.get('param')})"))
+else:
+    print(clean(f"{status} · body: {text[:200]}"))
+PY
+}
+field() {  # BODY_FILE first|last|next_cursor: a cursor taken from a page, URL-encoded; empty if none
+  python3 - "$1" "$2" <<'PY'
+import json, sys, urllib.parse
+try:
+    with open(sys.argv[1], encoding="utf-8") as handle:
+        body = json.load(handle)
+    data = body.get("data") or []
+    value = {"first": lambda: data[0]["id"], "last": lambda: data[-1]["id"],
+             "next_cursor": lambda: body["next_cursor"]}[sys.argv[2]]()
+    print(urllib.parse.quote(value, safe="") if isinstance(value, str) else "")
+except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError):
+    print("")
+PY
+}
+'''
+
+
+def _clean(text: Any, limit: int = 300) -> str:
+    """One line of target text, safe in a comment or a quoted argument: no control or format characters."""
+    line = " ".join(str(text).split())
+    return "".join(c if c.isprintable() else "?" for c in line)[:limit]
+
+
+def _cursor_source(exchange: Exchange, earlier: Sequence[Exchange]) -> tuple[int, str, str] | None:
+    """(seq of the page the cursor came from, which field, the parameter), or None for a cursor
+    the suite made up or took from elsewhere (then the recorded value is replayed as is)."""
+    params = exchange.params
+    for name in CURSORS:
+        value = params.get(name)
+        if not value:
+            continue
+        for page in reversed(earlier):
+            ids = page.page_ids
+            if not ids:
+                continue
+            body = page.json
+            if name == "starting_after" and ids[-1] == value:
+                return page.seq, "last", name
+            if name == "ending_before" and ids[0] == value:
+                return page.seq, "first", name
+            if isinstance(body, dict) and body.get("next_cursor") == value:
+                return page.seq, "next_cursor", name
+    return None
+
+
+def _chain(seqs: Sequence[int], exchanges: Sequence[Exchange]) -> tuple[list[int], dict[int, tuple[int, str, str]]]:
+    """The cited exchanges plus the pages their cursors came from, back to each walk's start, in order."""
+    wanted: set[int] = set()
+    sources: dict[int, tuple[int, str, str]] = {}
+    todo = [s for s in seqs if 0 <= s < len(exchanges)]
+    while todo and len(wanted) < MAX_STEPS:
+        seq = todo.pop()
+        if seq in wanted:
+            continue
+        wanted.add(seq)
+        exchange = exchanges[seq]
+        same_tag = [e for e in exchanges[:seq] if e.tag == exchange.tag]
+        source = _cursor_source(exchange, same_tag) or _cursor_source(exchange, exchanges[:seq])
+        if source is not None:
+            sources[seq] = source
+            todo.append(source[0])
+    return sorted(wanted), sources
+
+
+def _recorded(exchange: Exchange) -> str:
+    if exchange.error:
+        return _clean(f"no answer ({exchange.error})")
+    ids = exchange.page_ids
+    body = exchange.json
+    if ids is not None and isinstance(body, dict):
+        head = _clean(f"{exchange.status} · {len(ids)} items · has_more {_json(body.get('has_more'))}"
+                      f" · next_cursor {_json(body.get('next_cursor', 'absent'))}")
+        return head + "\n    ids: " + _clean(" ".join(ids), 6000)
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        error = body["error"]
+        return _clean(f"{exchange.status} · error {error.get('type')}: {error.get('message')} "
+                      f"(param {error.get('param')})")
+    return _clean(f"{exchange.status} · body: {exchange.body[:200]}")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value)
+
+
+def _auth_args(exchange: Exchange) -> list[str]:
+    # The same credentials as the recorded request (Exchange.curl), the key from the environment.
+    if exchange.auth == AUTH_KEY:
+        return ['-u "$CONFORMANCE_API_KEY:"']
+    if exchange.auth == AUTH_KEY_AS_PASSWORD:
+        return ['-u ":$CONFORMANCE_API_KEY"']
+    if exchange.auth.startswith("basic "):
+        return ["-u " + shlex.quote(exchange.auth.removeprefix("basic "))]
+    if exchange.auth.startswith("header "):
+        return ["-H " + shlex.quote(f"Authorization: {exchange.auth.removeprefix('header ')}")]
+    return []
+
+
+def _url(exchange: Exchange, step_of: dict[int, int], source: tuple[int, str, str] | None) -> str:
+    """A bash word for the URL: static parts quoted, a chained cursor from the earlier step's variable."""
+    if source is None or source[0] not in step_of:
+        return '"${BASE_URL%/}"' + shlex.quote(exchange.target)
+    parent, _, name = source
+    before = [(k, v) for k, v in exchange.query if k != name]
+    query = urlencode(before)
+    prefix = f"{exchange.path}?{query}&{name}=" if query else f"{exchange.path}?{name}="
+    return '"${BASE_URL%/}"' + shlex.quote(prefix) + f'"$cursor_{step_of[parent]}"'
+
+
+def build_script(requirement: dict[str, Any], exchanges: Sequence[Exchange], base_url: str) -> str | None:
+    """The reproducer of one report.json requirement entry, or None when its evidence cites no exchange."""
+    cited = [s for item in requirement["evidence"] for s in (e["seq"] for e in item["exchanges"])]
+    if not cited:
+        return None
+    steps, sources = _chain(cited, exchanges)
+    step_of = {seq: number for number, seq in enumerate(steps, start=1)}
+    verdict = requirement["verdict"]
+    lines = [
+        "#!/usr/bin/env bash",
+        f"# checkout-conformance reproducer for {requirement['id']} ({requirement['level']}, {verdict}):",
+        f"#   {_clean(requirement['text'])}",
+        f"# Replays {len(steps)} recorded request(s) against $CONFORMANCE_BASE_URL (default: the target of the run),",
+        "# taking each cursor from the live page it came from, as the suite's walk did.",
+        "# The API key is read from $CONFORMANCE_API_KEY; this file does not hold it. Needs bash, curl, python3.",
+        "set -euo pipefail",
+        ': "${CONFORMANCE_API_KEY:?set CONFORMANCE_API_KEY to the API key of the target}"',
+        f"BASE_URL=${{CONFORMANCE_BASE_URL:-{shlex.quote(base_url)}}}",
+        'tmp=$(mktemp -d)',
+        "trap 'rm -rf \"$tmp\"' EXIT",
+        _SUMMARISE,
+    ]
+    for number, seq in enumerate(steps, start=1):
+        exchange = exchanges[seq]
+        source = sources.get(seq)
+        cited_mark = " (cited by the finding)" if seq in cited else ""
+        lines.append(f"# step {number}: exchange #{seq}{cited_mark}")
+        if source is not None and source[0] in step_of:
+            parent = step_of[source[0]]
+            lines.append(f'cursor_{parent}=$(field "$tmp/{parent}.body" {source[1]})')
+            others = urlencode([(k, v) for k, v in exchange.query if k != source[2]])
+            description = (f"GET {exchange.path}?{others + '&' if others else ''}{source[2]}="
+                           f"<the {source[1].replace('_', ' ')} of step {parent}>")
+        else:
+            description = f"GET {exchange.target}"
+        headers = [f"-H {shlex.quote(f'{k}: {v}')}" for k, v in exchange.request_headers.items()]
+        curl = ["curl", "-sS", "--max-time", "30", "-o", f'"$tmp/{number}.body"', "-w", "'%{http_code}'",
+                *_auth_args(exchange), *headers, _url(exchange, step_of, source)]
+        lines += [
+            f"printf '%s\\n' {shlex.quote(f'step {number}{cited_mark}: {_clean(description, 400)}')}",
+            f'status=$({" ".join(curl)}) || status="no answer (curl failed)"',
+            f'printf \'  now:      %s\\n\' "$(summarise "$status" "$tmp/{number}.body")"',
+            f"printf '  recorded: %s\\n' {shlex.quote(_recorded(exchange))}",
+        ]
+    heading = f"What to look at ({requirement['id']}, {verdict}):"
+    lines += ["echo", f"printf '%s\\n' {shlex.quote(heading)}"]
+    for item in requirement["evidence"]:
+        where = ", ".join(f"step {step_of[e['seq']]}" for e in item["exchanges"] if e["seq"] in step_of)
+        lines.append(f"printf '  %s\\n' {shlex.quote(_clean(item['message'], 600) + (f' ({where})' if where else ''))}")
+        if item["expected"] or item["actual"]:
+            lines.append(f"printf '    expected: %s\\n' {shlex.quote(_clean(item['expected'], 600))}")
+            lines.append(f"printf '    actual:   %s\\n' {shlex.quote(_clean(item['actual'], 600))}")
+    return "\n".join(lines) + "\n"
+
+
+def build_reproducers(report: dict[str, Any], exchanges: Sequence[Exchange]) -> dict[str, str]:
+    """File name (``<ID>.sh``) -> script, for every failed or warned requirement (waived ones too)."""
+    scripts = {}
+    for requirement in report["requirements"]:
+        judged = requirement.get("waiver", {}).get("verdict") if requirement["verdict"] == "waived" else None
+        if requirement["verdict"] not in REPRODUCED and judged not in REPRODUCED:
+            continue
+        script = build_script(requirement, exchanges, report["target"]["base_url"])
+        if script is not None:
+            scripts[f"{requirement['id']}.sh"] = script
+    return scripts
+
+
+def write_reproducers(report: dict[str, Any], exchanges: Sequence[Exchange], report_dir: Path) -> list[Path]:
+    """Write reproduce/<ID>.sh (executable), replacing the scripts of an earlier run in this directory."""
+    directory = report_dir / DIRECTORY
+    if directory.is_dir():
+        for old in directory.glob("*.sh"):
+            old.unlink()
+    scripts = build_reproducers(report, exchanges)
+    if not scripts:
+        with contextlib.suppress(OSError):
+            directory.rmdir()  # only if empty: files a person put there stay
+        return []
+    directory.mkdir(exist_ok=True)
+    written = []
+    for name, text in scripts.items():
+        path = directory / name
+        path.write_text(text, encoding="utf-8")
+        path.chmod(0o755)
+        written.append(path)
+    return written
+
+
+def reproducer_problems(report: dict[str, Any], exchanges: Sequence[Exchange], report_dir: Path) -> list[str]:
+    """For `verify`: a sentence per script in reproduce/ that is not what the evidence gives.
+
+    A missing script is no problem (it can only be deleted, not run); a changed or extra one is,
+    since a person runs it with the key in the environment."""
+    expected = build_reproducers(report, exchanges)
+    directory = report_dir / DIRECTORY
+    present = {p.name: p for p in directory.glob("*.sh")} if directory.is_dir() else {}
+    problems = []
+    for name in sorted(set(expected) | set(present)):
+        if name not in present:
+            continue
+        if name not in expected:
+            problems.append(f"{DIRECTORY}/{name} is not a reproducer of this run's findings: do not run it")
+        elif present[name].read_text(encoding="utf-8", errors="replace") != expected[name]:
+            problems.append(f"{DIRECTORY}/{name} differs from what the evidence gives: do not run it")
+    return problems

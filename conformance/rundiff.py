@@ -1,0 +1,138 @@
+"""`checkout-conformance diff OLD_REPORT_DIR NEW_REPORT_DIR`: what changed between two runs.
+
+Per requirement ID, the verdicts of the two report.json files are sorted into:
+
+    regression  pass or skip -> warn or fail, and warn -> fail        (exit 1 if any)
+    fix         fail -> warn or pass, warn -> pass, waived -> pass
+    other       every other change: to or from inconclusive, error or waived, fail -> skip,
+                a requirement only one run judged
+
+Exit 0 when nothing regressed, 2 when a directory holds no readable report.json. The
+Markdown form is a pull-request comment: target text is escaped like summary.md's.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, TextIO
+
+from conformance.errors import UsageError
+from conformance.reports.markdown import cell
+from conformance.reports.schema import report_problems
+
+REPORT = "report.json"
+GOOD = ("pass", "skip")
+BROKEN = ("warn", "fail")
+
+
+def classify(old: str | None, new: str | None) -> str | None:
+    """'regression', 'fix', 'other' or None (unchanged) for one requirement's old and new verdict."""
+    if old == new:
+        return None
+    if (old in GOOD and new in BROKEN) or (old == "warn" and new == "fail"):
+        return "regression"
+    if (old == "fail" and new in ("warn", "pass")) or (old in ("warn", "waived") and new == "pass"):
+        return "fix"
+    return "other"
+
+
+def load_report(report_dir: Path) -> dict[str, Any]:
+    """report.json of a report directory; UsageError (exit 2) if missing, unreadable or not a report."""
+    path = report_dir / REPORT
+    if not report_dir.is_dir():
+        raise UsageError(f"{report_dir} is not a directory.")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"{report_dir} holds no {REPORT}: it is not a report directory.") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise UsageError(f"{path} cannot be read as JSON ({exc}).") from None
+    problems = report_problems(data) if isinstance(data, dict) else ["not a JSON object"]
+    if problems:
+        raise UsageError(f"{path} is not a checkout-conformance report ({problems[0]}).")
+    report: dict[str, Any] = data
+    return report
+
+
+def compare(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The diff as data (the json format): both runs' identity, then regressions, fixes, other changes."""
+    before = {r["id"]: r for r in old["requirements"]}
+    after = {r["id"]: r for r in new["requirements"]}
+    groups: dict[str, list[dict[str, Any]]] = {"regressions": [], "fixes": [], "other": []}
+    for requirement in [*after, *(i for i in before if i not in after)]:
+        then, now = before.get(requirement), after.get(requirement)
+        kind = classify(then and then["verdict"], now and now["verdict"])
+        if kind is None:
+            continue
+        entry = now or then
+        assert entry is not None
+        groups["regressions" if kind == "regression" else "fixes" if kind == "fix" else "other"].append({
+            "id": requirement, "level": entry["level"], "text": entry["text"],
+            "old": then["verdict"] if then else None, "new": now["verdict"] if now else None,
+            "reason": now["reason"] if now else "not judged in the new run",
+        })
+    unchanged = sum(1 for i in after if i in before and before[i]["verdict"] == after[i]["verdict"])
+    return {"old": _identity(old), "new": _identity(new), **groups, "unchanged": unchanged}
+
+
+def _identity(report: dict[str, Any]) -> dict[str, Any]:
+    return {"target": report["target"]["base_url"], "verdict": report["verdict"], "started_at": report["started_at"],
+            "suite": report["suite"]["version"], "catalog_sha256": report["catalog_sha256"]}
+
+
+def render_text(diff: dict[str, Any]) -> str:
+    lines = [f"old: {diff['old']['verdict']} ({diff['old']['target']}, {diff['old']['started_at']})",
+             f"new: {diff['new']['verdict']} ({diff['new']['target']}, {diff['new']['started_at']})"]
+    lines += _catalog_note(diff)
+    for group, title in (("regressions", "REGRESSED"), ("fixes", "FIXED"), ("other", "CHANGED")):
+        for entry in diff[group]:
+            lines.append(f"  {title:<10} {entry['id']:<9} {entry['old'] or '-'} -> {entry['new'] or '-'}  "
+                         f"{_one_line(entry['reason'])}")
+    lines.append(f"{len(diff['regressions'])} regressed, {len(diff['fixes'])} fixed, "
+                 f"{len(diff['other'])} other changes, {diff['unchanged']} unchanged")
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(diff: dict[str, Any]) -> str:
+    regressed = len(diff["regressions"])
+    headline = f"❌ {regressed} regressed" if regressed else "✅ no regression"
+    lines = [f"## checkout-conformance diff: {headline}",
+             "",
+             f"Old run {cell(diff['old']['started_at'])}: **{diff['old']['verdict']}** · "
+             f"new run {cell(diff['new']['started_at'])}: **{diff['new']['verdict']}** "
+             f"· target {cell(diff['new']['target'])}", ""]
+    lines += [f"> {note}" for note in _catalog_note(diff)]
+    for group, title in (("regressions", "Regressions"), ("fixes", "Fixes"), ("other", "Other changes")):
+        if not diff[group]:
+            continue
+        lines += [f"### {title}", "", "| ID | level | old | new | now |", "| --- | --- | --- | --- | --- |"]
+        lines += [f"| {e['id']} | {e['level']} | {e['old'] or 'none'} | **{e['new'] or 'none'}** "
+                  f"| {cell(e['reason'])} |"
+                  for e in diff[group]]
+        lines.append("")
+    lines.append(f"{regressed} regressed, {len(diff['fixes'])} fixed, {len(diff['other'])} other changes, "
+                 f"{diff['unchanged']} unchanged.")
+    return "\n".join(lines) + "\n"
+
+
+def _catalog_note(diff: dict[str, Any]) -> list[str]:
+    if diff["old"]["catalog_sha256"] == diff["new"]["catalog_sha256"]:
+        return []
+    return [f"note: the runs used different requirement catalogs (suite {diff['old']['suite']} and "
+            f"{diff['new']['suite']}); requirements only one of them has show as other changes."]
+
+
+def _one_line(text: str) -> str:
+    line = " ".join(text.split())
+    return "".join(c if c.isprintable() else "?" for c in line)[:200]
+
+
+def diff_report_dirs(old_dir: Path, new_dir: Path, form: str, out: TextIO) -> int:
+    """Print the diff of two report directories in `form` (text, md, json); 1 if anything regressed, else 0."""
+    diff = compare(load_report(old_dir), load_report(new_dir))
+    if form == "json":
+        out.write(json.dumps(diff, indent=2) + "\n")
+    else:
+        out.write(render_markdown(diff) if form == "md" else render_text(diff))
+    return 1 if diff["regressions"] else 0

@@ -1,0 +1,67 @@
+"""The generated requests shipped for the default seed are exactly what drawing gives now."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conformance.checks import generation, predrawn
+from conformance.checks.generation_cache import CACHE_ENV, cache_key
+from conformance.profiles import PROFILES
+from conformance.spec import default_spec
+
+REDRAW = "the shipped cases are stale: redraw them with `python -m conformance.checks.predrawn` and commit the file"
+
+
+def _shipped() -> dict[str, object]:
+    path = Path(predrawn.__file__).with_name(predrawn.PREDRAWN_FILE)
+    content: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
+    return content
+
+
+def test_the_default_seed_of_the_quick_and_standard_profiles_is_shipped() -> None:
+    entries = _shipped()["entries"]
+    assert isinstance(entries, list)
+    assert {(e["seed"], e["examples"]) for e in entries} == {
+        (0, PROFILES["quick"].generated_examples), (0, PROFILES["standard"].generated_examples)}
+
+
+def test_the_shipped_cases_match_a_fresh_draw() -> None:
+    spec = default_spec()
+    entries = _shipped()["entries"]
+    assert isinstance(entries, list)
+    for entry in entries:
+        # The key holds the spec digest and the suite, Schemathesis and Hypothesis versions.
+        assert entry["key"] == cache_key(spec.sha256, entry["seed"], entry["examples"]), REDRAW
+        assert entry["rows"] == generation.rows_of(spec, entry["seed"], entry["examples"]), REDRAW
+    # The file on disk is what the module writes (so a redraw is its only author).
+    assert Path(predrawn.__file__).with_name(predrawn.PREDRAWN_FILE).read_text(encoding="utf-8") == \
+        predrawn.as_text(_shipped())
+
+
+def test_a_first_run_with_the_default_seed_draws_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))  # a new machine: nothing cached
+
+    def must_not_draw(*_args: object) -> list[object]:
+        raise AssertionError("drew cases although they are shipped")
+
+    monkeypatch.setattr(generation, "generate_requests", must_not_draw)
+    requests_ = generation.cached_requests(default_spec(), 0, PROFILES["standard"].generated_examples)
+    assert len(requests_) == len(_shipped()["entries"][1]["rows"])  # type: ignore[index]
+    assert not list(tmp_path.iterdir())
+
+
+def test_another_seed_is_drawn_as_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    drawn: list[int] = []
+    real = generation.generate_requests
+
+    def counting(spec: object, seed: int, examples: int) -> list[generation.GeneratedRequest]:
+        drawn.append(seed)
+        return real(spec, seed, examples)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(generation, "generate_requests", counting)
+    generation.cached_requests(default_spec(), 7, 5)
+    assert drawn == [7]

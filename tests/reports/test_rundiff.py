@@ -1,0 +1,66 @@
+"""`checkout-conformance diff OLD NEW`: regressions exit 1, fixes and no change exit 0, a directory
+without a report exits 2; text, Markdown (a PR comment) and JSON say the same."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conformance.reference.faults import FAULTS
+from conformance.rundiff import classify
+from tests.reports.conftest import CliRun, run_cli
+
+
+@pytest.mark.parametrize(("old", "new", "kind"), [
+    ("pass", "fail", "regression"), ("pass", "warn", "regression"), ("skip", "fail", "regression"),
+    ("skip", "warn", "regression"), ("warn", "fail", "regression"),
+    ("fail", "pass", "fix"), ("fail", "warn", "fix"), ("warn", "pass", "fix"), ("waived", "pass", "fix"),
+    ("pass", "inconclusive", "other"), ("fail", "waived", "other"), ("waived", "fail", "other"),
+    ("pass", "error", "other"), ("fail", "skip", "other"), (None, "pass", "other"), ("pass", None, "other"),
+    ("pass", "pass", None), ("fail", "fail", None),
+])
+def test_each_change_is_sorted_as_documented(old: str | None, new: str | None, kind: str | None) -> None:
+    assert classify(old, new) == kind
+
+
+def test_a_regression_exits_1_and_names_the_broken_requirements(clean_run: CliRun, faulty_run: CliRun) -> None:
+    code, out, _ = run_cli(["diff", str(clean_run.report_dir), str(faulty_run.report_dir), "--format", "json"])
+    assert code == 1
+    diff = json.loads(out)
+    regressed = {e["id"] for e in diff["regressions"]}
+    # The fault's own record of what it breaks is the oracle (conformance/reference/faults).
+    assert set(FAULTS["limit-off-by-one"].breaks) <= regressed
+    assert all(e["old"] in ("pass", "skip") and e["new"] in ("warn", "fail") for e in diff["regressions"])
+    assert diff["fixes"] == []
+
+
+def test_the_way_back_is_fixes_and_exits_0(clean_run: CliRun, faulty_run: CliRun) -> None:
+    code, out, _ = run_cli(["diff", str(faulty_run.report_dir), str(clean_run.report_dir)])
+    assert code == 0
+    for requirement in FAULTS["limit-off-by-one"].breaks:
+        assert f"FIXED      {requirement:<9} fail -> pass" in out
+    assert "0 regressed" in out
+
+
+def test_the_markdown_form_is_a_pull_request_comment(clean_run: CliRun, faulty_run: CliRun) -> None:
+    code, out, _ = run_cli(["diff", str(clean_run.report_dir), str(faulty_run.report_dir), "--format", "md"])
+    assert code == 1
+    assert out.startswith("## checkout-conformance diff: ❌")
+    assert "### Regressions" in out and "| LIM-001 | MUST | pass | **fail** |" in out
+
+
+def test_a_run_against_itself_has_no_changes(clean_run: CliRun) -> None:
+    code, out, _ = run_cli(["diff", str(clean_run.report_dir), str(clean_run.report_dir)])
+    assert code == 0 and "0 regressed, 0 fixed, 0 other changes" in out
+
+
+def test_a_directory_without_a_report_is_a_usage_error(clean_run: CliRun, tmp_path: Path) -> None:
+    code, _, err = run_cli(["diff", str(tmp_path), str(clean_run.report_dir)])
+    assert code == 2 and "holds no report.json" in err
+    (tmp_path / "report.json").write_text('{"verdict": "conformant"}')
+    code, _, err = run_cli(["diff", str(clean_run.report_dir), str(tmp_path)])
+    assert code == 2 and "is not a checkout-conformance report" in err
+    code, _, err = run_cli(["diff", str(tmp_path / "nowhere"), str(clean_run.report_dir)])
+    assert code == 2 and "is not a directory" in err

@@ -1,0 +1,116 @@
+"""action.yml's steps, run with bash as a GitHub runner runs a composite action, against the
+reference server: inputs reach the suite through the environment, the job summary and the
+outputs are written, and the step exits with the run's code.
+
+The runner is simulated: each step's `run` script goes to `bash --noprofile --norc -eo pipefail`
+(GitHub's command for `shell: bash`), with `${{ inputs.* }}` in its `env` resolved from the
+inputs and their defaults, and GITHUB_ACTION_PATH, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY and
+RUNNER_TEMP set. CONFORMANCE_ACTION_VENV points the install step at this test venv, so no
+package is installed here (the install command itself is `pip install "$GITHUB_ACTION_PATH"`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from conformance.cli import build_parser
+from conformance.reference.server import ReferenceConfig, start_background
+
+REPO = Path(__file__).resolve().parents[1]
+ACTION = REPO / "action.yml"
+GITLAB = REPO / "docs" / "ci" / "gitlab-ci.yml"
+API_KEY = "sk_test_action0123456789abcdef"
+
+
+@pytest.fixture(scope="module")
+def action() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(ACTION.read_text(encoding="utf-8"))
+    return loaded
+
+
+def _resolve(value: str, inputs: dict[str, str]) -> str:
+    def one(match: re.Match[str]) -> str:
+        name = match.group(1)
+        assert name in inputs, f"action.yml uses an undeclared input {name}"
+        return inputs[name]
+
+    resolved = re.sub(r"\$\{\{\s*inputs\.([\w-]+)\s*\}\}", one, value)
+    assert "${{" not in resolved, f"an expression the simulated runner does not resolve: {value}"
+    return resolved
+
+
+def _run_action(action: dict[str, Any], given: dict[str, str], workdir: Path) -> tuple[int, str, dict[str, str]]:
+    """(exit code of the first failing step or 0, the job summary, the step outputs)."""
+    inputs = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()}
+    inputs.update(given)
+    summary, output = workdir / "step-summary.md", workdir / "github-output"
+    summary.touch()
+    runner_env = {
+        "PATH": os.environ["PATH"], "HOME": str(workdir), "RUNNER_TEMP": str(workdir / "tmp"),
+        "GITHUB_ACTION_PATH": str(REPO), "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(output),
+        "CONFORMANCE_ACTION_VENV": sys.prefix,  # this test's venv: no install in the test
+        "CONFORMANCE_CACHE_DIR": os.environ.get("CONFORMANCE_CACHE_DIR", str(workdir / "cache")),
+    }
+    (workdir / "tmp").mkdir()
+    code = 0
+    for step in action["runs"]["steps"]:
+        assert step["shell"] == "bash"
+        env = {**runner_env, **{k: _resolve(str(v), inputs) for k, v in step.get("env", {}).items()}}
+        script = workdir / "step.sh"
+        script.write_text(step["run"], encoding="utf-8")
+        done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], cwd=workdir,
+                              env=env, capture_output=True, text=True, timeout=300)
+        assert API_KEY not in done.stdout + done.stderr
+        if done.returncode:
+            code = done.returncode
+            break
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines()) if output.exists() else {}
+    return code, summary.read_text(encoding="utf-8"), outputs
+
+
+def test_the_action_judges_a_faulty_server_and_fails_with_its_code(action: dict[str, Any], tmp_path: Path) -> None:
+    with start_background(ReferenceConfig(api_key=API_KEY, fault="limit-off-by-one")) as server:
+        code, summary, outputs = _run_action(action, {
+            "base-url": server.base_url, "api-key": API_KEY, "profile": "quick", "report-dir": "conformance-reports",
+            "args": "--only limit --seed '3'"}, tmp_path)
+    assert code == 1
+    assert outputs == {"verdict": "nonconformant", "report-dir": "conformance-reports"}
+    assert "NONCONFORMANT" in summary and "LIM-001" in summary
+    report = (tmp_path / "conformance-reports" / "report.json").read_text()
+    assert '"seed": 3' in report and '"only": [\n    "limit"\n  ]' in report  # `args` reached the suite, split
+    assert API_KEY not in report
+
+
+def test_the_action_refuses_an_empty_base_url(action: dict[str, Any], tmp_path: Path) -> None:
+    code, summary, outputs = _run_action(action, {"base-url": "", "api-key": API_KEY}, tmp_path)
+    assert (code, summary, outputs) == (2, "", {})
+
+
+def test_the_key_is_not_on_any_command_line(action: dict[str, Any]) -> None:
+    for step in action["runs"]["steps"]:
+        assert "inputs." not in step["run"]  # inputs reach scripts through env only: no injection, no argv
+        assert "--api-key" not in step["run"]
+    run_step = action["runs"]["steps"][-1]
+    assert run_step["env"]["CONFORMANCE_API_KEY"] == "${{ inputs.api-key }}"
+
+
+def test_the_gitlab_template_uses_the_actions_flags(action: dict[str, Any]) -> None:
+    """Both judge a target with the same options, so a team moving between them keeps its gate."""
+    run_script = action["runs"]["steps"][-1]["run"]
+    action_flags = set(re.findall(r"--[a-z-]+", run_script))
+    gitlab = yaml.safe_load(GITLAB.read_text(encoding="utf-8"))
+    command = next(line for line in gitlab["checkout-conformance"]["script"] if "checkout-conformance run" in line)
+    argv = shlex.split(command.replace('"$CONFORMANCE_BASE_URL"', "https://staging.example.com"))
+    gitlab_flags = {a for a in argv if a.startswith("--")}
+    assert gitlab_flags <= action_flags, gitlab_flags - action_flags
+    parser = build_parser()
+    parser.parse_args(argv[1:])  # and it parses with the real CLI

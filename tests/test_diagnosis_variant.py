@@ -1,0 +1,46 @@
+"""The diagnosis on servers it has never seen: the independently written variant server
+(tests/servers/variant.py) with one, two or three classic mistakes injected in its own
+code. The named causes must be the injected mistakes, each shown by exchanges, and
+together they must explain every failure; a correct variant gets no diagnosis
+(tests/test_variant.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.servers.variant import FAULTS, start_variant
+from tests.support.runs import run_cli
+
+
+def _diagnosed(tmp_path: Path, faults: tuple[str, ...]) -> tuple[dict[str, Any], list[str]]:
+    with start_variant(sessions=60, seed=1, faults=frozenset(faults)) as (base_url, api_key, version):
+        _code, report = run_cli(base_url, api_key, tmp_path, "--api-version", version)
+    reported = [r["id"] for r in report["requirements"] if r["verdict"] in ("fail", "warn")]
+    return report, reported
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_one_injected_mistake_is_named(tmp_path: Path, fault: str) -> None:
+    report, reported = _diagnosed(tmp_path, (fault,))
+    causes = [(c["fault"], c["explains"]) for c in report["diagnosis"]]
+    assert reported, f"the suite did not catch {fault} in the variant"
+    assert [c["fault"] for c in report["diagnosis"]] == [fault], causes
+    assert sorted(report["diagnosis"][0]["explains"]) == sorted(reported)
+    assert report["diagnosis"][0]["exchanges"]
+
+
+@pytest.mark.parametrize("faults", [
+    ("cursor-inclusive", "limit-default-25"),
+    ("filter-ignored", "has-more-when-full", "auth-any-key"),
+], ids="+".join)
+def test_several_mistakes_get_several_causes(tmp_path: Path, faults: tuple[str, ...]) -> None:
+    report, reported = _diagnosed(tmp_path, faults)
+    causes = report["diagnosis"]
+    assert sorted(c["fault"] for c in causes) == sorted(faults), [(c["fault"], c["explains"]) for c in causes]
+    for cause in causes:
+        assert cause["exchanges"], cause["fault"]
+        assert set(cause["explains"]) <= set(reported), cause["fault"]
+    assert {r for c in causes for r in c["explains"]} == set(reported)

@@ -1,0 +1,274 @@
+"""Probes side by side through one client: global budget, 429 hold and GET-only; a
+transcript in probe order whatever the timing; a proactive rate on an injected clock."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conformance.checks.base import Probe, ProbeContext, RunContext
+from conformance.cli import main
+from conformance.client import Client, ClientSettings
+from conformance.lanes import ProbeRun, phases, probe_rng, run_probes
+from conformance.profiles import PROFILES
+from conformance.ratelimit import Pacer, TokenBucket
+from conformance.reference.server import ReferenceConfig, start_background
+from conformance.spec import default_spec
+from tests.support.runs import run_cli
+from tests.support.scripted import Received, Reply, scripted_server
+
+KEY = "sk_test_LANES_0123456789"
+RUN = RunContext(PROFILES["standard"], None, True, 0)
+
+
+class FakeTime:
+    """A clock that moves only when slept on; records each sleep (thread name, seconds)."""
+
+    def __init__(self, start: float = 100.0) -> None:
+        self.now = start
+        self.slept: list[tuple[str, float]] = []
+        self._lock = threading.Lock()
+
+    def clock(self) -> float:
+        with self._lock:
+            return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.slept.append((threading.current_thread().name, round(seconds, 9)))
+            self.now += seconds
+
+
+def _ok(_index: int, _request: Received) -> Reply:
+    return Reply()
+
+
+def _jittered(_index: int, request: Received) -> Reply:
+    # Each path waits its own few milliseconds, so lanes finish in an order unlike the
+    # order they started in.
+    time.sleep((zlib.crc32(request.path.encode()) % 7) / 1000)
+    return Reply()
+
+
+def _probes(count: int, requests: int) -> list[Probe]:
+    def asks(name: str) -> Probe:
+        def run(ctx: ProbeContext) -> None:
+            for step in range(requests):
+                ctx.client.get(f"{name}:{step}", [("probe", name), ("step", str(step))])
+        return Probe(name, "test", run)
+    return [asks(f"p{k}") for k in range(count)]
+
+
+def _context(client: Client) -> Callable[[Probe], ProbeContext]:
+    return lambda probe: ProbeContext(client, RUN, default_spec(), probe_rng(0, probe))
+
+
+def test_the_request_budget_is_exact_across_lanes() -> None:
+    with scripted_server(_ok) as target:
+        client = Client(target.base_url, KEY, ClientSettings(max_requests=25))
+        runs = run_probes(client, _probes(8, 10), _context(client), concurrency=8)
+        client.close()
+    assert len(target.received) == 25
+    assert client.requests_sent == 25
+    assert sum(r.sent for r in runs) == 25
+    answered = [e for e in client.transcript if e.status == 200]
+    assert len(answered) == 25
+    # Each probe stopped at its first refused request, which says why.
+    refused = [e for e in client.transcript if e.error]
+    assert refused and all("request budget (25) is used up" in (e.error or "") for e in refused)
+    assert len(refused) <= 8
+
+
+def test_a_429_holds_every_lane_until_its_retry_after() -> None:
+    told, b_asked = threading.Event(), threading.Event()
+    fake = FakeTime()
+    main_lane = threading.current_thread().name
+
+    def limited(_index: int, request: Received) -> Reply:
+        if "lane=a" in request.path and not told.is_set():
+            return Reply(429, b"{}", {"Retry-After": "2"})
+        return Reply()
+
+    def sleep(seconds: float) -> None:
+        if threading.current_thread().name == main_lane:
+            told.set()  # lane a was told to wait 2 s: lane b asks while it waits
+            assert b_asked.wait(10)
+        fake.sleep(seconds)
+
+    with scripted_server(limited) as target:
+        client = Client(target.base_url, KEY, ClientSettings(max_retry_after=5.0), sleep=sleep, clock=fake.clock)
+
+        def lane_b() -> None:
+            assert told.wait(10)
+            client.get("b", [("lane", "b")])
+            b_asked.set()
+            client.get("b", [("lane", "b")])
+
+        b = threading.Thread(target=lane_b, name="lane-b")
+        b.start()
+        exchange = client.get("a", [("lane", "a")])
+        b.join(10)
+        client.close()
+    assert exchange.status == 200 and exchange.attempts == 2
+    # Lane b asked 0 s into lane a's 2 s hold, so it waited the 2 s too; then never again.
+    assert sorted(fake.slept) == sorted([(main_lane, 2.0), ("lane-b", 2.0)])
+    lanes = [r.path.split("lane=")[1] for r in target.received]
+    assert lanes[:2] == ["a", "b"] and sorted(lanes[2:]) == ["a", "b"]  # then a's retry and b's next, any order
+
+
+def test_a_hold_is_slept_once_by_each_lane() -> None:
+    slept: list[tuple[str, float]] = []
+    pacer = Pacer(None, clock=lambda: 100.0, sleep=lambda s: slept.append((threading.current_thread().name, s)))
+    pacer.hold(3.0)  # this lane was told 429, Retry-After 3, and sleeps it
+
+    def other_lane() -> None:
+        pacer.before_attempt()
+        pacer.before_attempt()
+
+    other = threading.Thread(target=other_lane, name="other")
+    other.start()
+    other.join(10)
+    pacer.before_attempt()
+    assert slept == [(threading.current_thread().name, 3.0), ("other", 3.0)]
+
+
+def test_only_get_leaves_any_lane() -> None:
+    def tries_post(ctx: ProbeContext) -> None:
+        ctx.client.get("fine")
+        ctx.client._request("POST", "nope", (), auth="key", headers=None, path="/v1/checkout/sessions")
+
+    with scripted_server(_ok) as target:
+        client = Client(target.base_url, KEY)
+        probes = [Probe(f"p{k}", "test", tries_post) for k in range(4)]
+        runs = run_probes(client, probes, _context(client), concurrency=4)
+        client.close()
+    assert [r.method for r in target.received] == ["GET"] * 4
+    assert [e.tag for e in client.transcript] == ["fine"] * 4
+    assert all(r.crashed is None for r in runs)  # refused by the guard, not a crash
+
+
+def _transcript_of_jittered_run(concurrency: int) -> list[tuple[int, str, list[tuple[str, str]]]]:
+    with scripted_server(_jittered) as target:
+        client = Client(target.base_url, KEY)
+        first = Probe("walks", "test", lambda ctx: ctx.client.get("walk", [("probe", "walk")]), order="first")
+        last = Probe("recheck", "test", lambda ctx: ctx.client.get("recheck", [("probe", "recheck")]), order="last")
+        run_probes(client, [last, *_probes(6, 5), first], _context(client), concurrency)
+        client.close()
+        # The server did see the lanes interleave (else this test proves nothing).
+        if concurrency > 1:
+            seen = [r.path for r in target.received[1:-1]]
+            assert seen != sorted(seen, key=lambda p: (p.split("probe=p")[1][:1], p))
+    return [(e.seq, e.tag, e.query) for e in client.transcript]
+
+
+def test_the_transcript_is_in_probe_order_and_the_same_every_time() -> None:
+    sequential = _transcript_of_jittered_run(1)
+    expected_tags = ["walk", *(f"p{k}:{s}" for k in range(6) for s in range(5)), "recheck"]
+    assert [tag for _, tag, _ in sequential] == expected_tags
+    assert [seq for seq, _, _ in sequential] == list(range(len(expected_tags)))
+    assert _transcript_of_jittered_run(4) == sequential
+    assert _transcript_of_jittered_run(4) == sequential
+
+
+def test_a_probe_reads_the_earlier_phases_and_its_own_exchanges_only() -> None:
+    seen: dict[str, list[str]] = {}
+    started = threading.Barrier(3, timeout=10)
+
+    def reader(name: str) -> Probe:
+        def run(ctx: ProbeContext) -> None:
+            ctx.client.get(f"{name}:own")
+            started.wait()  # every lane has recorded something before anyone reads
+            seen[name] = [e.tag for e in ctx.record]
+            assert [e.seq for e in ctx.record] == list(range(len(seen[name])))
+        return Probe(name, "test", run)
+
+    with scripted_server(_ok) as target:
+        client = Client(target.base_url, KEY)
+        walks = Probe("walks", "test", lambda ctx: ctx.client.get("walk:100"), order="first")
+        run_probes(client, [walks, reader("a"), reader("b"), reader("c")], _context(client), 3)
+        client.close()
+    assert seen == {n: ["walk:100", f"{n}:own"] for n in "abc"}
+
+
+def test_probes_are_phased_walks_first_recheck_last() -> None:
+    from conformance.checks.registry import PROBES
+
+    grouped = phases(PROBES)
+    assert [p.name for p in grouped[0]] == ["walk:100"]
+    assert [p.name for p in grouped[-1]] == ["recheck"]
+    assert len(grouped) == 3 and len(grouped[1]) == len(PROBES) - 2
+
+
+def test_a_crashing_probe_is_kept_and_the_others_go_on() -> None:
+    def boom(ctx: ProbeContext) -> None:
+        ctx.client.get("boom")
+        raise KeyError(f"a bug near {KEY}")
+
+    with scripted_server(_ok) as target:
+        client = Client(target.base_url, KEY)
+        runs = run_probes(client, [Probe("boom", "test", boom), *_probes(3, 2)], _context(client), 4)
+        client.close()
+    assert isinstance(runs[0], ProbeRun) and runs[0].crashed is not None
+    assert KEY not in runs[0].crashed and "KeyError" in runs[0].crashed
+    assert [r.crashed for r in runs[1:]] == [None, None, None]
+    assert len(client.transcript) == 7
+
+
+# -- a proactive rate ---------------------------------------------------------------------------
+def test_a_token_bucket_spaces_requests_at_its_rate() -> None:
+    fake = FakeTime()
+    bucket = TokenBucket(4.0, clock=fake.clock, sleep=fake.sleep)
+    waits = [bucket.take() for _ in range(5)]
+    assert waits == [0.0, 0.25, 0.25, 0.25, 0.25]
+    fake.now += 10  # idle: no credit piles up beyond the burst (1)
+    assert [bucket.take() for _ in range(2)] == [0.0, 0.25]
+
+
+def test_a_token_bucket_lets_its_burst_through_at_once() -> None:
+    fake = FakeTime()
+    bucket = TokenBucket(2.0, burst=3, clock=fake.clock, sleep=fake.sleep)
+    assert [bucket.take() for _ in range(5)] == [0.0, 0.0, 0.0, 0.5, 0.5]
+
+
+def test_rate_limit_is_respected_by_the_client_across_lanes() -> None:
+    fake = FakeTime()
+    with scripted_server(_ok) as target:
+        client = Client(target.base_url, KEY, ClientSettings(rate_limit=5.0), sleep=fake.sleep, clock=fake.clock)
+        run_probes(client, _probes(4, 5), _context(client), concurrency=4)
+        client.close()
+    assert len(target.received) == 20
+    # 20 requests at 5/s: the first goes at once, each later one 0.2 s after the one before,
+    # whichever lane sends it, so the fake clock ends 19 intervals on.
+    assert fake.now == pytest.approx(100.0 + 19 * 0.2)
+    assert len(fake.slept) == 19
+
+
+@pytest.mark.parametrize("flag", [["--concurrency", "0"], ["--concurrency", "99"], ["--rate-limit", "0"],
+                                  ["--rate-limit", "nan"], ["--rate-limit", "fast"]])
+def test_bad_concurrency_or_rate_is_a_usage_error(flag: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["run", *flag])
+    assert stop.value.code == 2
+    assert "See --help." in capsys.readouterr().err
+
+
+# -- a whole run --------------------------------------------------------------------------------
+def _requests(report_dir: Path) -> list[tuple[int, str, str, list[list[str]], str]]:
+    lines = (report_dir / "exchanges.jsonl").read_text().splitlines()
+    return [(d["seq"], d["tag"], d["path"], d["query"], d["auth"]) for d in map(json.loads, lines)]
+
+
+def test_a_concurrent_run_sends_what_a_sequential_one_does_and_verifies(tmp_path: Path) -> None:
+    with start_background(ReferenceConfig()) as server:
+        code_1, report_1 = run_cli(server.base_url, server.api_key, tmp_path / "one", "--concurrency", "1")
+        code_4, report_4 = run_cli(server.base_url, server.api_key, tmp_path / "four", "--concurrency", "4")
+    assert (code_1, code_4) == (0, 0)
+    assert _requests(tmp_path / "four") == _requests(tmp_path / "one")
+    assert report_4["requests"] == report_1["requests"]
+    assert main(["verify", str(tmp_path / "four")]) == 0
