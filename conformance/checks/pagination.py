@@ -441,8 +441,9 @@ def _judge_has_more(req: str, name: str, pages: list[Exchange], collection: Coll
             if pos is None or history.excluded(edge or ""):
                 continue
             more = bool(history.stable(collection.ids[:pos])) if ids else False
-            # Before the oldest-known head, sessions created meanwhile may wait (an empty page never).
-            newer_may_exist = bool(ids) and bool(history.young)
+            # Before the oldest-known head, sessions created meanwhile may wait; they would come
+            # first onto this page, so only a full page may say so.
+            newer_may_exist = bool(history.young) and len(ids) == limit_sent(page)
         else:
             edge = ids[-1] if ids else None
             if edge is None:
@@ -459,7 +460,8 @@ def _judge_has_more(req: str, name: str, pages: list[Exchange], collection: Coll
                     more = bool(history.stable(collection.ids[(pos or 0) + 1:])) or not collection.complete
                 second = history.created.get(edge)
                 newer_may_exist = (bool(history.young) and history.oldest_head is not None
-                                   and isinstance(second, int) and second >= history.oldest_head)
+                                   and isinstance(second, int) and second >= history.oldest_head
+                                   and len(ids) == limit_sent(page))
         if more is None:
             continue
         if newer_may_exist and page.has_more is True and more is False:

@@ -312,6 +312,7 @@ FAULTS = (
           breaks=("PAG-016", "PAG-001"),
           title=("Ids change from one response to the next, so a cursor taken from a page is refused; "
                  "an id must name its session for good."),
+          signature=Signature(also=("ENV-005", "PAG-004", "PAG-005", "FLT-001", "FLT-002", "VER-002")),
           overrides={"serialize_session": _id_per_response}),
     Fault("created-drifts", "Filtered pages list `created` one second later than unfiltered pages.",
           breaks=("PAG-015",),
