@@ -106,6 +106,18 @@ def test_a_fault_under_churn_is_a_finding_not_an_inconclusive(tmp_path: Path, fa
     assert report["activity"]["live"]
 
 
+@pytest.mark.parametrize("fault, requirement", [("cursor-inclusive", "PAG-001"), ("filter-ignored", "FLT-002")])
+def test_a_variant_fault_under_churn_is_a_finding(tmp_path: Path, fault: str, requirement: str) -> None:
+    """The independent variant, live (new sessions after their second's others), with one mistake."""
+    with start_variant(sessions=60, seed=1, faults=frozenset({fault}), churn=4 * CREATED_PER_SECOND,
+                       expiry=EXPIRED_PER_SECOND) as (base_url, api_key, version):
+        time.sleep(0.1)
+        code, report = run_cli(base_url, api_key, tmp_path, "--api-version", version, "--profile", "quick")
+    verdicts = {r["id"]: r["verdict"] for r in report["requirements"]}
+    assert code == 1, _problems(report)
+    assert verdicts[requirement] == "fail"
+
+
 def test_ids_that_change_per_response_fail_with_a_finding_that_says_so(tmp_path: Path) -> None:
     config = ReferenceConfig(fault="ids-per-response", churn=CREATED_PER_SECOND, churn_expiry=EXPIRED_PER_SECOND)
     with start_background(config) as server:
