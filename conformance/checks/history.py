@@ -308,8 +308,9 @@ def describe(activity: dict[str, Any]) -> str:
     if not activity["live"]:
         text = f"the account was quiet: no session created and no status change seen; {judged} sessions judged"
     else:
-        text = (f"the account was live: {activity['sessions_created']} sessions created and "
-                f"{activity['status_changes']} status changes seen during the run; rules judged on the "
+        created, moved = activity["sessions_created"], activity["status_changes"]
+        text = (f"the account was live: {created} session{'s' if created != 1 else ''} created and "
+                f"{moved} status change{'s' if moved != 1 else ''} seen during the run; rules judged on the "
                 f"{judged} sessions that existed throughout")
     if activity["outside_model"]:
         text += (f"; {len(activity['outside_model'])} change(s) outside the contract's model made comparisons "

@@ -58,7 +58,7 @@ def test_history_sees_sessions_created_and_status_moves() -> None:
     assert history.moved == {"cs_s0"}
     summary = history.summary()
     assert (summary["sessions_created"], summary["status_changes"], summary["sessions_judged"]) == (2, 1, 12)
-    assert describe(summary).startswith("the account was live: 2 sessions created and 1 status changes")
+    assert describe(summary).startswith("the account was live: 2 sessions created and 1 status change seen")
 
 
 def test_walks_agree_on_the_sessions_that_existed_throughout() -> None:
