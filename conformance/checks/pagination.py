@@ -434,9 +434,10 @@ def _judge_has_more(req: str, name: str, pages: list[Exchange], collection: Coll
         if backward:
             edge = ids[0] if ids else cursor_sent(page, "ending_before")
             pos = collection.position(edge) if edge else None
-            if not ids and page.has_more is True and history.live:
-                # Nothing right before the cursor, yet more before the page: never true, whoever
-                # was created meanwhile (they would be on this page). (Quietly: the position rule.)
+            if page.has_more is True and history.live and len(ids) < (limit_sent(page) or 0):
+                # Fewer than `limit` right before the cursor, yet more before the page: never true,
+                # whoever was created meanwhile (they would be on this page), also when the page
+                # starts with a session created during the run. (Quietly: the position rule.)
                 return _has_more_wrong(req, name, page, False, backward)
             if pos is None or history.excluded(edge or ""):
                 continue
