@@ -249,3 +249,14 @@ def test_a_status_that_moves_back_is_outside_the_model() -> None:
     t.page("walk:7", [("limit", "7"), ("starting_after", "cs_s6")], [{**OLD[1], "status": "open"}], False)
     history = History.of(t.record)
     assert "cs_s1" in history.outside and "moved back" in history.outside["cs_s1"].message
+
+
+def test_a_short_backward_page_that_says_more_fails_also_next_to_new_sessions() -> None:
+    """Fewer than `limit` sessions right before the cursor leaves nothing more before the page,
+    even when the page starts with a session created during the run (which is no excuse)."""
+    t = Transcript()
+    live_walks(t)
+    t.page("cursor:before", [("limit", "5"), ("ending_before", "cs_s0")], YOUNG, False)
+    assert only(pagination.judge_cursors(t.record, RUN, SPEC), "PAG-008") == Finding.SKIPPED  # nothing to hold
+    t.page("cursor:before", [("limit", "5"), ("ending_before", "cs_s1")], [YOUNG[1], OLD[0]], True)
+    assert only(pagination.judge_cursors(t.record, RUN, SPEC), "PAG-008") == Finding.VIOLATED
