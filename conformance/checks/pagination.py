@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.collection import Collection
-from conformance.checks.common import first_unanswered, is_error_object
+from conformance.checks.common import first_unanswered, is_4xx, is_error_object
 from conformance.checks.history import History
 from conformance.checks.walks import (
     NEXT_CURSOR_WALK,
@@ -110,8 +110,11 @@ def judge_walks(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome
     if (broken := next((w.broken_page for w in walks if w.broken_page), None)) is not None:
         # The target answered, but not with a list: the walk cannot visit every item (a
         # cursor the target itself handed out was refused, or the page is not a list).
+        refused = cursor_sent(broken) if is_4xx(broken) else None
+        why = (f": the server refused {refused}, an id it had just listed, as a cursor (PAG-016)"
+               if refused in History.of(record).created else "")
         yield violated("PAG-001", name, Evidence(
-            f"the walk stopped at {broken.summary()}, which is not a list page",
+            f"the walk stopped at {broken.summary()}, which is not a list page{why}",
             expected="200 with a list for every cursor taken from the previous page",
             actual=f"status {broken.status}, body {broken.body[:120]!r}", exchanges=[broken.seq]))
         reason = f"a walk page was not a usable list: {broken.summary()}"
