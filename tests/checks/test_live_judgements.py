@@ -11,8 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.catalog import default_catalog
-from conformance.checks import envelope, filtering, limits, pagination, protocol, stability
+from conformance.checks import envelope, filtering, limits, pagination, protocol, stability, version
+from conformance.checks.base import RunContext
 from conformance.checks.history import History, describe
+from conformance.profiles import PROFILES
 from conformance.runner import judge
 from conformance.verdicts import Finding, Verdict
 from tests.checks.test_judgements import RUN, SPEC, Transcript, only, session
@@ -260,3 +262,39 @@ def test_a_short_backward_page_that_says_more_fails_also_next_to_new_sessions() 
     assert only(pagination.judge_cursors(t.record, RUN, SPEC), "PAG-008") == Finding.SKIPPED  # nothing to hold
     t.page("cursor:before", [("limit", "5"), ("ending_before", "cs_s1")], [YOUNG[1], OLD[0]], True)
     assert only(pagination.judge_cursors(t.record, RUN, SPEC), "PAG-008") == Finding.VIOLATED
+
+
+def test_backward_walk_that_climbs_to_new_sessions() -> None:
+    t = Transcript()
+    live_walks(t)
+    t.page("walk:back:7", [("limit", "7"), ("ending_before", "cs_s11")], OLD[4:11], True)
+    t.page("walk:back:7", [("limit", "7"), ("ending_before", "cs_s4")], [*YOUNG, *OLD[:4]], False)
+    assert only(pagination.judge_walks(t.record, RUN, SPEC), "PAG-006") == Finding.HELD
+    t2 = Transcript()
+    live_walks(t2)
+    t2.page("walk:back:7", [("limit", "7"), ("ending_before", "cs_s11")], OLD[4:11], True)
+    t2.page("walk:back:7", [("limit", "7"), ("ending_before", "cs_s4")], [*YOUNG, OLD[0], OLD[1], OLD[3]], False)
+    assert only(pagination.judge_walks(t2.record, RUN, SPEC), "PAG-006") == Finding.VIOLATED
+
+
+def test_accepted_limit_counts_sessions_created_meanwhile() -> None:
+    t = Transcript()
+    live_walks(t)
+    t.page("limit:accept", [("limit", "5")], [YOUNG[1], *OLD[:4]], True)
+    assert only(limits.judge_accepted(t.record, RUN, SPEC), "LIM-002") == Finding.HELD
+    t.page("limit:accept", [("limit", "6")], [YOUNG[1], *OLD[:4]], True)  # one short
+    assert only(limits.judge_accepted(t.record, RUN, SPEC), "LIM-002") == Finding.VIOLATED
+
+
+def test_supported_version_page_may_hold_new_sessions() -> None:
+    run = RunContext(PROFILES["standard"], "2026-11-01", True, 0)
+    t = Transcript()
+    live_walks(t)
+    t.page("version:baseline", [("limit", "5")], OLD[:5], True)
+    t.page("version:supported", [("limit", "5")], [YOUNG[1], *OLD[:4]], True)
+    assert only(version.judge_version(t.record, run, SPEC), "VER-002") == Finding.HELD
+    t2 = Transcript()
+    live_walks(t2)
+    t2.page("version:baseline", [("limit", "5")], OLD[:5], True)
+    t2.page("version:supported", [("limit", "5")], OLD[1:6], True)
+    assert only(version.judge_version(t2.record, run, SPEC), "VER-002") == Finding.VIOLATED
