@@ -14,6 +14,7 @@ step() {  # step NAME COMMAND...: run one measurement, bounded to 15 minutes
     echo "end: $(date -Is) $(uptime)" | tee -a "$out/$name.txt"
 }
 { nproc; grep -m1 'model name' /proc/cpuinfo; python -V; date -Is; uname -r; } > "$out/machine.txt"
+step goals python bench/goals.py --repeat 3
 step verify_splice python bench/verify_splice.py --sessions 57 10000 --canonical
 step run_cost python bench/run_cost.py --sessions 57 10000 --repeat 5 --cache both
 step scale_run python bench/scale_run.py --small 1000 --large 1000000 --repeat 3
@@ -24,4 +25,5 @@ step reference_scale python bench/reference_scale.py --sizes 1000,1000000,100000
 step page_latency python bench/page_latency.py --sizes 1000,100000,1000000 --requests 500
 step client_overhead python bench/client_overhead.py --requests 400 --rounds 5
 step profile_run python bench/profile_run.py --sessions 57
+step diagnosis_cost python bench/diagnosis_cost.py --repeat 3
 step build_time python bench/build_time.py --sessions 1000 100000 1000000

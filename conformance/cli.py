@@ -21,8 +21,11 @@ _METHOD_OVERRIDES = frozenset({"x-http-method-override", "x-http-method", "x-met
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        # One sentence and exit 2, as argparse does, but without the wall of usage text.
-        self.exit(2, f"{self.prog}: {message[0].upper()}{message[1:]}. See --help.\n")
+        # One sentence and exit 2, as argparse does, but without the wall of usage text, and
+        # with the prefix every other error has ("checkout-conformance: --port: ...").
+        message = message.removeprefix("argument ")
+        self.exit(2, f"checkout-conformance: {message[0].upper() if message[0] != '-' else '-'}{message[1:]}. "
+                     f"See `{self.prog} --help`.\n")
 
 
 def _positive_float(value: str) -> float:
@@ -83,64 +86,149 @@ def _header(value: str) -> tuple[str, str]:
     return name.strip(), rest.strip()
 
 
+def _port(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {value!r}") from None
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port between 0 and 65535 (0: any free port), got {value!r}")
+    return number
+
+
+def _count(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, got {value!r}")
+    return number
+
+
+_RUN_EPILOG = """exit codes:
+  0  conformant: no MUST broken (with --strict, no SHOULD either)
+  1  nonconformant: a MUST broken (with --strict, or a SHOULD)
+  2  usage or configuration error (bad flags, a refused key, a wrong base URL), found before the run
+  3  inconclusive: the target could not be reached or too little could be judged; or a suite error
+  130  interrupted (Ctrl-C)
+The key is read from --api-key or $CONFORMANCE_API_KEY and never printed or written.
+Reports: report.json, junit.xml, report.html, summary.md, exchanges.jsonl, certificate.json."""
+
+_SERVE_EPILOG = """It prints its base URL, API key and supported X-API-Version values, one line each, and
+stops cleanly on Ctrl-C (exit 0). Exit 2: the port, host or --db cannot be used."""
+
+_VERIFY_EPILOG = """exit codes:
+  0  every file matches the certificate and every verdict re-judges the same
+  1  something was altered or disagrees (each problem is named)
+  2  REPORT_DIR is missing, not a directory, or holds no report
+  3  the evidence is intact, but this suite version judges it differently than the one that made it"""
+
+
+def default_areas() -> tuple[str, ...]:
+    """The catalog's areas, for --only's help; none when the catalog cannot be read (`run` says why)."""
+    from conformance.catalog import default_catalog
+
+    try:
+        return default_catalog().areas
+    except ConformanceError:
+        return ()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="checkout-conformance",
-                     description="Conformance suite for GET /v1/checkout/sessions.")
+                     description="Conformance suite for GET /v1/checkout/sessions.",
+                     epilog="`checkout-conformance COMMAND --help` describes each command's options.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    run = sub.add_parser("run", help="judge a target (default: the embedded reference server)")
-    run.add_argument("--base-url", default=os.environ.get("CONFORMANCE_BASE_URL"),
-                     help="target base URL (env CONFORMANCE_BASE_URL); omitted: the embedded reference")
-    run.add_argument("--api-key", default=os.environ.get("CONFORMANCE_API_KEY"),
-                     help="secret key (env CONFORMANCE_API_KEY); never written anywhere")
-    run.add_argument("--report-dir", type=Path, default=Path("reports"))
-    run.add_argument("--seed", type=int, default=0)
+    run = sub.add_parser("run", help="judge a target (default: the embedded reference server)",
+                         description="Judge a target's GET /v1/checkout/sessions, requirement by requirement\n"
+                                     "(GET only, every request and walk bounded).",
+                         epilog=_RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("--base-url", default=os.environ.get("CONFORMANCE_BASE_URL"), metavar="URL",
+                     help="the target's base URL, e.g. https://staging.example.com (without /v1; "
+                          "default: $CONFORMANCE_BASE_URL; neither set: the embedded reference server)")
+    run.add_argument("--api-key", default=os.environ.get("CONFORMANCE_API_KEY"), metavar="KEY",
+                     help="the secret key, sent as the Basic username (default: $CONFORMANCE_API_KEY); never written")
+    run.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR",
+                     help="where the reports go, created if missing (default: reports)")
+    run.add_argument("--seed", type=int, default=0, help="the same seed sends the same requests (default: 0)")
     run.add_argument("--strict", action="store_true", help="fail on SHOULD violations too")
-    run.add_argument("--profile", choices=sorted(PROFILES), default="standard")
-    run.add_argument("--api-version", help="an X-API-Version value the target supports")
-    run.add_argument("--max-requests", type=_positive_int, default=2000)
-    run.add_argument("--timeout", type=_positive_float, default=10.0, help="seconds per request")
+    run.add_argument("--profile", choices=sorted(PROFILES), default="standard",
+                     help="how hard to look: quick, standard (what CI gates use) or thorough (default: standard)")
+    run.add_argument("--api-version", metavar="V",
+                     help="an X-API-Version value the target supports, to judge VER-002 (default: none, "
+                          "VER-002 skipped)")
+    run.add_argument("--max-requests", type=_positive_int, default=2000, metavar="N",
+                     help="hard cap on requests sent; what it leaves unjudged is inconclusive (default: 2000)")
+    run.add_argument("--timeout", type=_positive_float, default=10.0, metavar="SECONDS",
+                     help="seconds each request may take, more than 0 and up to 600 (default: 10)")
     run.add_argument("--concurrency", type=_concurrency, default=DEFAULT_CONCURRENCY, metavar="N",
                      help=f"probes side by side, N requests in flight at most (default {DEFAULT_CONCURRENCY}; "
                           "1: one at a time). The same seed sends the same requests whatever N is")
     run.add_argument("--rate-limit", type=_rate, metavar="N",
                      help="at most N requests per second across all of them (a token bucket), for targets "
                           "with a published limit; a 429 is still honoured")
-    run.add_argument("--header", type=_header, action="append", default=[], metavar="'Name: value'")
-    run.add_argument("--only", action="append", default=[], metavar="AREA|ID")
-    run.add_argument("--expect-dataset", choices=["canonical"], help="also check the exact collection")
-    run.add_argument("--quiet", action="store_true", help="no progress lines")
+    run.add_argument("--header", type=_header, action="append", default=[], metavar="'Name: value'",
+                     help="an extra header on every request (repeatable; not Authorization: use --api-key)")
+    run.add_argument("--only", action="append", default=[], metavar="AREA|ID",
+                     help=f"judge only an area ({', '.join(default_areas())}) or requirement IDs "
+                          "such as PAG-001 (repeatable)")
+    run.add_argument("--expect-dataset", choices=["canonical"],
+                     help="also check the target lists exactly spec/fixtures/canonical.json, in order (DATA-001)")
+    run.add_argument("--quiet", action="store_true", help="no progress lines on stderr (the summary still prints)")
     run.add_argument("--config", type=Path, metavar="PATH",
                      help="TOML file of run options (default: [tool.checkout-conformance] in ./pyproject.toml)")
     run.add_argument("--waivers", type=Path, metavar="FILE", help="YAML list of accepted failures, with expiry dates")
     run.add_argument("--sign-key", type=Path, metavar="PATH", help="Ed25519 key (keygen) that signs certificate.json")
 
-    serve = sub.add_parser("serve", help="run the embedded reference server")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--sessions", type=int, default=57)
-    serve.add_argument("--seed", type=int, default=0)
-    serve.add_argument("--api-key")
-    serve.add_argument("--db", help="SQLite file (reused when it holds the same data)")
-    serve.add_argument("--fault", help="inject one named fault (see --list-faults)")
-    serve.add_argument("--list-faults", action="store_true")
-    serve.add_argument("--dataset", choices=["canonical"], help="serve a fixed dataset instead")
+    serve = sub.add_parser("serve", help="run the embedded reference server",
+                           description="Serve the embedded reference implementation of GET /v1/checkout/sessions\n"
+                                       "(a correct server, or one with an injected fault).",
+                           epilog=_SERVE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=_port, default=8000, help="port to listen on, 0: any free port (default: 8000)")
+    serve.add_argument("--sessions", type=_count, default=57, metavar="N",
+                       help="how many sessions to generate (default: 57)")
+    serve.add_argument("--seed", type=int, default=0, help="the same seed generates the same sessions (default: 0)")
+    serve.add_argument("--api-key", metavar="KEY",
+                       help="the key to accept (default: a new sk_test_ key each start, printed); "
+                            "an sk_live_ key serves livemode data")
+    serve.add_argument("--db", metavar="PATH",
+                       help="keep the sessions in this SQLite file, reused while it holds the same sessions "
+                            "(default: in memory); never overwrites another file")
+    serve.add_argument("--rebuild", action="store_true",
+                       help="replace a --db file built with other --sessions/--seed/--dataset")
+    serve.add_argument("--fault", metavar="NAME", help="inject one named fault (see --list-faults)")
+    serve.add_argument("--list-faults", action="store_true",
+                       help="list the injectable faults with the requirements each breaks, then exit")
+    serve.add_argument("--dataset", choices=["canonical"],
+                       help="serve a fixed dataset (spec/fixtures/canonical.json) instead of generated sessions")
     serve.add_argument("--churn", type=_churn_rate, default=0.0, metavar="RATE",
                        help="a live account: RATE sessions created per second at the head, and open "
                             "sessions expiring at a comparable rate (at most 1/s); combinable with --fault")
 
-    verify = sub.add_parser("verify", help="re-judge a report directory offline")
-    verify.add_argument("report_dir", type=Path)
+    verify = sub.add_parser("verify", help="re-judge a report directory offline",
+                            description="Re-judge every requirement from REPORT_DIR/exchanges.jsonl alone, without\n"
+                                        "contacting the target, and check every file against certificate.json.",
+                            epilog=_VERIFY_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    verify.add_argument("report_dir", type=Path, metavar="REPORT_DIR",
+                        help="a directory written by `checkout-conformance run --report-dir`")
     verify.add_argument("--public-key", type=Path, metavar="PUB",
                         help="also check certificate.sig against this public key (signing-key.pub.pem)")
 
-    keygen = sub.add_parser("keygen", help="make an Ed25519 key pair for signing certificates")
+    keygen = sub.add_parser("keygen", help="make an Ed25519 key pair for signing certificates",
+                            description="Writes signing-key.pem (mode 0600, for run --sign-key) and "
+                                        "signing-key.pub.pem (for verify --public-key); never overwrites.")
     keygen.add_argument("--out", type=Path, required=True, metavar="DIR", help="directory for the key pair")
 
-    diff = sub.add_parser("diff", help="compare two report directories: regressions, fixes, other changes")
-    diff.add_argument("old_dir", type=Path, metavar="OLD_REPORT_DIR")
-    diff.add_argument("new_dir", type=Path, metavar="NEW_REPORT_DIR")
+    diff = sub.add_parser("diff", help="compare two report directories: regressions, fixes, other changes",
+                          description="Per requirement: regressions (pass or skip to warn or fail, warn to fail), "
+                                      "fixes and other changes. Exit 1 if anything regressed, 0 otherwise, "
+                                      "2 if a directory holds no readable report.json.")
+    diff.add_argument("old_dir", type=Path, metavar="OLD_REPORT_DIR", help="the earlier run (the baseline)")
+    diff.add_argument("new_dir", type=Path, metavar="NEW_REPORT_DIR", help="the later run")
     diff.add_argument("--format", choices=["text", "md", "json"], default="text", help="md: a pull-request comment")
     return parser
 
@@ -186,18 +274,26 @@ def _run(args: argparse.Namespace) -> int:
     from conformance.reports.writer import write_reports
     from conformance.runner import RunOptions, run
     from conformance.signing import load_private_key
+    from conformance.usage import base_url_from, check_api_version, check_report_dir
     from conformance.waivers import load_waivers, waive_result
 
+    base_url = base_url_from(args.base_url)
+    check_api_version(args.api_version)
     options = RunOptions(
-        base_url=args.base_url or None, api_key=args.api_key or None, profile=PROFILES[args.profile],
+        base_url=base_url, api_key=args.api_key or None, profile=PROFILES[args.profile],
         seed=args.seed, strict=args.strict, api_version=args.api_version, max_requests=args.max_requests,
         timeout=args.timeout, headers=dict(args.header), only=tuple(args.only),
         expect_dataset=args.expect_dataset, concurrency=args.concurrency, rate_limit=args.rate_limit,
+        preflight_api_version=True,
     )
     _check_url(options.base_url)
     # Checked before anything is sent: a bad waiver file or key is a usage error, not a run.
     waivers = load_waivers(args.waivers, default_catalog()) if args.waivers else []
     signing_key = load_private_key(args.sign_key) if args.sign_key else None
+    check_report_dir(args.report_dir)
+    if options.base_url and options.api_key and options.api_key.startswith("sk_live_"):
+        print("checkout-conformance: warning: this is a live key (sk_live_): the suite only reads, but a "
+              "dedicated sk_test_ key on staging is the safer target.", file=sys.stderr)
     progress = (lambda _line: None) if args.quiet else (lambda line: print(f"  {line}", file=sys.stderr))
     result = waive_result(run(options, progress), waivers)
     written = write_reports(result, args.report_dir, signing_key)
@@ -222,6 +318,7 @@ def _check_url(base_url: str | None) -> None:
 def _serve(args: argparse.Namespace) -> int:
     from conformance.reference.faults import FAULTS
     from conformance.reference.server import ReferenceConfig, ServerStartError, serve_forever
+    from conformance.reference.store import StoreFileError
 
     if args.list_faults:
         for fault in FAULTS.values():
@@ -229,13 +326,11 @@ def _serve(args: argparse.Namespace) -> int:
         return 0
     if args.fault and args.fault not in FAULTS:
         raise UsageError(f"Unknown fault {args.fault!r}: `checkout-conformance serve --list-faults` lists them.")
-    if args.sessions < 0:
-        raise UsageError("--sessions must be 0 or more.")
     config = ReferenceConfig(sessions=args.sessions, seed=args.seed, api_key=args.api_key, db=args.db,
                              fault=args.fault, dataset=args.dataset, churn=args.churn)
     try:
-        return serve_forever(config, args.host, args.port)
-    except ServerStartError as exc:
+        return serve_forever(config, args.host, args.port, replace_db=args.rebuild)
+    except (ServerStartError, StoreFileError) as exc:
         raise UsageError(str(exc)) from None
 
 

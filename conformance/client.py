@@ -250,11 +250,14 @@ class Client:
                     self._down_because = "the target kept answering 429 Too Many Requests earlier in the run"
                 return
             self._pacer.hold(delay)  # this lane sleeps it; the other lanes wait out the rest
+            if self._stopped is not None or self._failures_in_a_row >= self.settings.failures_before_down:
+                return  # another lane found the target down meanwhile: the 429 is recorded as it is
 
     def _attempt(self, exchange: Exchange, pairs: list[tuple[str, str]], headers: dict[str, str]) -> None:
         # Per-read timeouts restart with every byte, so a trickling target could hold one
         # request for hours: a watchdog cuts the connection when the whole attempt is late.
-        limit = 2 * self.settings.timeout
+        # Late means past --timeout itself, the number the user gave and reads in the report.
+        limit = self.settings.timeout
         self._in_flight.expired = False
         self._watchdog.arm(limit)
         try:

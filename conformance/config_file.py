@@ -25,7 +25,7 @@ from conformance.redaction import looks_secret
 
 PYPROJECT = "pyproject.toml"
 TABLE = "checkout-conformance"  # [tool.checkout-conformance]
-SECRET_KEYS = frozenset({"api-key"})
+SECRET_KEYS = frozenset({"api-key", "api_key"})
 # Options whose default an environment variable already sets: that value beats the file.
 ENV_BACKED = {"base-url": "CONFORMANCE_BASE_URL"}
 # Options that make no sense in a file (they name the file, or are the parser's own).
@@ -68,8 +68,12 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise UsageError(f"The config file {path} is not valid TOML ({exc}).") from None
 
 
-def apply_to_parser(parser: argparse.ArgumentParser, settings: dict[str, Any], source: Path) -> None:
-    """Turn the file's table into defaults of `parser` (the `run` subparser); UsageError on a bad entry."""
+def apply_to_parser(parser: argparse.ArgumentParser, settings: dict[str, Any], source: Path) -> dict[str, list[Any]]:
+    """Turn the file's table into defaults of `parser` (the `run` subparser); UsageError on a bad entry.
+
+    Returns the repeatable options' lists (dest -> values), which are not made defaults: argparse
+    would add a flag's values to them, and a flag must replace the file's list, not extend it.
+    """
     actions = {a.option_strings[-1].removeprefix("--"): a for a in parser._actions
                if a.option_strings and a.option_strings[-1].startswith("--")}
     defaults: dict[str, Any] = {}
@@ -89,7 +93,10 @@ def apply_to_parser(parser: argparse.ArgumentParser, settings: dict[str, Any], s
         if looks_secret(name):
             raise UsageError(f"{source} sets the header {name}, whose value looks like a secret: pass it with "
                              "--header from a CI secret instead; secrets do not belong in a config file.")
+    lists = {a.dest: defaults.pop(a.dest) for a in actions.values()
+             if isinstance(a, argparse._AppendAction) and a.dest in defaults}
     parser.set_defaults(**defaults)
+    return lists
 
 
 def _convert(key: str, value: Any, action: argparse.Action, source: Path) -> Any:
@@ -134,8 +141,12 @@ def parse_with_config(parser: argparse.ArgumentParser, argv: list[str]) -> argpa
     settings, source = load_settings(args.config)
     if not settings or source is None:
         return args
-    apply_to_parser(_subparser(parser, "run"), settings, source)
-    return parser.parse_args(argv)
+    lists = apply_to_parser(_subparser(parser, "run"), settings, source)
+    args = parser.parse_args(argv)
+    for dest, values in lists.items():
+        if not getattr(args, dest):  # no such flag given: the file's list
+            setattr(args, dest, values)
+    return args
 
 
 def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:

@@ -11,6 +11,7 @@ from conformance.diagnosis import unexplained
 from conformance.runner import RunResult
 from conformance.verdicts import Verdict
 from conformance.waivers import waiver_notes
+from conformance.wording import plural
 
 _ORDER = (Verdict.FAIL, Verdict.WARN, Verdict.ERROR, Verdict.INCONCLUSIVE, Verdict.WAIVED, Verdict.SKIP, Verdict.PASS)
 
@@ -19,8 +20,8 @@ def print_summary(result: RunResult, written: list[Path], out: TextIO) -> None:
     counts = Counter(v.verdict for v in result.verdicts)
     target = "embedded reference server" if result.embedded else result.target
     seconds = (result.finished_at - result.started_at).total_seconds()
-    print(f"checkout-conformance: {target} — {len(result.verdicts)} requirements, "
-          f"{result.requests_sent} requests, {seconds:.1f} s", file=out)
+    print(f"checkout-conformance: {target} — {plural(len(result.verdicts), 'requirement')}, "
+          f"{plural(result.requests_sent, 'request')}, {seconds:.1f} s", file=out)
     print_diagnosis(result, out)
     for verdict in result.verdicts:
         if verdict.verdict in (Verdict.FAIL, Verdict.WARN, Verdict.ERROR, Verdict.INCONCLUSIVE, Verdict.WAIVED):
@@ -33,6 +34,9 @@ def print_summary(result: RunResult, written: list[Path], out: TextIO) -> None:
                     print(f"  {'':<12} {'':<9} expected {item.expected}; got {item.actual}", file=out)
                 for seq in item.exchanges[:1]:
                     print(f"  {'':<12} {'':<9} {result.exchanges[seq].curl(result.target)}", file=out)
+    skipped = [v for v in result.verdicts if v.verdict == Verdict.SKIP]
+    if skipped:  # a pass is only as good as what was judged: name what was not
+        print(f"  skipped: {', '.join(f'{v.requirement} ({v.reason})' for v in skipped)}", file=out)
     shown = [v for v in _ORDER if v != Verdict.WAIVED or result.waivers]
     print("  " + ", ".join(f"{counts.get(v, 0)} {v.value}" for v in shown), file=out)
     for note in waiver_notes(result.waivers):

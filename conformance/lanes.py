@@ -143,16 +143,28 @@ def _side_by_side(
     concurrency: int,
     on_done: Callable[[ProbeRun], None],
 ) -> list[ProbeRun]:
+    contexts = [context(probe) for probe in phase]
+    # The longest probes start first (LPT), so the lanes finish about together; the
+    # results still come back in probe order.
+    starts = sorted(range(len(phase)), key=lambda k: -_cost(phase[k], contexts[k]))
     pool = ThreadPoolExecutor(max_workers=min(concurrency, len(phase)), thread_name_prefix="conformance-lane")
     try:
-        futures = [pool.submit(_one, client, probe, context, on_done) for probe in phase]
-        return [f.result() for f in futures]
+        futures = {k: pool.submit(_one, client, phase[k], _given(contexts[k]), on_done) for k in starts}
+        return [futures[k].result() for k in range(len(phase))]
     except BaseException:
         # Interrupted (Ctrl-C) or a bug here: stop sending, so the lanes finish at once.
         client.stop("the run was interrupted")
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _given(ctx: ProbeContext) -> Callable[[Probe], ProbeContext]:
+    return lambda _probe: ctx
+
+
+def _cost(probe: Probe, ctx: ProbeContext) -> int:
+    return probe.cost(ctx.profile) if probe.cost is not None else 0
 
 
 def _one(client: Client, probe: Probe, context: Callable[[Probe], ProbeContext],

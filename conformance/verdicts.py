@@ -139,6 +139,8 @@ def overall(verdicts: Iterable[RequirementVerdict], strict: bool) -> str:
 # A target that lists fewer than two sessions cannot show a walk across pages, the heart of
 # a list API: whatever else passed, such a run certifies nothing (exit 3, with the reason).
 DATA_GATE = "PAG-001"
+# conformance.spent_budget.REASON_PREFIX (not imported: that module imports this one).
+BUDGET_REASON_PREFIX = "not judged: the request budget"
 
 
 def verdict_reason(verdicts: Iterable[RequirementVerdict], verdict: str) -> str:
@@ -150,6 +152,11 @@ def verdict_reason(verdicts: Iterable[RequirementVerdict], verdict: str) -> str:
             return (f"Too little data to judge: {gate.reason}. Seed the target with at least 20 sessions "
                     "across all three statuses, some created in the same second.")
         lost = next((v for v in verdicts if v.verdict == Verdict.INCONCLUSIVE and v.level == "MUST"), None)
+        if lost is not None and lost.reason.startswith(BUDGET_REASON_PREFIX):
+            unjudged = sum(v.verdict == Verdict.INCONCLUSIVE for v in verdicts)
+            budget = lost.reason.removeprefix("not judged: ")
+            return (f"{unjudged} requirement{'' if unjudged == 1 else 's'} could not be judged: {budget}; "
+                    "raise --max-requests, or judge fewer areas with --only.")
         if lost is not None:
             return f"{lost.requirement} could not be judged: {lost.reason}."
         return "Nothing could be judged."

@@ -3,8 +3,14 @@
 It trusts nothing in the directory: the certificate's own digest and the digests of the
 files it covers are recomputed, report.json is checked against its schema and against
 the installed suite's spec and catalog, and every requirement is judged again from
-exchanges.jsonl alone (no request to the target). Every disagreement is collected, so
-one run of `verify` names all of them, not just the first.
+exchanges.jsonl alone (no request to the target), with the waivers report.json records
+applied again as on the day of the run. Reproducer scripts must be what the evidence gives.
+Every disagreement is collected, so one run of `verify` names all of them, not just the first.
+
+With `--public-key`, certificate.sig is checked first (conformance.signing): a missing
+signature, another signer or a changed certificate ends verification with one sentence. A
+report made by another suite version is re-judged too, and where the rules now judge
+differently that is reported as verdict drift (exit 3), not as tampering (exit 1).
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from conformance import __version__
 from conformance.catalog import default_catalog
 from conformance.checks.base import RunContext
 from conformance.diagnosis import diagnose
-from conformance.errors import VerdictDrift, VerificationFailed
+from conformance.errors import UsageError, VerdictDrift, VerificationFailed
 from conformance.exchange import Exchange
 from conformance.profiles import PROFILES
 from conformance.reports.certificate import (
@@ -41,16 +47,24 @@ from conformance.waivers import reapply_recorded
 
 
 def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = None) -> int:
-    """0 and a short summary on `out` when the directory holds up; VerificationFailed naming every problem if not.
+    """0 and a short summary on `out` when the directory holds up; VerificationFailed (exit 1) naming
+    every problem if not; UsageError (exit 2) when `report_dir` is missing or holds no report at all.
 
     With `public_key` (PEM), certificate.sig must first be that key's signature over certificate.json
     (else VerificationFailed with one sentence saying why). A report made by another suite version
     whose re-judgement differs raises VerdictDrift (exit 3): the evidence is intact, the rules moved.
     """
+    # Nothing to verify is the user's mistake (exit 2); a report with a file gone is not (exit 1).
+    if not report_dir.exists():
+        raise UsageError(f"{report_dir} does not exist: pass the directory `checkout-conformance run` wrote "
+                         "its reports into (--report-dir, default reports).")
     key = load_public_key(public_key) if public_key else None
     if not report_dir.is_dir():
-        raise VerificationFailed(f"{report_dir} is not a directory.")
+        raise UsageError(f"{report_dir} is a file, not a directory: pass the directory the reports are in.")
     missing = [name for name in (REPORT, EXCHANGES, CERTIFICATE) if not (report_dir / name).is_file()]
+    if len(missing) == 3:
+        raise UsageError(f"{report_dir} holds no report (no report.json, exchanges.jsonl or certificate.json): "
+                         "pass the directory `checkout-conformance run` wrote.")
     if missing:
         raise VerificationFailed(f"{report_dir} is missing {', '.join(missing)}: nothing to verify against.")
     certificate = _load_json(report_dir / CERTIFICATE)

@@ -150,7 +150,10 @@ def _run_against(answer: Reply, tmp_path: Path, capsys: pytest.CaptureFixture[st
 def test_a_404_preflight_is_a_configuration_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, err = _run_against(Reply(404, b"not found", {"Content-Type": "text/plain"}), tmp_path, capsys)
     assert code == 2
-    assert "answered 404 Not Found to GET /v1/checkout/sessions: check --base-url and the API key." in err
+    assert re.fullmatch(r"checkout-conformance: (http://127\.0\.0\.1:\d+) answered 404 Not Found to GET \1"
+                        r"/v1/checkout/sessions: --base-url must be the part before /v1/checkout/sessions\.",
+                        err.strip()), err
+    assert "key" not in err
     assert len(err.strip().splitlines()) == 1
     assert not (tmp_path / "report.json").exists()
 

@@ -49,8 +49,9 @@ def test_flags_beat_the_environment_which_beats_the_file(project: Path, monkeypa
     assert (args.rate_limit, args.concurrency) == (5, 2)
     monkeypatch.setenv("CONFORMANCE_BASE_URL", "https://env.example.com")
     assert _args(["run"]).base_url == "https://env.example.com"
-    args = _args(["run", "--base-url", "https://flag.example.com", "--seed", "3"])
+    args = _args(["run", "--base-url", "https://flag.example.com", "--seed", "3", "--header", "X-Team: risk"])
     assert (args.base_url, args.seed) == ("https://flag.example.com", 3)
+    assert args.header == [("X-Team", "risk")]  # a repeatable flag replaces the file's list, not extends it
 
 
 def test_without_a_table_nothing_changes(project: Path) -> None:

@@ -159,7 +159,7 @@ def test_generated_reference_fails_with_a_clear_first_difference(tmp_path: Path)
     assert code == 1
     assert entry["verdict"] == "fail"
     first = entry["evidence"][0]
-    assert first["message"].startswith("240 session(s) of the canonical dataset are not listed; "
+    assert first["message"].startswith("240 sessions of the canonical dataset are not listed; "
                                        "the first is cs_test_tiez (position 1 of 240)")
     assert first["exchanges"]
 
@@ -194,7 +194,7 @@ def test_one_field_changed(tmp_path: Path, sessions: list[dict[str, Any]]) -> No
     entry = _judge_altered(tmp_path, open_store(0, 0, sessions_list=altered))
     [evidence] = entry["evidence"]
     assert evidence["message"].startswith("cs_test_edge_metadata: `metadata.région` differs from the canonical "
-                                          "dataset (1 field difference(s) in 1 session(s))")
+                                          "dataset (1 field difference in 1 session)")
     assert (evidence["expected"], evidence["actual"]) == ('"Île-de-France"', '"Bretagne"')
     assert evidence["exchanges"]
 
@@ -203,7 +203,7 @@ def test_one_session_dropped(tmp_path: Path, sessions: list[dict[str, Any]]) -> 
     dropped = sessions[150]
     entry = _judge_altered(tmp_path, open_store(0, 0, sessions_list=sessions[:150] + sessions[151:]))
     [evidence] = entry["evidence"]  # a gap, not also an order or field difference
-    assert evidence["message"] == (f"1 session(s) of the canonical dataset are not listed; the first is "
+    assert evidence["message"] == (f"1 session of the canonical dataset is not listed; the first is "
                                    f"{dropped['id']} (position 151 of 240)")
     assert evidence["expected"] == f"{dropped['id']} listed after {sessions[149]['id']}"
 

@@ -255,7 +255,7 @@ def test_bad_concurrency_or_rate_is_a_usage_error(flag: list[str], capsys: pytes
     with pytest.raises(SystemExit) as stop:
         main(["run", *flag])
     assert stop.value.code == 2
-    assert "See --help." in capsys.readouterr().err
+    assert "See `checkout-conformance run --help`." in capsys.readouterr().err
 
 
 # -- a whole run --------------------------------------------------------------------------------
@@ -272,3 +272,24 @@ def test_a_concurrent_run_sends_what_a_sequential_one_does_and_verifies(tmp_path
     assert _requests(tmp_path / "four") == _requests(tmp_path / "one")
     assert report_4["requests"] == report_1["requests"]
     assert main(["verify", str(tmp_path / "four")]) == 0
+
+
+def test_the_longest_probes_start_first_and_the_transcript_keeps_probe_order() -> None:
+    started: list[str] = []
+    both_running = threading.Barrier(2, timeout=10)
+
+    def probe(name: str, cost: int) -> Probe:
+        def run(ctx: ProbeContext) -> None:
+            started.append(name)
+            if len(started) <= 2:
+                both_running.wait()  # the first two hold their lanes until both have started
+            ctx.client.get(name)
+        return Probe(name, "test", run, cost=lambda _profile: cost)
+
+    with scripted_server(_ok) as target:
+        client = Client(target.base_url, KEY)
+        probes = [probe("short", 1), probe("long", 9), probe("middle", 3), probe("longer", 5)]
+        run_probes(client, probes, _context(client), concurrency=2)
+        client.close()
+    assert set(started[:2]) == {"long", "longer"}
+    assert [e.tag for e in client.transcript] == ["short", "long", "middle", "longer"]

@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import shlex
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+
 from conformance.reference.server import ReferenceConfig, start_background
 
 
-def _pytest(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], ET.Element]:
+def _env(**changes: str | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
+    env.update({k: v for k, v in changes.items() if v is not None})
+    return env
+
+
+def _pytest(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess[str],
+                                                                                    ET.Element]:
     junit = tmp_path / "junit.xml"
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "--pyargs", "conformance.checks", "-p", "no:cacheprovider", "-q",
          "--conformance-profile", "quick", f"--junitxml={junit}", *args],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env or _env(),
     )
     return proc, ET.parse(junit).getroot()
 
@@ -27,6 +39,8 @@ def _properties(case: ET.Element) -> dict[str, str]:
 def test_one_test_per_requirement_passes_against_the_reference(tmp_path: Path) -> None:
     proc, junit = _pytest(tmp_path)
     assert proc.returncode == 0, proc.stdout[-2000:]
+    assert ("checkout-conformance: CONFORMANT (the embedded reference server: a self-test, not a target)"
+            in proc.stdout)
     cases = list(junit.iter("testcase"))
     assert len(cases) >= 60
     assert {"requirement", "level"} <= set(_properties(cases[0]))
@@ -34,7 +48,8 @@ def test_one_test_per_requirement_passes_against_the_reference(tmp_path: Path) -
 
 def test_a_faulty_target_fails_the_requirements_it_breaks(tmp_path: Path) -> None:
     with start_background(ReferenceConfig(fault="no-auth")) as server:
-        proc, junit = _pytest(tmp_path, "--base-url", server.base_url, "--api-key", server.api_key)
+        proc, junit = _pytest(tmp_path, "--conformance-base-url", server.base_url,
+                                  "--conformance-api-key", server.api_key)
     assert proc.returncode == 1
     failed = {_properties(c)["requirement"] for c in junit.iter("testcase") if c.find("failure") is not None}
     assert {"AUTH-001", "AUTH-002"} <= failed
@@ -43,6 +58,52 @@ def test_a_faulty_target_fails_the_requirements_it_breaks(tmp_path: Path) -> Non
 
 def test_a_target_with_too_little_data_exits_3_not_green(tmp_path: Path) -> None:
     with start_background(ReferenceConfig(sessions=1)) as server:
-        proc, _junit = _pytest(tmp_path, "--base-url", server.base_url, "--api-key", server.api_key)
+        proc, _junit = _pytest(tmp_path, "--conformance-base-url", server.base_url,
+                                  "--conformance-api-key", server.api_key)
     assert proc.returncode == 3, proc.stdout[-1500:]
-    assert "checkout-conformance: INCONCLUSIVE - Too little data to judge" in proc.stdout
+    assert f"checkout-conformance: INCONCLUSIVE ({server.base_url}) - Too little data to judge" in proc.stdout
+
+
+# pytest-base-url (a dependency of pytest-playwright and pytest-selenium) owns --base-url;
+# it is in the `test` extra so these run where the README says to run the tests.
+needs_pytest_base_url = pytest.mark.skipif(importlib.util.find_spec("pytest_base_url") is None,
+                                           reason="pytest-base-url is not installed (pip install -e '.[test]')")
+
+
+@needs_pytest_base_url
+def test_an_unrelated_pytest_run_works_beside_pytest_base_url(tmp_path: Path) -> None:
+    (tmp_path / "test_unrelated.py").write_text(
+        "def test_base_url_is_pytest_base_urls(base_url):\n    assert base_url == 'http://app.example'\n")
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-p", "no:xdist",
+                           "--base-url", "http://app.example", "test_unrelated.py"],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path, env=_env())
+    assert proc.returncode == 0, proc.stdout[-1500:] + proc.stderr[-1500:]
+    assert "1 passed" in proc.stdout
+
+
+@needs_pytest_base_url
+def test_the_readme_plugin_command_works_beside_pytest_base_url(tmp_path: Path) -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    command = next(line for line in readme.splitlines() if line.startswith("pytest --pyargs conformance.checks"))
+    with start_background(ReferenceConfig(sessions=30, fault="no-auth")) as server:
+        argv = shlex.split(command.replace("https://staging.example.com", server.base_url)
+                           .replace('"$CONFORMANCE_API_KEY"', server.api_key))
+        assert argv[:3] == ["pytest", "--pyargs", "conformance.checks"], argv
+        proc, junit = _pytest(tmp_path, *argv[3:])
+    assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-1500:]
+    failed = {_properties(c)["requirement"] for c in junit.iter("testcase") if c.find("failure") is not None}
+    assert "AUTH-001" in failed
+
+
+@pytest.mark.parametrize("how", ["flag", "env"])
+def test_an_empty_target_is_a_usage_error_not_the_embedded_reference(tmp_path: Path, how: str) -> None:
+    args = ("--conformance-base-url", "") if how == "flag" else ()
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--pyargs", "conformance.checks", "-p", "no:cacheprovider", "-q", *args],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        env=_env(CONFORMANCE_BASE_URL="" if how == "env" else None),
+    )
+    assert proc.returncode == 2, proc.stdout[-1500:]
+    sentence = ("--conformance-base-url is empty" if how == "flag"
+                else "CONFORMANCE_BASE_URL is set but empty (a missing CI secret?)")
+    assert sentence in proc.stdout + proc.stderr

@@ -83,6 +83,9 @@ def test_an_expired_waiver_has_no_effect_and_is_named(faulty_url: str, tmp_path:
     assert code == 1
     assert {r["id"]: r["verdict"] for r in report["requirements"]}["LIM-004"] == "fail"
     assert "waiver for LIM-004 expired on 2020-01-31" in out
+    summary, html = ((tmp_path / "r" / name).read_text() for name in ("summary.md", "report.html"))
+    assert "Waiver for LIM-004 expired on 2020-01-31: it no longer applies." in summary
+    assert "LIM-004</a> expired on 2020-01-31: it no longer applies." in html
 
 
 def test_a_waiver_for_another_target_does_not_apply(faulty_url: str, tmp_path: Path) -> None:

@@ -90,6 +90,9 @@ class Probe:
     run: Callable[[ProbeContext], None]
     # When it runs (conformance.lanes): "first" and "last" alone, "any" beside other probes.
     order: str = "any"
+    # The most requests it sends under a profile (None: a handful): lanes start the longest
+    # probes first, so that they all finish about together.
+    cost: Callable[[Profile], int] | None = None
 
 
 @dataclass(frozen=True)

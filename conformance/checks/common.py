@@ -52,7 +52,7 @@ def judge_rejections(
 
 def _not_judgeable(name: str, exchanges: Sequence[Exchange], requirement: str, what: str) -> Outcome | None:
     if not exchanges:
-        return inconclusive(requirement, name, f"no {what} was sent")
+        return inconclusive(requirement, name, f"no request with {what} was sent")
     if (lost := first_unanswered(exchanges)) is not None:
         return inconclusive(requirement, name, f"the target did not answer {lost.summary()}")
     return None

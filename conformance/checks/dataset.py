@@ -20,6 +20,7 @@ from conformance.checks.walks import Walk, walk_forward
 from conformance.exchange import Exchange
 from conformance.spec import Spec
 from conformance.verdicts import Evidence, Finding, Outcome, held, inconclusive, skipped, violated
+from conformance.wording import plural
 
 REQUIREMENT = "DATA-001"
 WALK_TAG = "dataset:100"
@@ -112,8 +113,8 @@ def _differences(expected: list[Item], walk: Walk, dataset: str) -> list[Evidenc
             before = next((want[k] for k in range(index - 1, -1, -1) if want[k] in got_set), None)
             where = page_of(before) if before else ([pages[0].seq] if pages else [])
             evidence.append(Evidence(
-                f"{len(missing)} session(s) of the {dataset} dataset are not listed; the first is {first} "
-                f"(position {index + 1} of {len(want)})",
+                f"{plural(len(missing), 'session')} of the {dataset} dataset {_is(len(missing))} not listed; "
+                f"the first is {first} (position {index + 1} of {len(want)})",
                 expected=f"{first} listed after {before}" if before else f"{first} listed first",
                 actual=f"{first} absent; the target lists {len(got_set)} distinct sessions",
                 exchanges=where))
@@ -121,8 +122,8 @@ def _differences(expected: list[Item], walk: Walk, dataset: str) -> list[Evidenc
     if extra:
         first = extra[0]
         evidence.append(Evidence(
-            f"{len(extra)} listed session(s) are not in the {dataset} dataset; the first is {first} "
-            f"(position {got.index(first) + 1} of the listing)",
+            f"{plural(len(extra), 'listed session')} {_is(len(extra))} not in the {dataset} dataset; "
+            f"the first is {first} (position {got.index(first) + 1} of the listing)",
             expected=f"only the dataset's {len(want)} sessions", actual=f"{first} also listed",
             exchanges=page_of(first)))
     duplicated = [sid for sid, n in Counter(got).items() if n > 1]
@@ -130,7 +131,7 @@ def _differences(expected: list[Item], walk: Walk, dataset: str) -> list[Evidenc
         first = duplicated[0]
         evidence.append(Evidence(
             f"{first} is listed {Counter(got)[first]} times", expected="every session once",
-            actual=f"{len(duplicated)} session(s) listed more than once",
+            actual=f"{plural(len(duplicated), 'session')} listed more than once",
             exchanges=[p.seq for p in pages if first in (p.page_ids or [])][:4]))
 
     # Order, among the sessions both sides have (so one missing session is not also an order
@@ -157,7 +158,7 @@ def _differences(expected: list[Item], walk: Walk, dataset: str) -> list[Evidenc
                    for path, exp, act in _field_differences(expected[position[sid]], got_items[sid][0])]
     sessions_differing = len({sid for sid, *_ in field_diffs})
     for number, (sid, path, exp, act) in enumerate(field_diffs[:MAX_FIELD_EVIDENCE]):
-        summary = (f" ({len(field_diffs)} field difference(s) in {sessions_differing} session(s))"
+        summary = (f" ({plural(len(field_diffs), 'field difference')} in {plural(sessions_differing, 'session')})"
                    if number == 0 else "")
         evidence.append(Evidence(
             f"{sid}: `{path}` differs from the {dataset} dataset{summary}",
@@ -196,3 +197,8 @@ def _show(value: Any) -> str:
 CHECKS = (Check("dataset.exact", "dataset", (REQUIREMENT,), judge_dataset,
                 "With --expect-dataset: exactly the named dataset, in order, with the same field values.",
                 compares=(REQUIREMENT,), quiet_only=(REQUIREMENT,)),)
+
+
+def _is(count: int) -> str:
+    """The verb for ``count`` things: "1 session is", "3 sessions are"."""
+    return "is" if count == 1 else "are"

@@ -19,7 +19,7 @@ def probe_next_cursor(ctx: ProbeContext) -> None:
     walk_forward(ctx, NEXT_CURSOR_WALK, limit=7, max_pages=ctx.profile.pages_limit_7, follow_next_cursor=True)
 
 
-PROBES = (Probe("next-cursor", "envelope", probe_next_cursor),)
+PROBES = (Probe("next-cursor", "envelope", probe_next_cursor, cost=lambda p: p.pages_limit_7),)
 
 
 def _lists(record: Record) -> list[Exchange]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
@@ -10,8 +11,10 @@ from conformance.checks.common import first_unanswered, judge_rejections
 from conformance.checks.history import History
 from conformance.checks.walks import Walk, limit_sent, walk_forward
 from conformance.exchange import Exchange
-from conformance.spec import Spec
+from conformance.profiles import Profile
+from conformance.spec import Spec, default_spec
 from conformance.verdicts import Evidence, Outcome, held, inconclusive, too_little_data, violated
+from conformance.wording import capped, plural
 
 # Clearly outside the enum. Left out on purpose, as lenient rather than wrong (the
 # catalog's `either:` records it): "OPEN" (case-insensitive matching) and "open,complete"
@@ -29,7 +32,11 @@ def probe_filter(ctx: ProbeContext) -> None:
         ctx.client.get("filter:invalid", [("status", value)])
 
 
-PROBES = (Probe("filter", "filter", probe_filter),)
+def _cost(profile: Profile) -> int:
+    return len(default_spec().enum_of("status")) * profile.pages_filtered + len(INVALID_STATUSES)
+
+
+PROBES = (Probe("filter", "filter", probe_filter, cost=_cost),)
 
 
 def judge_filter(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
@@ -97,15 +104,11 @@ def judge_filter(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcom
             mismatches.append((status, walk, expected, got))
     if mismatches:
         status, walk, expected, got = mismatches[0]
-        got_set, expected_set = set(got), set(expected)
-        missing = [i for i in expected if i not in got_set][:5]
-        extra = [i for i in got if i not in expected_set][:5]
         last = walk.usable_pages[-1] if walk.usable_pages else None
         yield violated("FLT-002", name, Evidence(
             f"the status={status} walk is not the unfiltered walk restricted to {status}",
-            expected=f"{len(expected)} sessions in walk order",
-            actual=f"{len(got)} sessions; missing {', '.join(missing) or '-'}; extra {', '.join(extra) or '-'}"
-                   + ("; same items, other order" if not missing and not extra else ""),
+            expected=f"{plural(len(expected), 'session')} in walk order",
+            actual=f"{plural(len(got), 'session')}: {_difference(expected, got)}",
             exchanges=[last.seq] if last else []))
     elif judged:
         yield held("FLT-002", name)
@@ -173,3 +176,17 @@ CHECKS = (
           compares=("FLT-002", "FLT-003")),
     Check("filter.invalid", "filter", ("FLT-004", "FLT-005"), judge_invalid),
 )
+
+
+def _difference(expected: list[str], got: list[str]) -> str:
+    """How ``got`` differs from ``expected``, naming only what is really there: missing ids,
+    extra ids, ids listed more than once; else "the same sessions in another order"."""
+    got_set, expected_set = set(got), set(expected)
+    parts = []
+    if missing := [i for i in expected if i not in got_set]:
+        parts.append(f"missing {capped(missing, 5, ', ')}")
+    if extra := [i for i in dict.fromkeys(got) if i not in expected_set]:
+        parts.append(f"extra {capped(extra, 5, ', ')}")
+    if repeated := [i for i, n in Counter(got).items() if n > 1]:
+        parts.append(f"listed more than once {capped(repeated, 5, ', ')}")
+    return "; ".join(parts) or "the same sessions in another order"

@@ -163,7 +163,8 @@ def _stream(tag: str) -> Callable[[ProbeContext], None]:
 
 
 # One probe per stream, so that the three go side by side (conformance.lanes).
-PROBES = tuple(Probe(tag, "schema", _stream(tag)) for tag in (POSITIVE_TAG, NEGATIVE_TAG, PLAIN_TAG))
+PROBES = tuple(Probe(tag, "schema", _stream(tag), cost=lambda p: p.generated_examples)
+               for tag in (POSITIVE_TAG, NEGATIVE_TAG, PLAIN_TAG))
 
 
 # -- judgements ---------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from conformance.exchange import Exchange
 from conformance.profiles import Profile
 from conformance.spec import Spec
 from conformance.verdicts import Evidence, Outcome, held, inconclusive, skipped, too_little_data, violated
+from conformance.wording import capped, plural
 
 FORWARD_WALKS = ("walk:100", "walk:7", "walk:1", "walk:default")
 BACKWARD_WALK = "walk:back:7"
@@ -32,6 +33,18 @@ CURSOR_LIMIT = 5
 def probe_reference_walk(ctx: ProbeContext) -> None:
     # Alone and first: the other probes pick their cursors from what it saw.
     walk_forward(ctx, "walk:100", limit=100, max_pages=ctx.profile.pages_limit_100)
+
+
+def _pages_7(profile: Profile) -> int:
+    return profile.pages_limit_7
+
+
+def _pages_1(profile: Profile) -> int:
+    return profile.pages_limit_1
+
+
+def _pages_default(profile: Profile) -> int:
+    return profile.pages_default
 
 
 def _forward_walk(tag: str, limit: int | None, budget: Callable[[Profile], int]) -> Callable[[ProbeContext], None]:
@@ -78,11 +91,11 @@ def probe_bad_cursors(ctx: ProbeContext) -> None:
 
 PROBES = (
     Probe("walk:100", "pagination", probe_reference_walk, order="first"),
-    Probe("walk:7", "pagination", _forward_walk("walk:7", 7, lambda p: p.pages_limit_7)),
-    Probe("walk:1", "pagination", _forward_walk("walk:1", 1, lambda p: p.pages_limit_1)),
-    Probe("walk:default", "pagination", _forward_walk("walk:default", None, lambda p: p.pages_default)),
-    Probe("walk:back", "pagination", probe_backward_walk),
-    Probe("cursors", "pagination", probe_cursors),
+    Probe("walk:7", "pagination", _forward_walk("walk:7", 7, _pages_7), cost=_pages_7),
+    Probe("walk:1", "pagination", _forward_walk("walk:1", 1, _pages_1), cost=_pages_1),
+    Probe("walk:default", "pagination", _forward_walk("walk:default", None, _pages_default), cost=_pages_default),
+    Probe("walk:back", "pagination", probe_backward_walk, cost=_pages_7),
+    Probe("cursors", "pagination", probe_cursors, cost=lambda p: 2 * (p.cursor_samples + 4)),
     Probe("bad-cursors", "pagination", probe_bad_cursors),
 )
 
@@ -122,7 +135,7 @@ def judge_walks(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome
             yield inconclusive(req, name, reason)
         return
     if len(reference.ids) < 2 and reference.complete:
-        reason = f"the target lists {len(reference.ids)} session(s); a walk across pages needs two or more"
+        reason = f"the target lists {plural(len(reference.ids), 'session')}; a walk across pages needs two or more"
         for req in ("PAG-001", "PAG-002", "PAG-003", "PAG-006", "PAG-009", "PAG-010"):
             yield too_little_data(req, name, reason)
         return
@@ -133,7 +146,7 @@ def judge_walks(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome
     if cycling:
         w = cycling[0]
         yield violated("PAG-009", name, Evidence(
-            f"the {w.tag} walk came back to a cursor it had already followed while has_more stayed true",
+            f"the {w.name} came back to a cursor it had already followed while has_more stayed true",
             expected="every cursor leads to pages not seen before, until has_more is false",
             actual=f"cursor {cursor_sent(w.pages[-1], _cursor_param(w))!r} led back to a page already seen",
             exchanges=[p.seq for p in w.pages[-2:]]))
@@ -147,8 +160,9 @@ def judge_walks(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome
         if dupes:
             pages = [p.seq for p in walk.usable_pages if set(p.page_ids or []) & set(dupes)]
             pag001.append(Evidence(
-                f"the {walk.tag} walk listed {dupes[0]} more than once",
-                expected="every item exactly once", actual=f"{len(dupes)} duplicated id(s): {', '.join(dupes[:5])}",
+                f"the {walk.name} listed {dupes[0]} more than once",
+                expected="every item exactly once",
+                actual=f"{plural(len(dupes), 'duplicated id')}: {capped(dupes, 5, ', ')}",
                 exchanges=pages[:4]))
     # Between walks, only the sessions that existed throughout are compared (history.py).
     history = History.of(record)
@@ -227,7 +241,7 @@ def _judge_ties(name: str, collection: Collection, walks: list[Walk]) -> Outcome
                 page = _page_holding(walk, got_common[0]) if got_common else None
                 return violated("PAG-003", name, Evidence(
                     f"sessions created in the same second ({collection.created_of(group[0])}) come in another "
-                    f"order in the {walk.tag} walk than in the {reference.tag} walk",
+                    f"order in the {walk.name} than in the {reference.name}",
                     expected=" ".join(common), actual=" ".join(got_common),
                     exchanges=[page.seq] if page else []))
     return held("PAG-003", name, f"{len(ties)} groups of tied sessions walked")
@@ -265,9 +279,9 @@ def _gap(reference: _Stable, other: _Stable) -> Evidence | None:
         lost = [i for i in longer.ids if i not in shorter_ids]
         where = _page_holding(longer, lost[0]) if lost else None
         return Evidence(
-            f"the {shorter.tag} walk saw {len(shorter.ids)} sessions but the {longer.tag} walk saw {len(longer.ids)}",
+            f"the {shorter.name} saw {len(shorter.ids)} sessions but the {longer.name} saw {len(longer.ids)}",
             expected="every walk visits the whole collection",
-            actual=f"missing from {shorter.tag}: {', '.join(lost[:5]) or '(duplicates instead)'}",
+            actual=f"missing from the {shorter.name}: {capped(lost, 5, ', ') if lost else '(duplicates instead)'}",
             exchanges=[where.seq] if where else [])
     ref_set, oth_set = set(ref), set(oth)
     missing = [i for i in ref if i not in oth_set]
@@ -282,8 +296,8 @@ def _gap(reference: _Stable, other: _Stable) -> Evidence | None:
     first = missing[0] if missing else extra[0]
     holder = _page_holding(reference if missing else other, first)
     return Evidence(
-        f"the {other.tag} walk skipped {first}, which the {reference.tag} walk listed"
-        if missing else f"the {other.tag} walk listed {first}, which the {reference.tag} walk never saw",
+        f"the {other.name} skipped {first}, which the {reference.name} listed"
+        if missing else f"the {other.name} listed {first}, which the {reference.name} never saw",
         expected="walks at every page size visit the same items",
         actual=f"missing: {', '.join(missing[:5]) or '-'}; extra: {', '.join(extra[:5]) or '-'}",
         exchanges=[holder.seq] if holder else [])
@@ -296,10 +310,10 @@ def _order_disagreement(reference: _Stable, other: _Stable) -> Evidence | None:
         if a != b:
             page = _page_holding(other, b)
             return Evidence(
-                f"at position {index + 1} the {reference.tag} walk has {a} but the {other.tag} walk has {b}",
+                f"at position {index + 1} the {reference.name} has {a} but the {other.name} has {b}",
                 expected="one order whatever the page size",
-                actual=f"{reference.tag}: {' '.join(ref[max(0, index - 1):index + 3])} / "
-                       f"{other.tag}: {' '.join(oth[max(0, index - 1):index + 3])}",
+                actual=f"{reference.name}: {' '.join(ref[max(0, index - 1):index + 3])} / "
+                       f"{other.name}: {' '.join(oth[max(0, index - 1):index + 3])}",
                 exchanges=[page.seq] if page else [])
     return None
 

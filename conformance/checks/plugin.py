@@ -1,38 +1,43 @@
 """pytest plugin (entry point `pytest11`): the conformance checks inside a team's own pytest run.
 
-    pytest --pyargs conformance.checks --base-url URL --api-key KEY [--conformance-strict]
+    pytest --pyargs conformance.checks --conformance-base-url URL [--conformance-api-key KEY] [--conformance-strict]
 
 One test per requirement; the run happens once per session. Requirement ID and level
 reach JUnit files as <property> elements through `record_property`.
+
+The plugin loads in every pytest session of the environment, so each of its options
+carries the `--conformance-` prefix: bare names such as `--base-url` belong to other
+plugins (pytest-base-url, which pytest-playwright and pytest-selenium install) and two
+plugins registering one name make every pytest run of the environment fail.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 
 import pytest
 
-
-def _add(group: pytest.OptionGroup, *names: str, **kwargs: object) -> None:
-    # Another plugin (pytest-base-url) may own --base-url already; then we read its value.
-    with contextlib.suppress(ValueError):
-        group.addoption(*names, **kwargs)  # type: ignore[arg-type]
+from conformance.profiles import PROFILES
+from conformance.usage import API_KEY_ENV, BASE_URL_ENV
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("checkout-conformance")
-    _add(group, "--base-url", dest="base_url", default=os.environ.get("CONFORMANCE_BASE_URL"),
-         help="conformance target (default: the embedded reference server)")
-    _add(group, "--api-key", dest="conformance_api_key", default=os.environ.get("CONFORMANCE_API_KEY"),
-         help="conformance target's secret key")
-    _add(group, "--conformance-profile", dest="conformance_profile", default="standard",
-         choices=["quick", "standard", "thorough"])
-    _add(group, "--conformance-seed", dest="conformance_seed", type=int, default=0)
-    _add(group, "--conformance-strict", dest="conformance_strict", action="store_true",
-         help="fail on SHOULD violations too")
-    _add(group, "--api-version", dest="conformance_api_version", default=None)
-    _add(group, "--conformance-only", dest="conformance_only", action="append", default=[])
+    group.addoption("--conformance-base-url", dest="conformance_base_url", default=None, metavar="URL",
+                    help=f"the conformance target's base URL (default: ${BASE_URL_ENV}; "
+                         "neither set: the embedded reference server)")
+    group.addoption("--conformance-api-key", dest="conformance_api_key", default=os.environ.get(API_KEY_ENV),
+                    metavar="KEY", help=f"the target's secret key (default: ${API_KEY_ENV})")
+    group.addoption("--conformance-profile", dest="conformance_profile", default="standard",
+                    choices=sorted(PROFILES), help="how hard to look (default: standard)")
+    group.addoption("--conformance-seed", dest="conformance_seed", type=int, default=0,
+                    help="the same seed sends the same requests (default: 0)")
+    group.addoption("--conformance-strict", dest="conformance_strict", action="store_true",
+                    help="fail on SHOULD violations too")
+    group.addoption("--conformance-api-version", dest="conformance_api_version", default=None, metavar="V",
+                    help="an X-API-Version value the target supports (VER-002)")
+    group.addoption("--conformance-only", dest="conformance_only", action="append", default=[],
+                    metavar="AREA|ID", help="judge only an area or requirement IDs (repeatable)")
 
 
 # The run's result, for the hooks below (set by the `conformance_run` fixture).
@@ -44,7 +49,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
     result = config.stash.get(RESULT_KEY, None)
     if result is not None:
         verdict, reason = getattr(result, "verdict", ""), getattr(result, "verdict_reason", "")
-        terminalreporter.write_line(f"checkout-conformance: {verdict.upper()}" + (f" - {reason}" if reason else ""))
+        # A run of the embedded reference is a self-test and must never read as a target's result.
+        target = " (the embedded reference server: a self-test, not a target)" if getattr(result, "embedded", False) \
+            else f" ({getattr(result, 'target', '')})"
+        terminalreporter.write_line(f"checkout-conformance: {verdict.upper()}{target}"
+                                    + (f" - {reason}" if reason else ""))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -12,6 +12,7 @@ from conformance.checks.plugin import RESULT_KEY
 from conformance.errors import ConformanceError
 from conformance.profiles import PROFILES
 from conformance.runner import RunOptions, RunResult, run
+from conformance.usage import base_url_from, check_api_version
 from conformance.verdicts import RequirementVerdict, Verdict
 
 
@@ -22,11 +23,16 @@ class ConformanceWarning(UserWarning):
 @pytest.fixture(scope="session")
 def conformance_run(request: pytest.FixtureRequest) -> RunResult:
     opt = request.config.getoption
+    try:
+        base_url = base_url_from(opt("conformance_base_url", None), "--conformance-base-url")
+        check_api_version(opt("conformance_api_version", None), "--conformance-api-version")
+    except ConformanceError as exc:
+        pytest.exit(f"checkout-conformance: {exc}", returncode=exc.exit_code)
     options = RunOptions(
-        base_url=opt("base_url", None), api_key=opt("conformance_api_key", None),
+        base_url=base_url, api_key=opt("conformance_api_key", None),
         profile=PROFILES[opt("conformance_profile", "standard")], seed=opt("conformance_seed", 0),
         strict=opt("conformance_strict", False), api_version=opt("conformance_api_version", None),
-        only=tuple(opt("conformance_only", []) or ()),
+        only=tuple(opt("conformance_only", []) or ()), preflight_api_version=True,
     )
     try:
         result = run(options)

@@ -57,7 +57,7 @@ def judge_version(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
                 f"{HEADER}: {run.api_version} did not answer like a request without the header",
                 expected=f"200 with the same envelope and ids {' '.join(b.page_ids or [])}",
                 actual=f"status {s.status}, ids {' '.join(s.page_ids or []) or '-'}",
-                exchanges=[b.seq, s.seq]))
+                exchanges=[s.seq, b.seq]))  # the request with the header first: the curl line replays it
     yield _judge_unknown(name, unknown)
 
 

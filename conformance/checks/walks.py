@@ -90,6 +90,17 @@ class Walk:
     def read(cls, record: Record, tag: str, backward: bool = False) -> Walk:
         return cls(tag, record.tagged(tag), backward)
 
+    @property
+    def name(self) -> str:
+        """How a sentence names the walk, from its first request: "walk with limit=7",
+        "backward walk with limit=7", "walk without limit" (the tag is for the record, not for people)."""
+        if not self.pages:
+            return f"{self.tag} walk"
+        params = self.pages[0].params
+        shown = [f"{key}={params[key]}" for key in ("limit", "status") if key in params]
+        how = "with " + " and ".join(shown) if shown else "without limit"
+        return f"{'backward ' if self.backward else ''}walk {how}"
+
     @cached_property
     def usable_pages(self) -> list[Exchange]:
         """Pages up to the first one that is not a well-formed 200 list."""

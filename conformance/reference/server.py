@@ -16,9 +16,10 @@ from typing import TextIO
 import uvicorn
 
 from conformance.reference.app import create_app
+from conformance.reference.build_progress import build_progress
 from conformance.reference.churn import Churn
 from conformance.reference.config import ReferenceConfig
-from conformance.reference.store import SessionStore, open_store
+from conformance.reference.store import BuildProgress, SessionStore, open_store
 
 __all__ = ["ReferenceConfig", "RunningServer", "ServerStartError", "serve_forever",
            "start_background"]
@@ -128,14 +129,18 @@ class RunningServer:
 
 
 def start_background(config: ReferenceConfig, host: str = "127.0.0.1",
-                     port: int = 0) -> RunningServer:
+                     port: int = 0, *, replace_db: bool = True,
+                     progress: BuildProgress | None = None) -> RunningServer:
     """Start serving ``config`` on ``host:port`` (0: a free port); returns once the
-    server accepts connections. Raises ServerStartError if it cannot."""
+    server accepts connections. Raises ServerStartError if it cannot, StoreFileError when
+    ``config.db`` cannot be used (see ``open_store``, which ``replace_db`` and ``progress``
+    are passed to)."""
     sock = _bind(host, port)
     store: SessionStore | None = None
     try:
         store = open_store(config.sessions, config.seed, config.livemode, config.db,
-                           sessions_list=config.fixed_sessions(), writable=config.live)
+                           sessions_list=config.fixed_sessions(), replace=replace_db, progress=progress,
+                           writable=config.live)
         running = RunningServer(config, store, sock, host)
     except BaseException:
         sock.close()
@@ -146,28 +151,44 @@ def start_background(config: ReferenceConfig, host: str = "127.0.0.1",
 
 
 def serve_forever(config: ReferenceConfig, host: str = "127.0.0.1", port: int = 8000,
-                  out: TextIO | None = None) -> int:
-    """Serve until SIGINT/SIGTERM, after printing ``base_url:`` and ``api_key:`` lines.
+                  out: TextIO | None = None, *, replace_db: bool = True, err: TextIO | None = None) -> int:
+    """Serve until SIGINT/SIGTERM, after printing ``base_url:``, ``api_key:`` and
+    ``api_versions:`` lines on ``out``.
 
-    Returns 0 after a signal (1 if the server thread died on its own).
-    Uvicorn runs in a thread and this (main) thread owns the signals, so a stop is
-    always a clean return 0, never a KeyboardInterrupt traceback.
+    Returns 0 after a signal (1 if the server thread died on its own). Building a large
+    database reports its progress on ``err`` (default stderr); a signal during the build
+    raises KeyboardInterrupt and leaves no partial file (see ``open_store``). Once serving,
+    uvicorn runs in a thread and this (main) thread owns the signals, so a stop is always
+    a clean return 0, never a KeyboardInterrupt traceback.
     """
     out = out if out is not None else sys.stdout
+    err = err if err is not None else sys.stderr
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
+    def interrupt_build(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
     in_main = threading.current_thread() is threading.main_thread()
     previous = {}
     if in_main:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            previous[signum] = signal.signal(signum, on_signal)
+        # SIGTERM stops a build as Ctrl-C does, so its temporary file is removed too.
+        previous[signal.SIGTERM] = signal.signal(signal.SIGTERM, interrupt_build)
     try:
-        with start_background(config, host, port) as server:
+        total = len(config.fixed_sessions() or ()) if config.dataset else config.sessions
+        with build_progress(total, err) as progress:
+            server = start_background(config, host, port, replace_db=replace_db, progress=progress)
+        with server:
+            if in_main:
+                for signum in (signal.SIGINT, signal.SIGTERM):
+                    original = signal.signal(signum, on_signal)
+                    previous.setdefault(signum, original)  # SIGTERM's was kept before the build
             print(f"base_url: {server.base_url}", file=out, flush=True)
             print(f"api_key: {server.api_key}", file=out, flush=True)
+            # What VER-002 can be judged with: `run --api-version` one of these.
+            print(f"api_versions: {' '.join(config.api_versions)}", file=out, flush=True)
             # A timed wait keeps the main thread responsive to signals everywhere.
             while not stop.wait(0.5):
                 if not server.alive:

@@ -15,12 +15,20 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from conformance.reference.dataset import DATASET_VERSION, iter_sessions
 
 _BATCH = 20_000
+
+# PRAGMA application_id of every database file this module builds ("CCON"): how a file at
+# --db is told apart from another application's SQLite database, which is never touched.
+APPLICATION_ID = 0x43434F4E
+
+# Called after each batch with (sessions written so far, sessions in all).
+BuildProgress = Callable[[int, int], None]
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -37,6 +45,10 @@ _INDEXES = """
 CREATE INDEX sessions_order ON sessions (created, id);
 CREATE INDEX sessions_status_order ON sessions (status, created, id);
 """
+
+
+class StoreFileError(Exception):
+    """The database file asked for cannot be used or must not be replaced; str() is one sentence."""
 
 
 class UnknownCursorError(LookupError):
@@ -74,8 +86,10 @@ def _meta_for_list(sessions: Sequence[dict[str, Any]]) -> dict[str, str]:
 
 
 def _fill(conn: sqlite3.Connection, sessions: Iterable[dict[str, Any]],
-          meta: dict[str, str]) -> None:
+          meta: dict[str, str], progress: BuildProgress | None = None) -> None:
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     conn.executescript(_SCHEMA)
+    total, written = int(meta["count"]), 0
     dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
     batch: list[tuple[str, int, str, str]] = []
     insert = "INSERT INTO sessions (id, created, status, body) VALUES (?, ?, ?, ?)"
@@ -83,38 +97,99 @@ def _fill(conn: sqlite3.Connection, sessions: Iterable[dict[str, Any]],
         batch.append((session["id"], session["created"], session["status"], dumps(session)))
         if len(batch) >= _BATCH:
             conn.executemany(insert, batch)
+            written += len(batch)
             batch.clear()
+            if progress is not None:
+                progress(written, total)
     conn.executemany(insert, batch)
+    if progress is not None:
+        progress(written + len(batch), total)
     conn.executescript(_INDEXES)
     conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta.items())
     conn.commit()
 
 
 def _stored_meta(path: str) -> dict[str, str] | None:
+    """The meta table of the database at ``path`` if this module built it, else None.
+
+    Ours: PRAGMA application_id is APPLICATION_ID, or (files built before the id was set)
+    it is 0 and the file holds exactly our two tables with a ``count`` in meta.
+    """
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     except sqlite3.Error:
         return None
     try:
-        return dict(conn.execute("SELECT key, value FROM meta").fetchall())
-    except sqlite3.Error:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if app_id not in (0, APPLICATION_ID) or tables != {"meta", "sessions"}:
+            return None
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        return meta if app_id == APPLICATION_ID or "count" in meta else None
+    except sqlite3.Error:  # not a database at all (a text file), or not readable
         return None
     finally:
         conn.close()
 
 
-def _build_file(path: str, sessions: Iterable[dict[str, Any]], meta: dict[str, str]) -> None:
-    """Build into a private temporary file, then rename: concurrent builders (test
-    workers) never see, or leave behind, a half-written database."""
+def _describe(meta: dict[str, str]) -> str:
+    sessions = f"{meta.get('count', '?')} session{'' if meta.get('count') == '1' else 's'}"
+    if "sessions_sha256" in meta:
+        return f"{sessions} of a fixed dataset"
+    return (f"{sessions} of seed {meta.get('seed', '?')}"
+            + (" in livemode (an sk_live_ key)" if meta.get("livemode") == "True" else "")
+            + ("" if meta.get("dataset_version") == str(DATASET_VERSION) else " (an older generator)"))
+
+
+def check_db_path(path: str, meta: dict[str, str], replace: bool) -> bool:
+    """Whether the database at ``path`` can be reused as is (True) or must be built (False).
+
+    Raises StoreFileError when ``path`` must not be written: a directory, a missing or
+    read-only parent directory, a file that is not one of our databases (a text file,
+    another application's SQLite database), or one of ours built from other parameters
+    when ``replace`` is False. Checked before anything is generated.
+    """
+    where = Path(path)
+    if where.is_dir():
+        raise StoreFileError(f"--db {path} is a directory: name a file, e.g. {where / 'sessions.db'}.")
+    parent = where.parent
+    if not parent.is_dir():
+        raise StoreFileError(f"--db {path}: the directory {parent} does not exist.")
+    if where.exists():
+        stored = _stored_meta(path)
+        if stored is None:
+            raise StoreFileError(f"--db {path} is not a checkout-conformance database: refusing to overwrite it "
+                                 "(name a new file, or delete this one yourself).")
+        if stored == meta:
+            return True
+        if not replace:
+            raise StoreFileError(f"--db {path} holds {_describe(stored)}, not the {_describe(meta)} asked for: "
+                                 "pass --rebuild to replace it, or name another file.")
+    if not os.access(parent, os.W_OK):
+        raise StoreFileError(f"--db {path}: the directory {parent} is not writable.")
+    return False
+
+
+def _build_file(path: str, sessions: Iterable[dict[str, Any]], meta: dict[str, str],
+                progress: BuildProgress | None = None) -> None:
+    """Build into a private temporary file beside ``path``, then rename: concurrent builders
+    (test workers) never see, or leave behind, a half-written database, and an interrupted
+    build (Ctrl-C, a full disk) leaves ``path`` as it was. Raises StoreFileError when the
+    directory refuses the file."""
     tmp = f"{path}.tmp-{os.getpid()}-{threading.get_ident()}"
     with contextlib.suppress(FileNotFoundError):
         os.remove(tmp)
-    conn = sqlite3.connect(tmp)
+    try:
+        conn = sqlite3.connect(tmp)
+    except sqlite3.Error as exc:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise StoreFileError(f"--db {path} cannot be written ({exc}).") from None
     try:
         # The temporary file is thrown away on failure, so durability buys nothing.
         conn.execute("PRAGMA journal_mode=OFF")
         conn.execute("PRAGMA synchronous=OFF")
-        _fill(conn, sessions, meta)
+        _fill(conn, sessions, meta, progress)
     except BaseException:
         conn.close()
         with contextlib.suppress(FileNotFoundError):
@@ -269,15 +344,18 @@ class SessionStore:
 def open_store(count: int, seed: int, livemode: bool = False,
                path: str | None = None, *,
                sessions_list: Sequence[dict[str, Any]] | None = None,
+               replace: bool = True, progress: BuildProgress | None = None,
                writable: bool = False) -> SessionStore:
     """A store holding the ``count`` sessions of ``seed``, or exactly ``sessions_list``.
 
     ``sessions_list`` (a fixed dataset, any order) replaces the generator; ``count``,
     ``seed`` and ``livemode`` are then ignored. ``path=None`` builds an in-memory
     database. With a file path, an existing file built from the same parameters (or
-    the same list) is reused as is; otherwise it is rebuilt. ``writable`` (a live
-    collection, ``--churn``) copies a file database into memory, so the file itself is
-    never changed and stays reusable.
+    the same list) is reused as is; one of ours built otherwise is rebuilt when
+    ``replace`` (else StoreFileError); anything else at ``path`` is never touched
+    (StoreFileError, see check_db_path). ``progress`` hears of a build's progress.
+    ``writable`` (a live collection, ``--churn``) copies a file database into memory,
+    so the file itself is never changed and stays reusable.
     """
     # Lazy: a reused file never runs the generator.
     sessions: Iterable[dict[str, Any]]
@@ -287,10 +365,10 @@ def open_store(count: int, seed: int, livemode: bool = False,
         meta, sessions = _meta_for(count, seed, livemode), iter_sessions(count, seed, livemode)
     if path is None:
         conn = sqlite3.connect(":memory:", check_same_thread=False)
-        _fill(conn, sessions, meta)
+        _fill(conn, sessions, meta, progress)
     else:
-        if _stored_meta(path) != meta:
-            _build_file(path, sessions, meta)
+        if not check_db_path(path, meta, replace):
+            _build_file(path, sessions, meta, progress)
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         if writable:
             memory = sqlite3.connect(":memory:", check_same_thread=False)

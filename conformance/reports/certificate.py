@@ -19,6 +19,10 @@ DIGEST_METHOD = ("sha256 over this object without certificate_sha256, as JSON wi
                  "separators ',' ':', ASCII")
 # Files the certificate must cover for a verifier to trust the rest.
 REQUIRED_EVIDENCE = ("report.json", "exchanges.jsonl")
+# Written into (and digested with) the certificate of a run that judged the suite's own
+# embedded reference server, so that it cannot pass for a certificate of a vendor's target.
+SELF_TEST_NOTICE = ("SELF-TEST: this run judged the suite's own embedded reference server, "
+                    "not a vendor's target; it certifies no target.")
 
 
 def sha256_file(path: Path) -> str:
@@ -46,6 +50,7 @@ def build_certificate(report: dict[str, Any], evidence_files: dict[str, str],
         "catalog_sha256": report["catalog_sha256"],
         "spec_sha256": report["spec_sha256"],
         "target": dict(report["target"]),
+        **({"notice": SELF_TEST_NOTICE} if report["target"]["embedded_reference"] else {}),
         "profile": report["context"]["profile"],
         "seed": report["context"]["seed"],
         "api_version": report["context"]["api_version"],

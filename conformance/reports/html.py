@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
+from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
 
 from conformance.reports.causes import likely_causes, unexplained
+from conformance.wording import capped, plural
 
 COUNT_ORDER = ("fail", "warn", "error", "inconclusive", "waived", "skip", "pass")
 BANNER = {
@@ -28,16 +32,58 @@ BANNER = {
 EXPLANATION = {
     "conformant": "No MUST requirement was broken.",
     "nonconformant": "At least one MUST requirement was broken (or a SHOULD, under --strict).",
-    "inconclusive": "Nothing could be judged: see the inconclusive requirements.",
+    "inconclusive": "Some requirements could not be judged: see the inconclusive ones.",
     "error": "The suite itself failed on a requirement; this is a bug in the suite, not a finding.",
 }
+# Verdicts a reader must look at, in the order they are listed (the rest follow in catalog order).
+ATTENTION = ("fail", "warn", "error", "inconclusive", "waived")
+_BACKTICKS = re.compile(r"`([^`]+)`")
+
+
+def code_spans(text: str) -> Markup:
+    """``text`` HTML-escaped, with Markdown code spans (`limit`) shown as <code>; the
+    escaping comes first, so target-controlled text still cannot add markup."""
+    return Markup(_BACKTICKS.sub(r"<code>\1</code>", str(escape(text))))
+
+
+def human_time(iso: str) -> str:
+    """An ISO 8601 timestamp as a person reads it: 2026-11-30 10:05:04 UTC."""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if moment.utcoffset() is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def headline(report: dict[str, Any]) -> str:
+    """What the banner says under the verdict: what failed, by ID, or why nothing could be told."""
+    by_verdict: dict[str, list[str]] = {}
+    for requirement in report["requirements"]:
+        by_verdict.setdefault(requirement["verdict"], []).append(requirement["id"])
+    parts = [f"{plural(len(by_verdict[verdict]), 'requirement')} {label}: {capped(by_verdict[verdict], 8, ', ')}"
+             for verdict, label in (("fail", "failed"), ("warn", "warned (SHOULD)"), ("error", "hit a suite error"))
+             if by_verdict.get(verdict)]
+    if parts:
+        return "; ".join(parts) + "."
+    return report.get("verdict_reason") or EXPLANATION.get(report["verdict"], "")
+
+
+def attention_first(requirements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Failures first, then warnings, suite errors and inconclusive ones; catalog order within each."""
+    rank = {verdict: i for i, verdict in enumerate(ATTENTION)}
+    return sorted(requirements, key=lambda r: rank.get(r["verdict"], len(ATTENTION)))
 
 
 @cache
 def _environment() -> Environment:
     # autoescape=True for every template, whatever its name: evidence is target-controlled.
-    return Environment(loader=PackageLoader("conformance.reports", "templates"), autoescape=True,
-                       undefined=StrictUndefined, keep_trailing_newline=True)
+    environment = Environment(loader=PackageLoader("conformance.reports", "templates"), autoescape=True,
+                              undefined=StrictUndefined, keep_trailing_newline=True)
+    environment.filters["code_spans"] = code_spans
+    environment.filters["human_time"] = human_time
+    return environment
 
 
 def _asset(name: str) -> str:
@@ -53,7 +99,10 @@ def render_html(report: dict[str, Any]) -> str:
         script=script,
         script_hash=f"sha256-{digest}",
         banner=BANNER.get(report["verdict"], report["verdict"].upper()),
-        explanation=EXPLANATION.get(report["verdict"], ""),
+        # The run's own reason says more than the generic line, which would only repeat it.
+        explanation="" if headline(report) == report.get("verdict_reason") else EXPLANATION.get(report["verdict"], ""),
+        headline=headline(report),
+        requirements=attention_first(report["requirements"]),
         count_order=[name for name in COUNT_ORDER if name in report["counts"]],
         areas=list(dict.fromkeys(r["area"] for r in report["requirements"])),
         causes=likely_causes(report),

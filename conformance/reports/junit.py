@@ -99,6 +99,7 @@ def build_junit(report: dict[str, Any]) -> JUnitXml:
             suite.add_property("spec.sha256", report["spec_sha256"])
             suite.add_property("catalog.sha256", report["catalog_sha256"])
             suite.add_property("target", report["target"]["base_url"])
+            suite.add_property("target.embedded_reference", str(report["target"]["embedded_reference"]).lower())
             suite.add_property("profile", report["context"]["profile"])
             suite.add_property("seed", str(report["context"]["seed"]))
             suite.add_property("verdict", report["verdict"])

@@ -25,12 +25,19 @@ MAX_CELL = 200
 
 
 def cell(text: str) -> str:
-    """One line of target-controlled text made safe for a Markdown table cell."""
+    """One line of target-controlled text made safe for a Markdown table cell.
+
+    Escaped the Markdown way, with backslashes (CommonMark §2.4), not with HTML entities:
+    the file is also printed raw in CI logs, where `&amp;` and `-&gt;` would be noise.
+    Only a `<` that could open a tag and an `&` that could start an entity are escaped,
+    so `a -> b` and `x & y` stay as written.
+    """
     text = " ".join(str(text).split())
     if len(text) > MAX_CELL:
         text = text[: MAX_CELL - 1] + "…"
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return re.sub(r"([\\`*_\[\]|#])", r"\\\1", text)
+    text = re.sub(r"([\\`*_\[\]|#])", r"\\\1", text)
+    text = re.sub(r"<(?=[A-Za-z/!?])", r"\\<", text)
+    return re.sub(r"&(?=#?\w+;)", r"\\&", text)
 
 
 def _fence(text: str) -> str:
@@ -91,6 +98,11 @@ def build_summary(report: dict[str, Any]) -> str:
     waived = _waived(report)
     attention = [r for r in report["requirements"] if r["verdict"] in ATTENTION]
     attention.sort(key=lambda r: ATTENTION.index(r["verdict"]))
+    skipped = [r for r in report["requirements"] if r["verdict"] == "skip"]
+    if skipped:
+        named = ", ".join(f"{r['id']} ({cell(r['reason'])})" for r in skipped[:MAX_ROWS])
+        rest = f" and {len(skipped) - MAX_ROWS} more" if len(skipped) > MAX_ROWS else ""
+        lines += [f"Skipped: {named}{rest}.", ""]
     if not attention:
         lines.append("Every judged requirement held.")
         return "\n".join([*lines, *(["", *waived] if waived else [])]) + "\n"

@@ -7,11 +7,12 @@ walk did: so a vendor sees the chain of pages exactly as the suite saw it, on th
 is now. Each step prints what came back (status, ids, has_more, next_cursor, or the error) next
 to what was recorded, and the script ends with the finding: what to look at.
 
-The key is read from $CONFORMANCE_API_KEY when the script runs; the file never holds it (the
-transcript it is made from is redacted already). Everything taken from the target is quoted for
-the shell and stripped of control characters, so the script cannot be made to run anything else
-or to drive a terminal. `verify` rebuilds the scripts and refuses a report directory whose
-scripts differ, since a person runs them with their key in the environment.
+The key is read from $CONFORMANCE_API_KEY when the script runs and handed to curl on a pipe,
+so it is on no command line; the file never holds it (its transcript is redacted already).
+Everything taken from the target is quoted for the shell and stripped of control characters,
+so the script cannot be made to run anything else or to drive a terminal. `verify` rebuilds
+the scripts and refuses a report directory whose scripts differ, since a person runs them
+with their key in the environment.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from conformance.exchange import AUTH_KEY, AUTH_KEY_AS_PASSWORD, Exchange
+from conformance.exchange import AUTH_KEY, AUTH_KEY_AS_PASSWORD, AUTH_NONE, Exchange
+from conformance.wording import plural
 
 DIRECTORY = "reproduce"
 REPRODUCED = ("fail", "warn")
@@ -145,15 +147,29 @@ def _json(value: Any) -> str:
 
 def _auth_args(exchange: Exchange) -> list[str]:
     # The same credentials as the recorded request (Exchange.curl), the key from the environment.
+    # curl reads it from a config on a pipe (printf is a bash builtin): it is in no process's argv.
     if exchange.auth == AUTH_KEY:
-        return ['-u "$CONFORMANCE_API_KEY:"']
+        return ["-K <(printf 'user = \"%s:\"\\n' \"$CONFORMANCE_API_KEY\")"]
     if exchange.auth == AUTH_KEY_AS_PASSWORD:
-        return ['-u ":$CONFORMANCE_API_KEY"']
+        return ["-K <(printf 'user = \":%s\"\\n' \"$CONFORMANCE_API_KEY\")"]
     if exchange.auth.startswith("basic "):
         return ["-u " + shlex.quote(exchange.auth.removeprefix("basic "))]
     if exchange.auth.startswith("header "):
         return ["-H " + shlex.quote(f"Authorization: {exchange.auth.removeprefix('header ')}")]
     return []
+
+
+def _auth_label(exchange: Exchange) -> str:
+    """How the request authenticated, said next to it when it is not simply the key."""
+    if exchange.auth == AUTH_KEY:
+        return ""
+    if exchange.auth == AUTH_NONE:
+        return " (no credentials)"
+    if exchange.auth == AUTH_KEY_AS_PASSWORD:
+        return " (the key as the Basic password)"
+    if exchange.auth.startswith("basic "):
+        return f" (Basic {exchange.auth.removeprefix('basic ')})"
+    return f" (Authorization: {exchange.auth.removeprefix('header ')})"
 
 
 def _url(exchange: Exchange, step_of: dict[int, int], source: tuple[int, str, str] | None) -> str:
@@ -179,7 +195,8 @@ def build_script(requirement: dict[str, Any], exchanges: Sequence[Exchange], bas
         "#!/usr/bin/env bash",
         f"# checkout-conformance reproducer for {requirement['id']} ({requirement['level']}, {verdict}):",
         f"#   {_clean(requirement['text'])}",
-        f"# Replays {len(steps)} recorded request(s) against $CONFORMANCE_BASE_URL (default: the target of the run),",
+        f"# Replays {plural(len(steps), 'recorded request')} against $CONFORMANCE_BASE_URL "
+        "(default: the target of the run),",
         "# taking each cursor from the live page it came from, as the suite's walk did.",
         "# The API key is read from $CONFORMANCE_API_KEY; this file does not hold it. Needs bash, curl, python3.",
         "set -euo pipefail",
@@ -202,6 +219,7 @@ def build_script(requirement: dict[str, Any], exchanges: Sequence[Exchange], bas
                            f"<the {source[1].replace('_', ' ')} of step {parent}>")
         else:
             description = f"GET {exchange.target}"
+        description += _auth_label(exchange)
         headers = [f"-H {shlex.quote(f'{k}: {v}')}" for k, v in exchange.request_headers.items()]
         curl = ["curl", "-sS", "--max-time", "30", "-o", f'"$tmp/{number}.body"', "-w", "'%{http_code}'",
                 *_auth_args(exchange), *headers, _url(exchange, step_of, source)]

@@ -67,7 +67,7 @@ def _free_port() -> int:
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_serve_forever_prints_two_lines_and_stops_cleanly(signum: int) -> None:
+def test_serve_forever_prints_three_lines_and_stops_cleanly(signum: int) -> None:
     port = _free_port()
     code = ("import sys; from conformance.reference.server import serve_forever, "
             "ReferenceConfig; sys.exit(serve_forever(ReferenceConfig(api_key='sk_test_cli'), "
@@ -77,9 +77,10 @@ def test_serve_forever_prints_two_lines_and_stops_cleanly(signum: int) -> None:
                             stderr=subprocess.PIPE, text=True, env=env)
     try:
         assert proc.stdout is not None
-        first, second = proc.stdout.readline(), proc.stdout.readline()
+        first, second, third = proc.stdout.readline(), proc.stdout.readline(), proc.stdout.readline()
         assert first == f"base_url: http://127.0.0.1:{port}\n"
         assert second == "api_key: sk_test_cli\n"
+        assert third == "api_versions: 2026-11-01 2025-06-30\n"
         response = requests.get(f"http://127.0.0.1:{port}{LIST_PATH}",
                                 auth=("sk_test_cli", ""), timeout=5)
         assert response.status_code == 200

@@ -44,6 +44,7 @@ def test_the_cause_comes_first_everywhere(faulty_run: Any) -> None:
     html = (faulty_run.report_dir / "report.html").read_text(encoding="utf-8")
     assert html.index('id="likely-cause"') < html.index('id="counts"') < html.index('id="requirements"')
     assert f'data-fault="{FAULT}"' in html
+    assert "Pages hold one session fewer than <code>limit</code> asks for" in html  # the title, code spans set
 
 
 def test_a_cause_shown_by_an_exchange_no_evidence_quotes_still_renders(faulty_run: Any) -> None:

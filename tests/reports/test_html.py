@@ -9,6 +9,7 @@ import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -86,3 +87,46 @@ def test_a_person_sees_the_verdict_and_a_working_filter(mixed_dir: Path, tmp_pat
     filtered = _chromium("--dump-dom", page + "#verdict=fail", profile=tmp_path / "filtered").stdout
     assert f"Showing {failing} of {total} requirements" in filtered
     assert len(re.findall(r'<tr class="requirement"[^>]*\shidden', filtered)) == total - failing
+
+
+def _rows(html: str) -> list[tuple[str, str]]:
+    """(requirement ID, verdict) of each table row, in page order."""
+    return re.findall(r'<tr class="requirement" id="req-([A-Z]+-\d+)"[^>]*data-verdict="(\w+)"', html)
+
+
+def test_failures_come_first_then_what_needs_attention(mixed_dir: Path) -> None:
+    rows = _rows(_html(mixed_dir))
+    report = json.loads((mixed_dir / "report.json").read_text(encoding="utf-8"))
+    assert len(rows) == len(report["requirements"])
+    order = ["fail", "warn", "error", "inconclusive"]
+    ranks = [order.index(v) if v in order else len(order) for _id, v in rows]
+    assert ranks == sorted(ranks)
+    assert rows[0][1] == "fail"
+    # Within a verdict, the catalog's order is kept.
+    catalog = [r["id"] for r in report["requirements"]]
+    passed = [rid for rid, v in rows if v == "pass"]
+    assert passed == [rid for rid in catalog if rid in passed]
+
+
+def test_the_banner_names_what_failed(faulty_run: Any) -> None:
+    html = _html(faulty_run.report_dir)
+    report = json.loads((faulty_run.report_dir / "report.json").read_text(encoding="utf-8"))
+    failed = [r["id"] for r in report["requirements"] if r["verdict"] == "fail"]
+    banner = html.split('id="verdict-banner"', 1)[1].split("</div>", 1)[0]
+    noun = "requirement" if len(failed) == 1 else "requirements"
+    assert f"{len(failed)} {noun} failed: {', '.join(failed[:8])}" in banner
+
+
+def test_markdown_code_spans_are_rendered_and_stay_escaped() -> None:
+    from conformance.reports.html import code_spans
+
+    assert str(code_spans("Without `limit`, a page")) == "Without <code>limit</code>, a page"
+    assert str(code_spans("`<script>x</script>`")) == "<code>&lt;script&gt;x&lt;/script&gt;</code>"
+
+
+def test_timestamps_are_for_people(clean_run: Any) -> None:
+    html = _html(clean_run.report_dir)
+    report = json.loads((clean_run.report_dir / "report.json").read_text(encoding="utf-8"))
+    assert re.search(r'started <time datetime="[^"]+">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC</time>', html)
+    assert "<code>limit</code>" in html  # requirement texts quote parameters in backticks
+    assert f">{report['started_at']}<" not in html

@@ -113,3 +113,16 @@ def test_a_new_run_leaves_no_script_or_signature_of_an_old_one(inclusive: tuple[
     assert code == 0
     assert not (copy / "reproduce").exists() and not (copy / "certificate.sig").exists()
     assert run_cli(["verify", str(copy)])[0] == 0
+
+
+def test_a_request_without_credentials_is_replayed_without_them() -> None:
+    """AUTH-001's evidence is a request with no key: replaying it with the key would show nothing."""
+    bare = Exchange(0, "auth:none", "/v1/checkout/sessions", [("limit", "3")], auth="none", status=200,
+                    body='{"object": "list", "data": [], "has_more": false}')
+    requirement = {"id": "AUTH-001", "level": "MUST", "verdict": "fail", "text": "401 without credentials",
+                   "evidence": [{"message": "got 200", "expected": "401", "actual": "200", "exchanges": [{"seq": 0}]}]}
+    text = build_script(requirement, [bare], "http://127.0.0.1:9")
+    assert text is not None
+    curl = next(line for line in text.splitlines() if line.startswith("status=$(curl"))
+    assert "CONFORMANCE_API_KEY" not in curl and "-u" not in curl.split() and "Authorization" not in curl
+    assert "GET /v1/checkout/sessions?limit=3 (no credentials)" in text

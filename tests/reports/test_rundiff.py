@@ -42,6 +42,7 @@ def test_the_way_back_is_fixes_and_exits_0(clean_run: CliRun, faulty_run: CliRun
     for requirement in FAULTS["limit-off-by-one"].breaks:
         assert f"FIXED      {requirement:<9} fail -> pass" in out
     assert "0 regressed" in out
+    assert "note: the runs judged different targets." in out  # the embedded server and the faulty one
 
 
 def test_the_markdown_form_is_a_pull_request_comment(clean_run: CliRun, faulty_run: CliRun) -> None:

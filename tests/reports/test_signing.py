@@ -161,3 +161,8 @@ def test_a_run_without_the_new_options_writes_what_it_wrote_before(clean_run: Cl
                                                                   "error"}
     assert "signer" not in certificate and "waivers" not in certificate
     assert not (clean_run.report_dir / "certificate.sig").exists()
+
+
+def test_a_public_key_that_is_not_one_is_a_usage_error(signed: CliRun, keys: Path) -> None:
+    code, _, err = run_cli(["verify", str(signed.report_dir), "--public-key", str(keys / "signing-key.pem")])
+    assert code == 2 and "is not a PEM public key" in err

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
+
+from markdown_it import MarkdownIt
+
+from conformance.reports.markdown import cell
 
 
 def test_a_conformant_summary_is_short(clean_run: Any) -> None:
@@ -31,8 +36,28 @@ def test_a_failing_summary_lists_findings_with_curl(faulty_run: Any) -> None:
 
 def test_target_text_cannot_inject_markup(mixed_dir: Path, hostile: str) -> None:
     text = (mixed_dir / "summary.md").read_text(encoding="utf-8")
-    assert hostile not in text and "<script>" not in text
-    assert "&lt;script&gt;" in text
+    assert hostile not in text
+    assert "\\<script>" in text and not re.search(r"(?<!\\)<(script|img)", text)
+    # Rendered as GitHub renders it (CommonMark with tables), the markup is text, not tags.
+    html = MarkdownIt("commonmark").enable("table").render(text)
+    assert "<script" not in html and "<img" not in html
+    assert "&lt;script&gt;" in html
     table = [line for line in text.splitlines() if line.startswith("| ")]
     widths = {line.count(" | ") - line.count("\\|") for line in table if "**" in line}
     assert widths == {3}  # every finding row keeps four cells
+
+
+def test_a_ci_log_shows_the_summary_as_written() -> None:
+    # summary.md is printed raw in CI logs: arrows and ampersands stay as written, no entities.
+    assert cell("the target did not answer GET /v1/x?a=1&b=2 -> 500") == (
+        "the target did not answer GET /v1/x?a=1&b=2 -> 500")
+    assert cell("a <b>tag</b> &amp; an entity") == "a \\<b>tag\\</b> \\&amp; an entity"
+
+
+def test_a_passing_summary_names_the_skipped_requirements(clean_run: Any) -> None:
+    text = (clean_run.report_dir / "summary.md").read_text(encoding="utf-8")
+    report = json.loads((clean_run.report_dir / "report.json").read_text(encoding="utf-8"))
+    skipped = [r["id"] for r in report["requirements"] if r["verdict"] == "skip"]
+    assert skipped
+    line = next(line for line in text.splitlines() if line.startswith("Skipped: "))
+    assert all(f"{rid} (" in line for rid in skipped), line

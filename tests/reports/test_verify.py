@@ -115,9 +115,21 @@ def test_verify_names_each_kind_of_tampering(
         assert text in captured.err, captured.err
 
 
-def test_verify_refuses_a_directory_that_is_not_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["verify", str(tmp_path / "nowhere")]) == 1
-    assert "is not a directory" in capsys.readouterr().err
+def test_verify_of_a_missing_directory_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["verify", str(tmp_path / "nowhere")]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"checkout-conformance: {tmp_path / 'nowhere'} does not exist: pass the directory `checkout-conformance run` "
+        "wrote its reports into (--report-dir, default reports).")
+
+
+def test_verify_of_a_file_or_an_empty_directory_is_a_usage_error(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "file").write_text("x")
+    assert main(["verify", str(tmp_path / "file")]) == 2
+    assert "is a file, not a directory" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert main(["verify", str(tmp_path / "empty")]) == 2
+    assert "holds no report (no report.json, exchanges.jsonl or certificate.json)" in capsys.readouterr().err
 
 
 def test_verify_notices_edited_evidence_even_when_resealed(

@@ -115,7 +115,7 @@ FAULTS = (
           breaks=("AUTH-003", "ERR-002"),
           title=("A malformed `Authorization` header crashes the server (500): guard the Basic "
                  "credentials decoding."),
-          signature=Signature(seen=("malformed-auth-crashed",)),
+          signature=Signature(seen=("auth-not-base64-crashed",)),
           overrides={"authenticate": _malformed_500}),
     Fault("auth-missing-403", "A request without credentials gets 403 instead of 401.",
           breaks=("AUTH-001",),

@@ -90,7 +90,7 @@ FAULTS = (
     Fault("created-iso-string", "`created` is an ISO 8601 string instead of a Unix timestamp.",
           breaks=("OBJ-005", "SCH-001"),
           title="`created` is an ISO 8601 string; it must be a Unix timestamp (integer seconds).",
-          signature=Signature(seen=("created-not-integer",)),
+          signature=Signature(seen=("created-is-string",)),
           overrides={"serialize_session": reshape(_created_iso)}),
     Fault("amounts-major-units", "Amounts are decimal numbers in major units (12.5) instead of integer cents.",
           breaks=("OBJ-005", "OBJ-010", "SCH-001"),

@@ -1,0 +1,39 @@
+"""Naming a spent request budget (--max-requests) as the reason requirements went unjudged.
+
+When the client refuses to send past the budget, each check sees an unanswered request and
+says "the target did not answer …", which blames the target for the user's cap. Applied
+inside ``runner.judge`` (so `run` and `verify` agree), this names the budget instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from conformance.exchange import Exchange
+from conformance.verdicts import RequirementVerdict, Verdict
+
+# The client's error on a request it did not send (conformance.client.Client._send).
+_NOT_SENT = re.compile(r"not sent: the request budget \((\d+)\)")
+REASON_PREFIX = "not judged: the request budget"
+
+
+def budget_spent(exchanges: Sequence[Exchange]) -> int | None:
+    """The --max-requests value if the run ran out of it, else None."""
+    for exchange in exchanges:
+        if exchange.error and (match := _NOT_SENT.match(exchange.error)):
+            return int(match.group(1))
+    return None
+
+
+def name_spent_budget(verdicts: list[RequirementVerdict], exchanges: Sequence[Exchange],
+                      changed: str | None) -> list[RequirementVerdict]:
+    """The verdicts with every INCONCLUSIVE one's reason naming the spent budget, when it was
+    spent; one made inconclusive by a changing collection (reason ``changed``) keeps its reason."""
+    budget = budget_spent(exchanges)
+    if budget is None:
+        return verdicts
+    reason = f"{REASON_PREFIX} (--max-requests {budget}) was used up before its requests were sent"
+    return [replace(v, reason=reason) if v.verdict == Verdict.INCONCLUSIVE and not (changed and changed in v.reason)
+            else v for v in verdicts]
