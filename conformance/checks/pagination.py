@@ -208,10 +208,11 @@ class _Stable:
     ids: list[str]
     complete: bool
     usable_pages: list[Exchange]
+    name: str  # how a sentence names the walk (Walk.name)
 
     @classmethod
     def of(cls, walk: Walk, history: History) -> _Stable:
-        return cls(walk.tag, history.stable(walk.ids), walk.complete, walk.usable_pages)
+        return cls(walk.tag, history.stable(walk.ids), walk.complete, walk.usable_pages, walk.name)
 
 
 def _cursor_param(walk: Walk) -> str:
