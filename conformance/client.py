@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import http.client
 import http.cookiejar
+import json
 import math
 import socket
 import threading
@@ -22,11 +24,12 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from requests.adapters import HTTPAdapter
 from requests.auth import _basic_auth_str
+from urllib3 import HTTPHeaderDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from conformance.errors import ForbiddenMethod, RequestBudgetExhausted, TransportFailure
-from conformance.exchange import AUTH_KEY, AUTH_KEY_AS_PASSWORD, AUTH_NONE, Exchange
+from conformance.exchange import AUTH_KEY, AUTH_KEY_AS_PASSWORD, AUTH_NONE, DROPPED, Exchange
 from conformance.lanes import PerThread, Recording
 from conformance.ratelimit import Pacer
 from conformance.redaction import Redactor, looks_secret
@@ -50,7 +53,19 @@ class RawAuthorization:
     value: str
 
 
-Auth = str | BasicCredentials | RawAuthorization  # str: AUTH_KEY, AUTH_KEY_AS_PASSWORD or AUTH_NONE
+@dataclass(frozen=True)
+class RepeatedAuthorization:
+    """Several Authorization header lines on one request, each sent verbatim (AUTH-003)."""
+
+    values: tuple[str, ...]
+
+
+Auth = str | BasicCredentials | RawAuthorization | RepeatedAuthorization  # str: AUTH_KEY, ...
+
+# Joins the lines of a RepeatedAuthorization on their way through requests, which keeps one
+# value per header name; the connection splits them into separate lines (never on the wire:
+# requests refuses no NUL, http.client would refuse one in a value, and we split first).
+_LINE_BREAK = "\x00"
 
 
 @dataclass(frozen=True)
@@ -67,6 +82,9 @@ class ClientSettings:
     # After this many transport failures in a row the target is taken as down, so a
     # hanging server costs a few timeouts, not one per remaining request.
     failures_before_down: int = 3
+    # A connection closed without a response costs nothing to wait for; only this many in a
+    # row (each already sent twice) take the target as down.
+    drops_before_down: int = 10
     # Requests per second across all lanes (--rate-limit); None: as fast as the lanes go.
     rate_limit: float | None = None
 
@@ -110,6 +128,7 @@ class Client:
         self.transcript: list[Exchange] = []
         self.requests_sent = 0
         self._failures_in_a_row = 0
+        self._drops_in_a_row = 0
         self._down_because = "the target stopped answering earlier in the run"
         self._stopped: str | None = None
 
@@ -213,6 +232,10 @@ class Client:
         if self._stopped is not None:
             exchange.error = f"not sent: {self._stopped}"
             return
+        with self._shared:
+            if self._drops_in_a_row >= self.settings.drops_before_down:
+                self._failures_in_a_row = max(self._failures_in_a_row, self.settings.failures_before_down)
+                self._down_because = "the target closed every connection without a response earlier in the run"
         if self._failures_in_a_row >= self.settings.failures_before_down:
             exchange.error = f"not sent: {self._down_because}"
             return
@@ -225,6 +248,9 @@ class Client:
             exchange.attempts = attempt
             self._pacer.before_attempt()
             self._attempt(exchange, pairs, headers)
+            dropped = exchange.error is not None and exchange.error.startswith(DROPPED)
+            if dropped and self._reproduce_drop(exchange, pairs, headers):
+                return
             if exchange.error is not None:
                 # A hostile target's bytes can reach the error text (a bad status line echoes
                 # them): redact it, and keep it one line for the console.
@@ -236,6 +262,7 @@ class Client:
             if exchange.status != 429:
                 with self._shared:
                     self._failures_in_a_row = 0
+                    self._drops_in_a_row = 0
                 return
             delay = None
             if attempt <= self.settings.retries_on_429:
@@ -252,6 +279,27 @@ class Client:
             self._pacer.hold(delay)  # this lane sleeps it; the other lanes wait out the rest
             if self._stopped is not None or self._failures_in_a_row >= self.settings.failures_before_down:
                 return  # another lane found the target down meanwhile: the 429 is recorded as it is
+
+    def _reproduce_drop(self, exchange: Exchange, pairs: list[tuple[str, str]], headers: dict[str, str]) -> bool:
+        """The same request once more after a connection closed without a response.
+
+        True when it was dropped again: a reproducible answer of its own (CONTRACT.md counts it
+        as a 5xx for the rule), recorded as such and not taken for a target that is down.
+        False when the second attempt got some other outcome, which `_send` then records.
+        """
+        with self._shared:  # the same budget as every attempt
+            if self.requests_sent >= self.settings.max_requests:
+                return False
+            self.requests_sent += 1
+        exchange.attempts += 1
+        self._pacer.before_attempt()
+        self._attempt(exchange, pairs, headers)
+        if exchange.error is None or not exchange.error.startswith(DROPPED):
+            return False
+        exchange.error = self._redactor.text(" ".join(f"{DROPPED}, twice {exchange.error[len(DROPPED):]}".split()))
+        with self._shared:
+            self._drops_in_a_row += 1
+        return True
 
     def _attempt(self, exchange: Exchange, pairs: list[tuple[str, str]], headers: dict[str, str]) -> None:
         # Per-read timeouts restart with every byte, so a trickling target could hold one
@@ -292,7 +340,8 @@ class Client:
             exchange.error = f"no response within {timeout:g} s"
             return
         except requests.exceptions.ConnectionError as exc:
-            exchange.error = f"connection failed ({_root_cause(exc)})"
+            cause = _root_cause(exc)
+            exchange.error = f"{DROPPED} ({cause})" if _closed_without_response(exc) else f"connection failed ({cause})"
             return
         except requests.exceptions.RequestException as exc:
             exchange.error = f"request failed ({_root_cause(exc)})"
@@ -347,6 +396,8 @@ class Client:
             return _basic_auth_str(auth.username, auth.password)
         if isinstance(auth, RawAuthorization):
             return auth.value
+        if isinstance(auth, RepeatedAuthorization):
+            return _LINE_BREAK.join(auth.values)
         raise ValueError(f"unknown auth {auth!r}")
 
     def _auth_label(self, auth: Auth) -> str:
@@ -354,6 +405,8 @@ class Client:
             return auth
         if isinstance(auth, BasicCredentials):
             return self._redactor.text(f"basic {auth.username}:{auth.password}")
+        if isinstance(auth, RepeatedAuthorization):
+            return self._redactor.text(f"headers {json.dumps(list(auth.values))}")
         return self._redactor.text(f"header {auth.value}")
 
 
@@ -383,6 +436,15 @@ def _decode(body: bytes, charset: str | None) -> str:
         return body.decode(charset or "utf-8", errors="replace")
     except (LookupError, UnicodeError):
         return body.decode("utf-8", errors="replace")
+
+
+def _closed_without_response(exc: BaseException) -> bool:
+    """The server accepted the request and closed (or reset) the connection before any status line."""
+    while exc.__cause__ is not None or exc.__context__ is not None:
+        if isinstance(exc, http.client.RemoteDisconnected | ConnectionResetError):
+            return True
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return isinstance(exc, http.client.RemoteDisconnected | ConnectionResetError)
 
 
 def _root_cause(exc: BaseException) -> str:
@@ -478,12 +540,25 @@ class _Watchdog:
                 self._on_expiry()
 
 
+def _split_repeated(kwargs: dict[str, Any]) -> None:
+    """Headers whose value holds _LINE_BREAK become one header line per part."""
+    headers = kwargs.get("headers")
+    if not headers or not any(_LINE_BREAK in str(v) for v in headers.values()):
+        return
+    lines = HTTPHeaderDict()
+    for name, value in headers.items():
+        for part in str(value).split(_LINE_BREAK):
+            lines.add(name, part)
+    kwargs["headers"] = lines
+
+
 def _watched_adapter(in_flight: _InFlight) -> HTTPAdapter:
     """An adapter whose connections report themselves to `in_flight` as each request starts."""
 
     class Watched(HTTPConnection):
         def request(self, *args: Any, **kwargs: Any) -> None:
             in_flight.sock = None
+            _split_repeated(kwargs)
             try:
                 super().request(*args, **kwargs)  # connects on first use
             finally:
@@ -492,6 +567,7 @@ def _watched_adapter(in_flight: _InFlight) -> HTTPAdapter:
     class WatchedTLS(HTTPSConnection):
         def request(self, *args: Any, **kwargs: Any) -> None:
             in_flight.sock = None
+            _split_repeated(kwargs)
             try:
                 super().request(*args, **kwargs)
             finally:

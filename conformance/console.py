@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TextIO
 
 from conformance.checks.history import describe
+from conformance.coverage import coverage_of
 from conformance.diagnosis import unexplained
 from conformance.runner import RunResult
 from conformance.verdicts import Verdict
@@ -22,6 +23,7 @@ def print_summary(result: RunResult, written: list[Path], out: TextIO) -> None:
     seconds = (result.finished_at - result.started_at).total_seconds()
     print(f"checkout-conformance: {target} — {plural(len(result.verdicts), 'requirement')}, "
           f"{plural(result.requests_sent, 'request')}, {seconds:.1f} s", file=out)
+    print(f"coverage: {coverage_of(result.exchanges).statement}", file=out)
     print_diagnosis(result, out)
     for verdict in result.verdicts:
         if verdict.verdict in (Verdict.FAIL, Verdict.WARN, Verdict.ERROR, Verdict.INCONCLUSIVE, Verdict.WAIVED):

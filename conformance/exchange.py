@@ -15,10 +15,16 @@ from typing import Any
 from urllib.parse import urlencode
 
 # How the request authenticated, recorded as a label rather than the header itself:
-# AUTH_KEY, AUTH_NONE, "basic USER:PASSWORD" or "header VALUE" (both already redacted).
+# AUTH_KEY, AUTH_NONE, "basic USER:PASSWORD", "header VALUE" or "headers [JSON list of VALUEs]"
+# (all already redacted).
 AUTH_KEY = "key"  # Basic, the configured key as username, empty password
 AUTH_NONE = "none"
 AUTH_KEY_AS_PASSWORD = "key-as-password"  # Basic, empty username, the key as password
+
+# How an exchange's `error` starts when the target accepted the request and closed the
+# connection without any response, on the first attempt and again on a second one. CONTRACT.md:
+# reproducible for one kind of request while others are answered, that counts as a 5xx.
+DROPPED = "closed the connection without a response"
 
 
 @dataclass
@@ -42,6 +48,11 @@ class Exchange:
     @property
     def answered(self) -> bool:
         return self.error is None and self.status is not None
+
+    @property
+    def dropped(self) -> bool:
+        """The target closed the connection without a response, twice (see DROPPED)."""
+        return self.error is not None and self.error.startswith(DROPPED)
 
     @property
     def judgeable(self) -> bool:
@@ -97,6 +108,13 @@ class Exchange:
             parts += ["-u", self.auth.removeprefix("basic ")]
         elif self.auth.startswith("header "):
             parts += ["-H", f"Authorization: {self.auth.removeprefix('header ')}"]
+        elif self.auth.startswith("headers "):
+            try:
+                lines = json.loads(self.auth.removeprefix("headers "))
+            except ValueError:
+                lines = []
+            for line in lines if isinstance(lines, list) else []:
+                parts += ["-H", f"Authorization: {line}"]
         for name, value in self.request_headers.items():
             parts += ["-H", f"{name}: {value}"]
         parts.append(base_url.rstrip("/") + self.target)

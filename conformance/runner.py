@@ -13,6 +13,8 @@ from urllib.parse import urljoin, urlsplit
 from conformance.catalog import Catalog, default_catalog
 from conformance.checks.base import Check, ProbeContext, Record, RunContext
 from conformance.checks.history import History
+from conformance.checks.identity import ids_changed
+from conformance.checks.premises import apply_premises
 from conformance.checks.registry import PROBES, checks_for, probes_for
 from conformance.client import Client, ClientSettings, strip_credentials
 from conformance.diagnosis import Cause, diagnose
@@ -93,15 +95,17 @@ def judge(
     record = Record(exchanges)
     checks = checks_for(only)
     history = History.of(record)
+    distrust = _comparisons_distrusted(record, history)
     outcomes: list[Outcome] = []
     for check in checks:
-        outcomes.extend(_distrust_comparisons(check, _judge_one(check, record, context, spec), history))
+        outcomes.extend(_distrust_comparisons(check, _judge_one(check, record, context, spec), history, distrust))
+    outcomes = apply_premises(outcomes, record)
     selected = _selected_requirements(catalog, checks, only)
     verdicts = [
         fold(req.id, req.level, (o for o in outcomes if o.requirement == req.id))
         for req in catalog.requirements if req.id in selected
     ]
-    verdicts = name_spent_budget(verdicts, exchanges, history.outside_reason())
+    verdicts = name_spent_budget(verdicts, exchanges, distrust)
     return blame_crashed_probes(verdicts, failed_probes or {}, only)
 
 
@@ -118,11 +122,22 @@ def _judge_one(check: Check, record: Record, context: RunContext, spec: Spec) ->
     return outcomes
 
 
-def _distrust_comparisons(check: Check, outcomes: list[Outcome], history: History) -> list[Outcome]:
+def _comparisons_distrusted(record: Record, history: History) -> str | None:
+    """Why responses taken at different moments cannot be compared at all, or None: a change
+    outside the contract's model of a live account, or sessions that came back under other ids."""
+    if (outside := history.outside_reason()) is not None:
+        return outside
+    if ids_changed(record):  # the server's fault (OBJ-015), not a busy account
+        return ("the same sessions came back under other ids (OBJ-015), so responses taken at different "
+                "moments cannot be compared until ids are stable")
+    return None
+
+
+def _distrust_comparisons(check: Check, outcomes: list[Outcome], history: History,
+                          outside: str | None) -> list[Outcome]:
     """A comparison's violation is no evidence when the collection changed outside the contract's
-    model of a live account (CONTRACT.md, "A live collection"): inconclusive, the change named.
-    Change inside the model is the judgements' own business (checks/history.py)."""
-    outside = history.outside_reason()
+    model of a live account (CONTRACT.md, "A live collection"), or ids changed: inconclusive, the
+    reason named. Change inside the model is the judgements' own business (checks/history.py)."""
     live = ("the account was live during the run (sessions created or statuses changed), and this rule "
             "needs a quiet collection") if history.live else None
     if outside is None and live is None:

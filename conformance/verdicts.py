@@ -55,14 +55,28 @@ class Outcome:
     evidence: list[Evidence] = field(default_factory=list)
     # A skip because the target holds too few sessions, as opposed to "does not apply".
     lacks_data: bool = False
+    # Sequence numbers of the exchanges the finding rests on. A HELD outcome without any
+    # is no evidence of anything: `fold` turns it into a skip (no pass without evidence).
+    exchanges: list[int] = field(default_factory=list)
 
 
-def held(requirement: str, check: str, reason: str = "") -> Outcome:
-    return Outcome(requirement, Finding.HELD, check, reason)
+def held(requirement: str, check: str, reason: str, exchanges: Iterable[int]) -> Outcome:
+    """The requirement held on the exchanges named by their sequence numbers.
+
+    `reason` says what was seen ("12 pages checked"); `exchanges` must name what shows it:
+    with none, ``fold`` reports the requirement skipped, never passed.
+    """
+    return Outcome(requirement, Finding.HELD, check, reason, exchanges=sorted(set(exchanges)))
+
+
+def seqs(exchanges: Iterable[Any]) -> list[int]:
+    """The sequence numbers of recorded exchanges (anything with a ``seq``), for ``held``."""
+    return [e.seq for e in exchanges]
 
 
 def violated(requirement: str, check: str, *evidence: Evidence) -> Outcome:
-    return Outcome(requirement, Finding.VIOLATED, check, evidence[0].message, list(evidence))
+    return Outcome(requirement, Finding.VIOLATED, check, evidence[0].message, list(evidence),
+                   exchanges=sorted({s for e in evidence for s in e.exchanges}))
 
 
 def skipped(requirement: str, check: str, reason: str) -> Outcome:
@@ -86,17 +100,28 @@ class RequirementVerdict:
     checks: list[str]
     evidence: list[Evidence]
     lacks_data: bool = False
+    # What the verdict rests on (report.json `exchanges`): every pass names at least one.
+    exchanges: list[int] = field(default_factory=list)
     # Set by conformance.waivers only: {reason, expires, verdict (the one it replaced)}.
     waiver: dict[str, str] | None = None
 
+
+# At most this many sequence numbers per verdict: enough to find the evidence, while a
+# pass that read 2,000 pages does not carry 2,000 numbers into every report.
+MAX_EXCHANGES = 50
 
 # Evidence of a broken rule outweighs everything; a suite bug outweighs "could not tell".
 _PRECEDENCE = (Finding.VIOLATED, Finding.ERROR, Finding.INCONCLUSIVE, Finding.HELD, Finding.SKIPPED)
 
 
 def fold(requirement: str, level: str, outcomes: Iterable[Outcome]) -> RequirementVerdict:
-    """Combine every check's outcome for one requirement into its verdict."""
-    outcomes = list(outcomes)
+    """Combine every check's outcome for one requirement into its verdict.
+
+    No pass without evidence: a HELD outcome that names no exchange is demoted to a skip
+    ("nothing shows it"), so a requirement passes only if some judgement names the
+    exchanges it held on. The verdict's ``exchanges`` are those of the chosen outcomes.
+    """
+    outcomes = [_unevidenced(o) for o in outcomes]
     checks = sorted({o.check for o in outcomes})
     if not outcomes:
         return RequirementVerdict(requirement, level, Verdict.SKIP, "no check ran for it", checks, [])
@@ -112,7 +137,17 @@ def fold(requirement: str, level: str, outcomes: Iterable[Outcome]) -> Requireme
         Finding.SKIPPED: Verdict.SKIP,
     }[worst]
     lacks_data = worst == Finding.SKIPPED and all(o.lacks_data for o in chosen)
-    return RequirementVerdict(requirement, level, verdict, reason, checks, evidence, lacks_data)
+    exchanges = sorted({s for o in chosen for s in o.exchanges})[:MAX_EXCHANGES]
+    return RequirementVerdict(requirement, level, verdict, reason, checks, evidence, lacks_data, exchanges)
+
+
+def _unevidenced(outcome: Outcome) -> Outcome:
+    """A HELD outcome that names no exchange becomes SKIPPED: nothing shows that it held."""
+    if outcome.finding != Finding.HELD or outcome.exchanges:
+        return outcome
+    what = f" ({outcome.reason})" if outcome.reason else ""
+    return Outcome(outcome.requirement, Finding.SKIPPED, outcome.check,
+                   f"{outcome.check} found nothing to judge it on{what}")
 
 
 def overall(verdicts: Iterable[RequirementVerdict], strict: bool) -> str:

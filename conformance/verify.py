@@ -22,6 +22,7 @@ from typing import Any, TextIO
 from conformance import __version__
 from conformance.catalog import default_catalog
 from conformance.checks.base import RunContext
+from conformance.coverage import coverage_of
 from conformance.diagnosis import diagnose
 from conformance.errors import UsageError, VerdictDrift, VerificationFailed
 from conformance.exchange import Exchange
@@ -91,6 +92,8 @@ def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = N
     problems += _agreement_problems(certificate, report, report_dir)
     problems += reproducer_problems(report, exchanges, report_dir)
     rejudged, rejudge_problems = _rejudge_problems(report, certificate, exchanges)
+    if report["coverage"] != coverage_of(exchanges).to_dict():
+        rejudge_problems.append("report.json's coverage differs from what exchanges.jsonl shows")
     if not drifting:
         problems += rejudge_problems
     if problems:

@@ -2,31 +2,59 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.collection import Collection
-from conformance.checks.common import first_unanswered, is_4xx, is_error_object
-from conformance.client import BasicCredentials, RawAuthorization
+from conformance.checks.common import answer, first_unanswered, is_4xx, is_error_object
+from conformance.client import BasicCredentials, RawAuthorization, RepeatedAuthorization
 from conformance.exchange import AUTH_KEY_AS_PASSWORD, AUTH_NONE, Exchange
 from conformance.spec import Spec
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, violated
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, violated
 
-MALFORMED = (
-    "Basic !!!not-base64!!!",
-    "Basic",
-    "Token abc123",
-    "Basic " + "A" * 3,  # not valid base64 (bad padding)
-)
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+def malformed_authorizations(unknown: str) -> tuple[RawAuthorization | RepeatedAuthorization, ...]:
+    """How clients and proxies mangle the header (AUTH-003), each around an unknown key.
+
+    Some of these a server MAY accept as a form (a lower-case scheme, RFC 9110 11.1; extra
+    spaces or a tab): with an unknown key inside, a 4xx is due whichever reading it takes.
+    The configured key is never used here, so no curl line of these needs it.
+    """
+    key = unknown.encode()
+    well_formed = _b64(key + b":")
+    return (
+        RawAuthorization("Basic !!!not-base64!!!"),  # not base64
+        RawAuthorization("Basic"),  # no credentials
+        RawAuthorization("Basic "),  # an empty token
+        RawAuthorization("Token abc123"),  # an unknown scheme
+        RawAuthorization("Basic " + "A" * 3),  # bad base64 padding
+        RawAuthorization("Basic " + _b64(key)),  # no colon
+        RawAuthorization("Basic " + _b64(key + b"::")),  # a doubled colon
+        RawAuthorization("Basic  " + well_formed),  # two spaces
+        RawAuthorization("Basic\t" + well_formed),  # a tab
+        RawAuthorization("Basic a b"),  # more than one space-separated token
+        RawAuthorization("basic " + well_formed),  # a lower-case scheme (may be accepted as a form)
+        RawAuthorization(well_formed),  # no scheme
+        RawAuthorization("Basic " + _b64(b"\xff\xfe\xfd:")),  # base64 of bytes that are not UTF-8
+        RawAuthorization("Basic " + _b64(key + b"x" * 3000 + b":")),  # a very long value
+        RawAuthorization("Bearer"),  # Bearer without a token
+        RawAuthorization("Bearer "),  # Bearer with an empty token
+        RepeatedAuthorization(("Basic " + well_formed, "Basic " + _b64(key + b"2:"))),  # two headers
+    )
 
 
 def probe_auth(ctx: ProbeContext) -> None:
     ctx.client.get("auth:none", [("limit", "3")], auth=AUTH_NONE)
     unknown = f"sk_test_conformance_unknown_{ctx.rng.getrandbits(32):08x}"
     ctx.client.get("auth:unknown-key", [("limit", "3")], auth=BasicCredentials(unknown))
-    for value in MALFORMED:
-        ctx.client.get("auth:malformed", [("limit", "3")], auth=RawAuthorization(value))
+    for value in malformed_authorizations(unknown):
+        ctx.client.get("auth:malformed", [("limit", "3")], auth=value)
     # The key itself never reaches a check: the client sends it in the password position.
     ctx.client.get("auth:key-as-password", [("limit", "3")], auth=AUTH_KEY_AS_PASSWORD)
 
@@ -42,8 +70,15 @@ def _expect(req: str, name: str, exchanges: list[Exchange], ok: tuple[int, ...] 
     wrong = [e for e in exchanges if (e.status not in ok if ok else not is_4xx(e))]
     expected = " or ".join(map(str, ok)) if ok else "a 4xx"
     return violated(req, name, *[Evidence(
-        f"{what} got {e.status}", expected=expected, actual=f"status {e.status}", exchanges=[e.seq])
-        for e in wrong]) if wrong else held(req, name)
+        f"{what}{_shown(e)} got {answer(e)}", expected=expected, actual=answer(e), exchanges=[e.seq])
+        for e in wrong]) if wrong else held(req, name, f"{len(exchanges)} requests answered "
+                                            f"{', '.join(sorted({str(e.status) for e in exchanges}))}",
+                                            seqs(exchanges))
+
+
+def _shown(exchange: Exchange) -> str:
+    """The mangled header as sent (already redacted), for the malformed-credentials family."""
+    return f" ({exchange.auth[:80]})" if exchange.auth.startswith("header") else ""
 
 
 def judge_auth(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
@@ -64,11 +99,13 @@ def judge_auth(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]
         yield violated("AUTH-006", name, *[Evidence(
             "a 401 without a Basic challenge", expected="WWW-Authenticate: Basic ...",
             actual=e.response_headers.get("www-authenticate", "(absent)"), exchanges=[e.seq])
-            for e in no_challenge]) if no_challenge else held("AUTH-006", name)
+            for e in no_challenge]) if no_challenge else held(
+            "AUTH-006", name, f"{len(refusals)} 401s offer Basic", seqs(refusals))
         no_object = [e for e in refusals if not is_error_object(e)]
         yield violated("AUTH-007", name, *[Evidence(
             "a 401 without an error object", expected='{"error": {"type", "message"}}',
-            actual=e.body[:160], exchanges=[e.seq]) for e in no_object]) if no_object else held("AUTH-007", name)
+            actual=e.body[:160], exchanges=[e.seq]) for e in no_object]) if no_object else held(
+            "AUTH-007", name, f"{len(refusals)} 401s carry an error object", seqs(refusals))
 
 
 _TOKEN = re.compile(r"[\w-]+")
@@ -129,7 +166,7 @@ def judge_no_leak(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
         yield inconclusive("AUTH-005", name, "no error response was recorded")
     else:
         yield violated("AUTH-005", name, *leaks[:3]) if leaks else held(
-            "AUTH-005", name, f"{len(errors)} error responses checked")
+            "AUTH-005", name, f"{len(errors)} error responses checked", seqs(errors))
 
 
 CHECKS = (

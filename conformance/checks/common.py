@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from conformance.exchange import Exchange
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, violated
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, skipped, violated
 
 
 def is_error_object(exchange: Exchange) -> bool:
@@ -27,9 +27,51 @@ def error_param(exchange: Exchange) -> str | None:
     return param if isinstance(param, str) else None
 
 
+def not_a_page(exchange: Exchange) -> str:
+    """Why an answered exchange is not a list page, in the words of the defect to fix.
+
+    "status 404", "status 200, but `data` is an object, not an array", ...: a finding whose
+    actual value is only "status 200" would not tell the user what is wrong.
+    """
+    if not exchange.answered:
+        return exchange.error or "no response"
+    if exchange.status != 200:
+        return f"status {exchange.status}, body {exchange.body[:120]!r}"
+    body = exchange.json
+    if body is None:
+        return f"status 200, but the body is not JSON: {exchange.body[:120]!r}"
+    if not isinstance(body, dict):
+        return f"status 200, but the body is a JSON {_json_kind(body)}, not an object"
+    if "data" not in body:
+        return f"status 200, but the body has no `data`: {exchange.body[:120]!r}"
+    data = body["data"]
+    if not isinstance(data, list):
+        return f"status 200, but `data` is a JSON {_json_kind(data)}, not an array"
+    return "status 200, but an item of `data` has no string `id`"
+
+
+def _json_kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return {dict: "object", list: "array", str: "string", type(None): "null"}.get(type(value), "value")
+
+
 def first_unanswered(exchanges: Iterable[Exchange]) -> Exchange | None:
-    """The first exchange the target gave no judgeable answer to (failure, or 429 after retries)."""
-    return next((e for e in exchanges if not e.judgeable), None)
+    """The first exchange the target gave no judgeable answer to (failure, or 429 after retries).
+
+    A connection closed without a response on two attempts (`Exchange.dropped`) is an answer:
+    CONTRACT.md counts it as a 5xx for that request, so the rule judges it instead of giving up.
+    """
+    return next((e for e in exchanges if not e.judgeable and not e.dropped), None)
+
+
+def answer(exchange: Exchange) -> str:
+    """What the target answered, for an `actual`: "status 500", or the connection closed without one."""
+    if exchange.status is not None:
+        return f"status {exchange.status}"
+    return exchange.error or "no response"
 
 
 def is_4xx(exchange: Exchange) -> bool:
@@ -65,16 +107,22 @@ def judge_refused(name: str, exchanges: Sequence[Exchange], requirement: str, wh
     accepted = [e for e in exchanges if not is_4xx(e)]
     return violated(requirement, name, *[
         Evidence(f"{what} {e.summary()} was not rejected", expected="a 4xx",
-                 actual=f"status {e.status}", exchanges=[e.seq]) for e in accepted
-    ]) if accepted else held(requirement, name, f"{len(exchanges)} requests rejected")
+                 actual=answer(e), exchanges=[e.seq]) for e in accepted
+    ]) if accepted else held(requirement, name, f"{len(exchanges)} requests rejected", seqs(exchanges))
 
 
 def judge_refusal_shape(
     name: str, exchanges: Sequence[Exchange], requirement: str, param: str | None, what: str
 ) -> Outcome:
-    """Every refusal among the exchanges is a 400 error object naming `param` (when given)."""
+    """Every refusal among the exchanges is a 400 error object naming `param` (when given).
+
+    With no refusal among them there is nothing to judge the shape of: skipped, never held.
+    """
     if (unjudged := _not_judgeable(name, exchanges, requirement, what)) is not None:
         return unjudged
+    refusals = [e for e in exchanges if is_4xx(e)]
+    if not refusals:
+        return skipped(requirement, name, f"no {what} was refused, so the refusal's shape cannot be judged")
     unhelpful = [
         e for e in exchanges
         if is_4xx(e) and (e.status != 400 or not is_error_object(e) or (param is not None and error_param(e) != param))
@@ -84,4 +132,5 @@ def judge_refusal_shape(
         Evidence(f"{e.summary()} was rejected without {wanted}", expected=wanted,
                  actual=f"status {e.status}, body {e.body[:160]!r}", exchanges=[e.seq])
         for e in unhelpful
-    ]) if unhelpful else held(requirement, name)
+    ]) if unhelpful else held(requirement, name, f"{len(refusals)} refusals named {param!r}" if param
+                              else f"{len(refusals)} refusals", seqs(refusals))

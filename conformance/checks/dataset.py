@@ -19,7 +19,7 @@ from conformance.checks.base import Check, Probe, ProbeContext, Record, RunConte
 from conformance.checks.walks import Walk, walk_forward
 from conformance.exchange import Exchange
 from conformance.spec import Spec
-from conformance.verdicts import Evidence, Finding, Outcome, held, inconclusive, skipped, violated
+from conformance.verdicts import Evidence, Finding, Outcome, held, inconclusive, seqs, skipped, violated
 from conformance.wording import plural
 
 REQUIREMENT = "DATA-001"
@@ -84,7 +84,8 @@ def judge_dataset(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
                                               f"{len(expected)} sessions without a difference so far")
     else:
         yield held(REQUIREMENT, name, f"all {len(expected)} sessions of the {dataset} dataset listed in order "
-                                      f"with the same field values ({len(walk.pages)} pages)")
+                                      f"with the same field values ({len(walk.pages)} pages)",
+                   seqs(walk.usable_pages))
 
 
 def _differences(expected: list[Item], walk: Walk, dataset: str) -> list[Evidence]:

@@ -6,10 +6,10 @@ from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.history import History
-from conformance.checks.walks import NEXT_CURSOR_WALK, Walk, next_cursor_of, walk_forward
+from conformance.checks.walks import NEXT_CURSOR_WALK, Walk, cursor_sent, next_cursor_of, walk_forward
 from conformance.exchange import Exchange
 from conformance.spec import Spec
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, skipped, violated
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, skipped, violated
 
 STARTING_AFTER_WALK = "walk:7"
 
@@ -37,34 +37,41 @@ def judge_envelope(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
     yield violated("ENV-001", name, *[Evidence(
         f"{e.summary()} has Content-Type {e.content_type!r}", expected="application/json",
         actual=e.content_type or "(none)", exchanges=[e.seq]) for e in not_json[:3]]) if not_json else held(
-        "ENV-001", name, f"{len(pages)} responses")
+        "ENV-001", name, f"{len(pages)} responses", seqs(pages))
 
     bodies = [(e, e.json) for e in pages]
     not_list = [e for e, b in bodies if not isinstance(b, dict) or b.get("object") != "list"]
     yield violated("ENV-002", name, *[Evidence(
         f"{e.summary()} body has object {(e.json or {}).get('object') if isinstance(e.json, dict) else None!r}",
         expected='"object": "list"', actual=e.body[:120], exchanges=[e.seq]) for e in not_list[:3]]) if not_list \
-        else held("ENV-002", name)
+        else held("ENV-002", name, f"{len(pages)} responses", seqs(pages))
 
     bad_cursor = []
+    carried = []
     for e, body in bodies:
         if not isinstance(body, dict) or "next_cursor" not in body:
             continue
         value = body["next_cursor"]
+        carried.append(e)
         if value is not None and not isinstance(value, str):
             bad_cursor.append(Evidence("next_cursor is neither a string nor null", expected="string or null",
                                        actual=repr(value), exchanges=[e.seq]))
         elif body.get("has_more") is False and value is not None:
             bad_cursor.append(Evidence("next_cursor is set although has_more is false", expected="null",
                                        actual=repr(value), exchanges=[e.seq]))
-    yield violated("ENV-004", name, *bad_cursor[:3]) if bad_cursor else held("ENV-004", name)
+    if bad_cursor:
+        yield violated("ENV-004", name, *bad_cursor[:3])
+    elif carried:
+        yield held("ENV-004", name, f"{len(carried)} pages carried next_cursor", seqs(carried))
+    else:
+        yield skipped("ENV-004", name, "no page carried next_cursor (it may be omitted)")
 
     expected_url = spec.component("CheckoutSessionList")["properties"]["url"]["x-expected-value"]
     wrong_url = [e for e, b in bodies if isinstance(b, dict) and b.get("url") != expected_url]
     yield violated("ENV-006", name, *[Evidence(
         f"the envelope url is {(e.json or {}).get('url')!r}", expected=repr(expected_url),
         actual=repr((e.json or {}).get("url")), exchanges=[e.seq]) for e in wrong_url[:3]]) if wrong_url \
-        else held("ENV-006", name)
+        else held("ENV-006", name, f"{len(bodies)} envelopes", seqs(pages))
 
 
 def judge_next_cursor(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
@@ -75,11 +82,21 @@ def judge_next_cursor(record: Record, run: RunContext, spec: Spec) -> Iterable[O
     if not by_cursor or not by_cursor[0].judgeable:
         yield inconclusive("ENV-005", name, "the next_cursor walk was not made or not answered")
         return
+    echoed = [p for p in by_cursor if p.has_more is True and next_cursor_of(p) is not None
+              and next_cursor_of(p) == cursor_sent(p)]
+    if echoed:
+        page = echoed[0]
+        yield violated("ENV-005", name, Evidence(
+            f"next_cursor {next_cursor_of(page)!r} is the cursor this page was asked with: following it "
+            "serves the same page again",
+            expected=f"a cursor for the page after {(page.page_ids or ['?'])[-1]}",
+            actual=f"next_cursor = starting_after = {next_cursor_of(page)!r}", exchanges=[page.seq]))
+        return
+    judged: list[Exchange] = []
     history = History.of(record)
     # On a live account the two walks, made at different moments, may go through other pages:
     # each next_cursor page is compared with the starting_after page of the same last id.
     by_last_id = {p.params.get("starting_after"): p for p in by_id} if history.live else {}
-    judged = 0
     for index, page in enumerate(by_cursor[:-1]):
         if next_cursor_of(page) is None:
             break
@@ -95,7 +112,7 @@ def judge_next_cursor(record: Record, run: RunContext, spec: Spec) -> Iterable[O
         if not ours.judgeable or not theirs.judgeable:
             yield inconclusive("ENV-005", name, f"the target did not answer {ours.summary()}")
             return
-        judged += 1
+        judged += [page, ours, theirs]
         # Two pages that are both not lists agree on nothing: that is a violation too.
         if ours.page_ids is None or not history.pages_agree(ours, theirs):
             yield violated("ENV-005", name, Evidence(
@@ -106,7 +123,7 @@ def judge_next_cursor(record: Record, run: RunContext, spec: Spec) -> Iterable[O
                 exchanges=[page.seq, ours.seq, theirs.seq]))
             return
     if judged:
-        yield held("ENV-005", name, f"{judged} next_cursor values followed")
+        yield held("ENV-005", name, f"{len(judged) // 3} next_cursor values followed", seqs(judged))
     else:
         yield skipped("ENV-005", name, "the target sent no non-null next_cursor (it may omit it)")
 

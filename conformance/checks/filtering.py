@@ -13,7 +13,7 @@ from conformance.checks.walks import Walk, limit_sent, walk_forward
 from conformance.exchange import Exchange
 from conformance.profiles import Profile
 from conformance.spec import Spec, default_spec
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, too_little_data, violated
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, too_little_data, violated
 from conformance.wording import capped, plural
 
 # Clearly outside the enum. Left out on purpose, as lenient rather than wrong (the
@@ -73,7 +73,8 @@ def judge_filter(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcom
     elif not filtered:
         yield too_little_data("FLT-001", name, "no filtered walk listed any session")
     else:
-        yield held("FLT-001", name, f"{filtered} filtered sessions checked")
+        yield held("FLT-001", name, f"{filtered} filtered sessions checked",
+                   seqs(p for w in walks for p in w.usable_pages))
 
     # FLT-002: exactly the restriction, in the same order. On a live account a filtered walk may
     # differ from the unfiltered one only by sessions created meanwhile, or listed with two
@@ -111,7 +112,8 @@ def judge_filter(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcom
             actual=f"{plural(len(got), 'session')}: {_difference(expected, got)}",
             exchanges=[last.seq] if last else []))
     elif judged:
-        yield held("FLT-002", name)
+        yield held("FLT-002", name, f"{judged} filtered walks compared with the unfiltered walk",
+                   seqs(p for w in walks for p in w.usable_pages if p.page_ids))
     else:
         yield too_little_data("FLT-002", name, "no status has any session to filter")
 
@@ -141,7 +143,8 @@ def judge_filter(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcom
     elif not filtered:
         yield too_little_data("FLT-003", name, "no filtered walk listed any session")
     else:
-        yield held("FLT-003", name)
+        yield held("FLT-003", name, f"{filtered} filtered sessions on pages of the right size",
+                   seqs(p for w in walks for p in w.usable_pages))
 
 
 def _live_has_more(status: str, page: Exchange, collection: Collection, history: History) -> list[Evidence]:

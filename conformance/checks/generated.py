@@ -33,7 +33,7 @@ from conformance.checks.schema_validation import SchemaError, validation_errors
 from conformance.errors import RequestBudgetExhausted, TransportFailure
 from conformance.exchange import Exchange
 from conformance.spec import Spec, default_spec
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, skipped, violated
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, skipped, violated
 
 TAG = "generated"
 VERSION_HEADER = "X-API-Version"
@@ -204,7 +204,7 @@ def judge_generated_schema(record: Record, run: RunContext, spec: Spec) -> Itera
     elif not ok:
         yield skipped("SCH-001", name, "no generated request was answered 200")
     else:
-        yield held("SCH-001", name, f"{len(ok)} generated 200 responses validated")
+        yield held("SCH-001", name, f"{len(ok)} generated 200 responses validated", seqs(ok))
 
 
 def _classified(record: Record, run: RunContext, spec: Spec, kind: Kind) -> tuple[list[Exchange], list[str]]:
@@ -245,7 +245,7 @@ def judge_valid_accepted(record: Record, run: RunContext, spec: Spec) -> Iterabl
         yield skipped("SCH-002", name, "no generated request was valid without a cursor, an unknown "
                                        "parameter or an unknown version")
     else:
-        yield held("SCH-002", name, f"{len(valid)} valid generated requests answered 200")
+        yield held("SCH-002", name, f"{len(valid)} valid generated requests answered 200", seqs(valid))
 
 
 def judge_invalid_rejected(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
@@ -267,7 +267,7 @@ def judge_invalid_rejected(record: Record, run: RunContext, spec: Spec) -> Itera
     elif not invalid:
         yield skipped("SCH-003", name, "no generated request carried an invalid limit or status")
     else:
-        yield held("SCH-003", name, f"{len(invalid)} invalid generated requests rejected")
+        yield held("SCH-003", name, f"{len(invalid)} invalid generated requests rejected", seqs(invalid))
 
 
 CHECKS = (

@@ -6,13 +6,13 @@ from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.collection import Collection
-from conformance.checks.common import first_unanswered, judge_refusal_shape, judge_refused
+from conformance.checks.common import first_unanswered, judge_refusal_shape, judge_refused, not_a_page
 from conformance.checks.history import History
 from conformance.checks.walks import DEFAULT_LIMIT, cursor_sent, limit_sent
 from conformance.exchange import Exchange
 from conformance.profiles import limits_to_try
 from conformance.spec import Spec
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, too_little_data, violated
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, too_little_data, violated
 
 OUT_OF_RANGE = ("0", "-1", "101", "1000")
 NOT_INTEGERS = ("abc", "1.5", "")
@@ -54,7 +54,7 @@ def judge_default(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
     # On a live account, sessions created meanwhile may take places on a page: the page holds
     # min(10, remaining) with them counted, and the others are the sessions that existed throughout.
     history = History.of(record)
-    judged = 0
+    judged: list[Exchange] = []
     for page in pages:
         cursor = cursor_sent(page)
         if "ending_before" in page.params or "status" in page.params:
@@ -62,20 +62,22 @@ def judge_default(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
         remaining = (collection.ids if cursor is None else collection.after(cursor, 10**9) or [])
         if cursor is not None and (collection.position(cursor) is None or history.excluded(cursor)):
             continue
+        if cursor is not None and page.page_ids and page.page_ids[:1] != collection.after(cursor, 1):
+            continue  # the page does not start right after its cursor: PAG-004's finding, not the default's
         known = collection.complete or len(remaining) >= DEFAULT_LIMIT
         if not known:
             continue
         ids = page.page_ids or []
         newcomers = history.young_in(ids)
         expected = newcomers + min(DEFAULT_LIMIT - newcomers, len(history.stable(remaining)))
-        judged += 1
+        judged.append(page)
         if len(ids) != expected:
             yield violated("LIM-001", name, Evidence(
                 f"without `limit` the page held {len(page.page_ids or [])} sessions",
                 expected=f"min(10, {len(remaining)} remaining) = {expected}",
                 actual=str(len(page.page_ids or [])), exchanges=[page.seq]))
             return
-    yield held("LIM-001", name, f"{judged} pages checked") if judged else too_little_data(
+    yield held("LIM-001", name, f"{len(judged)} pages checked", seqs(judged)) if judged else too_little_data(
         "LIM-001", name, "the collection could not be seen far enough to know what a default page holds")
 
 
@@ -94,14 +96,15 @@ def judge_accepted(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
             e for e in tried if e.page_ids is not None and (collection.complete or len(collection) >= 100)
             and len(e.page_ids) != min(limit_sent(e) or 0, existed + history.young_in(e.page_ids))
         ]
-        evidence = [Evidence(f"limit={e.params['limit']} was not accepted", expected="200 with a list",
-                             actual=f"status {e.status}", exchanges=[e.seq]) for e in refused]
+        evidence = [Evidence(f"limit={e.params['limit']} was not answered with a list page",
+                             expected="200 with a list page", actual=not_a_page(e), exchanges=[e.seq])
+                    for e in refused]
         evidence += [Evidence(
             f"limit={e.params['limit']} returned {len(e.page_ids or [])} sessions",
             expected=f"min(limit, {len(collection)} sessions) = {min(limit_sent(e) or 0, len(collection))}",
             actual=str(len(e.page_ids or [])), exchanges=[e.seq]) for e in wrong_size]
         yield violated("LIM-002", name, *evidence) if evidence else held(
-            "LIM-002", name, f"limits {', '.join(e.params['limit'] for e in tried)} accepted")
+            "LIM-002", name, f"limits {', '.join(e.params['limit'] for e in tried)} accepted", seqs(tried))
 
     pages = _pages_with_valid_limit(record)
     over = [e for e in pages if len(e.page_ids or []) > (limit_sent(e) or 0)]
@@ -117,14 +120,15 @@ def judge_accepted(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
     elif not bound:
         yield too_little_data("LIM-003", name, "no page held as many sessions as its limit")
     else:
-        yield held("LIM-003", name, f"{len(pages)} pages checked, {len(bound)} full")
+        yield held("LIM-003", name, f"{len(pages)} pages checked, {len(bound)} full", seqs(bound))
 
     short = [e for e in pages if e.has_more is True and len(e.page_ids or []) != limit_sent(e)]
     full_pages = [e for e in pages if e.has_more is True]
     yield violated("LIM-004", name, *[Evidence(
         f"a page with has_more true held {len(e.page_ids or [])} sessions, not {limit_sent(e)}",
         expected=f"exactly {limit_sent(e)}", actual=str(len(e.page_ids or [])), exchanges=[e.seq])
-        for e in short[:5]]) if short else (held("LIM-004", name, f"{len(full_pages)} pages checked") if full_pages
+        for e in short[:5]]) if short else (held("LIM-004", name, f"{len(full_pages)} pages checked", seqs(full_pages))
+                                            if full_pages
                                             else too_little_data("LIM-004", name, "no page said has_more: true"))
 
 

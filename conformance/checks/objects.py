@@ -15,7 +15,7 @@ from conformance.checks.base import Check, Record, RunContext
 from conformance.checks.walks import Walk
 from conformance.exchange import Exchange
 from conformance.spec import Spec
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, skipped, too_little_data, violated
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, skipped, too_little_data, violated
 from conformance.wording import plural
 
 Item = dict[str, Any]
@@ -48,7 +48,8 @@ def _each(req: str, name: str, items: list[tuple[Item, Exchange]],
                                      exchanges=[exchange.seq]))
             if len(evidence) >= 3:
                 break
-    return violated(req, name, *evidence) if evidence else held(req, name, f"{len(items)} sessions checked")
+    return violated(req, name, *evidence) if evidence else held(req, name, f"{len(items)} sessions checked",
+                                                                 {exchange.seq for _, exchange in items})
 
 
 def _walk_schema(schema: dict[str, Any], spec: Spec, prefix: str = "") -> Iterable[tuple[str, dict[str, Any]]]:
@@ -186,7 +187,8 @@ def _judge_unique_ids(record: Record, name: str) -> Outcome:
                     f"two different sessions share the id {item.get('id')}", expected="unique ids",
                     actual="the same id with different bodies", exchanges=[page.seq]))
             seen[item.get("id")] = item
-    return held("OBJ-004", name, f"{plural(len(set(ids)), 'distinct id')} in the {walk.name}, each with one body")
+    return held("OBJ-004", name, f"{plural(len(set(ids)), 'distinct id')} in the {walk.name}, each with one body",
+                seqs(walk.usable_pages))
 
 
 CHECKS = (

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.collection import Collection
-from conformance.checks.common import first_unanswered, is_4xx, is_error_object
+from conformance.checks.common import answer, first_unanswered, is_4xx, is_error_object, not_a_page
 from conformance.checks.history import History
 from conformance.checks.walks import (
     NEXT_CURSOR_WALK,
@@ -21,7 +21,7 @@ from conformance.checks.walks import (
 from conformance.exchange import Exchange
 from conformance.profiles import Profile
 from conformance.spec import Spec
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, skipped, too_little_data, violated
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, skipped, too_little_data, violated
 from conformance.wording import capped, plural
 
 FORWARD_WALKS = ("walk:100", "walk:7", "walk:1", "walk:default")
@@ -151,7 +151,9 @@ def judge_walks(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome
             actual=f"cursor {cursor_sent(w.pages[-1], _cursor_param(w))!r} led back to a page already seen",
             exchanges=[p.seq for p in w.pages[-2:]]))
     else:
-        yield held("PAG-009", name)
+        followed = [p for w in [*walks, backward, next_cursor_walk] for p in w.pages]
+        yield held("PAG-009", name, f"{len(followed)} pages followed to their end or the page budget",
+                   seqs(followed))
 
     # PAG-001: exactly once within each walk, and nothing one walk has that another lacks.
     pag001: list[Evidence] = []
@@ -171,11 +173,15 @@ def judge_walks(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome
         missing = _gap(stable[0], seen)
         if missing:
             pag001.append(missing)
-    yield violated("PAG-001", name, *pag001) if pag001 else held("PAG-001", name)
+    walked = [p for w in [*walks, backward] for p in w.usable_pages]
+    yield violated("PAG-001", name, *pag001) if pag001 else held(
+        "PAG-001", name, f"{len(reference.ids)} sessions walked, by {len(walks) + 1} walks", seqs(walked))
 
     # PAG-002: same order whatever the page size.
     pag002 = [e for w in stable[1:] if (e := _order_disagreement(stable[0], w))]
-    yield violated("PAG-002", name, *pag002) if pag002 else held("PAG-002", name)
+    yield violated("PAG-002", name, *pag002) if pag002 else held(
+        "PAG-002", name, f"{len(walks)} forward walks of different page sizes agree",
+        seqs(p for w in walks for p in w.usable_pages))
 
     # PAG-003: ties are where unstable ordering shows.
     yield _judge_ties(name, collection, [*walks, backward])
@@ -195,7 +201,8 @@ def judge_walks(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome
                 exchanges=[page.seq] if page else []))
             break
     else:
-        yield held("PAG-010", name) if len(created) > 1 else too_little_data(
+        yield held("PAG-010", name, f"{len(created)} sessions in `created` order",
+                   seqs(reference.usable_pages)) if len(created) > 1 else too_little_data(
             "PAG-010", name, "fewer than two sessions: order cannot be judged")
 
 
@@ -245,7 +252,9 @@ def _judge_ties(name: str, collection: Collection, walks: list[Walk]) -> Outcome
                     f"order in the {walk.name} than in the {reference.name}",
                     expected=" ".join(common), actual=" ".join(got_common),
                     exchanges=[page.seq] if page else []))
-    return held("PAG-003", name, f"{len(ties)} groups of tied sessions walked")
+    tied = {i for group in ties for i in group}
+    return held("PAG-003", name, f"{len(ties)} groups of tied sessions walked",
+                seqs(p for w in walks for p in w.usable_pages if tied & set(p.page_ids or [])))
 
 
 def _tie_orders(walk: Walk, group_of: dict[str, int], groups: int) -> list[list[str]]:
@@ -337,11 +346,12 @@ def _judge_backward(name: str, reference: _Stable, backward: Walk, history: Hist
         yield inconclusive("PAG-006", name, "the backward walk started from an id the reference walk did not see")
         return
     if backward.complete and got == expected:
-        yield held("PAG-006", name, f"{len(got)} sessions walked backward")
+        yield held("PAG-006", name, f"{len(got)} sessions walked backward", seqs(backward.usable_pages))
         return
     # An empty page that says has_more is no walk at all: only a non-empty suffix counts.
     if not backward.complete and got and got == expected[len(expected) - len(got):]:
-        yield held("PAG-006", name, f"{len(got)} sessions walked backward (page budget reached)")
+        yield held("PAG-006", name, f"{len(got)} sessions walked backward (page budget reached)",
+                   seqs(backward.usable_pages))
         return
     first_diff = next((k for k, (a, b) in enumerate(zip(reversed(expected), reversed(got), strict=False)) if a != b),
                       min(len(expected), len(got)))
@@ -413,7 +423,7 @@ def _judge_targeted(req: str, name: str, pages: list[Exchange], param: str, trut
     """Each page holds the sessions right after (before) its cursor. Sessions created meanwhile
     may take some of its places (only next to the head); the others hold the sessions that
     existed throughout, in order."""
-    judged = 0
+    judged: list[Exchange] = []
     for page in pages:
         if not page.judgeable:
             return inconclusive(req, name, f"the target did not answer {page.summary()}")
@@ -429,12 +439,12 @@ def _judge_targeted(req: str, name: str, pages: list[Exchange], param: str, trut
                 f"{param}={cursor} did not return the {len(expected)} sessions right "
                 f"{'after' if param == 'starting_after' else 'before'} it",
                 expected=" ".join(expected) or "(empty page)",
-                actual=" ".join(got) if got is not None else f"status {page.status}",
+                actual=" ".join(got) if got is not None else not_a_page(page),
                 exchanges=[page.seq]))
-        judged += 1
+        judged.append(page)
     if not judged:
         return skipped(req, name, "no cursor could be compared with the reference walk")
-    return held(req, name, f"{judged} cursors checked")
+    return held(req, name, f"{len(judged)} cursors checked", seqs(judged))
 
 
 def _judge_has_more(req: str, name: str, pages: list[Exchange], collection: Collection, history: History,
@@ -442,7 +452,7 @@ def _judge_has_more(req: str, name: str, pages: list[Exchange], collection: Coll
     """has_more against the reference walk. On a live account sessions created meanwhile sit before
     every older one (or next to the newest second), so a `true` the reference cannot explain is
     excused only there; a `false` while older sessions remain is never excused."""
-    judged = 0
+    judged: list[Exchange] = []
     for page in pages:
         ids = page.page_ids
         if ids is None or not isinstance(page.has_more, bool):
@@ -485,12 +495,12 @@ def _judge_has_more(req: str, name: str, pages: list[Exchange], collection: Coll
             continue
         if newer_may_exist and page.has_more is True and more is False:
             continue
-        judged += 1
+        judged.append(page)
         if page.has_more != more:
             return _has_more_wrong(req, name, page, more, backward)
     if not judged:
         return skipped(req, name, "no page could be compared with the reference walk")
-    return held(req, name, f"{judged} pages checked")
+    return held(req, name, f"{len(judged)} pages checked", seqs(judged))
 
 
 def _has_more_wrong(req: str, name: str, page: Exchange, more: bool, backward: bool) -> Outcome:
@@ -516,16 +526,18 @@ def judge_bad_cursors(record: Record, run: RunContext, spec: Spec) -> Iterable[O
             yield inconclusive(must, name, reason)
             yield inconclusive(should, name, reason)
             continue
-        fivexx = [e for e in exchanges if (e.status or 0) >= 500]
+        fivexx = [e for e in exchanges if (e.status or 0) >= 500 or e.dropped]
         yield violated(must, name, *[Evidence(
             f"{e.summary()} is a server error", expected="a 4xx (or a page) — never a 5xx",
-            actual=f"status {e.status}", exchanges=[e.seq]) for e in fivexx]) if fivexx else held(must, name)
+            actual=answer(e), exchanges=[e.seq]) for e in fivexx]) if fivexx else held(
+            must, name, f"{len(exchanges)} requests answered {', '.join(sorted({str(e.status) for e in exchanges}))}",
+            seqs(exchanges))
         wrong = [e for e in exchanges if e.status not in allowed or not is_error_object(e)]
         yield violated(should, name, *[Evidence(
             f"{e.summary()} was not rejected with {' or '.join(map(str, allowed))} and an error object",
             expected=f"{' or '.join(map(str, allowed))} with {{\"error\": {{...}}}}",
             actual=f"status {e.status}, body {e.body[:120]!r}", exchanges=[e.seq])
-            for e in wrong]) if wrong else held(should, name)
+            for e in wrong]) if wrong else held(should, name, f"{len(exchanges)} requests refused", seqs(exchanges))
 
 
 CHECKS = (

@@ -5,19 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
-from conformance.checks.common import first_unanswered, is_4xx, is_error_object
+from conformance.checks.common import answer, first_unanswered, is_4xx, is_error_object
 from conformance.checks.history import History
 from conformance.spec import Spec
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, violated
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, violated
 
 # Names no Stripe-style API gives a meaning: `expand` would be honoured by some, and an
 # expanded `customer` object is then no finding about unknown parameters.
 UNKNOWN_PARAMS = (("conformance_unknown_parameter", "1"), ("x_conformance_probe", "yes"))
+# The shapes the official SDKs put on list calls (bracketed arrays, nested hashes), with
+# values no server can honour by changing the page: ignored or refused, never a 5xx or a
+# dropped connection (CONTRACT.md, Errors and everything else).
+SDK_PARAMS = (("expand[]", "conformance_probe"), ("expand[0]", "conformance_probe"), ("created[gte]", "0"))
 
 
 def probe_unknown_params(ctx: ProbeContext) -> None:
     ctx.client.get("unknown-param:baseline", [("limit", "3")])
-    for name, value in UNKNOWN_PARAMS:
+    for name, value in UNKNOWN_PARAMS + SDK_PARAMS:
         ctx.client.get("unknown-param", [("limit", "3"), (name, value)])
 
 
@@ -30,11 +34,16 @@ def judge_no_server_errors(record: Record, run: RunContext, spec: Spec) -> Itera
     if not answered:
         yield inconclusive("ERR-002", name, "no request was answered")
         return
-    crashed = [e for e in answered if (e.status or 0) >= 500]
+    # Closed without a response twice while other requests are answered: a 5xx (CONTRACT.md).
+    crashed = [e for e in record if (e.status or 0) >= 500 or e.dropped]
     yield violated("ERR-002", name, *[Evidence(
-        f"{e.summary()} is a server error", expected="no 5xx", actual=f"status {e.status}: {e.body[:120]!r}",
+        f"{e.summary()} is a server error" if not e.dropped
+        else f"GET {e.target}: the target closed the connection without a response, twice, "
+             "while it answered other requests",
+        expected="no 5xx", actual=f"status {e.status}: {e.body[:120]!r}" if not e.dropped else answer(e),
         exchanges=[e.seq]) for e in crashed[:5]]) if crashed else held("ERR-002", name,
-                                                                        f"{len(answered)} responses")
+                                                                        f"{len(answered)} responses",
+                                                                        seqs(answered))
 
 
 def judge_error_objects(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
@@ -49,7 +58,7 @@ def judge_error_objects(record: Record, run: RunContext, spec: Spec) -> Iterable
         f"the {e.status} to {e.summary()} is not a JSON error object",
         expected='{"error": {"type": str, "message": str, "param"?: str}}',
         actual=f"{e.content_type or '(no content type)'}: {e.body[:120]!r}", exchanges=[e.seq])
-        for e in plain[:5]]) if plain else held("ERR-001", name, f"{len(errors)} error responses")
+        for e in plain[:5]]) if plain else held("ERR-001", name, f"{len(errors)} error responses", seqs(errors))
 
 
 def judge_unknown_params(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
@@ -65,9 +74,10 @@ def judge_unknown_params(record: Record, run: RunContext, spec: Spec) -> Iterabl
     yield violated("ERR-003", name, *[Evidence(
         f"{e.summary()} neither ignored nor rejected the unknown parameter",
         expected=f"the page {' '.join(baseline[0].page_ids or [])} or a 4xx",
-        actual=f"status {e.status}, ids {' '.join(e.page_ids or []) or '-'}",
+        actual=answer(e) if e.dropped else f"status {e.status}, ids {' '.join(e.page_ids or []) or '-'}",
         exchanges=[baseline[0].seq, e.seq]) for e in wrong]) if wrong else held(
-        "ERR-003", name, "ignored" if all(e.status == 200 for e in probes) else "rejected")
+        "ERR-003", name, "ignored" if all(e.status == 200 for e in probes) else "rejected",
+        seqs(baseline[:1] + probes))
 
 
 CHECKS = (

@@ -8,8 +8,9 @@ from collections.abc import Iterable
 from conformance.checks.base import Check, Record, RunContext
 from conformance.checks.generated import schema_evidence
 from conformance.checks.schema_validation import SchemaError, validation_errors
+from conformance.exchange import Exchange
 from conformance.spec import Spec
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, too_little_data, violated
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, too_little_data, violated
 
 # Envelope keys whose presence and type are ENV-003's; `object` (ENV-002) and
 # `next_cursor` (ENV-004) are judged by envelope.shape and not reported twice.
@@ -38,7 +39,7 @@ def judge_response_schema(record: Record, run: RunContext, spec: Spec) -> Iterab
         return
     envelope: list[Evidence] = []
     items: list[Evidence] = []
-    item_pages = 0
+    item_pages: list[Exchange] = []
     for exchange in readable:
         errors = validation_errors(spec, exchange.json)
         env = [e for e in errors if _is_env_003(e)]
@@ -50,15 +51,15 @@ def judge_response_schema(record: Record, run: RunContext, spec: Spec) -> Iterab
             items.append(schema_evidence(exchange, typed, "every documented field of the documented JSON type"))
         body = exchange.json
         if isinstance(body, dict) and isinstance(body.get("data"), list) and body["data"]:
-            item_pages += 1
+            item_pages.append(exchange)
     yield violated("ENV-003", name, *envelope[:5]) if envelope else held(
-        "ENV-003", name, f"{len(readable)} 200 responses checked")
+        "ENV-003", name, f"{len(readable)} 200 responses checked", seqs(readable))
     if items:
         yield violated("OBJ-005", name, *items[:5])
     elif not item_pages:
         yield too_little_data("OBJ-005", name, "no 200 response held any session")
     else:
-        yield held("OBJ-005", name, f"sessions on {item_pages} pages checked")
+        yield held("OBJ-005", name, f"sessions on {len(item_pages)} pages checked", seqs(item_pages))
 
 
 CHECKS = (

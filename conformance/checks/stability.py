@@ -17,7 +17,7 @@ from conformance.checks.common import is_4xx
 from conformance.checks.history import History
 from conformance.exchange import AUTH_KEY, Exchange
 from conformance.spec import Spec
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, too_little_data, violated
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, too_little_data, violated
 
 RECHECK_TAG = "walk:recheck"
 _CURSORS = ("starting_after", "ending_before")
@@ -55,16 +55,17 @@ def judge_identity(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
     elif not history.created:
         yield too_little_data("PAG-015", name, "no session was listed")
     else:
-        yield held("PAG-015", name, f"{len(history.created)} sessions, each with one `created`")
+        yield held("PAG-015", name, f"{len(history.created)} sessions, each with one `created`",
+                   seqs(e for e in record if e.page_ids is not None))
 
     refused: list[Evidence] = []
     excused: list[str] = []
-    judged = 0
+    judged: list[Exchange] = []
     for exchange in record:
         cursor = plain_cursor(exchange)
         if cursor is None or cursor not in history.created or not exchange.judgeable:
             continue
-        judged += 1
+        judged.append(exchange)
         if not is_4xx(exchange):
             continue
         if cursor in history.outside:  # deleted, or otherwise changed outside the model
@@ -82,7 +83,7 @@ def judge_identity(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
     elif excused:
         yield inconclusive("PAG-016", name, excused[0])
     elif judged:
-        yield held("PAG-016", name, f"{judged} cursors the server issued were accepted")
+        yield held("PAG-016", name, f"{len(judged)} cursors the server issued were accepted", seqs(judged))
     else:
         yield too_little_data("PAG-016", name, "no cursor taken from a listed session was sent")
 

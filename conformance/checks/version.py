@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
-from conformance.checks.common import first_unanswered, is_error_object
+from conformance.checks.common import answer, first_unanswered, is_error_object
 from conformance.checks.history import History
 from conformance.exchange import Exchange
 from conformance.spec import Spec
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, skipped, violated
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, skipped, violated
 
 HEADER = "X-API-Version"
 UNKNOWN_VERSIONS = ("1999-01-01", "not-a-version", "2026-13-45", "9" * 200)
@@ -35,11 +35,11 @@ def judge_version(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
     if (lost := first_unanswered(sent)) is not None or not sent:
         yield inconclusive("VER-001", name, f"the target did not answer {lost.summary()}" if lost else "not probed")
     else:
-        crashed = [e for e in sent if (e.status or 0) >= 500]
+        crashed = [e for e in sent if (e.status or 0) >= 500 or e.dropped]
         yield violated("VER-001", name, *[Evidence(
             f"{HEADER}: {e.request_headers.get(HEADER, '')[:40]!r} gave a server error",
-            expected="never a 5xx", actual=f"status {e.status}", exchanges=[e.seq]) for e in crashed]) if crashed \
-            else held("VER-001", name)
+            expected="never a 5xx", actual=answer(e), exchanges=[e.seq]) for e in crashed]) if crashed \
+            else held("VER-001", name, f"{len(sent)} values answered without a 5xx", seqs(sent))
 
     if not run.api_version:
         yield skipped("VER-002", name, "no supported version was named (--api-version)")
@@ -53,7 +53,8 @@ def judge_version(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
             # Pages taken moments apart on a live account may differ by sessions created meanwhile.
             same = s.status == 200 and s.page_ids is not None and History.of(record).pages_agree(s, b) and (
                 set((s.json or {}).keys()) == set((b.json or {}).keys()))
-            yield held("VER-002", name) if same else violated("VER-002", name, Evidence(
+            yield held("VER-002", name, f"{HEADER}: {run.api_version} answered like no header",
+                       [b.seq, s.seq]) if same else violated("VER-002", name, Evidence(
                 f"{HEADER}: {run.api_version} did not answer like a request without the header",
                 expected=f"200 with the same envelope and ids {' '.join(b.page_ids or [])}",
                 actual=f"status {s.status}, ids {' '.join(s.page_ids or []) or '-'}",
@@ -69,7 +70,8 @@ def _judge_unknown(name: str, unknown: list[Exchange]) -> Outcome:
     return violated("VER-003", name, *[Evidence(
         f"{HEADER}: {e.request_headers.get(HEADER, '')[:40]!r} was not refused with 400 and an error object",
         expected="400 with an error object", actual=f"status {e.status}, body {e.body[:120]!r}",
-        exchanges=[e.seq]) for e in wrong]) if wrong else held("VER-003", name, f"{len(unknown)} versions refused")
+        exchanges=[e.seq]) for e in wrong]) if wrong else held("VER-003", name, f"{len(unknown)} versions refused",
+                                                       seqs(unknown))
 
 
 CHECKS = (Check("version.header", "version", ("VER-001", "VER-002", "VER-003"), judge_version,

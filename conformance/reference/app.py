@@ -13,6 +13,7 @@ from conformance.reference.config import SUPPORTED_API_VERSIONS, ReferenceConfig
 from conformance.reference.decisions import LIST_URL, run_list_json
 from conformance.reference.errors import ApiError, error_response, json_text_response
 from conformance.reference.faults import decisions_for
+from conformance.reference.faults._base import DropConnection
 from conformance.reference.store import SessionStore, open_store
 
 log = logging.getLogger("conformance.reference")
@@ -42,6 +43,16 @@ async def _last_resort(request: Request, exc: Exception) -> Response:
     return _internal_error()
 
 
+def _close_connection(request: Request) -> None:
+    """Close the request's connection before any response byte (uvicorn's request cycle owns
+    the transport; its later writes on a closed transport are dropped)."""
+    cycle = getattr(request.receive, "__self__", None)
+    transport = getattr(cycle, "transport", None)
+    if transport is None:
+        raise RuntimeError("cannot drop the connection: the server does not expose its transport")
+    transport.close()
+
+
 def create_app(config: ReferenceConfig, store: SessionStore | None = None) -> Starlette:
     """The reference server for ``config``; builds its own store unless given one."""
     table = decisions_for(config.fault)
@@ -60,6 +71,9 @@ def create_app(config: ReferenceConfig, store: SessionStore | None = None) -> St
                                  api_key, versions)
         except ApiError as exc:
             return error_response(exc)
+        except DropConnection:
+            _close_connection(request)
+            return Response(status_code=500)  # never reaches the client: the connection is gone
         except Exception as exc:
             # One line, no traceback: the server must keep answering JSON whatever
             # happens, and a fault may raise on purpose.

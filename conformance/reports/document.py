@@ -8,11 +8,13 @@ from typing import Any
 from conformance import __version__
 from conformance.catalog import Catalog
 from conformance.checks.history import describe
+from conformance.coverage import coverage_of
 from conformance.exchange import Exchange
 from conformance.runner import RunResult
 from conformance.verdicts import RequirementVerdict, Verdict
 
-REPORT_FORMAT_VERSION = 1
+# 2: every requirement names the exchanges its verdict rests on (`exchanges`); `coverage`.
+REPORT_FORMAT_VERSION = 2
 
 
 def evidence_detail(exchange: Exchange, base_url: str) -> dict[str, Any]:
@@ -46,6 +48,7 @@ def requirement_entries(
             "id": req.id, "area": req.area, "level": req.level, "text": req.text, "source": req.source,
             "verdict": verdict.verdict.value, "reason": verdict.reason, "checks": verdict.checks,
             "evidence": evidence,
+            "exchanges": [s for s in verdict.exchanges if 0 <= s < len(exchanges)],
             **({"waiver": verdict.waiver} if verdict.waiver else {}),
         })
     return requirements
@@ -76,6 +79,8 @@ def build_report(result: RunResult) -> dict[str, Any]:
         # What changed on the target while the run lasted, and what the rules were judged on.
         **({"activity": {**result.activity, "text": describe(result.activity)}} if result.activity else {}),
         "counts": counts,
+        # What part of the collection the run saw (format 2).
+        "coverage": coverage_of(result.exchanges).to_dict(),
         # The likely causes, most likely first: `verify` derives them again from the transcript.
         "diagnosis": [cause.to_dict() for cause in result.diagnosis],
         "requirements": requirements,

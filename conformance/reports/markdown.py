@@ -46,14 +46,25 @@ def _fence(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
+def cite(seqs: list[int], most: int = 5) -> str:
+    """`exchanges.jsonl #3, #7 and 2 more`: where the evidence of a verdict is; "" for none."""
+    if not seqs:
+        return ""
+    shown = ", ".join(f"#{s}" for s in seqs[:most])
+    more = f" and {len(seqs) - most} more" if len(seqs) > most else ""
+    return f"exchanges.jsonl {shown}{more}"
+
+
 def _one_line(requirement: dict[str, Any]) -> str:
+    where = cite(requirement.get("exchanges", []))
+    where = f" [{where}]" if where else ""
     if not requirement["evidence"]:
-        return requirement["reason"]
+        return requirement["reason"] + where
     first = requirement["evidence"][0]
     line = first["message"]
     if first["expected"] or first["actual"]:
         line += f" (expected {first['expected']}; got {first['actual']})"
-    return line
+    return line + where
 
 
 def _likely_cause(report: dict[str, Any]) -> list[str]:
@@ -87,6 +98,8 @@ def build_summary(report: dict[str, Any]) -> str:
         f" · {report['requests']} requests · {report['duration_seconds']:.1f} s"
         f" · suite {cell(report['suite']['version'])}",
         "",
+        f"Coverage: {cell(report['coverage']['statement'])}",
+        "",
         *_likely_cause(report),
         "| verdict | requirements |",
         "| --- | ---: |",
@@ -104,7 +117,8 @@ def build_summary(report: dict[str, Any]) -> str:
         rest = f" and {len(skipped) - MAX_ROWS} more" if len(skipped) > MAX_ROWS else ""
         lines += [f"Skipped: {named}{rest}.", ""]
     if not attention:
-        lines.append("Every judged requirement held.")
+        lines.append("Every judged requirement held; each pass names the exchanges it rests on "
+                     "(report.json `exchanges`).")
         return "\n".join([*lines, *(["", *waived] if waived else [])]) + "\n"
     lines += ["### Requirements that need attention", "", "| ID | level | verdict | evidence |",
               "| --- | --- | --- | --- |"]

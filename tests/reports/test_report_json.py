@@ -34,7 +34,7 @@ def test_every_report_written_validates(which: str, request: pytest.FixtureReque
 
 
 def test_the_schema_rejects_what_it_should() -> None:
-    assert report_problems({"format_version": 1})  # nearly everything missing
+    assert report_problems({"format_version": 2})  # nearly everything missing
     assert any("verdict" in p for p in report_problems({"format_version": 2}))
 
 
@@ -60,3 +60,28 @@ def test_a_failing_run_carries_evidence(faulty_run: Any) -> None:
     assert failed and all(r["evidence"] for r in failed)
     exchange = failed[0]["evidence"][0]["exchanges"][0]
     assert exchange["curl"].startswith("curl ") and '"$CONFORMANCE_API_KEY:"' in exchange["curl"]
+
+
+def test_every_pass_names_exchanges_that_are_in_the_transcript(clean_run: Any) -> None:
+    report = _report(clean_run.report_dir)
+    lines = (clean_run.report_dir / "exchanges.jsonl").read_text(encoding="utf-8").splitlines()
+    passed = [r for r in report["requirements"] if r["verdict"] == "pass"]
+    assert passed
+    for requirement in passed:
+        assert requirement["exchanges"], requirement["id"]
+        assert all(0 <= seq < len(lines) for seq in requirement["exchanges"]), requirement["id"]
+
+
+def test_the_schema_refuses_a_pass_without_exchanges(clean_run: Any) -> None:
+    report = _report(clean_run.report_dir)
+    passed = next(r for r in report["requirements"] if r["verdict"] == "pass")
+    passed["exchanges"] = []
+    assert any("exchanges" in p for p in report_problems(report))
+
+
+def test_a_whole_collection_is_stated_as_seen(clean_run: Any) -> None:
+    report = _report(clean_run.report_dir)
+    coverage = report["coverage"]
+    assert coverage["collection_size"] == coverage["collection_at_least"] == coverage["sessions_seen"] > 0
+    assert coverage["statement"] == (f"saw all {coverage['collection_size']:,} sessions: "
+                                     "the reference walk read the whole collection")

@@ -151,3 +151,29 @@ def test_verify_notices_edited_evidence_even_when_resealed(
     _edit_json(report_dir / "certificate.json", reseal)
     assert main(["verify", str(report_dir)]) == 1
     assert "report.json's evidence differs from what re-judging" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("change", "named"), [
+    (lambda report: next(r for r in report["requirements"] if r["verdict"] == "pass").update(exchanges=[]),
+     "does not match its schema"),
+    (lambda report: next(r for r in report["requirements"] if r["verdict"] == "pass")["exchanges"].append(10**6),
+     "report.json's exchanges differs from what re-judging"),
+    (lambda report: report["coverage"].update(statement="saw all 1,000,000 sessions"),
+     "report.json's coverage differs from what exchanges.jsonl shows"),
+], ids=["pass-without-exchanges", "pass-on-other-exchanges", "coverage-overstated"])
+def test_verify_holds_every_verdict_to_its_exchanges_and_the_coverage_to_the_transcript(
+    clean_run: Any, copy_of: Callable[[Path], Path], capsys: pytest.CaptureFixture[str],
+    change: Callable[[dict], None], named: str,
+) -> None:
+    """Resealed forgeries of what a verdict rests on, or of what part of the collection was seen."""
+    from conformance.reports.certificate import sha256_file
+
+    report_dir = copy_of(clean_run.report_dir)
+    _edit_json(report_dir / "report.json", change)
+
+    def reseal(cert: dict) -> None:
+        cert["evidence"]["report.json"]["sha256"] = sha256_file(report_dir / "report.json")
+        cert["certificate_sha256"] = certificate_digest(cert)
+    _edit_json(report_dir / "certificate.json", reseal)
+    assert main(["verify", str(report_dir)]) == 1
+    assert named in capsys.readouterr().err

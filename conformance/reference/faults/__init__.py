@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 
 from conformance.reference.decisions import Decisions
-from conformance.reference.faults import auth, filtering, limit, pagination, protocol, schema, semantics
+from conformance.reference.faults import auth, field, filtering, limit, pagination, protocol, schema, semantics
 from conformance.reference.faults._base import Fault, Signature
 
 __all__ = ["FAULTS", "Fault", "Signature", "decisions_for"]
@@ -30,6 +30,7 @@ _ALL: tuple[Fault, ...] = (
     *protocol.FAULTS,
     *schema.FAULTS,
     *semantics.FAULTS,
+    *field.FAULTS,
 )
 
 FAULTS: dict[str, Fault] = {fault.name: fault for fault in _ALL}

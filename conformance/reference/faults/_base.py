@@ -59,6 +59,11 @@ class Reply(ApiError):
         return self._body
 
 
+class DropConnection(Exception):
+    """Raised by a fault: the app closes the connection without sending any response, as a
+    server whose worker dies on some requests does (CONTRACT.md: a 5xx for that request)."""
+
+
 # What one request told an earlier decision, for faults that span two decisions (each
 # request runs in its own task, so this never leaks between requests).
 REQUEST: ContextVar[dict[str, Any] | None] = ContextVar("fault_request_state", default=None)

@@ -104,7 +104,8 @@ FAULTS = (
     Fault("auth-any-key", "Any well-formed key is accepted: only its presence is checked.",
           breaks=("AUTH-002",),
           title="Any API key is accepted: the key's presence is checked, never its value.",
-          signature=Signature(seen=("unknown-key-served",), unseen=("no-credentials-served",)),
+          signature=Signature(seen=("unknown-key-served",), unseen=("no-credentials-served",),
+                              also=("AUTH-003",)),  # mangled headers around an unknown key are served
           overrides={"authenticate": _any_key}),
     Fault("auth-key-as-password", "The key is also accepted as the password with an empty username.",
           breaks=("AUTH-004",),

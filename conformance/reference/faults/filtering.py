@@ -119,13 +119,13 @@ FAULTS = (
           breaks=("FLT-004", "SCH-003"),
           title=("An unknown `status` is dropped and the unfiltered list served; refuse it with "
                  "400."),
-          signature=Signature(seen=("status-invalid-served",)),
+          signature=Signature(seen=("status-invalid-served",), also=("FLT-006",)),
           overrides={"parse_status": _invalid_ignored}),
     Fault("filter-invalid-500", "An unknown `status` raises KeyError in a lookup table: 500.",
           breaks=("FLT-004", "ERR-002", "SCH-003"),
           title=("An unknown `status` crashes the server (500, a failed lookup); refuse it with "
                  "400."),
-          signature=Signature(),
+          signature=Signature(also=("FLT-006",)),
           overrides={"parse_status": _invalid_500}),
     Fault("filter-invalid-404", "An unknown `status` is answered 404 (\"no such sessions\") instead of 400.",
           breaks=("FLT-005",),

@@ -202,7 +202,7 @@ FAULTS = (
           breaks=("PAG-004", "PAG-009"),
           title="`starting_after` is ignored: every page after a cursor is the first page again.",
           signature=Signature(seen=("cursor-ignored",),
-                              also=("PAG-001", "PAG-002", "PAG-010", "PAG-013", "FLT-002")),
+                              also=("PAG-001", "PAG-002", "PAG-010", "PAG-013", "FLT-002", "ENV-005")),
           overrides={"fetch_page": _starting_after_ignored}),
     Fault("cursor-created-only", "The cursor compares `created` only: sessions sharing the cursor's "
           "second are skipped.",

@@ -1,0 +1,99 @@
+"""`next_cursor` on every page that carries one: filtered and `ending_before` pages too.
+
+ENV-005 is first judged on the unfiltered forward walk (envelope.py). A server can get
+that right and still compute `next_cursor` wrongly under a filter (an offset advanced by
+the filtered page size) or on a page reached with `ending_before`. This probe asks one
+such page of each kind and follows its `next_cursor` next to `starting_after=<last id>`:
+CONTRACT.md asks for exactly the same page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
+from conformance.checks.collection import Collection
+from conformance.checks.common import first_unanswered, not_a_page
+from conformance.checks.walks import next_cursor_of
+from conformance.exchange import Exchange
+from conformance.spec import Spec
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, skipped, violated
+
+TAG = "next-cursor"
+SOURCE, BY_CURSOR, BY_ID = f"{TAG}:page", f"{TAG}:by-cursor", f"{TAG}:by-id"
+# Small pages: a filter or a backward step leaves more behind them on a small collection.
+LIMIT = "3"
+
+
+def probe_next_cursor_everywhere(ctx: ProbeContext) -> None:
+    """Per status one filtered first page, and one `ending_before` page, each followed two ways."""
+    for status in ctx.spec.enum_of("status"):
+        _follow(ctx, ctx.client.get(SOURCE, [("status", status), ("limit", LIMIT)]), [("status", status)])
+    ids = Collection.from_record(ctx.record).ids
+    if len(ids) > 2 * int(LIMIT):
+        # Far enough from the head that the page has sessions before it (has_more true).
+        anchor = ids[2 * int(LIMIT)]
+        _follow(ctx, ctx.client.get(SOURCE, [("ending_before", anchor), ("limit", LIMIT)]), [])
+
+
+def _follow(ctx: ProbeContext, page: Exchange, keep: list[tuple[str, str]]) -> None:
+    cursor, ids = next_cursor_of(page), page.page_ids
+    if cursor is None or not ids:
+        return
+    ctx.client.get(BY_CURSOR, [*keep, ("starting_after", cursor), ("limit", LIMIT)])
+    ctx.client.get(BY_ID, [*keep, ("starting_after", ids[-1]), ("limit", LIMIT)])
+
+
+PROBES = (Probe("next-cursor-everywhere", "envelope", probe_next_cursor_everywhere),)
+
+
+def _triples(record: Record) -> list[tuple[Exchange, Exchange, Exchange]]:
+    """(page, its next_cursor followed, starting_after=<its last id>), in the order sent."""
+    found = []
+    exchanges = record.under(TAG)
+    for index, exchange in enumerate(exchanges[:-2]):
+        following = exchanges[index + 1:index + 3]
+        if exchange.tag == SOURCE and [e.tag for e in following] == [BY_CURSOR, BY_ID]:
+            found.append((exchange, following[0], following[1]))
+    return found
+
+
+def _kind(page: Exchange) -> str:
+    if "ending_before" in page.params:
+        return f"the ending_before={page.params['ending_before']} page"
+    return f"the status={page.params.get('status')} page"
+
+
+def judge_next_cursor_everywhere(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
+    """ENV-005 on filtered and `ending_before` pages (CONTRACT.md, Cursors and order)."""
+    name = "envelope.next-cursor-everywhere"
+    sources = record.tagged(SOURCE)
+    if not sources:
+        yield inconclusive("ENV-005", name, "no filtered or ending_before page was asked for")
+        return
+    if (lost := first_unanswered(record.under(TAG))) is not None:
+        yield inconclusive("ENV-005", name, f"the target did not answer {lost.summary()}")
+        return
+    triples = _triples(record)
+    if not triples:
+        yield skipped("ENV-005", name, "no filtered or ending_before page carried a non-null next_cursor "
+                                       "(it may be omitted)")
+        return
+    wrong = [(page, ours, theirs) for page, ours, theirs in triples
+             if ours.page_ids is None or ours.page_ids != theirs.page_ids]
+    if wrong:
+        yield violated("ENV-005", name, *[Evidence(
+            f"on {_kind(page)}, next_cursor {next_cursor_of(page)!r} did not give the page that "
+            f"starting_after={(page.page_ids or ['?'])[-1]} gives",
+            expected=" ".join(theirs.page_ids or []) or not_a_page(theirs),
+            actual=" ".join(ours.page_ids or []) if ours.page_ids is not None else not_a_page(ours),
+            exchanges=[page.seq, ours.seq, theirs.seq]) for page, ours, theirs in wrong])
+        return
+    kinds = ", ".join(_kind(page).removeprefix("the ") for page, _, _ in triples)
+    yield held("ENV-005", name, f"next_cursor followed on {kinds}", seqs(e for t in triples for e in t))
+
+
+CHECKS = (
+    Check("envelope.next-cursor-everywhere", "envelope", ("ENV-005",), judge_next_cursor_everywhere,
+          compares=("ENV-005",)),
+)
