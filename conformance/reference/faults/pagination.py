@@ -314,11 +314,11 @@ FAULTS = (
           overrides={"parse_cursors": _both_cursors_first_wins}),
     Fault("ids-per-response", "Ids carry a nonce that changes with every response: the cursor taken "
           "from a page is refused as unknown on the next request.",
-          breaks=("PAG-016", "PAG-001"),
+          breaks=("PAG-016", "OBJ-015"),
           title=("Ids change from one response to the next, so a cursor taken from a page is refused; "
                  "an id must name its session for good."),
           signature=Signature(seen=("ids-change-per-response",),
-                              also=("ENV-005", "PAG-004", "PAG-005", "FLT-001", "FLT-002", "VER-002")),
+                              also=("ENV-005", "PAG-001", "PAG-004", "PAG-005", "FLT-001", "FLT-002", "VER-002")),
           overrides={"serialize_session": _id_per_response}),
     Fault("created-drifts", "Filtered pages list `created` one second later than unfiltered pages.",
           breaks=("PAG-015",),
