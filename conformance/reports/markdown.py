@@ -98,7 +98,9 @@ def build_summary(report: dict[str, Any]) -> str:
         f" · {report['requests']} requests · {report['duration_seconds']:.1f} s"
         f" · suite {cell(report['suite']['version'])}",
         "",
-        f"Coverage: {cell(report['coverage']['statement'])}",
+        f"Coverage: {cell(report['coverage']['statement'])}"
+        # What changed on the target while it was judged (a live account), in the same paragraph.
+        + (f" Activity: {cell(report['activity']['text'])}." if report.get("activity") else ""),
         "",
         *_likely_cause(report),
         "| verdict | requirements |",
@@ -106,8 +108,6 @@ def build_summary(report: dict[str, Any]) -> str:
         *(f"| {name} | {report['counts'].get(name, 0)} |" for name in COUNT_ORDER if name in report["counts"]),
         "",
     ]
-    if report.get("activity"):
-        lines += [f"Activity: {cell(report['activity']['text'])}.", ""]
     waived = _waived(report)
     attention = [r for r in report["requirements"] if r["verdict"] in ATTENTION]
     attention.sort(key=lambda r: ATTENTION.index(r["verdict"]))
