@@ -99,11 +99,14 @@ def test_a_fault_under_churn_is_a_finding_not_an_inconclusive(tmp_path: Path, fa
     config = ReferenceConfig(fault=fault, churn=4 * CREATED_PER_SECOND, churn_expiry=EXPIRED_PER_SECOND)
     with start_background(config) as server:
         _wait_for_churn(lambda: server.churn.created)
-        code, report = _run_reference(server, tmp_path, "--profile", "quick")
-    verdicts = {r["id"]: r["verdict"] for r in report["requirements"]}
-    assert code == 1, _problems(report)
-    assert verdicts[requirement] == "fail"
-    assert report["activity"]["live"]
+        for attempt in range(ATTEMPTS):  # until a run has seen the account move (a loaded machine may not)
+            code, report = _run_reference(server, tmp_path / str(attempt), "--profile", "quick")
+            verdicts = {r["id"]: r["verdict"] for r in report["requirements"]}
+            assert code == 1, _problems(report)
+            assert verdicts[requirement] == "fail"
+            if report["activity"]["live"]:
+                return
+    raise AssertionError(f"no run of {ATTEMPTS} saw a session created or a status change")
 
 
 @pytest.mark.parametrize("fault, requirement", [("cursor-inclusive", "PAG-001"), ("filter-ignored", "FLT-002")])
