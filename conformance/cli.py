@@ -12,6 +12,10 @@ from conformance import __version__
 from conformance.errors import ConformanceError, UsageError
 from conformance.lanes import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from conformance.profiles import PROFILES
+from conformance.terminal import inert
+
+# Also in conformance.runner; repeated here so that --help does not import the runner.
+DEFAULT_DEADLINE = 280.0
 
 EXIT_BY_VERDICT = {"conformant": 0, "nonconformant": 1, "inconclusive": 3, "error": 3}
 
@@ -19,11 +23,32 @@ EXIT_BY_VERDICT = {"conformant": 0, "nonconformant": 1, "inconclusive": 3, "erro
 _METHOD_OVERRIDES = frozenset({"x-http-method-override", "x-http-method", "x-method-override"})
 
 
+# The keys of this invocation ($CONFORMANCE_API_KEY, --api-key), set by main(): an error sentence
+# may quote a misplaced one (CI variables swapped: the key given as --base-url), and is redacted.
+_KEYS: list[str] = []
+
+
+def _keys_of(argv: Sequence[str]) -> list[str]:
+    keys = [os.environ.get("CONFORMANCE_API_KEY") or ""]
+    for i, arg in enumerate(argv):
+        if arg == "--api-key" and i + 1 < len(argv):
+            keys.append(argv[i + 1])
+        elif arg.startswith("--api-key="):
+            keys.append(arg.split("=", 1)[1])
+    return [k for k in keys if k.strip()]
+
+
+def _redacted(text: str) -> str:
+    from conformance.redaction import Redactor
+
+    return Redactor(_KEYS).text(text) if _KEYS else text
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         # One sentence and exit 2, as argparse does, but without the wall of usage text, and
         # with the prefix every other error has ("checkout-conformance: --port: ...").
-        message = message.removeprefix("argument ")
+        message = _redacted(message.removeprefix("argument "))
         self.exit(2, f"checkout-conformance: {message[0].upper() if message[0] != '-' else '-'}{message[1:]}. "
                      f"See `{self.prog} --help`.\n")
 
@@ -34,7 +59,25 @@ def _positive_float(value: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected seconds, got {value!r}") from None
     if not 0 < number <= 600:
-        raise argparse.ArgumentTypeError(f"expected seconds between 0 and 600, got {value!r}")
+        raise argparse.ArgumentTypeError(f"expected seconds more than 0 and up to 600, got {value!r}")
+    return number
+
+
+def _directory(value: str) -> Path:
+    # Path("") is ".": an unset CI variable would write the reports over the current directory.
+    if not value.strip():
+        raise argparse.ArgumentTypeError("an empty value would mean the current directory: name a directory, "
+                                         "or leave --report-dir out for reports/")
+    return Path(value)
+
+
+def _deadline(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {value!r}") from None
+    if not 0 < number <= 86400:
+        raise argparse.ArgumentTypeError(f"expected seconds between 0 and 86400, got {value!r}")
     return number
 
 
@@ -124,6 +167,15 @@ _VERIFY_EPILOG = """exit codes:
   2  REPORT_DIR is missing, not a directory, or holds no report
   3  the evidence is intact, but this suite version judges it differently than the one that made it"""
 
+_KEYGEN_EPILOG = """exit codes:
+  0  the key pair was written
+  2  a key already exists there (keygen never overwrites one), or DIR cannot be written"""
+
+_DIFF_EPILOG = """exit codes:
+  0  nothing regressed
+  1  something regressed (each regression is named)
+  2  a directory holds no readable report"""
+
 
 def default_areas() -> tuple[str, ...]:
     """The catalog's areas, for --only's help; none when the catalog cannot be read (`run` says why)."""
@@ -151,10 +203,11 @@ def build_parser() -> argparse.ArgumentParser:
                           "default: $CONFORMANCE_BASE_URL; neither set: the embedded reference server)")
     run.add_argument("--api-key", default=os.environ.get("CONFORMANCE_API_KEY"), metavar="KEY",
                      help="the secret key, sent as the Basic username (default: $CONFORMANCE_API_KEY); never written")
-    run.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR",
+    run.add_argument("--report-dir", type=_directory, default=Path("reports"), metavar="DIR",
                      help="where the reports go, created if missing (default: reports)")
     run.add_argument("--seed", type=int, default=0, help="the same seed sends the same requests (default: 0)")
-    run.add_argument("--strict", action="store_true", help="fail on SHOULD violations too")
+    run.add_argument("--strict", action=argparse.BooleanOptionalAction, default=False,
+                     help="fail on SHOULD violations too (--no-strict: not, whatever the config file says)")
     run.add_argument("--profile", choices=sorted(PROFILES), default="standard",
                      help="how hard to look: quick, standard (what CI gates use) or thorough (default: standard)")
     run.add_argument("--api-version", metavar="V",
@@ -170,6 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--rate-limit", type=_rate, metavar="N",
                      help="at most N requests per second across all of them (a token bucket), for targets "
                           "with a published limit; a 429 is still honoured")
+    run.add_argument("--deadline", type=_deadline, default=DEFAULT_DEADLINE, metavar="SECONDS",
+                     help="stop asking after this many seconds, judge what was answered and report "
+                          f"the rest inconclusive (default {DEFAULT_DEADLINE:g})")
     run.add_argument("--header", type=_header, action="append", default=[], metavar="'Name: value'",
                      help="an extra header on every request (repeatable; not Authorization: use --api-key)")
     run.add_argument("--only", action="append", default=[], metavar="AREA|ID",
@@ -177,7 +233,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "such as PAG-001 (repeatable)")
     run.add_argument("--expect-dataset", choices=["canonical"],
                      help="also check the target lists exactly spec/fixtures/canonical.json, in order (DATA-001)")
-    run.add_argument("--quiet", action="store_true", help="no progress lines on stderr (the summary still prints)")
+    run.add_argument("--quiet", action=argparse.BooleanOptionalAction, default=False,
+                     help="no progress lines on stderr (the summary still prints; --no-quiet: progress shown)")
     run.add_argument("--config", type=Path, metavar="PATH",
                      help="TOML file of run options (default: [tool.checkout-conformance] in ./pyproject.toml)")
     run.add_argument("--waivers", type=Path, metavar="FILE", help="YAML list of accepted failures, with expiry dates")
@@ -219,27 +276,35 @@ def build_parser() -> argparse.ArgumentParser:
                         help="also check certificate.sig against this public key (signing-key.pub.pem)")
 
     keygen = sub.add_parser("keygen", help="make an Ed25519 key pair for signing certificates",
-                            description="Writes signing-key.pem (mode 0600, for run --sign-key) and "
-                                        "signing-key.pub.pem (for verify --public-key); never overwrites.")
-    keygen.add_argument("--out", type=Path, required=True, metavar="DIR", help="directory for the key pair")
+                            description="Write DIR/signing-key.pem (the private key, mode 0600: keep it secret) and\n"
+                                        "DIR/signing-key.pub.pem (publish it; `verify --public-key` checks with it).\n"
+                                        "Sign a run with `run --sign-key DIR/signing-key.pem`.",
+                            epilog=_KEYGEN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    keygen.add_argument("--out", type=Path, required=True, metavar="DIR",
+                        help="directory for the key pair, created if missing")
 
     diff = sub.add_parser("diff", help="compare two report directories: regressions, fixes, other changes",
-                          description="Per requirement: regressions (pass or skip to warn or fail, warn to fail), "
-                                      "fixes and other changes. Exit 1 if anything regressed, 0 otherwise, "
-                                      "2 if a directory holds no readable report.json.")
-    diff.add_argument("old_dir", type=Path, metavar="OLD_REPORT_DIR", help="the earlier run (the baseline)")
-    diff.add_argument("new_dir", type=Path, metavar="NEW_REPORT_DIR", help="the later run")
-    diff.add_argument("--format", choices=["text", "md", "json"], default="text", help="md: a pull-request comment")
+                          description="Compare two runs requirement by requirement: regressions (pass or skip to\n"
+                                      "warn or fail, warn to fail), fixes, and other changes.",
+                          epilog=_DIFF_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    diff.add_argument("old_dir", type=Path, metavar="OLD_REPORT_DIR", help="the baseline run's --report-dir")
+    diff.add_argument("new_dir", type=Path, metavar="NEW_REPORT_DIR", help="the run to compare with it")
+    diff.add_argument("--format", choices=["text", "md", "json"], default="text",
+                      help="text (default), md (a pull-request comment) or json")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     from conformance.config_file import parse_with_config
 
+    argv = sys.argv[1:] if argv is None else list(argv)
+    _KEYS[:] = _keys_of(argv)
     try:
-        args = parse_with_config(build_parser(), sys.argv[1:] if argv is None else list(argv))
-    except ConformanceError as exc:
-        print(f"checkout-conformance: {exc}", file=sys.stderr)
+        args = parse_with_config(build_parser(), argv)
+    except ConformanceError as exc:  # the config file or its values: the key may be in the environment
+        known = argparse.Namespace(api_key=os.environ.get("CONFORMANCE_API_KEY"),
+                                   base_url=os.environ.get("CONFORMANCE_BASE_URL"))
+        print(_safe(f"checkout-conformance: {_redacted(str(exc))}", known), file=sys.stderr)
         return exc.exit_code
     try:
         if args.command == "run":
@@ -250,11 +315,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _keygen(args) if args.command == "keygen" else _diff(args)
         return _verify(args)
     except ConformanceError as exc:
-        print(f"checkout-conformance: {exc}", file=sys.stderr)
+        print(_safe(f"checkout-conformance: {_redacted(str(exc))}", args), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("checkout-conformance: interrupted.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `... | head` stopped reading: the reader's choice, not a suite bug
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit-time flush is quiet too
+        return 128 + 13  # as a shell reports a writer stopped by SIGPIPE
     except Exception as exc:  # a suite bug: one sentence, not a traceback (and exit 3, never "nonconformant")
         print(f"checkout-conformance: internal error ({_describe(exc, args)}); please report it.", file=sys.stderr)
         return 3
@@ -262,10 +330,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _describe(exc: Exception, args: argparse.Namespace) -> str:
     """The exception on one line, without the key (its message may quote a request)."""
-    from conformance.redaction import Redactor
-
     text = " ".join(f"{type(exc).__name__}: {exc}".split())
-    return Redactor([getattr(args, "api_key", None) or ""]).text(text)[:300]
+    return _safe(text, args)[:300]
+
+
+def _safe(line: str, args: argparse.Namespace) -> str:
+    """A line for stderr: control characters escaped, and every secret the arguments hold
+    (the key, secret --header values, a user:password@ in --base-url) masked."""
+    from urllib.parse import unquote
+
+    from conformance.redaction import Redactor, looks_secret
+
+    secrets = [getattr(args, "api_key", None) or ""]
+    secrets += [value for name, value in getattr(args, "header", []) or [] if looks_secret(name)]
+    base_url = getattr(args, "base_url", None) or ""
+    userinfo = base_url.partition("//")[2].partition("/")[0].rpartition("@")[0]
+    for part in userinfo.split(":", 1) if userinfo else ():
+        secrets += [part, unquote(part)]
+    # Line by line: a tool message may have several (verify lists its problems); target text
+    # inside one has had its whitespace collapsed by the client.
+    return Redactor(secrets).text("\n".join(inert(part) for part in line.split("\n")))
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -284,7 +368,7 @@ def _run(args: argparse.Namespace) -> int:
         seed=args.seed, strict=args.strict, api_version=args.api_version, max_requests=args.max_requests,
         timeout=args.timeout, headers=dict(args.header), only=tuple(args.only),
         expect_dataset=args.expect_dataset, concurrency=args.concurrency, rate_limit=args.rate_limit,
-        preflight_api_version=True,
+        deadline=args.deadline, preflight_api_version=True,
     )
     _check_url(options.base_url)
     # Checked before anything is sent: a bad waiver file or key is a usage error, not a run.
@@ -298,6 +382,8 @@ def _run(args: argparse.Namespace) -> int:
     result = waive_result(run(options, progress), waivers)
     written = write_reports(result, args.report_dir, signing_key)
     print_summary(result, written, sys.stdout)
+    if result.aborted is not None:
+        raise result.aborted  # its one sentence and exit code, after the reports are written
     return EXIT_BY_VERDICT[result.verdict]
 
 
@@ -306,13 +392,20 @@ def _check_url(base_url: str | None) -> None:
         return
     from urllib.parse import urlsplit
 
-    parts = urlsplit(base_url)
+    # Quoted without any user:password@ it may carry: that is a credential.
+    scheme, slashes, rest = base_url.partition("//")
+    netloc, slash, path = rest.partition("/")
+    shown = scheme + slashes + netloc.rpartition("@")[2] + slash + path
+    try:
+        parts = urlsplit(base_url)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        raise UsageError(f"--base-url {shown!r} is not a URL such as https://api.example.com.") from None
     try:
         parts.port  # noqa: B018 - raises on a port that is not a number
     except ValueError:
-        raise UsageError(f"--base-url {base_url!r} has a port that is not a number.") from None
+        raise UsageError(f"--base-url {shown!r} has a port that is not a number.") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"--base-url {base_url!r} is not an http(s) URL such as https://api.example.com.")
+        raise UsageError(f"--base-url {shown!r} is not an http(s) URL such as https://api.example.com.")
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -326,6 +419,9 @@ def _serve(args: argparse.Namespace) -> int:
         return 0
     if args.fault and args.fault not in FAULTS:
         raise UsageError(f"Unknown fault {args.fault!r}: `checkout-conformance serve --list-faults` lists them.")
+    if args.api_key is not None and not args.api_key.strip():  # every request would get 401
+        raise UsageError("serve --api-key is empty: name a key such as sk_test_local, or leave --api-key out "
+                         "for a new one.")
     config = ReferenceConfig(sessions=args.sessions, seed=args.seed, api_key=args.api_key, db=args.db,
                              fault=args.fault, dataset=args.dataset, churn=args.churn)
     try:

@@ -17,7 +17,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -28,7 +28,7 @@ from urllib3 import HTTPHeaderDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from conformance.errors import ForbiddenMethod, RequestBudgetExhausted, TransportFailure
+from conformance.errors import DeadlinePassed, ForbiddenMethod, RequestBudgetExhausted, TransportFailure
 from conformance.exchange import AUTH_KEY, AUTH_KEY_AS_PASSWORD, AUTH_NONE, DROPPED, Exchange
 from conformance.lanes import PerThread, Recording
 from conformance.ratelimit import Pacer
@@ -42,15 +42,15 @@ Query = Mapping[str, str] | Iterable[tuple[str, str]]
 class BasicCredentials:
     """Basic credentials other than the configured key (unknown key, key as password)."""
 
-    username: str
-    password: str = ""
+    username: str = field(repr=False)
+    password: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)
 class RawAuthorization:
     """An Authorization header sent verbatim (malformed on purpose)."""
 
-    value: str
+    value: str = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,13 @@ class ClientSettings:
     drops_before_down: int = 10
     # Requests per second across all lanes (--rate-limit); None: as fast as the lanes go.
     rate_limit: float | None = None
+    # Seconds from the client's creation after which nothing more is sent (None: no
+    # deadline); a request in flight is cut when it comes.
+    deadline: float | None = None
+    # Response bodies the whole run keeps as evidence, in bytes: once they pass it the run
+    # stops asking, as at the deadline (a target serving 4 MiB on every request must not
+    # fill memory and disk). Every body kept is whole, so every one can be judged.
+    evidence_budget_bytes: int = 64 * 1024 * 1024
 
 
 def strip_credentials(base_url: str) -> str:
@@ -114,8 +121,15 @@ class Client:
         self.settings = settings or ClientSettings()
         self._headers = dict(headers or {})
         # A user's --header may carry a credential of its own (X-Api-Key, Cookie): its value
-        # is kept out of transcripts and curl lines like the key.
-        self._redactor = Redactor([api_key, *(v for k, v in self._headers.items() if looks_secret(k))])
+        # is kept out of transcripts and curl lines like the key. So is a user:password@
+        # pasted into the base URL.
+        userinfo = urlsplit(base_url).netloc.rpartition("@")[0].split(":", 1) if "@" in base_url else []
+        self._redactor = Redactor([api_key, *userinfo, *(v for k, v in self._headers.items() if looks_secret(k))])
+        self._deadline_at = None if self.settings.deadline is None else time.monotonic() + self.settings.deadline
+        self._evidence_bytes = 0
+        # Why the run stopped asking before its probes were done (the deadline, the evidence
+        # budget), or None.
+        self.stopped_because: str | None = None
         self._on_exchange = on_exchange
         self._sleep = sleep
         # Lanes (conformance.lanes) share this client: each thread gets its own connection
@@ -209,7 +223,7 @@ class Client:
             seq=len(self.transcript) + (len(sink) if sink is not None else 0),
             tag=tag,
             path=path,
-            query=pairs,
+            query=[(self._redactor.text(k), self._redactor.text(v)) for k, v in pairs],
             auth=self._auth_label(auth),
             request_headers=self._redactor.mapping(extra),
         )
@@ -239,11 +253,25 @@ class Client:
         if self._failures_in_a_row >= self.settings.failures_before_down:
             exchange.error = f"not sent: {self._down_because}"
             return
+        if not all(_encodable(k) and _encodable(v) for k, v in pairs):
+            # A lone surrogate (from an id the target sent) has no UTF-8, so no URL can carry it.
+            exchange.error = "not sent: a query value holds a lone surrogate, which no URL can carry"
+            return
         for attempt in range(1, self.settings.retries_on_429 + 2):
             with self._shared:  # check and count as one step: lanes must not overrun the budget
                 if self.requests_sent >= self.settings.max_requests:
+                    # Not a `stopped_because`: conformance.spent_budget names this one in the verdicts.
                     exchange.error = f"not sent: the request budget ({self.settings.max_requests}) is used up"
                     raise RequestBudgetExhausted(exchange.error)
+                if self._evidence_bytes >= self.settings.evidence_budget_bytes:
+                    budget = self.settings.evidence_budget_bytes / 2**20
+                    exchange.error = f"not sent: the run's evidence budget ({budget:g} MiB of bodies) is used up"
+                    self.stopped_because = self.stopped_because or exchange.error.removeprefix("not sent: ")
+                    raise RequestBudgetExhausted(exchange.error)
+                if self._seconds_left() <= 0:
+                    exchange.error = f"not sent: the run's deadline ({self.settings.deadline:g} s) has passed"
+                    self.stopped_because = self.stopped_because or exchange.error.removeprefix("not sent: ")
+                    raise DeadlinePassed(exchange.error)
                 self.requests_sent += 1
             exchange.attempts = attempt
             self._pacer.before_attempt()
@@ -304,8 +332,9 @@ class Client:
     def _attempt(self, exchange: Exchange, pairs: list[tuple[str, str]], headers: dict[str, str]) -> None:
         # Per-read timeouts restart with every byte, so a trickling target could hold one
         # request for hours: a watchdog cuts the connection when the whole attempt is late.
-        # Late means past --timeout itself, the number the user gave and reads in the report.
-        limit = self.settings.timeout
+        # Late means past --timeout itself, the number the user gave and reads in the report
+        # (or the run's deadline, if that comes first).
+        limit = min(self.settings.timeout, max(self._seconds_left(), 0.001))
         self._in_flight.expired = False
         self._watchdog.arm(limit)
         try:
@@ -314,10 +343,11 @@ class Client:
             self._watchdog.disarm()
         if self._in_flight.expired:
             exchange.status, exchange.body, exchange.response_headers = None, "", {}
+            exchange.body_error = None
             exchange.error = f"no complete response within {limit:g} s"
 
     def _attempt_once(self, exchange: Exchange, pairs: list[tuple[str, str]], headers: dict[str, str]) -> None:
-        timeout = self.settings.timeout
+        timeout = min(self.settings.timeout, max(self._seconds_left(), 0.001))
         started = time.monotonic()
         exchange.error = None
         try:
@@ -358,10 +388,16 @@ class Client:
         exchange.response_headers = self._redactor.mapping(
             {k.lower(): v for k, v in response.headers.items()}
         )
-        exchange.body = self._redactor.text(_decode(body, response.encoding))
+        text, exchange.body_error = _decode(body, response.encoding, exchange.content_type)
+        exchange.body = self._redactor.text(text)
         exchange.body_truncated = truncated
+        with self._shared:
+            self._evidence_bytes += len(exchange.body)
         for cached in ("json", "page_ids"):  # computed from the body; drop any stale value
             exchange.__dict__.pop(cached, None)
+
+    def _seconds_left(self) -> float:
+        return math.inf if self._deadline_at is None else self._deadline_at - time.monotonic()
 
     def _read_body(self, response: requests.Response) -> tuple[bytes, bool]:
         cap = self.settings.body_cap_bytes
@@ -414,6 +450,14 @@ class Client:
 _NO_COOKIES = http.cookiejar.DefaultCookiePolicy(allowed_domains=[])
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _retry_after_seconds(value: str) -> float | None:
     """Retry-After as seconds from now (delta-seconds or an HTTP date); None if unreadable."""
     try:
@@ -429,13 +473,25 @@ def _retry_after_seconds(value: str) -> float | None:
     return when.timestamp() - time.time()
 
 
-def _decode(body: bytes, charset: str | None) -> str:
-    """The body as text in its declared charset, or utf-8 when that charset is unknown
-    (``charset=x-bogus``) or no text codec at all (``charset=base64``)."""
+def _decode(body: bytes, charset: str | None, content_type: str) -> tuple[str, str | None]:
+    """(the body as text, why it is not JSON text even if it reads like it, or None).
+
+    JSON is UTF-8 whatever the Content-Type says (RFC 8259 section 8.1; section 11: a
+    charset parameter "has no effect on compliant recipients"): a JSON body that is not
+    valid UTF-8 is the target's malformed answer, kept with U+FFFD for the bytes that are
+    not. Other bodies are read in their declared charset, or utf-8 when that charset is
+    unknown (``charset=x-bogus``) or no text codec at all (``charset=base64``).
+    """
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type == "application/json" or media_type.endswith("+json"):
+        try:
+            return body.decode("utf-8"), None
+        except UnicodeDecodeError as exc:
+            return body.decode("utf-8", errors="replace"), f"not UTF-8 (byte {exc.start}: {exc.reason})"
     try:
-        return body.decode(charset or "utf-8", errors="replace")
+        return body.decode(charset or "utf-8", errors="replace"), None
     except (LookupError, UnicodeError):
-        return body.decode("utf-8", errors="replace")
+        return body.decode("utf-8", errors="replace"), None
 
 
 def _closed_without_response(exc: BaseException) -> bool:
@@ -555,23 +611,33 @@ def _split_repeated(kwargs: dict[str, Any]) -> None:
 def _watched_adapter(in_flight: _InFlight) -> HTTPAdapter:
     """An adapter whose connections report themselves to `in_flight` as each request starts."""
 
+    # The raw socket is reported as soon as it exists, so that the watchdog can also cut a
+    # TLS handshake that a target trickles byte by byte (each read restarts its timeout).
     class Watched(HTTPConnection):
+        def _new_conn(self) -> socket.socket:
+            in_flight.sock = super()._new_conn()
+            return in_flight.sock
+
         def request(self, *args: Any, **kwargs: Any) -> None:
-            in_flight.sock = None
+            in_flight.sock = self.sock
             _split_repeated(kwargs)
             try:
                 super().request(*args, **kwargs)  # connects on first use
             finally:
-                in_flight.sock = self.sock
+                in_flight.sock = self.sock or in_flight.sock
 
     class WatchedTLS(HTTPSConnection):
+        def _new_conn(self) -> socket.socket:
+            in_flight.sock = super()._new_conn()
+            return in_flight.sock
+
         def request(self, *args: Any, **kwargs: Any) -> None:
-            in_flight.sock = None
+            in_flight.sock = self.sock
             _split_repeated(kwargs)
             try:
                 super().request(*args, **kwargs)
             finally:
-                in_flight.sock = self.sock
+                in_flight.sock = self.sock or in_flight.sock
 
     class Pool(HTTPConnectionPool):
         ConnectionCls = Watched

@@ -74,8 +74,9 @@ def apply_to_parser(parser: argparse.ArgumentParser, settings: dict[str, Any], s
     Returns the repeatable options' lists (dest -> values), which are not made defaults: argparse
     would add a flag's values to them, and a flag must replace the file's list, not extend it.
     """
-    actions = {a.option_strings[-1].removeprefix("--"): a for a in parser._actions
-               if a.option_strings and a.option_strings[-1].startswith("--")}
+    # The key is the option's long name: the first `--` one (`--strict`, not its `--no-strict`).
+    actions = {long[0].removeprefix("--"): a for a in parser._actions
+               if (long := [o for o in a.option_strings if o.startswith("--")])}
     defaults: dict[str, Any] = {}
     for key, value in settings.items():
         if key in SECRET_KEYS:
@@ -86,8 +87,8 @@ def apply_to_parser(parser: argparse.ArgumentParser, settings: dict[str, Any], s
             known = ", ".join(sorted(k for k in actions if k not in NOT_IN_FILE | SECRET_KEYS))
             raise UsageError(f"{source} has the unknown key {key!r}; the keys are the long options of run: {known}.")
         env = ENV_BACKED.get(key)
-        if env and os.environ.get(env):
-            continue  # the environment variable beats the file
+        if env and os.environ.get(env) is not None:
+            continue  # the environment variable beats the file, even set but empty (then a usage error)
         defaults[action.dest] = _convert(key, value, action, source)
     for name, _ in defaults.get("header", []):
         if looks_secret(name):
@@ -101,7 +102,7 @@ def apply_to_parser(parser: argparse.ArgumentParser, settings: dict[str, Any], s
 
 def _convert(key: str, value: Any, action: argparse.Action, source: Path) -> Any:
     where = f"{source}: {key}"
-    if isinstance(action, argparse._StoreTrueAction | argparse._StoreFalseAction):
+    if isinstance(action, argparse._StoreTrueAction | argparse._StoreFalseAction | argparse.BooleanOptionalAction):
         if not isinstance(value, bool):
             raise UsageError(f"{where} must be true or false, not {value!r}.")
         return value

@@ -1,15 +1,22 @@
-"""The console summary a person reads at the end of a run."""
+"""The console summary a person reads at the end of a run.
+
+This is the console's output boundary: every line passes the run's redactor (``_Redacted``),
+and everything from the target (reasons quote its answers, curl lines its ids) is made
+inert (``conformance.terminal``) so that it cannot move the cursor or forge a line.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from conformance.checks.history import describe
 from conformance.coverage import coverage_of
 from conformance.diagnosis import unexplained
+from conformance.redaction import Redactor
 from conformance.runner import RunResult
+from conformance.terminal import inert
 from conformance.verdicts import Verdict
 from conformance.waivers import waiver_notes
 from conformance.wording import plural
@@ -17,39 +24,58 @@ from conformance.wording import plural
 _ORDER = (Verdict.FAIL, Verdict.WARN, Verdict.ERROR, Verdict.INCONCLUSIVE, Verdict.WAIVED, Verdict.SKIP, Verdict.PASS)
 
 
-def print_summary(result: RunResult, written: list[Path], out: TextIO) -> None:
+class _Redacted:
+    """A text stream that masks secrets in everything written to it."""
+
+    def __init__(self, out: TextIO, redactor: Redactor) -> None:
+        self._out, self._redactor = out, redactor
+
+    def write(self, text: str) -> int:
+        return self._out.write(self._redactor.text(text))
+
+    def flush(self) -> None:
+        self._out.flush()
+
+
+def print_summary(result: RunResult, written: list[Path], stream: TextIO) -> None:
+    """Writes the summary of `result` to `stream`: a headline, the likely causes, the
+    requirements that need attention (with expected vs actual and a curl line), the counts,
+    the verdict and where the reports are (`written`, the report files)."""
+    out: Any = _Redacted(stream, result.redactor)
     counts = Counter(v.verdict for v in result.verdicts)
-    target = "embedded reference server" if result.embedded else result.target
+    target = "embedded reference server" if result.embedded else inert(result.target)
     seconds = (result.finished_at - result.started_at).total_seconds()
     print(f"checkout-conformance: {target} — {plural(len(result.verdicts), 'requirement')}, "
           f"{plural(result.requests_sent, 'request')}, {seconds:.1f} s", file=out)
     print(f"coverage: {coverage_of(result.exchanges).statement}", file=out)
     print_diagnosis(result, out)
-    for verdict in result.verdicts:
+    # A run that judged nothing has one reason, said once below, not once per requirement.
+    for verdict in result.verdicts if result.aborted is None else ():
         if verdict.verdict in (Verdict.FAIL, Verdict.WARN, Verdict.ERROR, Verdict.INCONCLUSIVE, Verdict.WAIVED):
-            print(f"  {verdict.verdict.value.upper():<12} {verdict.requirement:<9} {verdict.reason}", file=out)
+            print(f"  {verdict.verdict.value.upper():<12} {verdict.requirement:<9} {inert(verdict.reason)}", file=out)
             if verdict.waiver:
                 print(f"  {'':<12} {'':<9} {verdict.waiver['verdict']} waived until {verdict.waiver['expires']}: "
                       f"{verdict.waiver['reason']}", file=out)
             for item in verdict.evidence[:1]:
                 if item.expected or item.actual:
-                    print(f"  {'':<12} {'':<9} expected {item.expected}; got {item.actual}", file=out)
+                    print(f"  {'':<12} {'':<9} expected {inert(item.expected)}; got {inert(item.actual)}", file=out)
                 for seq in item.exchanges[:1]:
-                    print(f"  {'':<12} {'':<9} {result.exchanges[seq].curl(result.target)}", file=out)
+                    print(f"  {'':<12} {'':<9} {inert(result.exchanges[seq].curl(result.target))}", file=out)
     skipped = [v for v in result.verdicts if v.verdict == Verdict.SKIP]
     if skipped:  # a pass is only as good as what was judged: name what was not
-        print(f"  skipped: {', '.join(f'{v.requirement} ({v.reason})' for v in skipped)}", file=out)
+        print(f"  skipped: {inert(', '.join(f'{v.requirement} ({v.reason})' for v in skipped))}", file=out)
     shown = [v for v in _ORDER if v != Verdict.WAIVED or result.waivers]
     print("  " + ", ".join(f"{counts.get(v, 0)} {v.value}" for v in shown), file=out)
-    for note in waiver_notes(result.waivers):
+    failing = frozenset(v.requirement for v in result.verdicts if v.verdict in (Verdict.FAIL, Verdict.WARN))
+    for note in waiver_notes(result.waivers, result.target, failing):
         print(f"  {note}", file=out)
     if result.activity:
         print(f"  {describe(result.activity)}", file=out)
     print(f"verdict: {result.verdict.upper()}" + (" (strict)" if result.strict else ""), file=out)
     if result.verdict_reason:
-        print(result.verdict_reason, file=out)
+        print(inert(result.verdict_reason), file=out)
     if written:
-        print(f"reports: {written[0].parent}/", file=out)
+        print(f"reports: {inert(written[0].parent)}/", file=out)
 
 
 def print_diagnosis(result: RunResult, out: TextIO) -> None:
@@ -62,7 +88,7 @@ def print_diagnosis(result: RunResult, out: TextIO) -> None:
         print(f"  * {cause.title}", file=out)
         print(f"    fault {cause.fault}; explains {', '.join(cause.explains)}", file=out)
         for seq in cause.exchanges:
-            print(f"    shown by #{seq} {result.exchanges[seq].summary()}", file=out)
+            print(f"    shown by #{seq} {inert(result.exchanges[seq].summary())}", file=out)
     if left:
         what = "No known cause matches" if not result.diagnosis else "Not explained by a known cause"
         print(f"  {what}: {', '.join(left)}", file=out)

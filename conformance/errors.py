@@ -13,6 +13,7 @@ its job, and each carries the exit code the CLI maps it to, once, at the edge::
     └── ClientError               exit 2   raised by the HTTP client inside a check
         ├── ForbiddenMethod                a non-GET request was attempted (suite bug)
         ├── RequestBudgetExhausted         --max-requests reached: later checks are inconclusive
+        ├── DeadlinePassed                 --deadline reached: later checks are inconclusive
         └── TransportFailure               timeout, refused, reset, TLS: the check is inconclusive
 """
 
@@ -55,6 +56,10 @@ class ForbiddenMethod(ClientError):
 
 class RequestBudgetExhausted(ClientError):
     """The run used up --max-requests; what is left cannot be judged."""
+
+
+class DeadlinePassed(ClientError):
+    """The run reached --deadline; what is left cannot be judged."""
 
 
 class TransportFailure(ClientError):

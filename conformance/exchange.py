@@ -8,6 +8,8 @@ already been redacted.
 from __future__ import annotations
 
 import json
+import math
+import re
 import shlex
 from dataclasses import dataclass, field, fields
 from functools import cached_property
@@ -27,6 +29,71 @@ AUTH_KEY_AS_PASSWORD = "key-as-password"  # Basic, empty username, the key as pa
 DROPPED = "closed the connection without a response"
 
 
+# Deeper JSON is the target's malformed answer: judging it would exhaust the interpreter's
+# recursion (json itself, schema validation, repr) long before it means anything.
+MAX_JSON_DEPTH = 64
+# Integers beyond a signed 64-bit range are read as malformed (RFC 8259 section 6 lets a
+# parser limit the range; no field of the spec comes near it).
+_MAX_INT = 2**63
+
+
+class _Unreadable(ValueError):
+    pass
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):
+        raise _Unreadable(f"number out of range: {text[:20]}")
+    return number
+
+
+def _bounded_int(text: str) -> int:
+    if len(text) > 20 or abs(number := int(text)) >= _MAX_INT:
+        raise _Unreadable(f"integer out of range: {text[:20]}")
+    return number
+
+
+def _no_constant(name: str) -> Any:
+    raise _Unreadable(f"{name} is not JSON")  # NaN, Infinity: Python accepts them, RFC 8259 does not
+
+
+def read_json(text: str) -> Any:
+    """`text` parsed as JSON, or None when it is not JSON the suite can judge.
+
+    None covers a syntax error, nesting deeper than MAX_JSON_DEPTH (a RecursionError in
+    the parser), NaN/Infinity, a number out of range, and a string (or key) holding a lone
+    UTF-16 surrogate (RFC 8259 section 8.2: such a string cannot be sent back, as a cursor
+    for instance, nor written as UTF-8). Duplicate keys keep the last value, as RFC 8259
+    section 4 allows. Never raises.
+    """
+    try:
+        value = json.loads(text, parse_float=_finite_float, parse_int=_bounded_int, parse_constant=_no_constant)
+    except (ValueError, RecursionError, OverflowError, MemoryError):
+        return None
+    lone_surrogates_possible = "\\u" in text and re.search(r"\\u[dD][89a-fA-F]", text) is not None
+    return value if _sound(value, lone_surrogates_possible) else None
+
+
+def _sound(value: Any, check_strings: bool) -> bool:
+    """No deeper than MAX_JSON_DEPTH and, when `check_strings`, every string UTF-8 encodable.
+    Iterative: the value may be as deep as the parser's own recursion allowed."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                return False
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list | str))
+        elif check_strings and isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+    return True
+
+
 @dataclass
 class Exchange:
     seq: int
@@ -43,6 +110,8 @@ class Exchange:
     attempts: int = 1
     error: str | None = None
     method: str = "GET"
+    # Why a body that may read like JSON is not JSON text (e.g. invalid UTF-8), or None.
+    body_error: str | None = None
 
     # -- reading -----------------------------------------------------------------------------
     @property
@@ -70,13 +139,10 @@ class Exchange:
 
     @cached_property
     def json(self) -> Any:
-        """The parsed body, or None when it is not JSON."""
-        if self.body_truncated:
+        """The parsed body, or None when it is not JSON the suite can read (see read_json)."""
+        if self.body_truncated or self.body_error:
             return None
-        try:
-            return json.loads(self.body)
-        except ValueError:
-            return None
+        return read_json(self.body)
 
     @cached_property
     def page_ids(self) -> list[str] | None:

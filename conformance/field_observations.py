@@ -50,9 +50,6 @@ def _unfiltered_right(record: Record, spec: Spec) -> list[int]:
     return _first(iter([pairs[0][0].seq, pairs[0][1].seq]))
 
 
-# "next-cursor-echoes-cursor" is declared in observations.py (declaring it here too broke the import).
-
-
 def _malformed(record: Record, crashed: bool, shape: str) -> list[int]:
     return [e.seq for e in record.tagged("auth:malformed") if e.judgeable and e.auth == f"header {shape}"
             and ((e.status or 0) >= 500) == crashed]

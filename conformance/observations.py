@@ -339,26 +339,10 @@ def _next_first(record: Record, spec: Spec) -> list[int]:
                   and next_cursor_of(p) == (p.page_ids or [""])[0])
 
 
-@observation("backward-next-cursor-first-id", "on an `ending_before` page `next_cursor` is the id of the "
-             "page's first item")
-def _backward_next_first(record: Record, spec: Spec) -> list[int]:
-    return _first(p.seq for p in _lists(record) if len(p.page_ids or []) >= 2 and "ending_before" in p.params
-                  and next_cursor_of(p) == (p.page_ids or [""])[0])
-
-
 @observation("next-cursor-echoes-cursor", "on a page asked with `starting_after`, `next_cursor` is that cursor")
 def _next_echoes(record: Record, spec: Spec) -> list[int]:
     return _first(p.seq for p in _lists(record) if p.page_ids and p.params.get("starting_after") is not None
                   and next_cursor_of(p) == p.params["starting_after"])
-
-
-@observation("filtered-next-cursor-not-last", "on a filtered page `next_cursor` names a session other than "
-             "the page's last")
-def _filtered_next(record: Record, spec: Spec) -> list[int]:
-    collection = Collection.from_record(record)
-    return _first(p.seq for p, _status in _filtered(record)
-                  if (cursor := next_cursor_of(p)) is not None and collection.position(cursor) is not None
-                  and cursor != (p.page_ids or [""])[-1])
 
 
 # -- the status filter ------------------------------------------------------------------------------
@@ -544,12 +528,6 @@ def _created_string(record: Record, spec: Spec) -> list[int]:
 @observation("timestamp-float", "`created` or `expires_at` is a number with a fraction part or exponent")
 def _timestamp_float(record: Record, spec: Spec) -> list[int]:
     return _item_field(record, lambda i: any(isinstance(i.get(k), float) for k in ("created", "expires_at")))
-
-
-@observation("data-not-array", "a list envelope's `data` is not an array")
-def _data_not_array(record: Record, spec: Spec) -> list[int]:
-    return _first(e.seq for e in record if e.status == 200 and isinstance(e.json, dict)
-                  and "data" in e.json and not isinstance(e.json["data"], list))
 
 
 @observation("created-not-integer", "`created` is not an integer")

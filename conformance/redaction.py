@@ -1,19 +1,54 @@
 """Keeps the API key out of everything the suite prints or writes.
 
-The key can leak in three shapes: as itself, inside a Basic credential (base64 of
-``key:`` or ``:key``), or echoed back by a hostile target in a body or header. Every
-string that leaves the client for a transcript passes through ``Redactor.text``.
+A target that wants the key in the report can echo it in any spelling a reader will later
+undo: JSON ``\\u0073`` escapes (the report builds evidence from *parsed* bodies),
+percent-encoding, HTML or XML character references, escapes of escapes (``\\\\u0073``,
+``%5Cu0073``, ``&amp;#115;``), another letter case, or base64 of ``key``, ``key:`` or
+``:key`` at any offset inside a longer string (a Basic credential echoed back).
+
+So the redactor does not list spellings. It normalises, then matches: the text is decoded
+escape by escape, round after round until nothing changes, keeping for every decoded
+character the span of the original text it came from; the secrets are searched for in
+the decoded text (in any letter case), and so are their base64 *cores*, the base64
+characters that depend on the secret's bytes alone at each of the three byte alignments;
+every span found is masked in the original text.
+
+``Redactor.text`` is the one function every string leaving the process passes through:
+transcripts (``Client``), report files (``reports.writer``), the console (``console``) and
+error lines (``cli``).
 """
 
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Iterable
+from typing import Any
 
 MASK = "[REDACTED]"
 
 # Words in a header name that say its value is a credential (X-Api-Key, Cookie, X-Auth-Token...).
 _SECRET_HEADER_WORDS = ("cookie", "token", "secret", "key", "auth", "session", "password")
+
+# Fewer base64 characters than this that depend on the secret alone are not searched for
+# at every offset: a 2-character run would mask innocent text all over a report. Secrets
+# that short are still masked in their whole-credential base64 forms.
+_MIN_BASE64_CORE = 6
+
+# Escapes of escapes are undone round after round; a spelling nested deeper than this is
+# not one a reader undoes by accident.
+_MAX_ROUNDS = 4
+
+# One escaped character: a JSON/Python backslash escape (a surrogate pair as one), a run
+# of percent-encoded bytes (UTF-8), an HTML/XML character reference. Every alternative
+# starts with a literal character, which the regex engine finds at C speed.
+_ESCAPE = re.compile(
+    r"\\(?:[uU]([dD][89abAB][0-9a-fA-F]{2})\\[uU]([dD][c-fC-F][0-9a-fA-F]{2})|[uU]([0-9a-fA-F]{4})"
+    r"|x([0-9a-fA-F]{2})|([\"\\/']))"
+    r"|%[0-9a-fA-F]{2}(?:%[0-9a-fA-F]{2})*"
+    r"|&(?:#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6})|(amp|lt|gt|quot|apos));"
+)
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 
 
 def looks_secret(header_name: str) -> bool:
@@ -22,45 +57,181 @@ def looks_secret(header_name: str) -> bool:
     return any(word in name for word in _SECRET_HEADER_WORDS)
 
 
+def _decoded_units(match: re.Match[str]) -> list[tuple[str, int, int]]:
+    """What one escape decodes to: (character, start, end) with the span it came from."""
+    high, low, u, x, backslashed, decimal, hexadecimal, named = match.groups()
+    start, end = match.span()
+    percent = match.group(0) if match.group(0).startswith("%") else None
+    if high:
+        pair = (chr(int(high, 16)) + chr(int(low, 16))).encode("utf-16", "surrogatepass").decode("utf-16")
+        return [(pair, start, end)]
+    if u or x:
+        return [(chr(int(u or x, 16)), start, end)]
+    if backslashed:
+        return [(backslashed, start, end)]
+    if percent:
+        # UTF-8 bytes; a byte that is not UTF-8 becomes one lone surrogate (surrogateescape),
+        # so that every character knows its own bytes.
+        units = []
+        at = start
+        for char in bytes.fromhex(percent.replace("%", "")).decode("utf-8", "surrogateescape"):
+            width = 3 * (1 if 0xDC80 <= ord(char) <= 0xDCFF else len(char.encode("utf-8")))
+            units.append((char, at, at + width))
+            at += width
+        return units
+    code = int(decimal, 10) if decimal else int(hexadecimal, 16) if hexadecimal else None
+    if code is not None:
+        return [(chr(code) if code <= 0x10FFFF else "\ufffd", start, end)]
+    return [(_NAMED[named], start, end)]
+
+
+def _decoded_text(match: re.Match[str]) -> str:
+    return "".join(char for char, _start, _end in _decoded_units(match))
+
+
+def _decode_round(text: str) -> tuple[str, list[int], list[int]] | None:
+    """`text` with every escape decoded once, and for each character of the result the
+    start and end of its span in `text`; None when `text` holds no escape."""
+    pieces: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    at = 0
+    for match in _ESCAPE.finditer(text):
+        if match.start() > at:
+            pieces.append(text[at:match.start()])
+            starts.extend(range(at, match.start()))
+            ends.extend(range(at + 1, match.start() + 1))
+        for char, start, end in _decoded_units(match):
+            pieces.append(char)
+            starts.extend([start] * len(char))
+            ends.extend([end] * len(char))
+        at = match.end()
+    if not pieces:
+        return None
+    pieces.append(text[at:])
+    starts.extend(range(at, len(text)))
+    ends.extend(range(at + 1, len(text) + 1))
+    return "".join(pieces), starts, ends
+
+
+def base64_cores(secret: bytes) -> list[str]:
+    """The base64 characters that encode `secret` alone, at each of the three alignments
+    it can have inside a longer encoded string (standard and URL-safe alphabets).
+
+    With `offset` bytes before it, character i of the encoding carries bits 6i..6i+5;
+    those that lie wholly within the secret's bits are the same whatever surrounds it.
+    """
+    cores: list[str] = []
+    for offset in range(3):
+        encoded = base64.b64encode(b"\0" * offset + secret + b"\0\0").decode()
+        first = -(-8 * offset // 6)  # ceil
+        last = (8 * (offset + len(secret))) // 6  # exclusive
+        core = encoded[first:last]
+        if len(core) >= _MIN_BASE64_CORE:
+            cores += [core, core.translate(str.maketrans("+/", "-_"))]
+    return list(dict.fromkeys(cores))
+
+
+def _whole_forms(secret: str) -> list[str]:
+    """Base64 of the key as a whole Basic credential (for keys too short for cores)."""
+    forms = []
+    for wrapped in (f"{secret}:", f":{secret}", secret):
+        encoded = base64.b64encode(wrapped.encode("utf-8", "surrogatepass")).decode()
+        forms += [encoded, encoded.rstrip("="), encoded.translate(str.maketrans("+/", "-_"))]
+    return forms
+
+
 class Redactor:
+    """Masks secrets (the API key, secret header values) in text.
+
+    ``secrets`` are the strings never to be written; empty ones are ignored. ``text``
+    returns its argument with every occurrence, in any spelling (see the module
+    docstring), replaced by ``MASK``; overlapping and adjacent occurrences become one mask.
+    """
+
     def __init__(self, secrets: Iterable[str]) -> None:
-        forms: set[str] = set()
-        for secret in secrets:
-            if not secret:
-                continue
-            forms.add(secret)
-            for wrapped in (f"{secret}:", f":{secret}", secret):
-                encoded = base64.b64encode(wrapped.encode()).decode()
-                forms.add(encoded)
-                forms.add(encoded.rstrip("="))
-        # Every form is masked whatever its length: a short key is still the key, and
-        # mangling a few innocent substrings is the price of never printing it.
-        self._forms = sorted(forms, key=len, reverse=True)
+        kept = list(dict.fromkeys(s for s in secrets if s))
+        alternatives = [re.escape(s) for s in kept]
+        cores = [c for s in kept for c in (base64_cores(s.encode("utf-8", "surrogatepass")) or _whole_forms(s))]
+        self._lowered = [s.lower() for s in kept]
+        self._core_list = cores
+        # Secrets in any letter case; base64 cores exactly (their case is their meaning).
+        self._secrets = re.compile("|".join(alternatives), re.IGNORECASE) if kept else None
+        self._cores = re.compile("|".join(re.escape(c) for c in sorted(set(cores), key=len, reverse=True))) \
+            if cores else None
+
+    def __repr__(self) -> str:
+        return "Redactor(...)"
 
     def text(self, value: str) -> str:
-        hits = [form for form in self._forms if form in value]
-        if not hits:
+        """`value` with every secret masked."""
+        if self._secrets is None or not value or not self._may_hold_secret(value):
             return value
-        # Mark every character covered by any occurrence of any form, then replace each
-        # marked run once. Replacing form after form would let a short form match inside
-        # an earlier MASK (a key "ACT"), or cut a longer form that overlaps a shorter one.
-        marked = bytearray(len(value))
-        for form in hits:
-            at = value.find(form)
-            while at != -1:
-                marked[at:at + len(form)] = b"\x01" * len(form)
-                at = value.find(form, at + 1)
-        pieces: list[str] = []
-        at = 0
-        while at < len(value):
-            if marked[at]:
-                end = marked.find(0, at)
-                pieces.append(MASK)
-            else:
-                end = marked.find(1, at)
-                pieces.append(value[at:end if end != -1 else len(value)])
-            at = end if end != -1 else len(value)
-        return "".join(pieces)
+        spans = self._spans(value)
+        decoded = value
+        starts: list[int] | None = None
+        ends: list[int] | None = None
+        for _ in range(_MAX_ROUNDS):
+            decoded_round = _decode_round(decoded)
+            if decoded_round is None:
+                break
+            decoded, round_starts, round_ends = decoded_round
+            if starts is None or ends is None:
+                starts, ends = round_starts, round_ends
+            else:  # compose: a span of the previous round maps back to the original text
+                starts, ends = [starts[s] for s in round_starts], [ends[e - 1] for e in round_ends]
+            spans += [(starts[a], ends[b - 1]) for a, b in self._spans(decoded)]
+        return _mask(value, spans)
+
+    def _may_hold_secret(self, value: str) -> bool:
+        """The quick test: the same rounds of decoding, without keeping the spans (a 4 MiB
+        body costs milliseconds when it holds no secret, which is nearly always)."""
+        for _ in range(_MAX_ROUNDS + 1):
+            lowered = value.lower()  # `in` is a C search; a case-folding regex is not
+            if any(s in lowered for s in self._lowered) or any(c in value for c in self._core_list):
+                return True
+            if "\\" not in value and "%" not in value and "&" not in value:
+                return False
+            decoded = _ESCAPE.sub(_decoded_text, value)
+            if decoded == value:
+                return False
+            value = decoded
+        return False
+
+    def _spans(self, text: str) -> list[tuple[int, int]]:
+        assert self._secrets is not None
+        spans = [m.span() for m in self._secrets.finditer(text)]
+        if self._cores is not None:
+            spans += [m.span() for m in self._cores.finditer(text)]
+        return spans
 
     def mapping(self, values: dict[str, str]) -> dict[str, str]:
-        return {k: self.text(v) for k, v in values.items()}
+        """Header-like maps: names are masked as well as values (a target can send the
+        key as a header *name*)."""
+        return {self.text(k): self.text(v) for k, v in values.items()}
+
+    def value(self, value: Any) -> Any:
+        """A JSON-like value (dicts, lists, strings, numbers) with every string and key masked."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {self.text(k) if isinstance(k, str) else k: self.value(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.value(v) for v in value]
+        return value
+
+
+def _mask(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with every span replaced, overlapping and touching spans by one MASK."""
+    if not spans:
+        return text
+    pieces: list[str] = []
+    at = 0
+    for start, end in sorted(spans):
+        if start > at:
+            pieces += [text[at:start], MASK]
+        elif not pieces:
+            pieces.append(MASK)
+        at = max(at, end)
+    pieces.append(text[at:])
+    return "".join(pieces)

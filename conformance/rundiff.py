@@ -20,6 +20,7 @@ from typing import Any, TextIO
 from conformance.errors import UsageError
 from conformance.reports.markdown import cell
 from conformance.reports.schema import report_problems
+from conformance.wording import plural
 
 REPORT = "report.json"
 GOOD = ("pass", "skip")
@@ -90,18 +91,21 @@ def render_text(diff: dict[str, Any]) -> str:
             lines.append(f"  {title:<10} {entry['id']:<9} {entry['old'] or '-'} -> {entry['new'] or '-'}  "
                          f"{_one_line(entry['reason'])}")
     lines.append(f"{len(diff['regressions'])} regressed, {len(diff['fixes'])} fixed, "
-                 f"{len(diff['other'])} other changes, {diff['unchanged']} unchanged")
+                 f"{plural(len(diff['other']), 'other change')}, {diff['unchanged']} unchanged")
     return "\n".join(lines) + "\n"
 
 
 def render_markdown(diff: dict[str, Any]) -> str:
     regressed = len(diff["regressions"])
     headline = f"❌ {regressed} regressed" if regressed else "✅ no regression"
+    old, new = diff["old"], diff["new"]
+    # Runs of two targets name both, so a comparison across targets is not read as one target's history.
+    targets = (f"target {cell(new['target'])}" if old["target"] == new["target"]
+               else f"targets {cell(old['target'])} (old) and {cell(new['target'])} (new)")
     lines = [f"## checkout-conformance diff: {headline}",
              "",
-             f"Old run {cell(diff['old']['started_at'])}: **{diff['old']['verdict']}** · "
-             f"new run {cell(diff['new']['started_at'])}: **{diff['new']['verdict']}** "
-             f"· target {cell(diff['new']['target'])}", ""]
+             f"Old run {cell(old['started_at'])}: **{old['verdict']}** · "
+             f"new run {cell(new['started_at'])}: **{new['verdict']}** · {targets}", ""]
     lines += [f"> {cell(note)}\n" for note in _catalog_note(diff)]
     for group, title in (("regressions", "Regressions"), ("fixes", "Fixes"), ("other", "Other changes")):
         if not diff[group]:
@@ -111,7 +115,7 @@ def render_markdown(diff: dict[str, Any]) -> str:
                   f"| {cell(e['reason'])} |"
                   for e in diff[group]]
         lines.append("")
-    lines.append(f"{regressed} regressed, {len(diff['fixes'])} fixed, {len(diff['other'])} other changes, "
+    lines.append(f"{regressed} regressed, {len(diff['fixes'])} fixed, {plural(len(diff['other']), 'other change')}, "
                  f"{diff['unchanged']} unchanged.")
     return "\n".join(lines) + "\n"
 

@@ -18,26 +18,31 @@ from conformance.checks.premises import apply_premises
 from conformance.checks.registry import PROBES, checks_for, probes_for
 from conformance.client import Client, ClientSettings, strip_credentials
 from conformance.diagnosis import Cause, diagnose
-from conformance.errors import ClientError, TargetUnreachable, UsageError
+from conformance.errors import ClientError, ConformanceError, TargetUnreachable, UsageError
 from conformance.exchange import Exchange
 from conformance.lanes import DEFAULT_CONCURRENCY, probe_rng, run_probes
 from conformance.profiles import Profile
+from conformance.redaction import Redactor
 from conformance.spec import OPERATION_PATH, Spec, default_spec
 from conformance.spent_budget import name_spent_budget
 from conformance.verdicts import Finding, Outcome, RequirementVerdict, Verdict, fold, overall, verdict_reason
 
+# Against a target that takes 2 s per response, a standard run stops asking after this
+# many seconds and has judged and written its reports within about five minutes.
+DEFAULT_DEADLINE = 280.0
+
 
 @dataclass(frozen=True)
 class RunOptions:
-    base_url: str | None
-    api_key: str | None
+    base_url: str | None = field(repr=False)  # may hold user:password@
+    api_key: str | None = field(repr=False)
     profile: Profile
     seed: int = 0
     strict: bool = False
     api_version: str | None = None
     max_requests: int = 2000
     timeout: float = 10.0
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict, repr=False)  # may hold credentials
     only: tuple[str, ...] = ()
     expect_dataset: str | None = None
     # Ask for api_version once before the run: refused, it is the user's mistake (exit 2)
@@ -48,6 +53,8 @@ class RunOptions:
     concurrency: int = DEFAULT_CONCURRENCY
     # Requests per second at most, across all lanes; None: no proactive limit.
     rate_limit: float | None = None
+    # Seconds after which the run stops asking and judges what it has (see ClientSettings).
+    deadline: float | None = DEFAULT_DEADLINE
 
 
 @dataclass
@@ -74,6 +81,13 @@ class RunResult:
     diagnosis: list[Cause] = field(default_factory=list)
     # The waivers given (conformance.waivers), each with its status in this run.
     waivers: list[dict[str, Any]] = field(default_factory=list)
+    # Masks the run's secrets in everything written or printed about it.
+    redactor: Redactor = field(default_factory=lambda: Redactor([]), repr=False)
+    # Why nothing was judged (the preflight found the target unreachable, refusing the
+    # key, redirecting...): the CLI still writes the reports, then exits with its code.
+    aborted: ConformanceError | None = None
+    # Why the run stopped asking before its probes were done (the deadline, a budget), or None.
+    stopped: str | None = None
 
 
 Progress = Callable[[str], None]
@@ -119,6 +133,10 @@ def _judge_one(check: Check, record: Record, context: RunContext, spec: Spec) ->
     if stray:
         return [Outcome(r, Finding.ERROR, check.name, f"the check {check.name} judged undeclared {stray}")
                 for r in check.verifies]
+    # A declared requirement left unjudged would fold into a silent skip: a suite bug, said as one.
+    judged = {o.requirement for o in outcomes}
+    outcomes += [Outcome(r, Finding.ERROR, check.name, f"the check {check.name} declares {r} but did not judge it")
+                 for r in check.verifies if r not in judged]
     return outcomes
 
 
@@ -152,11 +170,11 @@ def _distrust_comparisons(check: Check, outcomes: list[Outcome], history: Histor
 
 
 def _selected_requirements(catalog: Catalog, checks: tuple[Check, ...], only: tuple[str, ...]) -> set[str]:
+    """The requirements `only` names, by ID or by their area in the catalog (not by the area
+    of the check that happens to judge them: OBJ-005 belongs to `--only object`)."""
     if not only:
         return {r.id for r in catalog.requirements}
-    ids = {r for c in checks for r in c.verifies}
-    explicit = {o for o in only if o in catalog}
-    return explicit if explicit and not set(only) & set(catalog.areas) else ids
+    return {r.id for r in catalog.requirements if r.id in only or r.area in only}
 
 
 def validate_selection(only: tuple[str, ...], catalog: Catalog) -> None:
@@ -190,17 +208,21 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
     started = datetime.now(UTC)
     with _target(options) as (base_url, api_key, api_version, embedded):
         settings = ClientSettings(timeout=options.timeout, max_requests=options.max_requests,
-                                  rate_limit=options.rate_limit)
+                                  rate_limit=options.rate_limit, deadline=options.deadline)
         client = Client(base_url, api_key, settings, headers=options.headers)
+        aborted: ConformanceError | None = None
         try:
             context = RunContext(options.profile, api_version, client.key_is_test_key, options.seed,
                                  options.expect_dataset)
-            _preflight(client)
-            if options.preflight_api_version and options.api_version:
-                _preflight_version(client, options.api_version)
+            try:
+                _preflight(client)
+                if options.preflight_api_version and options.api_version:
+                    _preflight_version(client, options.api_version)
+            except (TargetUnreachable, UsageError) as exc:
+                aborted = exc  # reports are still written: they say why nothing was judged
             checks = checks_for(options.only)
             done = run_probes(
-                client, probes_for(checks),
+                client, probes_for(checks) if aborted is None else (),
                 lambda probe: ProbeContext(client, context, spec, probe_rng(options.seed, probe)),
                 options.concurrency,
                 lambda r: progress(f"{r.probe.area:<11} {r.probe.name:<18} {r.sent:>4} requests") if r.sent else None,
@@ -209,15 +231,42 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
         finally:
             client.close()
         exchanges = list(client.transcript)
-        verdicts = judge(exchanges, context, spec, catalog, options.only, failed_probes)
-    verdict = overall(verdicts, options.strict)
+        if aborted is None:
+            verdicts = judge(exchanges, context, spec, catalog, options.only, failed_probes)
+        else:
+            verdicts = nothing_judged(catalog, options.only, client.redactor.text(str(aborted)))
+    why_aborted = None if aborted is None else client.redactor.text(str(aborted))
+    verdict, reason = final_verdict(verdicts, options.strict, why_aborted, client.stopped_because)
     return RunResult(
         target=client.base_url, embedded=embedded, strict=options.strict, only=options.only, context=context,
-        verdicts=verdicts, verdict=verdict, verdict_reason=verdict_reason(verdicts, verdict), exchanges=exchanges,
+        verdicts=verdicts, verdict=verdict, verdict_reason=reason, exchanges=exchanges,
         started_at=started, finished_at=datetime.now(UTC), requests_sent=client.requests_sent,
         spec=spec, catalog=catalog, failed_probes=failed_probes, diagnosis=diagnose(verdicts, exchanges, spec),
         activity=History.of(Record(exchanges)).summary(),
+        redactor=client.redactor, aborted=aborted, stopped=client.stopped_because,
     )
+
+
+def final_verdict(
+    verdicts: Sequence[RequirementVerdict], strict: bool, aborted: str | None, stopped: str | None
+) -> tuple[str, str]:
+    """(overall verdict, its reason) of a run, also for `verify`. `aborted`: why nothing was
+    judged (then inconclusive, for that reason); `stopped`: why the run stopped asking
+    early (the deadline, a budget), added to the reason."""
+    if aborted is not None:
+        return "inconclusive", aborted
+    verdict = overall(verdicts, strict)
+    reason = verdict_reason(verdicts, verdict)
+    if stopped:
+        reason = f"{reason} ({stopped})" if reason else f"The run stopped early: {stopped}."
+    return verdict, reason
+
+
+def nothing_judged(catalog: Catalog, only: tuple[str, ...], why: str) -> list[RequirementVerdict]:
+    """Every selected requirement inconclusive, for a run whose preflight found nothing to judge."""
+    selected = _selected_requirements(catalog, checks_for(only), only)
+    return [RequirementVerdict(r.id, r.level, Verdict.INCONCLUSIVE, why, [], [])
+            for r in catalog.requirements if r.id in selected]
 
 
 def blame_crashed_probes(

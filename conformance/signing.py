@@ -47,6 +47,8 @@ def generate_keypair(out: Path) -> tuple[Path, Path, str]:
     The private key is PKCS#8 PEM, unencrypted, created with mode 0600; the public key is
     SubjectPublicKeyInfo PEM. UsageError if either file exists: a key is never overwritten.
     """
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file, not a directory: name a directory for the key pair.")
     private_path, public_path = out / PRIVATE_KEY, out / PUBLIC_KEY
     existing = [p for p in (private_path, public_path) if p.exists()]
     if existing:

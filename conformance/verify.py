@@ -40,10 +40,9 @@ from conformance.reports.reproducers import reproducer_problems
 from conformance.reports.schema import report_problems
 from conformance.reports.writer import CERTIFICATE, EXCHANGES
 from conformance.reports.writer import REPORT_JSON as REPORT  # the writer's names: they cannot drift
-from conformance.runner import judge
+from conformance.runner import final_verdict, judge, nothing_judged
 from conformance.signing import SIGNATURE, fingerprint, load_public_key, signature_problem
 from conformance.spec import default_spec
-from conformance.verdicts import overall, verdict_reason
 from conformance.waivers import reapply_recorded
 
 
@@ -104,8 +103,16 @@ def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = N
     print(f"verified {report_dir}: certificate intact, {covered} files match their digests, "
           f"{rejudged} requirements re-judged from {len(exchanges)} exchanges agree with report and certificate.",
           file=out)
-    print(f"verdict: {report['verdict'].upper()} (suite {report['suite']['version']}, "
+    # Which server the verdict is about, so a self-test of the embedded reference never reads as a target's.
+    target = report.get("target", {})
+    about = ("the embedded reference server (a self-test of the suite, not a certificate of any target)"
+             if target.get("embedded_reference") else str(target.get("base_url")))
+    about = "".join(c if c.isprintable() else "?" for c in about)[:200]  # report text stays inert on a terminal
+    print(f"verdict: {report['verdict'].upper()} of {about} (suite {report['suite']['version']}, "
           f"spec {report['spec_sha256'][:12]}, catalog {report['catalog_sha256'][:12]})", file=out)
+    waived = [r["id"] for r in report["requirements"] if r["verdict"] == "waived"]
+    if waived:  # a verdict that rests on accepted failures says so where a certificate is checked
+        print(f"waived: {', '.join(waived)} (accepted failures, listed with reasons in report.json)", file=out)
     if key is not None:
         print(f"signature: certificate.sig is valid, signed by the given key (sha256 {fingerprint(key)}).", file=out)
     elif (report_dir / SIGNATURE).is_file():
@@ -216,7 +223,10 @@ def _rejudge_problems(
     only = tuple(report["only"])
     catalog = default_catalog()
     spec = default_spec()
-    verdicts = judge(exchanges, context, spec, catalog, only, report.get("failed_probes", {}))
+    if report.get("aborted"):  # the preflight found nothing to judge: every requirement says why
+        verdicts = nothing_judged(catalog, only, report["aborted"])
+    else:
+        verdicts = judge(exchanges, context, spec, catalog, only, report.get("failed_probes", {}))
     # The diagnosis reads the judgement itself, as the run derived it before any waiver.
     diagnosis = [cause.to_dict() for cause in diagnose(verdicts, exchanges, spec)]
     verdicts, problems = reapply_recorded(verdicts, report, catalog)  # waivers, as the run applied them
@@ -248,8 +258,8 @@ def _rejudge_problems(
                                 f"re-judging exchanges.jsonl gives {verdict}")
         for extra in sorted(set(stated) - set(rejudged), key=str):
             problems.append(f"{extra}: in {source} but not a requirement this run judges")
-    whole = overall(verdicts, report["strict"])
-    if report.get("verdict_reason", "") != verdict_reason(verdicts, whole):
+    whole, reason = final_verdict(verdicts, report["strict"], report.get("aborted"), report.get("stopped"))
+    if report.get("verdict_reason", "") != reason:
         problems.append("report.json's verdict_reason differs from what re-judging exchanges.jsonl gives")
     for source, stated_verdict in ((REPORT, report["verdict"]), (CERTIFICATE, certificate.get("verdict"))):
         if stated_verdict != whole:

@@ -69,6 +69,8 @@ def load_waivers(path: Path, catalog: Catalog) -> list[Waiver]:
         raise UsageError(f"Cannot read the waiver file {path}: {exc.strerror or exc}.") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise UsageError(f"The waiver file {path} is not valid YAML ({' '.join(str(exc).split())}).") from None
+    except ValueError as exc:  # YAML builds unquoted dates itself: 2027-02-30 fails there
+        raise UsageError(f"The waiver file {path} holds an impossible date ({exc}); expected YYYY-MM-DD.") from None
     return parse_waivers(data if data is not None else [], catalog, str(path))
 
 
@@ -152,10 +154,18 @@ def apply_waivers(
     return waived, records
 
 
-def waiver_notes(records: Sequence[dict[str, Any]]) -> list[str]:
-    """One console line per waiver that needs a person's attention (expired or stale)."""
+def waiver_notes(records: Sequence[dict[str, Any]], base_url: str | None = None,
+                 failing: frozenset[str] = frozenset()) -> list[str]:
+    """One console line per waiver that needs a person's attention: expired, stale, or (given the
+    run's ``base_url`` and the IDs that failed or warned) limited to another target than the one
+    whose failure it names."""
     notes = []
     for record in records:
+        target = record.get("target")
+        if (record["status"] == "unused" and target and base_url and record["requirement"] in failing
+                and not _same_url(target, base_url)):
+            notes.append(f"waiver for {record['requirement']} is limited to {target}, not this run's target: "
+                         "it does not apply")
         if record["status"] == "expired":
             notes.append(f"waiver for {record['requirement']} expired on {record['expires']}: it no longer applies "
                          "(renew it with a new date, or fix the server)")
@@ -167,7 +177,7 @@ def waiver_notes(records: Sequence[dict[str, Any]]) -> list[str]:
 
 def waive_result(result: RunResult, waivers: Sequence[Waiver]) -> RunResult:
     """`result` with `waivers` applied on the day the run started, and the overall verdict redone."""
-    if not waivers:
+    if not waivers or result.aborted is not None:  # nothing judged: nothing to waive
         return result
     on = result.started_at.astimezone(dt.UTC).date()
     verdicts, records = apply_waivers(result.verdicts, waivers, result.target, on)

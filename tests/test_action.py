@@ -95,6 +95,24 @@ def test_the_action_refuses_an_empty_base_url(action: dict[str, Any], tmp_path: 
     assert (code, summary, outputs) == (2, "", {})
 
 
+def test_args_that_cannot_be_split_are_refused_not_dropped(action: dict[str, Any], tmp_path: Path) -> None:
+    # An unclosed quote must not silently run without the arguments (here: a whole run instead of
+    # --only limit); nothing is sent, so no server is needed.
+    code, summary, outputs = _run_action(action, {"base-url": "http://127.0.0.1:9", "api-key": API_KEY,
+                                                  "args": "--only 'limit"}, tmp_path)
+    assert (code, summary, outputs) == (2, "", {})
+    assert not (tmp_path / "reports").exists()
+
+
+def test_a_usage_error_does_not_publish_an_earlier_runs_summary(action: dict[str, Any], tmp_path: Path) -> None:
+    # Exit 2 writes nothing: a summary.md left in the report dir by an earlier run is not this run's.
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "summary.md").write_text("## checkout-conformance: ✅ CONFORMANT (an old run)\n")
+    code, summary, outputs = _run_action(action, {"base-url": "http://127.0.0.1:9", "api-key": API_KEY,
+                                                  "args": "--max-requests 0"}, tmp_path)
+    assert (code, summary, outputs["verdict"]) == (2, "", "")
+
+
 def test_the_key_is_not_on_any_command_line(action: dict[str, Any]) -> None:
     for step in action["runs"]["steps"]:
         assert "inputs." not in step["run"]  # inputs reach scripts through env only: no injection, no argv

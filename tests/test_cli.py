@@ -51,7 +51,8 @@ def test_same_seed_gives_the_same_requests(tmp_path: Path) -> None:
     ("argv", "sentence"),
     [
         pytest.param(["run", "--profile", "fast"], "invalid choice", id="bad-profile"),
-        pytest.param(["run", "--timeout", "0"], "seconds between", id="bad-timeout"),
+        pytest.param(["run", "--timeout", "0"], "expected seconds more than 0 and up to 600, got '0'",
+                     id="bad-timeout"),
         pytest.param(["run", "--max-requests", "x"], "whole number", id="bad-max-requests"),
         pytest.param(["run", "--header", "NoColon"], "Name: value", id="bad-header"),
         pytest.param(["run", "--header", "X-HTTP-Method-Override: DELETE"], "GET only", id="method-override"),
@@ -79,6 +80,23 @@ def test_usage_errors_exit_2_with_one_sentence(
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize("argv", [
+    ["run", "--base-url", "{key}"],  # CI variables swapped: the key where the URL goes
+    ["run", "--only", "{key}"],
+    ["run", "--timeout", "{key}"],
+])
+def test_a_usage_error_never_echoes_the_key(
+    argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = "sk_test_misplaced0123456789abcdef"
+    monkeypatch.setenv("CONFORMANCE_API_KEY", key)
+    with pytest.raises(SystemExit) as exited:
+        raise SystemExit(main([a.format(key=key) for a in argv]))
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and err.startswith("checkout-conformance: ")
+    assert key not in err and "[REDACTED]" in err
+
+
 def test_unreachable_target_exits_3_within_seconds(tmp_path: Path) -> None:
     started = time.monotonic()
     proc = subprocess.run(
@@ -102,11 +120,35 @@ def test_a_refused_key_is_a_configuration_error(tmp_path: Path, capsys: pytest.C
     assert "refused the API key" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("command", "says"), [
+    ("diff", ["regressions", "1  something regressed", "2  a directory holds no readable report"]),
+    ("keygen", ["signing-key.pem", "0600", "signing-key.pub.pem", "2  "]),
+])
+def test_diff_and_keygen_help_describe_the_command_and_its_exit_codes(
+    command: str, says: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = capsys.readouterr().out
+    assert "exit codes:" in text and all(s in text for s in says), text
+
+
 def test_serve_lists_faults_with_their_requirements(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--list-faults"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines
     assert all(re.fullmatch(r"[a-z0-9-]+\t[A-Z]+-\d{3}( [A-Z]+-\d{3})*", line) for line in lines), lines
+
+
+def test_output_piped_into_head_is_not_an_internal_error() -> None:
+    # `serve --list-faults | head` closes the pipe early: that is the reader's choice, not a suite bug.
+    proc = subprocess.Popen([sys.executable, "-m", "conformance", "serve", "--list-faults"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before the suite writes its first line
+    err = proc.stderr.read()
+    proc.wait(timeout=60)
+    assert "internal error" not in err and err == ""
 
 
 def test_serve_prints_url_and_key_and_stops_cleanly_on_ctrl_c() -> None:
@@ -129,6 +171,14 @@ def test_serve_prints_url_and_key_and_stops_cleanly_on_ctrl_c() -> None:
         proc.kill()
 
 
+@pytest.mark.parametrize("key", ["", "  "])
+def test_serve_with_an_empty_api_key_is_a_usage_error(key: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # A server whose key is empty refuses every request (401): it could never be judged.
+    assert main(["serve", "--port", "0", "--api-key", key]) == 2
+    assert capsys.readouterr().err == ("checkout-conformance: serve --api-key is empty: name a key such as "
+                                       "sk_test_local, or leave --api-key out for a new one.\n")
+
+
 def test_serve_on_a_taken_port_is_one_sentence(capsys: pytest.CaptureFixture[str]) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -140,10 +190,11 @@ def test_serve_on_a_taken_port_is_one_sentence(capsys: pytest.CaptureFixture[str
     assert len(err.strip().splitlines()) == 1
 
 
-def _run_against(answer: Reply, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+def _run_against(answer: Reply, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                 *only: str) -> tuple[int, str]:
     with scripted_server(lambda _i, _r: answer) as target:
         code = main(["run", "--base-url", target.base_url, "--api-key", KEY, "--quiet", "--only", "envelope",
-                     "--report-dir", str(tmp_path)])
+                     *only, "--report-dir", str(tmp_path)])
     return code, capsys.readouterr().err
 
 
@@ -155,7 +206,11 @@ def test_a_404_preflight_is_a_configuration_error(tmp_path: Path, capsys: pytest
                         err.strip()), err
     assert "key" not in err
     assert len(err.strip().splitlines()) == 1
-    assert not (tmp_path / "report.json").exists()
+    # The reports are written all the same (CI uploads them whatever happened) and say why.
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["verdict"] == "inconclusive"
+    assert err.strip().removeprefix("checkout-conformance: ") == report["verdict_reason"]
+    assert {r["verdict"] for r in report["requirements"]} == {"inconclusive"}
 
 
 def test_a_redirecting_preflight_names_the_url_to_use(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -168,9 +223,14 @@ def test_a_redirecting_preflight_names_the_url_to_use(tmp_path: Path, capsys: py
 
 
 def test_a_5xx_preflight_goes_on_to_the_checks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _err = _run_against(Reply(500, b"{}"), tmp_path, capsys)
-    assert code in (1, 3)
-    assert (tmp_path / "report.json").exists()
+    """A 500 to everything: ERR-002 (no 5xx) fails on it; the envelope, with no 200 to read,
+    cannot be judged. Nonconformant, exit 1."""
+    code, _err = _run_against(Reply(500, b"{}"), tmp_path, capsys, "--only", "ERR-002")
+    report = json.loads((tmp_path / "report.json").read_text())
+    verdicts = {r["id"]: r["verdict"] for r in report["requirements"]}
+    assert code == 1
+    assert verdicts.pop("ERR-002") == "fail"
+    assert verdicts["ENV-001"] == "inconclusive"
 
 
 def test_an_internal_error_is_one_sentence_and_exit_3(

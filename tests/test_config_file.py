@@ -54,6 +54,34 @@ def test_flags_beat_the_environment_which_beats_the_file(project: Path, monkeypa
     assert args.header == [("X-Team", "risk")]  # a repeatable flag replaces the file's list, not extends it
 
 
+def test_a_repeatable_flag_replaces_the_files_list(project: Path) -> None:
+    # `--only limit` judges limit only, not the file's areas plus limit (flags beat the file).
+    _pyproject(project, 'only = ["pagination"]\nheader = ["X-Team: payments"]')
+    args = _args(["run", "--only", "limit", "--header", "X-Debug: 1"])
+    assert (args.only, args.header) == (["limit"], [("X-Debug", "1")])
+    assert _args(["run"]).only == ["pagination"]
+
+
+def test_a_flag_turns_off_what_the_file_turns_on(project: Path) -> None:
+    # strict = true gates CI; a one-off look without it must not need an edit of the committed file.
+    _pyproject(project, "strict = true\nquiet = true")
+    assert (_args(["run"]).strict, _args(["run"]).quiet) == (True, True)
+    args = _args(["run", "--no-strict", "--no-quiet"])
+    assert (args.strict, args.quiet) == (False, False)
+
+
+def test_an_empty_environment_base_url_is_refused_not_replaced_by_the_file(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # CI sets CONFORMANCE_BASE_URL from a secret to override the file's target; a missing secret is
+    # "" and must not silently judge the file's target instead (README: set but empty is exit 2).
+    _pyproject(project, 'base-url = "https://file.example.com"')
+    monkeypatch.setenv("CONFORMANCE_BASE_URL", "")
+    assert main(["run", "--report-dir", "out"]) == 2
+    assert "CONFORMANCE_BASE_URL is set but empty" in capsys.readouterr().err
+    assert not (project / "out").exists()
+
+
 def test_without_a_table_nothing_changes(project: Path) -> None:
     (project / "pyproject.toml").write_text("[project]\nname = 'x'\n")
     assert vars(_args(["run"])) == vars(build_parser().parse_args(["run"]))

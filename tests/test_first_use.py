@@ -108,6 +108,16 @@ def test_a_report_dir_that_is_a_file_is_refused_before_sending(
         f"checkout-conformance: --report-dir {target} is a file, not a directory.")
 
 
+def test_an_empty_report_dir_is_refused_not_the_current_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `--report-dir "$REPORT_DIR"` with the variable unset would scatter reports over the checkout.
+    monkeypatch.chdir(tmp_path)
+    assert _exit(["run", "--quiet", "--report-dir", ""]) == 2
+    assert "--report-dir: an empty value would mean the current directory" in _one_sentence(capsys.readouterr().err)
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes through permission bits")
 def test_a_read_only_report_dir_is_refused_before_sending(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "ro"
@@ -170,7 +180,10 @@ def test_a_version_the_target_refuses_is_a_configuration_error(tmp_path: Path,
     assert _one_sentence(capsys.readouterr().err) == (
         f"checkout-conformance: {server.base_url} refused --api-version '1999-01-01' (400 Bad Request): "
         "name a version the target supports, or leave --api-version out.")
-    assert not (tmp_path / "report.json").exists()
+    # The arguments were accepted, so the reports are written (issue 11) and say why nothing was judged.
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["verdict"] == "inconclusive"
+    assert "refused --api-version '1999-01-01'" in report["aborted"]
 
 
 def test_the_ver_002_curl_line_replays_the_request_with_the_version(tmp_path: Path) -> None:

@@ -95,6 +95,18 @@ def test_the_readme_plugin_command_works_beside_pytest_base_url(tmp_path: Path) 
     assert "AUTH-001" in failed
 
 
+@needs_pytest_base_url
+def test_pytest_base_urls_option_is_refused_not_silently_replaced_by_the_embedded_reference(tmp_path: Path) -> None:
+    # `--base-url` is pytest-base-url's: taken for the target, it would judge the embedded reference: green.
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--pyargs", "conformance.checks", "-p", "no:cacheprovider", "-q",
+         "--base-url", "http://127.0.0.1:9"],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path, env=_env(),
+    )
+    assert proc.returncode == 2, proc.stdout[-1500:]
+    assert "--base-url is pytest-base-url's option, not the conformance target" in proc.stdout + proc.stderr
+
+
 @pytest.mark.parametrize("how", ["flag", "env"])
 def test_an_empty_target_is_a_usage_error_not_the_embedded_reference(tmp_path: Path, how: str) -> None:
     args = ("--conformance-base-url", "") if how == "flag" else ()

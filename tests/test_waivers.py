@@ -74,7 +74,15 @@ def test_waived_failures_do_not_fail_the_run_and_show_everywhere(faulty_url: str
     assert "### Waived" in summary and "| LIM-001 | MUST | fail | 2999-12-31 | fix tracked in PAY-1 |" in summary
     html = (tmp_path / "r" / "report.html").read_text()
     assert 'class="verdict waived"' in html and "fix tracked in PAY-1" in html
-    assert main(["verify", str(tmp_path / "r")]) == 0  # verify re-judges, then re-applies the waivers
+    # A green banner must not hide accepted failures from a reader who reads only the banner.
+    banner = html.split('id="verdict-banner"', 1)[1].split("</div>", 1)[0]
+    assert "3 requirements waived (accepted failures): LIM-001, LIM-002, LIM-004." in banner
+    verified = io.StringIO()
+    with contextlib.redirect_stdout(verified):
+        assert main(["verify", str(tmp_path / "r")]) == 0  # verify re-judges, then re-applies the waivers
+    # Whoever checks a certificate learns that its verdict rests on accepted failures.
+    assert "waived: LIM-001, LIM-002, LIM-004 (accepted failures, listed with reasons in report.json)" \
+        in verified.getvalue()
 
 
 def test_an_expired_waiver_has_no_effect_and_is_named(faulty_url: str, tmp_path: Path) -> None:
@@ -91,8 +99,11 @@ def test_an_expired_waiver_has_no_effect_and_is_named(faulty_url: str, tmp_path:
 def test_a_waiver_for_another_target_does_not_apply(faulty_url: str, tmp_path: Path) -> None:
     file = _waivers(tmp_path / "waivers.yaml",
                     [_entry(r, extra="  target: https://staging.example.com\n") for r in BROKEN])
-    code, _, _, report = _run(faulty_url, tmp_path / "r", "--waivers", str(file))
+    code, out, _, report = _run(faulty_url, tmp_path / "r", "--waivers", str(file))
     assert code == 1 and {w["status"] for w in report["waivers"]} == {"unused"}
+    # The person who wrote them learns why they did not hold (a mistyped target, http for https, ...).
+    assert ("waiver for LIM-001 is limited to https://staging.example.com, not this run's target: "
+            "it does not apply") in out
 
 
 def test_verify_refuses_a_waiver_added_after_the_run(faulty_url: str, tmp_path: Path) -> None:
@@ -111,6 +122,8 @@ def test_verify_refuses_a_waiver_added_after_the_run(faulty_url: str, tmp_path: 
 @pytest.mark.parametrize(("content", "says"), [
     pytest.param(_entry("LIM-999"), "'LIM-999', which is not a requirement ID", id="unknown-id"),
     pytest.param(_entry("LIM-001", expires="next week"), "expected a date YYYY-MM-DD", id="bad-date"),
+    pytest.param(_entry("LIM-001", expires="2027-02-30"), "holds an impossible date (day is out of range for month)",
+                 id="impossible-date"),
     pytest.param("- requirement: LIM-001\n  expires: 2999-01-01\n", "needs a reason", id="no-reason"),
     pytest.param("requirement: LIM-001\n", "must be a list of waivers", id="not-a-list"),
     pytest.param(_entry("LIM-001", extra="  owner: me\n"), "unknown field 'owner'", id="unknown-field"),

@@ -66,6 +66,11 @@ def checks_for(selection: tuple[str, ...]) -> tuple[Check, ...]:
     if not selection:
         return CHECKS
     wanted = set(selection)
+    # An area selects its requirements wherever the checks judging them live (OBJ-005 is
+    # judged by an envelope check).
+    from conformance.catalog import default_catalog
+
+    wanted |= {r.id for r in default_catalog().requirements if r.area in wanted}
     return tuple(c for c in CHECKS if c.area in wanted or wanted & set(c.verifies))
 
 

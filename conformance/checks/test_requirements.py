@@ -9,7 +9,7 @@ import pytest
 
 from conformance.catalog import default_catalog
 from conformance.checks.plugin import RESULT_KEY
-from conformance.errors import ConformanceError
+from conformance.errors import ConformanceError, UsageError
 from conformance.profiles import PROFILES
 from conformance.runner import RunOptions, RunResult, run
 from conformance.usage import base_url_from, check_api_version
@@ -25,6 +25,10 @@ def conformance_run(request: pytest.FixtureRequest) -> RunResult:
     opt = request.config.getoption
     try:
         base_url = base_url_from(opt("conformance_base_url", None), "--conformance-base-url")
+        if base_url is None and opt("base_url", None):
+            # pytest-base-url's --base-url: the user meant a target; the embedded reference would pass.
+            raise UsageError("--base-url is pytest-base-url's option, not the conformance target: pass "
+                             "--conformance-base-url URL (or $CONFORMANCE_BASE_URL) to judge that server.")
         check_api_version(opt("conformance_api_version", None), "--conformance-api-version")
     except ConformanceError as exc:
         pytest.exit(f"checkout-conformance: {exc}", returncode=exc.exit_code)

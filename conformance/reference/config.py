@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.reference.faults import FAULTS
@@ -32,7 +32,7 @@ class ReferenceConfig:
 
     sessions: int = 57
     seed: int = 0
-    api_key: str | None = None
+    api_key: str | None = field(default=None, repr=False)  # a secret: never in repr
     db: str | None = None
     fault: str | None = None
     dataset: str | None = None

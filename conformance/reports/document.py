@@ -78,6 +78,9 @@ def build_report(result: RunResult) -> dict[str, Any]:
         "failed_probes": dict(result.failed_probes),
         # What changed on the target while the run lasted, and what the rules were judged on.
         **({"activity": {**result.activity, "text": describe(result.activity)}} if result.activity else {}),
+        # Why nothing was judged (unreachable, refused key...): `verify` re-judges it so.
+        "aborted": None if result.aborted is None else result.redactor.text(str(result.aborted)),
+        "stopped": result.stopped,
         "counts": counts,
         # What part of the collection the run saw (format 2).
         "coverage": coverage_of(result.exchanges).to_dict(),

@@ -9,9 +9,14 @@ from pathlib import Path
 from conformance.exchange import Exchange
 
 
-def exchanges_jsonl(exchanges: Sequence[Exchange]) -> str:
+def exchange_line(exchange: Exchange) -> str:
+    """One exchange as a line of exchanges.jsonl (with its newline)."""
     # Compact separators: the file is hashed for the certificate, so its bytes must not depend on style.
-    return "".join(json.dumps(e.to_dict(), separators=(",", ":")) + "\n" for e in exchanges)
+    return json.dumps(exchange.to_dict(), separators=(",", ":")) + "\n"
+
+
+def exchanges_jsonl(exchanges: Sequence[Exchange]) -> str:
+    return "".join(exchange_line(e) for e in exchanges)
 
 
 def read_exchanges(path: Path) -> list[Exchange]:

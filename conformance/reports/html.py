@@ -63,11 +63,13 @@ def headline(report: dict[str, Any]) -> str:
     for requirement in report["requirements"]:
         by_verdict.setdefault(requirement["verdict"], []).append(requirement["id"])
     parts = [f"{plural(len(by_verdict[verdict]), 'requirement')} {label}: {capped(by_verdict[verdict], 8, ', ')}"
-             for verdict, label in (("fail", "failed"), ("warn", "warned (SHOULD)"), ("error", "hit a suite error"))
+             for verdict, label in (("fail", "failed"), ("warn", "warned (SHOULD)"), ("error", "hit a suite error"),
+                                    ("waived", "waived (accepted failures)"))
              if by_verdict.get(verdict)]
-    if parts:
+    reason = report.get("verdict_reason") or EXPLANATION.get(report["verdict"], "")
+    if parts and by_verdict.keys() & {"fail", "warn", "error"}:
         return "; ".join(parts) + "."
-    return report.get("verdict_reason") or EXPLANATION.get(report["verdict"], "")
+    return f"{reason} {parts[0]}." if parts else reason  # only waived ones: the verdict's reason, then them
 
 
 def attention_first(requirements: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1,7 +1,8 @@
 """summary.md: a short Markdown summary for a pull-request comment or $GITHUB_STEP_SUMMARY.
 
 Reasons and evidence quote the target's responses, so every table cell is escaped: a
-hostile body must not be able to inject HTML or break the table in a rendered comment.
+hostile body must not be able to inject HTML or break the table in a rendered comment,
+nor send control sequences to a terminal that shows the file (``terminal.inert``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.reports.causes import likely_causes, unexplained
+from conformance.terminal import inert
 
 BANNER = {
     "conformant": "✅ CONFORMANT",
@@ -32,7 +34,7 @@ def cell(text: str) -> str:
     Only a `<` that could open a tag and an `&` that could start an entity are escaped,
     so `a -> b` and `x & y` stay as written.
     """
-    text = " ".join(str(text).split())
+    text = inert(" ".join(str(text).split()))
     if len(text) > MAX_CELL:
         text = text[: MAX_CELL - 1] + "…"
     text = re.sub(r"([\\`*_\[\]|#])", r"\\\1", text)
@@ -131,8 +133,8 @@ def build_summary(report: dict[str, Any]) -> str:
     for requirement in attention[:MAX_ROWS]:
         for item in requirement["evidence"][:1]:
             for exchange in item["exchanges"][:1]:
-                commands.append(f"# {requirement['id']}: {' '.join(item['message'].split())[:MAX_CELL]}")
-                commands.append(exchange["curl"])
+                commands.append(f"# {requirement['id']}: {inert(' '.join(item['message'].split()))[:MAX_CELL]}")
+                commands.append(inert(exchange["curl"]))
     if commands:
         body = "\n".join(commands)
         fence = _fence(body)

@@ -3,6 +3,10 @@
 Every format is derived from the report.json document (not from the RunResult), so
 what a person reads in HTML, JUnit or Markdown cannot say something report.json does
 not. The certificate comes last: it carries the digests of everything before it.
+
+This is the report files' output boundary: the document is redacted as data (evidence is
+built from parsed bodies, so a key a target spelled with escapes is plain text by now),
+and every file's final text passes the run's redactor once more before it is written.
 """
 
 from __future__ import annotations
@@ -12,12 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from conformance.errors import UsageError
+from conformance.redaction import Redactor
 from conformance.reports.certificate import write_certificate
 from conformance.reports.document import build_report
-from conformance.reports.exchanges import exchanges_jsonl
-from conformance.reports.html import write_html
+from conformance.reports.exchanges import exchange_line
+from conformance.reports.html import render_html
 from conformance.reports.junit import write_junit
-from conformance.reports.markdown import write_summary
+from conformance.reports.markdown import build_summary
+from conformance.reports.reproducers import DIRECTORY as REPRODUCERS
 from conformance.reports.reproducers import write_reproducers
 from conformance.runner import RunResult
 from conformance.signing import SIGNATURE, sign_file, signer_entry
@@ -41,16 +47,24 @@ def write_reports(result: RunResult, report_dir: Path, signing_key: Ed25519Priva
         report_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"Cannot create the report directory {report_dir}: {exc.strerror}.") from None
-    report = build_report(result)
+    redactor = result.redactor
+    report = redactor.value(build_report(result))
     paths = {name: report_dir / name for name in (REPORT_JSON, EXCHANGES, JUNIT, HTML, SUMMARY, CERTIFICATE)}
     try:
-        paths[REPORT_JSON].write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-        paths[EXCHANGES].write_text(exchanges_jsonl(result.exchanges), encoding="utf-8")
+        _write(paths[REPORT_JSON], json.dumps(report, indent=2) + "\n", redactor)
+        with paths[EXCHANGES].open("w", encoding="utf-8") as handle:  # line by line: it can be large
+            for exchange in result.exchanges:
+                handle.write(redactor.text(exchange_line(exchange)))
         write_junit(report, paths[JUNIT])
-        write_html(report, paths[HTML])
-        write_summary(report, paths[SUMMARY])
+        _seal(paths[JUNIT], redactor)
+        _write(paths[HTML], render_html(report), redactor)
+        _write(paths[SUMMARY], build_summary(report), redactor)
         evidence = [paths[name] for name in (REPORT_JSON, EXCHANGES, JUNIT, HTML, SUMMARY)]
         write_reproducers(report, result.exchanges, report_dir)
+        for script in sorted((report_dir / REPRODUCERS).glob("*")):
+            _seal(script, redactor)
+        # The certificate is built from the redacted document and digests, and may be signed:
+        # it is not rewritten after.
         signer = signer_entry(signing_key) if signing_key else None
         write_certificate(report, report_dir, evidence, paths[CERTIFICATE], signer)
         signature = report_dir / SIGNATURE
@@ -60,3 +74,15 @@ def write_reports(result: RunResult, report_dir: Path, signing_key: Ed25519Priva
     except OSError as exc:
         raise UsageError(f"Cannot write the reports into {report_dir}: {exc.strerror or exc}.") from None
     return list(paths.values())
+
+
+def _write(path: Path, text: str, redactor: Redactor) -> None:
+    # backslashreplace: a lone surrogate a target smuggled into a string must not stop the write.
+    path.write_text(redactor.text(text), encoding="utf-8", errors="backslashreplace")
+
+
+def _seal(path: Path, redactor: Redactor) -> None:
+    """Redacts a file a library wrote itself (JUnit XML, the certificate)."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if (redacted := redactor.text(text)) != text:
+        path.write_text(redacted, encoding="utf-8")

@@ -124,6 +124,12 @@ def test_markdown_code_spans_are_rendered_and_stay_escaped() -> None:
     assert str(code_spans("`<script>x</script>`")) == "<code>&lt;script&gt;x&lt;/script&gt;</code>"
 
 
+def test_the_likely_cause_renders_its_code_spans(faulty_run: Any) -> None:
+    # limit-off-by-one's title quotes `limit`: the page shows it as code, not as literal backticks.
+    cause = _html(faulty_run.report_dir).split('id="likely-cause"', 1)[1].split("</li>", 1)[0]
+    assert "<code>limit</code>" in cause and "`" not in cause
+
+
 def test_timestamps_are_for_people(clean_run: Any) -> None:
     html = _html(clean_run.report_dir)
     report = json.loads((clean_run.report_dir / "report.json").read_text(encoding="utf-8"))

@@ -4,6 +4,7 @@ without a report exits 2; text, Markdown (a PR comment) and JSON say the same.""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -50,11 +51,27 @@ def test_the_markdown_form_is_a_pull_request_comment(clean_run: CliRun, faulty_r
     assert code == 1
     assert out.startswith("## checkout-conformance diff: ❌")
     assert "### Regressions" in out and "| LIM-001 | MUST | pass | **fail** |" in out
+    # The two runs judged different targets: a reviewer of the comment must see both, as in the text form.
+    targets = [json.loads((d / "report.json").read_text())["target"]["base_url"]
+               for d in (clean_run.report_dir, faulty_run.report_dir)]
+    assert targets[0] != targets[1] and all(t in out for t in targets)
 
 
 def test_a_run_against_itself_has_no_changes(clean_run: CliRun) -> None:
     code, out, _ = run_cli(["diff", str(clean_run.report_dir), str(clean_run.report_dir)])
     assert code == 0 and "0 regressed, 0 fixed, 0 other changes" in out
+
+
+@pytest.mark.parametrize("form", ["text", "md"])
+def test_one_other_change_is_singular(clean_run: CliRun, tmp_path: Path, form: str) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(clean_run.report_dir, copy)
+    report = json.loads((copy / "report.json").read_text())
+    passed = next(r for r in report["requirements"] if r["verdict"] == "pass")
+    passed["verdict"], passed["reason"] = "inconclusive", "the target stopped answering"
+    (copy / "report.json").write_text(json.dumps(report))
+    code, out, _ = run_cli(["diff", str(clean_run.report_dir), str(copy), "--format", form])
+    assert code == 0 and "0 fixed, 1 other change," in out
 
 
 def test_a_directory_without_a_report_is_a_usage_error(clean_run: CliRun, tmp_path: Path) -> None:

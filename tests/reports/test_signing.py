@@ -69,6 +69,12 @@ def test_keygen_never_overwrites(keys: Path, capsys: pytest.CaptureFixture[str])
     assert (keys / "signing-key.pem").read_bytes() == before
 
 
+def test_keygen_into_a_file_says_it_is_a_file(tmp_path: Path) -> None:
+    (tmp_path / "keys").write_text("not a directory")
+    code, _, err = run_cli(["keygen", "--out", str(tmp_path / "keys")])
+    assert code == 2 and f"--out {tmp_path / 'keys'} is a file, not a directory" in err
+
+
 def test_the_signature_covers_the_certificates_exact_bytes(signed: CliRun, keys: Path) -> None:
     assert signed.code == 0
     public = serialization.load_pem_public_key((keys / "signing-key.pub.pem").read_bytes())

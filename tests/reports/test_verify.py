@@ -89,7 +89,16 @@ def test_verify_passes_an_untouched_dir(faulty_run: Any, capsys: pytest.CaptureF
 
 def test_verify_passes_a_conformant_dir(clean_run: Any, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["verify", str(clean_run.report_dir)]) == 0
-    assert "CONFORMANT" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    # clean_run judged the embedded reference: verify must not read like a target's certificate.
+    assert "verdict: CONFORMANT of the embedded reference server (a self-test of the suite, not a certificate of " \
+           "any target)" in out
+
+
+def test_verify_of_a_targets_run_names_the_target(faulty_run: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["verify", str(faulty_run.report_dir)]) == 0
+    target = json.loads((faulty_run.report_dir / "report.json").read_text())["target"]["base_url"]
+    assert f"verdict: NONCONFORMANT of {target} (suite" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(("tamper", "named"), [

@@ -1,0 +1,63 @@
+"""The redactor alone, against the decoding oracle: many examples, no network (fast)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from urllib.parse import quote
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conformance.redaction import MASK, Redactor
+
+from .oracle import where_is_the_key
+
+keys = st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"),
+               min_size=12, max_size=40).map(lambda s: "sk_test_" + s)
+noise = st.text(st.characters(min_codepoint=32, max_codepoint=0x2FF), max_size=30)
+
+
+@st.composite
+def spelled(draw: st.DrawFn, key: str) -> str:
+    kind = draw(st.sampled_from(["case", "json", "percent", "base64", "base64url", "html", "mixed"]))
+    if kind == "case":
+        return "".join(c.upper() if draw(st.booleans()) else c for c in key)
+    if kind == "json":
+        return "".join(f"\\u{ord(c):04X}" if draw(st.booleans()) else c for c in key)
+    if kind == "percent":
+        return "".join(f"%{ord(c):02x}" if draw(st.booleans()) else c for c in key)
+    if kind == "html":
+        return "".join(f"&#x{ord(c):x};" if draw(st.booleans()) else c for c in key)
+    if kind == "mixed":
+        forms = [lambda c: c, lambda c: f"\\u{ord(c):04x}", lambda c: f"%{ord(c):02X}", lambda c: f"&#{ord(c)};"]
+        return "".join(draw(st.sampled_from(forms))(c) for c in key)
+    before = draw(st.binary(max_size=5))
+    after = draw(st.sampled_from([b"", b":", b":pw", b"\x00"]))
+    colon = draw(st.sampled_from([b"", b":"]))
+    encode = base64.b64encode if kind == "base64" else base64.urlsafe_b64encode
+    return encode(before + colon + key.encode() + after).decode()
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), key=keys, before=noise, after=noise)
+def test_every_spelling_is_masked(data: st.DataObject, key: str, before: str, after: str) -> None:
+    text = before + data.draw(spelled(key)) + after
+    for shown in (text, json.dumps(text), json.dumps({"k": text}, ensure_ascii=True), quote(text)):
+        redacted = Redactor([key]).text(shown)
+        assert where_is_the_key(redacted, key) is None, (shown, redacted)
+
+
+@settings(max_examples=100, deadline=None)
+@given(key=keys, text=noise)
+def test_text_without_the_key_is_left_alone(key: str, text: str) -> None:
+    if where_is_the_key(text, key) is None:
+        assert Redactor([key]).text(text) == text
+
+
+def test_adjacent_and_nested_forms_become_one_mask() -> None:
+    key = "sk_test_abcdefghijkl"
+    basic = base64.b64encode(f"{key}:".encode()).decode()
+    assert Redactor([key]).text(f"<{key}{key.upper()}>") == f"<{MASK}>"
+    masked = Redactor([key]).text(f"Basic {basic}")
+    assert masked.startswith("Basic ") and MASK in masked and where_is_the_key(masked, key) is None

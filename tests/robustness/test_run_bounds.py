@@ -1,0 +1,138 @@
+"""A run is bounded in time (a deadline, connect and TLS included) and in memory and disk
+(an evidence budget), whatever the target does."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from conformance.cli import main
+from conformance.lanes import DEFAULT_CONCURRENCY
+from conformance.reference.server import RunningServer
+
+from . import hostile
+from .conftest import run_cli
+from .test_hostile_targets import assert_hygiene, assert_one_sentence, assert_reports_say_why
+
+
+def slow(base_url: str, seconds: float) -> hostile.Behaviour:
+    """The reference's answers, each after `seconds` (just under the per-request timeout)."""
+    forward = hostile.forward_to(base_url)
+
+    def behaviour(conn: hostile.Connection) -> None:
+        if not conn.stop.wait(seconds):
+            forward(conn)
+
+    return behaviour
+
+
+def test_the_deadline_stops_the_run_and_the_rest_is_inconclusive(tmp_path: Path, reference: RunningServer) -> None:
+    # Each answer well inside --timeout (even on a loaded machine), so only the deadline stops the run.
+    with hostile.serving(slow(reference.base_url, 0.5), "slow") as server:
+        run = run_cli(tmp_path, server.base_url, "--timeout", "5", "--deadline", "4", timeout=60)
+    assert_hygiene(run, server)
+    assert run.returncode == 3, run.describe()
+    # 4 s of asking, at most one request cut by the deadline, then judging and writing.
+    assert run.seconds < 15, run.describe()
+    report = run.report
+    assert report is not None
+    assert report["verdict"] == "inconclusive"
+    assert "deadline (4 s)" in report["verdict_reason"], report["verdict_reason"]
+    assert "fail" not in set(run.verdicts().values()), run.verdicts()
+    assert report["stopped"] == "the run's deadline (4 s) has passed"
+    assert main(["verify", str(run.report_dir)]) == 0  # verify re-judges a stopped run the same way
+    # Nothing is sent after the deadline (it counts from before the first request).
+    arrivals = [r.at for r in server.received]
+    assert len(arrivals) >= 3 and max(arrivals) - min(arrivals) <= 4.5, [round(a - arrivals[0], 2) for a in arrivals]
+
+
+@contextlib.contextmanager
+def trickling_tls_handshake(interval: float = 0.3) -> Iterator[tuple[int, list[int]]]:
+    """A port that answers a TLS ClientHello with the header of a 16 KiB handshake record,
+    then its bytes one every `interval` seconds: every read gets a byte before its timeout."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    stop = threading.Event()
+    accepted: list[int] = []
+
+    def serve(conn: socket.socket) -> None:
+        with conn, contextlib.suppress(OSError):
+            conn.recv(65536)
+            conn.sendall(b"\x16\x03\x03\x40\x00")
+            while not stop.wait(interval):
+                conn.sendall(b"\x00")
+
+    def accept() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            accepted.append(1)
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1], accepted
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
+
+
+def test_a_trickled_tls_handshake_is_cut(tmp_path: Path) -> None:
+    with trickling_tls_handshake() as (port, accepted):
+        run = run_cli(tmp_path, f"https://127.0.0.1:{port}", "--timeout", "1", timeout=30)
+    assert_hygiene(run)
+    assert run.returncode == 3, run.describe()
+    assert run.seconds < 10, run.describe()
+    # The handshake is under the per-request timeout and the watchdog, both 1 s: whichever
+    # of the two cuts it first names the same second.
+    assert "response within 1 s" in assert_one_sentence(run)
+    assert_reports_say_why(run, "Cannot reach")
+    assert len(accepted) == 1
+
+
+def padded(base_url: str, size: int) -> hostile.Behaviour:
+    """The reference's answers, each 200 list padded with an extra envelope key to `size` bytes."""
+    filler = b"x" * size
+
+    def behaviour(conn: hostile.Connection) -> None:
+        up = hostile.fetch_upstream(base_url, conn.request)
+        body = up.body
+        if up.status == 200 and body.endswith(b"}"):
+            pad = size - len(body) - len(b',"padding":""')
+            body = body[:-1] + b',"padding":"' + filler[:max(0, pad)] + b'"}'
+        conn.respond(up.status, body, up.headers, up.reason)
+
+    return behaviour
+
+
+def test_4_mib_bodies_keep_memory_and_reports_bounded(tmp_path: Path, reference: RunningServer) -> None:
+    """Each body just under the 4 MiB cap: all kept, 86 of them took 1.5 GB of memory and
+    344 MiB of exchanges.jsonl. The evidence budget (64 MiB) stops the run instead: what
+    was answered is judged whole, the rest is inconclusive, and report.json says why."""
+    with hostile.serving(padded(reference.base_url, 4_000_000), "padded") as server:
+        run = run_cli(tmp_path, server.base_url, timeout=180)
+    assert_hygiene(run, server)
+    exchanges = (run.report_dir / "exchanges.jsonl").stat().st_size
+    assert run.max_rss_mb < 400, run.describe()
+    # The budget is checked before each request: each lane may have one body in flight past it.
+    assert exchanges < 64 * 2**20 + DEFAULT_CONCURRENCY * 4_100_000, exchanges
+    assert run.returncode == 3, run.describe()
+    report = run.report
+    assert report is not None
+    assert "evidence budget (64 MiB of bodies) is used up" in report["verdict_reason"], report["verdict_reason"]
+    # What was answered was read whole: the padded envelope is still a list, no rule fails on it.
+    assert run.verdicts()["ENV-002"] == "pass", run.verdicts()
+    assert "fail" not in set(run.verdicts().values()), run.verdicts()
+    print(f"peak RSS {run.max_rss_mb:.0f} MB, exchanges.jsonl {exchanges / 2**20:.1f} MiB, "
+          f"{len(server.received)} requests, {run.seconds:.1f} s")
