@@ -347,6 +347,12 @@ class Client:
             exchange.status, exchange.body, exchange.response_headers = None, "", {}
             exchange.body_error = None
             exchange.error = f"no complete response within {limit:g} s"
+            if limit < self.settings.timeout and self._seconds_left() <= 0:
+                # The run's deadline cut it, not the target's slowness against --timeout: say so.
+                passed = f"the run's deadline ({self.settings.deadline:g} s) has passed"
+                exchange.error = f"cut: {passed}"
+                with self._shared:
+                    self.stopped_because = self.stopped_because or passed
 
     def _attempt_once(self, exchange: Exchange, pairs: list[tuple[str, str]], headers: dict[str, str]) -> None:
         timeout = min(self.settings.timeout, max(self._seconds_left(), 0.001))

@@ -302,6 +302,9 @@ def _preflight(client: Client) -> None:
     try:
         first = client.get("preflight")
     except ClientError as exc:
+        if client.stopped_because:  # the run's own bound (--deadline) ended it, not the target
+            raise TargetUnreachable(f"The run stopped before {client.base_url} answered its first request: "
+                                    f"{client.stopped_because} (raise --deadline).") from None
         raise TargetUnreachable(f"Cannot reach {client.base_url}: {exc}.") from None
     status = first.status or 0
     if status == 401:

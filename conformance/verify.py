@@ -233,8 +233,15 @@ def _rejudge_problems(
     rejudged = {v.requirement: v.verdict.value for v in verdicts}
     if report.get("diagnosis", []) != diagnosis:
         named = [c.get("fault") for c in report.get("diagnosis", []) if isinstance(c, dict)]
-        problems.append(f"report.json's diagnosis ({', '.join(map(str, named)) or 'none'}) differs from what "
-                        f"re-judging exchanges.jsonl gives ({', '.join(c['fault'] for c in diagnosis) or 'none'})")
+        derived = [c["fault"] for c in diagnosis]
+        if named == derived and len(report["diagnosis"]) == len(diagnosis):  # the same causes: which fields changed
+            fields = sorted({key for stated, own in zip(report["diagnosis"], diagnosis, strict=True)
+                             for key in stated.keys() | own.keys() if stated.get(key) != own.get(key)})
+            problems.append(f"report.json's diagnosis ({', '.join(derived)}) differs in its {' and '.join(fields)} "
+                            f"from what re-judging exchanges.jsonl gives")
+        else:
+            problems.append(f"report.json's diagnosis ({', '.join(map(str, named)) or 'none'}) differs from what "
+                            f"re-judging exchanges.jsonl gives ({', '.join(derived) or 'none'})")
     # Same verdict is not enough: the reason and evidence a reader sees must also be what the exchanges show.
     stated_entries = {e["id"]: e for e in report["requirements"]}
     for entry in requirement_entries(verdicts, catalog, exchanges, report["target"]["base_url"]):

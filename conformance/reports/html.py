@@ -20,6 +20,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from conformance.reports.causes import likely_causes, unexplained
+from conformance.terminal import inert_page
 from conformance.wording import capped, plural
 
 COUNT_ORDER = ("fail", "warn", "error", "inconclusive", "waived", "skip", "pass")
@@ -95,7 +96,7 @@ def _asset(name: str) -> str:
 def render_html(report: dict[str, Any]) -> str:
     script = _asset("report.js")
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
-    return _environment().get_template("report.html.j2").render(
+    return inert_page(_environment().get_template("report.html.j2").render(
         report=report,
         css=_asset("report.css"),
         script=script,
@@ -109,7 +110,7 @@ def render_html(report: dict[str, Any]) -> str:
         areas=list(dict.fromkeys(r["area"] for r in report["requirements"])),
         causes=likely_causes(report),
         unexplained=unexplained(report),
-    )
+    ))
 
 
 def write_html(report: dict[str, Any], path: Path) -> None:

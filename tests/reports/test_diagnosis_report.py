@@ -66,18 +66,34 @@ def test_a_conformant_run_has_no_diagnosis(clean_run: Any) -> None:
     assert 'id="likely-cause"' not in (clean_run.report_dir / "report.html").read_text(encoding="utf-8")
 
 
-def test_verify_derives_the_diagnosis_again(
-    faulty_run: Any, copy_of: Callable[[Path], Path], capsys: pytest.CaptureFixture[str]
-) -> None:
-    """A forger who blames another fault and reseals every digest is caught by re-derivation."""
+def _forge_diagnosis(faulty_run: Any, copy_of: Callable[[Path], Path], forge: Callable[[dict[str, Any]], None]) -> Path:
+    """A copy of the faulty run's reports with `forge` applied to its first cause, every digest resealed."""
     report_dir = copy_of(faulty_run.report_dir)
     report = _report(faulty_run)
-    report["diagnosis"][0]["fault"] = "limit-ignored"
+    forge(report["diagnosis"][0])
     (report_dir / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     certificate = json.loads((report_dir / "certificate.json").read_text(encoding="utf-8"))
     certificate["evidence"]["report.json"]["sha256"] = sha256_file(report_dir / "report.json")
     certificate["certificate_sha256"] = certificate_digest(certificate)
     (report_dir / "certificate.json").write_text(json.dumps(certificate, indent=2) + "\n", encoding="utf-8")
+    return report_dir
+
+
+def test_verify_derives_the_diagnosis_again(
+    faulty_run: Any, copy_of: Callable[[Path], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A forger who blames another fault and reseals every digest is caught by re-derivation."""
+    report_dir = _forge_diagnosis(faulty_run, copy_of, lambda cause: cause.update(fault="limit-ignored"))
     assert main(["verify", str(report_dir)]) == 1
     err = capsys.readouterr().err
     assert "report.json's diagnosis (limit-ignored" in err and f"gives ({FAULT}" in err
+
+
+def test_verify_names_what_differs_when_the_same_fault_is_named(
+    faulty_run: Any, copy_of: Callable[[Path], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Forged exchanges under the right fault: the problem says what differs, not "(x) differs from (x)"."""
+    report_dir = _forge_diagnosis(faulty_run, copy_of, lambda cause: cause.update(exchanges=[0]))
+    assert main(["verify", str(report_dir)]) == 1
+    err = capsys.readouterr().err
+    assert f"report.json's diagnosis ({FAULT}) differs in its exchanges from what re-judging" in err

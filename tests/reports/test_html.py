@@ -136,3 +136,15 @@ def test_timestamps_are_for_people(clean_run: Any) -> None:
     assert re.search(r'started <time datetime="[^"]+">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC</time>', html)
     assert "<code>limit</code>" in html  # requirement texts quote parameters in backticks
     assert f">{report['started_at']}<" not in html
+
+
+def test_control_characters_from_the_target_are_inert_in_the_page(mixed_dir: Path) -> None:
+    # `cat report.html`, `grep` or `less -R` in a CI log must not clear the screen or forge a line.
+    from conformance.reports.html import render_html
+
+    report = json.loads((mixed_dir / "report.json").read_text(encoding="utf-8"))
+    failed = next(r for r in report["requirements"] if r["verdict"] == "fail")
+    failed["reason"] = "cs_\x1b[2J\x1b]0;pwn\x07\rverdict: CONFORMANT\u202e"
+    html = render_html(report)
+    assert "cs_\\x1b[2J\\x1b]0;pwn\\x07\\x0dverdict: CONFORMANT\\u202e" in html
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]", html)

@@ -49,6 +49,19 @@ def test_the_deadline_stops_the_run_and_the_rest_is_inconclusive(tmp_path: Path,
     assert len(arrivals) >= 3 and max(arrivals) - min(arrivals) <= 4.5, [round(a - arrivals[0], 2) for a in arrivals]
 
 
+def test_a_deadline_that_cuts_the_first_answer_is_named_not_blamed_on_the_target(
+    tmp_path: Path, reference: RunningServer
+) -> None:
+    # The target answers (after 1 s): only --deadline 0.3 stops the run, and the report says so.
+    with hostile.serving(slow(reference.base_url, 1.0), "slow") as server:
+        run = run_cli(tmp_path, server.base_url, "--timeout", "5", "--deadline", "0.3", timeout=60)
+    assert run.returncode == 3, run.describe()
+    report = run.report
+    assert report is not None
+    assert report["stopped"] == "the run's deadline (0.3 s) has passed", report["stopped"]
+    assert "Cannot reach" not in report["aborted"] and "--deadline" in report["aborted"], report["aborted"]
+
+
 @contextlib.contextmanager
 def trickling_tls_handshake(interval: float = 0.3) -> Iterator[tuple[int, list[int]]]:
     """A port that answers a TLS ClientHello with the header of a 16 KiB handshake record,
