@@ -91,6 +91,16 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _churn_rate(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected sessions per second, got {value!r}") from None
+    if not 0 <= number <= 1000:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"expected sessions per second between 0 and 1000, got {value!r}")
+    return number
+
+
 def _concurrency(value: str) -> int:
     number = _positive_int(value)
     if number > MAX_CONCURRENCY:
@@ -252,6 +262,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="list the injectable faults with the requirements each breaks, then exit")
     serve.add_argument("--dataset", choices=["canonical"],
                        help="serve a fixed dataset (spec/fixtures/canonical.json) instead of generated sessions")
+    serve.add_argument("--churn", type=_churn_rate, default=0.0, metavar="RATE",
+                       help="a live account: RATE sessions created per second at the head, and open "
+                            "sessions expiring at a comparable rate (at most 1/s); combinable with --fault")
 
     verify = sub.add_parser("verify", help="re-judge a report directory offline",
                             description="Re-judge every requirement from REPORT_DIR/exchanges.jsonl alone, without\n"
@@ -410,7 +423,7 @@ def _serve(args: argparse.Namespace) -> int:
         raise UsageError("serve --api-key is empty: name a key such as sk_test_local, or leave --api-key out "
                          "for a new one.")
     config = ReferenceConfig(sessions=args.sessions, seed=args.seed, api_key=args.api_key, db=args.db,
-                             fault=args.fault, dataset=args.dataset)
+                             fault=args.fault, dataset=args.dataset, churn=args.churn)
     try:
         return serve_forever(config, args.host, args.port, replace_db=args.rebuild)
     except (ServerStartError, StoreFileError) as exc:

@@ -257,56 +257,58 @@ class Client:
             # A lone surrogate (from an id the target sent) has no UTF-8, so no URL can carry it.
             exchange.error = "not sent: a query value holds a lone surrogate, which no URL can carry"
             return
-        for attempt in range(1, self.settings.retries_on_429 + 2):
-            with self._shared:  # check and count as one step: lanes must not overrun the budget
-                if self.requests_sent >= self.settings.max_requests:
-                    # Not a `stopped_because`: conformance.spent_budget names this one in the verdicts.
-                    exchange.error = f"not sent: the request budget ({self.settings.max_requests}) is used up"
-                    raise RequestBudgetExhausted(exchange.error)
-                if self._evidence_bytes >= self.settings.evidence_budget_bytes:
-                    budget = self.settings.evidence_budget_bytes / 2**20
-                    exchange.error = f"not sent: the run's evidence budget ({budget:g} MiB of bodies) is used up"
-                    self.stopped_because = self.stopped_because or exchange.error.removeprefix("not sent: ")
-                    raise RequestBudgetExhausted(exchange.error)
-                if self._seconds_left() <= 0:
-                    exchange.error = f"not sent: the run's deadline ({self.settings.deadline:g} s) has passed"
-                    self.stopped_because = self.stopped_because or exchange.error.removeprefix("not sent: ")
-                    raise DeadlinePassed(exchange.error)
-                self.requests_sent += 1
-            exchange.attempts = attempt
-            self._pacer.before_attempt()
-            self._attempt(exchange, pairs, headers)
-            dropped = exchange.error is not None and exchange.error.startswith(DROPPED)
-            if dropped and self._reproduce_drop(exchange, pairs, headers):
-                return
-            if exchange.error is not None:
-                # A hostile target's bytes can reach the error text (a bad status line echoes
-                # them): redact it, and keep it one line for the console.
-                exchange.error = self._redactor.text(" ".join(exchange.error.split()))
-                with self._shared:
-                    self._failures_in_a_row += 1
-                    self._down_because = "the target stopped answering earlier in the run"
-                return
-            if exchange.status != 429:
-                with self._shared:
-                    self._failures_in_a_row = 0
-                    self._drops_in_a_row = 0
-                return
-            delay = None
-            if attempt <= self.settings.retries_on_429:
-                delay = self._retry_delay(exchange.response_headers.get("retry-after"))
-            if delay is None:
-                # Still limited, or asked to wait longer than we will: retrying early would
-                # be rude, so the 429 is recorded as it is (judgements take it as unanswered).
-                # It counts toward the circuit breaker: an always-429 target costs a few
-                # requests, not thousands.
-                with self._shared:
-                    self._failures_in_a_row += 1
-                    self._down_because = "the target kept answering 429 Too Many Requests earlier in the run"
-                return
-            self._pacer.hold(delay)  # this lane sleeps it; the other lanes wait out the rest
-            if self._stopped is not None or self._failures_in_a_row >= self.settings.failures_before_down:
-                return  # another lane found the target down meanwhile: the 429 is recorded as it is
+        with self._pacer.turn() as turn:
+            for attempt in range(1, self.settings.retries_on_429 + 2):
+                with self._shared:  # check and count as one step: lanes must not overrun the budget
+                    if self.requests_sent >= self.settings.max_requests:
+                        # Not a `stopped_because`: conformance.spent_budget names this one in the verdicts.
+                        exchange.error = f"not sent: the request budget ({self.settings.max_requests}) is used up"
+                        raise RequestBudgetExhausted(exchange.error)
+                    if self._evidence_bytes >= self.settings.evidence_budget_bytes:
+                        budget = self.settings.evidence_budget_bytes / 2**20
+                        exchange.error = f"not sent: the run's evidence budget ({budget:g} MiB of bodies) is used up"
+                        self.stopped_because = self.stopped_because or exchange.error.removeprefix("not sent: ")
+                        raise RequestBudgetExhausted(exchange.error)
+                    if self._seconds_left() <= 0:
+                        exchange.error = f"not sent: the run's deadline ({self.settings.deadline:g} s) has passed"
+                        self.stopped_because = self.stopped_because or exchange.error.removeprefix("not sent: ")
+                        raise DeadlinePassed(exchange.error)
+                    self.requests_sent += 1
+                exchange.attempts = attempt
+                self._pacer.before_attempt()
+                self._attempt(exchange, pairs, headers)
+                dropped = exchange.error is not None and exchange.error.startswith(DROPPED)
+                if dropped and self._reproduce_drop(exchange, pairs, headers):
+                    return
+                if exchange.error is not None:
+                    # A hostile target's bytes can reach the error text (a bad status line echoes
+                    # them): redact it, and keep it one line for the console.
+                    exchange.error = self._redactor.text(" ".join(exchange.error.split()))
+                    with self._shared:
+                        self._failures_in_a_row += 1
+                        self._down_because = "the target stopped answering earlier in the run"
+                    return
+                if exchange.status != 429:
+                    with self._shared:
+                        self._failures_in_a_row = 0
+                        self._drops_in_a_row = 0
+                    return
+                turn.single_file()  # retried before any other lane sends (see Pacer.turn)
+                delay = None
+                if attempt <= self.settings.retries_on_429:
+                    delay = self._retry_delay(exchange.response_headers.get("retry-after"))
+                if delay is None:
+                    # Still limited, or asked to wait longer than we will: retrying early would
+                    # be rude, so the 429 is recorded as it is (judgements take it as unanswered).
+                    # It counts toward the circuit breaker: an always-429 target costs a few
+                    # requests, not thousands.
+                    with self._shared:
+                        self._failures_in_a_row += 1
+                        self._down_because = "the target kept answering 429 Too Many Requests earlier in the run"
+                    return
+                self._pacer.hold(delay)  # this lane sleeps it; the other lanes wait out the rest
+                if self._stopped is not None or self._failures_in_a_row >= self.settings.failures_before_down:
+                    return  # another lane found the target down meanwhile: the 429 is recorded as it is
 
     def _reproduce_drop(self, exchange: Exchange, pairs: list[tuple[str, str]], headers: dict[str, str]) -> bool:
         """The same request once more after a connection closed without a response.

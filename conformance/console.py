@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, TextIO
 
+from conformance.checks.history import describe
 from conformance.coverage import coverage_of
 from conformance.diagnosis import unexplained
 from conformance.redaction import Redactor
@@ -84,6 +85,8 @@ def print_summary(result: RunResult, written: list[Path], stream: TextIO) -> Non
     failing = frozenset(v.requirement for v in result.verdicts if v.verdict in (Verdict.FAIL, Verdict.WARN))
     for note in waiver_notes(result.waivers, result.target, failing):
         print(f"  {note}", file=out)
+    if result.activity:
+        print(f"  {describe(result.activity)}", file=out)
     print(f"verdict: {result.verdict.upper()}" + (" (strict)" if result.strict else ""), file=out)
     if result.verdict_reason:
         print(inert(result.verdict_reason), file=out)

@@ -615,5 +615,21 @@ def _url_absolute(record: Record, spec: Spec) -> list[int]:
                   and str(e.json.get("url", "")).startswith(("http://", "https://")))
 
 
+# -- a live collection (checks/history.py) ----------------------------------------------------------
+@observation("ids-change-per-response", "head pages list the same `created` seconds under ids they share none of")
+def _ids_per_response(record: Record, spec: Spec) -> list[int]:
+    from conformance.checks.history import History
+
+    unstable = History.of(record).ids_unstable
+    return list(unstable.exchanges) if unstable is not None else []
+
+
+@observation("created-changed", "one session listed with two `created` values")
+def _created_changed(record: Record, spec: Spec) -> list[int]:
+    from conformance.checks.history import History
+
+    return _first(seq for change in History.of(record).created_changes for seq in change.exchanges)
+
+
 # The faults from the field register theirs (issue 10); imported last, as it uses the above.
 from conformance import field_observations  # noqa: E402, F401

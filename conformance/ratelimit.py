@@ -12,9 +12,10 @@ count without waiting: ``TokenBucket`` and ``Pacer`` are that, in a few lines.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
@@ -70,6 +71,26 @@ class Pacer:
         self._lock = threading.Lock()
         self._resume_at = float("-inf")
         self._honoured = threading.local()
+        # Once the target has answered 429, requests go single file (see `turn`).
+        self._single_file = threading.Lock()
+        self._throttled = False
+
+    @contextlib.contextmanager
+    def turn(self) -> Iterator[Turn]:
+        """One request's turn to send, its 429 retries included.
+
+        Lanes send side by side until the target first answers 429; from then on they send
+        one request at a time, and a request told 429 keeps the turn for its retries. Without
+        that, the other lanes' requests would fill the slots a limit frees (a target allowing
+        three of every four requests could answer one lane's every retry with 429 again).
+        """
+        turn = Turn(self)
+        if self._throttled:
+            turn.single_file()
+        try:
+            yield turn
+        finally:
+            turn.release()
 
     def before_attempt(self) -> None:
         """Block until this lane may send: after any hold another lane was given, within the rate."""
@@ -90,3 +111,23 @@ class Pacer:
             self._resume_at = max(self._resume_at, until)
             self._honoured.until = self._resume_at
         self._sleep(seconds)
+
+
+class Turn:
+    """A request's hold on the single-file lock of a `Pacer` (see `Pacer.turn`)."""
+
+    def __init__(self, pacer: Pacer) -> None:
+        self._pacer = pacer
+        self._held = False
+
+    def single_file(self) -> None:
+        """The target answered 429: from now on every lane waits its turn, and this one keeps it."""
+        self._pacer._throttled = True
+        if not self._held:
+            self._pacer._single_file.acquire()
+            self._held = True
+
+    def release(self) -> None:
+        if self._held:
+            self._held = False
+            self._pacer._single_file.release()

@@ -12,9 +12,10 @@ from urllib.parse import urljoin, urlsplit
 
 from conformance.catalog import Catalog, default_catalog
 from conformance.checks.base import Check, ProbeContext, Record, RunContext
+from conformance.checks.history import History
+from conformance.checks.identity import ids_changed
 from conformance.checks.premises import apply_premises
 from conformance.checks.registry import PROBES, checks_for, probes_for
-from conformance.checks.stability import collection_changed
 from conformance.client import Client, ClientSettings, strip_credentials
 from conformance.diagnosis import Cause, diagnose
 from conformance.errors import ClientError, ConformanceError, TargetUnreachable, UsageError
@@ -74,6 +75,8 @@ class RunResult:
     catalog: Catalog
     # Probes that raised something unexpected (a suite bug): name -> the exception, redacted.
     failed_probes: dict[str, str] = field(default_factory=dict)
+    # The change seen while the run lasted (checks/history.py History.summary): a live account.
+    activity: dict[str, object] = field(default_factory=dict)
     # The likely causes of what was reported, most likely first (conformance.diagnosis).
     diagnosis: list[Cause] = field(default_factory=list)
     # The waivers given (conformance.waivers), each with its status in this run.
@@ -105,17 +108,18 @@ def judge(
     """
     record = Record(exchanges)
     checks = checks_for(only)
-    changed = collection_changed(record)
+    history = History.of(record)
+    distrust = _comparisons_distrusted(record, history)
     outcomes: list[Outcome] = []
     for check in checks:
-        outcomes.extend(_distrust_comparisons(check, _judge_one(check, record, context, spec), changed))
+        outcomes.extend(_distrust_comparisons(check, _judge_one(check, record, context, spec), history, distrust))
     outcomes = apply_premises(outcomes, record)
     selected = _selected_requirements(catalog, checks, only)
     verdicts = [
         fold(req.id, req.level, (o for o in outcomes if o.requirement == req.id))
         for req in catalog.requirements if req.id in selected
     ]
-    verdicts = name_spent_budget(verdicts, exchanges, changed)
+    verdicts = name_spent_budget(verdicts, exchanges, distrust)
     return blame_crashed_probes(verdicts, failed_probes or {}, only)
 
 
@@ -136,15 +140,33 @@ def _judge_one(check: Check, record: Record, context: RunContext, spec: Spec) ->
     return outcomes
 
 
-def _distrust_comparisons(check: Check, outcomes: list[Outcome], changed: str | None) -> list[Outcome]:
-    """On a collection that changed mid-run, a comparison's violation is no evidence: inconclusive."""
-    if changed is None:
+def _comparisons_distrusted(record: Record, history: History) -> str | None:
+    """Why responses taken at different moments cannot be compared at all, or None: a change
+    outside the contract's model of a live account, or sessions that came back under other ids."""
+    if (outside := history.outside_reason()) is not None:
+        return outside
+    if ids_changed(record):  # the server's fault (OBJ-015), not a busy account
+        return ("the same sessions came back under other ids (OBJ-015), so responses taken at different "
+                "moments cannot be compared until ids are stable")
+    return None
+
+
+def _distrust_comparisons(check: Check, outcomes: list[Outcome], history: History,
+                          outside: str | None) -> list[Outcome]:
+    """A comparison's violation is no evidence when the collection changed outside the contract's
+    model of a live account (CONTRACT.md, "A live collection"), or ids changed: inconclusive, the
+    reason named. Change inside the model is the judgements' own business (checks/history.py)."""
+    live = ("the account was live during the run (sessions created or statuses changed), and this rule "
+            "needs a quiet collection") if history.live else None
+    if outside is None and live is None:
         return outcomes
-    return [
-        Outcome(o.requirement, Finding.INCONCLUSIVE, o.check, changed)
-        if o.finding == Finding.VIOLATED and o.requirement in check.compares else o
-        for o in outcomes
-    ]
+    judged = []
+    for o in outcomes:
+        reason = (outside if o.requirement in check.compares else None) or (
+            live if o.requirement in check.quiet_only else None)
+        judged.append(Outcome(o.requirement, Finding.INCONCLUSIVE, o.check, reason)
+                      if o.finding == Finding.VIOLATED and reason else o)
+    return judged
 
 
 def _selected_requirements(catalog: Catalog, checks: tuple[Check, ...], only: tuple[str, ...]) -> set[str]:
@@ -220,6 +242,7 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
         verdicts=verdicts, verdict=verdict, verdict_reason=reason, exchanges=exchanges,
         started_at=started, finished_at=datetime.now(UTC), requests_sent=client.requests_sent,
         spec=spec, catalog=catalog, failed_probes=failed_probes, diagnosis=diagnose(verdicts, exchanges, spec),
+        activity=History.of(Record(exchanges)).summary(),
         redactor=client.redactor, aborted=aborted, stopped=client.stopped_because,
     )
 

@@ -24,3 +24,18 @@ def fault_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str | None, obj
     if "PYTEST_XDIST_WORKER" in os.environ:
         return dict(shared_runs(tmp_path_factory.getbasetemp().parent / "fault-matrix", faults))
     return dict(cached_runs(faults))
+
+
+@pytest.fixture(scope="session")
+def churn_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str | None, object]:
+    """The same on a live collection (the kill matrix's churn column), keyed by fault name."""
+    from conformance.reference.faults import FAULTS
+    from conformance.selftest.kill_matrix import cached_runs, churn_key, shared_runs
+
+    faults = [None, *FAULTS]
+    keys = [churn_key(f) for f in faults]
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        runs = shared_runs(tmp_path_factory.getbasetemp().parent / "fault-matrix-churn", keys)
+    else:
+        runs = cached_runs(keys)
+    return {fault: runs[key] for fault, key in zip(faults, keys, strict=True)}

@@ -53,6 +53,28 @@ def test_fault_is_caught(name: str, fault_runs: dict[str | None, FaultRun]) -> N
         assert found.exit_code(strict=True) == 1
 
 
+def test_reference_under_churn_is_conformant_under_strict(churn_runs: dict[str | None, FaultRun]) -> None:
+    reference = churn_runs[None]
+    shown = [f"{v.requirement}: {v.verdict.value} {v.reason}" for v in reference.verdicts
+             if v.verdict.value not in ("pass", "skip")]
+    assert reference.exit_code(strict=True) == 0, shown
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, id=n) for n in FAULTS])
+def test_fault_caught_quietly_is_caught_under_churn(name: str, fault_runs: dict[str | None, FaultRun],
+                                                   churn_runs: dict[str | None, FaultRun]) -> None:
+    """The churn column of docs/kill-matrix.md: a live collection hides no fault, except those
+    kill_matrix.CHURN_EXCEPTIONS explains (and those must really be missed, or the entry goes)."""
+    fault = FAULTS[name]
+    if missed(fault.breaks, fault_runs[name].by_id, CATALOG):
+        pytest.skip("not caught quietly either")
+    lost = missed(fault.breaks, churn_runs[name].by_id, CATALOG)
+    if name in kill_matrix.CHURN_EXCEPTIONS:
+        assert lost, f"{name} is caught under churn now: remove it from CHURN_EXCEPTIONS"
+    else:
+        assert not lost, f"{name} under churn: declared but not reported: {lost}"
+
+
 def test_the_reference_gets_no_diagnosis(fault_runs: dict[str | None, FaultRun]) -> None:
     assert fault_runs[None].diagnosis == []
 

@@ -102,6 +102,11 @@ class Check:
     verifies: tuple[str, ...]
     judge: Judgement
     doc: str = ""
-    # Requirements this check judges by comparing responses taken at different moments:
-    # if the collection changed during the run, their violations become inconclusive.
+    # Requirements this check judges by comparing responses taken at different moments. The
+    # judgement itself reasons about the contract's model of change (checks/history.py); a change
+    # outside that model (a session vanished, a status moved back) makes their violations
+    # inconclusive, with the change named.
     compares: tuple[str, ...] = ()
+    # Requirements only a quiet collection can show (an exact dataset): on a live account their
+    # violations are inconclusive.
+    quiet_only: tuple[str, ...] = ()

@@ -197,7 +197,7 @@ def _show(value: Any) -> str:
 
 CHECKS = (Check("dataset.exact", "dataset", (REQUIREMENT,), judge_dataset,
                 "With --expect-dataset: exactly the named dataset, in order, with the same field values.",
-                compares=(REQUIREMENT,)),)
+                compares=(REQUIREMENT,), quiet_only=(REQUIREMENT,)),)
 
 
 def _is(count: int) -> str:

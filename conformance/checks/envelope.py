@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
+from conformance.checks.history import History
 from conformance.checks.walks import NEXT_CURSOR_WALK, Walk, cursor_sent, next_cursor_of, walk_forward
 from conformance.exchange import Exchange
 from conformance.spec import Spec
@@ -92,18 +93,28 @@ def judge_next_cursor(record: Record, run: RunContext, spec: Spec) -> Iterable[O
             actual=f"next_cursor = starting_after = {next_cursor_of(page)!r}", exchanges=[page.seq]))
         return
     judged: list[Exchange] = []
+    history = History.of(record)
+    # On a live account the two walks, made at different moments, may go through other pages:
+    # each next_cursor page is compared with the starting_after page of the same last id.
+    by_last_id = {p.params.get("starting_after"): p for p in by_id} if history.live else {}
     for index, page in enumerate(by_cursor[:-1]):
         if next_cursor_of(page) is None:
             break
-        if index + 1 >= len(by_id):
+        if history.live:
+            theirs_or_none = by_last_id.get(page.page_ids[-1]) if page.page_ids else None
+            if theirs_or_none is None:
+                continue
+            ours, theirs = by_cursor[index + 1], theirs_or_none
+        elif index + 1 >= len(by_id):
             break
-        ours, theirs = by_cursor[index + 1], by_id[index + 1]
+        else:
+            ours, theirs = by_cursor[index + 1], by_id[index + 1]
         if not ours.judgeable or not theirs.judgeable:
             yield inconclusive("ENV-005", name, f"the target did not answer {ours.summary()}")
             return
         judged += [page, ours, theirs]
         # Two pages that are both not lists agree on nothing: that is a violation too.
-        if ours.page_ids is None or ours.page_ids != theirs.page_ids:
+        if ours.page_ids is None or not history.pages_agree(ours, theirs):
             yield violated("ENV-005", name, Evidence(
                 f"next_cursor {next_cursor_of(page)!r} did not give the page that starting_after="
                 f"{(page.page_ids or ['?'])[-1]} gives",

@@ -8,7 +8,9 @@ from collections.abc import Iterable
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.collection import Collection
 from conformance.checks.common import first_unanswered, judge_rejections
+from conformance.checks.history import History
 from conformance.checks.walks import Walk, limit_sent, walk_forward
+from conformance.exchange import Exchange
 from conformance.profiles import Profile
 from conformance.spec import Spec, default_spec
 from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, too_little_data, violated
@@ -21,6 +23,8 @@ INVALID_STATUSES = ("pending", "cancelled", "unknown_status")
 
 
 def probe_filter(ctx: ProbeContext) -> None:
+    # One probe, the walks in the enum's order (open first): on a live account a session that left
+    # `open` before the open walk reached it is met again by a later walk (FLT-002, history.py).
     for status in ctx.spec.enum_of("status"):
         walk_forward(ctx, f"filter:{status}", limit=ctx.profile.filtered_limit,
                      max_pages=ctx.profile.pages_filtered, status=status)
@@ -72,12 +76,20 @@ def judge_filter(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcom
         yield held("FLT-001", name, f"{filtered} filtered sessions checked",
                    seqs(p for w in walks for p in w.usable_pages))
 
-    # FLT-002: exactly the restriction, in the same order.
+    # FLT-002: exactly the restriction, in the same order. On a live account a filtered walk may
+    # differ from the unfiltered one only by sessions created meanwhile, or listed with two
+    # statuses (the forward move from `open`): the comparison is made on the others. A session
+    # listed in one status only kept it throughout, so it belongs to that walk (history.py).
+    history = History.of(record)
+
+    def fixed(ids: list[str]) -> list[str]:
+        return [i for i in history.stable(ids) if i not in history.moved] if history.moved else history.stable(ids)
+
     mismatches = []
     judged = 0
     for status, walk in zip(statuses, walks, strict=True):
-        expected = collection.restricted(status)
-        got = walk.ids
+        expected = fixed(collection.restricted(status))
+        got = fixed(walk.ids)
         if not collection.complete:
             # Only the prefix the reference walk saw is known; compare that far.
             n = len(expected)
@@ -110,6 +122,8 @@ def judge_filter(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcom
     for status, walk in zip(statuses, walks, strict=True):
         expected = collection.restricted(status)
         for page in walk.usable_pages:
+            if history.live and page.page_ids:
+                problems += _live_has_more(status, page, collection, history)
             ids = page.page_ids or []
             limit = limit_sent(page) or 0
             if len(ids) > limit or (page.has_more is True and len(ids) != limit):
@@ -117,7 +131,7 @@ def judge_filter(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcom
                     f"a status={status} page held {len(ids)} sessions with has_more {page.has_more}",
                     expected=f"at most {limit}, exactly {limit} when has_more is true",
                     actual=str(len(ids)), exchanges=[page.seq]))
-            if collection.complete and ids and ids[-1] in expected:
+            if collection.complete and ids and ids[-1] in expected and not history.live:
                 more = expected.index(ids[-1]) + 1 < len(expected)
                 if page.has_more is not more:
                     problems.append(Evidence(
@@ -131,6 +145,28 @@ def judge_filter(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcom
     else:
         yield held("FLT-003", name, f"{filtered} filtered sessions on pages of the right size",
                    seqs(p for w in walks for p in w.usable_pages))
+
+
+def _live_has_more(status: str, page: Exchange, collection: Collection, history: History) -> list[Evidence]:
+    """has_more of a filtered page on a live account. `false` while a session that kept `status`
+    throughout follows is wrong; `true` needs a follower that has the status now or may have
+    gained it (listed with it somewhere, after a move), or a place where new sessions join."""
+    last = (page.page_ids or [])[-1]
+    pos = collection.position(last)
+    if pos is None or history.excluded(last) or not collection.complete:
+        return []
+    later = history.stable(collection.ids[pos + 1:])
+    kept = [i for i in later if i not in history.moved and collection.status_of(i) == status]
+    maybe = [i for i in later if i in history.moved and history.seen_with(i, status)]
+    second = history.created.get(last)
+    at_head = history.oldest_head is not None and isinstance(second, int) and second >= history.oldest_head
+    if page.has_more is False and kept:
+        return [Evidence(f"a status={status} page said has_more false although {kept[0]} ({status} throughout) "
+                         "follows", expected="has_more: true", actual="has_more: false", exchanges=[page.seq])]
+    if page.has_more is True and not kept and not maybe and not at_head:
+        return [Evidence(f"a status={status} page said has_more true but no {status} session follows it",
+                         expected="has_more: false", actual="has_more: true", exchanges=[page.seq])]
+    return []
 
 
 def judge_invalid(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:

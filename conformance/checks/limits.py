@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.collection import Collection
 from conformance.checks.common import first_unanswered, judge_refusal_shape, judge_refused, not_a_page
+from conformance.checks.history import History
 from conformance.checks.walks import DEFAULT_LIMIT, cursor_sent, limit_sent
 from conformance.exchange import Exchange
 from conformance.profiles import limits_to_try
@@ -50,22 +51,27 @@ def judge_default(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
         yield too_little_data("LIM-001", name, f"the target lists {len(collection)} sessions; telling a default "
                               f"page of {DEFAULT_LIMIT} from 'everything' needs more than {DEFAULT_LIMIT}")
         return
+    # On a live account, sessions created meanwhile may take places on a page: the page holds
+    # min(10, remaining) with them counted, and the others are the sessions that existed throughout.
+    history = History.of(record)
     judged: list[Exchange] = []
     for page in pages:
         cursor = cursor_sent(page)
         if "ending_before" in page.params or "status" in page.params:
             continue
         remaining = (collection.ids if cursor is None else collection.after(cursor, 10**9) or [])
-        if cursor is not None and collection.position(cursor) is None:
+        if cursor is not None and (collection.position(cursor) is None or history.excluded(cursor)):
             continue
         if cursor is not None and page.page_ids and page.page_ids[:1] != collection.after(cursor, 1):
             continue  # the page does not start right after its cursor: PAG-004's finding, not the default's
         known = collection.complete or len(remaining) >= DEFAULT_LIMIT
         if not known:
             continue
-        expected = min(DEFAULT_LIMIT, len(remaining))
+        ids = page.page_ids or []
+        newcomers = history.young_in(ids)
+        expected = newcomers + min(DEFAULT_LIMIT - newcomers, len(history.stable(remaining)))
         judged.append(page)
-        if len(page.page_ids or []) != expected:
+        if len(ids) != expected:
             yield violated("LIM-001", name, Evidence(
                 f"without `limit` the page held {len(page.page_ids or [])} sessions",
                 expected=f"min(10, {len(remaining)} remaining) = {expected}",
@@ -79,6 +85,8 @@ def judge_accepted(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
     name = "limit.accepted"
     tried = record.tagged("limit:accept")
     collection = Collection.from_record(record)
+    history = History.of(record)
+    existed = len(history.stable(collection.ids))  # sessions created meanwhile may join a page
     if (lost := first_unanswered(tried)) is not None or not tried:
         reason = f"the target did not answer {lost.summary()}" if lost else "no limit was tried"
         yield inconclusive("LIM-002", name, reason)
@@ -86,7 +94,7 @@ def judge_accepted(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
         refused = [e for e in tried if e.page_ids is None]
         wrong_size = [
             e for e in tried if e.page_ids is not None and (collection.complete or len(collection) >= 100)
-            and len(e.page_ids) != min(limit_sent(e) or 0, len(collection))
+            and len(e.page_ids) != min(limit_sent(e) or 0, existed + history.young_in(e.page_ids))
         ]
         evidence = [Evidence(f"limit={e.params['limit']} was not answered with a list page",
                              expected="200 with a list page", actual=not_a_page(e), exchanges=[e.seq])

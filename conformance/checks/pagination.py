@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.collection import Collection
-from conformance.checks.common import answer, first_unanswered, is_error_object, not_a_page
+from conformance.checks.common import answer, first_unanswered, is_4xx, is_error_object, not_a_page
+from conformance.checks.history import History
 from conformance.checks.walks import (
     NEXT_CURSOR_WALK,
     Walk,
@@ -121,8 +123,11 @@ def judge_walks(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome
     if (broken := next((w.broken_page for w in walks if w.broken_page), None)) is not None:
         # The target answered, but not with a list: the walk cannot visit every item (a
         # cursor the target itself handed out was refused, or the page is not a list).
+        refused = cursor_sent(broken) if is_4xx(broken) else None
+        why = (f": the server refused {refused}, an id it had just listed, as a cursor (PAG-016)"
+               if refused in History.of(record).created else "")
         yield violated("PAG-001", name, Evidence(
-            f"the walk stopped at {broken.summary()}, which is not a list page",
+            f"the walk stopped at {broken.summary()}, which is not a list page{why}",
             expected="200 with a list for every cursor taken from the previous page",
             actual=f"status {broken.status}, body {broken.body[:120]!r}", exchanges=[broken.seq]))
         reason = f"a walk page was not a usable list: {broken.summary()}"
@@ -161,8 +166,11 @@ def judge_walks(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome
                 expected="every item exactly once",
                 actual=f"{plural(len(dupes), 'duplicated id')}: {capped(dupes, 5, ', ')}",
                 exchanges=pages[:4]))
-    for walk in walks[1:]:
-        missing = _gap(reference, walk)
+    # Between walks, only the sessions that existed throughout are compared (history.py).
+    history = History.of(record)
+    stable = [_Stable.of(w, history) for w in walks]
+    for seen in stable[1:]:
+        missing = _gap(stable[0], seen)
         if missing:
             pag001.append(missing)
     walked = [p for w in [*walks, backward] for p in w.usable_pages]
@@ -170,7 +178,7 @@ def judge_walks(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome
         "PAG-001", name, f"{len(reference.ids)} sessions walked, by {len(walks) + 1} walks", seqs(walked))
 
     # PAG-002: same order whatever the page size.
-    pag002 = [e for w in walks[1:] if (e := _order_disagreement(reference, w))]
+    pag002 = [e for w in stable[1:] if (e := _order_disagreement(stable[0], w))]
     yield violated("PAG-002", name, *pag002) if pag002 else held(
         "PAG-002", name, f"{len(walks)} forward walks of different page sizes agree",
         seqs(p for w in walks for p in w.usable_pages))
@@ -179,7 +187,7 @@ def judge_walks(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome
     yield _judge_ties(name, collection, [*walks, backward])
 
     # PAG-006: the backward walk visits the same sequence.
-    yield from _judge_backward(name, reference, backward)
+    yield from _judge_backward(name, stable[0], backward, history)
 
     # PAG-010: newest first.
     created = [collection.created_of(i) for i in reference.ids]
@@ -196,6 +204,22 @@ def judge_walks(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome
         yield held("PAG-010", name, f"{len(created)} sessions in `created` order",
                    seqs(reference.usable_pages)) if len(created) > 1 else too_little_data(
             "PAG-010", name, "fewer than two sessions: order cannot be judged")
+
+
+@dataclass
+class _Stable:
+    """A walk seen through the history: its ids without sessions created meanwhile (or changed
+    outside the model). On a quiet record, exactly the walk."""
+
+    tag: str
+    ids: list[str]
+    complete: bool
+    usable_pages: list[Exchange]
+    name: str  # how a sentence names the walk (Walk.name)
+
+    @classmethod
+    def of(cls, walk: Walk, history: History) -> _Stable:
+        return cls(walk.tag, history.stable(walk.ids), walk.complete, walk.usable_pages, walk.name)
 
 
 def _cursor_param(walk: Walk) -> str:
@@ -245,18 +269,18 @@ def _tie_orders(walk: Walk, group_of: dict[str, int], groups: int) -> list[list[
     return orders
 
 
-def _page_holding(walk: Walk, item_id: str) -> Exchange | None:
+def _page_holding(walk: Walk | _Stable, item_id: str) -> Exchange | None:
     return next((p for p in walk.usable_pages if item_id in (p.page_ids or [])), None)
 
 
-def _comparable(a: Walk, b: Walk) -> int:
+def _comparable(a: _Stable, b: _Stable) -> int:
     """How many leading items two walks must agree on."""
     if a.complete and b.complete:
         return max(len(a.ids), len(b.ids))
     return min(len(a.ids), len(b.ids))
 
 
-def _gap(reference: Walk, other: Walk) -> Evidence | None:
+def _gap(reference: _Stable, other: _Stable) -> Evidence | None:
     n = _comparable(reference, other)
     ref, oth = reference.ids[:n], other.ids[:n]
     if reference.complete and other.complete and len(reference.ids) != len(other.ids):
@@ -289,7 +313,7 @@ def _gap(reference: Walk, other: Walk) -> Evidence | None:
         exchanges=[holder.seq] if holder else [])
 
 
-def _order_disagreement(reference: Walk, other: Walk) -> Evidence | None:
+def _order_disagreement(reference: _Stable, other: _Stable) -> Evidence | None:
     n = _comparable(reference, other)
     ref, oth = reference.ids[:n], other.ids[:n]
     for index, (a, b) in enumerate(zip(ref, oth, strict=False)):
@@ -304,7 +328,7 @@ def _order_disagreement(reference: Walk, other: Walk) -> Evidence | None:
     return None
 
 
-def _judge_backward(name: str, reference: Walk, backward: Walk) -> Iterable[Outcome]:
+def _judge_backward(name: str, reference: _Stable, backward: Walk, history: History) -> Iterable[Outcome]:
     if not backward.pages:
         yield too_little_data("PAG-006", name, "fewer than two sessions: no backward walk possible")
         return
@@ -316,7 +340,8 @@ def _judge_backward(name: str, reference: Walk, backward: Walk) -> Iterable[Outc
     start = cursor_sent(backward.pages[0], "ending_before")
     pos = reference.ids.index(start) if start in reference.ids else None
     expected = reference.ids[:pos] if pos is not None else None
-    got = backward.ids
+    # A backward walk that climbs to the head also lists the sessions created meanwhile.
+    got = history.stable(backward.ids)
     if expected is None:
         yield inconclusive("PAG-006", name, "the backward walk started from an id the reference walk did not see")
         return
@@ -349,25 +374,66 @@ def judge_cursors(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
         for req in ("PAG-004", "PAG-005", "PAG-007", "PAG-008"):
             yield too_little_data(req, name, "fewer than two sessions: cursors cannot be tested")
         return
-    yield _judge_targeted("PAG-004", name, after, "starting_after", collection.after)
-    yield _judge_targeted("PAG-005", name, before, "ending_before", collection.before)
+    history = History.of(record)
+    yield _judge_targeted("PAG-004", name, after, "starting_after", stable_after(collection, history), history)
+    yield _judge_targeted("PAG-005", name, before, "ending_before", stable_before(collection, history), history)
 
     forward_pages = [p for tag in FORWARD_WALKS for p in record.tagged(tag)] + after
-    yield _judge_has_more("PAG-007", name, forward_pages, collection, backward=False)
-    backward_pages = record.tagged(BACKWARD_WALK) + before
-    yield _judge_has_more("PAG-008", name, backward_pages, collection, backward=True)
+    yield _judge_has_more("PAG-007", name, forward_pages, collection, history, backward=False)
+    backward_walk = record.tagged(BACKWARD_WALK)
+    yield _judge_has_more("PAG-008", name, backward_walk + before, collection, history, backward=True)
 
 
-def _judge_targeted(req: str, name: str, pages: list[Exchange], param: str, truth) -> Outcome:  # type: ignore[no-untyped-def]
+Truth = Callable[[str, int], "list[str] | None"]
+
+
+def stable_after(collection: Collection, history: History) -> Truth:
+    """(cursor, count) -> the `count` sessions that existed throughout, right after the cursor in the
+    reference walk; None when the cursor is not among them or the walk did not see that far."""
+    if not history.young:
+        return collection.after
+
+    def after(cursor: str, count: int) -> list[str] | None:
+        pos = collection.position(cursor)
+        if pos is None or history.excluded(cursor):
+            return None
+        chunk = history.stable(collection.ids[pos + 1:])[:count]
+        return None if len(chunk) < count and not collection.complete else chunk
+
+    return after
+
+
+def stable_before(collection: Collection, history: History) -> Truth:
+    """As :func:`stable_after`, for the `count` sessions right before the cursor."""
+    if not history.young:
+        return collection.before
+
+    def before(cursor: str, count: int) -> list[str] | None:
+        pos = collection.position(cursor)
+        if pos is None or history.excluded(cursor):
+            return None
+        earlier = history.stable(collection.ids[:pos])
+        return earlier[max(0, len(earlier) - count):]
+
+    return before
+
+
+def _judge_targeted(req: str, name: str, pages: list[Exchange], param: str, truth: Truth,
+                    history: History) -> Outcome:
+    """Each page holds the sessions right after (before) its cursor. Sessions created meanwhile
+    may take some of its places (only next to the head); the others hold the sessions that
+    existed throughout, in order."""
     judged: list[Exchange] = []
     for page in pages:
         if not page.judgeable:
             return inconclusive(req, name, f"the target did not answer {page.summary()}")
         cursor = cursor_sent(page, param) or ""
-        expected = truth(cursor, limit_sent(page) or CURSOR_LIMIT)
+        ids = page.page_ids
+        newcomers = history.young_in(ids or [])
+        expected = truth(cursor, (limit_sent(page) or CURSOR_LIMIT) - newcomers)
         if expected is None:
             continue
-        got = page.page_ids
+        got = history.stable(ids) if ids is not None else None
         if got != expected:
             return violated(req, name, Evidence(
                 f"{param}={cursor} did not return the {len(expected)} sessions right "
@@ -381,21 +447,32 @@ def _judge_targeted(req: str, name: str, pages: list[Exchange], param: str, trut
     return held(req, name, f"{len(judged)} cursors checked", seqs(judged))
 
 
-def _judge_has_more(req: str, name: str, pages: list[Exchange], collection: Collection, backward: bool) -> Outcome:
+def _judge_has_more(req: str, name: str, pages: list[Exchange], collection: Collection, history: History,
+                    backward: bool) -> Outcome:
+    """has_more against the reference walk. On a live account sessions created meanwhile sit before
+    every older one (or next to the newest second), so a `true` the reference cannot explain is
+    excused only there; a `false` while older sessions remain is never excused."""
     judged: list[Exchange] = []
     for page in pages:
         ids = page.page_ids
         if ids is None or not isinstance(page.has_more, bool):
             continue
         more: bool | None
+        newer_may_exist = False
         if backward:
             edge = ids[0] if ids else cursor_sent(page, "ending_before")
             pos = collection.position(edge) if edge else None
-            if pos is None:
+            if page.has_more is True and history.live and len(ids) < (limit_sent(page) or 0):
+                # Fewer than `limit` right before the cursor, yet more before the page: never true,
+                # whoever was created meanwhile (they would be on this page), also when the page
+                # starts with a session created during the run. (Quietly: the position rule.)
+                return _has_more_wrong(req, name, page, False, backward)
+            if pos is None or history.excluded(edge or ""):
                 continue
-            more = pos > 0 if ids else False
-            if not ids and edge is not None:
-                more = False
+            more = bool(history.stable(collection.ids[:pos])) if ids else False
+            # Before the oldest-known head, sessions created meanwhile may wait; they would come
+            # first onto this page, so only a full page may say so.
+            newer_may_exist = bool(history.young) and len(ids) == limit_sent(page)
         else:
             edge = ids[-1] if ids else None
             if edge is None:
@@ -403,21 +480,36 @@ def _judge_has_more(req: str, name: str, pages: list[Exchange], collection: Coll
                 cursor = cursor_sent(page, "starting_after")
                 if cursor and collection.items_after(cursor):
                     more = True
+            elif history.excluded(edge):
+                continue
             else:
                 more = collection.items_after(edge)
+                if more and history.young:
+                    pos = collection.position(edge)
+                    more = bool(history.stable(collection.ids[(pos or 0) + 1:])) or not collection.complete
+                second = history.created.get(edge)
+                newer_may_exist = (bool(history.young) and history.oldest_head is not None
+                                   and isinstance(second, int) and second >= history.oldest_head
+                                   and len(ids) == limit_sent(page))
         if more is None:
+            continue
+        if newer_may_exist and page.has_more is True and more is False:
             continue
         judged.append(page)
         if page.has_more != more:
-            direction = "before" if backward else "after"
-            return violated(req, name, Evidence(
-                f"has_more was {str(page.has_more).lower()} but sessions "
-                f"{'do' if more else 'do not'} exist {direction} this page",
-                expected=f"has_more: {str(more).lower()}", actual=f"has_more: {str(page.has_more).lower()}",
-                exchanges=[page.seq]))
+            return _has_more_wrong(req, name, page, more, backward)
     if not judged:
         return skipped(req, name, "no page could be compared with the reference walk")
     return held(req, name, f"{len(judged)} pages checked", seqs(judged))
+
+
+def _has_more_wrong(req: str, name: str, page: Exchange, more: bool, backward: bool) -> Outcome:
+    direction = "before" if backward else "after"
+    return violated(req, name, Evidence(
+        f"has_more was {str(page.has_more).lower()} but sessions "
+        f"{'do' if more else 'do not'} exist {direction} this page",
+        expected=f"has_more: {str(more).lower()}", actual=f"has_more: {str(page.has_more).lower()}",
+        exchanges=[page.seq]))
 
 
 def judge_bad_cursors(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:

@@ -54,6 +54,7 @@ CHECKS: tuple[Check, ...] = (
     *dataset.CHECKS,
     *generated.CHECKS,
     *schema_responses.CHECKS,
+    *stability.CHECKS,
 )
 
 # Probes every selection needs: the reference walk is what most judgements compare against.

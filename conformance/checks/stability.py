@@ -1,18 +1,28 @@
-"""Was the collection the same at the end of the run as at the start?
+"""Identity under change: `created` never changes, and a cursor the server issued is never refused.
 
-Many judgements compare responses taken moments apart (walks at several page sizes,
-a cursor against the reference walk). On a live target new sessions appear and
-statuses change; a difference caused by that is no fault of the server. The last probe
-reads the first page again; if it changed, those comparisons are not trusted.
+CONTRACT.md, "A live collection": ids and `created` are immutable, sessions are never
+deleted, so an id the server listed a moment ago is a valid cursor for as long as the
+account exists. A target whose ids change from one response to the next refuses the
+cursors it issued itself: a server fault, reported as such (PAG-016), not as a busy
+account. The last probe reads the head page again, so the history (``history.py``) sees
+what changed over the whole run.
 """
 
 from __future__ import annotations
 
-from conformance.checks.base import Probe, ProbeContext, Record
-from conformance.checks.collection import REFERENCE_WALK
-from conformance.checks.identity import ids_changed
+from collections.abc import Iterable
+
+from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
+from conformance.checks.common import is_4xx
+from conformance.checks.history import History
+from conformance.exchange import AUTH_KEY, Exchange
+from conformance.spec import Spec
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, too_little_data, violated
 
 RECHECK_TAG = "walk:recheck"
+_CURSORS = ("starting_after", "ending_before")
+# Requests built to be refused, or sent with other credentials or headers: not a plain cursor.
+_NOT_PLAIN = ("auth", "version", "generated", "unknown-param", "cursor:both", "cursor:unknown", "limit:")
 
 
 def probe_recheck(ctx: ProbeContext) -> None:
@@ -22,17 +32,62 @@ def probe_recheck(ctx: ProbeContext) -> None:
 PROBES = (Probe("recheck", "pagination", probe_recheck, order="last"),)
 
 
-def collection_changed(record: Record) -> str | None:
-    """Why comparisons across the run cannot be trusted, or None when the head page held still."""
-    first, again = record.tagged(REFERENCE_WALK)[:1], record.tagged(RECHECK_TAG)[:1]
-    if not first or not again or first[0].page_ids is None or again[0].page_ids is None:
+def plain_cursor(exchange: Exchange) -> str | None:
+    """The cursor of an unfiltered page request that names one cursor and nothing odd, else None."""
+    params = exchange.params
+    if (exchange.auth != AUTH_KEY or exchange.tag.startswith(_NOT_PLAIN) or not set(params) <= {"limit", *_CURSORS}
+            or sum(c in params for c in _CURSORS) != 1):
         return None
-    before, after = first[0].json["data"], again[0].json["data"]
-    if ids_changed(record):  # the server's fault (OBJ-015), not a busy account
-        return (f"the same sessions came back under other ids (OBJ-015; e.g. exchanges {first[0].seq} and "
-                f"{again[0].seq}), so responses taken at different moments cannot be compared until ids are stable")
-    if before == after:
+    limit = params.get("limit", "10")
+    if not limit.isdigit() or not 1 <= int(limit) <= 100:
         return None
-    return (f"the collection changed during the run: the first page read at the start (exchange {first[0].seq}) "
-            f"and at the end (exchange {again[0].seq}) differ, so comparisons between responses taken at "
-            "different moments cannot be trusted; judge a quiet target (a dedicated test account)")
+    return params.get("starting_after") or params.get("ending_before") or None
+
+
+def judge_identity(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
+    """PAG-015 (`created` never changes) and PAG-016 (a cursor the server issued is never refused)."""
+    name = "stability.identity"
+    history = History.of(record)
+    if history.created_changes:
+        yield violated("PAG-015", name, *[Evidence(
+            c.message, expected="`created` never changes", actual="another value", exchanges=c.exchanges)
+            for c in history.created_changes])
+    elif not history.created:
+        yield too_little_data("PAG-015", name, "no session was listed")
+    else:
+        yield held("PAG-015", name, f"{len(history.created)} sessions, each with one `created`",
+                   seqs(e for e in record if e.page_ids is not None))
+
+    refused: list[Evidence] = []
+    excused: list[str] = []
+    judged: list[Exchange] = []
+    for exchange in record:
+        cursor = plain_cursor(exchange)
+        if cursor is None or cursor not in history.created or not exchange.judgeable:
+            continue
+        judged.append(exchange)
+        if not is_4xx(exchange):
+            continue
+        if cursor in history.outside:  # deleted, or otherwise changed outside the model
+            excused.append(history.outside[cursor].message)
+            continue
+        why = (f"; {history.ids_unstable.message}" if history.ids_unstable is not None else "")
+        refused.append(Evidence(
+            f"{exchange.summary()}: the server refused {cursor} as a cursor, although it listed that id "
+            f"(exchange {history.created_seen_at[cursor]}){why}",
+            expected="a list page: an id the server issued is a valid cursor (ids never change)",
+            actual=f"status {exchange.status}, body {exchange.body[:120]!r}",
+            exchanges=[history.created_seen_at[cursor], exchange.seq]))
+    if refused:
+        yield violated("PAG-016", name, *refused)
+    elif excused:
+        yield inconclusive("PAG-016", name, excused[0])
+    elif judged:
+        yield held("PAG-016", name, f"{len(judged)} cursors the server issued were accepted", seqs(judged))
+    else:
+        yield too_little_data("PAG-016", name, "no cursor taken from a listed session was sent")
+
+
+CHECKS = (
+    Check("stability.identity", "pagination", ("PAG-015", "PAG-016"), judge_identity),
+)

@@ -25,6 +25,9 @@ class ReferenceConfig:
     ``fault`` names an entry of ``conformance.reference.faults.FAULTS`` to inject;
     ``dataset`` names a fixed dataset (``canonical``: spec/fixtures/canonical.json) to
     serve instead of generated sessions (``sessions`` and ``seed`` are then ignored).
+    ``churn`` makes the collection live (``conformance.reference.churn``): that many
+    sessions created per second at the head, and ``churn_expiry`` open sessions expired
+    per second (None: a comparable rate, at most 1/s). 0 keeps it quiet.
     """
 
     sessions: int = 57
@@ -34,10 +37,14 @@ class ReferenceConfig:
     fault: str | None = None
     dataset: str | None = None
     api_versions: tuple[str, ...] = SUPPORTED_API_VERSIONS
+    churn: float = 0.0
+    churn_expiry: float | None = None
 
     def __post_init__(self) -> None:
         if self.sessions < 0:
             raise ValueError("sessions must be >= 0")
+        if self.churn < 0 or (self.churn_expiry is not None and self.churn_expiry < 0):
+            raise ValueError("churn rates must be >= 0")
         if self.fault is not None and self.fault not in FAULTS:
             raise ValueError(f"unknown fault {self.fault!r}; known faults: "
                              f"{', '.join(sorted(FAULTS))}")
@@ -54,6 +61,17 @@ class ReferenceConfig:
         from conformance.reference.canonical import load_dataset
 
         return None if self.dataset is None else load_dataset(self.dataset)
+
+    @property
+    def expiry_rate(self) -> float:
+        """Open sessions expired per second under churn."""
+        from conformance.reference.churn import default_expiry_rate
+
+        return default_expiry_rate(self.churn) if self.churn_expiry is None else self.churn_expiry
+
+    @property
+    def live(self) -> bool:
+        return bool(self.churn or self.expiry_rate)
 
     @property
     def key(self) -> str:

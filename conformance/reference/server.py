@@ -17,6 +17,7 @@ import uvicorn
 
 from conformance.reference.app import create_app
 from conformance.reference.build_progress import build_progress
+from conformance.reference.churn import Churn
 from conformance.reference.config import ReferenceConfig
 from conformance.reference.store import BuildProgress, SessionStore, open_store
 
@@ -72,6 +73,8 @@ class RunningServer:
         self.base_url = f"http://{_url_host(host)}:{self.port}"
         self._store = store
         self._sock = sock
+        # A live collection (config.churn): started once the server answers, stopped first.
+        self.churn = Churn(store, config.churn, config.expiry_rate, config.livemode, config.seed)
         uv_config = uvicorn.Config(
             create_app(config, store), log_level="warning", access_log=False,
             # None: leave the host process's logging (pytest, the CLI) as it is.
@@ -106,9 +109,11 @@ class RunningServer:
     def start(self) -> RunningServer:
         self._thread.start()
         self._wait_started()
+        self.churn.start()
         return self
 
     def stop(self) -> None:
+        self.churn.stop()
         self._server.should_exit = True
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
@@ -134,7 +139,8 @@ def start_background(config: ReferenceConfig, host: str = "127.0.0.1",
     store: SessionStore | None = None
     try:
         store = open_store(config.sessions, config.seed, config.livemode, config.db,
-                           sessions_list=config.fixed_sessions(), replace=replace_db, progress=progress)
+                           sessions_list=config.fixed_sessions(), replace=replace_db, progress=progress,
+                           writable=config.live)
         running = RunningServer(config, store, sock, host)
     except BaseException:
         sock.close()

@@ -200,10 +200,12 @@ def _build_file(path: str, sessions: Iterable[dict[str, Any]], meta: dict[str, s
 
 
 class SessionStore:
-    """Read-only page queries over a populated database; safe to share across threads.
+    """Page queries over a populated database; safe to share across threads.
 
     One connection behind a lock: a page query takes well under a millisecond, and an
-    in-memory database cannot be shared between per-thread connections anyway.
+    in-memory database cannot be shared between per-thread connections anyway. The same
+    lock serialises the writes of a live collection (:meth:`insert`, :meth:`advance`), so a
+    page is always read from one state of the collection.
     """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
@@ -218,6 +220,51 @@ class SessionStore:
                 row = self._conn.execute(
                     "SELECT count(*) FROM sessions WHERE status = ?", (status,)).fetchone()
         return int(row[0])
+
+    def all_items(self) -> list[dict[str, Any]]:
+        """The whole collection in list order, read in one query (one state of a live collection)."""
+        with self._lock:
+            rows = self._conn.execute("SELECT body FROM sessions ORDER BY created DESC, id DESC").fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def newest_created(self) -> int | None:
+        with self._lock:
+            row = self._conn.execute("SELECT max(created) FROM sessions").fetchone()
+        return None if row[0] is None else int(row[0])
+
+    def insert(self, session: dict[str, Any]) -> None:
+        """Add one session (a live collection; the store must have been opened writable).
+
+        Raises sqlite3.IntegrityError if its id exists already.
+        """
+        body = json.dumps(session, separators=(",", ":"), ensure_ascii=False)
+        with self._lock:
+            self._conn.execute("INSERT INTO sessions (id, created, status, body) VALUES (?, ?, ?, ?)",
+                               (session["id"], session["created"], session["status"], body))
+            self._conn.commit()
+
+    def advance(self, status: str, change: Any, pick: float) -> str | None:
+        """Move one session of ``status`` forward: ``change(body) -> body`` gives its new body.
+
+        ``pick`` in [0, 1) chooses which of them (by list position). Returns the id moved,
+        or None when no session has ``status``. ``id`` and ``created`` never change (CONTRACT.md,
+        "A live collection"); the caller's ``change`` must keep them.
+        """
+        with self._lock:
+            count = self._conn.execute("SELECT count(*) FROM sessions WHERE status = ?", (status,)).fetchone()[0]
+            if not count:
+                return None
+            row = self._conn.execute(
+                "SELECT id, body FROM sessions WHERE status = ? ORDER BY created DESC, id DESC LIMIT 1 OFFSET ?",
+                (status, min(int(pick * count), count - 1))).fetchone()
+            body = change(json.loads(row[1]))
+            if body["id"] != row[0]:
+                raise ValueError("a status change must keep the session's id")
+            self._conn.execute("UPDATE sessions SET status = ?, body = ? WHERE id = ?",
+                               (body["status"], json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+                                row[0]))
+            self._conn.commit()
+            return str(row[0])
 
     def get(self, session_id: str) -> dict[str, Any] | None:
         with self._lock:
@@ -297,7 +344,8 @@ class SessionStore:
 def open_store(count: int, seed: int, livemode: bool = False,
                path: str | None = None, *,
                sessions_list: Sequence[dict[str, Any]] | None = None,
-               replace: bool = True, progress: BuildProgress | None = None) -> SessionStore:
+               replace: bool = True, progress: BuildProgress | None = None,
+               writable: bool = False) -> SessionStore:
     """A store holding the ``count`` sessions of ``seed``, or exactly ``sessions_list``.
 
     ``sessions_list`` (a fixed dataset, any order) replaces the generator; ``count``,
@@ -306,6 +354,8 @@ def open_store(count: int, seed: int, livemode: bool = False,
     the same list) is reused as is; one of ours built otherwise is rebuilt when
     ``replace`` (else StoreFileError); anything else at ``path`` is never touched
     (StoreFileError, see check_db_path). ``progress`` hears of a build's progress.
+    ``writable`` (a live collection, ``--churn``) copies a file database into memory,
+    so the file itself is never changed and stays reusable.
     """
     # Lazy: a reused file never runs the generator.
     sessions: Iterable[dict[str, Any]]
@@ -320,4 +370,9 @@ def open_store(count: int, seed: int, livemode: bool = False,
         if not check_db_path(path, meta, replace):
             _build_file(path, sessions, meta, progress)
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        if writable:
+            memory = sqlite3.connect(":memory:", check_same_thread=False)
+            conn.backup(memory)
+            conn.close()
+            conn = memory
     return SessionStore(conn)

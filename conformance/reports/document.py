@@ -7,6 +7,7 @@ from typing import Any
 
 from conformance import __version__
 from conformance.catalog import Catalog
+from conformance.checks.history import describe
 from conformance.coverage import coverage_of
 from conformance.exchange import Exchange
 from conformance.runner import RunResult
@@ -75,6 +76,8 @@ def build_report(result: RunResult) -> dict[str, Any]:
         "verdict_reason": result.verdict_reason,
         # Suite bugs during probing: `verify` needs them to re-judge the same way.
         "failed_probes": dict(result.failed_probes),
+        # What changed on the target while the run lasted, and what the rules were judged on.
+        **({"activity": {**result.activity, "text": describe(result.activity)}} if result.activity else {}),
         # Why nothing was judged (unreachable, refused key...): `verify` re-judges it so.
         "aborted": None if result.aborted is None else result.redactor.text(str(result.aborted)),
         "stopped": result.stopped,

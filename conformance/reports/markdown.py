@@ -100,7 +100,9 @@ def build_summary(report: dict[str, Any]) -> str:
         f" · {report['requests']} requests · {report['duration_seconds']:.1f} s"
         f" · suite {cell(report['suite']['version'])}",
         "",
-        f"Coverage: {cell(report['coverage']['statement'])}",
+        f"Coverage: {cell(report['coverage']['statement'])}"
+        # What changed on the target while it was judged (a live account), in the same paragraph.
+        + (f" Activity: {cell(report['activity']['text'])}." if report.get("activity") else ""),
         "",
         *_likely_cause(report),
         "| verdict | requirements |",

@@ -42,6 +42,20 @@ DOC = REPO / "docs" / "kill-matrix.md"
 PROFILE = "standard"
 COMMAND = "python -m conformance.selftest.kill_matrix"
 EXIT_BY_VERDICT = {"conformant": 0, "nonconformant": 1, "inconclusive": 3, "error": 3}
+# The churn column: each fault served again on a live collection (sessions created at the head,
+# open ones expiring: CONTRACT.md "A live collection"), at the rates the contract's tests name.
+CHURN_RATE, CHURN_EXPIRY = 4.0, 1.0
+CHURN_PREFIX = "churn:"
+# Faults a live collection is expected to hide, with the reason.
+CHURN_EXCEPTIONS: dict[str, str] = {
+    "metadata-dropped": "only a frozen collection can equal a fixed dataset: with --expect-dataset on a live "
+                        "account DATA-001 is inconclusive, never judged",
+}
+
+
+def churn_key(fault: str | None) -> str:
+    """The run key of ``fault`` (None: the correct reference) served under churn."""
+    return CHURN_PREFIX + (fault or "")
 REPORTED = (Verdict.FAIL, Verdict.WARN)
 
 
@@ -53,6 +67,8 @@ class FaultRun:
     verdicts: list[RequirementVerdict]
     seconds: float
     requests: int
+    # Sessions created and expired by the server's churn during the run (0, 0: quiet).
+    churned: tuple[int, int] = (0, 0)
     # For each check that found a violation: the verdicts with that check disabled.
     mutants: dict[str, dict[str, Verdict]] = field(default_factory=dict)
     # The run's likely causes, most likely first (conformance.diagnosis).
@@ -124,22 +140,31 @@ def check_disabled(name: str) -> Iterator[Check]:
 
 
 def run_fault(fault: str | None, mutants: bool = True) -> FaultRun:
-    """Serve ``fault`` from an embedded reference server and judge it in-process."""
+    """Serve ``fault`` from an embedded reference server and judge it in-process.
+
+    ``fault`` may be a :func:`churn_key`: the fault served on a live collection (no mutants).
+    """
     from conformance.profiles import PROFILES
     from conformance.reference import ReferenceConfig, start_background
     from conformance.reference.faults import FAULTS
     from conformance.runner import RunOptions, judge, run
 
+    key = fault
+    live = fault is not None and fault.startswith(CHURN_PREFIX)
+    if live:
+        fault = (fault or "").removeprefix(CHURN_PREFIX) or None
     started = time.perf_counter()
     dataset = FAULTS[fault].dataset if fault is not None else None
-    config = ReferenceConfig(fault=fault, dataset=dataset)
+    config = ReferenceConfig(fault=fault, dataset=dataset, churn=CHURN_RATE if live else 0.0,
+                             churn_expiry=CHURN_EXPIRY if live else None)
     with start_background(config) as server:
         result = run(RunOptions(base_url=server.base_url, api_key=server.api_key,
                                 api_version=config.api_versions[0], profile=PROFILES[PROFILE],
                                 expect_dataset=dataset))
     seconds = time.perf_counter() - started
-    found = FaultRun(fault, result.verdicts, seconds, result.requests_sent, diagnosis=result.diagnosis)
-    if mutants:
+    found = FaultRun(key, result.verdicts, seconds, result.requests_sent,
+                     (server.churn.created, server.churn.expired), diagnosis=result.diagnosis)
+    if mutants and not live:
         outcomes = _judge_each(registry.CHECKS, result.exchanges, result.context, result.spec)
         for name, judged in outcomes.items():
             if not any(o.finding == Finding.VIOLATED for o in judged):
@@ -175,6 +200,8 @@ class Matrix:
     runs: list[FaultRun]
     seconds: float
     processes: int
+    # The same under churn: the reference and every fault, keyed by fault name (None: reference).
+    live: dict[str | None, FaultRun] = field(default_factory=dict)
 
     def run_for(self, name: str) -> FaultRun:
         return next(r for r in self.runs if r.fault == name)
@@ -185,8 +212,22 @@ def build(processes: int | None = None) -> Matrix:
 
     processes = processes or os.cpu_count() or 1
     started = time.perf_counter()
-    runs = run_faults([None, *FAULTS], processes)
-    return Matrix(runs[0], runs[1:], time.perf_counter() - started, processes)
+    faults: list[str | None] = [None, *FAULTS]
+    runs = run_faults([*faults, *map(churn_key, faults)], processes)
+    quiet, live = runs[:len(faults)], runs[len(faults):]
+    return Matrix(quiet[0], quiet[1:], time.perf_counter() - started, processes,
+                  dict(zip(faults, live, strict=True)))
+
+
+def churn_result(quiet: FaultRun, live: FaultRun, breaks: Sequence[str], catalog: Catalog) -> str:
+    """The churn column: whether a fault caught quietly is caught on a live collection too."""
+    if missed(breaks, quiet.by_id, catalog):
+        return "-"
+    lost = missed(breaks, live.by_id, catalog)
+    if not lost:
+        return "caught"
+    reason = CHURN_EXCEPTIONS.get(str(quiet.fault))
+    return f"**MISSED** {_ids(lost)}" + (f" ({reason})" if reason else "")
 
 
 _CACHE: dict[str | None, FaultRun] = {}
@@ -265,6 +306,9 @@ def render(matrix: Matrix, catalog: Catalog | None = None) -> str:
     levels = {r.id: r.level for r in catalog.requirements}
     lines: list[str] = []
     caught = [r for r in matrix.runs if not missed(FAULTS[str(r.fault)].breaks, r.by_id, catalog)]
+    live_ref = matrix.live.get(None)
+    churn_caught = [r for r in caught if matrix.live.get(r.fault) is not None
+                    and churn_result(r, matrix.live[r.fault], FAULTS[str(r.fault)].breaks, catalog) == "caught"]
     should_only = [f for f in FAULTS.values() if all(levels[b] == "SHOULD" for b in f.breaks)]
     diagnosed = [r for r in matrix.runs if top_diagnosis_ok(str(r.fault), r.diagnosis)]
     ref = matrix.reference
@@ -286,26 +330,35 @@ def render(matrix: Matrix, catalog: Catalog | None = None) -> str:
         f"of {len(matrix.runs)}; the reference server's diagnosis: {_causes(ref.diagnosis)}",
         f"- Reference server: {overall(ref.verdicts, True)} under `--strict` "
         f"({len(ref.verdicts)} requirements, {ref.requests} requests)",
-        f"- Time: {matrix.seconds:.1f} s wall for {len(matrix.runs) + 1} runs on {matrix.processes} "
-        f"processes (sum of runs {sum(r.seconds for r in [ref, *matrix.runs]):.1f} s)",
+        f"- Under churn ({CHURN_RATE:g} sessions created and {CHURN_EXPIRY:g} expired per second): caught "
+        f"**{len(churn_caught)}** of the {len(caught)} caught quietly; reference server "
+        + (f"{overall(live_ref.verdicts, True)} under `--strict` ({live_ref.requests} requests)"
+           if live_ref else "not run"),
+        f"- Time: {matrix.seconds:.1f} s wall for {2 * (len(matrix.runs) + 1)} runs (quiet and churn) on "
+        f"{matrix.processes} processes (sum of runs "
+        f"{sum(r.seconds for r in [ref, *matrix.runs, *matrix.live.values()]):.1f} s)",
         "",
         "## Faults",
         "",
         "Declared: the requirements the fault must trip; Result names any it did not. Extra: also reported, "
         "as a consequence. Top diagnosis: the run's most likely cause (`conformance.diagnosis`), which must be "
-        "the fault itself or a declared equivalent. Exit: the run's exit code without / with `--strict`.",
+        "the fault itself or a declared equivalent. Exit: the run's exit code without / with `--strict`. "
+        "Churn: the same fault on a live collection (`serve --churn`); a fault caught quietly must be caught "
+        "there too, and any exception says why.",
         "",
-        "| Fault | Declared | Result | Extra | Top diagnosis | Exit | Description |",
-        "|---|---|---|---|---|---|---|",
+        "| Fault | Declared | Result | Extra | Top diagnosis | Exit | Churn | Description |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for run in matrix.runs:
         fault = FAULTS[str(run.fault)]
         lost = missed(fault.breaks, run.by_id, catalog)
         extra = [r for r in run.reported if r not in fault.breaks]
         result = "caught" if not lost else f"**MISSED** {_ids(lost)}"
+        live = matrix.live.get(run.fault)
+        churn = churn_result(run, live, fault.breaks, catalog) if live else "not run"
         lines.append(f"| `{fault.name}` | {_ids(fault.breaks)} | {result} | {_ids(extra)} | "
                      f"{_top_diagnosis(fault.name, run.diagnosis)} | "
-                     f"{run.exit_code(False)} / {run.exit_code(True)} | {fault.description} |")
+                     f"{run.exit_code(False)} / {run.exit_code(True)} | {churn} | {fault.description} |")
     lines += [
         "",
         "## Requirements",
@@ -357,7 +410,7 @@ def declared_in(text: str) -> dict[str, tuple[str, ...]]:
     for line in text.splitlines():
         if line.startswith("| `"):
             cells = [c.strip() for c in line.strip("|").split("|")]
-            if len(cells) == 7:
+            if len(cells) == 8:
                 rows[cells[0].strip("`")] = tuple(cells[1].split()) if cells[1] != "-" else ()
     return rows
 

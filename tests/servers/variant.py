@@ -14,7 +14,9 @@ takes every *legal* choice the other way from the embedded reference:
 * ``amount_total`` is tax-inclusive (subtotal - discount + shipping);
 * sessions sharing a ``created`` second are ordered by insertion sequence, not id;
 * its own error types and wording, and its own API version string;
-* plain ``http.server`` (threads), not an ASGI stack.
+* plain ``http.server`` (threads), not an ASGI stack;
+* with ``churn``, a live account of its own: new sessions are appended after the sessions of
+  their `created` second (insertion order breaks ties), open sessions expire.
 
 ``start_variant()`` runs it in a background thread for the duration of a ``with``.
 
@@ -35,6 +37,7 @@ import re
 import secrets
 import socket
 import threading
+import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -204,9 +207,35 @@ class Api:
         self.versions = versions
         # Lenient: every "may go either way" of the catalog taken the generous way.
         self.lenient = lenient
-        self._index_by_id = {r.id: i for i, r in enumerate(rows)}
-        self._index_by_seq = {r.seq: i for i, r in enumerate(rows)}
         self._secret = _token(0, "cursor-check", api_key, length=8)
+        # Requests and churn (another thread) take turns: a page is read from one state.
+        self.lock = threading.Lock()
+        self._reindex()
+
+    def _reindex(self) -> None:
+        self._index_by_id = {r.id: i for i, r in enumerate(self.rows)}
+        self._index_by_seq = {r.seq: i for i, r in enumerate(self.rows)}
+
+    def add_session(self, rng: random.Random, seed: int, now: int) -> None:
+        """A new open session at the head: the newest second (sometimes) or now, after its second's others."""
+        with self.lock:
+            newest = self.rows[0].created if self.rows else now
+            created = newest if rng.random() < 0.5 else max(newest, now)
+            seq = max((r.seq for r in self.rows), default=-1) + 1
+            body = _session(rng, seed, seq, created, "open")
+            self.rows.append(Row(seq, body["id"], created, "open", body))
+            self.rows.sort(key=lambda r: (-r.created, r.seq))
+            self._reindex()
+
+    def expire_one(self, rng: random.Random) -> None:
+        with self.lock:
+            open_rows = [i for i, r in enumerate(self.rows) if r.status == "open"]
+            if not open_rows:
+                return
+            index = rng.choice(open_rows)
+            row = self.rows[index]
+            body = {**row.body, "status": "expired", "url": None, "client_secret": None}
+            self.rows[index] = Row(row.seq, row.id, row.created, "expired", body)
 
     # cursors: "<tag>.<seq>.<check>" in url-safe base64, padding dropped
     def cursor_for(self, row: Row) -> str:
@@ -357,7 +386,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.api.authenticate(self.headers.get("Authorization"))
             self.api.check_version(self.headers.get_all("X-API-Version") or [])
             query = parse_qsl(parts.query, keep_blank_values=True, errors="replace")
-            self._send(200, self.api.list(query))
+            with self.api.lock:
+                page = self.api.list(query)
+            self._send(200, page)
         except Refusal as refusal:
             self._send(refusal.status, refusal.body(), refusal.headers)
 
@@ -379,10 +410,30 @@ class _Server(ThreadingHTTPServer):
         return conn, address
 
 
+def _churn(api: Api, seed: int, rate: float, expiry: float, stop: threading.Event) -> None:
+    """``rate`` new sessions and ``expiry`` expiries per second, on schedule, until ``stop``."""
+    rng = random.Random(f"variant-churn:{seed}")
+    start = time.monotonic()
+    made = expired = 0
+    while not stop.wait(0.02):
+        elapsed = time.monotonic() - start
+        while made < int(elapsed * rate):
+            api.add_session(rng, seed, int(time.time()))
+            made += 1
+        while expired < int(elapsed * expiry):
+            api.expire_one(rng)
+            expired += 1
+
+
 @contextlib.contextmanager
 def start_variant(sessions: int = 60, seed: int = 1, lenient: bool = False,
-                  faults: frozenset[str] = frozenset()) -> Iterator[tuple[str, str, str]]:
-    """Serve the variant on 127.0.0.1 (a free port); yields (base_url, api_key, api_version)."""
+                  faults: frozenset[str] = frozenset(), churn: float = 0.0,
+                  expiry: float = 0.0) -> Iterator[tuple[str, str, str]]:
+    """Serve the variant on 127.0.0.1 (a free port); yields (base_url, api_key, api_version).
+
+    ``churn`` sessions per second are created and ``expiry`` open sessions per second expire
+    while it serves (a live account); 0 and 0 keep it quiet.
+    """
     api_key = "sk_test_vx" + secrets.token_hex(12)
     api = Api(generate(sessions, seed), api_key, lenient=lenient, faults=faults)
     handler = type("VariantHandler", (_Handler,), {"api": api})
@@ -390,17 +441,23 @@ def start_variant(sessions: int = 60, seed: int = 1, lenient: bool = False,
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               name="variant-server", daemon=True)
     thread.start()
+    stop = threading.Event()
+    churner = threading.Thread(target=_churn, args=(api, seed, churn, expiry, stop), name="variant-churn",
+                               daemon=True)
+    if churn or expiry:
+        churner.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}", api_key, SUPPORTED_VERSIONS[0]
     finally:
+        stop.set()
+        if churner.is_alive():
+            churner.join(timeout=5)
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
 
 
 if __name__ == "__main__":  # manual use: python tests/servers/variant.py
-    import time
-
     with start_variant() as (url, key, version):
         print(f"{url}  key={key}  X-API-Version={version}", flush=True)
         with contextlib.suppress(KeyboardInterrupt):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import secrets
 from typing import Any
 
 from conformance.reference import decisions
 from conformance.reference.decisions import ListQuery
 from conformance.reference.errors import ApiError
-from conformance.reference.faults._base import Fault, Signature, everything, page_of, slice_page
+from conformance.reference.faults._base import Fault, Signature, everything, page_of, request_state, slice_page
 from conformance.reference.store import Page, SessionStore, UnknownCursorError
 
 
@@ -165,6 +166,20 @@ def _oldest_first(store: SessionStore, query: ListQuery) -> Page:
     return page_of(list(reversed(everything(store))), query)
 
 
+def _id_per_response(session: dict[str, Any]) -> dict[str, Any]:
+    """Ids re-encrypted with a fresh nonce for every response: no id works as a cursor later."""
+    state = request_state()
+    nonce = state.setdefault("nonce", secrets.token_hex(3))
+    return {**session, "id": f"{session['id'][:-6]}{nonce}"}
+
+
+def _created_drifts(data: list[dict[str, Any]], has_more: bool, query: ListQuery) -> dict[str, Any]:
+    """Filtered pages render `created` from a rounded-up timestamp: one second later."""
+    if query.status is not None:
+        data = [{**item, "created": item["created"] + 1} for item in data]
+    return decisions.envelope(data, has_more, query)
+
+
 FAULTS = (
     Fault("cursor-inclusive", "A page after (or before) a cursor starts (or ends) with the "
           "cursor item itself, so walks repeat one item per page.",
@@ -297,6 +312,19 @@ FAULTS = (
                  "refuse the pair with 400."),
           signature=Signature(seen=("both-cursors-served",)),
           overrides={"parse_cursors": _both_cursors_first_wins}),
+    Fault("ids-per-response", "Ids carry a nonce that changes with every response: the cursor taken "
+          "from a page is refused as unknown on the next request.",
+          breaks=("PAG-016", "OBJ-015"),
+          title=("Ids change from one response to the next, so a cursor taken from a page is refused; "
+                 "an id must name its session for good."),
+          signature=Signature(seen=("ids-change-per-response",),
+                              also=("ENV-005", "PAG-001", "PAG-004", "PAG-005", "FLT-001", "FLT-002", "VER-002")),
+          overrides={"serialize_session": _id_per_response}),
+    Fault("created-drifts", "Filtered pages list `created` one second later than unfiltered pages.",
+          breaks=("PAG-015",),
+          title="`created` differs between responses; it must never change once a session exists.",
+          signature=Signature(seen=("created-changed",)),
+          overrides={"envelope": _created_drifts}),
     Fault("oldest-first", "Sessions are listed oldest first (`created` ascending), consistently.",
           breaks=("PAG-010",),
           title=("The list is ordered oldest first; it must be newest first (`created` "

@@ -142,14 +142,15 @@ FAULTS = (
           title=("Session ids come from a second-precision clock: sessions created in the same "
                  "second share one id."),
           signature=Signature(seen=("ids-shared-within-second",),
-                              also=("ENV-005", "PAG-001", "PAG-004", "PAG-005", "PAG-007", "FLT-001", "FLT-002")),
+                              also=("ENV-005", "PAG-001", "PAG-004", "PAG-005", "PAG-007", "PAG-016", "FLT-001",
+                                    "FLT-002")),
           overrides={"serialize_session": reshape(_id_from_second)}),
     Fault("ids-truncated", "Ids are stored in a column too narrow for them and come back cut to 9 characters.",
           breaks=("OBJ-004", "PAG-001", "PAG-004"),
           title=("Session ids are cut short (a too-narrow column), so different sessions share one "
                  "id."),
           signature=Signature(seen=("ids-shared-across-seconds",),
-                              also=("ENV-005", "PAG-005", "PAG-007", "FLT-001", "FLT-002")),
+                              also=("ENV-005", "PAG-005", "PAG-007", "PAG-016", "FLT-001", "FLT-002")),
           overrides={"serialize_session": reshape(_id_truncated)}),
     Fault("envelope-url-missing", "The envelope has no `url`.",
           breaks=("ENV-003", "ENV-006", "SCH-001"),
