@@ -61,7 +61,7 @@ def print_summary(result: RunResult, written: list[Path], stream: TextIO) -> Non
     seconds = (result.finished_at - result.started_at).total_seconds()
     print(f"checkout-conformance: {target} — {plural(len(result.verdicts), 'requirement')}, "
           f"{plural(result.requests_sent, 'request')}, {seconds:.1f} s", file=out)
-    print(f"coverage: {coverage_of(result.exchanges).statement}", file=out)
+    print(f"coverage: {inert(coverage_of(result.exchanges).statement)}", file=out)
     print_diagnosis(result, out)
     # A run that judged nothing has one reason, said once below, not once per requirement.
     for verdict in result.verdicts if result.aborted is None else ():
@@ -86,7 +86,7 @@ def print_summary(result: RunResult, written: list[Path], stream: TextIO) -> Non
     for note in waiver_notes(result.waivers, result.target, failing):
         print(f"  {note}", file=out)
     if result.activity:
-        print(f"  {describe(result.activity)}", file=out)
+        print(f"  {inert(describe(result.activity))}", file=out)
     print(f"verdict: {result.verdict.upper()}" + (" (strict)" if result.strict else ""), file=out)
     if result.verdict_reason:
         print(inert(result.verdict_reason), file=out)

@@ -79,6 +79,10 @@ def test_the_reference_gets_no_diagnosis(fault_runs: dict[str | None, FaultRun])
     assert fault_runs[None].diagnosis == []
 
 
+def test_the_reference_under_churn_gets_no_diagnosis(churn_runs: dict[str | None, FaultRun]) -> None:
+    assert churn_runs[None].diagnosis == []
+
+
 @pytest.mark.parametrize("name", [pytest.param(name, id=name) for name in FAULTS])
 def test_top_diagnosis_names_the_fault(name: str, fault_runs: dict[str | None, FaultRun]) -> None:
     """The kill-matrix run of each fault, diagnosed: the most likely cause is the fault (or a
