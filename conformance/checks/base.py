@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from conformance.client import Client
 from conformance.exchange import Exchange
@@ -42,6 +42,9 @@ class RunContext:
         }
 
 
+_Reading = TypeVar("_Reading")
+
+
 class Record:
     """The transcript, read by tag. Tags look like ``walk:7`` or ``auth:none``."""
 
@@ -49,6 +52,13 @@ class Record:
         self.exchanges = list(exchanges)
         # Readings several judgements share (e.g. the collection), computed once per record.
         self.memo: dict[str, Any] = {}
+
+    def reading(self, key: str, read: Callable[[Record], _Reading]) -> _Reading:
+        """`read(self)`, computed once per record under `key` and shared by every judgement."""
+        if key not in self.memo:
+            self.memo[key] = read(self)
+        value: _Reading = self.memo[key]
+        return value
 
     def tagged(self, tag: str) -> list[Exchange]:
         return [e for e in self.exchanges if e.tag == tag]

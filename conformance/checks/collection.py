@@ -26,10 +26,7 @@ class Collection:
     @classmethod
     def from_record(cls, record: Record) -> Collection:
         """The collection of a record, read once: every judgement asks for it."""
-        if "collection" not in record.memo:
-            record.memo["collection"] = cls._read(record)
-        collection: Collection = record.memo["collection"]
-        return collection
+        return record.reading("collection", cls._read)
 
     @classmethod
     def _read(cls, record: Record) -> Collection:

@@ -94,10 +94,7 @@ class History:
     @classmethod
     def of(cls, record: Record) -> History:
         """The history of a record, computed once and shared by every judgement."""
-        if "history" not in record.memo:
-            record.memo["history"] = cls._read(record)
-        history: History = record.memo["history"]
-        return history
+        return record.reading("history", cls._read)
 
     @classmethod
     def _read(cls, record: Record) -> History:

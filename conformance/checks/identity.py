@@ -39,10 +39,7 @@ def fingerprint(item: dict[str, Any]) -> str | None:
 
 def ids_by_fingerprint(record: Record) -> tuple[dict[str, dict[str, list[Exchange]]], list[Exchange]]:
     """fingerprint -> id -> the pages listing it under that id; and every page read (read once per record)."""
-    if "ids_by_fingerprint" not in record.memo:
-        record.memo["ids_by_fingerprint"] = _ids_by_fingerprint(record)
-    found: tuple[dict[str, dict[str, list[Exchange]]], list[Exchange]] = record.memo["ids_by_fingerprint"]
-    return found
+    return record.reading("ids_by_fingerprint", _ids_by_fingerprint)
 
 
 def _ids_by_fingerprint(record: Record) -> tuple[dict[str, dict[str, list[Exchange]]], list[Exchange]]:
