@@ -78,14 +78,20 @@ def read_json(text: str) -> Any:
 def _sound(value: Any, check_strings: bool) -> bool:
     """No deeper than MAX_JSON_DEPTH and, when `check_strings`, every string UTF-8 encodable.
     Iterative: the value may be as deep as the parser's own recursion allowed."""
+    # Strings are visited only when they are to be checked: on a page of 100 sessions they
+    # are most of the nodes, and depth needs the containers alone.
+    kinds: tuple[type, ...] = (dict, list, str) if check_strings else (dict, list)
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
         if isinstance(item, dict | list):
             if depth > MAX_JSON_DEPTH:
                 return False
-            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list | str))
+            if isinstance(item, dict):
+                children = [*item.keys(), *item.values()] if check_strings else item.values()
+            else:
+                children = item
+            stack.extend((child, depth + 1) for child in children if isinstance(child, kinds))
         elif check_strings and isinstance(item, str):
             try:
                 item.encode("utf-8")
