@@ -26,6 +26,7 @@ from conformance.redaction import Redactor
 from conformance.spec import OPERATION_PATH, Spec, default_spec
 from conformance.spent_budget import name_spent_budget
 from conformance.verdicts import Finding, Outcome, RequirementVerdict, Verdict, fold, overall, verdict_reason
+from conformance.wording import plural
 
 # Against a target that takes 2 s per response, a standard run stops asking after this
 # many seconds and has judged and written its reports within about five minutes.
@@ -225,7 +226,8 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
                 client, probes_for(checks) if aborted is None else (),
                 lambda probe: ProbeContext(client, context, spec, probe_rng(options.seed, probe)),
                 options.concurrency,
-                lambda r: progress(f"{r.probe.area:<11} {r.probe.name:<18} {r.sent:>4} requests") if r.sent else None,
+                lambda r: progress(f"{r.probe.area:<11} {r.probe.name:<18} {plural(r.sent, 'request'):>13}")
+                if r.sent else None,
             )
             failed_probes = {r.probe.name: r.crashed for r in done if r.crashed is not None}
         finally:
