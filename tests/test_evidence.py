@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import functools
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 
 from conformance.selftest.kill_matrix import FaultRun
 from conformance.verdicts import Verdict
 from tests.support.runs import run_cli
+from tests.support.scripted import loopback
 
 # Requirements that once passed against a static file server although nothing they
 # describe ever happened there (issue 10).
@@ -35,15 +35,8 @@ def static_files(root: Path) -> Iterator[str]:
     """`python -m http.server` over `root`: a plain file server, not the API."""
     handler = functools.partial(SimpleHTTPRequestHandler, directory=str(root))
     handler.log_message = lambda *args: None  # type: ignore[attr-defined, assignment]
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with loopback(handler) as base_url:
+        yield base_url
 
 
 def test_a_static_file_server_passes_nothing(tmp_path: Path) -> None:

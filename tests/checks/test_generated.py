@@ -11,9 +11,8 @@ import importlib.util
 import json
 import random
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -42,6 +41,7 @@ from conformance.exchange import Exchange  # noqa: E402
 from conformance.profiles import PROFILES  # noqa: E402
 from conformance.spec import Spec, default_spec  # noqa: E402
 from conformance.verdicts import Finding, Outcome  # noqa: E402
+from tests.support.scripted import loopback  # noqa: E402
 
 VERSION = "2026-11-01"
 KEY = "sk_test_generated_suite_key"
@@ -295,14 +295,8 @@ class _Stub(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def stub() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Stub)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with loopback(_Stub) as base_url:
+        yield base_url
 
 
 def run_probe(base_url: str, spec: Spec, seed: int, api_version: str | None = VERSION) -> Client:

@@ -31,6 +31,22 @@ class Scripted:
 
 
 @contextmanager
+def loopback(handler: Callable[..., BaseHTTPRequestHandler], nodelay: bool = False) -> Iterator[str]:
+    """`handler` served on a free port of 127.0.0.1, one thread per connection; yields the base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    if nodelay:
+        server.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
 def scripted_server(answer: Callable[[int, Received], Reply]) -> Iterator[Scripted]:
     received: list[Received] = []
     lock = threading.Lock()
@@ -56,13 +72,5 @@ def scripted_server(answer: Callable[[int, Received], Reply]) -> Iterator[Script
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    server.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Scripted(f"http://127.0.0.1:{server.server_address[1]}", received)
-    finally:
-        server.shutdown()
-        server.server_close()
+    with loopback(Handler, nodelay=True) as base_url:
+        yield Scripted(base_url, received)
