@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from conformance import __version__
 from conformance.errors import ConformanceError, UsageError
@@ -53,11 +54,19 @@ class _Parser(argparse.ArgumentParser):
                      f"See `{self.prog} --help`.\n")
 
 
-def _positive_float(value: str) -> float:
+_N = TypeVar("_N", int, float)
+
+
+def _number(value: str, kind: Callable[[str], _N], what: str) -> _N:
+    """`value` read by `kind` (int or float), or the usage error "expected WHAT, got VALUE"."""
     try:
-        number = float(value)
+        return kind(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {value!r}") from None
+        raise argparse.ArgumentTypeError(f"expected {what}, got {value!r}") from None
+
+
+def _positive_float(value: str) -> float:
+    number = _number(value, float, "seconds")
     if not 0 < number <= 600:
         raise argparse.ArgumentTypeError(f"expected seconds more than 0 and up to 600, got {value!r}")
     return number
@@ -72,30 +81,21 @@ def _directory(value: str) -> Path:
 
 
 def _deadline(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {value!r}") from None
+    number = _number(value, float, "seconds")
     if not 0 < number <= 86400:
         raise argparse.ArgumentTypeError(f"expected seconds between 0 and 86400, got {value!r}")
     return number
 
 
 def _positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    number = _number(value, int, "a whole number")
     if number < 1:
         raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value!r}")
     return number
 
 
 def _churn_rate(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected sessions per second, got {value!r}") from None
+    number = _number(value, float, "sessions per second")
     if not 0 <= number <= 1000:  # also refuses nan and inf
         raise argparse.ArgumentTypeError(f"expected sessions per second between 0 and 1000, got {value!r}")
     return number
@@ -109,10 +109,7 @@ def _concurrency(value: str) -> int:
 
 
 def _rate(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected requests per second, got {value!r}") from None
+    number = _number(value, float, "requests per second")
     if not 0 < number <= 10_000:  # also refuses nan and inf
         raise argparse.ArgumentTypeError(f"expected requests per second above 0 and at most 10000, got {value!r}")
     return number
@@ -130,20 +127,14 @@ def _header(value: str) -> tuple[str, str]:
 
 
 def _port(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a port number, got {value!r}") from None
+    number = _number(value, int, "a port number")
     if not 0 <= number <= 65535:
         raise argparse.ArgumentTypeError(f"expected a port between 0 and 65535 (0: any free port), got {value!r}")
     return number
 
 
 def _count(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    number = _number(value, int, "a whole number")
     if number < 0:
         raise argparse.ArgumentTypeError(f"expected 0 or more, got {value!r}")
     return number
