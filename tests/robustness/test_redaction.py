@@ -61,3 +61,34 @@ def test_adjacent_and_nested_forms_become_one_mask() -> None:
     assert Redactor([key]).text(f"<{key}{key.upper()}>") == f"<{MASK}>"
     masked = Redactor([key]).text(f"Basic {basic}")
     assert masked.startswith("Basic ") and MASK in masked and where_is_the_key(masked, key) is None
+
+
+# Texts made of escape fragments and their near misses: the one-round decoding that the
+# quick test uses (a split-and-join where only backslash escapes occur) must decode exactly
+# as the span-keeping round the masking uses.
+fragments = st.lists(st.sampled_from(["\\", '"', "/", "'", "u", "U", "x", "00", "73", "d8", "3d", "DC", "00",
+                                      "%", "41", "5C", "&", "#", "115;", "x73;", "amp;", "quot;", "a", "sk"]),
+                     max_size=40).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=fragments)
+def test_the_quick_decoding_is_the_masking_decoding(text: str) -> None:
+    from conformance.redaction import _decode_round, _decoded_once
+
+    spanned = _decode_round(text)
+    assert _decoded_once(text) == (text if spanned is None else spanned[0])
+
+
+secrets_with_escapable_characters = st.text(st.sampled_from('abcXYZ019_"\\/\''), min_size=12, max_size=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(secret=secrets_with_escapable_characters, depth=st.integers(1, 4), before=noise)
+def test_a_secret_inside_json_strings_inside_json_is_masked(secret: str, depth: int, before: str) -> None:
+    # A JSON body quoted in a JSON line (exchanges.jsonl), perhaps again: only \" and \\ escapes.
+    shown = before + secret
+    for _ in range(depth):
+        shown = json.dumps({"body": shown})
+    redacted = Redactor([secret]).text(shown)
+    assert where_is_the_key(redacted, secret) is None, (shown, redacted)
