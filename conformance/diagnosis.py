@@ -59,12 +59,13 @@ def diagnose(verdicts: Sequence[RequirementVerdict], exchanges: Sequence[Exchang
     ``verdicts`` as the judge gives them, ``exchanges`` the transcript they rest on. Empty
     when nothing was reported or no known fault's signature is met.
     """
-    from conformance.reference.faults import FAULTS
-
     order = [v.requirement for v in verdicts]
     reported = {v.requirement for v in verdicts if v.verdict in REPORTED}
     if not reported:
         return []
+    # Here, not at the top: the fault catalog brings the reference server's imports, which
+    # a conformant run against a target never needs (some 55 ms of start-up).
+    from conformance.reference.faults import FAULTS
     evidence = {v.requirement: [s for e in v.evidence for s in e.exchanges] for v in verdicts}
     record = Record(exchanges)
     spec = spec or default_spec()

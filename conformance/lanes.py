@@ -164,7 +164,7 @@ def _given(ctx: ProbeContext) -> Callable[[Probe], ProbeContext]:
 
 
 def _cost(probe: Probe, ctx: ProbeContext) -> int:
-    return probe.cost(ctx.profile) if probe.cost is not None else 0
+    return probe.cost(ctx)
 
 
 def _one(client: Client, probe: Probe, context: Callable[[Probe], ProbeContext],

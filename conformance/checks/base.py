@@ -100,9 +100,10 @@ class Probe:
     run: Callable[[ProbeContext], None]
     # When it runs (conformance.lanes): "first" and "last" alone, "any" beside other probes.
     order: str = "any"
-    # The most requests it sends under a profile (None: a handful): lanes start the longest
-    # probes first, so that they all finish about together.
-    cost: Callable[[Profile], int] | None = None
+    # The requests it is expected to send, from the profile and what the earlier phases saw
+    # (conformance.checks.collection.expected_pages): lanes start the longest probes first, so
+    # that they all finish about together. A guess only orders the probes; it bounds nothing.
+    cost: Callable[[ProbeContext], int] = lambda _ctx: 1
 
 
 @dataclass(frozen=True)

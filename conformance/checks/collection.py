@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from conformance.checks.base import Record
+from conformance.checks.base import ProbeContext, Record
 from conformance.checks.walks import Walk
 
 REFERENCE_WALK = "walk:100"
@@ -99,3 +99,16 @@ class Collection:
             if isinstance(created, int) and not isinstance(created, bool):
                 groups.setdefault(created, []).append(item_id)
         return [g for g in groups.values() if len(g) > 1]
+
+
+def expected_pages(ctx: ProbeContext, limit: int | None, budget: int, status: str | None = None) -> int:
+    """Pages (requests) a walk at `limit` (None: the spec's default), filtered to `status` or
+    not, is expected to take, at most `budget`: when the reference walk read the whole
+    collection, the pages its sessions fill (at least one); else the whole budget. Only the
+    lanes' longest-first order uses it (Probe.cost)."""
+    collection = Collection.from_record(ctx.record)
+    if not collection.complete:
+        return budget
+    size = len(collection.restricted(status)) if status is not None else len(collection)
+    per_page = limit if limit is not None else int(ctx.spec.parameter("limit")["schema"]["default"])
+    return min(budget, max(1, -(-size // per_page)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
+from conformance.checks.collection import expected_pages
 from conformance.checks.history import History
 from conformance.checks.walks import NEXT_CURSOR_WALK, Walk, cursor_sent, next_cursor_of, walk_forward
 from conformance.exchange import Exchange
@@ -19,7 +20,8 @@ def probe_next_cursor(ctx: ProbeContext) -> None:
     walk_forward(ctx, NEXT_CURSOR_WALK, limit=7, max_pages=ctx.profile.pages_limit_7, follow_next_cursor=True)
 
 
-PROBES = (Probe("next-cursor", "envelope", probe_next_cursor, cost=lambda p: p.pages_limit_7),)
+PROBES = (Probe("next-cursor", "envelope", probe_next_cursor,
+                cost=lambda ctx: expected_pages(ctx, 7, ctx.profile.pages_limit_7)),)
 
 
 def _lists(record: Record) -> list[Exchange]:

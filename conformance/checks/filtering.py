@@ -6,13 +6,12 @@ from collections import Counter
 from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
-from conformance.checks.collection import Collection
+from conformance.checks.collection import Collection, expected_pages
 from conformance.checks.common import first_unanswered, judge_rejections
 from conformance.checks.history import History
 from conformance.checks.walks import Walk, limit_sent, walk_forward
 from conformance.exchange import Exchange
-from conformance.profiles import Profile
-from conformance.spec import Spec, default_spec
+from conformance.spec import Spec
 from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, too_little_data, violated
 from conformance.wording import capped, plural
 
@@ -32,8 +31,9 @@ def probe_filter(ctx: ProbeContext) -> None:
         ctx.client.get("filter:invalid", [("status", value)])
 
 
-def _cost(profile: Profile) -> int:
-    return len(default_spec().enum_of("status")) * profile.pages_filtered + len(INVALID_STATUSES)
+def _cost(ctx: ProbeContext) -> int:
+    return sum(expected_pages(ctx, ctx.profile.filtered_limit, ctx.profile.pages_filtered, status)
+               for status in ctx.spec.enum_of("status")) + len(INVALID_STATUSES)
 
 
 PROBES = (Probe("filter", "filter", probe_filter, cost=_cost),)

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from functools import cache
 from typing import Any
-
-from jsonschema import Draft202012Validator, validators
 
 from conformance.checks.base import Check, Record, RunContext
 from conformance.exchange import Exchange
@@ -24,9 +23,15 @@ def _json_integer(checker: Any, instance: Any) -> bool:
     return isinstance(instance, int) and not isinstance(instance, bool)
 
 
-# The spec's schemas, with "integer" meaning an integer as written, not a number of integral value.
-_WrittenIntegers = validators.extend(
-    Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _json_integer))
+@cache
+def _written_integers() -> Any:
+    """The spec's schemas' validator class, with "integer" meaning an integer as written, not a
+    number of integral value. Made on first need: most runs never meet such a number, and
+    importing jsonschema costs start-up some 40 ms."""
+    from jsonschema import Draft202012Validator, validators
+
+    return validators.extend(
+        Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _json_integer))
 
 
 def _has_integral_float(value: Any) -> bool:
@@ -39,8 +44,11 @@ def _has_integral_float(value: Any) -> bool:
     return False
 
 
-# A number written with a fraction or an exponent: a digit, then `.`, `e` or `E`, then a digit or sign.
-_FRACTION_OR_EXPONENT = re.compile(r"\d[.eE][-+\d]")
+# A JSON number written with a fraction or an exponent. Outside strings a number follows `:`,
+# `,` or `[` (and perhaps white space), and such a number has digits, then `.` and a digit, or
+# `e`/`E`. Ids and emails hold digits beside `e` and `.` too, but after a quote or a letter:
+# a body without such a number is passed over without being walked.
+_FRACTION_OR_EXPONENT = re.compile(r"[:,\[]\s*-?\d+(?:\.\d|[eE])")
 
 
 def _sessions(record: Record) -> Iterator[tuple[int, dict[str, Any], Exchange]]:
@@ -56,12 +64,13 @@ def _sessions(record: Record) -> Iterator[tuple[int, dict[str, Any], Exchange]]:
 
 def judge_written_integers(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
     name = "objects.written-integers"
-    validator = _WrittenIntegers(spec.schema("CheckoutSession"))
+    validator = None
     evidence: list[Evidence] = []
     pages = {e.seq for e in record if e.page_ids}
     for index, item, exchange in _sessions(record):
         if not _has_integral_float(item):  # the common case costs no validation
             continue
+        validator = validator or _written_integers()(spec.schema("CheckoutSession"))
         for error in validator.iter_errors(item):
             if error.validator == "type" and isinstance(error.instance, float) and error.instance.is_integer():
                 where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)

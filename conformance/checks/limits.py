@@ -27,7 +27,8 @@ def probe_limits(ctx: ProbeContext) -> None:
         ctx.client.get("limit:type", [("limit", value)])
 
 
-PROBES = (Probe("limits", "limit", probe_limits),)
+PROBES = (Probe("limits", "limit", probe_limits,
+                cost=lambda ctx: len(limits_to_try(ctx.profile)) + len(OUT_OF_RANGE) + len(NOT_INTEGERS)),)
 
 
 def _pages_with_valid_limit(record: Record) -> list[Exchange]:

@@ -44,7 +44,16 @@ def _follow(ctx: ProbeContext, page: Exchange, keep: list[tuple[str, str]]) -> N
     ctx.client.get(BY_ID, [*keep, ("starting_after", ids[-1]), ("limit", LIMIT)])
 
 
-PROBES = (Probe("next-cursor-everywhere", "envelope", probe_next_cursor_everywhere),)
+def _cost(ctx: ProbeContext) -> int:
+    # A first page per status, followed two ways when it has more, and one ending_before page
+    # (a next_cursor there is not expected: only a target that gives one has it followed).
+    collection = Collection.from_record(ctx.record)
+    followed = [not collection.complete or len(collection.restricted(s)) > int(LIMIT)
+                for s in ctx.spec.enum_of("status")]
+    return len(followed) + 2 * sum(followed) + (len(collection.ids) > 2 * int(LIMIT))
+
+
+PROBES = (Probe("next-cursor-everywhere", "envelope", probe_next_cursor_everywhere, cost=_cost),)
 
 
 def _triples(record: Record) -> list[tuple[Exchange, Exchange, Exchange]]:

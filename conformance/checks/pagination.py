@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
-from conformance.checks.collection import Collection
+from conformance.checks.collection import Collection, expected_pages
 from conformance.checks.common import answer, first_unanswered, is_4xx, is_error_object, not_a_page
 from conformance.checks.history import History
 from conformance.checks.walks import (
@@ -47,12 +47,23 @@ def _pages_default(profile: Profile) -> int:
     return profile.pages_default
 
 
-def _forward_walk(tag: str, limit: int | None, budget: Callable[[Profile], int]) -> Callable[[ProbeContext], None]:
+def _forward_walk(tag: str, limit: int | None, budget: Callable[[Profile], int]) -> Probe:
     """A probe walking forward at one page size: each walk is its own probe, so the walks
     at other page sizes go side by side with the rest (conformance.lanes)."""
     def probe(ctx: ProbeContext) -> None:
         walk_forward(ctx, tag, limit=limit, max_pages=budget(ctx.profile))
-    return probe
+    return Probe(tag, "pagination", probe, cost=lambda ctx: expected_pages(ctx, limit, budget(ctx.profile)))
+
+
+def _backward_pages(ctx: ProbeContext) -> int:
+    # The sessions before the reference walk's last one, 7 a page: known even on a large target.
+    before = len(Collection.from_record(ctx.record).ids) - 1
+    return min(ctx.profile.pages_limit_7, max(0, -(-before // 7)))
+
+
+def _cursor_pages(ctx: ProbeContext) -> int:
+    ids = Collection.from_record(ctx.record).ids
+    return 2 * min(len(set(ids)), ctx.profile.cursor_samples + 4) if len(ids) >= 2 else 0
 
 
 def probe_backward_walk(ctx: ProbeContext) -> None:
@@ -91,12 +102,12 @@ def probe_bad_cursors(ctx: ProbeContext) -> None:
 
 PROBES = (
     Probe("walk:100", "pagination", probe_reference_walk, order="first"),
-    Probe("walk:7", "pagination", _forward_walk("walk:7", 7, _pages_7), cost=_pages_7),
-    Probe("walk:1", "pagination", _forward_walk("walk:1", 1, _pages_1), cost=_pages_1),
-    Probe("walk:default", "pagination", _forward_walk("walk:default", None, _pages_default), cost=_pages_default),
-    Probe("walk:back", "pagination", probe_backward_walk, cost=_pages_7),
-    Probe("cursors", "pagination", probe_cursors, cost=lambda p: 2 * (p.cursor_samples + 4)),
-    Probe("bad-cursors", "pagination", probe_bad_cursors),
+    _forward_walk("walk:7", 7, _pages_7),
+    _forward_walk("walk:1", 1, _pages_1),
+    _forward_walk("walk:default", None, _pages_default),
+    Probe("walk:back", "pagination", probe_backward_walk, cost=_backward_pages),
+    Probe("cursors", "pagination", probe_cursors, cost=_cursor_pages),
+    Probe("bad-cursors", "pagination", probe_bad_cursors, cost=lambda _ctx: 3),
 )
 
 

@@ -26,7 +26,8 @@ def probe_lenient_status(ctx: ProbeContext) -> None:
         ctx.client.get(TAG, [("status", value), ("limit", "3")])
 
 
-PROBES = (Probe("lenient-status", "filter", probe_lenient_status),)
+PROBES = (Probe("lenient-status", "filter", probe_lenient_status,
+                cost=lambda ctx: len(lenient_spellings(ctx.spec.enum_of("status")[0]))),)
 
 
 def judge_lenient_status(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:

@@ -25,7 +25,8 @@ def probe_unknown_params(ctx: ProbeContext) -> None:
         ctx.client.get("unknown-param", [("limit", "3"), (name, value)])
 
 
-PROBES = (Probe("unknown-params", "errors", probe_unknown_params),)
+PROBES = (Probe("unknown-params", "errors", probe_unknown_params,
+                cost=lambda _ctx: 1 + len(UNKNOWN_PARAMS + SDK_PARAMS)),)
 
 
 def judge_no_server_errors(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:

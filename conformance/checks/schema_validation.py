@@ -12,13 +12,17 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
 
 from conformance.spec import Spec
+
+if TYPE_CHECKING:
+    # Imported where used: the pure-Python validator is only asked about an invalid body,
+    # and importing it costs a conformant run's start-up some 45 ms.
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 LIST_SCHEMA = "CheckoutSessionList"
 
@@ -46,6 +50,8 @@ class SchemaError:
 
 def validator_for(spec: Spec, schema_name: str = LIST_SCHEMA) -> Draft202012Validator:
     """The compiled validator for one component schema of ``spec`` (built once)."""
+    from jsonschema import Draft202012Validator
+
     key = (spec.sha256, schema_name)
     validator = _VALIDATORS.get(key)
     if validator is None:
@@ -163,6 +169,8 @@ def _wrong_type_here(cause: ValidationError) -> bool:
 
 
 def _merged_type_error(error: ValidationError, causes: list[ValidationError]) -> ValidationError:
+    from jsonschema.exceptions import ValidationError
+
     allowed: list[str] = []
     for cause in causes:
         wanted = cause.validator_value

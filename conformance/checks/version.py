@@ -25,7 +25,8 @@ def probe_version(ctx: ProbeContext) -> None:
     ctx.client.get("version:empty", [("limit", "5")], headers={HEADER: ""})
 
 
-PROBES = (Probe("version", "version", probe_version),)
+PROBES = (Probe("version", "version", probe_version,
+                cost=lambda ctx: 2 + bool(ctx.run.api_version) + len(UNKNOWN_VERSIONS)),)
 
 
 def judge_version(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:

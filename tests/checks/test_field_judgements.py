@@ -3,6 +3,11 @@ behaviour once on the correct side and once on the faulty side."""
 
 from __future__ import annotations
 
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from conformance.checks import envelope, identity, integers, limits, next_cursor, portability, premises, protocol
 from conformance.checks.common import not_a_page
 from conformance.exchange import DROPPED
@@ -141,3 +146,19 @@ def test_a_connection_that_failed_otherwise_stays_unanswered() -> None:
     t.add("unknown-param:baseline", [("limit", "3")], body={"object": "list", "data": [], "has_more": False})
     t.add("unknown-param", [("limit", "3"), ("expand[]", "x")], error="no response within 10 s")
     assert only(protocol.judge_unknown_params(t.record, RUN, SPEC), "ERR-003") == Finding.INCONCLUSIVE
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.integers(-(10**12), 10**12), spelling=st.sampled_from(["{}.0", "{}.000", "{}e0", "{}E+0", "{}.0e0"]),
+       separator=st.sampled_from([":", ": ", ":\n  ", ":\t"]), where=st.sampled_from(["created", "amount_total"]))
+def test_every_spelling_of_an_integral_float_is_found(value: int, spelling: str, separator: str, where: str) -> None:
+    # However the number is written and spaced, the quick pass over the body must not skip it.
+    t = Transcript()
+    t.add("walk:100", [("limit", "100")], body=None)
+    item = {"id": "cs_1e5.2e3", "object": "checkout.session", "status": "open", "created": 1763900000,
+            "expires_at": 1763900010, "livemode": False, "mode": "payment", "payment_status": "unpaid",
+            "amount_total": 100}
+    text = json.dumps({"object": "list", "has_more": False, "url": "/v1/checkout/sessions", "data": [item]})
+    t.exchanges[0].body = text.replace(f'"{where}": {item[where]}', f'"{where}"{separator}{spelling.format(value)}')
+    [outcome] = integers.judge_written_integers(t.record, RUN, SPEC)
+    assert outcome.finding == Finding.VIOLATED, t.exchanges[0].body
