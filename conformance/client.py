@@ -401,8 +401,7 @@ class Client:
         exchange.body_truncated = truncated
         with self._shared:
             self._evidence_bytes += len(exchange.body)
-        for cached in ("json", "page_ids"):  # computed from the body; drop any stale value
-            exchange.__dict__.pop(cached, None)
+        exchange.forget_readings()  # computed from the body; drop any stale value
 
     def _seconds_left(self) -> float:
         return math.inf if self._deadline_at is None else self._deadline_at - time.monotonic()

@@ -67,12 +67,28 @@ def read_json(text: str) -> Any:
     for instance, nor written as UTF-8). Duplicate keys keep the last value, as RFC 8259
     section 4 allows. Never raises.
     """
+    return read_json_noting_fractions(text)[0]
+
+
+def read_json_noting_fractions(text: str) -> tuple[Any, bool]:
+    """(`read_json(text)`, whether a number in it is written with a fraction or an exponent).
+
+    Such a number is what the parser hands to `parse_float` (RFC 8259 section 6: `frac`,
+    `exp`); `1763900000.0` is one, where a schema's "integer" would let it through (OBJ-005).
+    """
+    fractions = False
+
+    def as_float(number: str) -> float:
+        nonlocal fractions
+        fractions = True
+        return _finite_float(number)
+
     try:
-        value = json.loads(text, parse_float=_finite_float, parse_int=_bounded_int, parse_constant=_no_constant)
+        value = json.loads(text, parse_float=as_float, parse_int=_bounded_int, parse_constant=_no_constant)
     except (ValueError, RecursionError, OverflowError, MemoryError):
-        return None
+        return None, False
     lone_surrogates_possible = "\\u" in text and re.search(r"\\u[dD][89a-fA-F]", text) is not None
-    return value if _sound(value, lone_surrogates_possible) else None
+    return (value, fractions) if _sound(value, lone_surrogates_possible) else (None, False)
 
 
 def _sound(value: Any, check_strings: bool) -> bool:
@@ -144,11 +160,25 @@ class Exchange:
         return self.response_headers.get("content-type", "")
 
     @cached_property
+    def _reading(self) -> tuple[Any, bool]:
+        if self.body_truncated or self.body_error:
+            return None, False
+        return read_json_noting_fractions(self.body)
+
+    @property
     def json(self) -> Any:
         """The parsed body, or None when it is not JSON the suite can read (see read_json)."""
-        if self.body_truncated or self.body_error:
-            return None
-        return read_json(self.body)
+        return self._reading[0]
+
+    @property
+    def writes_fractions(self) -> bool:
+        """Whether the parsed body has a number written with a fraction or an exponent."""
+        return self._reading[1]
+
+    def forget_readings(self) -> None:
+        """Drop what was read from the body (after the body is set again)."""
+        for cached in ("_reading", "page_ids"):
+            self.__dict__.pop(cached, None)
 
     @cached_property
     def page_ids(self) -> list[str] | None:

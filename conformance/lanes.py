@@ -1,9 +1,12 @@
 """Lanes: independent probes side by side through the one client, recorded reproducibly.
 
-A run's probes fall in three phases (``Probe.order``): the walks first, alone (later
-probes pick their cursors from the reference walk); then every other probe, up to
-``concurrency`` at once, each in its own lane (thread, connection and watchdog); the
-recheck last, alone. Steps within a probe stay sequential.
+A run's probes fall in three phases (``Probe.order``): the reference walk first (later
+probes pick their cursors from it); then every other probe, up to ``concurrency`` at
+once, each in its own lane (thread, connection and watchdog); the recheck last, alone.
+Steps within a probe stay sequential. A probe that reads nothing of the earlier phases
+(``Probe.reads_record`` false: the generated requests, auth, limits...) need not wait:
+it starts beside the first phase. A free lane always takes the longest probe that may
+start (by ``Probe.cost``), so that the lanes finish about together.
 
 Each probe records into its own buffer. When a phase ends, the buffers join the client's
 transcript in probe order and their exchanges are numbered there, so the same seed gives
@@ -15,6 +18,7 @@ exchanges: never another lane's, whose progress depends on timing.
 from __future__ import annotations
 
 import contextlib
+import math
 import random
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -124,47 +128,125 @@ def run_probes(
     """
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, got {concurrency}")
-    runs: list[ProbeRun] = []
-    for phase in phases(probes):
-        if concurrency == 1 or len(phase) == 1 or phase[0].order != ANY:
+    if concurrency == 1:
+        runs: list[ProbeRun] = []
+        for phase in phases(probes):
             done = [_one(client, probe, context, on_done) for probe in phase]
-        else:
-            done = _side_by_side(client, phase, context, concurrency, on_done)
-        for probe_run in done:
-            _commit(client, probe_run.exchanges)
-        runs.extend(done)
-    return runs
-
-
-def _side_by_side(
-    client: Client,
-    phase: list[Probe],
-    context: Callable[[Probe], ProbeContext],
-    concurrency: int,
-    on_done: Callable[[ProbeRun], None],
-) -> list[ProbeRun]:
-    contexts = [context(probe) for probe in phase]
-    # The longest probes start first (LPT), so the lanes finish about together; the
-    # results still come back in probe order.
-    starts = sorted(range(len(phase)), key=lambda k: -_cost(phase[k], contexts[k]))
-    pool = ThreadPoolExecutor(max_workers=min(concurrency, len(phase)), thread_name_prefix="conformance-lane")
+            for probe_run in done:
+                _commit(client, probe_run.exchanges)
+            runs.extend(done)
+        return runs
+    schedule = _Schedule(client, list(probes), context, on_done)
+    lanes = min(concurrency, len(probes)) or 1
+    pool = ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="conformance-lane")
     try:
-        futures = {k: pool.submit(_one, client, phase[k], _given(contexts[k]), on_done) for k in starts}
-        return [futures[k].result() for k in range(len(phase))]
+        for lane in [pool.submit(schedule.work) for _ in range(lanes)]:
+            lane.result()
     except BaseException:
         # Interrupted (Ctrl-C) or a bug here: stop sending, so the lanes finish at once.
         client.stop("the run was interrupted")
+        schedule.abandon()
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+    return schedule.runs()
+
+
+class _Schedule:
+    """Which probe a free lane takes next, and when a phase's buffers join the transcript.
+
+    Ready at the start: the first phase's probes (one after another) and every ANY probe
+    that reads nothing of the earlier phases. When the first phase ends its exchanges are
+    committed and the other ANY probes become ready, their costs read from what it saw.
+    When every ANY probe has ended, their exchanges are committed in probe order and the
+    LAST probes run, one after another. Only ``work`` runs outside ``_lock``.
+    """
+
+    def __init__(self, client: Client, probes: list[Probe], context: Callable[[Probe], ProbeContext],
+                 on_done: Callable[[ProbeRun], None]) -> None:
+        self._client, self._probes, self._context, self._on_done = client, probes, context, on_done
+        self._lock = threading.Condition()
+        self._offered: set[int] = set()
+        self._done: dict[int, ProbeRun] = {}
+        self._abandoned = False
+        self._phases = {order: [k for k, p in enumerate(probes) if p.order == order] for order in (FIRST, ANY, LAST)}
+        self._ready: list[tuple[float, int, ProbeContext]] = []  # (-cost, position, context), best first
+        waiting = bool(self._phases[FIRST])
+        self._make_ready([k for k in self._phases[ANY] if not (waiting and probes[k].reads_record)])
+        self._phase = FIRST
+        self._advance()
+
+    def work(self) -> None:
+        """One lane: take the best ready probe and run it, until every probe has run."""
+        while True:
+            with self._lock:
+                while not self._ready and not self._finished():
+                    self._lock.wait()
+                if self._finished():
+                    return
+                _cost, position, ctx = self._ready.pop(0)
+            probe_run = _one(self._client, self._probes[position], _given(ctx), self._on_done)
+            with self._lock:
+                self._done[position] = probe_run
+                self._advance()
+                self._lock.notify_all()
+
+    def abandon(self) -> None:
+        """No probe starts any more (the run was interrupted); lanes return once theirs ends."""
+        with self._lock:
+            self._abandoned = True
+            self._ready.clear()
+            self._lock.notify_all()
+
+    def runs(self) -> list[ProbeRun]:
+        """One ProbeRun per probe that ran, in probe order."""
+        return [self._done[k] for k in range(len(self._probes)) if k in self._done]
+
+    def _finished(self) -> bool:
+        return self._abandoned or len(self._done) == len(self._probes)
+
+    def _make_ready(self, positions: list[int], first: bool = False) -> None:
+        for k in positions:
+            ctx = self._context(self._probes[k])
+            self._ready.append((-math.inf if first else -self._probes[k].cost(ctx), k, ctx))
+            self._offered.add(k)  # offered once: taken from _ready, never offered again
+        self._ready.sort(key=lambda entry: (entry[0], entry[1]))  # longest first, then probe order
+
+    def _one_at_a_time(self, order: str) -> bool:
+        """Offers the next probe of a phase that runs alone; False once all of it has ended."""
+        pending = [k for k in self._phases[order] if k not in self._done]
+        if not pending:
+            return False
+        if pending[0] not in self._offered:
+            self._make_ready([pending[0]], first=True)
+        return True
+
+    def _advance(self) -> None:
+        """Offer what may start now; commit a phase's exchanges once it has ended."""
+        if self._abandoned:
+            return
+        if self._phase == FIRST:
+            if self._one_at_a_time(FIRST):
+                return
+            for k in self._phases[FIRST]:
+                _commit(self._client, self._done[k].exchanges)
+            self._phase = ANY
+            self._make_ready([k for k in self._phases[ANY] if k not in self._offered])
+        if self._phase == ANY:
+            if any(k not in self._done for k in self._phases[ANY]):
+                return
+            for k in self._phases[ANY]:
+                _commit(self._client, self._done[k].exchanges)
+            self._phase = LAST
+        if self._one_at_a_time(LAST) or self._phase != LAST:
+            return
+        for k in self._phases[LAST]:
+            _commit(self._client, self._done[k].exchanges)
+        self._phase = "committed"
 
 
 def _given(ctx: ProbeContext) -> Callable[[Probe], ProbeContext]:
     return lambda _probe: ctx
-
-
-def _cost(probe: Probe, ctx: ProbeContext) -> int:
-    return probe.cost(ctx)
 
 
 def _one(client: Client, probe: Probe, context: Callable[[Probe], ProbeContext],

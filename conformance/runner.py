@@ -95,7 +95,7 @@ Progress = Callable[[str], None]
 
 
 def judge(
-    exchanges: Sequence[Exchange],
+    exchanges: Sequence[Exchange] | Record,
     context: RunContext,
     spec: Spec,
     catalog: Catalog,
@@ -105,9 +105,10 @@ def judge(
     """Every selected requirement's verdict from recorded exchanges alone (also used by verify).
 
     `failed_probes` (probe name -> error) are suite crashes during probing; their
-    requirements become ERROR (see blame_crashed_probes).
+    requirements become ERROR (see blame_crashed_probes). Given a `Record`, its readings (the
+    collection, the history) are shared with whoever reads it after.
     """
-    record = Record(exchanges)
+    record = exchanges if isinstance(exchanges, Record) else Record(exchanges)
     checks = checks_for(only)
     history = History.of(record)
     distrust = _comparisons_distrusted(record, history)
@@ -120,7 +121,7 @@ def judge(
         fold(req.id, req.level, (o for o in outcomes if o.requirement == req.id))
         for req in catalog.requirements if req.id in selected
     ]
-    verdicts = name_spent_budget(verdicts, exchanges, distrust)
+    verdicts = name_spent_budget(verdicts, record.exchanges, distrust)
     return blame_crashed_probes(verdicts, failed_probes or {}, only)
 
 
@@ -232,9 +233,10 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
             failed_probes = {r.probe.name: r.crashed for r in done if r.crashed is not None}
         finally:
             client.close()
-        exchanges = list(client.transcript)
+        record = Record(client.transcript)  # read once: judging, diagnosis and activity share it
+        exchanges = record.exchanges
         if aborted is None:
-            verdicts = judge(exchanges, context, spec, catalog, options.only, failed_probes)
+            verdicts = judge(record, context, spec, catalog, options.only, failed_probes)
         else:
             verdicts = nothing_judged(catalog, options.only, client.redactor.text(str(aborted)))
     why_aborted = None if aborted is None else client.redactor.text(str(aborted))
@@ -243,8 +245,8 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
         target=client.base_url, embedded=embedded, strict=options.strict, only=options.only, context=context,
         verdicts=verdicts, verdict=verdict, verdict_reason=reason, exchanges=exchanges,
         started_at=started, finished_at=datetime.now(UTC), requests_sent=client.requests_sent,
-        spec=spec, catalog=catalog, failed_probes=failed_probes, diagnosis=diagnose(verdicts, exchanges, spec),
-        activity=History.of(Record(exchanges)).summary(),
+        spec=spec, catalog=catalog, failed_probes=failed_probes, diagnosis=diagnose(verdicts, record, spec),
+        activity=History.of(record).summary(),
         redactor=client.redactor, aborted=aborted, stopped=client.stopped_because,
     )
 

@@ -338,3 +338,32 @@ def test_each_probe_is_expected_to_send_what_it_sends(sessions: int, profile: st
     generated = {name for name in sent if name.startswith("generated")}
     assert {n: expected[n] for n in sent if n not in generated} == {n: sent[n] for n in sent if n not in generated}
     assert all(sent[n] <= expected[n] for n in generated), (sent, expected)
+
+
+def test_a_probe_reading_nothing_earlier_starts_beside_the_reference_walk() -> None:
+    # The reference walk holds its lane until the independent probe has started beside it;
+    # the probe that reads the record waits for the walk and sees it.
+    beside = threading.Barrier(2, timeout=10)
+    seen: list[str] = []
+
+    def walk(ctx: ProbeContext) -> None:
+        beside.wait()
+        ctx.client.get("walk:100")
+
+    def independent(ctx: ProbeContext) -> None:
+        beside.wait()
+        ctx.client.get("independent")
+
+    def reader(ctx: ProbeContext) -> None:
+        seen.extend(e.tag for e in ctx.record)
+        ctx.client.get("reader")
+
+    with scripted_server(_ok) as target:
+        client = Client(target.base_url, KEY)
+        probes = [Probe("walk", "test", walk, order="first"), Probe("reader", "test", reader, cost=lambda _ctx: 9),
+                  Probe("independent", "test", independent, reads_record=False)]
+        runs = run_probes(client, probes, _context(client), concurrency=2)
+        client.close()
+    assert [r.crashed for r in runs] == [None, None, None]
+    assert seen == ["walk:100"]
+    assert [e.tag for e in client.transcript] == ["walk:100", "reader", "independent"]

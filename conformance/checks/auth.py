@@ -59,7 +59,8 @@ def probe_auth(ctx: ProbeContext) -> None:
     ctx.client.get("auth:key-as-password", [("limit", "3")], auth=AUTH_KEY_AS_PASSWORD)
 
 
-PROBES = (Probe("auth", "auth", probe_auth, cost=lambda _ctx: 3 + len(malformed_authorizations("sk_test_"))),)
+PROBES = (Probe("auth", "auth", probe_auth, cost=lambda _ctx: 3 + len(malformed_authorizations("sk_test_")),
+                reads_record=False),)
 
 
 def _expect(req: str, name: str, exchanges: list[Exchange], ok: tuple[int, ...] | None, what: str) -> Outcome:

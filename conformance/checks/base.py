@@ -104,6 +104,9 @@ class Probe:
     # (conformance.checks.collection.expected_pages): lanes start the longest probes first, so
     # that they all finish about together. A guess only orders the probes; it bounds nothing.
     cost: Callable[[ProbeContext], int] = lambda _ctx: 1
+    # Whether it (or its cost) reads what the earlier phases saw (``ProbeContext.record``): one
+    # that reads nothing of them starts beside the reference walk instead of after it.
+    reads_record: bool = True
 
 
 @dataclass(frozen=True)

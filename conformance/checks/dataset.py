@@ -47,7 +47,8 @@ def probe_dataset(ctx: ProbeContext) -> None:
     walk_forward(ctx, WALK_TAG, limit=PAGE_SIZE, max_pages=len(expected) // PAGE_SIZE + 2)
 
 
-PROBES = (Probe("dataset", "dataset", probe_dataset, cost=lambda ctx: 0 if ctx.run.expect_dataset is None else 1),)
+PROBES = (Probe("dataset", "dataset", probe_dataset, cost=lambda ctx: 0 if ctx.run.expect_dataset is None else 1,
+                reads_record=False),)
 
 
 # -- judgement ----------------------------------------------------------------------------------

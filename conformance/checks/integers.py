@@ -8,7 +8,6 @@ exponent as a float, so a float where the spec says integer is exactly that defe
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import Any
@@ -44,17 +43,10 @@ def _has_integral_float(value: Any) -> bool:
     return False
 
 
-# A JSON number written with a fraction or an exponent. Outside strings a number follows `:`,
-# `,` or `[` (and perhaps white space), and such a number has digits, then `.` and a digit, or
-# `e`/`E`. Ids and emails hold digits beside `e` and `.` too, but after a quote or a letter:
-# a body without such a number is passed over without being walked.
-_FRACTION_OR_EXPONENT = re.compile(r"[:,\[]\s*-?\d+(?:\.\d|[eE])")
-
-
 def _sessions(record: Record) -> Iterator[tuple[int, dict[str, Any], Exchange]]:
     for exchange in record:
-        if not _FRACTION_OR_EXPONENT.search(exchange.body):
-            continue  # no such number anywhere in the body: nothing to find (the common case)
+        if not exchange.writes_fractions:
+            continue  # no such number anywhere in the body, as parsed: nothing to find (the common case)
         body = exchange.json
         if exchange.status == 200 and isinstance(body, dict) and isinstance(body.get("data"), list):
             for index, item in enumerate(body["data"]):

@@ -28,7 +28,8 @@ def probe_limits(ctx: ProbeContext) -> None:
 
 
 PROBES = (Probe("limits", "limit", probe_limits,
-                cost=lambda ctx: len(limits_to_try(ctx.profile)) + len(OUT_OF_RANGE) + len(NOT_INTEGERS)),)
+                cost=lambda ctx: len(limits_to_try(ctx.profile)) + len(OUT_OF_RANGE) + len(NOT_INTEGERS),
+                reads_record=False),)
 
 
 def _pages_with_valid_limit(record: Record) -> list[Exchange]:

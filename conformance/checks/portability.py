@@ -27,7 +27,7 @@ def probe_lenient_status(ctx: ProbeContext) -> None:
 
 
 PROBES = (Probe("lenient-status", "filter", probe_lenient_status,
-                cost=lambda ctx: len(lenient_spellings(ctx.spec.enum_of("status")[0]))),)
+                cost=lambda ctx: len(lenient_spellings(ctx.spec.enum_of("status")[0])), reads_record=False),)
 
 
 def judge_lenient_status(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:

@@ -26,7 +26,7 @@ def probe_unknown_params(ctx: ProbeContext) -> None:
 
 
 PROBES = (Probe("unknown-params", "errors", probe_unknown_params,
-                cost=lambda _ctx: 1 + len(UNKNOWN_PARAMS + SDK_PARAMS)),)
+                cost=lambda _ctx: 1 + len(UNKNOWN_PARAMS + SDK_PARAMS), reads_record=False),)
 
 
 def judge_no_server_errors(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:

@@ -26,7 +26,7 @@ def probe_version(ctx: ProbeContext) -> None:
 
 
 PROBES = (Probe("version", "version", probe_version,
-                cost=lambda ctx: 2 + bool(ctx.run.api_version) + len(UNKNOWN_VERSIONS)),)
+                cost=lambda ctx: 2 + bool(ctx.run.api_version) + len(UNKNOWN_VERSIONS), reads_record=False),)
 
 
 def judge_version(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
