@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every measurement of BENCHMARKS.md, in order, each output beside the load average.
-#   bench/run_all.sh [OUTDIR]        (default /tmp/bench-results; about 12 minutes)
+#   bench/run_all.sh [OUTDIR]        (default /tmp/bench-results; about 14 minutes)
 # Needs: the venv active (pip install -e . pyinstrument py-spy), wrk (apt-get install -y wrk),
 # Prism (npm install --prefix /tmp/prism @stoplight/prism-cli). Not run in CI.
 set -euo pipefail
@@ -15,6 +15,7 @@ step() {  # step NAME COMMAND...: run one measurement, bounded to 15 minutes
 }
 { nproc; grep -m1 'model name' /proc/cpuinfo; python -V; date -Is; uname -r; } > "$out/machine.txt"
 step goals python bench/goals.py --repeat 3
+step budget_detection python bench/budget_detection.py --sessions 2000
 step verify_splice python bench/verify_splice.py --sessions 57 10000 --canonical
 step run_cost python bench/run_cost.py --sessions 57 10000 --repeat 5 --cache both
 step scale_run python bench/scale_run.py --small 1000 --large 1000000 --repeat 3
