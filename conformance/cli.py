@@ -13,6 +13,7 @@ from conformance import __version__
 from conformance.errors import ConformanceError, UsageError
 from conformance.lanes import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from conformance.profiles import PROFILES
+from conformance.ratelimit import MAX_RATE_LIMIT
 from conformance.terminal import inert
 
 # Also in conformance.runner; repeated here so that --help does not import the runner.
@@ -110,8 +111,9 @@ def _concurrency(value: str) -> int:
 
 def _rate(value: str) -> float:
     number = _number(value, float, "requests per second")
-    if not 0 < number <= 10_000:  # also refuses nan and inf
-        raise argparse.ArgumentTypeError(f"expected requests per second above 0 and at most 10000, got {value!r}")
+    if not 0 < number <= MAX_RATE_LIMIT:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"expected requests per second above 0 and at most {MAX_RATE_LIMIT:g}, "
+                                         f"got {value!r}")
     return number
 
 

@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterator
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
 
+MAX_RATE_LIMIT = 10_000.0  # requests per second a --rate-limit may name: a typo above it limits nothing
+
 
 class TokenBucket:
     """At most ``rate`` requests a second on average, and at most ``burst`` at once.

@@ -17,6 +17,27 @@ BASE_URL_ENV = "CONFORMANCE_BASE_URL"
 API_KEY_ENV = "CONFORMANCE_API_KEY"
 
 
+def check_concurrency(value: int, flag: str = "--concurrency") -> int:
+    """`value` as the most requests in flight: a whole number from 1 to lanes.MAX_CONCURRENCY.
+
+    Raises UsageError naming `flag` otherwise."""
+    from conformance.lanes import MAX_CONCURRENCY  # here: the pytest plugin loads this module in every session
+
+    if not 1 <= value <= MAX_CONCURRENCY:
+        raise UsageError(f"{flag} takes 1 to {MAX_CONCURRENCY} requests in flight, got {value}.")
+    return value
+
+
+def check_rate_limit(value: float | None, flag: str = "--rate-limit") -> float | None:
+    """`value` as requests per second (None: no limit): above 0 and at most
+    ratelimit.MAX_RATE_LIMIT. Raises UsageError naming `flag` otherwise (nan and inf included)."""
+    from conformance.ratelimit import MAX_RATE_LIMIT
+
+    if value is not None and not 0 < value <= MAX_RATE_LIMIT:
+        raise UsageError(f"{flag} takes requests per second above 0 and at most {MAX_RATE_LIMIT:g}, got {value:g}.")
+    return value
+
+
 def base_url_from(given: str | None, flag: str = "--base-url") -> str | None:
     """The target base URL: ``given`` (the flag's value, which may already hold the
     $CONFORMANCE_BASE_URL default) or else $CONFORMANCE_BASE_URL; None when neither is set,

@@ -21,7 +21,7 @@ from conformance.ratelimit import Pacer, TokenBucket
 from conformance.reference.server import ReferenceConfig, start_background
 from conformance.spec import default_spec
 from tests.support.runs import run_cli
-from tests.support.scripted import Received, Reply, scripted_server
+from tests.support.scripted import Received, Reply, in_flight_proxy, scripted_server
 
 KEY = "sk_test_LANES_0123456789"
 RUN = RunContext(PROFILES["standard"], None, True, 0)
@@ -367,3 +367,14 @@ def test_a_probe_reading_nothing_earlier_starts_beside_the_reference_walk() -> N
     assert [r.crashed for r in runs] == [None, None, None]
     assert seen == ["walk:100"]
     assert [e.tag for e in client.transcript] == ["walk:100", "reader", "independent"]
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_no_more_requests_are_in_flight_than_concurrency_allows(tmp_path: Path, concurrency: int) -> None:
+    # Each request is held 5 ms at the proxy, so lanes that may overlap do overlap.
+    with start_background(ReferenceConfig()) as server, in_flight_proxy(server.base_url) as proxy:
+        code, report = run_cli(proxy.base_url, server.api_key, tmp_path, "--profile", "quick",
+                               "--concurrency", str(concurrency))
+    assert code == 0
+    assert proxy.forwarded == report["requests"]
+    assert proxy.most == concurrency

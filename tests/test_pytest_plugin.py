@@ -119,3 +119,33 @@ def test_an_empty_target_is_a_usage_error_not_the_embedded_reference(tmp_path: P
     sentence = ("--conformance-base-url is empty" if how == "flag"
                 else "CONFORMANCE_BASE_URL is set but empty (a missing CI secret?)")
     assert sentence in proc.stdout + proc.stderr
+
+
+def test_the_plugin_keeps_to_its_concurrency(tmp_path: Path) -> None:
+    from tests.support.scripted import in_flight_proxy
+
+    with start_background(ReferenceConfig()) as server, in_flight_proxy(server.base_url) as proxy:
+        proc, _junit = _pytest(tmp_path, "--conformance-base-url", proxy.base_url,
+                               "--conformance-api-key", server.api_key, "--conformance-concurrency", "2",
+                               "--conformance-rate-limit", "5000")
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert proxy.most == 2
+
+
+@pytest.mark.parametrize(("flag", "value", "sentence"), [
+    ("--conformance-concurrency", "0", "--conformance-concurrency takes 1 to 16 requests in flight, got 0."),
+    ("--conformance-concurrency", "17", "--conformance-concurrency takes 1 to 16 requests in flight, got 17."),
+    ("--conformance-rate-limit", "0", "--conformance-rate-limit takes requests per second above 0 and at most "
+                                      "10000, got 0."),
+    ("--conformance-rate-limit", "nan", "--conformance-rate-limit takes requests per second above 0 and at most "
+                                        "10000, got nan."),
+])
+def test_a_bad_concurrency_or_rate_is_a_usage_error_before_anything_is_sent(tmp_path: Path, flag: str, value: str,
+                                                                               sentence: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--pyargs", "conformance.checks", "-p", "no:cacheprovider", "-q",
+         "--conformance-base-url", "http://127.0.0.1:9", flag, value],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path, env=_env(),
+    )
+    assert proc.returncode == 2, proc.stdout[-1500:]
+    assert f"checkout-conformance: {sentence}" in proc.stdout + proc.stderr

@@ -17,6 +17,7 @@ import os
 
 import pytest
 
+from conformance.lanes import DEFAULT_CONCURRENCY
 from conformance.profiles import PROFILES
 from conformance.usage import API_KEY_ENV, BASE_URL_ENV
 
@@ -36,6 +37,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="fail on SHOULD violations too")
     group.addoption("--conformance-api-version", dest="conformance_api_version", default=None, metavar="V",
                     help="an X-API-Version value the target supports (VER-002)")
+    group.addoption("--conformance-concurrency", dest="conformance_concurrency", type=int,
+                    default=DEFAULT_CONCURRENCY, metavar="N",
+                    help=f"probes side by side, N requests in flight at most (default: {DEFAULT_CONCURRENCY}; "
+                         "1: one at a time)")
+    group.addoption("--conformance-rate-limit", dest="conformance_rate_limit", type=float, default=None,
+                    metavar="N", help="at most N requests per second (a token bucket); a 429 is still honoured")
     group.addoption("--conformance-only", dest="conformance_only", action="append", default=[],
                     metavar="AREA|ID", help="judge only an area or requirement IDs (repeatable)")
 

@@ -10,9 +10,10 @@ import pytest
 from conformance.catalog import default_catalog
 from conformance.checks.plugin import RESULT_KEY
 from conformance.errors import ConformanceError, UsageError
+from conformance.lanes import DEFAULT_CONCURRENCY
 from conformance.profiles import PROFILES
 from conformance.runner import RunOptions, RunResult, run
-from conformance.usage import base_url_from, check_api_version
+from conformance.usage import base_url_from, check_api_version, check_concurrency, check_rate_limit
 from conformance.verdicts import RequirementVerdict, Verdict
 
 
@@ -30,13 +31,17 @@ def conformance_run(request: pytest.FixtureRequest) -> RunResult:
             raise UsageError("--base-url is pytest-base-url's option, not the conformance target: pass "
                              "--conformance-base-url URL (or $CONFORMANCE_BASE_URL) to judge that server.")
         check_api_version(opt("conformance_api_version", None), "--conformance-api-version")
+        concurrency = check_concurrency(opt("conformance_concurrency", DEFAULT_CONCURRENCY),
+                                        "--conformance-concurrency")
+        rate_limit = check_rate_limit(opt("conformance_rate_limit", None), "--conformance-rate-limit")
     except ConformanceError as exc:
         pytest.exit(f"checkout-conformance: {exc}", returncode=exc.exit_code)
     options = RunOptions(
         base_url=base_url, api_key=opt("conformance_api_key", None),
         profile=PROFILES[opt("conformance_profile", "standard")], seed=opt("conformance_seed", 0),
         strict=opt("conformance_strict", False), api_version=opt("conformance_api_version", None),
-        only=tuple(opt("conformance_only", []) or ()), preflight_api_version=True,
+        only=tuple(opt("conformance_only", []) or ()), preflight_api_version=True, rate_limit=rate_limit,
+        concurrency=concurrency,
     )
     try:
         result = run(options)

@@ -74,3 +74,45 @@ def scripted_server(answer: Callable[[int, Received], Reply]) -> Iterator[Script
 
     with loopback(Handler, nodelay=True) as base_url:
         yield Scripted(base_url, received)
+
+
+@dataclass
+class InFlight:
+    """What an `in_flight_proxy` saw: requests forwarded, and the most in flight at once."""
+
+    base_url: str
+    forwarded: int = 0
+    now: int = 0
+    most: int = 0
+
+
+@contextmanager
+def in_flight_proxy(upstream: str, hold_seconds: float = 0.005) -> Iterator[InFlight]:
+    """A loopback proxy in front of `upstream` that holds each request `hold_seconds` and
+    counts how many it holds at once (one thread per connection, so nothing queues here)."""
+    import time
+
+    import requests
+
+    seen = InFlight("")
+    lock = threading.Lock()
+
+    def answer(_index: int, request: Received) -> Reply:
+        with lock:
+            seen.forwarded += 1
+            seen.now += 1
+            seen.most = max(seen.most, seen.now)
+        try:
+            time.sleep(hold_seconds)
+            headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")}
+            got = requests.get(upstream + request.path, headers=headers, timeout=10, allow_redirects=False)
+            kept = {k: v for k, v in got.headers.items()
+                    if k.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding")}
+            return Reply(got.status_code, got.content, kept)
+        finally:
+            with lock:
+                seen.now -= 1
+
+    with scripted_server(answer) as target:
+        seen.base_url = target.base_url
+        yield seen
