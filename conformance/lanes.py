@@ -22,7 +22,7 @@ import math
 import random
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -140,7 +140,10 @@ def run_probes(
     lanes = min(concurrency, len(probes)) or 1
     pool = ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="conformance-lane")
     try:
-        for lane in [pool.submit(schedule.work) for _ in range(lanes)]:
+        # The first lane to fail (a suite bug in the scheduling itself) ends the wait: the
+        # others may be waiting for a phase that will now never end.
+        ended, _ = wait([pool.submit(schedule.work) for _ in range(lanes)], return_when=FIRST_EXCEPTION)
+        for lane in ended:
             lane.result()
     except BaseException:
         # Interrupted (Ctrl-C) or a bug here: stop sending, so the lanes finish at once.
@@ -208,7 +211,7 @@ class _Schedule:
     def _make_ready(self, positions: list[int], first: bool = False) -> None:
         for k in positions:
             ctx = self._context(self._probes[k])
-            self._ready.append((-math.inf if first else -self._probes[k].cost(ctx), k, ctx))
+            self._ready.append((-math.inf if first else -_expected(self._probes[k], ctx), k, ctx))
             self._offered.add(k)  # offered once: taken from _ready, never offered again
         self._ready.sort(key=lambda entry: (entry[0], entry[1]))  # longest first, then probe order
 
@@ -243,6 +246,15 @@ class _Schedule:
         for k in self._phases[LAST]:
             _commit(self._client, self._done[k].exchanges)
         self._phase = "committed"
+
+
+def _expected(probe: Probe, ctx: ProbeContext) -> float:
+    """The probe's cost, or 0 when reading it fails: a guess only orders the probes, and what
+    a hostile target sent must not stop the run here (the probe itself meets it and says so)."""
+    try:
+        return float(probe.cost(ctx))
+    except Exception:
+        return 0.0
 
 
 def _given(ctx: ProbeContext) -> Callable[[Probe], ProbeContext]:

@@ -378,3 +378,54 @@ def test_no_more_requests_are_in_flight_than_concurrency_allows(tmp_path: Path, 
     assert code == 0
     assert proxy.forwarded == report["requests"]
     assert proxy.most == concurrency
+
+
+def test_a_cost_that_cannot_be_read_orders_the_probe_last_and_the_run_goes_on() -> None:
+    def broken(_ctx: ProbeContext) -> int:
+        raise TypeError("a cost read from a hostile page")
+
+    with scripted_server(_ok) as target:
+        client = Client(target.base_url, KEY)
+        probes = [Probe("broken", "test", lambda ctx: ctx.client.get("broken"), cost=broken), *_probes(2, 1)]
+        runs = run_probes(client, probes, _context(client), concurrency=2)
+        client.close()
+    assert [r.crashed for r in runs] == [None, None, None]
+    assert [e.tag for e in client.transcript] == ["broken", "p0:0", "p1:0"]
+
+
+def test_a_failure_in_the_scheduling_itself_is_raised_not_a_hang() -> None:
+    # The recheck's context cannot be made: the lane that ends the last ANY probe finds it
+    # out and fails, while the other lane waits for a phase that will never come.
+    outcome: list[BaseException | None] = []
+
+    def context_of(client: Client) -> Callable[[Probe], ProbeContext]:
+        def make(probe: Probe) -> ProbeContext:
+            if probe.name == "recheck":
+                raise RuntimeError("no context")
+            return ProbeContext(client, RUN, default_spec(), probe_rng(0, probe))
+        return make
+
+    def slow(ctx: ProbeContext) -> None:
+        time.sleep(0.3)
+        ctx.client.get("slow")
+
+    with scripted_server(_ok) as target:
+        client = Client(target.base_url, KEY)
+        probes = [Probe("walk", "test", lambda ctx: ctx.client.get("walk:100"), order="first"),
+                  Probe("slow", "test", slow, reads_record=False),
+                  Probe("quick", "test", lambda ctx: ctx.client.get("quick")),
+                  Probe("recheck", "test", lambda ctx: ctx.client.get("recheck"), order="last")]
+
+        def go() -> None:
+            try:
+                run_probes(client, probes, context_of(client), concurrency=2)
+                outcome.append(None)
+            except RuntimeError as exc:
+                outcome.append(exc)
+
+        runner = threading.Thread(target=go, daemon=True)
+        runner.start()
+        runner.join(timeout=20)
+        client.close()
+    assert not runner.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], RuntimeError)
