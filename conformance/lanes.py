@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 FIRST, ANY, LAST = "first", "any", "last"  # Probe.order
+_COMMITTED = "committed"  # a schedule past its last phase: every exchange is in the transcript
 DEFAULT_CONCURRENCY = 4  # requests in flight at most: polite to a production target
 MAX_CONCURRENCY = 16  # more lanes than probes that can run side by side gain nothing
 
@@ -245,7 +246,7 @@ class _Schedule:
             return
         for k in self._phases[LAST]:
             _commit(self._client, self._done[k].exchanges)
-        self._phase = "committed"
+        self._phase = _COMMITTED
 
 
 def _expected(probe: Probe, ctx: ProbeContext) -> float:
