@@ -235,6 +235,39 @@ def test_a_crashing_probe_is_kept_and_the_others_go_on() -> None:
     assert len(client.transcript) == 7
 
 
+def test_an_error_escaping_one_lane_ends_the_run_instead_of_hanging_it() -> None:
+    # Each lane runs one of two probes (they meet at a barrier); the second lane's on_done
+    # raises (e.g. a progress line written to a closed stderr). Its probe never ends, so the
+    # other lane, the one run_probes waits on first, must be released rather than wait forever.
+    beside = threading.Barrier(2, timeout=10)
+
+    def meet(ctx: ProbeContext) -> None:
+        beside.wait()
+        ctx.client.get(ctx.rng.choice("ab"))
+
+    def on_done(_run: ProbeRun) -> None:
+        if threading.current_thread().name.endswith("_1"):
+            raise OSError("stderr is closed")
+
+    outcome: list[BaseException] = []
+
+    def go(client: Client) -> None:
+        probes = [Probe("walk", "test", meet, order="first"), Probe("beside", "test", meet, reads_record=False)]
+        try:
+            run_probes(client, probes, _context(client), concurrency=2, on_done=on_done)
+        except BaseException as exc:  # what escaped is the outcome looked at
+            outcome.append(exc)
+
+    with scripted_server(_ok) as target:
+        client = Client(target.base_url, KEY)
+        runner = threading.Thread(target=go, args=(client,), daemon=True)
+        runner.start()
+        runner.join(15)
+        client.close()
+    assert not runner.is_alive(), "run_probes hung after a lane's error"
+    assert [type(exc) for exc in outcome] == [OSError]
+
+
 # -- a proactive rate ---------------------------------------------------------------------------
 def test_a_token_bucket_spaces_requests_at_its_rate() -> None:
     fake = FakeTime()
