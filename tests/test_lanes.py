@@ -400,3 +400,50 @@ def test_a_probe_reading_nothing_earlier_starts_beside_the_reference_walk() -> N
     assert [r.crashed for r in runs] == [None, None, None]
     assert seen == ["walk:100"]
     assert [e.tag for e in client.transcript] == ["walk:100", "reader", "independent"]
+
+
+def _second_request_in_a_thread(client: Client) -> tuple[threading.Thread, list[Exception]]:
+    """The client's second request (the first took the bucket's one token), sent from a thread."""
+    client.get("first")
+    raised: list[Exception] = []
+
+    def second() -> None:
+        try:
+            client.get("second")
+        except Exception as exc:  # a request not sent ends with a ClientError
+            raised.append(exc)
+
+    thread = threading.Thread(target=second, daemon=True)
+    thread.start()
+    return thread, raised
+
+
+def test_a_wait_for_the_rate_ends_at_the_deadline_and_sends_nothing() -> None:
+    # One request per 100 s, a 1 s deadline: the second request's wait outlasts the run.
+    with scripted_server(_ok) as target:
+        client = Client(target.base_url, KEY, ClientSettings(rate_limit=0.01, deadline=1.0))
+        thread, raised = _second_request_in_a_thread(client)
+        thread.join(10)
+        client.stop("the test is over")
+        client.close()
+    assert not thread.is_alive(), "the rate's wait went past the run's deadline"
+    assert len(target.received) == 1 and client.requests_sent == 1
+    assert [type(exc).__name__ for exc in raised] == ["DeadlinePassed"]
+    assert (client.transcript[-1].tag, client.transcript[-1].error) == \
+        ("second", "not sent: the run's deadline (1 s) has passed")
+
+
+def test_a_wait_for_the_rate_ends_when_the_run_is_stopped_and_sends_nothing() -> None:
+    # Ctrl-C stops the client while a lane waits for its token: the lane must not sleep out
+    # its 100 s, nor send once it wakes.
+    with scripted_server(_ok) as target:
+        client = Client(target.base_url, KEY, ClientSettings(rate_limit=0.01))
+        thread, raised = _second_request_in_a_thread(client)
+        time.sleep(0.2)
+        client.stop("the run was interrupted")
+        thread.join(10)
+        client.close()
+    assert not thread.is_alive(), "the rate's wait outlasted the stop"
+    assert len(target.received) == 1 and client.requests_sent == 1
+    assert [type(exc).__name__ for exc in raised] == ["TransportFailure"]
+    assert (client.transcript[-1].tag, client.transcript[-1].error) == ("second", "not sent: the run was interrupted")
