@@ -356,6 +356,12 @@ class Client:
             self.requests_sent += 1
         exchange.attempts += 1
         self._pacer.before_attempt()
+        if self._stopped is not None or self._seconds_left() <= 0:
+            # Stopped, or out of time, while waiting for the rate: the first drop is what is recorded.
+            with self._shared:
+                self.requests_sent -= 1
+            exchange.attempts -= 1
+            return False
         self._attempt(exchange, pairs, headers)
         if exchange.error is None or not exchange.error.startswith(DROPPED):
             return False

@@ -3,7 +3,9 @@ transcript in probe order whatever the timing; a proactive rate on an injected c
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 import time
 import zlib
@@ -15,6 +17,7 @@ import pytest
 from conformance.checks.base import Probe, ProbeContext, RunContext
 from conformance.cli import main
 from conformance.client import Client, ClientSettings
+from conformance.errors import TransportFailure
 from conformance.lanes import ProbeRun, phases, probe_rng, run_probes
 from conformance.profiles import PROFILES
 from conformance.ratelimit import Pacer, TokenBucket
@@ -447,3 +450,34 @@ def test_a_wait_for_the_rate_ends_when_the_run_is_stopped_and_sends_nothing() ->
     assert len(target.received) == 1 and client.requests_sent == 1
     assert [type(exc).__name__ for exc in raised] == ["TransportFailure"]
     assert (client.transcript[-1].tag, client.transcript[-1].error) == ("second", "not sent: the run was interrupted")
+
+
+def test_a_dropped_request_is_not_sent_again_once_the_run_is_stopped() -> None:
+    # A connection closed without a response is sent once more; at 1 request per 100 s that
+    # second attempt waits for its token, and a stop meanwhile (Ctrl-C) must end the wait unsent.
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[int] = []
+
+    def drop_all() -> None:
+        with contextlib.suppress(OSError):
+            while len(accepted) < 5:
+                connection, _ = listener.accept()
+                accepted.append(1)
+                connection.close()
+
+    threading.Thread(target=drop_all, daemon=True).start()
+    client = Client(f"http://127.0.0.1:{listener.getsockname()[1]}", KEY, ClientSettings(rate_limit=0.01))
+
+    def send() -> None:
+        with contextlib.suppress(TransportFailure):  # dropped, or not sent: recorded either way
+            client.get("dropped")
+
+    sender = threading.Thread(target=send, daemon=True)
+    sender.start()
+    time.sleep(0.3)
+    client.stop("the run was interrupted")
+    sender.join(10)
+    client.close()
+    listener.close()
+    assert not sender.is_alive(), "the retry's wait outlasted the stop"
+    assert (len(accepted), client.requests_sent, client.transcript[-1].attempts) == (1, 1, 1)
