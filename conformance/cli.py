@@ -211,8 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=_positive_float, default=10.0, metavar="SECONDS",
                      help="seconds each request may take, more than 0 and up to 600 (default: 10)")
     run.add_argument("--concurrency", type=_concurrency, default=DEFAULT_CONCURRENCY, metavar="N",
-                     help=f"probes side by side, N requests in flight at most (default {DEFAULT_CONCURRENCY}; "
-                          "1: one at a time). The same seed sends the same requests whatever N is")
+                     help=f"probes side by side, N requests in flight at most (1 to {MAX_CONCURRENCY}, default "
+                          f"{DEFAULT_CONCURRENCY}; 1: one at a time). The same seed sends the same requests "
+                          "whatever N is, unless --max-requests, --deadline or a failing target cuts the run short")
     run.add_argument("--rate-limit", type=_rate, metavar="N",
                      help="at most N requests per second across all of them (a token bucket), for targets "
                           "with a published limit; a 429 is still honoured")

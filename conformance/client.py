@@ -136,7 +136,9 @@ class Client:
         # and watchdog; the budget, the circuit breaker and the pacing stay global.
         self._lines = PerThread(_Line, _Line.close)
         self._shared = threading.Lock()  # guards requests_sent and the failure count
-        self._pacer = Pacer(self.settings.rate_limit, clock=clock, sleep=sleep)
+        # Set by stop(): wakes a lane waiting for the rate or a 429 hold (see _pause).
+        self._woken = threading.Event()
+        self._pacer = Pacer(self.settings.rate_limit, clock=clock, sleep=self._pause)
         self._recording = Recording()
         self._proxies = requests.utils.get_environ_proxies(self.base_url)
         self.transcript: list[Exchange] = []
@@ -160,6 +162,16 @@ class Client:
     def stop(self, reason: str) -> None:
         """Send nothing more: every later request is recorded as not sent, for `reason`."""
         self._stopped = reason
+        self._woken.set()
+
+    def _pause(self, seconds: float) -> None:
+        """The pacer's sleep (the rate, a 429 hold), cut short by the run's deadline or `stop`:
+        a lane must not sleep past the run, nor hold up Ctrl-C, for a slow rate."""
+        seconds = min(seconds, max(self._seconds_left(), 0.0))
+        if self._sleep is time.sleep:
+            self._woken.wait(seconds)
+        else:  # an injected sleep (tests count the waits on a fake clock)
+            self._sleep(seconds)
 
     @contextlib.contextmanager
     def recording_into(self, buffer: list[Exchange]) -> Iterator[None]:
@@ -276,6 +288,8 @@ class Client:
                     self.requests_sent += 1
                 exchange.attempts = attempt
                 self._pacer.before_attempt()
+                if not self._still_to_send(exchange, attempt):
+                    return
                 self._attempt(exchange, pairs, headers)
                 dropped = exchange.error is not None and exchange.error.startswith(DROPPED)
                 if dropped and self._reproduce_drop(exchange, pairs, headers):
@@ -310,6 +324,25 @@ class Client:
                 if self._stopped is not None or self._failures_in_a_row >= self.settings.failures_before_down:
                     return  # another lane found the target down meanwhile: the 429 is recorded as it is
 
+    def _still_to_send(self, exchange: Exchange, attempt: int) -> bool:
+        """After the pacer's wait: whether the attempt counted for `exchange` is still to go.
+        False when the run was stopped or its deadline passed meanwhile; the attempt is then
+        given back and, for a first attempt, the exchange recorded as not sent (a retry keeps
+        the 429 it had). Raises DeadlinePassed for a first attempt past the deadline."""
+        if self._stopped is None and self._seconds_left() > 0:
+            return True
+        with self._shared:
+            self.requests_sent -= 1
+        if attempt > 1:
+            exchange.attempts = attempt - 1
+            return False
+        if self._stopped is not None:
+            exchange.error = f"not sent: {self._stopped}"
+            return False
+        exchange.error = f"not sent: the run's deadline ({self.settings.deadline:g} s) has passed"
+        self.stopped_because = self.stopped_because or exchange.error.removeprefix("not sent: ")
+        raise DeadlinePassed(exchange.error)
+
     def _reproduce_drop(self, exchange: Exchange, pairs: list[tuple[str, str]], headers: dict[str, str]) -> bool:
         """The same request once more after a connection closed without a response.
 
@@ -323,6 +356,12 @@ class Client:
             self.requests_sent += 1
         exchange.attempts += 1
         self._pacer.before_attempt()
+        if self._stopped is not None or self._seconds_left() <= 0:
+            # Stopped, or out of time, while waiting for the rate: the first drop is what is recorded.
+            with self._shared:
+                self.requests_sent -= 1
+            exchange.attempts -= 1
+            return False
         self._attempt(exchange, pairs, headers)
         if exchange.error is None or not exchange.error.startswith(DROPPED):
             return False

@@ -50,8 +50,22 @@ def coverage_of(exchanges: Sequence[Exchange]) -> Coverage:
         return Coverage(len(seen), max(len(head), len(seen)), len(head),
                         f"saw all {len(head):,} sessions: the reference walk read the whole collection")
     extra = f", and {beyond:,} more on filtered and cursor pages" if beyond else ""
-    where = (f"the head of the list order (the first {len(head):,}, read {len(walk.usable_pages)} pages deep "
-             f"before the page budget stopped the walk while has_more was still true){extra}")
+    depth = len(walk.usable_pages)
+    where = (f"the head of the list order (the first {len(head):,}, read {depth} page{'' if depth == 1 else 's'} "
+             f"deep {_why_cut(walk)}){extra}")
     return Coverage(len(seen), None, len(head),
                     f"sampled {len(seen):,} sessions of more than {len(head):,}: {where}; "
                     "the rest of the collection was not seen")
+
+
+
+def _why_cut(walk: Walk) -> str:
+    """Why an incomplete reference walk stopped: at a page that was unanswered or not a list
+    (a failure, the request budget, the deadline), or else at the page budget."""
+    depth = len(walk.usable_pages)
+    if depth == len(walk.pages):
+        return "before the page budget stopped the walk while has_more was still true"
+    page = walk.pages[depth]
+    if page.error is not None:
+        return f"before page {depth + 1} went unanswered ({page.error})"
+    return f"before page {depth + 1} was not a list page (HTTP {page.status})"

@@ -181,7 +181,16 @@ class _Schedule:
         self._advance()
 
     def work(self) -> None:
-        """One lane: take the best ready probe and run it, until every probe has run."""
+        """One lane: take the best ready probe and run it, until every probe has run. An
+        error escaping it (from ``on_done`` or a cost) abandons the schedule and is raised."""
+        try:
+            self._work()
+        except BaseException:
+            # Its probe never counts as done: without this the other lanes would wait for it forever.
+            self.abandon()
+            raise
+
+    def _work(self) -> None:
         while True:
             with self._lock:
                 while not self._ready and not self._finished():

@@ -47,15 +47,19 @@ _ESCAPE = re.compile(
     r"\\(?:[uU]([dD][89abAB][0-9a-fA-F]{2})\\[uU]([dD][c-fC-F][0-9a-fA-F]{2})|[uU]([0-9a-fA-F]{4})"
     r"|x([0-9a-fA-F]{2})|([\"\\/']))"
     r"|%[0-9a-fA-F]{2}(?:%[0-9a-fA-F]{2})*"
-    r"|&(?:#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6})|(amp|lt|gt|quot|apos));"
+    r"|&(?:#([0-9]+);?|#[xX]([0-9a-fA-F]+);?|(amp|AMP|lt|LT|gt|GT|quot|QUOT);?|(apos);)"
 )
+# HTML5's reading of a reference, which a browser showing report.html applies: digits as many
+# as given, the ";" optional after a numeric reference and after the legacy named ones (which
+# have capital forms too); a number past U+10FFFF is U+FFFD.
+_MAX_CODE_DIGITS = 8
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 
 # Where none of these is in a text, the only escapes _ESCAPE can match there are a backslash
 # before one of "\/' (every other alternative begins with one of these), so a split-and-join,
 # at C speed, decodes the text exactly as _ESCAPE would. That is nearly every line of
 # exchanges.jsonl: a JSON body quoted inside a JSON line is all \" escapes.
-_OTHER_ESCAPE = re.compile(r"\\[uUx]|%[0-9a-fA-F]{2}|&(?:#|amp;|lt;|gt;|quot;|apos;)")
+_OTHER_ESCAPE = re.compile(r"\\[uUx]|%[0-9a-fA-F]{2}|&(?:#|amp|AMP|lt|LT|gt|GT|quot|QUOT|apos;)")
 _BACKSLASHED = re.compile(r"\\([\"\\/'])")
 
 
@@ -67,7 +71,7 @@ def looks_secret(header_name: str) -> bool:
 
 def _decoded_units(match: re.Match[str]) -> list[tuple[str, int, int]]:
     """What one escape decodes to: (character, start, end) with the span it came from."""
-    high, low, u, x, backslashed, decimal, hexadecimal, named = match.groups()
+    high, low, u, x, backslashed, decimal, hexadecimal, named, apos = match.groups()
     start, end = match.span()
     percent = match.group(0) if match.group(0).startswith("%") else None
     if high:
@@ -87,10 +91,12 @@ def _decoded_units(match: re.Match[str]) -> list[tuple[str, int, int]]:
             units.append((char, at, at + width))
             at += width
         return units
-    code = int(decimal, 10) if decimal else int(hexadecimal, 16) if hexadecimal else None
-    if code is not None:
+    digits = (decimal or hexadecimal or "").lstrip("0") or ("0" if decimal or hexadecimal else "")
+    if digits:
+        # Leading zeros dropped and the length bounded first: int() refuses very long digit strings.
+        code = int(digits, 10 if decimal else 16) if len(digits) <= _MAX_CODE_DIGITS else 0x110000
         return [(chr(code) if code <= 0x10FFFF else "\ufffd", start, end)]
-    return [(_NAMED[named], start, end)]
+    return [(_NAMED[(named or apos).lower()], start, end)]
 
 
 @functools.lru_cache(maxsize=4096)

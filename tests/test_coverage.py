@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from conformance.cli import main
+from conformance.coverage import coverage_of
+from conformance.exchange import Exchange
 from conformance.reference import ReferenceConfig, start_background
 
 
@@ -40,3 +42,31 @@ def test_a_large_collection_is_stated_as_sampled(large_run: tuple[int, str, Path
     summary = (report_dir / "summary.md").read_text(encoding="utf-8")
     assert f"Coverage: sampled {coverage['sessions_seen']:,} sessions of more than 500" in summary
 
+
+
+def _page(seq: int, ids: list[str] | None, has_more: bool = True, status: int | None = 200,
+          error: str | None = None) -> Exchange:
+    """A reference-walk page listing `ids` (None: no list page: `error`, or `status` without a body)."""
+    body = json.dumps({"object": "list", "data": [{"id": i} for i in ids], "has_more": has_more}) if ids else ""
+    return Exchange(seq=seq, tag="walk:100", path="/v1/checkout/sessions", query=[("limit", "100")], auth="key",
+                    request_headers={}, status=status, body=body, error=error)
+
+
+@pytest.mark.parametrize(("last", "why"), [
+    (_page(1, None, status=None, error="connection failed (NONSENSE)"),
+     "before page 2 went unanswered (connection failed (NONSENSE))"),
+    (_page(1, None, status=None, error="not sent: the request budget (3) is used up"),
+     "before page 2 went unanswered (not sent: the request budget (3) is used up)"),
+    (_page(1, None, status=500), "before page 2 was not a list page (HTTP 500)"),
+])
+def test_a_walk_cut_by_a_failure_is_not_said_to_be_cut_by_the_page_budget(last: Exchange, why: str) -> None:
+    statement = coverage_of([_page(0, ["cs_1", "cs_2"]), last]).statement
+    assert statement == ("sampled 2 sessions of more than 2: the head of the list order (the first 2, read 1 page "
+                         f"deep {why}); the rest of the collection was not seen")
+
+
+def test_a_walk_cut_by_the_page_budget_says_so() -> None:
+    statement = coverage_of([_page(0, ["cs_1"]), _page(1, ["cs_2"])]).statement
+    assert statement == ("sampled 2 sessions of more than 2: the head of the list order (the first 2, read 2 pages "
+                         "deep before the page budget stopped the walk while has_more was still true); the rest of "
+                         "the collection was not seen")

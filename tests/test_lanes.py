@@ -3,7 +3,9 @@ transcript in probe order whatever the timing; a proactive rate on an injected c
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 import time
 import zlib
@@ -15,6 +17,7 @@ import pytest
 from conformance.checks.base import Probe, ProbeContext, RunContext
 from conformance.cli import main
 from conformance.client import Client, ClientSettings
+from conformance.errors import TransportFailure
 from conformance.lanes import ProbeRun, phases, probe_rng, run_probes
 from conformance.profiles import PROFILES
 from conformance.ratelimit import Pacer, TokenBucket
@@ -235,6 +238,39 @@ def test_a_crashing_probe_is_kept_and_the_others_go_on() -> None:
     assert len(client.transcript) == 7
 
 
+def test_an_error_escaping_one_lane_ends_the_run_instead_of_hanging_it() -> None:
+    # Each lane runs one of two probes (they meet at a barrier); the second lane's on_done
+    # raises (e.g. a progress line written to a closed stderr). Its probe never ends, so the
+    # other lane, the one run_probes waits on first, must be released rather than wait forever.
+    beside = threading.Barrier(2, timeout=10)
+
+    def meet(ctx: ProbeContext) -> None:
+        beside.wait()
+        ctx.client.get(ctx.rng.choice("ab"))
+
+    def on_done(_run: ProbeRun) -> None:
+        if threading.current_thread().name.endswith("_1"):
+            raise OSError("stderr is closed")
+
+    outcome: list[BaseException] = []
+
+    def go(client: Client) -> None:
+        probes = [Probe("walk", "test", meet, order="first"), Probe("beside", "test", meet, reads_record=False)]
+        try:
+            run_probes(client, probes, _context(client), concurrency=2, on_done=on_done)
+        except BaseException as exc:  # what escaped is the outcome looked at
+            outcome.append(exc)
+
+    with scripted_server(_ok) as target:
+        client = Client(target.base_url, KEY)
+        runner = threading.Thread(target=go, args=(client,), daemon=True)
+        runner.start()
+        runner.join(15)
+        client.close()
+    assert not runner.is_alive(), "run_probes hung after a lane's error"
+    assert [type(exc) for exc in outcome] == [OSError]
+
+
 # -- a proactive rate ---------------------------------------------------------------------------
 def test_a_token_bucket_spaces_requests_at_its_rate() -> None:
     fake = FakeTime()
@@ -429,3 +465,81 @@ def test_a_failure_in_the_scheduling_itself_is_raised_not_a_hang() -> None:
         client.close()
     assert not runner.is_alive()
     assert len(outcome) == 1 and isinstance(outcome[0], RuntimeError)
+
+
+def _second_request_in_a_thread(client: Client) -> tuple[threading.Thread, list[Exception]]:
+    """The client's second request (the first took the bucket's one token), sent from a thread."""
+    client.get("first")
+    raised: list[Exception] = []
+
+    def second() -> None:
+        try:
+            client.get("second")
+        except Exception as exc:  # a request not sent ends with a ClientError
+            raised.append(exc)
+
+    thread = threading.Thread(target=second, daemon=True)
+    thread.start()
+    return thread, raised
+
+
+def test_a_wait_for_the_rate_ends_at_the_deadline_and_sends_nothing() -> None:
+    # One request per 100 s, a 1 s deadline: the second request's wait outlasts the run.
+    with scripted_server(_ok) as target:
+        client = Client(target.base_url, KEY, ClientSettings(rate_limit=0.01, deadline=1.0))
+        thread, raised = _second_request_in_a_thread(client)
+        thread.join(10)
+        client.stop("the test is over")
+        client.close()
+    assert not thread.is_alive(), "the rate's wait went past the run's deadline"
+    assert len(target.received) == 1 and client.requests_sent == 1
+    assert [type(exc).__name__ for exc in raised] == ["DeadlinePassed"]
+    assert (client.transcript[-1].tag, client.transcript[-1].error) == \
+        ("second", "not sent: the run's deadline (1 s) has passed")
+
+
+def test_a_wait_for_the_rate_ends_when_the_run_is_stopped_and_sends_nothing() -> None:
+    # Ctrl-C stops the client while a lane waits for its token: the lane must not sleep out
+    # its 100 s, nor send once it wakes.
+    with scripted_server(_ok) as target:
+        client = Client(target.base_url, KEY, ClientSettings(rate_limit=0.01))
+        thread, raised = _second_request_in_a_thread(client)
+        time.sleep(0.2)
+        client.stop("the run was interrupted")
+        thread.join(10)
+        client.close()
+    assert not thread.is_alive(), "the rate's wait outlasted the stop"
+    assert len(target.received) == 1 and client.requests_sent == 1
+    assert [type(exc).__name__ for exc in raised] == ["TransportFailure"]
+    assert (client.transcript[-1].tag, client.transcript[-1].error) == ("second", "not sent: the run was interrupted")
+
+
+def test_a_dropped_request_is_not_sent_again_once_the_run_is_stopped() -> None:
+    # A connection closed without a response is sent once more; at 1 request per 100 s that
+    # second attempt waits for its token, and a stop meanwhile (Ctrl-C) must end the wait unsent.
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[int] = []
+
+    def drop_all() -> None:
+        with contextlib.suppress(OSError):
+            while len(accepted) < 5:
+                connection, _ = listener.accept()
+                accepted.append(1)
+                connection.close()
+
+    threading.Thread(target=drop_all, daemon=True).start()
+    client = Client(f"http://127.0.0.1:{listener.getsockname()[1]}", KEY, ClientSettings(rate_limit=0.01))
+
+    def send() -> None:
+        with contextlib.suppress(TransportFailure):  # dropped, or not sent: recorded either way
+            client.get("dropped")
+
+    sender = threading.Thread(target=send, daemon=True)
+    sender.start()
+    time.sleep(0.3)
+    client.stop("the run was interrupted")
+    sender.join(10)
+    client.close()
+    listener.close()
+    assert not sender.is_alive(), "the retry's wait outlasted the stop"
+    assert (len(accepted), client.requests_sent, client.transcript[-1].attempts) == (1, 1, 1)

@@ -92,3 +92,15 @@ def test_a_secret_inside_json_strings_inside_json_is_masked(secret: str, depth: 
         shown = json.dumps({"body": shown})
     redacted = Redactor([secret]).text(shown)
     assert where_is_the_key(redacted, secret) is None, (shown, redacted)
+
+
+def test_html_references_a_browser_decodes_are_masked() -> None:
+    # HTML5 decodes a numeric reference without its ";", with any number of leading zeros,
+    # and the legacy named references in capitals or without ";" (`&AMP;`, `&amp`): an
+    # escape of an escape spelled so is as readable as `&amp;#115;`.
+    key = "sk_test_REVIEWKEY12345"
+    for spelling in ("&#115", "&#x73", "&#0000000115;", "&#x0000073;", "&AMP;#115;", "&amp#115;", "&AMP#x73;"):
+        text = spelling + key[1:]
+        assert Redactor([key]).text(text) == MASK, text
+    every_char = "".join(f"&AMP;#{ord(c)};" for c in key)
+    assert Redactor([key]).text(f"<p>{every_char}</p>") == f"<p>{MASK}</p>"
