@@ -7,11 +7,14 @@ percent-encoding, HTML or XML character references, escapes of escapes (``\\\\u0
 ``:key`` at any offset inside a longer string (a Basic credential echoed back).
 
 So the redactor does not list spellings. It normalises, then matches: the text is decoded
-escape by escape, round after round until nothing changes, keeping for every decoded
-character the span of the original text it came from; the secrets are searched for in
-the decoded text (in any letter case), and so are their base64 *cores*, the base64
-characters that depend on the secret's bytes alone at each of the three byte alignments;
-every span found is masked in the original text.
+escape by escape, round after round until nothing changes (up to four rounds), keeping
+for every decoded character the span of the original text it came from. A text holding
+escapes of several kinds is also decoded one kind at a time, as a JSON parser, a URL
+decoder or a browser would (``_decodings``): an escape of one kind can straddle the first
+characters of a secret spelled in another. The secrets are searched for in every decoded
+text (in any letter case), and so are their base64 *cores*, the base64 characters that
+depend on the secret's bytes alone at each of the three byte alignments; every span found
+is masked in the original text.
 
 ``Redactor.text`` is the one function every string leaving the process passes through:
 transcripts (``Client``), report files (``reports.writer``), the console (``console``) and
@@ -23,7 +26,7 @@ from __future__ import annotations
 import base64
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 MASK = "[REDACTED]"
@@ -43,12 +46,13 @@ _MAX_ROUNDS = 4
 # One escaped character: a JSON/Python backslash escape (a surrogate pair as one), a run
 # of percent-encoded bytes (UTF-8), an HTML/XML character reference. Every alternative
 # starts with a literal character, which the regex engine finds at C speed.
-_ESCAPE = re.compile(
-    r"\\(?:[uU]([dD][89abAB][0-9a-fA-F]{2})\\[uU]([dD][c-fC-F][0-9a-fA-F]{2})|[uU]([0-9a-fA-F]{4})"
-    r"|x([0-9a-fA-F]{2})|([\"\\/']))"
-    r"|%[0-9a-fA-F]{2}(?:%[0-9a-fA-F]{2})*"
-    r"|&(?:#([0-9]+);?|#[xX]([0-9a-fA-F]+);?|(amp|AMP|lt|LT|gt|GT|quot|QUOT);?|(apos);)"
-)
+_ESCAPES_OF_KIND = {
+    "\\": r"\\(?:[uU]([dD][89abAB][0-9a-fA-F]{2})\\[uU]([dD][c-fC-F][0-9a-fA-F]{2})|[uU]([0-9a-fA-F]{4})"
+          r"|x([0-9a-fA-F]{2})|([\"\\/']))",
+    "%": r"%[0-9a-fA-F]{2}(?:%[0-9a-fA-F]{2})*",
+    "&": r"&(?:#([0-9]+);?|#[xX]([0-9a-fA-F]+);?|(amp|AMP|lt|LT|gt|GT|quot|QUOT);?|(apos);)",
+}
+_ESCAPE = re.compile("|".join(_ESCAPES_OF_KIND.values()))
 # HTML5's reading of a reference, which a browser showing report.html applies: digits as many
 # as given, the ";" optional after a numeric reference and after the legacy named ones (which
 # have capital forms too); a number past U+10FFFF is U+FFFD.
@@ -61,6 +65,21 @@ _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 # exchanges.jsonl: a JSON body quoted inside a JSON line is all \" escapes.
 _OTHER_ESCAPE = re.compile(r"\\[uUx]|%[0-9a-fA-F]{2}|&(?:#|amp|AMP|lt|LT|gt|GT|quot|QUOT|apos;)")
 _BACKSLASHED = re.compile(r"\\([\"\\/'])")
+_WIDE_BACKSLASH = re.compile(r"\\[uUx]")  # the backslash escapes that are not one of _BACKSLASHED
+
+# The kinds of escape, by the character each begins with: a JSON/Python reader undoes the
+# first, a URL decoder the second, a browser the third. One kind's escape can straddle a
+# secret spelled in another (`%00` before a secret beginning `00`, whose `"` is written
+# `\"`): decoding every kind at once then eats the secret's first characters, where the
+# reader of the secret's own kind sees it whole. So wherever a text holds several kinds,
+# each kind is also undone alone (``_decodings``).
+_KINDS = tuple(_ESCAPES_OF_KIND)
+_KIND_PRESENT = {
+    "\\": re.compile(r"\\(?:[uU][0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[\"\\/'])"),
+    "%": re.compile(r"%[0-9a-fA-F]{2}"),
+    "&": re.compile(r"&(?:#[0-9]|#[xX][0-9a-fA-F]|amp|AMP|lt|LT|gt|GT|quot|QUOT|apos;)"),
+}
+_OF_KIND = {kind: re.compile(pattern) for kind, pattern in _ESCAPES_OF_KIND.items()}
 
 
 def looks_secret(header_name: str) -> bool:
@@ -111,23 +130,33 @@ def _decoded_text(match: re.Match[str]) -> str:
     return _decoded_escape(match[0])
 
 
-def _decoded_once(text: str) -> str:
-    """`text` with every escape decoded once: the text of `_decode_round`, without its spans."""
-    if _OTHER_ESCAPE.search(text) is None:
+def _decoded_once(text: str, kind: str | None = None) -> str:
+    """`text` with every escape (of `kind` only, if given) decoded once: the text of
+    `_decode_round`, without its spans."""
+    fast = _OTHER_ESCAPE if kind is None else _WIDE_BACKSLASH if kind == "\\" else None
+    if fast is not None and fast.search(text) is None:
         # split() keeps each escape's captured character between the pieces around it, so
         # joining them is the substitution, without a Python call per escape.
         return "".join(_BACKSLASHED.split(text))
-    return _ESCAPE.sub(_decoded_text, text)
+    return (_ESCAPE if kind is None else _OF_KIND[kind]).sub(_decoded_text, text)
 
 
-def _decode_round(text: str) -> tuple[str, list[int], list[int]] | None:
-    """`text` with every escape decoded once, and for each character of the result the
-    start and end of its span in `text`; None when `text` holds no escape."""
+def _kinds_in(text: str) -> list[str]:
+    """The kinds of escape `text` holds (see _KINDS)."""
+    return [kind for kind in _KINDS if kind in text and _KIND_PRESENT[kind].search(text)]
+
+
+def _decode_round(text: str, kind: str | None = None) -> tuple[str, list[int], list[int]] | None:
+    """`text` with every escape (of `kind` only, if given) decoded once, and for each
+    character of the result the start and end of its span in `text`; None when `text`
+    holds no such escape."""
     pieces: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
     at = 0
     for match in _ESCAPE.finditer(text):
+        if kind is not None and match[0][0] != kind:
+            continue  # the escapes of one kind never overlap another kind's (each starts with its own character)
         if match.start() > at:
             pieces.append(text[at:match.start()])
             starts.extend(range(at, match.start()))
@@ -198,35 +227,19 @@ class Redactor:
         """`value` with every secret masked."""
         if self._secrets is None or not value or not self._may_hold_secret(value):
             return value
-        spans = self._spans(value)
-        decoded = value
-        starts: list[int] | None = None
-        ends: list[int] | None = None
-        for _ in range(_MAX_ROUNDS):
-            decoded_round = _decode_round(decoded)
-            if decoded_round is None:
-                break
-            decoded, round_starts, round_ends = decoded_round
-            if starts is None or ends is None:
-                starts, ends = round_starts, round_ends
-            else:  # compose: a span of the previous round maps back to the original text
-                starts, ends = [starts[s] for s in round_starts], [ends[e - 1] for e in round_ends]
+        spans: list[tuple[int, int]] = []
+        for decoded, starts, ends in _decodings(value, spanned=True):
+            assert starts is not None and ends is not None
             spans += [(starts[a], ends[b - 1]) for a, b in self._spans(decoded)]
         return _mask(value, spans)
 
     def _may_hold_secret(self, value: str) -> bool:
-        """The quick test: the same rounds of decoding, without keeping the spans (a 4 MiB
-        body costs milliseconds when it holds no secret, which is nearly always)."""
-        for _ in range(_MAX_ROUNDS + 1):
-            lowered = value.lower()  # `in` is a C search; a case-folding regex is not
-            if any(s in lowered for s in self._lowered) or any(c in value for c in self._core_list):
+        """The quick test: the same decodings, without keeping the spans (a 4 MiB body costs
+        milliseconds when it holds no secret, which is nearly always)."""
+        for decoded, _starts, _ends in _decodings(value, spanned=False):
+            lowered = decoded.lower()  # `in` is a C search; a case-folding regex is not
+            if any(s in lowered for s in self._lowered) or any(c in decoded for c in self._core_list):
                 return True
-            if "\\" not in value and "%" not in value and "&" not in value:
-                return False
-            decoded = _decoded_once(value)
-            if decoded == value:
-                return False
-            value = decoded
         return False
 
     def _spans(self, text: str) -> list[tuple[int, int]]:
@@ -250,6 +263,58 @@ class Redactor:
         if isinstance(value, list | tuple):
             return [self.value(v) for v in value]
         return value
+
+
+_Decoding = tuple[str, list[int] | None, list[int] | None]
+
+
+def _decodings(value: str, spanned: bool) -> Iterator[_Decoding]:
+    """Every text a reader may make of `value`, with (when `spanned`) the start and end in
+    `value` of each of its characters: `value` itself; every kind undone at once, round after
+    round (up to _MAX_ROUNDS); and, from each of these that holds more than one kind, each
+    kind undone alone, round after round, within the same number of rounds."""
+    text = value
+    starts: list[int] | None = list(range(len(value))) if spanned else None
+    ends: list[int] | None = list(range(1, len(value) + 1)) if spanned else None
+    for done in range(_MAX_ROUNDS + 1):
+        yield text, starts, ends
+        kinds = _kinds_in(text)
+        if len(kinds) > 1:
+            for kind in kinds:
+                yield from _rounds(text, starts, ends, kind, _MAX_ROUNDS - done, spanned)
+        if not kinds or done == _MAX_ROUNDS:
+            return
+        step = _step(text, starts, ends, None, spanned)
+        if step is None:
+            return
+        text, starts, ends = step
+
+
+def _rounds(text: str, starts: list[int] | None, ends: list[int] | None, kind: str, rounds: int,
+            spanned: bool) -> Iterator[_Decoding]:
+    """`text` with `kind` undone round after round (at most `rounds`), each round's text."""
+    for _ in range(rounds):
+        step = _step(text, starts, ends, kind, spanned)
+        if step is None:
+            return
+        text, starts, ends = step
+        yield text, starts, ends
+
+
+def _step(text: str, starts: list[int] | None, ends: list[int] | None, kind: str | None,
+          spanned: bool) -> _Decoding | None:
+    """One round of decoding (every kind, or `kind` alone), the spans composed back to the
+    original text; None when nothing changes."""
+    if not spanned:
+        decoded = _decoded_once(text, kind)
+        return None if decoded == text else (decoded, None, None)
+    decoded_round = _decode_round(text, kind)
+    if decoded_round is None or decoded_round[0] == text:
+        return None
+    assert starts is not None and ends is not None
+    decoded, round_starts, round_ends = decoded_round
+    # Compose: a character of this round maps back through the previous rounds to `value`.
+    return decoded, [starts[s] for s in round_starts], [ends[e - 1] for e in round_ends]
 
 
 def _mask(text: str, spans: list[tuple[int, int]]) -> str:

@@ -6,6 +6,7 @@ import base64
 import json
 from urllib.parse import quote
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -72,12 +73,26 @@ fragments = st.lists(st.sampled_from(["\\", '"', "/", "'", "u", "U", "x", "00", 
 
 
 @settings(max_examples=500, deadline=None)
-@given(text=fragments)
-def test_the_quick_decoding_is_the_masking_decoding(text: str) -> None:
+@given(text=fragments, kind=st.sampled_from([None, "\\", "%", "&"]))
+def test_the_quick_decoding_is_the_masking_decoding(text: str, kind: str | None) -> None:
     from conformance.redaction import _decode_round, _decoded_once
 
-    spanned = _decode_round(text)
-    assert _decoded_once(text) == (text if spanned is None else spanned[0])
+    spanned = _decode_round(text, kind)
+    assert _decoded_once(text, kind) == (text if spanned is None else spanned[0])
+
+
+@pytest.mark.parametrize(("secret", "shown"), [
+    # A "%00" straddles the secret's first characters; a JSON reader of the line sees the secret.
+    ('00000000000"', json.dumps({"body": '%00000000000"'})),
+    # The same one layer further in: a URL decoder, then a JSON reader.
+    ('00000000000"', "%2500000000000%5C%22"),
+    # An HTML reference before a secret that starts with digits, its quote escaped for JSON.
+    ('1234abcdef"/x', json.dumps({"body": '&#1234abcdef"/x'})),
+])
+def test_an_escape_of_another_kind_before_the_secret_does_not_hide_it(secret: str, shown: str) -> None:
+    assert where_is_the_key(shown, secret) is not None  # the oracle reads the secret there
+    redacted = Redactor([secret]).text(shown)
+    assert where_is_the_key(redacted, secret) is None, (shown, redacted)
 
 
 secrets_with_escapable_characters = st.text(st.sampled_from('abcXYZ019_"\\/\''), min_size=12, max_size=30)
