@@ -17,6 +17,7 @@ from conformance.checks.base import Record
 from conformance.checks.collection import REFERENCE_WALK
 from conformance.checks.walks import Walk
 from conformance.exchange import Exchange
+from conformance.wording import plural
 
 
 @dataclass(frozen=True)
@@ -51,12 +52,11 @@ def coverage_of(exchanges: Sequence[Exchange]) -> Coverage:
                         f"saw all {len(head):,} sessions: the reference walk read the whole collection")
     extra = f", and {beyond:,} more on filtered and cursor pages" if beyond else ""
     depth = len(walk.usable_pages)
-    where = (f"the head of the list order (the first {len(head):,}, read {depth} page{'' if depth == 1 else 's'} "
-             f"deep {_why_cut(walk)}){extra}")
+    where = (f"the head of the list order (the first {len(head):,}, read {plural(depth, 'page')} deep "
+             f"{_why_cut(walk)}){extra}")
     return Coverage(len(seen), None, len(head),
                     f"sampled {len(seen):,} sessions of more than {len(head):,}: {where}; "
                     "the rest of the collection was not seen")
-
 
 
 def _why_cut(walk: Walk) -> str:
