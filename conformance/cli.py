@@ -206,8 +206,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--api-version", metavar="V",
                      help="an X-API-Version value the target supports, to judge VER-002 (default: none, "
                           "VER-002 skipped)")
-    run.add_argument("--max-requests", type=_positive_int, default=2000, metavar="N",
-                     help="hard cap on requests sent; what it leaves unjudged is inconclusive (default: 2000)")
+    caps = ", ".join(f"{p.max_requests} for {name}" for name, p in PROFILES.items())
+    run.add_argument("--max-requests", type=_positive_int, default=None, metavar="N",
+                     help=f"hard cap on requests sent; what it leaves unjudged is inconclusive (default: the "
+                          f"profile's, {caps})")
     run.add_argument("--timeout", type=_positive_float, default=10.0, metavar="SECONDS",
                      help="seconds each request may take, more than 0 and up to 600 (default: 10)")
     run.add_argument("--concurrency", type=_concurrency, default=DEFAULT_CONCURRENCY, metavar="N",

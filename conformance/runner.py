@@ -41,7 +41,8 @@ class RunOptions:
     seed: int = 0
     strict: bool = False
     api_version: str | None = None
-    max_requests: int = 2000
+    # None: the profile's own cap (Profile.max_requests).
+    max_requests: int | None = None
     timeout: float = 10.0
     headers: dict[str, str] = field(default_factory=dict, repr=False)  # may hold credentials
     only: tuple[str, ...] = ()
@@ -209,7 +210,8 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
     validate_selection(options.only, catalog)
     started = datetime.now(UTC)
     with _target(options) as (base_url, api_key, api_version, embedded):
-        settings = ClientSettings(timeout=options.timeout, max_requests=options.max_requests,
+        cap = options.max_requests if options.max_requests is not None else options.profile.max_requests
+        settings = ClientSettings(timeout=options.timeout, max_requests=cap,
                                   rate_limit=options.rate_limit, deadline=options.deadline)
         client = Client(base_url, api_key, settings, headers=options.headers)
         aborted: ConformanceError | None = None

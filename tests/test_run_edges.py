@@ -9,6 +9,7 @@ import pytest
 
 from conformance.checks import registry
 from conformance.checks.base import Check
+from conformance.profiles import PROFILES
 from conformance.reference.server import ReferenceConfig, RunningServer, start_background
 from tests.support.runs import run_cli
 
@@ -77,3 +78,12 @@ def test_a_crashing_check_is_a_suite_error_never_a_failure(
     assert code == 3
     assert report["verdict"] == "error"
     assert "A bug in the suite (not the target)" in capsys.readouterr().out
+
+
+def test_thorough_judges_a_large_account_within_its_own_request_cap(tmp_path: Path) -> None:
+    # thorough's budgets send more than the 2,000 requests that cap quick and standard: with
+    # that cap it left nearly half of the requirements inconclusive on a large account.
+    with start_background(ReferenceConfig(sessions=1200)) as server:
+        code, report = run_cli(server.base_url, server.api_key, tmp_path, "--profile", "thorough")
+    assert code == 0, report["verdict_reason"]
+    assert 2000 < report["requests"] <= PROFILES["thorough"].max_requests
