@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import Any
 
 from conformance.checks.base import ProbeContext, Record
-from conformance.checks.walks import Walk
+from conformance.checks.walks import DEFAULT_LIMIT, Walk
 
 REFERENCE_WALK = "walk:100"
 
@@ -110,5 +110,9 @@ def expected_pages(ctx: ProbeContext, limit: int | None, budget: int, status: st
     if not collection.complete:
         return budget
     size = len(collection.restricted(status)) if status is not None else len(collection)
-    per_page = limit if limit is not None else int(ctx.spec.parameter("limit")["schema"]["default"])
-    return min(budget, max(1, -(-size // per_page)))
+    return pages_holding(max(size, 1), limit if limit is not None else DEFAULT_LIMIT, budget)
+
+
+def pages_holding(sessions: int, per_page: int, budget: int) -> int:
+    """Pages of `per_page` that `sessions` fill, at most `budget` (counts)."""
+    return min(budget, -(-sessions // per_page))

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
-from conformance.checks.collection import Collection, expected_pages
+from conformance.checks.collection import Collection, expected_pages, pages_holding
 from conformance.checks.common import answer, first_unanswered, is_4xx, is_error_object, not_a_page
 from conformance.checks.history import History
 from conformance.checks.walks import (
@@ -58,7 +58,7 @@ def _forward_walk(tag: str, limit: int | None, budget: Callable[[Profile], int])
 def _backward_pages(ctx: ProbeContext) -> int:
     # The sessions before the reference walk's last one, 7 a page: known even on a large target.
     before = len(Collection.from_record(ctx.record).ids) - 1
-    return min(ctx.profile.pages_limit_7, max(0, -(-before // 7)))
+    return pages_holding(before, 7, ctx.profile.pages_limit_7) if before > 0 else 0
 
 
 def _cursor_pages(ctx: ProbeContext) -> int:

@@ -11,8 +11,10 @@ from functools import cached_property
 
 from conformance.checks.base import ProbeContext, Record
 from conformance.exchange import Exchange
+from conformance.spec import default_spec
 
-DEFAULT_LIMIT = 10
+# The page size of a request without `limit`: the spec's default, not a literal here.
+DEFAULT_LIMIT = int(default_spec().parameter("limit")["schema"]["default"])
 # The walk that follows `next_cursor` (the spec's nextPage link) rather than the last id.
 NEXT_CURSOR_WALK = "walk:next:7"
 
