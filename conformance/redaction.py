@@ -59,14 +59,6 @@ _ESCAPE = re.compile("|".join(_ESCAPES_OF_KIND.values()))
 _MAX_CODE_DIGITS = 8
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 
-# Where none of these is in a text, the only escapes _ESCAPE can match there are a backslash
-# before one of "\/' (every other alternative begins with one of these), so a split-and-join,
-# at C speed, decodes the text exactly as _ESCAPE would. That is nearly every line of
-# exchanges.jsonl: a JSON body quoted inside a JSON line is all \" escapes.
-_OTHER_ESCAPE = re.compile(r"\\[uUx]|%[0-9a-fA-F]{2}|&(?:#|amp|AMP|lt|LT|gt|GT|quot|QUOT|apos;)")
-_BACKSLASHED = re.compile(r"\\([\"\\/'])")
-_WIDE_BACKSLASH = re.compile(r"\\[uUx]")  # the backslash escapes that are not one of _BACKSLASHED
-
 # The kinds of escape, by the character each begins with: a JSON/Python reader undoes the
 # first, a URL decoder the second, a browser the third. One kind's escape can straddle a
 # secret spelled in another (`%00` before a secret beginning `00`, whose `"` is written
@@ -80,6 +72,16 @@ _KIND_PRESENT = {
     "&": re.compile(r"&(?:#[0-9]|#[xX][0-9a-fA-F]|amp|AMP|lt|LT|gt|GT|quot|QUOT|apos;)"),
 }
 _OF_KIND = {kind: re.compile(pattern) for kind, pattern in _ESCAPES_OF_KIND.items()}
+
+# Where none of these is in a text, the only escapes _ESCAPE can match there are a backslash
+# before one of "\/' (the others begin with \u, \U or \x, or are a percent escape or a
+# reference, which _KIND_PRESENT finds), so a split-and-join, at C speed, decodes the text
+# exactly as _ESCAPE would. That is nearly every line of exchanges.jsonl: a JSON body quoted
+# inside a JSON line is all \" escapes.
+_BACKSLASHED = re.compile(r"\\([\"\\/'])")
+_WIDE_BACKSLASH = re.compile(r"\\[uUx]")
+_OTHER_ESCAPE = re.compile("|".join([_WIDE_BACKSLASH.pattern, _KIND_PRESENT["%"].pattern,
+                                     _KIND_PRESENT["&"].pattern]))
 
 
 def looks_secret(header_name: str) -> bool:
