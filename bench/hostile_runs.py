@@ -20,14 +20,16 @@ import json
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import requests
 from _servers import API_KEY, REPO, running, slow_proxy, uptime
+
+sys.path.insert(0, str(REPO))  # the tests' loopback server and forwarding, rather than a copy here
+
+from tests.support.scripted import Received, Reply, forward, scripted_server
 
 PADDED_SIZE = 4_000_000
 
@@ -38,36 +40,15 @@ def padding_proxy(upstream: str, size: int) -> Iterator[str]:
     filler = b"x" * size
     http = requests.Session()
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    def answer(_index: int, request: Received) -> Reply:
+        reply = forward(upstream, request, http)
+        if reply.status == 200 and reply.body.endswith(b"}"):
+            pad = size - len(reply.body) - len(b',"padding":""')
+            reply.body = reply.body[:-1] + b',"padding":"' + filler[:max(0, pad)] + b'"}'
+        return reply
 
-        def do_GET(self) -> None:
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
-            up = http.get(upstream + self.path, headers=headers, timeout=30)
-            body = up.content
-            if up.status_code == 200 and body.endswith(b"}"):
-                pad = size - len(body) - len(b',"padding":""')
-                body = body[:-1] + b',"padding":"' + filler[:max(0, pad)] + b'"}'
-            self.send_response(up.status_code)
-            for name, value in up.headers.items():
-                if name.lower() not in ("content-length", "connection", "transfer-encoding", "content-encoding"):
-                    self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *_args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with scripted_server(answer) as target:
+        yield target.base_url
 
 
 def measured_run(base_url: str, report_dir: Path, *extra: str) -> dict[str, object]:

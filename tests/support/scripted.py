@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 
 @dataclass
@@ -76,6 +77,18 @@ def scripted_server(answer: Callable[[int, Received], Reply]) -> Iterator[Script
         yield Scripted(base_url, received)
 
 
+def forward(upstream: str, request: Received, session: Any = None) -> Reply:
+    """`request` sent on to `upstream` (through `session`, a requests.Session, if given) and
+    its answer as a Reply, without the hop-by-hop and length headers the server sets anew."""
+    import requests
+
+    headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length", "connection")}
+    got = (session or requests).get(upstream + request.path, headers=headers, timeout=30, allow_redirects=False)
+    kept = {k: v for k, v in got.headers.items()
+            if k.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding")}
+    return Reply(got.status_code, got.content, kept)
+
+
 @dataclass
 class InFlight:
     """What an `in_flight_proxy` saw: requests forwarded, and the most in flight at once."""
@@ -92,8 +105,6 @@ def in_flight_proxy(upstream: str, hold_seconds: float = 0.005) -> Iterator[InFl
     counts how many it holds at once (one thread per connection, so nothing queues here)."""
     import time
 
-    import requests
-
     seen = InFlight("")
     lock = threading.Lock()
 
@@ -104,11 +115,7 @@ def in_flight_proxy(upstream: str, hold_seconds: float = 0.005) -> Iterator[InFl
             seen.most = max(seen.most, seen.now)
         try:
             time.sleep(hold_seconds)
-            headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")}
-            got = requests.get(upstream + request.path, headers=headers, timeout=10, allow_redirects=False)
-            kept = {k: v for k, v in got.headers.items()
-                    if k.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding")}
-            return Reply(got.status_code, got.content, kept)
+            return forward(upstream, request)
         finally:
             with lock:
                 seen.now -= 1
