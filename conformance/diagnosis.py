@@ -67,7 +67,7 @@ def diagnose(verdicts: Sequence[RequirementVerdict], exchanges: Sequence[Exchang
     # a conformant run against a target never needs (some 55 ms of start-up).
     from conformance.reference.faults import FAULTS
     evidence = {v.requirement: [s for e in v.evidence for s in e.exchanges] for v in verdicts}
-    record = exchanges if isinstance(exchanges, Record) else Record(exchanges)
+    record = Record.of(exchanges)
     spec = spec or default_spec()
     candidates: list[_Candidate] = []
     for index, fault in enumerate(FAULTS.values()):

@@ -109,7 +109,7 @@ def judge(
     requirements become ERROR (see blame_crashed_probes). Given a `Record`, its readings (the
     collection, the history) are shared with whoever reads it after.
     """
-    record = exchanges if isinstance(exchanges, Record) else Record(exchanges)
+    record = Record.of(exchanges)
     checks = checks_for(only)
     history = History.of(record)
     distrust = _comparisons_distrusted(record, history)

@@ -53,6 +53,11 @@ class Record:
         # Readings several judgements share (e.g. the collection), computed once per record.
         self.memo: dict[str, Any] = {}
 
+    @classmethod
+    def of(cls, exchanges: Sequence[Exchange] | Record) -> Record:
+        """`exchanges` as a Record: a Record as it is, so that its readings are shared."""
+        return exchanges if isinstance(exchanges, Record) else cls(exchanges)
+
     def reading(self, key: str, read: Callable[[Record], _Reading]) -> _Reading:
         """`read(self)`, computed once per record under `key` and shared by every judgement."""
         if key not in self.memo:
