@@ -125,7 +125,8 @@ def run_probes(
     ``context(probe)`` gives the probe its ``ProbeContext``. A ``ClientError`` ends a
     probe quietly (the client recorded why); any other exception is a suite bug, kept
     in ``ProbeRun.crashed`` (redacted, one line) while the other probes go on.
-    ``on_done`` is called as each probe ends (from the thread that ran it).
+    ``on_done`` is called as each probe ends (from the thread that ran it), one call at a
+    time: a progress line written from two lanes at once would interleave.
     """
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, got {concurrency}")
@@ -167,7 +168,8 @@ class _Schedule:
 
     def __init__(self, client: Client, probes: list[Probe], context: Callable[[Probe], ProbeContext],
                  on_done: Callable[[ProbeRun], None]) -> None:
-        self._client, self._probes, self._context, self._on_done = client, probes, context, on_done
+        self._client, self._probes, self._context = client, probes, context
+        self._on_done = _one_call_at_a_time(on_done)
         self._lock = threading.Condition()
         self._offered: set[int] = set()
         self._done: dict[int, ProbeRun] = {}
@@ -255,6 +257,16 @@ class _Schedule:
         for k in self._phases[LAST]:
             _commit(self._client, self._done[k].exchanges)
         self._phase = _COMMITTED
+
+
+def _one_call_at_a_time(call: Callable[[T], None]) -> Callable[[T], None]:
+    """`call`, made to run in one thread at a time."""
+    lock = threading.Lock()
+
+    def serialized(argument: T) -> None:
+        with lock:
+            call(argument)
+    return serialized
 
 
 def _expected(probe: Probe, ctx: ProbeContext) -> float:

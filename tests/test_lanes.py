@@ -543,3 +543,21 @@ def test_a_dropped_request_is_not_sent_again_once_the_run_is_stopped() -> None:
     listener.close()
     assert not sender.is_alive(), "the retry's wait outlasted the stop"
     assert (len(accepted), client.requests_sent, client.transcript[-1].attempts) == (1, 1, 1)
+
+
+def test_on_done_is_called_one_lane_at_a_time() -> None:
+    # A progress line printed from two lanes at once interleaves ("...10 requests  limit ...").
+    inside: list[int] = []
+    most = [0]
+
+    def on_done(_run: ProbeRun) -> None:
+        inside.append(1)
+        most[0] = max(most[0], len(inside))
+        time.sleep(0.02)  # a slow terminal: the other lanes end meanwhile
+        inside.pop()
+
+    with scripted_server(_ok) as target:
+        client = Client(target.base_url, KEY)
+        run_probes(client, _probes(8, 1), _context(client), concurrency=8, on_done=on_done)
+        client.close()
+    assert most[0] == 1
