@@ -21,6 +21,10 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], None]
 
 MAX_RATE_LIMIT = 10_000.0  # requests per second a --rate-limit may name: a typo above it limits nothing
+# The longest interval between requests, in seconds. A rate above 0 can be so small that 1 / rate
+# overflows to inf, and GCRA's `due - 0 * inf` is nan, which max() drops: no wait at all. Capped,
+# the arithmetic stays finite, and 1e9 s is still far beyond any run's deadline (86,400 s at most).
+MAX_INTERVAL = 1e9
 
 
 class TokenBucket:
@@ -35,7 +39,7 @@ class TokenBucket:
     def __init__(self, rate: float, burst: int = 1, clock: Clock = time.monotonic, sleep: Sleep = time.sleep) -> None:
         if rate <= 0 or burst < 1:
             raise ValueError(f"a token bucket needs a rate > 0 and a burst >= 1, got {rate!r}, {burst!r}")
-        self.interval = 1.0 / rate
+        self.interval = min(1.0 / rate, MAX_INTERVAL)
         self.burst = burst
         self._clock = clock
         self._sleep = sleep

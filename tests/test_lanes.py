@@ -483,10 +483,14 @@ def _second_request_in_a_thread(client: Client) -> tuple[threading.Thread, list[
     return thread, raised
 
 
-def test_a_wait_for_the_rate_ends_at_the_deadline_and_sends_nothing() -> None:
-    # One request per 100 s, a 1 s deadline: the second request's wait outlasts the run.
+# 1e-320 is above 0, so --rate-limit accepts it, but 1 / 1e-320 overflows to inf: the bucket
+# must still space requests by its interval, not meet 0 * inf = nan and let everything through.
+@pytest.mark.parametrize("rate", [0.01, 1e-320])
+def test_a_wait_for_the_rate_ends_at_the_deadline_and_sends_nothing(rate: float) -> None:
+    """Two requests at `rate` (at most one per 100 s) with a 1 s deadline: the first is sent,
+    the second waits for its token past the deadline and is recorded as not sent."""
     with scripted_server(_ok) as target:
-        client = Client(target.base_url, KEY, ClientSettings(rate_limit=0.01, deadline=1.0))
+        client = Client(target.base_url, KEY, ClientSettings(rate_limit=rate, deadline=1.0))
         thread, raised = _second_request_in_a_thread(client)
         thread.join(10)
         client.stop("the test is over")
