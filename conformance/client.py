@@ -67,6 +67,9 @@ Auth = str | BasicCredentials | RawAuthorization | RepeatedAuthorization  # str:
 # requests refuses no NUL, http.client would refuse one in a value, and we split first).
 _LINE_BREAK = "\x00"
 
+# How an exchange's `error` starts when the run's deadline cut its request in flight.
+DEADLINE_CUT = "cut: "
+
 
 @dataclass(frozen=True)
 class ClientSettings:
@@ -298,6 +301,11 @@ class Client:
                     # A hostile target's bytes can reach the error text (a bad status line echoes
                     # them): redact it, and keep it one line for the console.
                     exchange.error = self._redactor.text(" ".join(exchange.error.split()))
+                    if exchange.error.startswith(DEADLINE_CUT):
+                        # The run's own bound ended it, not the target: the requests in flight in
+                        # every lane are cut at once, and must not trip the circuit breaker, which
+                        # would then blame the target for what the deadline left unsent.
+                        return
                     with self._shared:
                         self._failures_in_a_row += 1
                         self._down_because = "the target stopped answering earlier in the run"
@@ -389,7 +397,7 @@ class Client:
             if limit < self.settings.timeout and self._seconds_left() <= 0:
                 # The run's deadline cut it, not the target's slowness against --timeout: say so.
                 passed = f"the run's deadline ({self.settings.deadline:g} s) has passed"
-                exchange.error = f"cut: {passed}"
+                exchange.error = f"{DEADLINE_CUT}{passed}"
                 with self._shared:
                     self.stopped_because = self.stopped_because or passed
 

@@ -565,3 +565,34 @@ def test_on_done_is_called_one_lane_at_a_time() -> None:
         run_probes(client, _probes(8, 1), _context(client), concurrency=8, on_done=on_done)
         client.close()
     assert most[0] == 1
+
+
+def test_requests_the_deadline_cut_in_every_lane_do_not_blame_the_target() -> None:
+    """Three lanes' requests to a target that takes 2 s to answer, with a 1 s deadline and a
+    30 s timeout: the deadline cuts all three (the suite's bound, not the target's failure).
+    The next request is recorded as not sent for the deadline, not for a target that
+    "stopped answering" (three cuts in a row must not trip the circuit breaker)."""
+    def slow(_index: int, _request: Received) -> Reply:
+        time.sleep(2.0)
+        return Reply()
+
+    with scripted_server(slow) as target:
+        client = Client(target.base_url, KEY, ClientSettings(deadline=1.0, timeout=30.0))
+        lanes = [threading.Thread(target=_get, args=(client, "lane"), daemon=True)
+                 for _ in range(client.settings.failures_before_down)]
+        for lane in lanes:
+            lane.start()
+        for lane in lanes:
+            lane.join(10)
+        with contextlib.suppress(Exception):
+            client.get("after")
+        client.close()
+    assert [e.error for e in client.transcript if e.tag == "lane"] == \
+        ["cut: the run's deadline (1 s) has passed"] * client.settings.failures_before_down
+    assert client.transcript[-1].error == "not sent: the run's deadline (1 s) has passed"
+
+
+def _get(client: Client, tag: str) -> None:
+    """client.get(tag), a failed request (its exchange recorded) being what the caller looks at."""
+    with contextlib.suppress(TransportFailure):
+        client.get(tag)
