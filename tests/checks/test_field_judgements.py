@@ -162,3 +162,20 @@ def test_every_spelling_of_an_integral_float_is_found(value: int, spelling: str,
     t.exchanges[0].body = text.replace(f'"{where}": {item[where]}', f'"{where}"{separator}{spelling.format(value)}')
     [outcome] = integers.judge_written_integers(t.record, RUN, SPEC)
     assert outcome.finding == Finding.VIOLATED, t.exchanges[0].body
+
+
+def test_a_session_created_between_the_two_filtered_pages_is_no_violation() -> None:
+    """A live account (the reference server under --churn): the reference walk lists the newest
+    second (2000) whole and one older session; the status=open next_cursor page then gives
+    cs_05 cs_04 cs_03, and the starting_after page, asked a moment later, lists cs_05 cs_new
+    cs_04a cs_04, cs_04a being created meanwhile in that same second (not on the head page).
+    Out: ENV-005 held, as the unfiltered walk's comparison (envelope.py) judges such pages."""
+    newest = [session(f"cs_{n:02d}", created=2000) for n in range(8, 2, -1)]  # cs_08 .. cs_03
+    t = Transcript()
+    t.page("walk:100", [("limit", "100")], [*newest, session("cs_00", created=1999)], False)
+    t.page(next_cursor.SOURCE, [("status", "open"), ("limit", "3")], newest[:3], True, next_cursor="opaque")
+    t.page(next_cursor.BY_CURSOR, [("status", "open"), ("starting_after", "opaque"), ("limit", "3")],
+           newest[3:6], True)
+    t.page(next_cursor.BY_ID, [("status", "open"), ("starting_after", "cs_06"), ("limit", "3")],
+           [newest[3], session("cs_04a", created=2000), newest[4]], True)
+    assert only(next_cursor.judge_next_cursor_everywhere(t.record, RUN, SPEC), "ENV-005") == Finding.HELD
