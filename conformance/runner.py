@@ -225,11 +225,13 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
             except (TargetUnreachable, UsageError) as exc:
                 aborted = exc  # reports are still written: they say why nothing was judged
             checks = checks_for(options.only)
+            probes = probes_for(checks) if aborted is None else ()
+            width = max((len(p.name) for p in probes), default=0)  # the columns line up for every name
             done = run_probes(
-                client, probes_for(checks) if aborted is None else (),
+                client, probes,
                 lambda probe: ProbeContext(client, context, spec, probe_rng(options.seed, probe)),
                 options.concurrency,
-                lambda r: progress(f"{r.probe.area:<11} {r.probe.name:<18} {plural(r.sent, 'request'):>13}")
+                lambda r: progress(f"{r.probe.area:<11} {r.probe.name:<{width}} {plural(r.sent, 'request'):>13}")
                 if r.sent else None,
             )
             failed_probes = {r.probe.name: r.crashed for r in done if r.crashed is not None}

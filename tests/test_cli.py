@@ -273,3 +273,12 @@ def test_a_crashed_probe_is_a_suite_error_and_the_run_goes_on(
     assert report["verdict"] == "error"
     assert report["failed_probes"] == {"limits": "KeyError('oops')"}
     assert main(["verify", str(tmp_path)]) == 0  # re-judged offline the same way
+
+
+def test_progress_lines_keep_their_columns_for_every_probe_name(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    # `next-cursor-everywhere` is longer than the others: its count must not push out of line.
+    assert main(["run", "--profile", "quick", "--report-dir", str(tmp_path)]) == 0
+    lines = [line for line in capsys.readouterr().err.splitlines() if re.search(r"\d+ requests?$", line)]
+    assert any("next-cursor-everywhere" in line for line in lines)
+    assert len({len(line) for line in lines}) == 1, lines
