@@ -50,8 +50,13 @@ def write_reports(result: RunResult, report_dir: Path, signing_key: Ed25519Priva
     redactor = result.redactor
     report = redactor.value(build_report(result))
     paths = {name: report_dir / name for name in (REPORT_JSON, EXCHANGES, JUNIT, HTML, SUMMARY, CERTIFICATE)}
+    signature = report_dir / SIGNATURE
     try:
-        _write(paths[REPORT_JSON], json.dumps(report, indent=2) + "\n", redactor)
+        # An earlier run's verdict-bearing files go first and this run's are written last: a
+        # run interrupted while writing (Ctrl-C) leaves no report.json or certificate speaking
+        # for files it did not finish, nor an old verdict beside new evidence.
+        for stale in (paths[CERTIFICATE], signature, paths[REPORT_JSON]):
+            stale.unlink(missing_ok=True)
         with paths[EXCHANGES].open("w", encoding="utf-8") as handle:  # line by line: it can be large
             for exchange in result.exchanges:
                 handle.write(redactor.text(exchange_line(exchange)))
@@ -63,12 +68,11 @@ def write_reports(result: RunResult, report_dir: Path, signing_key: Ed25519Priva
         write_reproducers(report, result.exchanges, report_dir)
         for script in sorted((report_dir / REPRODUCERS).glob("*")):
             _seal(script, redactor)
+        _write(paths[REPORT_JSON], json.dumps(report, indent=2) + "\n", redactor)
         # The certificate is built from the redacted document and digests, and may be signed:
         # it is not rewritten after.
         signer = signer_entry(signing_key) if signing_key else None
         write_certificate(report, report_dir, evidence, paths[CERTIFICATE], signer)
-        signature = report_dir / SIGNATURE
-        signature.unlink(missing_ok=True)  # a signature left by an earlier run would not match
         if signing_key:
             sign_file(signing_key, paths[CERTIFICATE], signature)
     except OSError as exc:

@@ -85,3 +85,23 @@ def test_a_whole_collection_is_stated_as_seen(clean_run: Any) -> None:
     assert coverage["collection_size"] == coverage["collection_at_least"] == coverage["sessions_seen"] > 0
     assert coverage["statement"] == (f"saw all {coverage['collection_size']:,} sessions: "
                                      "the reference walk read the whole collection")
+
+
+def test_a_run_interrupted_while_writing_leaves_no_verdict_behind(mixed_result: Any, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # Ctrl-C between two report files: neither this run's verdict (its certificate would
+    # speak for files not written) nor an earlier run's beside this run's evidence.
+    from conformance.reports import writer
+
+    report_dir = tmp_path / "reports"
+    writer.write_reports(mixed_result, report_dir)
+    assert (report_dir / "report.json").exists() and (report_dir / "certificate.json").exists()
+
+    def interrupted(*_args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(writer, "render_html", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        writer.write_reports(mixed_result, report_dir)
+    assert not (report_dir / "report.json").exists()
+    assert not (report_dir / "certificate.json").exists()
