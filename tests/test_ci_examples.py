@@ -70,7 +70,7 @@ def _readme_install() -> str:
     first = re.search(r"```sh\n(.*?)\n", readme)
     assert first is not None
     install, sep, _ = first.group(1).partition(" && checkout-conformance")
-    assert sep and "pip install -e ." in install
+    assert sep and "pip install --require-hashes -r requirements/run.txt" in install
     return install
 
 
@@ -133,7 +133,8 @@ def test_the_cli_reads_the_secrets_from_the_environment(monkeypatch: pytest.Monk
 
 def test_install_command_is_the_readmes(github: dict[Any, Any], gitlab: dict[Any, Any]) -> None:
     install = _readme_install()
-    assert install == "python3 -m venv .venv && . .venv/bin/activate && pip install -e ."
+    assert install == ("python3 -m venv .venv && . .venv/bin/activate && pip install --require-hashes -r requirements/run.txt"
+                       " && pip install --no-deps --no-build-isolation -e .")
     for source, texts in (("github", _strings(github)), ("gitlab", _strings(gitlab))):
         lines = [line.strip().removeprefix("- ") for text in texts for line in text.splitlines()]
         assert install in lines, f"{source} does not install with the README's command"
