@@ -241,6 +241,11 @@ class History:
             return list(ids)
         return [i for i in ids if i not in self.young]
 
+    def existed_throughout(self) -> set[str]:
+        """Every session the record listed that existed before the run and stayed within the model:
+        under the model nothing is deleted, so each is in the collection at every moment of the run."""
+        return {sid for sid in self.created if sid not in self.young and sid not in self.outside}
+
     def young_in(self, ids: Iterable[str]) -> int:
         return sum(1 for i in ids if i in self.young)
 
@@ -273,7 +278,7 @@ class History:
         n = min(len(stable_a), len(stable_b))
         if stable_a[:n] != stable_b[:n]:
             return False
-        limit = _limit_of(a)
+        limit = limit_of(a)
         if limit is not None and len(ids_a) < limit and len(stable_b) > len(stable_a):
             return False
         return not (limit is not None and len(ids_b) < limit and len(stable_a) > len(stable_b))
@@ -291,7 +296,8 @@ class History:
         }
 
 
-def _limit_of(page: Exchange) -> int | None:
+def limit_of(page: Exchange) -> int | None:
+    """The `limit` a page was asked with (the contract's default 10 when none), or None when not a number."""
     raw = page.params.get("limit", "10")
     return int(raw) if raw.isdigit() else None
 

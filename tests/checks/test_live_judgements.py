@@ -184,6 +184,31 @@ def test_unknown_parameter_page_may_hold_new_sessions() -> None:
     assert only(protocol.judge_unknown_params(t.record, RUN, SPEC), "ERR-003") == Finding.VIOLATED
 
 
+def test_unknown_parameter_empty_page_fails_when_the_baseline_lists_only_new_sessions() -> None:
+    """On a busy account the baseline (limit 3) may list only sessions created during the run;
+    an empty page is still no ignored parameter: the sessions that existed throughout are gone
+    from it (the churn run that failed in two of three fresh runs on a loaded machine)."""
+    newer = [session("cs_y4", created=2003), session("cs_y3", created=2002), *YOUNG]
+    t = Transcript()
+    live_walks(t)
+    t.page("walk:recheck", [("limit", "100")], [*newer, *OLD], False)
+    t.page("unknown-param:baseline", [("limit", "3")], newer[:3], True)
+    t.page("unknown-param", [("limit", "3"), ("foo", "1")], newer[1:4], True)  # a newer page: ignored
+    assert only(protocol.judge_unknown_params(t.record, RUN, SPEC), "ERR-003") == Finding.HELD
+    t.page("unknown-param", [("limit", "3"), ("bar", "1")], [], False)
+    assert only(protocol.judge_unknown_params(t.record, RUN, SPEC), "ERR-003") == Finding.VIOLATED
+
+
+def test_unknown_parameter_short_page_holding_the_whole_collection_passes() -> None:
+    t = Transcript()
+    t.page("walk:100", [("limit", "100")], OLD[:2], False)
+    t.page("unknown-param:baseline", [("limit", "3")], OLD[:2], False)
+    t.page("unknown-param", [("limit", "3"), ("foo", "1")], OLD[:2], False)
+    assert only(protocol.judge_unknown_params(t.record, RUN, SPEC), "ERR-003") == Finding.HELD
+    t.page("unknown-param", [("limit", "3"), ("bar", "1")], OLD[:1], False)
+    assert only(protocol.judge_unknown_params(t.record, RUN, SPEC), "ERR-003") == Finding.VIOLATED
+
+
 def test_next_cursor_compared_with_the_page_of_the_same_last_id() -> None:
     t = Transcript()
     live_walks(t)  # walk:7 went [cs_y1, s0..s5] then after cs_s5
