@@ -133,7 +133,8 @@ def test_the_cli_reads_the_secrets_from_the_environment(monkeypatch: pytest.Monk
 
 def test_install_command_is_the_readmes(github: dict[Any, Any], gitlab: dict[Any, Any]) -> None:
     install = _readme_install()
-    assert install == ("python3 -m venv .venv && . .venv/bin/activate && pip install --require-hashes -r requirements/run.txt"
+    assert install == ("python3 -m venv .venv && . .venv/bin/activate"
+                       " && pip install --require-hashes -r requirements/run.txt"
                        " && pip install --no-deps --no-build-isolation -e .")
     for source, texts in (("github", _strings(github)), ("gitlab", _strings(gitlab))):
         lines = [line.strip().removeprefix("- ") for text in texts for line in text.splitlines()]

@@ -57,7 +57,8 @@ def test_the_lock_pins_every_declared_dependency_within_its_range_with_hashes(lo
     locked = _locked(lock)
     for requirement in _declared(extra):
         name = canonicalize_name(requirement.name)
-        assert name in locked, f"{requirement.name} is declared in pyproject.toml but not pinned in requirements/{lock}.txt"
+        assert name in locked, \
+            f"{requirement.name} is declared in pyproject.toml but not pinned in requirements/{lock}.txt"
         version, hashes = locked[name]
         assert requirement.specifier.contains(version, prereleases=True), \
             f"requirements/{lock}.txt pins {name}=={version}, outside pyproject.toml's {requirement.specifier}"
