@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from conformance import __version__
 from conformance.errors import ConformanceError, UsageError
@@ -16,6 +16,9 @@ from conformance.lanes import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from conformance.profiles import PROFILES
 from conformance.ratelimit import MAX_RATE_LIMIT
 from conformance.terminal import inert
+
+if TYPE_CHECKING:
+    from conformance.runner import RunOptions
 
 # Also in conformance.runner; repeated here so that --help does not import the runner.
 DEFAULT_DEADLINE = 280.0
@@ -360,13 +363,13 @@ def _safe(line: str, args: argparse.Namespace) -> str:
     return Redactor(secrets).text("\n".join(inert(part) for part in line.split("\n")))
 
 
-def _run(args: argparse.Namespace) -> int:
+def run_options(args: argparse.Namespace) -> RunOptions:
+    """The RunOptions of parsed `run` arguments (flags, environment and config file already merged
+    by conformance.config_file.parse_with_config), with the waiver file loaded: what `run` and the
+    pytest plugin both judge with. UsageError (exit 2) for a bad URL, API version or waiver file."""
     from conformance.catalog import default_catalog
-    from conformance.console import print_summary
-    from conformance.reports.writer import write_reports
-    from conformance.runner import RunOptions, run
-    from conformance.signing import load_private_key
-    from conformance.usage import base_url_from, check_api_version, check_report_dir
+    from conformance.runner import RunOptions
+    from conformance.usage import base_url_from, check_api_version
     from conformance.waivers import load_waivers
 
     base_url = base_url_from(args.base_url)
@@ -379,9 +382,19 @@ def _run(args: argparse.Namespace) -> int:
         deadline=args.deadline, preflight_api_version=True, implementation=args.implementation,
     )
     _check_url(options.base_url)
-    # Checked before anything is sent: a bad waiver file or key is a usage error, not a run.
+    # Checked before anything is sent: a bad waiver file is a usage error, not a run.
     waivers = load_waivers(args.waivers, default_catalog()) if args.waivers else []
-    options = replace(options, waivers=tuple(waivers))
+    return replace(options, waivers=tuple(waivers))
+
+
+def _run(args: argparse.Namespace) -> int:
+    from conformance.console import print_summary
+    from conformance.reports.writer import write_reports
+    from conformance.runner import run
+    from conformance.signing import load_private_key
+    from conformance.usage import check_report_dir
+
+    options = run_options(args)
     signing_key = load_private_key(args.sign_key) if args.sign_key else None
     check_report_dir(args.report_dir)
     if options.base_url and options.api_key and options.api_key.startswith("sk_live_"):
