@@ -114,7 +114,10 @@ def build_summary(report: dict[str, Any]) -> str:
         # Each its own sentence: the coverage statement ends without a full stop.
         f"Coverage: {cell(report['coverage']['statement'])}."
         # What changed on the target while it was judged (a live account), in the same paragraph.
-        + (f" Activity: {cell(report['activity']['text'])}." if report.get("activity") else ""),
+        + (f" Activity: {cell(report['activity']['text'])}." if report.get("activity") and not report.get("aborted")
+           else ""),
+        # A run stopped before its first check says what happened, not a verdict over nothing.
+        *(["", f"Nothing judged: {cell(report['aborted'])}"] if report.get("aborted") else []),
         "",
         *_likely_cause(report),
         "| verdict | requirements |",
