@@ -98,6 +98,9 @@ def test_only_is_partial_yet_the_gate_passes(correct: str, keys: tuple[Path, Pat
     assert summary.startswith("## checkout-conformance: ◐ PARTIAL") and "CONFORMANT" not in summary
     html = (tmp_path / "r" / "report.html").read_text()
     assert 'class="banner partial"' in html and "PARTIAL" in html
+    assert '<property name="verdict" value="partial"' in (tmp_path / "r" / "junit.xml").read_text()
+    code, diff, _ = _cli("diff", str(tmp_path / "r"), str(tmp_path / "r"))
+    assert code == 0 and diff.startswith("old: partial (")
 
 
 def test_a_target_with_two_sessions_is_partial(keys: tuple[Path, Path], tmp_path: Path) -> None:
