@@ -6,8 +6,9 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from conformance import __version__
 from conformance.errors import ConformanceError, UsageError
@@ -15,6 +16,9 @@ from conformance.lanes import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from conformance.profiles import PROFILES
 from conformance.ratelimit import MAX_RATE_LIMIT
 from conformance.terminal import inert
+
+if TYPE_CHECKING:
+    from conformance.runner import RunOptions
 
 # Also in conformance.runner; repeated here so that --help does not import the runner.
 DEFAULT_DEADLINE = 280.0
@@ -128,6 +132,14 @@ def _header(value: str) -> tuple[str, str]:
     return name.strip(), rest.strip()
 
 
+def _implementation(value: str) -> str:
+    name, at, version = value.strip().rpartition("@")
+    if not at or not name.strip() or not version.strip() or len(value) > 120 or not value.isprintable():
+        raise argparse.ArgumentTypeError(f"expected NAME@VERSION such as payments-api@2.3.1 (at most 120 "
+                                         f"printable characters), got {value[:130]!r}")
+    return value.strip()
+
+
 def _port(value: str) -> int:
     number = _number(value, int, "a port number")
     if not 0 <= number <= 65535:
@@ -235,6 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="TOML file of run options (default: [tool.checkout-conformance] in ./pyproject.toml)")
     run.add_argument("--waivers", type=Path, metavar="FILE", help="YAML list of accepted failures, with expiry dates")
     run.add_argument("--sign-key", type=Path, metavar="PATH", help="Ed25519 key (keygen) that signs certificate.json")
+    run.add_argument("--implementation", type=_implementation, metavar="NAME@VERSION",
+                     help="what is being certified, in your words (e.g. payments-api@2.3.1): written into "
+                          "report.json and certificate.json")
 
     serve = sub.add_parser("serve", help="run the embedded reference server",
                            description="Serve the embedded reference implementation of GET /v1/checkout/sessions\n"
@@ -348,14 +363,14 @@ def _safe(line: str, args: argparse.Namespace) -> str:
     return Redactor(secrets).text("\n".join(inert(part) for part in line.split("\n")))
 
 
-def _run(args: argparse.Namespace) -> int:
+def run_options(args: argparse.Namespace) -> RunOptions:
+    """The RunOptions of parsed `run` arguments (flags, environment and config file already merged
+    by conformance.config_file.parse_with_config), with the waiver file loaded: what `run` and the
+    pytest plugin both judge with. UsageError (exit 2) for a bad URL, API version or waiver file."""
     from conformance.catalog import default_catalog
-    from conformance.console import print_summary
-    from conformance.reports.writer import write_reports
-    from conformance.runner import RunOptions, run
-    from conformance.signing import load_private_key
-    from conformance.usage import base_url_from, check_api_version, check_report_dir
-    from conformance.waivers import load_waivers, waive_result
+    from conformance.runner import RunOptions
+    from conformance.usage import base_url_from, check_api_version
+    from conformance.waivers import load_waivers
 
     base_url = base_url_from(args.base_url)
     check_api_version(args.api_version)
@@ -364,18 +379,29 @@ def _run(args: argparse.Namespace) -> int:
         seed=args.seed, strict=args.strict, api_version=args.api_version, max_requests=args.max_requests,
         timeout=args.timeout, headers=dict(args.header), only=tuple(args.only),
         expect_dataset=args.expect_dataset, concurrency=args.concurrency, rate_limit=args.rate_limit,
-        deadline=args.deadline, preflight_api_version=True,
+        deadline=args.deadline, preflight_api_version=True, implementation=args.implementation,
     )
     _check_url(options.base_url)
-    # Checked before anything is sent: a bad waiver file or key is a usage error, not a run.
+    # Checked before anything is sent: a bad waiver file is a usage error, not a run.
     waivers = load_waivers(args.waivers, default_catalog()) if args.waivers else []
+    return replace(options, waivers=tuple(waivers))
+
+
+def _run(args: argparse.Namespace) -> int:
+    from conformance.console import print_summary
+    from conformance.reports.writer import write_reports
+    from conformance.runner import run
+    from conformance.signing import load_private_key
+    from conformance.usage import check_report_dir
+
+    options = run_options(args)
     signing_key = load_private_key(args.sign_key) if args.sign_key else None
     check_report_dir(args.report_dir)
     if options.base_url and options.api_key and options.api_key.startswith("sk_live_"):
         print("checkout-conformance: warning: this is a live key (sk_live_): the suite only reads, but a "
               "dedicated sk_test_ key on staging is the safer target.", file=sys.stderr)
     progress = (lambda _line: None) if args.quiet else (lambda line: print(f"  {line}", file=sys.stderr))
-    result = waive_result(run(options, progress), waivers)
+    result = run(options, progress)
     written = write_reports(result, args.report_dir, signing_key)
     print_summary(result, written, sys.stdout)
     if result.aborted is not None:

@@ -14,12 +14,13 @@ from typing import Any, TextIO
 from conformance.checks.history import describe
 from conformance.coverage import coverage_of
 from conformance.diagnosis import unexplained
+from conformance.judgement import scoped_line
 from conformance.redaction import Redactor
 from conformance.runner import RunResult
 from conformance.terminal import inert
 from conformance.verdicts import Verdict
 from conformance.waivers import waiver_notes
-from conformance.wording import plural
+from conformance.wording import capped, plural
 
 _ORDER = (Verdict.FAIL, Verdict.WARN, Verdict.ERROR, Verdict.INCONCLUSIVE, Verdict.WAIVED, Verdict.SKIP, Verdict.PASS)
 
@@ -63,20 +64,14 @@ def print_summary(result: RunResult, written: list[Path], stream: TextIO) -> Non
           f"{plural(result.requests_sent, 'request')}, {seconds:.1f} s", file=out)
     print(f"coverage: {inert(coverage_of(result.exchanges).statement)}", file=out)
     print_diagnosis(result, out)
-    # A run that judged nothing has one reason, said once below, not once per requirement.
-    for verdict in result.verdicts if result.aborted is None else ():
-        if verdict.verdict in (Verdict.FAIL, Verdict.WARN, Verdict.ERROR, Verdict.INCONCLUSIVE, Verdict.WAIVED):
-            print(f"  {verdict.verdict.value.upper():<12} {verdict.requirement:<9} "
-                  f"{_shown(verdict.reason, result.redactor)}", file=out)
-            if verdict.waiver:
-                print(f"  {'':<12} {'':<9} {verdict.waiver['verdict']} waived until {verdict.waiver['expires']}: "
-                      f"{verdict.waiver['reason']}", file=out)
-            for item in verdict.evidence[:1]:
-                if item.expected or item.actual:
-                    print(f"  {'':<12} {'':<9} expected {_shown(item.expected, result.redactor)}; "
-                          f"got {_shown(item.actual, result.redactor)}", file=out)
-                for seq in item.exchanges[:1]:
-                    print(f"  {'':<12} {'':<9} {inert(result.exchanges[seq].curl(result.target))}", file=out)
+    if result.aborted is not None:
+        # Nothing was judged: say what happened, not a verdict over zero sessions (the reports say the same).
+        print(f"nothing judged: the run stopped before its first check: "
+              f"{inert(result.redactor.text(str(result.aborted)))}", file=out)
+        if written:
+            print(f"reports: {inert(written[0].parent)}/ (they record why nothing was judged)", file=out)
+        return
+    _print_attention(result, out)
     skipped = [v for v in result.verdicts if v.verdict == Verdict.SKIP]
     if skipped:  # a pass is only as good as what was judged: name what was not
         print(f"  skipped: {inert(', '.join(f'{v.requirement} ({v.reason})' for v in skipped))}", file=out)
@@ -87,11 +82,51 @@ def print_summary(result: RunResult, written: list[Path], stream: TextIO) -> Non
         print(f"  {note}", file=out)
     if result.activity:
         print(f"  {inert(describe(result.activity))}", file=out)
-    print(f"verdict: {result.verdict.upper()}" + (" (strict)" if result.strict else ""), file=out)
+    if result.scope is not None:
+        waived = [v.requirement for v in result.verdicts if v.verdict == Verdict.WAIVED]
+        line = scoped_line(result.scope.to_dict(), result.strict, waived)
+        if result.scope.verdict == "partial" and result.verdict == "conformant":  # the gate still passes (exit 0)
+            line += "; every requirement judged held"
+        print(f"verdict: {inert(line)}", file=out)
+    else:
+        print(f"verdict: {result.verdict.upper()}" + (" (strict)" if result.strict else ""), file=out)
     if result.verdict_reason:
         print(inert(result.verdict_reason), file=out)
     if written:
         print(f"reports: {inert(written[0].parent)}/", file=out)
+
+
+# More requirements than this with one and the same reason are said on one line, with their IDs.
+COLLAPSE_AT = 3
+
+
+def _print_attention(result: RunResult, out: TextIO) -> None:
+    """The requirements that need a look, each with expected vs actual and a curl line; inconclusive
+    ones sharing one reason (a spent --max-requests, the deadline) on one line with their count."""
+    shared = Counter(v.reason for v in result.verdicts if v.verdict == Verdict.INCONCLUSIVE)
+    said: set[str] = set()
+    for verdict in result.verdicts:
+        if verdict.verdict not in (Verdict.FAIL, Verdict.WARN, Verdict.ERROR, Verdict.INCONCLUSIVE, Verdict.WAIVED):
+            continue
+        if verdict.verdict == Verdict.INCONCLUSIVE and shared[verdict.reason] >= COLLAPSE_AT:
+            if verdict.reason not in said:
+                said.add(verdict.reason)
+                ids = [v.requirement for v in result.verdicts
+                       if v.verdict == Verdict.INCONCLUSIVE and v.reason == verdict.reason]
+                print(f"  {'INCONCLUSIVE':<12} {plural(len(ids), 'requirement')} ({capped(ids, 6, ', ')}): "
+                      f"{_shown(verdict.reason, result.redactor)}", file=out)
+            continue
+        print(f"  {verdict.verdict.value.upper():<12} {verdict.requirement:<9} "
+              f"{_shown(verdict.reason, result.redactor)}", file=out)
+        if verdict.waiver:
+            print(f"  {'':<12} {'':<9} {verdict.waiver['verdict']} waived until {verdict.waiver['expires']}: "
+                  f"{verdict.waiver['reason']}", file=out)
+        for item in verdict.evidence[:1]:
+            if item.expected or item.actual:
+                print(f"  {'':<12} {'':<9} expected {_shown(item.expected, result.redactor)}; "
+                      f"got {_shown(item.actual, result.redactor)}", file=out)
+            for seq in item.exchanges[:1]:
+                print(f"  {'':<12} {'':<9} {inert(result.exchanges[seq].curl(result.target))}", file=out)
 
 
 def print_diagnosis(result: RunResult, out: TextIO) -> None:

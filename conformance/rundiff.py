@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from conformance.errors import UsageError
-from conformance.reports.markdown import cell
+from conformance.reports.markdown import cell, scoped_verdict
 from conformance.reports.schema import report_problems
 from conformance.wording import plural
 
@@ -78,7 +78,10 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
 
 
 def _identity(report: dict[str, Any]) -> dict[str, Any]:
-    return {"target": report["target"]["base_url"], "verdict": report["verdict"], "started_at": report["started_at"],
+    # The scoped verdict (conformance.judgement), as the certificate and summary.md say it; a report
+    # made before it existed, its gate verdict.
+    return {"target": report["target"]["base_url"], "verdict": scoped_verdict(report),
+            "started_at": report["started_at"],
             "suite": report["suite"]["version"], "catalog_sha256": report["catalog_sha256"]}
 
 

@@ -20,12 +20,14 @@ from conformance.client import Client, ClientSettings, strip_credentials
 from conformance.diagnosis import Cause, diagnose
 from conformance.errors import ClientError, ConformanceError, TargetUnreachable, UsageError
 from conformance.exchange import Exchange
+from conformance.judgement import Scope, conclude
 from conformance.lanes import DEFAULT_CONCURRENCY, probe_rng, run_probes
 from conformance.profiles import Profile
 from conformance.redaction import Redactor
 from conformance.spec import OPERATION_PATH, Spec, default_spec
 from conformance.spent_budget import name_spent_budget
-from conformance.verdicts import Finding, Outcome, RequirementVerdict, Verdict, fold, overall, verdict_reason
+from conformance.verdicts import Finding, Outcome, RequirementVerdict, Verdict, fold
+from conformance.waivers import Waiver
 from conformance.wording import plural
 
 # Against a target that takes 2 s per response, a standard run stops asking after this
@@ -57,6 +59,10 @@ class RunOptions:
     rate_limit: float | None = None
     # Seconds after which the run stops asking and judges what it has (see ClientSettings).
     deadline: float | None = DEFAULT_DEADLINE
+    # Accepted failures (conformance.waivers), applied by conformance.judgement.conclude.
+    waivers: tuple[Waiver, ...] = ()
+    # What was certified, in the vendor's words (`run --implementation NAME@VERSION`), or None.
+    implementation: str | None = None
 
 
 @dataclass
@@ -90,6 +96,10 @@ class RunResult:
     aborted: ConformanceError | None = None
     # Why the run stopped asking before its probes were done (the deadline, a budget), or None.
     stopped: str | None = None
+    # What the verdict covers (conformance.judgement.Scope): the scoped verdict of certificates.
+    scope: Scope | None = None
+    # `run --implementation NAME@VERSION`: what was certified, in the vendor's words.
+    implementation: str | None = None
 
 
 Progress = Callable[[str], None]
@@ -244,30 +254,20 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
         else:
             verdicts = nothing_judged(catalog, options.only, client.redactor.text(str(aborted)))
     why_aborted = None if aborted is None else client.redactor.text(str(aborted))
-    verdict, reason = final_verdict(verdicts, options.strict, why_aborted, client.stopped_because)
+    # The diagnosis reads the judgement itself, before any waiver (verify derives it so too).
+    diagnosis = diagnose(verdicts, record, spec)
+    conclusion = conclude(verdicts, catalog, strict=options.strict, only=options.only, aborted=why_aborted,
+                          stopped=client.stopped_because, waivers=options.waivers, target=client.base_url,
+                          on=started.date())
     return RunResult(
         target=client.base_url, embedded=embedded, strict=options.strict, only=options.only, context=context,
-        verdicts=verdicts, verdict=verdict, verdict_reason=reason, exchanges=exchanges,
-        started_at=started, finished_at=datetime.now(UTC), requests_sent=client.requests_sent,
-        spec=spec, catalog=catalog, failed_probes=failed_probes, diagnosis=diagnose(verdicts, record, spec),
-        activity=History.of(record).summary(),
-        redactor=client.redactor, aborted=aborted, stopped=client.stopped_because,
+        verdicts=conclusion.verdicts, verdict=conclusion.verdict, verdict_reason=conclusion.reason,
+        exchanges=exchanges, started_at=started, finished_at=datetime.now(UTC), requests_sent=client.requests_sent,
+        spec=spec, catalog=catalog, failed_probes=failed_probes, diagnosis=diagnosis,
+        activity=History.of(record).summary(), waivers=conclusion.waivers,
+        redactor=client.redactor, aborted=aborted, stopped=client.stopped_because, scope=conclusion.scope,
+        implementation=options.implementation,
     )
-
-
-def final_verdict(
-    verdicts: Sequence[RequirementVerdict], strict: bool, aborted: str | None, stopped: str | None
-) -> tuple[str, str]:
-    """(overall verdict, its reason) of a run, also for `verify`. `aborted`: why nothing was
-    judged (then inconclusive, for that reason); `stopped`: why the run stopped asking
-    early (the deadline, a budget), added to the reason."""
-    if aborted is not None:
-        return "inconclusive", aborted
-    verdict = overall(verdicts, strict)
-    reason = verdict_reason(verdicts, verdict)
-    if stopped:
-        reason = f"{reason} ({stopped})" if reason else f"The run stopped early: {stopped}."
-    return verdict, reason
 
 
 def nothing_judged(catalog: Catalog, only: tuple[str, ...], why: str) -> list[RequirementVerdict]:

@@ -15,6 +15,7 @@ differently that is reported as verdict drift (exit 3), not as tampering (exit 1
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any, TextIO
@@ -26,6 +27,7 @@ from conformance.coverage import coverage_of
 from conformance.diagnosis import diagnose
 from conformance.errors import UsageError, VerdictDrift, VerificationFailed
 from conformance.exchange import Exchange
+from conformance.judgement import conclude
 from conformance.profiles import PROFILES
 from conformance.reports.certificate import (
     DIGEST_FIELD,
@@ -34,16 +36,16 @@ from conformance.reports.certificate import (
     certificate_digest,
     sha256_file,
 )
-from conformance.reports.document import requirement_entries
+from conformance.reports.document import diagnosis_entries, requirement_entries
 from conformance.reports.exchanges import read_exchanges
 from conformance.reports.reproducers import reproducer_problems
 from conformance.reports.schema import report_problems
 from conformance.reports.writer import CERTIFICATE, EXCHANGES
 from conformance.reports.writer import REPORT_JSON as REPORT  # the writer's names: they cannot drift
-from conformance.runner import final_verdict, judge, nothing_judged
+from conformance.runner import judge, nothing_judged
 from conformance.signing import SIGNATURE, fingerprint, load_public_key, signature_problem
 from conformance.spec import default_spec
-from conformance.waivers import reapply_recorded
+from conformance.waivers import recorded_waivers, status_problems
 
 
 def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = None) -> int:
@@ -100,16 +102,23 @@ def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = N
     if rejudge_problems:
         _drift(report_dir, made_by, rejudge_problems)
     covered = len(certificate.get("evidence", {}))
-    print(f"verified {report_dir}: certificate intact, {covered} files match their digests, "
-          f"{rejudged} requirements re-judged from {len(exchanges)} exchanges agree with report and certificate.",
-          file=out)
     # Which server the verdict is about, so a self-test of the embedded reference never reads as a target's.
     target = report.get("target", {})
     about = ("the embedded reference server (a self-test of the suite, not a certificate of any target)"
              if target.get("embedded_reference") else str(target.get("base_url")))
+    if report.get("implementation"):
+        about = f"{report['implementation']} at {about}"
     about = "".join(c if c.isprintable() else "?" for c in about)[:200]  # report text stays inert on a terminal
-    print(f"verdict: {report['verdict'].upper()} of {about} (suite {report['suite']['version']}, "
-          f"spec {report['spec_sha256'][:12]}, catalog {report['catalog_sha256'][:12]})", file=out)
+    # The scoped verdict first: what the certificate certifies, and how far (conformance.judgement).
+    print(f"verdict: {report['scope']['verdict'].upper()}{' (strict)' if report['strict'] else ''} of {about} "
+          f"(suite {report['suite']['version']}, spec {report['spec_sha256'][:12]}, "
+          f"catalog {report['catalog_sha256'][:12]})", file=out)
+    print(f"scope: {_inert(report['scope']['statement'])}", file=out)
+    if report["verdict_reason"]:
+        print(f"reason: {_inert(report['verdict_reason'])}", file=out)
+    print(f"verified {report_dir}: certificate intact, {covered} files match their digests, "
+          f"{rejudged} requirements re-judged from {len(exchanges)} exchanges agree with report and certificate.",
+          file=out)
     waived = [r["id"] for r in report["requirements"] if r["verdict"] == "waived"]
     if waived:  # a verdict that rests on accepted failures says so where a certificate is checked
         print(f"waived: {', '.join(waived)} (accepted failures, listed with reasons in report.json)", file=out)
@@ -120,6 +129,10 @@ def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = N
     if drifting:
         print(f"made with suite {made_by}, re-judged with {__version__}: no verdict drift.", file=out)
     return 0
+
+
+def _inert(text: str) -> str:
+    return "".join(c if c.isprintable() else "?" for c in text)
 
 
 def _drift(report_dir: Path, made_by: str, differences: list[str]) -> None:
@@ -228,8 +241,15 @@ def _rejudge_problems(
     else:
         verdicts = judge(exchanges, context, spec, catalog, only, report.get("failed_probes", {}))
     # The diagnosis reads the judgement itself, as the run derived it before any waiver.
-    diagnosis = [cause.to_dict() for cause in diagnose(verdicts, exchanges, spec)]
-    verdicts, problems = reapply_recorded(verdicts, report, catalog)  # waivers, as the run applied them
+    diagnosis = diagnosis_entries(diagnose(verdicts, exchanges, spec), exchanges)
+    # The conclusion through the very function `run` used: waivers, the stopped suffix, the scope.
+    waivers, problems = recorded_waivers(report, catalog)
+    started = dt.datetime.fromisoformat(report["started_at"]).astimezone(dt.UTC).date()
+    conclusion = conclude(verdicts, catalog, strict=report["strict"], only=only, aborted=report.get("aborted"),
+                          stopped=report.get("stopped"), waivers=waivers, target=report["target"]["base_url"],
+                          on=started)
+    problems += status_problems(conclusion.waivers, report.get("waivers"))
+    verdicts = conclusion.verdicts
     rejudged = {v.requirement: v.verdict.value for v in verdicts}
     if report.get("diagnosis", []) != diagnosis:
         named = [c.get("fault") for c in report.get("diagnosis", []) if isinstance(c, dict)]
@@ -265,12 +285,17 @@ def _rejudge_problems(
                                 f"re-judging exchanges.jsonl gives {verdict}")
         for extra in sorted(set(stated) - set(rejudged), key=str):
             problems.append(f"{extra}: in {source} but not a requirement this run judges")
-    whole, reason = final_verdict(verdicts, report["strict"], report.get("aborted"), report.get("stopped"))
-    if report.get("verdict_reason", "") != reason:
+    if report.get("verdict_reason", "") != conclusion.reason:
         problems.append("report.json's verdict_reason differs from what re-judging exchanges.jsonl gives")
-    for source, stated_verdict in ((REPORT, report["verdict"]), (CERTIFICATE, certificate.get("verdict"))):
+    scope = conclusion.scope.to_dict()
+    for source, stated_verdict, whole in ((REPORT, report["verdict"], conclusion.verdict),
+                                          (CERTIFICATE, certificate.get("verdict"), scope["verdict"])):
         if stated_verdict != whole:
             problems.append(f"overall verdict: {source} says {stated_verdict}, re-judging gives {whole}")
+    if report.get("scope") != scope:
+        stated_scope = (report.get("scope") or {}).get("verdict")
+        problems.append(f"report.json's scope ({stated_scope}) differs from what re-judging exchanges.jsonl gives "
+                        f"({scope['verdict']}: {scope['statement']})")
     counts = {name: 0 for name in report["counts"]}
     for value in rejudged.values():
         counts[value] = counts.get(value, 0) + 1

@@ -17,7 +17,8 @@ run, also under --strict), and every waiver gets a status for the console and re
     unused    the requirement was skipped, inconclusive or not selected, or the waiver names another target
 
 `run` applies them with the date (UTC) the run started; `verify` re-applies the waivers recorded in
-report.json with that same date, so a later expiry does not change what a report says.
+report.json with that same date, so a later expiry does not change what a report says. Both do it
+through conformance.judgement.conclude, the one place a run's verdict is computed.
 """
 
 from __future__ import annotations
@@ -26,16 +27,13 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
 from conformance.catalog import Catalog
 from conformance.errors import UsageError
-from conformance.verdicts import RequirementVerdict, Verdict, overall, verdict_reason
-
-if TYPE_CHECKING:
-    from conformance.runner import RunResult
+from conformance.verdicts import RequirementVerdict, Verdict
 
 WAIVABLE = (Verdict.FAIL, Verdict.WARN)
 FIELDS = ("requirement", "reason", "expires", "target")
@@ -175,32 +173,22 @@ def waiver_notes(records: Sequence[dict[str, Any]], base_url: str | None = None,
     return notes
 
 
-def waive_result(result: RunResult, waivers: Sequence[Waiver]) -> RunResult:
-    """`result` with `waivers` applied on the day the run started, and the overall verdict redone."""
-    if not waivers or result.aborted is not None:  # nothing judged: nothing to waive
-        return result
-    on = result.started_at.astimezone(dt.UTC).date()
-    verdicts, records = apply_waivers(result.verdicts, waivers, result.target, on)
-    verdict = overall(verdicts, result.strict)
-    return replace(result, verdicts=verdicts, verdict=verdict, verdict_reason=verdict_reason(verdicts, verdict),
-                   waivers=records)
-
-
-def reapply_recorded(
-    verdicts: Sequence[RequirementVerdict], report: dict[str, Any], catalog: Catalog
-) -> tuple[list[RequirementVerdict], list[str]]:
-    """For `verify`: (re-judged verdicts with report.json's recorded waivers applied as the run did,
-    problems). A problem is a recorded waiver that is malformed, or a status that differs."""
+def recorded_waivers(report: dict[str, Any], catalog: Catalog) -> tuple[list[Waiver], list[str]]:
+    """For `verify`: (the waivers report.json records, problems): a malformed record is a problem
+    and then no waiver is re-applied (the statuses will then differ, and say so)."""
     recorded = report.get("waivers")
     if recorded is None:
-        return list(verdicts), []
+        return [], []
     try:
-        waivers = parse_waivers(recorded, catalog, "report.json's waivers", recorded=True)
+        return parse_waivers(recorded, catalog, "report.json's waivers", recorded=True), []
     except UsageError as exc:
-        return list(verdicts), [str(exc)]
-    started = dt.datetime.fromisoformat(report["started_at"]).astimezone(dt.UTC).date()
-    waived, records = apply_waivers(verdicts, waivers, report["target"]["base_url"], started)
-    problems = [f"waiver {i + 1} ({r['requirement']}): report.json says {s.get('status')!r}, "
-                f"re-applying it gives {r['status']!r}"
-                for i, (r, s) in enumerate(zip(records, recorded, strict=True)) if r != s]
-    return waived, problems
+        return [], [str(exc)]
+
+
+def status_problems(records: Sequence[dict[str, Any]], recorded: Any) -> list[str]:
+    """For `verify`: each waiver whose status, re-applied as the run did, differs from report.json's."""
+    if not isinstance(recorded, list):
+        return []
+    return [f"waiver {i + 1} ({r['requirement']}): report.json says {s.get('status')!r}, "
+            f"re-applying it gives {r['status']!r}"
+            for i, (r, s) in enumerate(zip(records, recorded, strict=False)) if isinstance(s, dict) and r != s]

@@ -11,6 +11,7 @@ package is installed here (the install command itself is `pip install "$GITHUB_A
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -93,6 +94,44 @@ def test_the_action_judges_a_faulty_server_and_fails_with_its_code(action: dict[
 def test_the_action_refuses_an_empty_base_url(action: dict[str, Any], tmp_path: Path) -> None:
     code, summary, outputs = _run_action(action, {"base-url": "", "api-key": API_KEY}, tmp_path)
     assert (code, summary, outputs) == (2, "", {})
+
+
+def test_the_config_file_supplies_what_the_inputs_leave_out(action: dict[str, Any], tmp_path: Path) -> None:
+    # The repository's pyproject.toml names the target, the profile and the report dir; the workflow
+    # sets only the key. Profile and report dir must be the file's: no input default overrides them.
+    with start_background(ReferenceConfig(api_key=API_KEY, fault="limit-off-by-one")) as server:
+        (tmp_path / "pyproject.toml").write_text(
+            f'[tool.checkout-conformance]\nbase-url = "{server.base_url}"\nprofile = "quick"\n'
+            'report-dir = "from-config"\nonly = ["limit"]\n', encoding="utf-8")
+        code, summary, outputs = _run_action(action, {"api-key": API_KEY}, tmp_path)
+    assert code == 1
+    report = json.loads((tmp_path / "from-config" / "report.json").read_text())
+    assert report["context"]["profile"] == "quick" and report["target"]["base_url"] == server.base_url
+    assert not (tmp_path / "reports").exists()
+    assert Path(outputs["report-dir"]) == tmp_path / "from-config"
+    assert outputs["verdict"] == "nonconformant" and "NONCONFORMANT" in summary
+
+
+def test_the_inputs_that_are_set_beat_the_config_file(action: dict[str, Any], tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.checkout-conformance]\nprofile = "thorough"\n'
+                                             'report-dir = "from-config"\n', encoding="utf-8")
+    with start_background(ReferenceConfig(api_key=API_KEY)) as server:
+        code, summary, outputs = _run_action(action, {"base-url": server.base_url, "api-key": API_KEY,
+                                                      "profile": "quick", "args": "--only auth"}, tmp_path)
+    assert code == 0  # the gate on --only auth passes when auth passes...
+    report = json.loads((tmp_path / "from-config" / "report.json").read_text())
+    assert report["context"]["profile"] == "quick"
+    # ...but the verdict a reader sees says it judged part of the contract, in the summary and the output.
+    assert outputs["verdict"] == "partial" and "PARTIAL" in summary and "CONFORMANT" not in summary
+
+
+def test_a_refused_key_still_fills_the_summary_and_the_verdict(action: dict[str, Any], tmp_path: Path) -> None:
+    # Exit 2 after the preflight: all reports were written, saying why nothing was judged.
+    with start_background(ReferenceConfig(api_key="sk_test_another0123456789abcdef")) as server:
+        code, summary, outputs = _run_action(action, {"base-url": server.base_url, "api-key": API_KEY}, tmp_path)
+    assert code == 2
+    assert outputs == {"verdict": "inconclusive", "report-dir": "reports"}
+    assert "INCONCLUSIVE" in summary and "refused the API key" in summary
 
 
 def test_args_that_cannot_be_split_are_refused_not_dropped(action: dict[str, Any], tmp_path: Path) -> None:

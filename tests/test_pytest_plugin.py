@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shlex
 import subprocess
@@ -37,7 +38,7 @@ def _properties(case: ET.Element) -> dict[str, str]:
 
 
 def test_one_test_per_requirement_passes_against_the_reference(tmp_path: Path) -> None:
-    proc, junit = _pytest(tmp_path)
+    proc, junit = _pytest(tmp_path, "--conformance-self-test", env=_env(CI="true"))
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert ("checkout-conformance: CONFORMANT (the embedded reference server: a self-test, not a target)"
             in proc.stdout)
@@ -85,11 +86,11 @@ def test_an_unrelated_pytest_run_works_beside_pytest_base_url(tmp_path: Path) ->
 def test_the_readme_plugin_command_works_beside_pytest_base_url(tmp_path: Path) -> None:
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     command = next(line for line in readme.splitlines() if line.startswith("pytest --pyargs conformance.checks"))
+    assert "--conformance-api-key" not in command  # the key travels in $CONFORMANCE_API_KEY, not in argv
     with start_background(ReferenceConfig(sessions=30, fault="no-auth")) as server:
-        argv = shlex.split(command.replace("https://staging.example.com", server.base_url)
-                           .replace('"$CONFORMANCE_API_KEY"', server.api_key))
+        argv = shlex.split(command.replace("https://staging.example.com", server.base_url))
         assert argv[:3] == ["pytest", "--pyargs", "conformance.checks"], argv
-        proc, junit = _pytest(tmp_path, *argv[3:])
+        proc, junit = _pytest(tmp_path, *argv[3:], env=_env(CONFORMANCE_API_KEY=server.api_key))
     assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-1500:]
     failed = {_properties(c)["requirement"] for c in junit.iter("testcase") if c.find("failure") is not None}
     assert "AUTH-001" in failed
@@ -149,3 +150,96 @@ def test_a_bad_concurrency_or_rate_is_a_usage_error_before_anything_is_sent(tmp_
     )
     assert proc.returncode == 2, proc.stdout[-1500:]
     assert f"checkout-conformance: {sentence}" in proc.stdout + proc.stderr
+
+
+# limit-off-by-one serves one item too few per page: with --only limit it breaks LIM-001, LIM-002
+# and LIM-004 (`serve --list-faults`), as tests/test_waivers.py shows for the CLI.
+LIMIT_BROKEN = {"LIM-001", "LIM-002", "LIM-004"}
+WAIVERS = "".join(f"- requirement: {r}\n  reason: fix tracked in PAY-1\n  expires: 2999-12-31\n"
+                  for r in sorted(LIMIT_BROKEN))
+
+
+def _project(folder: Path, base_url: str, waivers: bool = False) -> Path:
+    """A team's project folder: its pyproject.toml names the target, as the README teaches."""
+    folder.mkdir()
+    table = f'[tool.checkout-conformance]\nbase-url = "{base_url}"\nprofile = "quick"\nonly = ["limit"]\n' \
+            'report-dir = "conformance-reports"\n'
+    if waivers:
+        (folder / "waivers.yaml").write_text(WAIVERS, encoding="utf-8")
+        table += 'waivers = "waivers.yaml"\n'
+    (folder / "pyproject.toml").write_text(table, encoding="utf-8")
+    return folder
+
+
+def _plugin(folder: Path, api_key: str, *args: str) -> tuple[subprocess.CompletedProcess[str], ET.Element]:
+    junit = folder / "junit.xml"
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--pyargs", "conformance.checks", "-p", "no:cacheprovider", "-q",
+         f"--junitxml={junit}", *args],
+        capture_output=True, text=True, timeout=300, cwd=folder, env=_env(CONFORMANCE_API_KEY=api_key, CI="true"))
+    return proc, ET.parse(junit).getroot()
+
+
+def _cli(folder: Path, api_key: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "conformance", "run", "--quiet"], capture_output=True, text=True,
+                          timeout=300, cwd=folder, env=_env(CONFORMANCE_API_KEY=api_key, CI="true"))
+
+
+def test_the_plugin_judges_the_target_the_config_file_names_and_fails_it(tmp_path: Path) -> None:
+    with start_background(ReferenceConfig(fault="limit-off-by-one")) as server:
+        folder = _project(tmp_path / "project", server.base_url)
+        proc, junit = _plugin(folder, server.api_key)
+        cli = _cli(folder, server.api_key)
+    assert proc.returncode == 1 and cli.returncode == 1, proc.stdout[-2000:]
+    failed = {_properties(c)["requirement"] for c in junit.iter("testcase") if c.find("failure") is not None}
+    assert failed == LIMIT_BROKEN
+    assert f"checkout-conformance: NONCONFORMANT ({server.base_url})" in proc.stdout
+    assert "embedded reference" not in proc.stdout
+    # The same reports as `run` writes, into the config file's report dir, about the configured target.
+    report = json.loads((folder / "conformance-reports" / "report.json").read_text())
+    assert report["target"] == {"base_url": server.base_url, "embedded_reference": False}
+    assert report["context"]["profile"] == "quick" and report["only"] == ["limit"]
+    assert {p.name for p in (folder / "conformance-reports").iterdir()} >= {
+        "report.json", "junit.xml", "report.html", "summary.md", "exchanges.jsonl", "certificate.json"}
+    assert server.api_key not in proc.stdout + proc.stderr
+
+
+def test_the_plugin_honours_the_config_files_waivers_as_the_cli_does(tmp_path: Path) -> None:
+    with start_background(ReferenceConfig(fault="limit-off-by-one")) as server:
+        folder = _project(tmp_path / "project", server.base_url, waivers=True)
+        proc, junit = _plugin(folder, server.api_key)
+        cli = _cli(folder, server.api_key)
+    assert (proc.returncode, cli.returncode) == (0, 0), proc.stdout[-2000:]
+    assert not [c for c in junit.iter("testcase") if c.find("failure") is not None]
+    report = json.loads((folder / "conformance-reports" / "report.json").read_text())
+    assert {r["id"] for r in report["requirements"] if r["verdict"] == "waived"} == LIMIT_BROKEN
+    # --only limit, waived failures: the scoped verdict says both; the gate passes.
+    assert report["scope"]["verdict"] == "partial"
+    assert f"checkout-conformance: PARTIAL ({server.base_url})" in proc.stdout
+
+
+def test_a_flag_beats_the_config_file(tmp_path: Path) -> None:
+    with start_background(ReferenceConfig(fault="limit-off-by-one")) as server:
+        folder = _project(tmp_path / "project", server.base_url)
+        proc, _junit = _plugin(folder, server.api_key, "--conformance-only", "auth",
+                               "--conformance-report-dir", "elsewhere")
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    report = json.loads((folder / "elsewhere" / "report.json").read_text())
+    assert report["only"] == ["auth"] and not (folder / "conformance-reports").exists()
+
+
+def test_no_target_anywhere_is_said_loudly_and_refused_under_ci(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--pyargs", "conformance.checks", "-p", "no:cacheprovider", "-q"],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path, env=_env(CI="true"))
+    assert proc.returncode == 2, proc.stdout[-1500:]
+    assert "NO TARGET NAMED, and under CI=true the plugin will not judge its own embedded reference server" \
+        in proc.stdout + proc.stderr
+    assert " passed" not in proc.stdout
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--pyargs", "conformance.checks", "-p", "no:cacheprovider", "-q",
+         "--conformance-profile", "quick"],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path, env=_env(CI="false"))
+    assert proc.returncode == 0, proc.stdout[-1500:]
+    assert ("checkout-conformance: NO TARGET NAMED: these tests judged the suite's own embedded reference "
+            "server (a self-test), not your API.") in proc.stdout

@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import io
+import os
 import warnings
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from conformance.catalog import default_catalog
-from conformance.checks.plugin import RESULT_KEY
+from conformance.checks.plugin import NO_TARGET, NO_TARGET_KEY, REPORTS_KEY, RESULT_KEY
+from conformance.cli import build_parser, run_options
+from conformance.config_file import load_settings, parse_with_config
 from conformance.errors import ConformanceError, UsageError
 from conformance.lanes import DEFAULT_CONCURRENCY
-from conformance.profiles import PROFILES
-from conformance.runner import RunOptions, RunResult, run
-from conformance.usage import base_url_from, check_api_version, check_concurrency, check_rate_limit
+from conformance.reports.writer import write_reports
+from conformance.runner import RunResult, run
+from conformance.usage import (
+    BASE_URL_ENV,
+    base_url_from,
+    check_api_version,
+    check_concurrency,
+    check_rate_limit,
+    check_report_dir,
+)
 from conformance.verdicts import RequirementVerdict, Verdict
 
 
@@ -21,33 +35,78 @@ class ConformanceWarning(UserWarning):
     """A SHOULD requirement was broken."""
 
 
+# Plugin options and the `run` flags they stand for; given ones go through `run`'s own parser,
+# so the config file fills the rest exactly as it does for `checkout-conformance run`.
+_AS_RUN_FLAGS = (
+    ("conformance_api_key", "--api-key"), ("conformance_profile", "--profile"), ("conformance_seed", "--seed"),
+    ("conformance_api_version", "--api-version"), ("conformance_concurrency", "--concurrency"),
+    ("conformance_rate_limit", "--rate-limit"), ("conformance_config", "--config"),
+    ("conformance_waivers", "--waivers"), ("conformance_report_dir", "--report-dir"),
+)
+
+
+def _run_args(config: pytest.Config) -> tuple[argparse.Namespace, bool]:
+    """(`run`'s parsed arguments for this session's options, whether reports are to be written).
+    UsageError for a value `run` would refuse, named by the plugin's option where it can be."""
+    opt = config.getoption
+    given_url = opt("conformance_base_url", None)
+    base_url = base_url_from(given_url, "--conformance-base-url") if given_url is not None else None
+    check_api_version(opt("conformance_api_version", None), "--conformance-api-version")
+    concurrency = opt("conformance_concurrency", None)
+    check_concurrency(DEFAULT_CONCURRENCY if concurrency is None else concurrency, "--conformance-concurrency")
+    check_rate_limit(opt("conformance_rate_limit", None), "--conformance-rate-limit")
+    argv = ["run", *(["--base-url", base_url] if base_url else [])]
+    for dest, flag in _AS_RUN_FLAGS:
+        if (value := opt(dest, None)) is not None:
+            argv += [flag, str(value)]
+    if opt("conformance_strict", None):
+        argv.append("--strict")
+    for only in opt("conformance_only", []) or ():
+        argv += ["--only", only]
+    settings, _source = load_settings(Path(opt("conformance_config")) if opt("conformance_config", None) else None)
+    messages = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(messages):
+            args = parse_with_config(build_parser(), argv)
+    except SystemExit:  # `run`'s parser refused a value: its one sentence
+        raise UsageError(messages.getvalue().strip().removeprefix("checkout-conformance: ")) from None
+    return args, opt("conformance_report_dir", None) is not None or "report-dir" in settings
+
+
 @pytest.fixture(scope="session")
 def conformance_run(request: pytest.FixtureRequest) -> RunResult:
-    opt = request.config.getoption
+    config = request.config
     try:
-        base_url = base_url_from(opt("conformance_base_url", None), "--conformance-base-url")
-        if base_url is None and opt("base_url", None):
+        args, write = _run_args(config)
+        if args.base_url is None and config.getoption("base_url", None):
             # pytest-base-url's --base-url: the user meant a target; the embedded reference would pass.
             raise UsageError("--base-url is pytest-base-url's option, not the conformance target: pass "
                              "--conformance-base-url URL (or $CONFORMANCE_BASE_URL) to judge that server.")
-        check_api_version(opt("conformance_api_version", None), "--conformance-api-version")
-        concurrency = check_concurrency(opt("conformance_concurrency", DEFAULT_CONCURRENCY),
-                                        "--conformance-concurrency")
-        rate_limit = check_rate_limit(opt("conformance_rate_limit", None), "--conformance-rate-limit")
+        options = run_options(args)
+        if write:
+            check_report_dir(args.report_dir)
     except ConformanceError as exc:
         pytest.exit(f"checkout-conformance: {exc}", returncode=exc.exit_code)
-    options = RunOptions(
-        base_url=base_url, api_key=opt("conformance_api_key", None),
-        profile=PROFILES[opt("conformance_profile", "standard")], seed=opt("conformance_seed", 0),
-        strict=opt("conformance_strict", False), api_version=opt("conformance_api_version", None),
-        only=tuple(opt("conformance_only", []) or ()), preflight_api_version=True, rate_limit=rate_limit,
-        concurrency=concurrency,
-    )
+    if options.base_url is None and not config.getoption("conformance_self_test", False):
+        if os.environ.get("CI", "").strip().lower() == "true":
+            # A CI gate that judged only the suite's own server would be green whatever the API does.
+            pytest.exit("checkout-conformance: NO TARGET NAMED, and under CI=true the plugin will not judge its own "
+                        "embedded reference server in place of your API: name the target with "
+                        f"--conformance-base-url, ${BASE_URL_ENV} or base-url in [tool.checkout-conformance] of "
+                        "./pyproject.toml, or pass --conformance-self-test if the self-test is meant.", returncode=2)
+        config.stash[NO_TARGET_KEY] = True
+        warnings.warn(NO_TARGET, ConformanceWarning, stacklevel=1)
     try:
         result = run(options)
+        if write:
+            write_reports(result, args.report_dir)
+            config.stash[REPORTS_KEY] = str(args.report_dir)
     except ConformanceError as exc:
         pytest.exit(f"checkout-conformance: {exc}", returncode=exc.exit_code)
     request.config.stash[RESULT_KEY] = result
+    if result.aborted is not None:  # nothing judged (a refused key...): its sentence and code, as `run`
+        pytest.exit(f"checkout-conformance: {result.redactor.text(str(result.aborted))}",
+                    returncode=result.aborted.exit_code)
     return result
 
 

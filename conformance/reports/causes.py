@@ -12,12 +12,16 @@ def likely_causes(report: dict[str, Any]) -> list[dict[str, Any]]:
     when a requirement's evidence quotes that exchange: [{fault, title, explains,
     exchanges: [{seq, request?, status?, curl?}]}]."""
     known: dict[int, dict[str, Any]] = {}
+    for cause in report.get("diagnosis", []):  # each cause names its own exchanges (`shown`)
+        for exchange in cause.get("shown", []):
+            known[exchange["seq"]] = exchange
     for requirement in report["requirements"]:
         for item in requirement["evidence"]:
             for exchange in item["exchanges"]:
-                known.setdefault(exchange["seq"], exchange)
+                known[exchange["seq"]] = exchange  # with the curl line too
     return [
-        {**cause, "exchanges": [known.get(seq, {"seq": seq}) for seq in cause["exchanges"]]}
+        {**{k: v for k, v in cause.items() if k != "shown"},
+         "exchanges": [known.get(seq, {"seq": seq}) for seq in cause["exchanges"]]}
         for cause in report.get("diagnosis", [])
     ]
 

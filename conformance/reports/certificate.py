@@ -13,7 +13,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-CERTIFICATE_FORMAT_VERSION = 1
+# 2: `verdict` is the scoped verdict (conformance.judgement): conformant only when every MUST of
+# the catalog was judged and held; `scope` (what was not judged, and why), `coverage`,
+# `implementation` and `run_verdict` (the gate, which the run's exit code reported).
+CERTIFICATE_FORMAT_VERSION = 2
 DIGEST_FIELD = "certificate_sha256"
 DIGEST_METHOD = ("sha256 over this object without certificate_sha256, as JSON with sorted keys, "
                  "separators ',' ':', ASCII")
@@ -58,7 +61,14 @@ def build_certificate(report: dict[str, Any], evidence_files: dict[str, str],
         "only": list(report["only"]),
         "tested_from": report["started_at"],
         "tested_until": report["finished_at"],
-        "verdict": report["verdict"],
+        # What is certified, and how far: a reader of this line alone cannot mistake a partial
+        # run (--only, too little data, a cut run) or accepted failures for full conformance.
+        "verdict": (report.get("scope") or {}).get("verdict", report["verdict"]),
+        "run_verdict": report["verdict"],
+        "verdict_reason": report.get("verdict_reason", ""),
+        **({"implementation": report["implementation"]} if report.get("implementation") else {}),
+        "scope": _scope(report.get("scope")),
+        "coverage": report["coverage"]["statement"],
         "requirements": [{"id": r["id"], "level": r["level"], "verdict": r["verdict"]}
                          for r in report["requirements"]],
         "evidence": {name: {"sha256": digest} for name, digest in sorted(evidence_files.items())},
@@ -68,6 +78,11 @@ def build_certificate(report: dict[str, Any], evidence_files: dict[str, str],
     }
     body[DIGEST_FIELD] = certificate_digest(body)
     return body
+
+
+def _scope(scope: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The scope of report.json without its verdict (the certificate's `verdict` says it)."""
+    return None if scope is None else {k: v for k, v in scope.items() if k != "verdict"}
 
 
 def write_certificate(report: dict[str, Any], report_dir: Path, evidence: list[Path], path: Path,

@@ -9,11 +9,14 @@ from conformance import __version__
 from conformance.catalog import Catalog
 from conformance.checks.history import describe
 from conformance.coverage import coverage_of
+from conformance.diagnosis import Cause
 from conformance.exchange import Exchange
 from conformance.runner import RunResult
 from conformance.verdicts import RequirementVerdict, Verdict
 
 # 2: every requirement names the exchanges its verdict rests on (`exchanges`); `coverage`.
+# Added since, without a new format (the schema allows added fields): `scope` (the scoped verdict
+# and what was not judged, conformance.judgement), `implementation`, each likely cause's `shown`.
 REPORT_FORMAT_VERSION = 2
 
 
@@ -29,6 +32,15 @@ def evidence_detail(exchange: Exchange, base_url: str) -> dict[str, Any]:
         "response_excerpt": exchange.body[:600],
         "curl": exchange.curl(base_url),
     }
+
+
+def diagnosis_entries(causes: Sequence[Cause], exchanges: Sequence[Exchange]) -> list[dict[str, Any]]:
+    """report.json's `diagnosis`: each cause with the request and answer of the exchanges that show it
+    (`shown`), so a report read alone names them; `verify` rebuilds them and compares."""
+    return [{**cause.to_dict(),
+             "shown": [{"seq": s, "request": f"GET {exchanges[s].target}", "status": exchanges[s].status,
+                        "error": exchanges[s].error} for s in cause.exchanges if 0 <= s < len(exchanges)]}
+            for cause in causes]
 
 
 def requirement_entries(
@@ -74,6 +86,10 @@ def build_report(result: RunResult) -> dict[str, Any]:
         "requests": result.requests_sent,
         "verdict": result.verdict,
         "verdict_reason": result.verdict_reason,
+        # The scoped verdict (what certificate.json, verify, report.html and summary.md say) and what
+        # it covers: `verdict` above is the gate, which the exit code reports.
+        "scope": result.scope.to_dict() if result.scope else None,
+        "implementation": result.implementation,
         # Suite bugs during probing: `verify` needs them to re-judge the same way.
         "failed_probes": dict(result.failed_probes),
         # What changed on the target while the run lasted, and what the rules were judged on.
@@ -85,7 +101,7 @@ def build_report(result: RunResult) -> dict[str, Any]:
         # What part of the collection the run saw (format 2).
         "coverage": coverage_of(result.exchanges).to_dict(),
         # The likely causes, most likely first: `verify` derives them again from the transcript.
-        "diagnosis": [cause.to_dict() for cause in result.diagnosis],
+        "diagnosis": diagnosis_entries(result.diagnosis, result.exchanges),
         "requirements": requirements,
         **({"waivers": result.waivers} if result.waivers else {}),
     }

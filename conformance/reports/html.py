@@ -20,18 +20,23 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from conformance.reports.causes import likely_causes, unexplained
+from conformance.reports.markdown import scoped_verdict
 from conformance.terminal import inert_page
 from conformance.wording import capped, plural
 
 COUNT_ORDER = ("fail", "warn", "error", "inconclusive", "waived", "skip", "pass")
 BANNER = {
     "conformant": "CONFORMANT",
+    "conformant-with-waivers": "CONFORMANT-WITH-WAIVERS",
+    "partial": "PARTIAL",
     "nonconformant": "NONCONFORMANT",
     "inconclusive": "INCONCLUSIVE",
     "error": "ERROR",
 }
 EXPLANATION = {
-    "conformant": "No MUST requirement was broken.",
+    "conformant": "Every MUST requirement of the catalog was judged, and none was broken.",
+    "conformant-with-waivers": "No MUST requirement was broken, apart from accepted failures (waivers).",
+    "partial": "Every requirement judged held, but not every MUST requirement of the catalog was judged.",
     "nonconformant": "At least one MUST requirement was broken (or a SHOULD, under --strict).",
     "inconclusive": "Some requirements could not be judged: see the inconclusive ones.",
     "error": "The suite itself failed on a requirement; this is a bug in the suite, not a finding.",
@@ -67,7 +72,7 @@ def headline(report: dict[str, Any]) -> str:
              for verdict, label in (("fail", "failed"), ("warn", "warned (SHOULD)"), ("error", "hit a suite error"),
                                     ("waived", "waived (accepted failures)"))
              if by_verdict.get(verdict)]
-    reason = report.get("verdict_reason") or EXPLANATION.get(report["verdict"], "")
+    reason = report.get("verdict_reason") or EXPLANATION.get(scoped_verdict(report), "")
     if parts and by_verdict.keys() & {"fail", "warn", "error"}:
         return "; ".join(parts) + "."
     return f"{reason} {parts[0]}." if parts else reason  # only waived ones: the verdict's reason, then them
@@ -101,9 +106,11 @@ def render_html(report: dict[str, Any]) -> str:
         css=_asset("report.css"),
         script=script,
         script_hash=f"sha256-{digest}",
-        banner=BANNER.get(report["verdict"], report["verdict"].upper()),
+        verdict=scoped_verdict(report),
+        banner=BANNER.get(scoped_verdict(report), scoped_verdict(report).upper()),
         # The run's own reason says more than the generic line, which would only repeat it.
-        explanation="" if headline(report) == report.get("verdict_reason") else EXPLANATION.get(report["verdict"], ""),
+        explanation="" if headline(report) == report.get("verdict_reason")
+        else EXPLANATION.get(scoped_verdict(report), ""),
         headline=headline(report),
         requirements=attention_first(report["requirements"]),
         count_order=[name for name in COUNT_ORDER if name in report["counts"]],

@@ -16,6 +16,8 @@ from conformance.terminal import inert
 
 BANNER = {
     "conformant": "✅ CONFORMANT",
+    "conformant-with-waivers": "☑️ CONFORMANT-WITH-WAIVERS",
+    "partial": "◐ PARTIAL",
     "nonconformant": "❌ NONCONFORMANT",
     "inconclusive": "❔ INCONCLUSIVE",
     "error": "💥 ERROR (a bug in the suite)",
@@ -89,20 +91,33 @@ def _likely_cause(report: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def scoped_verdict(report: dict[str, Any]) -> str:
+    """The scoped verdict of a report (conformance.judgement); a report without one, its gate verdict."""
+    return str((report.get("scope") or {}).get("verdict", report["verdict"]))
+
+
 def build_summary(report: dict[str, Any]) -> str:
     embedded = " (embedded reference)" if report["target"]["embedded_reference"] else ""
+    verdict = scoped_verdict(report)
+    scope = report.get("scope")
+    implementation = f" · {cell(report['implementation'])}" if report.get("implementation") else ""
     lines = [
-        f"## checkout-conformance: {BANNER.get(report['verdict'], report['verdict'])}"
+        f"## checkout-conformance: {BANNER.get(verdict, cell(verdict))}"
         + (" (strict)" if report["strict"] else ""),
         "",
+        *([f"Scope: {cell(scope['statement'])}.", ""] if scope and verdict != "conformant" else []),
         f"Target {cell(report['target']['base_url'])}{embedded}"
         f" · profile {cell(report['context']['profile'])} · seed {report['context']['seed']}"
         f" · {report['requests']} requests · {report['duration_seconds']:.1f} s"
-        f" · suite {cell(report['suite']['version'])}",
+        f" · suite {cell(report['suite']['version'])}{implementation}",
         "",
-        f"Coverage: {cell(report['coverage']['statement'])}"
+        # Each its own sentence: the coverage statement ends without a full stop.
+        f"Coverage: {cell(report['coverage']['statement'])}."
         # What changed on the target while it was judged (a live account), in the same paragraph.
-        + (f" Activity: {cell(report['activity']['text'])}." if report.get("activity") else ""),
+        + (f" Activity: {cell(report['activity']['text'])}." if report.get("activity") and not report.get("aborted")
+           else ""),
+        # A run stopped before its first check says what happened, not a verdict over nothing.
+        *(["", f"Nothing judged: {cell(report['aborted'])}"] if report.get("aborted") else []),
         "",
         *_likely_cause(report),
         "| verdict | requirements |",

@@ -148,3 +148,27 @@ def test_control_characters_from_the_target_are_inert_in_the_page(mixed_dir: Pat
     html = render_html(report)
     assert "cs_\\x1b[2J\\x1b]0;pwn\\x07\\x0dverdict: CONFORMANT\\u202e" in html
     assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]", html)
+
+
+def test_each_likely_cause_names_the_request_that_shows_it(faulty_run: Any) -> None:
+    # The console shows a cause's exchange as its request; the page must too, not "#149 (see exchanges.jsonl)".
+    report = json.loads((faulty_run.report_dir / "report.json").read_text())
+    page = (faulty_run.report_dir / "report.html").read_text()
+    exchanges = [json.loads(line) for line in (faulty_run.report_dir / "exchanges.jsonl").read_text().splitlines()]
+    seqs = [seq for cause in report["diagnosis"] for seq in cause["exchanges"]]
+    assert seqs, "the faulty run names a likely cause shown by exchanges"
+    assert "see exchanges.jsonl" not in page
+    for seq in seqs:
+        assert f'#{seq} GET {exchanges[seq]["path"]}' in page
+
+
+def test_a_cause_whose_exchange_no_evidence_quotes_still_names_its_request(faulty_run: Any) -> None:
+    from conformance.reports.html import render_html
+
+    report = json.loads((faulty_run.report_dir / "report.json").read_text())
+    for requirement in report["requirements"]:  # only the cause's own `shown` is left to name them
+        for item in requirement["evidence"]:
+            item["exchanges"] = []
+    page = render_html(report)
+    assert "see exchanges.jsonl" not in page
+    assert all(f"#{seq} GET " in page for cause in report["diagnosis"] for seq in cause["exchanges"])

@@ -61,3 +61,11 @@ def test_a_passing_summary_names_the_skipped_requirements(clean_run: Any) -> Non
     assert skipped
     line = next(line for line in text.splitlines() if line.startswith("Skipped: "))
     assert all(f"{rid} (" in line for rid in skipped), line
+
+
+def test_coverage_and_activity_are_two_sentences(clean_run: Any) -> None:
+    summary = (clean_run.report_dir / "summary.md").read_text()
+    line = next(line for line in summary.splitlines() if line.startswith("Coverage: "))
+    assert "Activity: " in line
+    assert re.search(r"\. Activity: ", line), line  # not "…read the whole collection Activity: …"
+    assert line.endswith(".")

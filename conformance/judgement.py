@@ -1,0 +1,169 @@
+"""A run's conclusion, computed once: waivers applied, the overall verdict, its reason, and its scope.
+
+`run`, `verify` (and through report.json, every report and `diff`) take the verdict from
+``conclude`` alone, so the rules for waivers, a run stopped early (--deadline, a budget) and an
+aborted run cannot drift apart between the one that judged and the one that re-judges
+(issue 23: a --waivers run stopped by --deadline used to fail `verify`).
+
+Two verdicts come out of it:
+
+- the *gate* verdict (``Conclusion.verdict``: conformant, nonconformant, inconclusive, error),
+  which `run`'s exit code reports: a gate on ``--only auth`` passes when auth passes;
+- the *scoped* verdict (``Scope.verdict``), what a certificate, `verify`, the HTML banner,
+  summary.md and the Action's ``verdict`` output say: ``conformant`` only when every MUST of the
+  catalog (spec/requirements.yaml; and every SHOULD under --strict) was judged and held,
+  ``conformant-with-waivers`` when a waiver turned such a failure, ``partial`` when some were left
+  unjudged (--only, too little data, inconclusive, a run cut by --deadline or --max-requests),
+  ``nonconformant``, ``inconclusive`` (nothing could be judged) and ``error`` (a suite bug).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.catalog import Catalog
+from conformance.verdicts import DATA_GATE, RequirementVerdict, Verdict, overall, verdict_reason
+from conformance.waivers import Waiver, apply_waivers
+from conformance.wording import capped
+
+SCOPED_VERDICTS = ("conformant", "conformant-with-waivers", "partial", "nonconformant", "inconclusive", "error")
+
+# Why a requirement of the catalog was not judged (report.json and certificate.json `scope.not_judged`).
+NOT_SELECTED = "not selected"  # --only left it out
+TOO_LITTLE_DATA = "too little data"  # the target holds too few sessions to show it
+INCONCLUSIVE = "inconclusive"  # the target did not answer for it, or the run was cut (deadline, budget)
+SUITE_ERROR = "suite error"  # a bug in the suite
+DOES_NOT_APPLY = "does not apply"  # e.g. DATA-001 without --expect-dataset: no gap in the scope
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the run's verdict covers. `counted`: the levels that must all be judged (MUST, and
+    SHOULD under --strict); `judged`/`total`: how many of the catalog's requirements of those
+    levels were judged (passed, failed, warned or waived) of how many apply; `not_judged`: every
+    requirement of the catalog not judged, {id, level, why, reason}, in catalog order."""
+
+    verdict: str
+    counted: tuple[str, ...]
+    judged: int
+    total: int
+    not_judged: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def gaps(self) -> list[dict[str, str]]:
+        """The not-judged requirements that narrow the verdict (of a counted level, and applicable)."""
+        return [n for n in self.not_judged if n["level"] in self.counted and n["why"] != DOES_NOT_APPLY]
+
+    def statement(self) -> str:
+        """One sentence: how much of the catalog was judged, and which counted ones were not, and why."""
+        levels = " and ".join(self.counted)
+        said = f"judged {self.judged} of {self.total} {levels} requirements of the catalog"
+        gaps = self.gaps
+        if not gaps:
+            return said + ("" if self.judged < self.total else " (all of them)")
+        by_why: dict[str, list[str]] = {}
+        for gap in gaps:
+            by_why.setdefault(gap["why"], []).append(gap["id"])
+        parts = [f"{capped(ids, 6, ', ')} ({why})" for why, ids in by_why.items()]
+        return f"{said}; not judged: {'; '.join(parts)}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"verdict": self.verdict, "counted_levels": list(self.counted), "judged": self.judged,
+                "total": self.total, "statement": self.statement(), "not_judged": list(self.not_judged)}
+
+
+@dataclass(frozen=True)
+class Conclusion:
+    """`verdicts` with the waivers applied; `waivers`: one record per waiver with its status;
+    `verdict` and `reason`: the gate verdict and its sentence (with why the run stopped early);
+    `scope`: the scoped verdict and what it covers."""
+
+    verdicts: list[RequirementVerdict]
+    waivers: list[dict[str, Any]]
+    verdict: str
+    reason: str
+    scope: Scope
+
+
+def conclude(
+    verdicts: Sequence[RequirementVerdict], catalog: Catalog, *, strict: bool, only: Sequence[str] = (),
+    aborted: str | None = None, stopped: str | None = None, waivers: Sequence[Waiver] = (),
+    target: str = "", on: dt.date | None = None,
+) -> Conclusion:
+    """The conclusion of a run from its requirement verdicts (before any waiver).
+
+    `aborted`: why nothing was judged (the verdict is then inconclusive, for that reason);
+    `stopped`: why the run stopped asking early, added to the reason; `waivers` are applied
+    (conformance.waivers.apply_waivers) for `target` on the day `on` (the run's start, UTC).
+    Pure: the same inputs give the same conclusion, in `run` and in `verify`.
+    """
+    records: list[dict[str, Any]] = []
+    waived = list(verdicts)
+    if waivers:
+        waived, records = apply_waivers(verdicts, waivers, target, on or dt.datetime.now(dt.UTC).date())
+    if aborted is not None:
+        verdict, reason = "inconclusive", aborted
+    else:
+        verdict = overall(waived, strict)
+        reason = verdict_reason(waived, verdict)
+        if stopped:
+            reason = f"{reason} ({stopped})" if reason else f"The run stopped early: {stopped}."
+    return Conclusion(waived, records, verdict, reason, scope_of(waived, catalog, verdict, strict, only,
+                                                                    aborted is not None))
+
+
+def scope_of(verdicts: Sequence[RequirementVerdict], catalog: Catalog, gate: str, strict: bool,
+             only: Sequence[str] = (), aborted: bool = False) -> Scope:
+    """The scoped verdict of a run whose gate verdict is `gate` (see the module's docstring)."""
+    counted = ("MUST", "SHOULD") if strict else ("MUST",)
+    by_id = {v.requirement: v for v in verdicts}
+    not_judged: list[dict[str, str]] = []
+    for requirement in catalog.requirements:
+        verdict = by_id.get(requirement.id)
+        if verdict is None:
+            why, reason = NOT_SELECTED, f"not selected (--only {' '.join(only)})" if only else "not selected"
+        elif verdict.verdict == Verdict.SKIP:
+            why, reason = (TOO_LITTLE_DATA if verdict.lacks_data else DOES_NOT_APPLY), verdict.reason
+        elif verdict.verdict == Verdict.INCONCLUSIVE:
+            why, reason = INCONCLUSIVE, verdict.reason
+        elif verdict.verdict == Verdict.ERROR:
+            why, reason = SUITE_ERROR, verdict.reason
+        else:
+            continue
+        not_judged.append({"id": requirement.id, "level": requirement.level, "why": why, "reason": reason})
+    absent = {n["id"] for n in not_judged}
+    inapplicable = {n["id"] for n in not_judged if n["why"] == DOES_NOT_APPLY}
+    counted_ids = [r.id for r in catalog.requirements if r.level in counted]
+    total = sum(1 for i in counted_ids if i not in inapplicable)
+    judged = sum(1 for i in counted_ids if i not in absent)
+    scope = Scope("", counted, judged, total, not_judged)
+    return Scope(_scoped(verdicts, gate, strict, scope, aborted), counted, judged, total, not_judged)
+
+
+def _scoped(verdicts: Sequence[RequirementVerdict], gate: str, strict: bool, scope: Scope, aborted: bool) -> str:
+    if gate in ("nonconformant", "error"):  # a broken MUST is one whatever the scope
+        return gate
+    judged_any = any(v.verdict in (Verdict.PASS, Verdict.WARN, Verdict.WAIVED, Verdict.FAIL) for v in verdicts)
+    data_gate = any(v.requirement == DATA_GATE and v.lacks_data for v in verdicts)
+    if aborted or not judged_any or (gate == "inconclusive" and data_gate):
+        return "inconclusive"  # nothing, or nothing that certifies anything, was judged
+    if scope.gaps:
+        return "partial"
+    counted = ("fail", "warn") if strict else ("fail",)
+    if any(v.verdict == Verdict.WAIVED and v.waiver and v.waiver.get("verdict") in counted for v in verdicts):
+        return "conformant-with-waivers"
+    return "conformant"
+
+
+def scoped_line(scope: dict[str, Any], strict: bool, waived: Sequence[str] = ()) -> str:
+    """The scoped verdict as a person reads it first (the console): `PARTIAL: judged 12 of 66 MUST
+    requirements of the catalog; not judged: ...`. `scope` is Scope.to_dict(); `waived`: the IDs waived."""
+    word = str(scope["verdict"]).upper() + (" (strict)" if strict else "")
+    if scope["verdict"] == "partial":
+        return f"{word}: {scope['statement']}"
+    if scope["verdict"] == "conformant-with-waivers":
+        return f"{word}: {capped(list(waived), 8, ', ')} failed and {'is' if len(waived) == 1 else 'are'} waived"
+    return word

@@ -1,0 +1,93 @@
+"""conformance.judgement.conclude on constructed verdicts: each rule of the scoped verdict, and the
+stopped suffix kept with waivers (issue 23). The catalog is a small one made here, so every
+expectation is read off the verdicts given, not off the suite's catalog."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from conformance.catalog import Catalog, Requirement
+from conformance.judgement import conclude
+from conformance.verdicts import RequirementVerdict, Verdict
+from conformance.waivers import Waiver
+
+CATALOG = Catalog(tuple(Requirement(i, area, level, "text", "seed") for i, area, level in (
+    ("PAG-001", "pagination", "MUST"), ("PAG-002", "pagination", "MUST"), ("LIM-001", "limit", "MUST"),
+    ("LIM-002", "limit", "SHOULD"), ("DATA-001", "dataset", "MUST"))), (), "0" * 64)
+DAY = dt.date(2026, 12, 6)
+
+
+def _verdicts(**changes: Verdict | tuple[Verdict, bool]) -> list[RequirementVerdict]:
+    """Every requirement passes, except those named (PAG_002=Verdict.FAIL; (Verdict.SKIP, True): too
+    little data); DATA-001 does not apply (a skip that is not for want of data)."""
+    verdicts = []
+    for requirement in CATALOG.requirements:
+        change = changes.get(requirement.id.replace("-", "_"), Verdict.SKIP if requirement.id == "DATA-001"
+                             else Verdict.PASS)
+        kind, lacks = change if isinstance(change, tuple) else (change, False)
+        if requirement.level == "SHOULD" and kind == Verdict.FAIL:
+            kind = Verdict.WARN
+        verdicts.append(RequirementVerdict(requirement.id, requirement.level, kind, f"{kind.value} reason", [],
+                                           [], lacks, [0] if kind == Verdict.PASS else []))
+    return verdicts
+
+
+def _waiver(requirement: str) -> Waiver:
+    return Waiver(requirement, "fix tracked in PAY-9", dt.date(2999, 1, 1))
+
+
+@pytest.mark.parametrize(("verdicts", "kwargs", "gate", "scoped"), [
+    pytest.param(_verdicts(), {}, "conformant", "conformant", id="all-judged"),
+    pytest.param(_verdicts(LIM_002=Verdict.FAIL), {}, "conformant", "conformant", id="should-warns-lenient"),
+    pytest.param(_verdicts(LIM_002=Verdict.FAIL), {"strict": True}, "nonconformant", "nonconformant",
+                 id="should-warns-strict"),
+    pytest.param(_verdicts(LIM_002=Verdict.INCONCLUSIVE), {"strict": True}, "conformant", "partial",
+                 id="should-unjudged-strict"),
+    pytest.param([v for v in _verdicts() if v.requirement.startswith("PAG")], {"only": ("pagination",)},
+                 "conformant", "partial", id="only"),
+    pytest.param(_verdicts(PAG_002=(Verdict.SKIP, True)), {}, "conformant", "partial", id="too-little-data"),
+    pytest.param(_verdicts(LIM_001=Verdict.INCONCLUSIVE), {"stopped": "the deadline passed"}, "inconclusive",
+                 "partial", id="cut"),
+    pytest.param(_verdicts(PAG_001=(Verdict.SKIP, True)), {}, "inconclusive", "inconclusive", id="data-gate"),
+    pytest.param(_verdicts(PAG_002=Verdict.FAIL), {}, "nonconformant", "nonconformant", id="must-fails"),
+    pytest.param(_verdicts(PAG_002=Verdict.FAIL), {"waivers": [_waiver("PAG-002")]}, "conformant",
+                 "conformant-with-waivers", id="must-waived"),
+    pytest.param(_verdicts(LIM_002=Verdict.FAIL), {"waivers": [_waiver("LIM-002")]}, "conformant", "conformant",
+                 id="should-waived-lenient"),
+    pytest.param(_verdicts(LIM_002=Verdict.FAIL), {"waivers": [_waiver("LIM-002")], "strict": True},
+                 "conformant", "conformant-with-waivers", id="should-waived-strict"),
+    pytest.param(_verdicts(PAG_002=Verdict.FAIL, LIM_001=(Verdict.SKIP, True)), {"waivers": [_waiver("PAG-002")]},
+                 "conformant", "partial", id="waived-and-partial"),
+    pytest.param(_verdicts(PAG_002=Verdict.ERROR), {}, "error", "error", id="suite-error"),
+    pytest.param([RequirementVerdict(r.id, r.level, Verdict.INCONCLUSIVE, "refused", [], [])
+                  for r in CATALOG.requirements], {"aborted": "the key was refused"}, "inconclusive",
+                 "inconclusive", id="aborted"),
+])
+def test_the_scoped_verdict(verdicts: list[RequirementVerdict], kwargs: dict[str, object], gate: str,
+                            scoped: str) -> None:
+    conclusion = conclude(verdicts, CATALOG, **{"strict": False, "target": "http://t", "on": DAY, **kwargs})  # type: ignore[arg-type]
+    assert (conclusion.verdict, conclusion.scope.verdict) == (gate, scoped)
+
+
+def test_what_was_not_judged_is_listed_with_why() -> None:
+    verdicts = [v for v in _verdicts(PAG_002=(Verdict.SKIP, True), LIM_001=Verdict.INCONCLUSIVE)
+                if v.requirement != "LIM-002"]
+    scope = conclude(verdicts, CATALOG, strict=False, only=("PAG-001", "PAG-002", "LIM-001", "DATA-001")).scope
+    assert [(n["id"], n["why"]) for n in scope.not_judged] == [
+        ("PAG-002", "too little data"), ("LIM-001", "inconclusive"), ("LIM-002", "not selected"),
+        ("DATA-001", "does not apply")]
+    # MUSTs: PAG-001 judged; PAG-002 and LIM-001 not; DATA-001 does not apply; LIM-002 is a SHOULD.
+    assert (scope.judged, scope.total) == (1, 3)
+    assert scope.statement() == ("judged 1 of 3 MUST requirements of the catalog; not judged: PAG-002 "
+                                 "(too little data); LIM-001 (inconclusive)")
+
+
+@pytest.mark.parametrize("waived", [False, True])
+def test_the_stopped_suffix_is_kept_with_waivers_or_without(waived: bool) -> None:
+    waivers = [_waiver("PAG-002")] if waived else []
+    conclusion = conclude(_verdicts(PAG_002=Verdict.FAIL), CATALOG, strict=False, stopped="the deadline (5 s)",
+                          waivers=waivers, target="http://t", on=DAY)
+    assert conclusion.reason.endswith("the deadline (5 s).") or conclusion.reason.endswith("(the deadline (5 s))")
+    assert conclusion.reason  # never "" with `stopped` set: issue 23

@@ -1,0 +1,235 @@
+"""A verdict states its scope (issue 25), and is computed once for `run` and `verify` (issue 23).
+
+Each scope is run for real against the reference server (correct, or with one injected fault),
+signed, and checked with `verify --public-key`: the certificate's verdict, report.json's scope,
+`verify`'s first line and the exit code of `run` (which keeps its meaning: a gate) are asserted.
+The expected words come from what each run was made to leave out, not from the code under test.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.cli import main
+from conformance.reference.server import ReferenceConfig, start_background
+from conformance.signing import generate_keypair
+
+API_KEY = "sk_test_scope0123456789abcdef"
+WRONG_KEY = "sk_test_notthekey0123456789abcd"
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    private, public, _ = generate_keypair(tmp_path_factory.mktemp("keys"))
+    return private, public
+
+
+@pytest.fixture(scope="module")
+def correct() -> Iterator[str]:
+    with start_background(ReferenceConfig(api_key=API_KEY)) as server:
+        yield server.base_url
+
+
+def _cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+def _run(base_url: str, report_dir: Path, keys: tuple[Path, Path], *extra: str,
+         api_key: str = API_KEY) -> tuple[int, str, dict[str, Any], dict[str, Any]]:
+    """(exit code, console, report.json, certificate.json) of a signed quick run."""
+    code, out, _ = _cli("run", "--base-url", base_url, "--api-key", api_key, "--quiet", "--profile", "quick",
+                        "--report-dir", str(report_dir), "--sign-key", str(keys[0]), *extra)
+    report = json.loads((report_dir / "report.json").read_text())
+    certificate = json.loads((report_dir / "certificate.json").read_text())
+    return code, out, report, certificate
+
+
+def _verify(report_dir: Path, keys: tuple[Path, Path]) -> tuple[int, list[str]]:
+    code, out, err = _cli("verify", str(report_dir), "--public-key", str(keys[1]))
+    assert code == 0, err
+    return code, out.splitlines()
+
+
+def _waivers(path: Path, *requirements: str) -> Path:
+    path.write_text("".join(f"- requirement: {r}\n  reason: fix tracked in PAY-7\n  expires: 2999-12-31\n"
+                            for r in requirements), encoding="utf-8")
+    return path
+
+
+def _not_judged(report: dict[str, Any]) -> dict[str, str]:
+    return {n["id"]: n["why"] for n in report["scope"]["not_judged"]}
+
+
+def test_a_full_run_of_a_correct_server_is_conformant(correct: str, keys: tuple[Path, Path], tmp_path: Path) -> None:
+    code, out, report, certificate = _run(correct, tmp_path / "r", keys, "--implementation", "ref-server@1.2.3")
+    assert code == 0 and certificate["verdict"] == report["scope"]["verdict"] == "conformant"
+    assert report["scope"]["judged"] == report["scope"]["total"]
+    # What was not judged only "does not apply" (no --api-version, no --expect-dataset): no gap.
+    assert set(_not_judged(report).values()) == {"does not apply"}
+    assert certificate["implementation"] == "ref-server@1.2.3" and certificate["coverage"].startswith("saw all")
+    _, lines = _verify(tmp_path / "r", keys)
+    assert lines[0].startswith(f"verdict: CONFORMANT of ref-server@1.2.3 at {correct} (suite ")
+    assert "verdict: CONFORMANT" in out
+
+
+def test_only_is_partial_yet_the_gate_passes(correct: str, keys: tuple[Path, Path], tmp_path: Path) -> None:
+    code, out, report, certificate = _run(correct, tmp_path / "r", keys, "--only", "auth")
+    assert code == 0  # the gate on --only auth passes when auth passes
+    assert certificate["verdict"] == "partial" and report["verdict"] == "conformant"
+    assert certificate["run_verdict"] == "conformant"
+    assert _not_judged(report)["PAG-001"] == "not selected"
+    assert next(n for n in certificate["scope"]["not_judged"] if n["id"] == "PAG-001")["reason"] == \
+        "not selected (--only auth)"
+    _, lines = _verify(tmp_path / "r", keys)
+    assert lines[0].startswith(f"verdict: PARTIAL of {correct} (suite ")
+    assert lines[1].startswith("scope: judged ") and "(not selected)" in lines[1]
+    assert "verdict: PARTIAL: judged " in out and "every requirement judged held" in out
+    summary = (tmp_path / "r" / "summary.md").read_text()
+    assert summary.startswith("## checkout-conformance: ◐ PARTIAL") and "CONFORMANT" not in summary
+    html = (tmp_path / "r" / "report.html").read_text()
+    assert 'class="banner partial"' in html and "PARTIAL" in html
+    assert '<property name="verdict" value="partial"' in (tmp_path / "r" / "junit.xml").read_text()
+    code, diff, _ = _cli("diff", str(tmp_path / "r"), str(tmp_path / "r"))
+    assert code == 0 and diff.startswith("old: partial (")
+
+
+def test_a_target_with_two_sessions_is_partial(keys: tuple[Path, Path], tmp_path: Path) -> None:
+    with start_background(ReferenceConfig(api_key=API_KEY, sessions=2)) as server:
+        code, _, report, certificate = _run(server.base_url, tmp_path / "r", keys)
+    assert code == 0 and certificate["verdict"] == "partial"
+    lacking = [i for i, why in _not_judged(report).items() if why == "too little data"]
+    assert lacking and all(i in certificate["scope"]["statement"] for i in lacking[:3])
+    assert {"id": lacking[0], "level": "MUST", "why": "too little data"}.items() <= \
+        next(n for n in certificate["scope"]["not_judged"] if n["id"] == lacking[0]).items()
+    _, lines = _verify(tmp_path / "r", keys)
+    assert lines[0].startswith(f"verdict: PARTIAL of {server.base_url} (suite ")
+    assert "(too little data)" in lines[1]
+
+
+def test_a_waived_must_failure_says_so_in_the_verdict(keys: tuple[Path, Path], tmp_path: Path) -> None:
+    # limit-no-upper-bound breaks LIM-005 alone (`serve --list-faults`); the rest of the catalog is judged.
+    with start_background(ReferenceConfig(api_key=API_KEY, fault="limit-no-upper-bound")) as server:
+        unwaived = _run(server.base_url, tmp_path / "plain", keys)
+        code, out, _, certificate = _run(server.base_url, tmp_path / "r", keys,
+                                         "--waivers", str(_waivers(tmp_path / "w.yaml", "LIM-005")))
+    assert (unwaived[0], unwaived[3]["verdict"]) == (1, "nonconformant")
+    assert code == 0 and certificate["verdict"] == "conformant-with-waivers"
+    assert [w["status"] for w in certificate["waivers"]] == ["applied"]
+    _, lines = _verify(tmp_path / "r", keys)
+    assert lines[0].startswith(f"verdict: CONFORMANT-WITH-WAIVERS of {server.base_url} (suite ")
+    assert "verdict: CONFORMANT-WITH-WAIVERS: LIM-005 failed and is waived" in out
+    assert "CONFORMANT-WITH-WAIVERS" in (tmp_path / "r" / "summary.md").read_text().splitlines()[0]
+
+
+def test_a_nonconformant_run_stays_nonconformant(keys: tuple[Path, Path], tmp_path: Path) -> None:
+    with start_background(ReferenceConfig(api_key=API_KEY, fault="limit-no-upper-bound")) as server:
+        code, _, _, certificate = _run(server.base_url, tmp_path / "r", keys, "--only", "limit")
+    assert (code, certificate["verdict"]) == (1, "nonconformant")  # a broken MUST, whatever the scope
+    _, lines = _verify(tmp_path / "r", keys)
+    assert lines[0].startswith(f"verdict: NONCONFORMANT of {server.base_url}")
+
+
+def test_a_run_cut_by_the_deadline_is_partial(correct: str, keys: tuple[Path, Path], tmp_path: Path) -> None:
+    # 20 requests a second for 2 seconds: far fewer than a quick run asks.
+    code, _, report, certificate = _run(correct, tmp_path / "r", keys, "--rate-limit", "20", "--deadline", "2")
+    assert report["stopped"] and code == 3  # MUSTs left inconclusive: the gate cannot pass
+    assert certificate["verdict"] == "partial" and "inconclusive" in set(_not_judged(report).values())
+    _, lines = _verify(tmp_path / "r", keys)
+    assert lines[0].startswith(f"verdict: PARTIAL of {correct}")
+
+
+def test_a_run_cut_by_max_requests_is_partial_and_said_once(correct: str, keys: tuple[Path, Path],
+                                                             tmp_path: Path) -> None:
+    code, out, report, certificate = _run(correct, tmp_path / "r", keys, "--max-requests", "50")
+    assert code == 3 and certificate["verdict"] == "partial"
+    unjudged = [i for i, why in _not_judged(report).items() if why == "inconclusive"]
+    assert len(unjudged) > 3
+    _, lines = _verify(tmp_path / "r", keys)
+    assert lines[0].startswith(f"verdict: PARTIAL of {correct}")
+    # The requirements the spent budget left unjudged share one line with their count, not one line each.
+    budget = [line for line in out.splitlines() if "the request budget (--max-requests 50)" in line]
+    assert len(budget) == 2, out  # that line, and the verdict's reason
+    assert budget[0].lstrip().startswith(f"INCONCLUSIVE {len(unjudged)} requirements (")
+
+
+def test_a_refused_key_says_what_happened_not_a_verdict(correct: str, keys: tuple[Path, Path],
+                                                        tmp_path: Path) -> None:
+    code, out, err = _cli("run", "--base-url", correct, "--api-key", WRONG_KEY, "--quiet",
+                          "--report-dir", str(tmp_path / "r"))
+    assert code == 2 and "refused the API key (401)" in err
+    assert "verdict:" not in out and "sessions judged" not in out
+    assert "nothing judged: the run stopped before its first check: " in out and "refused the API key" in out
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert report["scope"]["verdict"] == "inconclusive"
+    summary = (tmp_path / "r" / "summary.md").read_text()
+    assert "Nothing judged: " in summary and "sessions judged" not in summary
+
+
+def test_an_implementation_must_be_name_at_version(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["run", "--implementation", "no-version", "--report-dir", str(tmp_path / "r")])
+    assert exited.value.code == 2 and "expected NAME@VERSION" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
+def test_the_certificates_scope_is_signed(correct: str, keys: tuple[Path, Path], tmp_path: Path) -> None:
+    # Widening a partial certificate into a conformant one breaks the signature (and the digest).
+    _run(correct, tmp_path / "r", keys, "--only", "auth")
+    path = tmp_path / "r" / "certificate.json"
+    path.write_text(path.read_text().replace('"verdict": "partial"', '"verdict": "conformant"'))
+    code, _, err = _cli("verify", str(tmp_path / "r"), "--public-key", str(keys[1]))
+    assert code == 1 and "changed after it was signed" in err
+
+
+# ---- issue 23: one function concludes for run and verify -------------------------------------
+
+
+def test_a_waivers_run_stopped_by_the_deadline_verifies(keys: tuple[Path, Path], tmp_path: Path) -> None:
+    """The reproduction of issue 23: `serve --fault limit-default-25`, `run --waivers w.yaml --rate-limit 20
+    --deadline 5` wrote verdict_reason "" with `stopped` set, and `verify` exited 1."""
+    waivers = _waivers(tmp_path / "w.yaml", "LIM-001", "LIM-003", "LIM-004")
+    with start_background(ReferenceConfig(api_key=API_KEY, fault="limit-default-25")) as server:
+        _, _, report, _ = _run(server.base_url, tmp_path / "r", keys, "--waivers", str(waivers),
+                               "--rate-limit", "20", "--deadline", "5")
+    assert report["stopped"] and "waivers" in report
+    assert report["stopped"] in report["verdict_reason"]  # the reason says the run was cut, waivers or not
+    _verify(tmp_path / "r", keys)
+
+
+@pytest.mark.parametrize("strict", [False, True], ids=["lenient", "strict"])
+@pytest.mark.parametrize("aborted", [False, True], ids=["judged", "aborted"])
+@pytest.mark.parametrize("stopped", [False, True], ids=["whole", "stopped"])
+@pytest.mark.parametrize("waived", [False, True], ids=["no-waivers", "waivers"])
+def test_every_combination_verifies(waived: bool, stopped: bool, aborted: bool, strict: bool,
+                                    keys: tuple[Path, Path], tmp_path: Path) -> None:
+    """waivers x stopped x aborted x strict, each a real run: `verify` re-judges it to the same conclusion.
+
+    Stopped: a rate limit and a short deadline; aborted and stopped: a deadline too short for the
+    first answer; aborted alone: a refused key."""
+    extra = ["--only", "limit"]
+    if waived:
+        extra += ["--waivers", str(_waivers(tmp_path / "w.yaml", "LIM-001", "LIM-002", "LIM-004", "LIM-005"))]
+    if strict:
+        extra.append("--strict")
+    if stopped:
+        extra += ["--rate-limit", "20", "--deadline", "0.001" if aborted else "1"]
+    api_key = WRONG_KEY if aborted and not stopped else API_KEY
+    with start_background(ReferenceConfig(api_key=API_KEY, fault="limit-off-by-one")) as server:
+        code, _, report, certificate = _run(server.base_url, tmp_path / "r", keys, *extra, api_key=api_key)
+    assert bool(report["stopped"]) == stopped and bool(report["aborted"]) == aborted
+    assert ("waivers" in report) == waived and report["strict"] == strict
+    assert certificate["verdict"] == report["scope"]["verdict"]
+    if aborted:
+        assert code in (2, 3) and certificate["verdict"] == "inconclusive"
+    _, lines = _verify(tmp_path / "r", keys)
+    assert lines[0].startswith(f"verdict: {certificate['verdict'].upper()}")
