@@ -1,6 +1,10 @@
 """The kill matrix: every fault of the reference server against the suite's verdicts.
 
     python -m conformance.selftest.kill_matrix [--output docs/kill-matrix.md] [--processes N]
+    python -m conformance.selftest.kill_matrix --fault NAME [--fault NAME ...]
+
+``--fault`` runs only the named rows (quiet and under churn) and prints each, without
+writing the document: what a change to a few faults needs, the whole matrix aside.
 
 Each fault is served by an embedded reference server and judged in-process with the
 ``standard`` profile, several faults at a time in worker processes. A fault is *caught*
@@ -8,7 +12,9 @@ when every requirement it declares (``Fault.breaks``) is reported: failed for a 
 warned for a SHOULD. Anything else reported is an *extra* finding, listed but allowed.
 
 The same pass records each run's diagnosis (``conformance.diagnosis``): its top cause must be
-the fault itself, or one the fault declares equivalent (``Signature.equivalent``).
+the fault itself, or one the fault declares equivalent (``Signature.equivalent``), or a
+look-alike named in the same line; a partial variant (``cursor-inclusive:forward``) must be
+diagnosed as its parent.
 
 The same pass disables each check in turn (its judgement says ``held`` for every
 requirement it verifies) and re-judges the recorded exchanges: a check whose removal no
@@ -88,10 +94,15 @@ class FaultRun:
 
 
 def top_diagnosis_ok(fault: str, diagnosis: Sequence[Cause]) -> bool:
-    """Whether the top cause is ``fault`` or a fault it declares equivalent."""
+    """Whether the top cause names ``fault`` (a partial variant: its parent), a fault it
+    declares equivalent, or names it as a look-alike that cannot be told apart."""
     from conformance.reference.faults import FAULTS
 
-    return bool(diagnosis) and diagnosis[0].fault in (fault, *FAULTS[fault].signature.equivalent)
+    name = FAULTS[fault].parent or fault
+    if not diagnosis:
+        return False
+    named = (diagnosis[0].fault, *diagnosis[0].alternatives)
+    return any(n in named for n in (name, *FAULTS[name].signature.equivalent))
 
 
 def expected_verdict(level: str) -> Verdict:
@@ -290,9 +301,15 @@ def _causes(diagnosis: Sequence[Cause]) -> str:
 
 
 def _top_diagnosis(fault: str, diagnosis: Sequence[Cause]) -> str:
+    from conformance.reference.faults import FAULTS
+
     if not diagnosis:
         return "**none**"
     top = diagnosis[0].fault
+    if diagnosis[0].alternatives and top_diagnosis_ok(fault, diagnosis):
+        return f"{_causes(diagnosis)} (look-alikes: {', '.join(diagnosis[0].alternatives)})"
+    if FAULTS[fault].parent == top:
+        return "its parent" + (f" (+ {_causes(diagnosis[1:])})" if diagnosis[1:] else "")
     if top == fault:
         return "itself" + (f" (+ {_causes(diagnosis[1:])})" if diagnosis[1:] else "")
     shown = _causes(diagnosis)
@@ -419,8 +436,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=COMMAND.removeprefix("python -m "), description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=DOC)
     parser.add_argument("--processes", type=int, default=None, help="worker processes (default: CPUs)")
+    parser.add_argument("--fault", action="append", default=[], metavar="NAME",
+                        help="run only this row (repeatable) and print it; the document is left alone")
     args = parser.parse_args(argv)
     _worker_init()
+    if args.fault:
+        return _rows(args.fault, args.processes)
     matrix = build(args.processes)
     text = render(matrix)
     args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -435,6 +456,29 @@ def main(argv: Sequence[str] | None = None) -> int:
           + (f"; missed: {', '.join(map(str, lost))}" if lost else "")
           + (f"; misdiagnosed: {', '.join(map(str, wrong))}" if wrong else ""))
     return 0
+
+
+def _rows(names: Sequence[str], processes: int | None) -> int:
+    """Run and print only the rows ``names`` (quiet and under churn); 1 if one is missed or
+    misdiagnosed, 2 if a name is unknown."""
+    from conformance.reference.faults import FAULTS
+
+    unknown = [n for n in names if n not in FAULTS]
+    if unknown:
+        print(f"unknown fault {unknown[0]!r}: `checkout-conformance serve --list-faults` lists them", file=sys.stderr)
+        return 2
+    catalog = default_catalog()
+    runs = {r.fault: r for r in run_faults([*names, *map(churn_key, names)], processes)}
+    bad = 0
+    for name in names:
+        run, breaks = runs[name], FAULTS[name].breaks
+        lost = missed(breaks, run.by_id, catalog)
+        extra = [r for r in run.reported if r not in breaks]
+        churn = churn_result(run, runs[churn_key(name)], breaks, catalog)
+        bad += bool(lost) or not top_diagnosis_ok(name, run.diagnosis) or churn != "caught"
+        print(f"{name}: declared {_ids(breaks)}; {'caught' if not lost else 'MISSED ' + _ids(lost)}; "
+              f"extra {_ids(extra)}; top diagnosis {_top_diagnosis(name, run.diagnosis)}; churn {churn}")
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":

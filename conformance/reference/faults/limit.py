@@ -88,6 +88,7 @@ FAULTS = (
           title=("Pages hold one session fewer than `limit` asks for (an off-by-one in the page "
                  "size)."),
           signature=Signature(seen=("pages-one-short",), also=("PAG-004", "PAG-005", "PAG-007")),
+          partials={"above-20": ("LIM-002", "LIM-004")},
           overrides={"parse_limit": _off_by_one}),
     Fault("limit-ignored", "`limit` is never read: every page holds 10 sessions, and no value is refused.",
           breaks=("LIM-002", "LIM-003", "LIM-004", "LIM-005", "LIM-006", "SCH-003"),
@@ -99,9 +100,10 @@ FAULTS = (
           breaks=("LIM-005",),
           title=("`limit` has no upper bound: values above the maximum are served instead of "
                  "refused with 400."),
+          # Clamping shows only in the page's length, with more sessions than the maximum.
           signature=Signature(seen=("limit-above-max-served",),
-                              unseen=("limit-below-min-served", "limit-zero-served-empty"),
-                              also=("SCH-003",)),
+                              unseen=("limit-below-min-served", "limit-zero-served-empty", "limit-above-max-at-max"),
+                              also=("SCH-003",), lookalikes=(("limit-clamped", "limit-above-max-over-max"),)),
           overrides={"parse_limit": _no_upper_bound}),
     Fault("limit-zero-accepted", "`limit=0` is accepted (checked with `< 0`) and answers an empty page.",
           breaks=("LIM-005",),
@@ -112,7 +114,10 @@ FAULTS = (
     Fault("limit-clamped", "Out-of-range integers are clamped to 1..100 instead of rejected.",
           breaks=("LIM-005",),
           title="Out-of-range `limit` values are clamped into 1..100 instead of refused with 400.",
-          signature=Signature(seen=("limit-below-min-served", "limit-above-max-served"), also=("SCH-003",)),
+          signature=Signature(seen=("limit-clamped-shown",),
+                              unseen=("limit-above-max-over-max", "limit-zero-served-empty"), also=("SCH-003",),
+                              lookalikes=(("limit-no-upper-bound", "limit-below-min-served"),)),
+          partials={"above-100": ("LIM-005",)},
           overrides={"parse_limit": _clamped}),
     Fault("limit-default-25", "Without `limit` a page holds 25 sessions, not 10.",
           breaks=("LIM-001",),

@@ -189,6 +189,7 @@ FAULTS = (
           signature=Signature(seen=("page-repeats-cursor",),
                               unseen=("cursor-ignored",),
                               also=("LIM-001", "PAG-002", "PAG-006", "PAG-009", "FLT-002")),
+          partials={"forward": ("PAG-001", "PAG-004"), "backward": ("PAG-005",), "filtered": ("FLT-002",)},
           overrides={"fetch_page": _cursor_inclusive}),
     Fault("cursor-skips-next", "`starting_after` skips the item right after the cursor (offset + 2).",
           breaks=("PAG-001", "PAG-004"),
@@ -212,6 +213,7 @@ FAULTS = (
           signature=Signature(seen=("cursor-skips-same-second",),
                               unseen=("cursor-skips-next-item",),
                               also=("LIM-001", "PAG-002", "PAG-006", "PAG-007", "FLT-002")),
+          partials={"forward": ("PAG-001", "PAG-004"), "backward": ("PAG-005",)},
           overrides={"fetch_page": _created_only}),
     Fault("ties-unstable", "No tie-breaker on `created`: the order of sessions in one second depends on "
           "the page size.",
@@ -240,6 +242,7 @@ FAULTS = (
           title=("`has_more` is computed as `len(page) == limit`: a full last page says true "
                  "(fetch `limit + 1` rows instead)."),
           signature=Signature(seen=("full-last-page-has-more",), also=("PAG-008", "FLT-003")),
+          partials={"filtered": ("FLT-003",), "after-first": ("PAG-007",)},
           overrides={"fetch_page": _has_more_when_full}),
     Fault("has-more-never-backward", "`has_more` is always false on `ending_before` pages.",
           breaks=("PAG-006", "PAG-008"),
@@ -264,11 +267,13 @@ FAULTS = (
                  "it never sees the next one."),
           signature=Signature(seen=("forward-has-more-false-early",),
                               also=("PAG-004", "PAG-006", "FLT-002", "FLT-003")),
+          partials={"first-page": ("PAG-001", "PAG-007"), "after-first": ("PAG-001", "PAG-007", "PAG-008")},
           overrides={"fetch_page": _no_extra_row}),
     Fault("next-cursor-first-id", "`next_cursor` is the first id of the page instead of the last.",
           breaks=("ENV-005",),
           title="`next_cursor` is the id of the page's first item; it must be the last item's.",
           signature=Signature(seen=("next-cursor-first-id",)),
+          partials={"after-first": ("ENV-005",)},
           overrides={"envelope": _next_cursor_first_id}),
     Fault("next-cursor-on-last-page", "`next_cursor` is set on every forward page, also when `has_more` "
           "is false.",

@@ -70,8 +70,8 @@ FAULTS = (
           overrides={"serialize_session": reshape(_customer_unprefixed)}),
     Fault("currency-uppercase", "`currency` is upper case (`USD`).",
           breaks=("OBJ-009",),
-          title="`currency` is upper case (`USD`); ISO currency codes are served in lower case.",
-          signature=Signature(),
+          title="`currency` is upper case; ISO currency codes are served in lower case.",
+          signature=Signature(seen=("currency-uppercase",)),
           overrides={"serialize_session": reshape(_currency_upper)}),
     Fault("discount-negative", "`total_details.amount_discount` is stored as a negative number.",
           breaks=("OBJ-010", "OBJ-014"),
@@ -88,6 +88,6 @@ FAULTS = (
     Fault("expires-at-equals-created", "`expires_at` is set to `created` (the session lifetime is never added).",
           breaks=("OBJ-011",),
           title="`expires_at` equals `created`: the session lifetime is never added.",
-          signature=Signature(),
+          signature=Signature(seen=("expires-at-equals-created",)),
           overrides={"serialize_session": reshape(_expires_equals_created)}),
 )
