@@ -42,13 +42,14 @@ diagnosis.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.checks.base import Record
 from conformance.exchange import Exchange
-from conformance.observations import EXPLAINS, OBSERVATIONS, describe, observe
+from conformance.observations import EXPLAINS, OBSERVATIONS, describe, observe, stated_values
 from conformance.spec import Spec, default_spec
 from conformance.verdicts import RequirementVerdict, Verdict
 
@@ -185,14 +186,45 @@ def _observed_causes(record: Record, spec: Spec, unexplained: set[str], order: l
         if not seqs:
             continue
         left -= covered
-        text = describe(name, record, seqs) or _sentence(OBSERVATIONS[name].text)
-        causes.append(Cause(OBSERVED + name, text, [r for r in order if r in covered], seqs[:SHOWN_EXCHANGES],
-                            observed=text))
+        # The title is the vocabulary's own words; the target's values go in `observed` only.
+        title = "No catalog fault fits: " + _sentence(OBSERVATIONS[name].text)
+        causes.append(Cause(OBSERVED + name, title, [r for r in order if r in covered], seqs[:SHOWN_EXCHANGES],
+                            observed=describe(name, record, seqs)))
     return causes
 
 
 def _sentence(phrase: str) -> str:
     return phrase[:1].upper() + phrase[1:] + ("" if phrase.endswith(".") else ".")
+
+
+def unsupported_values(cause: Cause, exchanges: Sequence[Exchange] | Record) -> list[str]:
+    """The values ``cause`` states (``observations.stated_values`` of its title and ``observed``)
+    that none of the exchanges it cites shows, in its request or its response body: [] when the
+    cause says only what this target did. A value cut short (``...``) is looked up by its head."""
+    record = Record.of(exchanges)
+    cited = [e for e in record if e.seq in cause.exchanges]
+    return [value for value in stated_values(f"{cause.title} {cause.observed}")
+            if not any(_shows(e, value) for e in cited)]
+
+
+def _shows(exchange: Exchange, value: str) -> bool:
+    head = value.removesuffix("...")
+    request = (exchange.target, "&".join(f"{k}={v}" for k, v in exchange.query))
+    if any(head in text for text in (*request, exchange.body)):
+        return True
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return False
+    # The same JSON value written with other spacing, or a JSON string written bare in the request.
+    return (isinstance(parsed, str) and any(parsed in text for text in request)) or _holds(exchange.json, parsed)
+
+
+def _holds(document: Any, value: Any) -> bool:
+    if document == value and type(document) is type(value):
+        return True
+    children = document.values() if isinstance(document, dict) else document if isinstance(document, list) else []
+    return any(_holds(child, value) for child in children)
 
 
 def unexplained(verdicts: Sequence[RequirementVerdict], causes: Sequence[Cause]) -> list[str]:

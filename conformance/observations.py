@@ -97,9 +97,16 @@ def describe(name: str, record: Record, seqs: list[int]) -> str:
 
 
 def quoted(value: Any, limit: int = 60) -> str:
-    """A value as JSON in backticks, bounded (target text is shown inert, never trusted)."""
-    text = json.dumps(value, ensure_ascii=True)
-    return f"`{text if len(text) <= limit else text[:limit] + '...'}`".replace("``", "` `")
+    """A value as JSON in a code span, bounded; a backtick in it is written as a JSON escape,
+    so target text never closes the span (it is shown inert, never trusted)."""
+    text = json.dumps(value, ensure_ascii=True).replace("`", "\\u0060")
+    return f"`{text if len(text) <= limit else text[:limit] + '...'}`"
+
+
+def code(text: str, limit: int = 60) -> str:
+    """Target text (an id, a parameter value) in a code span, bounded, backticks and control
+    characters escaped as in JSON."""
+    return quoted(text, limit)[1:-1].removeprefix('"').removesuffix('"').join("``")
 
 
 _STATED = re.compile(r"`([^`]+)`")
@@ -124,7 +131,7 @@ def stated_values(text: str) -> list[str]:
 
 
 def _target_query(exchange: Exchange, param: str) -> str:
-    return f"`{param}={exchange.params.get(param, '')}`"
+    return code(f"{param}={exchange.params.get(param, '')}")
 
 
 # -- readings shared by several observations ------------------------------------------------------
@@ -768,16 +775,26 @@ def _invalid_empty(record: Record, spec: Spec) -> list[int]:
     return _first(e.seq for e in _statuses(record, "filter:invalid") if e.status == 200 and e.page_ids == [])
 
 
-EXPLAINS["status-invalid-served-empty"] = ("FLT-004", "SCH-003", "FLT-006")
+EXPLAINS["status-invalid-served-empty"] = ("FLT-004", "SCH-003")
+
+
+@observation("status-variant-served-empty", "a `status` in another case or with spaces (`OPEN`) answered 200 "
+             "with an empty page")
+def _variant_empty(record: Record, spec: Spec) -> list[int]:
+    return _first(e.seq for e in _statuses(record, "filter:lenient") if e.status == 200 and e.page_ids == [])
+
+
+EXPLAINS["status-variant-served-empty"] = ("FLT-006",)
 
 
 @describer("status-invalid-served-unfiltered")
 @describer("status-invalid-served-empty")
+@describer("status-variant-served-empty")
 def _say_invalid_status(record: Record, seqs: list[int]) -> str:
     page = record.by_seq(seqs[0])
     count = len(page.page_ids or [])
     return (f"An unknown {_target_query(page, 'status')} (#{page.seq}) answered 200 with "
-            + (f"{count} sessions of any status" if count else "an empty page") + " instead of 400.")
+            + (f"{count} sessions" if count else "an empty page") + " instead of 400.")
 
 
 @observation("unknown-key-403", "an unknown API key answered 403")
@@ -809,7 +826,7 @@ def _say_repeats(record: Record, seqs: list[int]) -> str:
             where = ("starts with" if page.page_ids[edge] == cursor else "holds") if edge == 0 else \
                 ("ends with" if page.page_ids[edge] == cursor else "holds")
             side = "after" if param == "starting_after" else "before"
-            return f"The page {side} `{param}={cursor}` (#{page.seq}) {where} `{cursor}` itself."
+            return f"The page {side} {code(f'{param}={cursor}')} (#{page.seq}) {where} {code(cursor)} itself."
     return ""
 
 

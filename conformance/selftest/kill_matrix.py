@@ -38,7 +38,7 @@ from pathlib import Path
 from conformance.catalog import Catalog, default_catalog
 from conformance.checks import registry
 from conformance.checks.base import Check, Record, RunContext
-from conformance.diagnosis import Cause
+from conformance.diagnosis import Cause, unsupported_values
 from conformance.exchange import Exchange
 from conformance.spec import Spec
 from conformance.verdicts import Finding, Outcome, RequirementVerdict, Verdict, held, overall, seqs
@@ -79,6 +79,8 @@ class FaultRun:
     mutants: dict[str, dict[str, Verdict]] = field(default_factory=dict)
     # The run's likely causes, most likely first (conformance.diagnosis).
     diagnosis: list[Cause] = field(default_factory=list)
+    # Values a cause states that the exchanges it cites do not show ({fault: values}): must be empty.
+    unsupported: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def by_id(self) -> dict[str, Verdict]:
@@ -174,7 +176,9 @@ def run_fault(fault: str | None, mutants: bool = True) -> FaultRun:
                                 expect_dataset=dataset))
     seconds = time.perf_counter() - started
     found = FaultRun(key, result.verdicts, seconds, result.requests_sent,
-                     (server.churn.created, server.churn.expired), diagnosis=result.diagnosis)
+                     (server.churn.created, server.churn.expired), diagnosis=result.diagnosis,
+                     unsupported={c.fault: found for c in result.diagnosis
+                                  if (found := unsupported_values(c, result.exchanges))})
     if mutants and not live:
         outcomes = _judge_each(registry.CHECKS, result.exchanges, result.context, result.spec)
         for name, judged in outcomes.items():
@@ -475,9 +479,10 @@ def _rows(names: Sequence[str], processes: int | None) -> int:
         lost = missed(breaks, run.by_id, catalog)
         extra = [r for r in run.reported if r not in breaks]
         churn = churn_result(run, runs[churn_key(name)], breaks, catalog)
-        bad += bool(lost) or not top_diagnosis_ok(name, run.diagnosis) or churn != "caught"
+        bad += bool(lost) or not top_diagnosis_ok(name, run.diagnosis) or churn != "caught" or bool(run.unsupported)
         print(f"{name}: declared {_ids(breaks)}; {'caught' if not lost else 'MISSED ' + _ids(lost)}; "
-              f"extra {_ids(extra)}; top diagnosis {_top_diagnosis(name, run.diagnosis)}; churn {churn}")
+              f"extra {_ids(extra)}; top diagnosis {_top_diagnosis(name, run.diagnosis)}; churn {churn}"
+              + (f"; values no cited exchange shows: {run.unsupported}" if run.unsupported else ""))
     return 1 if bad else 0
 
 
