@@ -311,7 +311,9 @@ def _top_diagnosis(fault: str, diagnosis: Sequence[Cause]) -> str:
         return "**none**"
     top = diagnosis[0].fault
     if diagnosis[0].alternatives and top_diagnosis_ok(fault, diagnosis):
-        return f"{_causes(diagnosis)} (look-alikes: {', '.join(diagnosis[0].alternatives)})"
+        named = " or ".join(f"`{n}`" for n in [top, *diagnosis[0].alternatives])
+        rest = f" (+ {_causes(diagnosis[1:])})" if diagnosis[1:] else ""
+        return f"{named}, not told apart by the record{rest}"
     if FAULTS[fault].parent == top:
         return "its parent" + (f" (+ {_causes(diagnosis[1:])})" if diagnosis[1:] else "")
     if top == fault:
@@ -363,7 +365,9 @@ def render(matrix: Matrix, catalog: Catalog | None = None) -> str:
         "",
         "Declared: the requirements the fault must trip; Result names any it did not. Extra: also reported, "
         "as a consequence. Top diagnosis: the run's most likely cause (`conformance.diagnosis`), which must be "
-        "the fault itself or a declared equivalent. Exit: the run's exit code without / with `--strict`. "
+        "the fault itself (a partial variant `fault:restriction`: its parent), a declared equivalent, or a "
+        "look-alike named with it because the record cannot tell them apart. "
+        "Exit: the run's exit code without / with `--strict`. "
         "Churn: the same fault on a live collection (`serve --churn`); a fault caught quietly must be caught "
         "there too, and any exception says why.",
         "",
