@@ -471,6 +471,53 @@ def _filtered_end(record: Record, spec: Spec) -> list[int]:
                   and p.page_ids[-1] == collection.restricted(status)[-1])
 
 
+@observation("filtered-cursor-skips-next-item", "a `status=S` page after a cursor lacks the next session "
+             "of status S (created in another second) but starts with the one after that")
+def _filtered_skips_next(record: Record, spec: Spec) -> list[int]:
+    collection = Collection.from_record(record)
+    if not collection.complete:
+        return []
+
+    def skips(page: Exchange, status: str) -> bool:
+        cursor, ids = page.params.get("starting_after"), page.page_ids or []
+        position = collection.position(cursor) if cursor is not None else None
+        if position is None or not ids:
+            return False
+        following = [i for i in collection.ids[position + 1:] if collection.status_of(i) == status][:2]
+        return (len(following) == 2 and ids[0] == following[1] and following[0] not in ids
+                and not _tied(collection, following[0], following[1]))
+
+    return _first(p.seq for p, status in _filtered(record) if skips(p, status))
+
+
+@observation("cursor-skips-next-item-anywhere", "the page after a cursor, filtered or not, lacks the item "
+             "right after it but starts with the one after that")
+def _skips_next_anywhere(record: Record, spec: Spec) -> list[int]:
+    return _first(iter([*_skips_next(record, spec), *_filtered_skips_next(record, spec)]))
+
+
+@observation("filtered-has-more-false-early", "a full `status=S` page says `has_more` false while sessions "
+             "of status S from an older second follow it")
+def _filtered_false(record: Record, spec: Spec) -> list[int]:
+    collection = Collection.from_record(record)
+
+    def older_follows(page: Exchange, status: str) -> bool:
+        last = (page.page_ids or [""])[-1]
+        position = collection.position(last)
+        return position is not None and any(collection.status_of(i) == status and not _tied(collection, last, i)
+                                            for i in collection.ids[position + 1:])
+
+    return _first(p.seq for p, status in _filtered(record)
+                  if "ending_before" not in p.params and p.has_more is False and p.page_ids
+                  and len(p.page_ids) == limit_sent(p) and older_follows(p, status))
+
+
+@observation("has-more-false-early-anywhere", "a full page, filtered or not, says `has_more` false while "
+             "sessions it would list follow it")
+def _false_anywhere(record: Record, spec: Spec) -> list[int]:
+    return _first(iter([*_forward_false(record, spec), *_filtered_false(record, spec)]))
+
+
 @observation("filtered-short-last-page-has-more", "a filtered page shorter than `limit` that ends with the "
              "last session of its status says `has_more` true")
 def _filtered_short_end(record: Record, spec: Spec) -> list[int]:

@@ -79,7 +79,7 @@ FAULTS = (
           breaks=("FLT-001", "FLT-002"),
           title="`status` is never applied: filtered pages hold sessions of every status.",
           signature=Signature(seen=("filtered-page-other-status",), also=("FLT-003",)),
-          partials={"status-complete": ("FLT-001", "FLT-002")},
+          partials={"status-complete": ("FLT-001", "FLT-002"), "after-first": ("FLT-001", "FLT-002")},
           overrides={"fetch_page": _ignored}),
     Fault("filter-after-slice", "The page is cut from the unfiltered list and filtered afterwards: short "
           "pages and the unfiltered `has_more`.",

@@ -88,7 +88,7 @@ FAULTS = (
           title=("Pages hold one session fewer than `limit` asks for (an off-by-one in the page "
                  "size)."),
           signature=Signature(seen=("pages-one-short",), also=("PAG-004", "PAG-005", "PAG-007")),
-          partials={"above-20": ("LIM-002", "LIM-004")},
+          partials={"above-20": ("LIM-002", "LIM-004"), "below-10": ("LIM-002", "LIM-004")},
           overrides={"parse_limit": _off_by_one}),
     Fault("limit-ignored", "`limit` is never read: every page holds 10 sessions, and no value is refused.",
           breaks=("LIM-002", "LIM-003", "LIM-004", "LIM-005", "LIM-006", "SCH-003"),

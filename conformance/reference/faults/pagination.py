@@ -196,8 +196,9 @@ FAULTS = (
           title=("`starting_after` skips the item right after the cursor (an offset of position + "
                  "2)."),
           # An order that changes with the page size moves items across cursors: no skip can be told.
-          signature=Signature(seen=("cursor-skips-next-item",), unseen=("tie-order-depends-on-limit",),
+          signature=Signature(seen=("cursor-skips-next-item-anywhere",), unseen=("tie-order-depends-on-limit",),
                               also=("LIM-001", "PAG-002", "PAG-006", "PAG-007", "FLT-002")),
+          partials={"filtered": ("FLT-002",)},
           overrides={"fetch_page": _skips_next}),
     Fault("cursor-starting-after-ignored", "`starting_after` is not read: every forward page is the first.",
           breaks=("PAG-004", "PAG-009"),
@@ -265,9 +266,10 @@ FAULTS = (
           breaks=("PAG-001", "PAG-007", "PAG-008"),
           title=("`has_more` is always false: the query fetches `limit` rows, not `limit + 1`, so "
                  "it never sees the next one."),
-          signature=Signature(seen=("forward-has-more-false-early",),
+          signature=Signature(seen=("has-more-false-early-anywhere",),
                               also=("PAG-004", "PAG-006", "FLT-002", "FLT-003")),
-          partials={"first-page": ("PAG-001", "PAG-007"), "after-first": ("PAG-001", "PAG-007", "PAG-008")},
+          partials={"first-page": ("PAG-001", "PAG-007"), "after-first": ("PAG-001", "PAG-007", "PAG-008"),
+                    "filtered": ("FLT-003",)},
           overrides={"fetch_page": _no_extra_row}),
     Fault("next-cursor-first-id", "`next_cursor` is the first id of the page instead of the last.",
           breaks=("ENV-005",),
