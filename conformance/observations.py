@@ -479,13 +479,15 @@ def _filtered_skips_next(record: Record, spec: Spec) -> list[int]:
         return []
 
     def skips(page: Exchange, status: str) -> bool:
-        cursor, ids = page.params.get("starting_after"), page.page_ids or []
-        position = collection.position(cursor) if cursor is not None else None
+        cursor, ids = page.params.get("starting_after", ""), page.page_ids or []
+        position = collection.position(cursor)
         if position is None or not ids:
             return False
         following = [i for i in collection.ids[position + 1:] if collection.status_of(i) == status][:2]
+        # The skipped session is in another second than the cursor: a `created`-only keyset
+        # skips the cursor's own second, never this one (cursor-skips-same-second).
         return (len(following) == 2 and ids[0] == following[1] and following[0] not in ids
-                and not _tied(collection, following[0], following[1]))
+                and not _tied(collection, cursor, following[0]))
 
     return _first(p.seq for p, status in _filtered(record) if skips(p, status))
 
@@ -964,6 +966,7 @@ DESCRIBERS.update({
     "created-not-integer": _say_field("created", lambda v: not _is_int(v)),
     "amount-not-integer": _say_field("amount_total", lambda v: v is not None and not _is_int(v)),
     "metadata-not-object": _say_field("metadata", lambda v: not isinstance(v, dict)),
+    "timestamp-float": _say_field("created", lambda v: isinstance(v, float)),
 })
 
 

@@ -175,7 +175,7 @@ FAULTS = (
     Fault("timestamps-as-floats", "`created` and `expires_at` are written as floats (`1763900000.0`), "
           "which typed SDKs decoding into int64 reject.",
           breaks=("OBJ-005",),
-          title="Timestamps are written as floats (`1763900000.0`): write JSON integers.",
+          title="Timestamps are written as floats: write JSON integers.",
           signature=Signature(seen=("timestamp-float",)),
           overrides={"serialize_session": _timestamps_as_floats}),
 )
