@@ -970,6 +970,24 @@ DESCRIBERS.update({
 })
 
 
+def _say_answer(record: Record, seqs: list[int]) -> str:
+    """A request and what it got: "`limit=0` (#12) answered 200 with an empty page"."""
+    answer = record.by_seq(seqs[0])
+    asked = code("&".join(f"{k}={v}" for k, v in answer.query)) if answer.query else "A request without parameters"
+    if answer.page_ids is None:
+        got = f"{answer.status}" if answer.status is not None else "no answer"
+    else:
+        got = f"{answer.status} with {len(answer.page_ids)} sessions" if answer.page_ids else \
+            f"{answer.status} with an empty page"
+    return f"{asked} (#{answer.seq}) answered {got}."
+
+
+DESCRIBERS.update({name: _say_answer for name in (
+    "unknown-cursor-served", "both-cursors-served", "limit-zero-served-empty", "limit-below-min-served",
+    "limit-fraction-served", "limit-empty-served", "limit-max-refused", "limit-garbage-crashed",
+    "status-invalid-404", "filtered-page-crashed", "version-unknown-served", "version-crashed")})
+
+
 @describer("envelope-object-wrong")
 def _say_envelope_object(record: Record, seqs: list[int]) -> str:
     page = record.by_seq(seqs[0])

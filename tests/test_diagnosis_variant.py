@@ -9,15 +9,20 @@ the exchanges it cites."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
+from conformance.cli import main
 from conformance.diagnosis import Cause, unsupported_values
 from conformance.reports.exchanges import read_exchanges
 from tests.servers.variant import DIAGNOSED_AS, FAULTS, start_variant
 from tests.support.runs import run_cli
+
+SCHEMA = json.loads((Path(__file__).parents[1] / "conformance" / "reports" / "report.schema.json").read_text())
 
 
 def _diagnosed(tmp_path: Path, faults: tuple[str, ...]) -> tuple[dict[str, Any], list[str]]:
@@ -51,6 +56,8 @@ def test_one_injected_mistake_is_named(tmp_path: Path, fault: str) -> None:
     assert sorted(r for c in report["diagnosis"] for r in c["explains"]) == sorted(reported)
     assert report["diagnosis"][0]["exchanges"]
     _stated_only_what_it_did(tmp_path, report)
+    jsonschema.validate(report, SCHEMA)  # `observed` and `alternatives` included
+    assert main(["verify", str(tmp_path)]) == 0  # verify derives the same diagnosis from the transcript
 
 
 @pytest.mark.parametrize("faults", [

@@ -184,8 +184,8 @@ FAULTS = (
     Fault("cursor-inclusive", "A page after (or before) a cursor starts (or ends) with the "
           "cursor item itself, so walks repeat one item per page.",
           breaks=("PAG-001", "PAG-004", "PAG-005"),
-          title=("`starting_after` returns the cursor item again (the first item of each next page "
-                 "repeats the last of the previous one): compare with `>`, not `>=`."),
+          title=("A page after (or before) a cursor holds the cursor item again, so each page repeats the "
+                 "edge of the previous one: compare with `>` (`<` for `ending_before`), not `>=`."),
           signature=Signature(seen=("page-repeats-cursor",),
                               unseen=("cursor-ignored",),
                               also=("LIM-001", "PAG-002", "PAG-006", "PAG-009", "FLT-002")),
