@@ -906,6 +906,40 @@ def _complete_unpaid(record: Record, spec: Spec) -> list[int]:
     return []
 
 
+@observation("unknown-cursor-crashed", "a cursor no session has answered 5xx")
+def _unknown_cursor_crash(record: Record, spec: Spec) -> list[int]:
+    return _answered(record, "cursor:unknown", lambda s: s >= 500)
+
+
+@observation("both-cursors-crashed", "`starting_after` and `ending_before` together answered 5xx")
+def _both_crash(record: Record, spec: Spec) -> list[int]:
+    return _answered(record, "cursor:both", lambda s: s >= 500)
+
+
+@observation("status-invalid-crashed", "an unknown `status` answered 5xx")
+def _invalid_status_crash(record: Record, spec: Spec) -> list[int]:
+    return _answered(record, "filter:invalid", lambda s: s >= 500)
+
+
+@observation("page-holds-default-not-limit", "a page asked with another `limit` holds the default number of "
+             "sessions: more than a smaller `limit`, or fewer than a larger one while `has_more` is true")
+def _default_not_limit(record: Record, spec: Spec) -> list[int]:
+    # A larger limit at least two above the default: an off-by-one page (limit - 1) is never mistaken.
+    return _first(p.seq for p in _lists(record) if (limit := limit_sent(p)) is not None
+                  and len(p.page_ids or []) == DEFAULT_LIMIT
+                  and (limit < DEFAULT_LIMIT or (limit >= DEFAULT_LIMIT + 2 and p.has_more is True)))
+
+
+_ID_SHAPE = re.compile(r"(?=[A-Za-z0-9]*[0-9])(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{8,}")
+
+
+@observation("customer-unprefixed", "`customer` is an id without its `cus_` prefix (letters and digits, no "
+             "underscore)")
+def _customer_bare(record: Record, spec: Spec) -> list[int]:
+    return _item_field(record, lambda i: isinstance(i.get("customer"), str)
+                       and bool(_ID_SHAPE.fullmatch(i["customer"])))
+
+
 # -- value formats: never on a placeholder (a mock's literal "string") ------------------------------
 _ISO_CURRENCY = re.compile(r"[A-Z]{3}")
 
@@ -967,6 +1001,7 @@ DESCRIBERS.update({
     "amount-not-integer": _say_field("amount_total", lambda v: v is not None and not _is_int(v)),
     "metadata-not-object": _say_field("metadata", lambda v: not isinstance(v, dict)),
     "timestamp-float": _say_field("created", lambda v: isinstance(v, float)),
+    "customer-unprefixed": _say_field("customer", lambda v: isinstance(v, str)),
 })
 
 
@@ -985,7 +1020,8 @@ def _say_answer(record: Record, seqs: list[int]) -> str:
 DESCRIBERS.update({name: _say_answer for name in (
     "unknown-cursor-served", "both-cursors-served", "limit-zero-served-empty", "limit-below-min-served",
     "limit-fraction-served", "limit-empty-served", "limit-max-refused", "limit-garbage-crashed",
-    "status-invalid-404", "filtered-page-crashed", "version-unknown-served", "version-crashed")})
+    "status-invalid-404", "filtered-page-crashed", "version-unknown-served", "version-crashed",
+    "unknown-cursor-crashed", "both-cursors-crashed", "status-invalid-crashed")})
 
 
 @describer("envelope-object-wrong")

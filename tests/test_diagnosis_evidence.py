@@ -53,11 +53,12 @@ def _named(verdicts: list[RequirementVerdict], exchanges: list[Exchange]) -> lis
 def test_a_value_format_fault_is_never_named_on_a_placeholder() -> None:
     """Prism serves the literal "string" for every string field: not upper-case currency codes,
     not hyphenated payment statuses."""
-    verdicts = _failed("OBJ-009", "OBJ-007")
-    placeholder = _walk(3, currency="string", payment_status="string")
+    verdicts = _failed("OBJ-009", "OBJ-007", "OBJ-008")
+    placeholder = _walk(3, currency="string", payment_status="string", customer="string")
     assert [f for f, _ in _named(verdicts, placeholder)] == []
-    real = _walk(3, currency="USD", payment_status="no-payment-required")
-    assert sorted(f for f, _ in _named(verdicts, real)) == ["currency-uppercase", "payment-status-hyphenated"]
+    real = _walk(3, currency="USD", payment_status="no-payment-required", customer="8f3kQ2xLm9")
+    assert sorted(f for f, _ in _named(verdicts, real)) == ["currency-uppercase", "customer-unprefixed",
+                                                             "payment-status-hyphenated"]
     observed = {c.fault: c.observed for c in diagnose(verdicts, real)}
     assert observed["currency-uppercase"] == '`currency` is `"USD"` in #0.'
 
@@ -111,3 +112,17 @@ def test_clamped_and_unbounded_limits_are_told_apart_by_the_page_length(
     above = _exchange(len(walk), "limit:range", [("limit", "101")], 200,
                       _page([_session(n) for n in range(served)], has_more=served < sessions))
     assert _named(_failed("LIM-005"), [*walk, above]) == expected
+
+
+@pytest.mark.parametrize(("tag", "failed", "fault"), [
+    ("cursor:unknown", ("PAG-011", "PAG-013", "ERR-002"), "unknown-cursor-500"),
+    ("cursor:both", ("PAG-012", "PAG-014", "ERR-002"), "both-cursors-500"),
+    ("filter:invalid", ("FLT-004", "ERR-002", "SCH-003"), "filter-invalid-500"),
+])
+def test_a_crash_is_blamed_on_the_request_that_crashed(tag: str, failed: tuple[str, ...], fault: str) -> None:
+    crash = {"error": {"type": "api_error", "message": "x"}}
+    elsewhere = [*_walk(3), _exchange(1, tag, [], 400, {"error": {"type": "invalid", "message": "no"}}),
+                 _exchange(2, "limit:type", [("limit", "x")], 500, crash)]
+    assert fault not in [f for f, _ in _named(_failed(*failed), elsewhere)]
+    here = [*_walk(3), _exchange(1, tag, [], 500, crash)]
+    assert fault in [f for f, _ in _named(_failed(*failed), here)]

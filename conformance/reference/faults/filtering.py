@@ -130,7 +130,7 @@ FAULTS = (
           breaks=("FLT-004", "ERR-002", "SCH-003"),
           title=("An unknown `status` crashes the server (500, a failed lookup); refuse it with "
                  "400."),
-          signature=Signature(also=("FLT-006",)),
+          signature=Signature(seen=("status-invalid-crashed",), also=("FLT-006",)),
           overrides={"parse_status": _invalid_500}),
     Fault("filter-invalid-404", "An unknown `status` is answered 404 (\"no such sessions\") instead of 400.",
           breaks=("FLT-005",),

@@ -94,7 +94,7 @@ FAULTS = (
           breaks=("LIM-002", "LIM-003", "LIM-004", "LIM-005", "LIM-006", "SCH-003"),
           title=("`limit` is never read: every page holds the default 10 sessions and no value is "
                  "refused."),
-          signature=Signature(also=("PAG-004", "PAG-005", "FLT-003")),
+          signature=Signature(seen=("page-holds-default-not-limit",), also=("PAG-004", "PAG-005", "FLT-003")),
           overrides={"parse_limit": _ignored}),
     Fault("limit-no-upper-bound", "Any positive integer is accepted: `limit=1000` serves up to 1000 sessions.",
           breaks=("LIM-005",),

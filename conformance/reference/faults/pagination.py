@@ -292,7 +292,7 @@ FAULTS = (
           breaks=("PAG-011", "PAG-013", "ERR-002"),
           title=("An unknown cursor crashes the server (500): catch the failed lookup and answer "
                  "400 or 404 with an error object."),
-          signature=Signature(),
+          signature=Signature(seen=("unknown-cursor-crashed",)),
           overrides={"fetch_page": _unknown_cursor_500}),
     Fault("unknown-cursor-suggests", "The unknown-cursor error suggests an existing session's id "
           "(\"did you mean cs_...?\").",
@@ -311,7 +311,7 @@ FAULTS = (
           breaks=("PAG-012", "PAG-014", "ERR-002"),
           title=("`starting_after` and `ending_before` together crash the server (500); refuse the "
                  "pair with 400."),
-          signature=Signature(),
+          signature=Signature(seen=("both-cursors-crashed",)),
           overrides={"parse_cursors": _both_cursors_passed_on}),
     Fault("both-cursors-first-wins", "With both cursors, `starting_after` wins silently: 200.",
           breaks=("PAG-014",),

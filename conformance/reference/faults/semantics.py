@@ -66,7 +66,7 @@ FAULTS = (
     Fault("customer-unprefixed", "`customer` is the internal id without its `cus_` prefix.",
           breaks=("OBJ-008",),
           title="`customer` is an internal id without its `cus_` prefix.",
-          signature=Signature(),
+          signature=Signature(seen=("customer-unprefixed",)),
           overrides={"serialize_session": reshape(_customer_unprefixed)}),
     Fault("currency-uppercase", "`currency` is upper case (`USD`).",
           breaks=("OBJ-009",),
