@@ -34,10 +34,13 @@ an observation that holds and is the defining evidence of a fault for one of tho
 requirements, said in plain words with the target's own values (``observed:<name>``).
 
 **Order.** Causes explaining a failed MUST come before those explaining SHOULD warnings
-only; within each, the order of choice. A cause states the target's values only in
-``observed``, quoted from the exchanges it cites; titles speak of the defect. What no cause
-explains is left unexplained, never forced into a cause. A run with nothing reported has no
-diagnosis.
+only; within each, the order of choice.
+
+**What this target did.** Titles speak of the defect, not of the catalog's variant of it; the
+target's own values go in ``observed``, quoted from the exchanges the cause cites, and every
+value a cause states must appear in those exchanges (:func:`unsupported_values`, asserted
+over the kill matrix and the variant server). What no cause explains is left unexplained,
+never forced into a cause. A run with nothing reported has no diagnosis.
 """
 
 from __future__ import annotations

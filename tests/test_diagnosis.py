@@ -240,3 +240,24 @@ def test_stated_values_must_come_from_the_cited_exchanges() -> None:
     assert unsupported_values(wrong, [page]) == ['"false"']
     uncited = Cause("x", "A title.", ["A-001"], [], observed="`livemode` is `0`.")
     assert unsupported_values(uncited, [page]) == ["0"]
+
+
+def test_every_description_of_a_hostile_transcript_quotes_only_what_it_cites() -> None:
+    """Each describer, on odd shapes: a sentence (or none), never a crash, and every value it
+    states shown by the exchanges the observation cited."""
+    from conformance.checks.base import Record
+    from conformance.diagnosis import Cause, unsupported_values
+    from conformance.observations import DESCRIBERS, OBSERVATIONS, describe
+    from conformance.spec import default_spec
+
+    exchanges = _hostile_transcript()
+    described = 0
+    for name in DESCRIBERS:
+        record = Record(exchanges)
+        seqs = OBSERVATIONS[name].read(record, default_spec())
+        text = describe(name, record, seqs)
+        assert isinstance(text, str), name
+        if text:
+            described += 1
+            assert not unsupported_values(Cause(name, "", ["A-001"], seqs, observed=text), exchanges), (name, text)
+    assert described  # the transcript is odd enough to be described, not so odd that nothing is
