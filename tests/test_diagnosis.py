@@ -261,3 +261,19 @@ def test_every_description_of_a_hostile_transcript_quotes_only_what_it_cites() -
             described += 1
             assert not unsupported_values(Cause(name, "", ["A-001"], seqs, observed=text), exchanges), (name, text)
     assert described  # the transcript is odd enough to be described, not so odd that nothing is
+
+
+def test_a_partial_fault_is_diagnosed_as_its_parent_or_a_look_alike_named_with_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.undo()  # the catalog's own table, partial variants included
+    from conformance.diagnosis import Cause
+    from conformance.selftest.kill_matrix import _top_diagnosis, top_diagnosis_ok
+
+    parent = [Cause("cursor-inclusive", "T.", ["PAG-004"])]
+    assert top_diagnosis_ok("cursor-inclusive:forward", parent)
+    assert _top_diagnosis("cursor-inclusive:forward", parent) == "its parent"
+    assert not top_diagnosis_ok("cursor-inclusive:forward", [Cause("cursor-skips-next", "T.", ["PAG-004"])])
+    both = [Cause("limit-no-upper-bound", "T.", ["LIM-005"], alternatives=["limit-clamped"])]
+    assert top_diagnosis_ok("limit-clamped:above-100", both) and top_diagnosis_ok("limit-clamped", both)
+    assert "not told apart" in _top_diagnosis("limit-clamped:above-100", both)
+    assert not top_diagnosis_ok("limit-zero-accepted", both)
