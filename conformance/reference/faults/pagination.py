@@ -282,6 +282,7 @@ FAULTS = (
           breaks=("ENV-004",),
           title="`next_cursor` is set on the last page; it must be null when `has_more` is false.",
           signature=Signature(seen=("next-cursor-on-last-page",), unseen=("next-cursor-not-string",)),
+          partials={"filtered": ("ENV-004",)},
           overrides={"envelope": _next_cursor_always}),
     Fault("next-cursor-number", "`next_cursor` is a number (an offset), not a string.",
           breaks=("ENV-004", "SCH-001"),
