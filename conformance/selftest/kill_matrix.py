@@ -38,7 +38,7 @@ from pathlib import Path
 from conformance.catalog import Catalog, default_catalog
 from conformance.checks import registry
 from conformance.checks.base import Check, Record, RunContext
-from conformance.diagnosis import Cause, unsupported_values
+from conformance.diagnosis import Cause, unexplained, unsupported_values
 from conformance.exchange import Exchange
 from conformance.spec import Spec
 from conformance.verdicts import Finding, Outcome, RequirementVerdict, Verdict, held, overall, seqs
@@ -483,9 +483,12 @@ def _rows(names: Sequence[str], processes: int | None) -> int:
         lost = missed(breaks, run.by_id, catalog)
         extra = [r for r in run.reported if r not in breaks]
         churn = churn_result(run, runs[churn_key(name)], breaks, catalog)
-        bad += bool(lost) or not top_diagnosis_ok(name, run.diagnosis) or churn != "caught" or bool(run.unsupported)
+        left = unexplained(run.verdicts, run.diagnosis)
+        bad += (bool(lost) or not top_diagnosis_ok(name, run.diagnosis) or churn != "caught" or bool(run.unsupported)
+                or bool(left))
         print(f"{name}: declared {_ids(breaks)}; {'caught' if not lost else 'MISSED ' + _ids(lost)}; "
               f"extra {_ids(extra)}; top diagnosis {_top_diagnosis(name, run.diagnosis)}; churn {churn}"
+              + (f"; unexplained {_ids(left)}" if left else "")
               + (f"; values no cited exchange shows: {run.unsupported}" if run.unsupported else ""))
     return 1 if bad else 0
 
