@@ -137,7 +137,12 @@ def print_diagnosis(result: RunResult, out: TextIO) -> None:
     print("Likely cause:" if len(result.diagnosis) <= 1 else "Likely causes:", file=out)
     for cause in result.diagnosis:
         print(f"  * {cause.title}", file=out)
-        print(f"    fault {cause.fault}; explains {', '.join(cause.explains)}", file=out)
+        if cause.observed:
+            print(f"    this target: {inert(cause.observed)}", file=out)
+        # Look-alikes the record cannot tell apart: named in the same line, not picked between.
+        named = " or ".join([cause.fault, *cause.alternatives])
+        print(f"    {'fault' if not cause.alternatives else 'faults'} {named}; explains {', '.join(cause.explains)}",
+              file=out)
         for seq in cause.exchanges:
             print(f"    shown by #{seq} {inert(result.exchanges[seq].summary())}", file=out)
     if left:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from conformance.checks import next_cursor
 from conformance.checks.base import Record
 from conformance.checks.walks import NEXT_CURSOR_WALK, Walk
+from conformance.exchange import Exchange
 from conformance.observations import _first, observation
 from conformance.spec import Spec
 
@@ -72,3 +73,17 @@ def _brackets_dropped(record: Record, spec: Spec) -> list[int]:
 def _data_not_array(record: Record, spec: Spec) -> list[int]:
     return _first(e.seq for e in record if e.status == 200 and isinstance(e.json, dict)
                   and "data" in e.json and not isinstance(e.json["data"], list))
+
+
+@observation("status-variant-served-as-known", "a `status` in another case or with spaces (`OPEN`) answered "
+             "200 with sessions of the status it names")
+def _status_variant(record: Record, spec: Spec) -> list[int]:
+    known = set(spec.enum_of("status"))
+
+    def served_as(exchange: Exchange) -> bool:
+        raw = exchange.params.get("status", "")
+        items = [i for i in exchange.json["data"] if isinstance(i, dict)] if exchange.page_ids else []
+        folded = raw.strip().lower()
+        return raw not in known and folded in known and bool(items) and all(i.get("status") == folded for i in items)
+
+    return _first(e.seq for e in record.tagged("filter:lenient") if e.status == 200 and served_as(e))

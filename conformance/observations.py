@@ -6,10 +6,16 @@ A fault's :class:`~conformance.reference.faults.Signature` names observations it
 numbers of the exchanges that show it, best first; an empty list means "not observed".
 Observations never judge a requirement: verdicts come from the checks, these only say
 *which* defect best explains them.
+
+Some observations can also say what the target did in its own values (``describe``): one
+sentence quoting only what the exchanges it cites show (the diagnosis's ``observed`` text,
+and the plain words of an observation-level cause when no catalog fault fits).
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import pairwise
@@ -58,6 +64,74 @@ def observe(name: str, record: Record, spec: Spec) -> list[int] | None:
             record.memo[key] = None
     seqs: list[int] | None = record.memo[key]
     return seqs
+
+
+Describing = Callable[[Record, list[int]], str]
+DESCRIBERS: dict[str, Describing] = {}
+# Observations that are no catalog fault's defining evidence but explain requirements on their
+# own when no catalog fault fits (an observation-level cause): name -> requirement IDs.
+EXPLAINS: dict[str, tuple[str, ...]] = {}
+
+
+def describer(name: str) -> Callable[[Describing], Describing]:
+    """Registers the sentence of observation ``name`` in the target's values (quoted only from
+    the exchanges it is given: those the observation returned)."""
+
+    def register(function: Describing) -> Describing:
+        DESCRIBERS[name] = function
+        return function
+
+    return register
+
+
+def describe(name: str, record: Record, seqs: list[int]) -> str:
+    """What observation ``name`` showed, in the target's values; "" when it has no describer or
+    the description fails (a suite bug on an unforeseen transcript: no sentence, no crash)."""
+    function = DESCRIBERS.get(name)
+    if function is None or not seqs:
+        return ""
+    try:
+        return function(record, seqs)
+    except Exception:
+        return ""
+
+
+def quoted(value: Any, limit: int = 60) -> str:
+    """A value as JSON in a code span, bounded; a backtick in it is written as a JSON escape,
+    so target text never closes the span (it is shown inert, never trusted)."""
+    text = json.dumps(value, ensure_ascii=True).replace("`", "\\u0060")
+    return f"`{text if len(text) <= limit else text[:limit] + '...'}`"
+
+
+def code(text: str, limit: int = 60) -> str:
+    """Target text (an id, a parameter value) in a code span, bounded, backticks and control
+    characters escaped as in JSON."""
+    return quoted(text, limit)[1:-1].removeprefix('"').removesuffix('"').join("``")
+
+
+_STATED = re.compile(r"`([^`]+)`")
+
+
+def stated_values(text: str) -> list[str]:
+    """The values a sentence states: backticked JSON strings, numbers, literals and objects, and
+    the value of a backticked ``name=value``. Code spans naming a field or an expression are not values."""
+    values = []
+    for span in _STATED.findall(text):
+        name, equals, value = span.partition("=")
+        if equals and re.fullmatch(r"[a-z_]+", name) and value and " " not in span:
+            values.append(value)
+            continue
+        try:
+            parsed = json.loads(span)
+        except ValueError:
+            continue
+        if span[:1] in '"{[' or isinstance(parsed, (int, float, bool)) or parsed is None:
+            values.append(span)
+    return values
+
+
+def _target_query(exchange: Exchange, param: str) -> str:
+    return code(f"{param}={exchange.params.get(param, '')}")
 
 
 # -- readings shared by several observations ------------------------------------------------------
@@ -177,9 +251,11 @@ def _garbage(record: Record, spec: Spec) -> list[int]:
 # -- cursors and order -----------------------------------------------------------------------------
 @observation("page-repeats-cursor", "a page after (or before) a cursor holds the cursor item itself")
 def _repeats_cursor(record: Record, spec: Spec) -> list[int]:
+    # Filtered pages too: the cursor is never on the page after (or before) it, whatever the filter.
     for param in ("starting_after", "ending_before"):
-        for page, cursor in _after_pages(record, param):
-            if cursor in (page.page_ids or []):
+        for page in _lists(record):
+            cursor = page.params.get(param)
+            if cursor is not None and cursor in (page.page_ids or []):
                 # Best shown next to the page of the same walk the cursor was taken from.
                 earlier = [p.seq for p in record.tagged(page.tag)
                            if p.seq < page.seq and p.page_ids and cursor in (p.page_ids[-1], p.page_ids[0])]
@@ -201,8 +277,8 @@ def _skips_next(record: Record, spec: Spec) -> list[int]:
     return _first(p.seq for p, cursor in _after_pages(record, "starting_after") if skips(p, cursor))
 
 
-@observation("cursor-skips-same-second", "the page after a cursor lacks the items created in the "
-             "cursor's second and starts with an older second")
+@observation("cursor-skips-same-second", "the page after (or before) a cursor lacks the items created in "
+             "the cursor's second and starts (or ends) with another second")
 def _skips_second(record: Record, spec: Spec) -> list[int]:
     collection = Collection.from_record(record)
 
@@ -212,7 +288,17 @@ def _skips_second(record: Record, spec: Spec) -> list[int]:
         return (bool(same) and end < len(collection.ids) and bool(ids) and ids[0] == collection.ids[end]
                 and not set(same) & set(ids))
 
-    return _first(p.seq for p, cursor in _after_pages(record, "starting_after") if skips(p, cursor))
+    def skips_back(page: Exchange, cursor: str) -> bool:
+        position = collection.position(cursor) or 0
+        start = position
+        while start > 0 and _tied(collection, cursor, collection.ids[start - 1]):
+            start -= 1
+        same, ids = collection.ids[start:position], page.page_ids or []
+        return (bool(same) and start > 0 and bool(ids) and ids[-1] == collection.ids[start - 1]
+                and not set(same) & set(ids))
+
+    return _first(iter([*(p.seq for p, cursor in _after_pages(record, "starting_after") if skips(p, cursor)),
+                        *(p.seq for p, cursor in _after_pages(record, "ending_before") if skips_back(p, cursor))]))
 
 
 @observation("cursor-ignored", "a page after a cursor is the first page of the list")
@@ -383,6 +469,67 @@ def _filtered_end(record: Record, spec: Spec) -> list[int]:
     return _first(p.seq for p, status in _filtered(record)
                   if p.has_more is True and p.page_ids and collection.restricted(status)
                   and p.page_ids[-1] == collection.restricted(status)[-1])
+
+
+@observation("filtered-cursor-skips-next-item", "a `status=S` page after a cursor lacks the next session "
+             "of status S (created in another second) but starts with the one after that")
+def _filtered_skips_next(record: Record, spec: Spec) -> list[int]:
+    collection = Collection.from_record(record)
+    if not collection.complete:
+        return []
+
+    def skips(page: Exchange, status: str) -> bool:
+        cursor, ids = page.params.get("starting_after", ""), page.page_ids or []
+        position = collection.position(cursor)
+        if position is None or not ids:
+            return False
+        following = [i for i in collection.ids[position + 1:] if collection.status_of(i) == status][:2]
+        # The skipped session is in another second than the cursor: a `created`-only keyset
+        # skips the cursor's own second, never this one (cursor-skips-same-second).
+        return (len(following) == 2 and ids[0] == following[1] and following[0] not in ids
+                and not _tied(collection, cursor, following[0]))
+
+    return _first(p.seq for p, status in _filtered(record) if skips(p, status))
+
+
+@observation("cursor-skips-next-item-anywhere", "the page after a cursor, filtered or not, lacks the item "
+             "right after it but starts with the one after that")
+def _skips_next_anywhere(record: Record, spec: Spec) -> list[int]:
+    return _first(iter([*_skips_next(record, spec), *_filtered_skips_next(record, spec)]))
+
+
+@observation("filtered-has-more-false-early", "a full `status=S` page says `has_more` false while sessions "
+             "of status S from an older second follow it")
+def _filtered_false(record: Record, spec: Spec) -> list[int]:
+    collection = Collection.from_record(record)
+
+    def older_follows(page: Exchange, status: str) -> bool:
+        last = (page.page_ids or [""])[-1]
+        position = collection.position(last)
+        return position is not None and any(collection.status_of(i) == status and not _tied(collection, last, i)
+                                            for i in collection.ids[position + 1:])
+
+    return _first(p.seq for p, status in _filtered(record)
+                  if "ending_before" not in p.params and p.has_more is False and p.page_ids
+                  and len(p.page_ids) == limit_sent(p) and older_follows(p, status))
+
+
+@observation("has-more-false-early-anywhere", "a full page, filtered or not, says `has_more` false while "
+             "sessions it would list follow it")
+def _false_anywhere(record: Record, spec: Spec) -> list[int]:
+    return _first(iter([*_forward_false(record, spec), *_filtered_false(record, spec)]))
+
+
+@observation("filtered-short-last-page-has-more", "a filtered page shorter than `limit` that ends with the "
+             "last session of its status says `has_more` true")
+def _filtered_short_end(record: Record, spec: Spec) -> list[int]:
+    collection = Collection.from_record(record)
+    if not collection.complete:
+        return []
+    return _first(p.seq for p, status in _filtered(record)
+                  if p.has_more is True and p.page_ids and collection.restricted(status)
+                  and p.page_ids[-1] == collection.restricted(status)[-1]
+                  and len(p.page_ids) < (limit_sent(p) or DEFAULT_LIMIT))
 
 
 @observation("filter-misses-sessions", "a filtered walk lacks sessions of its status from the stretch "
@@ -629,6 +776,272 @@ def _created_changed(record: Record, spec: Spec) -> list[int]:
     from conformance.checks.history import History
 
     return _first(seq for change in History.of(record).created_changes for seq in change.exchanges)
+
+
+# -- defining evidence that tells look-alikes apart (issue 20) -------------------------------------
+def _above_max_pages(record: Record, spec: Spec) -> Iterator[Exchange]:
+    maximum = int(spec.parameter("limit")["schema"]["maximum"])
+    values = tuple(str(n) for n in (maximum + 1, maximum * 10))
+    return (e for e in record if e.tag.startswith("limit:") and e.judgeable and e.params.get("limit") in values
+            and e.status == 200 and e.page_ids is not None)
+
+
+@observation("limit-above-max-over-max", "`limit` above the maximum served more sessions than the maximum")
+def _over_max(record: Record, spec: Spec) -> list[int]:
+    maximum = int(spec.parameter("limit")["schema"]["maximum"])
+    return _first(e.seq for e in _above_max_pages(record, spec) if len(e.page_ids or []) > maximum)
+
+
+@observation("limit-above-max-at-max", "`limit` above the maximum served exactly the maximum while more "
+             "sessions exist")
+def _at_max(record: Record, spec: Spec) -> list[int]:
+    maximum = int(spec.parameter("limit")["schema"]["maximum"])
+    collection = Collection.from_record(record)
+    more = not collection.complete or len(collection) > maximum
+    return _first(e.seq for e in _above_max_pages(record, spec) if more and len(e.page_ids or []) == maximum)
+
+
+@observation("limit-clamped-shown", "`limit` out of range was served as the nearest bound: below the "
+             "minimum with sessions, or above the maximum with exactly the maximum")
+def _clamped_shown(record: Record, spec: Spec) -> list[int]:
+    return _first(iter([*_below_min(record, spec), *_at_max(record, spec)]))
+
+
+@describer("limit-above-max-served")
+def _say_above_max(record: Record, seqs: list[int]) -> str:
+    page = record.by_seq(seqs[0])
+    return (f"{_target_query(page, 'limit')} (#{page.seq}) answered 200 with {len(page.page_ids or [])} "
+            "sessions.")
+
+
+@observation("status-invalid-served-unfiltered", "an unknown `status` answered 200 with sessions")
+def _invalid_unfiltered(record: Record, spec: Spec) -> list[int]:
+    return _first(e.seq for e in _statuses(record, "filter:invalid") if e.status == 200 and e.page_ids)
+
+
+@observation("status-invalid-served-empty", "an unknown `status` answered 200 with an empty page")
+def _invalid_empty(record: Record, spec: Spec) -> list[int]:
+    return _first(e.seq for e in _statuses(record, "filter:invalid") if e.status == 200 and e.page_ids == [])
+
+
+EXPLAINS["status-invalid-served-empty"] = ("FLT-004", "SCH-003")
+
+
+@observation("status-variant-served-empty", "a `status` in another case or with spaces (`OPEN`) answered 200 "
+             "with an empty page")
+def _variant_empty(record: Record, spec: Spec) -> list[int]:
+    return _first(e.seq for e in _statuses(record, "filter:lenient") if e.status == 200 and e.page_ids == [])
+
+
+EXPLAINS["status-variant-served-empty"] = ("FLT-006",)
+
+
+@describer("status-invalid-served-unfiltered")
+@describer("status-invalid-served-empty")
+@describer("status-variant-served-empty")
+def _say_invalid_status(record: Record, seqs: list[int]) -> str:
+    page = record.by_seq(seqs[0])
+    count = len(page.page_ids or [])
+    return (f"An unknown {_target_query(page, 'status')} (#{page.seq}) answered 200 with "
+            + (f"{count} sessions" if count else "an empty page") + " instead of 400.")
+
+
+@observation("unknown-key-403", "an unknown API key answered 403")
+def _unknown_key_403(record: Record, spec: Spec) -> list[int]:
+    return _answered(record, "auth:unknown-key", lambda s: s == 403)
+
+
+EXPLAINS["unknown-key-403"] = ("AUTH-002",)
+
+
+@describer("unknown-key-403")
+@describer("no-credentials-403")
+def _say_403(record: Record, seqs: list[int]) -> str:
+    return f"The request #{seqs[0]} was refused with 403, not 401 with a challenge."
+
+
+@describer("no-credentials-served")
+def _say_no_credentials(record: Record, seqs: list[int]) -> str:
+    page = record.by_seq(seqs[0])
+    return f"A request without credentials (#{page.seq}) answered 200 with {len(page.page_ids or [])} sessions."
+
+
+@describer("page-repeats-cursor")
+def _say_repeats(record: Record, seqs: list[int]) -> str:
+    page = record.by_seq(seqs[-1])
+    for param, edge in (("starting_after", 0), ("ending_before", -1)):
+        cursor = page.params.get(param)
+        if cursor is not None and page.page_ids and cursor in page.page_ids:
+            where = ("starts with" if page.page_ids[edge] == cursor else "holds") if edge == 0 else \
+                ("ends with" if page.page_ids[edge] == cursor else "holds")
+            side = "after" if param == "starting_after" else "before"
+            return f"The page {side} {code(f'{param}={cursor}')} (#{page.seq}) {where} {code(cursor)} itself."
+    return ""
+
+
+@observation("filtered-page-crashed", "a page asked with a known `status` answered 5xx")
+def _filtered_crashed(record: Record, spec: Spec) -> list[int]:
+    known = set(spec.enum_of("status"))
+    # Generated requests count: a filtered request crashing is the evidence, whoever asked it.
+    return _first(e.seq for e in record if e.judgeable and (e.status or 0) >= 500 and e.params.get("status") in known)
+
+
+@observation("complete-filter-misses-unpaid", "the `status=complete` walk lacks complete sessions that are "
+             "not paid, and lists every paid one it covered")
+def _complete_unpaid(record: Record, spec: Spec) -> list[int]:
+    collection = Collection.from_record(record)
+    items = {i.get("id"): i for p in _lists(record) for i in _items(p) if "status" not in p.params}
+    pages = [p for p in record.tagged("filter:complete") if p.page_ids is not None]
+    listed = {i for p in pages for i in (p.page_ids or [])}
+    reached = [pos for i in listed if (pos := collection.position(i)) is not None]
+    if not pages or not reached:
+        return []
+    ended = pages[-1].has_more is False and collection.complete
+    covered = [items[i] for i in (collection.ids if ended else collection.ids[:max(reached) + 1])
+               if i in items and items[i].get("status") == "complete"]
+    lost = [i for i in covered if i.get("id") not in listed]
+    if lost and all(i.get("payment_status") != "paid" for i in lost) \
+            and all(i.get("id") in listed for i in covered if i.get("payment_status") == "paid"):
+        return [pages[0].seq]
+    return []
+
+
+@observation("unknown-cursor-crashed", "a cursor no session has answered 5xx")
+def _unknown_cursor_crash(record: Record, spec: Spec) -> list[int]:
+    return _answered(record, "cursor:unknown", lambda s: s >= 500)
+
+
+@observation("both-cursors-crashed", "`starting_after` and `ending_before` together answered 5xx")
+def _both_crash(record: Record, spec: Spec) -> list[int]:
+    return _answered(record, "cursor:both", lambda s: s >= 500)
+
+
+@observation("status-invalid-crashed", "an unknown `status` answered 5xx")
+def _invalid_status_crash(record: Record, spec: Spec) -> list[int]:
+    return _answered(record, "filter:invalid", lambda s: s >= 500)
+
+
+@observation("page-holds-default-not-limit", "a page asked with another `limit` holds the default number of "
+             "sessions: more than a smaller `limit`, or fewer than a larger one while `has_more` is true")
+def _default_not_limit(record: Record, spec: Spec) -> list[int]:
+    # A larger limit at least two above the default: an off-by-one page (limit - 1) is never mistaken.
+    return _first(p.seq for p in _lists(record) if (limit := limit_sent(p)) is not None
+                  and len(p.page_ids or []) == DEFAULT_LIMIT
+                  and (limit < DEFAULT_LIMIT or (limit >= DEFAULT_LIMIT + 2 and p.has_more is True)))
+
+
+_ID_SHAPE = re.compile(r"(?=[A-Za-z0-9]*[0-9])(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{8,}")
+
+
+@observation("customer-unprefixed", "`customer` is an id without its `cus_` prefix (letters and digits, no "
+             "underscore)")
+def _customer_bare(record: Record, spec: Spec) -> list[int]:
+    return _item_field(record, lambda i: isinstance(i.get("customer"), str)
+                       and bool(_ID_SHAPE.fullmatch(i["customer"])))
+
+
+# -- value formats: never on a placeholder (a mock's literal "string") ------------------------------
+_ISO_CURRENCY = re.compile(r"[A-Z]{3}")
+
+
+@observation("currency-uppercase", "`currency` is a three-letter upper-case code")
+def _currency_upper(record: Record, spec: Spec) -> list[int]:
+    return _item_field(record, lambda i: isinstance(i.get("currency"), str)
+                       and bool(_ISO_CURRENCY.fullmatch(i["currency"])))
+
+
+@observation("payment-status-hyphenated", "`payment_status` is a documented value spelled with hyphens")
+def _payment_hyphen(record: Record, spec: Spec) -> list[int]:
+    documented = {"paid", "unpaid", "no_payment_required"}
+    return _item_field(record, lambda i: isinstance(i.get("payment_status"), str) and "-" in i["payment_status"]
+                       and i["payment_status"].replace("-", "_") in documented)
+
+
+@observation("session-object-wrong", "a session's `object` is a string other than `checkout.session`")
+def _session_object(record: Record, spec: Spec) -> list[int]:
+    return _item_field(record, lambda i: isinstance(i.get("object"), str) and i["object"] != "checkout.session")
+
+
+@observation("envelope-object-wrong", "a list envelope's `object` is a string other than `list`")
+def _envelope_object(record: Record, spec: Spec) -> list[int]:
+    return _first(e.seq for e in record if e.status == 200 and isinstance(e.json, dict)
+                  and isinstance(e.json.get("data"), list) and isinstance(e.json.get("object"), str)
+                  and e.json["object"] != "list")
+
+
+@observation("expires-at-equals-created", "`expires_at` equals `created`")
+def _expires_equals(record: Record, spec: Spec) -> list[int]:
+    return _item_field(record, lambda i: _is_int(i.get("expires_at")) and i.get("expires_at") == i.get("created"))
+
+
+def _first_item_value(record: Record, seqs: list[int], key: str, test: Callable[[Any], bool]) -> tuple[int, Any]:
+    for seq in seqs:
+        page = record.by_seq(seq)
+        for item in _items(page) if page.page_ids is not None else []:
+            if key in item and test(item[key]):
+                return seq, item[key]
+    raise LookupError(key)
+
+
+def _say_field(key: str, test: Callable[[Any], bool]) -> Describing:
+    def say(record: Record, seqs: list[int]) -> str:
+        seq, value = _first_item_value(record, seqs, key, test)
+        return f"`{key}` is {quoted(value)} in #{seq}."
+
+    return say
+
+
+DESCRIBERS.update({
+    "currency-uppercase": _say_field("currency", lambda v: isinstance(v, str)),
+    "payment-status-hyphenated": _say_field("payment_status", lambda v: isinstance(v, str) and "-" in v),
+    "session-object-wrong": _say_field("object", lambda v: v != "checkout.session"),
+    "livemode-not-boolean": _say_field("livemode", lambda v: not isinstance(v, bool)),
+    "status-outside-enum": _say_field("status", lambda v: v not in ("open", "complete", "expired")),
+    "created-not-integer": _say_field("created", lambda v: not _is_int(v)),
+    "amount-not-integer": _say_field("amount_total", lambda v: v is not None and not _is_int(v)),
+    "metadata-not-object": _say_field("metadata", lambda v: not isinstance(v, dict)),
+    "timestamp-float": _say_field("created", lambda v: isinstance(v, float)),
+    "customer-unprefixed": _say_field("customer", lambda v: isinstance(v, str)),
+})
+
+
+def _say_answer(record: Record, seqs: list[int]) -> str:
+    """A request and what it got: "`limit=0` (#12) answered 200 with an empty page"."""
+    answer = record.by_seq(seqs[0])
+    asked = code("&".join(f"{k}={v}" for k, v in answer.query)) if answer.query else "A request without parameters"
+    if answer.page_ids is None:
+        got = f"{answer.status}" if answer.status is not None else "no answer"
+    else:
+        got = f"{answer.status} with {len(answer.page_ids)} sessions" if answer.page_ids else \
+            f"{answer.status} with an empty page"
+    return f"{asked} (#{answer.seq}) answered {got}."
+
+
+DESCRIBERS.update({name: _say_answer for name in (
+    "unknown-cursor-served", "both-cursors-served", "limit-zero-served-empty", "limit-below-min-served",
+    "limit-fraction-served", "limit-empty-served", "limit-max-refused", "limit-garbage-crashed",
+    "status-invalid-404", "filtered-page-crashed", "version-unknown-served", "version-crashed",
+    "unknown-cursor-crashed", "both-cursors-crashed", "status-invalid-crashed")})
+
+
+@describer("envelope-object-wrong")
+def _say_envelope_object(record: Record, seqs: list[int]) -> str:
+    page = record.by_seq(seqs[0])
+    return f"The list envelope's `object` is {quoted(page.json['object'])} in #{page.seq}."
+
+
+@describer("has-more-not-boolean")
+def _say_has_more(record: Record, seqs: list[int]) -> str:
+    page = record.by_seq(seqs[0])
+    return f"`has_more` is {quoted(page.json['has_more'])} in #{page.seq}."
+
+
+@describer("error-not-error-object")
+def _say_error_shape(record: Record, seqs: list[int]) -> str:
+    answer = record.by_seq(seqs[0])
+    keys = sorted(answer.json) if isinstance(answer.json, dict) else []
+    shape = f"an object with the keys {', '.join(f'`{k}`' for k in keys[:5])}" if keys else "not an object"
+    return f"The {answer.status} body of #{answer.seq} is {shape}, not an `error` object with `type` and `message`."
 
 
 # The faults from the field register theirs (issue 10); imported last, as it uses the above.

@@ -137,7 +137,9 @@ def test_serve_lists_faults_with_their_requirements(capsys: pytest.CaptureFixtur
     assert main(["serve", "--list-faults"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines
-    assert all(re.fullmatch(r"[a-z0-9-]+\t[A-Z]+-\d{3}( [A-Z]+-\d{3})*", line) for line in lines), lines
+    # A partial variant is named `<fault>:<restriction>` (conformance/reference/faults/partial.py).
+    assert all(re.fullmatch(r"[a-z0-9-]+(:[a-z0-9_-]+)?\t[A-Z]+-\d{3}( [A-Z]+-\d{3})*", line) for line in lines), lines
+    assert any(line.startswith("cursor-inclusive:forward\t") for line in lines)
 
 
 def test_output_piped_into_head_is_not_an_internal_error() -> None:

@@ -133,3 +133,147 @@ def test_an_equivalent_fault_is_an_acceptable_top_diagnosis(monkeypatch: pytest.
     assert top_diagnosis_ok("twin", [Cause("twin", "Twin.", ["A-002"])])
     assert not top_diagnosis_ok("twin", [Cause("broad", "Broad.", ["A-002"])])
     assert not top_diagnosis_ok("twin", [])
+
+
+# -- issue 20: defining evidence, look-alikes, order, observation-level causes ------------------------
+def _levelled(**verdicts: str) -> list[RequirementVerdict]:
+    """Like _verdicts, with the level a warn implies (SHOULD) and a fail (MUST)."""
+    return [RequirementVerdict(rid.replace("_", "-"), "SHOULD" if v == "warn" else "MUST", Verdict(v), "", [],
+                               [Evidence("m", exchanges=[0])]) for rid, v in verdicts.items()]
+
+
+def test_a_predicted_symptom_not_shown_lowers_the_rank_it_does_not_veto(monkeypatch: pytest.MonkeyPatch) -> None:
+    faults = {f.name: f for f in [
+        Fault("partial-match", "", breaks=("B-001", "B-002", "B-003"), title="Partial.",
+              signature=Signature(seen=("unknown-cursor-served",))),
+        Fault("no-evidence", "", breaks=("B-001", "B-002", "B-003"), title="No evidence."),
+    ]}
+    monkeypatch.setattr(catalog, "FAULTS", faults)
+    verdicts = _verdicts(B_001="fail")  # B-002 and B-003 predicted, not reported
+    assert [(c.fault, c.explains) for c in diagnose(verdicts, [UNKNOWN_CURSOR_OK])] == [("partial-match", ["B-001"])]
+    # Without its defining evidence the same partial match is not named at all...
+    assert [c.fault for c in diagnose(verdicts, [UNKNOWN_CURSOR_404])] == []
+    # ...and a fault with no observation needs every requirement it predicts.
+    assert [c.fault for c in diagnose(_verdicts(B_001="fail", B_002="fail", B_003="fail"), [UNKNOWN_CURSOR_404])] \
+        == ["no-evidence"]
+
+
+def test_a_full_match_ranks_above_a_partial_one_with_the_same_evidence(monkeypatch: pytest.MonkeyPatch) -> None:
+    faults = {f.name: f for f in [
+        Fault("wider", "", breaks=("B-001", "B-002"), title="Wider.",
+              signature=Signature(seen=("unknown-cursor-served",))),
+        Fault("exact", "", breaks=("B-001",), title="Exact.",
+              signature=Signature(seen=("unknown-cursor-served",))),
+    ]}
+    monkeypatch.setattr(catalog, "FAULTS", faults)
+    assert [c.fault for c in diagnose(_verdicts(B_001="fail"), [UNKNOWN_CURSOR_OK])] == ["exact"]
+    assert [c.fault for c in diagnose(_verdicts(B_001="fail", B_002="fail"), [UNKNOWN_CURSOR_OK])] == ["wider"]
+
+
+def test_look_alikes_are_named_in_one_line_unless_an_observation_tells_them_apart(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    faults = {f.name: f for f in [
+        Fault("unbounded", "", breaks=("L-001",), title="Unbounded.",
+              signature=Signature(seen=("both-cursors-served",), lookalikes=(("clamped", "unknown-cursor-served"),))),
+        Fault("clamped", "", breaks=("L-001",), title="Clamped.",
+              signature=Signature(seen=("limit-zero-served-empty",))),
+    ]}
+    monkeypatch.setattr(catalog, "FAULTS", faults)
+    both = Exchange(1, "cursor:both", "/v1/checkout/sessions", [("starting_after", "a"), ("ending_before", "b")],
+                    status=200, body='{"object": "list", "data": [], "has_more": false}')
+    causes = diagnose(_verdicts(L_001="fail"), [UNKNOWN_CURSOR_404, both])
+    assert [(c.fault, c.alternatives) for c in causes] == [("unbounded", ["clamped"])]
+    assert causes[0].to_dict()["alternatives"] == ["clamped"]
+    told_apart = diagnose(_verdicts(L_001="fail"), [UNKNOWN_CURSOR_OK, both])
+    assert [(c.fault, c.alternatives) for c in told_apart] == [("unbounded", [])]
+    assert "alternatives" not in told_apart[0].to_dict()
+
+
+def test_causes_of_failed_musts_come_before_should_warnings(monkeypatch: pytest.MonkeyPatch) -> None:
+    faults = {f.name: f for f in [
+        Fault("wide-should", "", breaks=("S-001", "S-002", "S-003"), title="Should."),
+        Fault("narrow-must", "", breaks=("M-001",), title="Must."),
+    ]}
+    monkeypatch.setattr(catalog, "FAULTS", faults)
+    causes = diagnose(_levelled(S_001="warn", S_002="warn", S_003="warn", M_001="fail"), [UNKNOWN_CURSOR_404])
+    assert [c.fault for c in causes] == ["narrow-must", "wide-should"]
+
+
+def test_an_unmatched_failure_gets_an_observation_level_cause(monkeypatch: pytest.MonkeyPatch) -> None:
+    contradicted = Fault("contradicted-one", "", breaks=("D-001",), title="Contradicted.",
+                         signature=Signature(seen=("unknown-cursor-served",), unseen=("unknown-cursor-served",)))
+    monkeypatch.setattr(catalog, "FAULTS", {contradicted.name: contradicted})
+    causes = diagnose(_verdicts(D_001="fail"), [UNKNOWN_CURSOR_OK])
+    assert [(c.fault, c.explains, c.exchanges) for c in causes] == [("observed:unknown-cursor-served", ["D-001"], [0])]
+    assert causes[0].title.startswith("No catalog fault fits: A cursor no session has answered 200")
+    assert unexplained(_verdicts(D_001="fail"), causes) == []
+    assert diagnose(_verdicts(D_001="fail"), [UNKNOWN_CURSOR_404]) == []  # nothing holds: nothing said
+
+
+def test_an_observation_level_cause_quotes_the_target(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The issue's first server: the page after `starting_after=X` starts with X, said with X."""
+    monkeypatch.setattr(catalog, "FAULTS", {})
+    walk = _exchange(0, "walk:100", [("limit", "100")], 200, {"object": "list", "has_more": False, "data": [
+        {"id": f"cs_{n}", "created": 100 - n, "status": "open"} for n in range(4)]})
+    first = _exchange(1, "walk:7", [("limit", "2")], 200, {"object": "list", "has_more": True, "data": [
+        {"id": "cs_0", "created": 100, "status": "open"}, {"id": "cs_1", "created": 99, "status": "open"}]})
+    after = _exchange(2, "walk:7", [("limit", "2"), ("starting_after", "cs_1")], 200, {
+        "object": "list", "has_more": True, "data": [{"id": "cs_1", "created": 99, "status": "open"},
+                                                     {"id": "cs_2", "created": 98, "status": "open"}]})
+    from conformance.observations import EXPLAINS
+
+    monkeypatch.setitem(EXPLAINS, "page-repeats-cursor", ("PAG-004",))
+    causes = diagnose(_verdicts(PAG_004="fail"), [walk, first, after])
+    assert [c.fault for c in causes] == ["observed:page-repeats-cursor"]
+    assert causes[0].observed == "The page after `starting_after=cs_1` (#2) starts with `cs_1` itself."
+    assert causes[0].exchanges == [1, 2]
+
+
+def test_stated_values_must_come_from_the_cited_exchanges() -> None:
+    from conformance.diagnosis import Cause, unsupported_values
+
+    page = _exchange(3, "walk:7", [("starting_after", "cs_1")], 200,
+                     {"object": "list", "data": [{"id": "cs_1", "livemode": 0}], "has_more": False})
+    said = Cause("x", "A title.", ["A-001"], [3], observed="`livemode` is `0` after `starting_after=cs_1`.")
+    assert unsupported_values(said, [page]) == []
+    wrong = Cause("x", "A title.", ["A-001"], [3], observed='`livemode` is `"false"`.')
+    assert unsupported_values(wrong, [page]) == ['"false"']
+    uncited = Cause("x", "A title.", ["A-001"], [], observed="`livemode` is `0`.")
+    assert unsupported_values(uncited, [page]) == ["0"]
+
+
+def test_every_description_of_a_hostile_transcript_quotes_only_what_it_cites() -> None:
+    """Each describer, on odd shapes: a sentence (or none), never a crash, and every value it
+    states shown by the exchanges the observation cited."""
+    from conformance.checks.base import Record
+    from conformance.diagnosis import Cause, unsupported_values
+    from conformance.observations import DESCRIBERS, OBSERVATIONS, describe
+    from conformance.spec import default_spec
+
+    exchanges = _hostile_transcript()
+    described = 0
+    for name in DESCRIBERS:
+        record = Record(exchanges)
+        seqs = OBSERVATIONS[name].read(record, default_spec())
+        text = describe(name, record, seqs)
+        assert isinstance(text, str), name
+        if text:
+            described += 1
+            assert not unsupported_values(Cause(name, "", ["A-001"], seqs, observed=text), exchanges), (name, text)
+    assert described  # the transcript is odd enough to be described, not so odd that nothing is
+
+
+def test_a_partial_fault_is_diagnosed_as_its_parent_or_a_look_alike_named_with_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.undo()  # the catalog's own table, partial variants included
+    from conformance.diagnosis import Cause
+    from conformance.selftest.kill_matrix import _top_diagnosis, top_diagnosis_ok
+
+    parent = [Cause("cursor-inclusive", "T.", ["PAG-004"])]
+    assert top_diagnosis_ok("cursor-inclusive:forward", parent)
+    assert _top_diagnosis("cursor-inclusive:forward", parent) == "its parent"
+    assert not top_diagnosis_ok("cursor-inclusive:forward", [Cause("cursor-skips-next", "T.", ["PAG-004"])])
+    both = [Cause("limit-no-upper-bound", "T.", ["LIM-005"], alternatives=["limit-clamped"])]
+    assert top_diagnosis_ok("limit-clamped:above-100", both) and top_diagnosis_ok("limit-clamped", both)
+    assert "not told apart" in _top_diagnosis("limit-clamped:above-100", both)
+    assert not top_diagnosis_ok("limit-zero-accepted", both)

@@ -12,7 +12,7 @@ import pytest
 
 from conformance.catalog import default_catalog
 from conformance.diagnosis import unexplained
-from conformance.observations import OBSERVATIONS
+from conformance.observations import OBSERVATIONS, stated_values
 from conformance.reference.faults import FAULTS
 from conformance.selftest import kill_matrix
 from conformance.selftest.kill_matrix import FaultRun, declared_in, missed, top_diagnosis_ok
@@ -94,6 +94,13 @@ def test_top_diagnosis_names_the_fault(name: str, fault_runs: dict[str | None, F
     assert not unexplained(found.verdicts, found.diagnosis), f"{name}: {causes} leave some unexplained"
 
 
+@pytest.mark.parametrize("name", [pytest.param(name, id=name) for name in FAULTS])
+def test_causes_state_only_what_the_target_did(name: str, fault_runs: dict[str | None, FaultRun]) -> None:
+    """Every value a cause states (its title and its `observed` sentence) appears in the exchanges
+    it cites: a cause speaks of this target, not of the catalog's variant (issue 20)."""
+    assert not fault_runs[name].unsupported, f"{name}: {fault_runs[name].unsupported}"
+
+
 def test_every_requirement_is_declared_by_some_fault() -> None:
     declared = {r for f in FAULTS.values() for r in f.breaks}
     unexercised = [r.id for r in CATALOG.requirements if r.id not in declared]
@@ -112,12 +119,30 @@ def test_every_fault_is_diagnosable() -> None:
     """The diagnosis table is well formed: a title, and a signature naming known requirements,
     observations and faults."""
     for fault in FAULTS.values():
+        if fault.parent is not None:
+            continue  # a partial variant is diagnosed by its parent's row (test below)
         signature = fault.signature
         assert fault.title.strip() and fault.title.endswith("."), fault.name
         assert all(r in CATALOG for r in (*(signature.requires or ()), *signature.also)), fault.name
         assert not set(signature.also) & set(fault.breaks), fault.name
         assert all(o in OBSERVATIONS for o in (*signature.seen, *signature.unseen)), fault.name
         assert all(e in FAULTS and e != fault.name for e in signature.equivalent), fault.name
+        assert all(other in FAULTS and other != fault.name and rules_out in OBSERVATIONS
+                   for other, rules_out in signature.lookalikes), fault.name
+        # A title speaks of the defect: what this target sent goes in `observed`, quoted from it.
+        assert not [v for v in stated_values(fault.title) if v.startswith(('"', "{", "["))], fault.name
+
+
+def test_partial_faults_are_their_parents_restricted() -> None:
+    """Each partial variant names its parent, declares requirements of its own, and only the
+    faults with a direction, filter, status, page-size or credentials dimension have one."""
+    partials = [f for f in FAULTS.values() if f.parent is not None]
+    assert partials
+    for fault in partials:
+        parent = FAULTS[fault.parent or ""]
+        assert fault.name.startswith(f"{parent.name}:") and parent.parent is None, fault.name
+        assert fault.breaks and set(fault.overrides) == set(parent.overrides), fault.name
+        assert fault.title == parent.title and fault.signature == parent.signature, fault.name
 
 
 def test_kill_matrix_doc_is_up_to_date() -> None:

@@ -72,12 +72,13 @@ def test_reference_under_churn_passes_strict(live_reference: RunningServer, tmp_
     activity = report["activity"]
     assert activity["live"] and activity["sessions_created"] >= 1 and not activity["outside_model"]
     assert activity["text"].startswith("the account was live: ")
+    assert report["diagnosis"] == []  # a correct server on a live account: no cause named (issue 20)
     jsonschema.validate(report, SCHEMA)
     assert "Activity: the account was live" in (tmp_path / "summary.md").read_text()
     assert "the account was live" in (tmp_path / "report.html").read_text()
 
 
-@pytest.mark.parametrize("profile", ["quick", "standard"])
+@pytest.mark.parametrize("profile", ["quick", "standard", "thorough"])
 def test_variant_under_churn_passes_strict(tmp_path: Path, profile: str) -> None:
     with start_variant(sessions=60, seed=1, churn=CREATED_PER_SECOND, expiry=EXPIRED_PER_SECOND) as target:
         time.sleep(0.27)  # just after the first new session (due at 0.25 s): the next comes during the run
@@ -85,6 +86,7 @@ def test_variant_under_churn_passes_strict(tmp_path: Path, profile: str) -> None
         report = _until_live(lambda n: run_cli(base_url, api_key, tmp_path / str(n), "--api-version", version,
                                                "--strict", "--profile", profile))
     assert report["activity"]["sessions_created"] >= 1
+    assert report["diagnosis"] == []
 
 
 @pytest.mark.parametrize("fault, requirement", [

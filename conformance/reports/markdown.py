@@ -83,8 +83,11 @@ def _likely_cause(report: dict[str, Any]) -> list[str]:
         shown = ", ".join(f"#{e['seq']}" + (f" {cell(e['request'])} → {e['status']}" if "request" in e else "")
                           for e in cause["exchanges"])
         # Title and fault name are the catalog's own text (not the target's): Markdown as written.
-        lines.append(f"- **{cause['title']}** (`{cause['fault']}`) explains {', '.join(cause['explains'])}"
+        named = " or ".join(f"`{name}`" for name in [cause["fault"], *cause.get("alternatives", [])])
+        lines.append(f"- **{cause['title']}** ({named}) explains {', '.join(cause['explains'])}"
                      + (f"; shown by {shown}" if shown else ""))
+        if cause.get("observed"):  # the target's own values: target text, escaped
+            lines.append(f"  - this target: {cell(cause['observed'])}")
     if left:
         what = "No known cause matches" if not causes else "Not explained by a known cause"
         lines.append(f"- {what}: {', '.join(left)}")

@@ -1,6 +1,10 @@
 """The kill matrix: every fault of the reference server against the suite's verdicts.
 
     python -m conformance.selftest.kill_matrix [--output docs/kill-matrix.md] [--processes N]
+    python -m conformance.selftest.kill_matrix --fault NAME [--fault NAME ...]
+
+``--fault`` runs only the named rows (quiet and under churn) and prints each, without
+writing the document: what a change to a few faults needs, the whole matrix aside.
 
 Each fault is served by an embedded reference server and judged in-process with the
 ``standard`` profile, several faults at a time in worker processes. A fault is *caught*
@@ -8,7 +12,9 @@ when every requirement it declares (``Fault.breaks``) is reported: failed for a 
 warned for a SHOULD. Anything else reported is an *extra* finding, listed but allowed.
 
 The same pass records each run's diagnosis (``conformance.diagnosis``): its top cause must be
-the fault itself, or one the fault declares equivalent (``Signature.equivalent``).
+the fault itself, or one the fault declares equivalent (``Signature.equivalent``), or a
+look-alike named in the same line; a partial variant (``cursor-inclusive:forward``) must be
+diagnosed as its parent.
 
 The same pass disables each check in turn (its judgement says ``held`` for every
 requirement it verifies) and re-judges the recorded exchanges: a check whose removal no
@@ -32,7 +38,7 @@ from pathlib import Path
 from conformance.catalog import Catalog, default_catalog
 from conformance.checks import registry
 from conformance.checks.base import Check, Record, RunContext
-from conformance.diagnosis import Cause
+from conformance.diagnosis import Cause, unexplained, unsupported_values
 from conformance.exchange import Exchange
 from conformance.spec import Spec
 from conformance.verdicts import Finding, Outcome, RequirementVerdict, Verdict, held, overall, seqs
@@ -73,6 +79,8 @@ class FaultRun:
     mutants: dict[str, dict[str, Verdict]] = field(default_factory=dict)
     # The run's likely causes, most likely first (conformance.diagnosis).
     diagnosis: list[Cause] = field(default_factory=list)
+    # Values a cause states that the exchanges it cites do not show ({fault: values}): must be empty.
+    unsupported: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def by_id(self) -> dict[str, Verdict]:
@@ -88,10 +96,15 @@ class FaultRun:
 
 
 def top_diagnosis_ok(fault: str, diagnosis: Sequence[Cause]) -> bool:
-    """Whether the top cause is ``fault`` or a fault it declares equivalent."""
+    """Whether the top cause names ``fault`` (a partial variant: its parent), a fault it
+    declares equivalent, or names it as a look-alike that cannot be told apart."""
     from conformance.reference.faults import FAULTS
 
-    return bool(diagnosis) and diagnosis[0].fault in (fault, *FAULTS[fault].signature.equivalent)
+    name = FAULTS[fault].parent or fault
+    if not diagnosis:
+        return False
+    named = (diagnosis[0].fault, *diagnosis[0].alternatives)
+    return any(n in named for n in (name, *FAULTS[name].signature.equivalent))
 
 
 def expected_verdict(level: str) -> Verdict:
@@ -163,7 +176,9 @@ def run_fault(fault: str | None, mutants: bool = True) -> FaultRun:
                                 expect_dataset=dataset))
     seconds = time.perf_counter() - started
     found = FaultRun(key, result.verdicts, seconds, result.requests_sent,
-                     (server.churn.created, server.churn.expired), diagnosis=result.diagnosis)
+                     (server.churn.created, server.churn.expired), diagnosis=result.diagnosis,
+                     unsupported={c.fault: found for c in result.diagnosis
+                                  if (found := unsupported_values(c, result.exchanges))})
     if mutants and not live:
         outcomes = _judge_each(registry.CHECKS, result.exchanges, result.context, result.spec)
         for name, judged in outcomes.items():
@@ -290,9 +305,17 @@ def _causes(diagnosis: Sequence[Cause]) -> str:
 
 
 def _top_diagnosis(fault: str, diagnosis: Sequence[Cause]) -> str:
+    from conformance.reference.faults import FAULTS
+
     if not diagnosis:
         return "**none**"
     top = diagnosis[0].fault
+    if diagnosis[0].alternatives and top_diagnosis_ok(fault, diagnosis):
+        named = " or ".join(f"`{n}`" for n in [top, *diagnosis[0].alternatives])
+        rest = f" (+ {_causes(diagnosis[1:])})" if diagnosis[1:] else ""
+        return f"{named}, not told apart by the record{rest}"
+    if FAULTS[fault].parent == top:
+        return "its parent" + (f" (+ {_causes(diagnosis[1:])})" if diagnosis[1:] else "")
     if top == fault:
         return "itself" + (f" (+ {_causes(diagnosis[1:])})" if diagnosis[1:] else "")
     shown = _causes(diagnosis)
@@ -342,7 +365,9 @@ def render(matrix: Matrix, catalog: Catalog | None = None) -> str:
         "",
         "Declared: the requirements the fault must trip; Result names any it did not. Extra: also reported, "
         "as a consequence. Top diagnosis: the run's most likely cause (`conformance.diagnosis`), which must be "
-        "the fault itself or a declared equivalent. Exit: the run's exit code without / with `--strict`. "
+        "the fault itself (a partial variant `fault:restriction`: its parent), a declared equivalent, or a "
+        "look-alike named with it because the record cannot tell them apart. "
+        "Exit: the run's exit code without / with `--strict`. "
         "Churn: the same fault on a live collection (`serve --churn`); a fault caught quietly must be caught "
         "there too, and any exception says why.",
         "",
@@ -419,8 +444,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=COMMAND.removeprefix("python -m "), description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=DOC)
     parser.add_argument("--processes", type=int, default=None, help="worker processes (default: CPUs)")
+    parser.add_argument("--fault", action="append", default=[], metavar="NAME",
+                        help="run only this row (repeatable) and print it; the document is left alone")
     args = parser.parse_args(argv)
     _worker_init()
+    if args.fault:
+        return _rows(args.fault, args.processes)
     matrix = build(args.processes)
     text = render(matrix)
     args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -435,6 +464,33 @@ def main(argv: Sequence[str] | None = None) -> int:
           + (f"; missed: {', '.join(map(str, lost))}" if lost else "")
           + (f"; misdiagnosed: {', '.join(map(str, wrong))}" if wrong else ""))
     return 0
+
+
+def _rows(names: Sequence[str], processes: int | None) -> int:
+    """Run and print only the rows ``names`` (quiet and under churn); 1 if one is missed or
+    misdiagnosed, 2 if a name is unknown."""
+    from conformance.reference.faults import FAULTS
+
+    unknown = [n for n in names if n not in FAULTS]
+    if unknown:
+        print(f"unknown fault {unknown[0]!r}: `checkout-conformance serve --list-faults` lists them", file=sys.stderr)
+        return 2
+    catalog = default_catalog()
+    runs = {r.fault: r for r in run_faults([*names, *map(churn_key, names)], processes)}
+    bad = 0
+    for name in names:
+        run, breaks = runs[name], FAULTS[name].breaks
+        lost = missed(breaks, run.by_id, catalog)
+        extra = [r for r in run.reported if r not in breaks]
+        churn = churn_result(run, runs[churn_key(name)], breaks, catalog)
+        left = unexplained(run.verdicts, run.diagnosis)
+        bad += (bool(lost) or not top_diagnosis_ok(name, run.diagnosis) or churn != "caught" or bool(run.unsupported)
+                or bool(left))
+        print(f"{name}: declared {_ids(breaks)}; {'caught' if not lost else 'MISSED ' + _ids(lost)}; "
+              f"extra {_ids(extra)}; top diagnosis {_top_diagnosis(name, run.diagnosis)}; churn {churn}"
+              + (f"; unexplained {_ids(left)}" if left else "")
+              + (f"; values no cited exchange shows: {run.unsupported}" if run.unsupported else ""))
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":

@@ -76,6 +76,37 @@ def test_no_auth(faulty: dict[str, ListClient]) -> None:
     assert requests.get(base + LIST_PATH, auth=("sk_test_x", ""), timeout=10).status_code == 200
 
 
+def test_a_partial_fault_breaks_only_the_requests_it_selects(faulty: dict[str, ListClient]) -> None:
+    """`cursor-inclusive:forward` repeats the cursor after it, never before it; `:backward` the
+    other way round (conformance/reference/faults/partial.py)."""
+    forward, backward = faulty["cursor-inclusive:forward"], faulty["cursor-inclusive:backward"]
+    cursor = forward.get({"limit": 3}).json()["data"][-1]["id"]
+    assert forward.get({"limit": 3, "starting_after": cursor}).json()["data"][0]["id"] == cursor
+    assert forward.get({"limit": 3, "ending_before": cursor}).json()["data"][-1]["id"] != cursor
+    assert backward.get({"limit": 3, "starting_after": cursor}).json()["data"][0]["id"] != cursor
+    assert backward.get({"limit": 3, "ending_before": cursor}).json()["data"][-1]["id"] == cursor
+
+
+def test_partial_faults_by_credentials_status_and_page_size(faulty: dict[str, ListClient]) -> None:
+    base = faulty["no-auth:no-credentials"].base_url
+    assert requests.get(base + LIST_PATH, timeout=10).status_code == 200
+    assert requests.get(base + LIST_PATH, auth=("sk_test_x", ""), timeout=10).status_code == 401
+    clamped = faulty["limit-clamped:above-100"]
+    assert clamped.get({"limit": 101}).status_code == 200 and clamped.get({"limit": 0}).status_code == 400
+    ignored = faulty["filter-ignored:status-complete"]
+    assert {i["status"] for i in ignored.get({"status": "complete", "limit": 100}).json()["data"]} != {"complete"}
+    assert {i["status"] for i in ignored.get({"status": "open", "limit": 100}).json()["data"]} == {"open"}
+
+
+def test_an_unknown_restriction_is_refused() -> None:
+    from conformance.reference.faults.partial import partials_of
+
+    with pytest.raises(ValueError, match="unknown partial-fault restriction"):
+        partials_of(dataclasses.replace(FAULTS["cursor-inclusive"], partials={"sideways": ("PAG-001",)}))
+    with pytest.raises(ValueError, match="cannot restrict"):  # a header decision has no page direction
+        partials_of(dataclasses.replace(FAULTS["no-auth"], partials={"forward": ("AUTH-001",)}))
+
+
 def test_other_rules_still_hold_under_a_fault(faulty: dict[str, ListClient]) -> None:
     # A fault breaks one decision only: e.g. limit validation still works under no-auth.
     response = faulty["no-auth"].get({"limit": 0})

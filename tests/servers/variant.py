@@ -59,6 +59,27 @@ FAULTS = {
     "limit-default-25": "a page without `limit` holds 25 sessions",
     "has-more-when-full": "`has_more` is `len(page) == limit`",
     "auth-any-key": "any non-empty Basic username is accepted as a key",
+    # Partial and look-alike mistakes (issue 20): how real code ships a defect, one way only.
+    "starting-after-inclusive": "`>=` where `>` was meant, in the `starting_after` query only",
+    "auth-skipped-without-header": "a request without `Authorization` skips the key check; a wrong key "
+                                   "is still refused",
+    "limit-capped-at-max": "`limit` above 100 is served as 100; below 1 is still refused",
+    "status-complete-unfiltered": "the `status` condition is lost when it is `complete`",
+    "status-unknown-empty": "an unknown `status` is matched literally: 200 with no sessions",
+    "created-only-forward": "the `starting_after` query compares `created` alone, the sessions of the "
+                            "cursor's second are lost",
+}
+# The catalog fault (conformance.reference.faults) each mistake is, as a diagnosis must name it;
+# None: no catalog fault fits, the diagnosis must say what the record shows.
+DIAGNOSED_AS: dict[str, str | None] = {
+    **{name: name for name in ("cursor-inclusive", "filter-ignored", "limit-default-25", "has-more-when-full",
+                               "auth-any-key")},
+    "starting-after-inclusive": "cursor-inclusive",
+    "auth-skipped-without-header": "no-auth",
+    "limit-capped-at-max": "limit-clamped",
+    "status-complete-unfiltered": "filter-ignored",
+    "status-unknown-empty": None,
+    "created-only-forward": "cursor-created-only",
 }
 
 
@@ -267,6 +288,8 @@ class Api:
         return index
 
     def authenticate(self, header: str | None) -> None:
+        if header is None and "auth-skipped-without-header" in self.faults:
+            return
         if header is None:
             raise _challenge("Authentication required: send your secret key as the Basic username.")
         scheme, _, credentials = header.strip().partition(" ")
@@ -308,22 +331,25 @@ class Api:
         limit = 25 if "limit-default-25" in self.faults else DEFAULT_LIMIT
         if "limit" in params:
             raw = params["limit"]
-            if not _DIGITS.fullmatch(raw) or not MIN_LIMIT <= int(raw) <= MAX_LIMIT:
+            capped = "limit-capped-at-max" in self.faults and raw.isdigit() and int(raw) > MAX_LIMIT
+            if not capped and (not _DIGITS.fullmatch(raw) or not MIN_LIMIT <= int(raw) <= MAX_LIMIT):
                 raise Refusal(400, "bad_parameter", "`limit` takes a whole number from 1 to 100.", "limit")
-            limit = int(raw)
+            limit = MAX_LIMIT if capped else int(raw)
         status = params.get("status")
         if self.lenient and status is not None:
             # `status=` read as no filter, and case-insensitive matching: both legal readings.
             status = status.strip().lower() or None
-        if status is not None and status not in STATUSES:
+        if status is not None and status not in STATUSES and "status-unknown-empty" not in self.faults:
             raise Refusal(400, "bad_parameter", f"`status` takes one of: {', '.join(STATUSES)}.", "status")
         after, before = params.get("starting_after"), params.get("ending_before")
         if after is not None and before is not None:
             raise Refusal(400, "bad_parameter", "Pass `starting_after` or `ending_before`, never both.",
                           "ending_before")
 
+        lost = "filter-ignored" in self.faults or (status == "complete" and "status-complete-unfiltered" in self.faults)
+
         def wanted(i: int) -> bool:
-            return status is None or "filter-ignored" in self.faults or self.rows[i].status == status
+            return status is None or lost or self.rows[i].status == status
 
         inclusive = int("cursor-inclusive" in self.faults)  # how far the cursor row reaches into the page
 
@@ -339,7 +365,13 @@ class Api:
             envelope["has_more"] = more(chosen, earlier)
             envelope["data"] = [body_of(self.rows[i]) for i in chosen]
             return envelope  # no next_cursor at all on a backward page
+        if after is not None and "starting-after-inclusive" in self.faults:
+            inclusive = 1
         start = self._locate("starting_after", after) + 1 - inclusive if after is not None else 0
+        if after is not None and "created-only-forward" in self.faults:
+            cursor_created = self.rows[start - 1].created
+            while start < len(self.rows) and self.rows[start].created == cursor_created:
+                start += 1  # `WHERE created < :cursor_created`: the cursor's second is gone
         later = [i for i in range(start, len(self.rows)) if wanted(i)]
         chosen = later[:limit]
         envelope["has_more"] = more(chosen, later)

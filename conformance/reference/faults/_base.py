@@ -16,10 +16,13 @@ from conformance.reference.store import Page, SessionStore
 class Signature:
     """How a run's findings point at a fault: the diagnosis table's row (conformance.diagnosis).
 
-    Pure data. A fault's signature is *met* when every requirement of ``requires`` (default:
-    the fault's ``breaks``) was reported (failed or warned) and every observation named in
-    ``seen`` holds in the transcript; it is *contradicted* when an observation named in
-    ``unseen`` holds. Observation names come from ``conformance.observations.OBSERVATIONS``.
+    Pure data. ``seen`` names the *defining* evidence: the observations only this defect
+    produces (a page after a cursor that starts with the cursor item). ``requires`` (default:
+    the fault's ``breaks``) are the requirements it *usually* breaks: when ``seen`` is
+    declared, one of them not reported lowers the cause's rank, it does not rule it out;
+    when ``seen`` is empty they are the only evidence, and all must be reported. The fault is
+    *contradicted* when an observation named in ``unseen`` holds. Observation names come from
+    ``conformance.observations.OBSERVATIONS``. The scoring: ``conformance.diagnosis``.
     """
 
     requires: tuple[str, ...] | None = None
@@ -29,6 +32,10 @@ class Signature:
     also: tuple[str, ...] = ()
     # Faults that leave the same observable trace: a diagnosis may name either.
     equivalent: tuple[str, ...] = ()
+    # Look-alikes: (another fault, the observation that rules it out). When this fault is
+    # named and that observation does not hold, the other cannot be told apart from the
+    # record: both are named, in one line.
+    lookalikes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,11 @@ class Fault:
     # One sentence a developer acts on, shown as the run's likely cause (conformance.diagnosis).
     title: str = ""
     signature: Signature = Signature()
+    # Restricted variants real code ships (conformance.reference.faults.partial): restriction
+    # name ("forward", "status-open", "above-20") -> the requirements a run must then report.
+    partials: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Set on a generated partial variant: the catalog fault its diagnosis must name.
+    parent: str | None = None
 
 
 class Reply(ApiError):

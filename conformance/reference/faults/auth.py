@@ -100,6 +100,7 @@ FAULTS = (
           breaks=("AUTH-001", "AUTH-002", "AUTH-003", "AUTH-004"),
           title="Authentication is not enforced: requests without a valid API key are served.",
           signature=Signature(seen=("no-credentials-served",)),
+          partials={"no-credentials": ("AUTH-001",)},
           overrides={"authenticate": _no_auth}),
     Fault("auth-any-key", "Any well-formed key is accepted: only its presence is checked.",
           breaks=("AUTH-002",),
@@ -137,8 +138,7 @@ FAULTS = (
           overrides={"authenticate": _no_challenge}),
     Fault("auth-bare-401", "A 401 body is `{\"message\": \"Unauthorized\"}`, not an error object.",
           breaks=("AUTH-007", "ERR-001"),
-          title=("401 bodies are `{\"message\": ...}`, not the error object `{\"error\": {\"type\", "
-                 "\"message\"}}`."),
+          title=("401 bodies are not the error object `{\"error\": {\"type\", \"message\"}}`."),
           signature=Signature(seen=("error-not-error-object",)),
           overrides={"authenticate": _bare_401}),
 )

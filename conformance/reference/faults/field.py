@@ -170,11 +170,12 @@ FAULTS = (
           breaks=("FLT-006",),
           title="`status` is trimmed and lower-cased before it is checked: refuse `OPEN` and ` open` with 400 "
                 "like any value outside the enum.",
+          signature=Signature(seen=("status-variant-served-as-known",)),
           overrides={"parse_status": _status_lenient}),
     Fault("timestamps-as-floats", "`created` and `expires_at` are written as floats (`1763900000.0`), "
           "which typed SDKs decoding into int64 reject.",
           breaks=("OBJ-005",),
-          title="Timestamps are written as floats (`1763900000.0`): write JSON integers.",
+          title="Timestamps are written as floats: write JSON integers.",
           signature=Signature(seen=("timestamp-float",)),
           overrides={"serialize_session": _timestamps_as_floats}),
 )

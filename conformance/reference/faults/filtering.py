@@ -79,6 +79,7 @@ FAULTS = (
           breaks=("FLT-001", "FLT-002"),
           title="`status` is never applied: filtered pages hold sessions of every status.",
           signature=Signature(seen=("filtered-page-other-status",), also=("FLT-003",)),
+          partials={"status-complete": ("FLT-001", "FLT-002"), "after-first": ("FLT-001", "FLT-002")},
           overrides={"fetch_page": _ignored}),
     Fault("filter-after-slice", "The page is cut from the unfiltered list and filtered afterwards: short "
           "pages and the unfiltered `has_more`.",
@@ -89,13 +90,14 @@ FAULTS = (
           signature=Signature(seen=("filtered-page-short-with-more",),
                               unseen=("filtered-page-other-status",),
                               also=("LIM-004",)),
+          partials={"status-open": ("FLT-003",)},
           overrides={"fetch_page": _after_slice}),
     Fault("filter-complete-means-paid", "`status=complete` is mapped to `payment_status=paid`: completed "
           "sessions awaiting a delayed payment are missing.",
           breaks=("FLT-002",),
           title=("`status=complete` is mapped to `payment_status=paid`: completed sessions still "
                  "awaiting payment are missing from the filtered list."),
-          signature=Signature(seen=("filter-misses-sessions",),
+          signature=Signature(seen=("complete-filter-misses-unpaid",),
                               unseen=("filtered-page-other-status", "forward-has-more-false-early")),
           overrides={"fetch_page": _complete_means_paid}),
     Fault("filter-has-more-unfiltered", "On filtered pages `has_more` ignores the filter: true while "
@@ -106,26 +108,29 @@ FAULTS = (
           signature=Signature(seen=("filtered-has-more-at-end",),
                               unseen=("filtered-page-short-with-more", "filtered-page-other-status",
                                       "full-last-page-has-more"),
-                              also=("LIM-004",)),
+                              also=("LIM-004",),
+                              # A full filtered last page says true under both: only a short one tells.
+                              lookalikes=(("has-more-when-full", "filtered-short-last-page-has-more"),)),
+          partials={"status-expired": ("FLT-003",)},
           overrides={"fetch_page": _has_more_unfiltered}),
     Fault("filter-large-limit-500", "A filtered page with `limit` above the number of matching sessions "
           "crashes on a negative offset (500).",
           breaks=("SCH-002", "ERR-002"),
           title=("A filtered page with `limit` above the number of matching sessions crashes the "
                  "server (500, a negative offset)."),
-          signature=Signature(),
+          signature=Signature(seen=("filtered-page-crashed",)),
           overrides={"fetch_page": _negative_offset}),
     Fault("filter-invalid-ignored", "An unknown `status` is dropped and the unfiltered list served.",
           breaks=("FLT-004", "SCH-003"),
           title=("An unknown `status` is dropped and the unfiltered list served; refuse it with "
                  "400."),
-          signature=Signature(seen=("status-invalid-served",), also=("FLT-006",)),
+          signature=Signature(seen=("status-invalid-served-unfiltered",), also=("FLT-006",)),
           overrides={"parse_status": _invalid_ignored}),
     Fault("filter-invalid-500", "An unknown `status` raises KeyError in a lookup table: 500.",
           breaks=("FLT-004", "ERR-002", "SCH-003"),
           title=("An unknown `status` crashes the server (500, a failed lookup); refuse it with "
                  "400."),
-          signature=Signature(also=("FLT-006",)),
+          signature=Signature(seen=("status-invalid-crashed",), also=("FLT-006",)),
           overrides={"parse_status": _invalid_500}),
     Fault("filter-invalid-404", "An unknown `status` is answered 404 (\"no such sessions\") instead of 400.",
           breaks=("FLT-005",),

@@ -184,19 +184,21 @@ FAULTS = (
     Fault("cursor-inclusive", "A page after (or before) a cursor starts (or ends) with the "
           "cursor item itself, so walks repeat one item per page.",
           breaks=("PAG-001", "PAG-004", "PAG-005"),
-          title=("`starting_after` returns the cursor item again (the first item of each next page "
-                 "repeats the last of the previous one): compare with `>`, not `>=`."),
+          title=("A page after (or before) a cursor holds the cursor item again, so each page repeats the "
+                 "edge of the previous one: compare with `>` (`<` for `ending_before`), not `>=`."),
           signature=Signature(seen=("page-repeats-cursor",),
                               unseen=("cursor-ignored",),
                               also=("LIM-001", "PAG-002", "PAG-006", "PAG-009", "FLT-002")),
+          partials={"forward": ("PAG-001", "PAG-004"), "backward": ("PAG-005",), "filtered": ("FLT-002",)},
           overrides={"fetch_page": _cursor_inclusive}),
     Fault("cursor-skips-next", "`starting_after` skips the item right after the cursor (offset + 2).",
           breaks=("PAG-001", "PAG-004"),
           title=("`starting_after` skips the item right after the cursor (an offset of position + "
                  "2)."),
           # An order that changes with the page size moves items across cursors: no skip can be told.
-          signature=Signature(seen=("cursor-skips-next-item",), unseen=("tie-order-depends-on-limit",),
+          signature=Signature(seen=("cursor-skips-next-item-anywhere",), unseen=("tie-order-depends-on-limit",),
                               also=("LIM-001", "PAG-002", "PAG-006", "PAG-007", "FLT-002")),
+          partials={"filtered": ("FLT-002",)},
           overrides={"fetch_page": _skips_next}),
     Fault("cursor-starting-after-ignored", "`starting_after` is not read: every forward page is the first.",
           breaks=("PAG-004", "PAG-009"),
@@ -212,6 +214,7 @@ FAULTS = (
           signature=Signature(seen=("cursor-skips-same-second",),
                               unseen=("cursor-skips-next-item",),
                               also=("LIM-001", "PAG-002", "PAG-006", "PAG-007", "FLT-002")),
+          partials={"forward": ("PAG-001", "PAG-004"), "backward": ("PAG-005",)},
           overrides={"fetch_page": _created_only}),
     Fault("ties-unstable", "No tie-breaker on `created`: the order of sessions in one second depends on "
           "the page size.",
@@ -240,6 +243,7 @@ FAULTS = (
           title=("`has_more` is computed as `len(page) == limit`: a full last page says true "
                  "(fetch `limit + 1` rows instead)."),
           signature=Signature(seen=("full-last-page-has-more",), also=("PAG-008", "FLT-003")),
+          partials={"filtered": ("FLT-003",), "after-first": ("PAG-007",)},
           overrides={"fetch_page": _has_more_when_full}),
     Fault("has-more-never-backward", "`has_more` is always false on `ending_before` pages.",
           breaks=("PAG-006", "PAG-008"),
@@ -262,19 +266,23 @@ FAULTS = (
           breaks=("PAG-001", "PAG-007", "PAG-008"),
           title=("`has_more` is always false: the query fetches `limit` rows, not `limit + 1`, so "
                  "it never sees the next one."),
-          signature=Signature(seen=("forward-has-more-false-early",),
+          signature=Signature(seen=("has-more-false-early-anywhere",),
                               also=("PAG-004", "PAG-006", "FLT-002", "FLT-003")),
+          partials={"first-page": ("PAG-001", "PAG-007"), "after-first": ("PAG-001", "PAG-007", "PAG-008"),
+                    "filtered": ("FLT-003",)},
           overrides={"fetch_page": _no_extra_row}),
     Fault("next-cursor-first-id", "`next_cursor` is the first id of the page instead of the last.",
           breaks=("ENV-005",),
           title="`next_cursor` is the id of the page's first item; it must be the last item's.",
           signature=Signature(seen=("next-cursor-first-id",)),
+          partials={"after-first": ("ENV-005",)},
           overrides={"envelope": _next_cursor_first_id}),
     Fault("next-cursor-on-last-page", "`next_cursor` is set on every forward page, also when `has_more` "
           "is false.",
           breaks=("ENV-004",),
           title="`next_cursor` is set on the last page; it must be null when `has_more` is false.",
           signature=Signature(seen=("next-cursor-on-last-page",), unseen=("next-cursor-not-string",)),
+          partials={"filtered": ("ENV-004",)},
           overrides={"envelope": _next_cursor_always}),
     Fault("next-cursor-number", "`next_cursor` is a number (an offset), not a string.",
           breaks=("ENV-004", "SCH-001"),
@@ -285,7 +293,7 @@ FAULTS = (
           breaks=("PAG-011", "PAG-013", "ERR-002"),
           title=("An unknown cursor crashes the server (500): catch the failed lookup and answer "
                  "400 or 404 with an error object."),
-          signature=Signature(),
+          signature=Signature(seen=("unknown-cursor-crashed",)),
           overrides={"fetch_page": _unknown_cursor_500}),
     Fault("unknown-cursor-suggests", "The unknown-cursor error suggests an existing session's id "
           "(\"did you mean cs_...?\").",
@@ -304,7 +312,7 @@ FAULTS = (
           breaks=("PAG-012", "PAG-014", "ERR-002"),
           title=("`starting_after` and `ending_before` together crash the server (500); refuse the "
                  "pair with 400."),
-          signature=Signature(),
+          signature=Signature(seen=("both-cursors-crashed",)),
           overrides={"parse_cursors": _both_cursors_passed_on}),
     Fault("both-cursors-first-wins", "With both cursors, `starting_after` wins silently: 200.",
           breaks=("PAG-014",),
