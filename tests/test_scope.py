@@ -20,6 +20,7 @@ import pytest
 from conformance.cli import main
 from conformance.reference.server import ReferenceConfig, start_background
 from conformance.signing import generate_keypair
+from tests.support.scripted import in_flight_proxy
 
 API_KEY = "sk_test_scope0123456789abcdef"
 WRONG_KEY = "sk_test_notthekey0123456789abcd"
@@ -214,22 +215,24 @@ def test_every_combination_verifies(waived: bool, stopped: bool, aborted: bool, 
                                     keys: tuple[Path, Path], tmp_path: Path) -> None:
     """waivers x stopped x aborted x strict, each a real run: `verify` re-judges it to the same conclusion.
 
-    Stopped: a rate limit and a short deadline; aborted and stopped: a deadline too short for the
-    first answer; aborted alone: a refused key."""
+    Stopped: a rate limit and a short deadline; aborted and stopped: a target that holds every answer
+    longer than the whole deadline, so not even the first is in time (whatever the machine's speed: a
+    bare 1 ms deadline raced the preflight's answer on a fast machine); aborted alone: a refused key."""
     extra = ["--only", "limit"]
     if waived:
         extra += ["--waivers", str(_waivers(tmp_path / "w.yaml", "LIM-001", "LIM-002", "LIM-004", "LIM-005"))]
     if strict:
         extra.append("--strict")
     if stopped:
-        extra += ["--rate-limit", "20", "--deadline", "0.001" if aborted else "1"]
+        extra += ["--rate-limit", "20", "--deadline", "0.3" if aborted else "1"]
     api_key = WRONG_KEY if aborted and not stopped else API_KEY
-    with start_background(ReferenceConfig(api_key=API_KEY, fault="limit-off-by-one")) as server:
-        code, _, report, certificate = _run(server.base_url, tmp_path / "r", keys, *extra, api_key=api_key)
+    with start_background(ReferenceConfig(api_key=API_KEY, fault="limit-off-by-one")) as server, \
+            in_flight_proxy(server.base_url, hold_seconds=2.0 if aborted and stopped else 0.0) as proxy:
+        code, _, report, certificate = _run(proxy.base_url, tmp_path / "r", keys, *extra, api_key=api_key)
     assert bool(report["stopped"]) == stopped and bool(report["aborted"]) == aborted
     assert ("waivers" in report) == waived and report["strict"] == strict
     assert certificate["verdict"] == report["scope"]["verdict"]
-    if aborted:
-        assert code in (2, 3) and certificate["verdict"] == "inconclusive"
+    if aborted:  # a refused key is a usage error (2); a deadline before the first answer, inconclusive (3)
+        assert code == (3 if stopped else 2) and certificate["verdict"] == "inconclusive"
     _, lines = _verify(tmp_path / "r", keys)
     assert lines[0].startswith(f"verdict: {certificate['verdict'].upper()}")
