@@ -58,6 +58,25 @@ def _negative_offset(store: SessionStore, query: ListQuery) -> Page:
     return decisions.fetch_page(store, query)
 
 
+def _foreign_cursor_snapped(store: SessionStore, query: ListQuery) -> Page:
+    """A cursor whose session is not of the filtered status is moved onto the nearest session that
+    is, in the direction of travel, and paged past as if listed already: that session is lost."""
+    cursor = query.starting_after if query.forward else query.ending_before
+    if query.status is None or cursor is None:
+        return decisions.fetch_page(store, query)
+    ordered = everything(store)
+    ids = [i["id"] for i in ordered]
+    if cursor not in ids or ordered[ids.index(cursor)]["status"] == query.status:
+        return decisions.fetch_page(store, query)
+    pos = ids.index(cursor)
+    beyond = ordered[pos + 1:] if query.forward else list(reversed(ordered[:pos]))
+    snapped = next((i["id"] for i in beyond if i["status"] == query.status), None)
+    if snapped is None:
+        return Page([], False)
+    moved = {"starting_after": snapped} if query.forward else {"ending_before": snapped}
+    return decisions.fetch_page(store, dataclasses.replace(query, **moved))
+
+
 def _invalid_ignored(raw: str | None) -> str | None:
     return raw if raw in STATUS_VALUES else None
 
@@ -115,6 +134,14 @@ FAULTS = (
                  "server (500, a negative offset)."),
           signature=Signature(),
           overrides={"fetch_page": _negative_offset}),
+    Fault("filter-foreign-cursor-skips", "A cursor whose session has another status than `status=S` is moved "
+          "onto the nearest S-session, which is then skipped as if listed already.",
+          breaks=("FLT-007",),
+          title=("A cursor naming a session of another status than the filter is moved onto the next "
+                 "matching session, which is then skipped: page from the cursor's own place in the "
+                 "order, or refuse it with 400."),
+          signature=Signature(),
+          overrides={"fetch_page": _foreign_cursor_snapped}),
     Fault("filter-invalid-ignored", "An unknown `status` is dropped and the unfiltered list served.",
           breaks=("FLT-004", "SCH-003"),
           title=("An unknown `status` is dropped and the unfiltered list served; refuse it with "
