@@ -127,7 +127,7 @@ def _refuse_foreign(store: SessionStore, query: ListQuery) -> Page:
 
 def _flt007(tmp_path: Path, fault: str | None) -> str:
     with start_background(ReferenceConfig(fault=fault)) as server:
-        code, report = run_cli(server.base_url, server.api_key, tmp_path, "--only", "filter")
+        _, report = run_cli(server.base_url, server.api_key, tmp_path, "--only", "filter")
     [verdict] = [r for r in report["requirements"] if r["id"] == "FLT-007"]
     return str(verdict["verdict"])
 
