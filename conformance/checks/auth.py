@@ -110,6 +110,11 @@ def judge_auth(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]
 
 
 _TOKEN = re.compile(r"[\w-]+")
+# A plain word: letters only, a capital at most first, no longer than common words. A mock's
+# placeholder id ("string", "example") is such a word, and so is much of any error message: a
+# word there is not session data. Ids a server mints (`cs_test_a1B2...`, `42`, `x-3`) carry a
+# digit, a separator or mixed case, and are looked for.
+_WORD = re.compile(r"[A-Za-z][a-z]{0,11}")
 
 
 class _KnownIds:
@@ -119,10 +124,12 @@ class _KnownIds:
     hyphens is named exactly when it is one of the text's maximal ``[\\w-]+`` runs (`2` is
     not in `2026`), so each text is split once and looked up in a set. Ids with other
     characters (the spec's pattern has none, but a target chooses its ids) are searched for
-    as substrings, and only a hit pays for the boundary regex.
+    as substrings, and only a hit pays for the boundary regex. Ids that are plain words
+    (``_WORD``) are not looked for: an error message is made of words.
     """
 
     def __init__(self, ids: Iterable[str]) -> None:
+        ids = [i for i in ids if not _WORD.fullmatch(i)]  # a word is not id-shaped (AUTH-005)
         self.plain = {i for i in ids if _TOKEN.fullmatch(i)}
         self.odd = [i for i in ids if i and not _TOKEN.fullmatch(i)]  # "" names nothing
 
