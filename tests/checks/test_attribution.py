@@ -59,3 +59,30 @@ def test_a_minted_id_in_an_error_is_still_a_leak() -> None:
     t.add("limit:invalid", [("limit", "0")], 400,
           {"error": {"type": "string", "message": "limit 0; first session cs_9f", "param": "string"}})
     assert only(auth.judge_no_leak(t.record, RUN, SPEC), "AUTH-005") == Finding.VIOLATED
+
+
+# -- an empty filtered walk is compared like any other (FLT-002) -----------------------------------
+def _two_open() -> Transcript:
+    t = Transcript()
+    t.page("walk:100", [("limit", "100")], [session("cs_a", 3, "complete"), session("cs_b", 2, "complete"),
+                                            session("cs_c", 1, "complete"), session("cs_d", 0, "open")], False)
+    return t
+
+
+def test_an_empty_filtered_page_that_says_has_more_is_compared_as_the_whole_walk() -> None:
+    from conformance.checks import filtering
+
+    t = _two_open()
+    # The filter applied after slicing: the first three sessions hold no open one.
+    t.page("filter:open", [("limit", "3"), ("status", "open")], [], True)
+    assert only(filtering.judge_filter(t.record, RUN, SPEC), "FLT-002") == Finding.VIOLATED
+
+
+def test_the_right_filtered_walk_holds() -> None:
+    from conformance.checks import filtering
+
+    t = _two_open()
+    t.page("filter:open", [("limit", "3"), ("status", "open")], [session("cs_d", 0, "open")], False)
+    t.page("filter:complete", [("limit", "3"), ("status", "complete")],
+           [session("cs_a", 3, "complete"), session("cs_b", 2, "complete"), session("cs_c", 1, "complete")], False)
+    assert only(filtering.judge_filter(t.record, RUN, SPEC), "FLT-002") == Finding.HELD

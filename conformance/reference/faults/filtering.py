@@ -107,7 +107,7 @@ FAULTS = (
                  "limit)."),
           signature=Signature(seen=("filtered-page-short-with-more",),
                               unseen=("filtered-page-other-status",),
-                              also=("LIM-004",)),
+                              also=("LIM-004", "FLT-002", "FLT-007")),
           overrides={"fetch_page": _after_slice}),
     Fault("filter-complete-means-paid", "`status=complete` is mapped to `payment_status=paid`: completed "
           "sessions awaiting a delayed payment are missing.",
@@ -140,7 +140,7 @@ FAULTS = (
           title=("A cursor naming a session of another status than the filter is moved onto the next "
                  "matching session, which is then skipped: page from the cursor's own place in the "
                  "order, or refuse it with 400."),
-          signature=Signature(),
+          signature=Signature(unseen=("filtered-page-short-with-more", "filtered-page-other-status")),
           overrides={"fetch_page": _foreign_cursor_snapped}),
     Fault("filter-invalid-ignored", "An unknown `status` is dropped and the unfiltered list served.",
           breaks=("FLT-004", "SCH-003"),
