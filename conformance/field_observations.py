@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from conformance.checks import next_cursor
 from conformance.checks.base import Record
-from conformance.checks.walks import NEXT_CURSOR_WALK, Walk
+from conformance.checks.walks import NEXT_CURSOR_WALK, Walk, next_cursor_of
 from conformance.observations import _first, observation
 from conformance.spec import Spec
 
@@ -37,6 +37,12 @@ def _filtered_wrong(record: Record, spec: Spec) -> list[int]:
              "the page that `starting_after=<last id>` gives")
 def _backward_wrong(record: Record, spec: Spec) -> list[int]:
     return _wrong_followed(record, backward=True)
+
+
+@observation("next-cursor-backward-first-id", "an `ending_before` page's `next_cursor` is the page's first id")
+def _backward_first_id(record: Record, spec: Spec) -> list[int]:
+    return _first(p.seq for p in record.tagged(next_cursor.SOURCE)
+                  if "ending_before" in p.params and p.page_ids and next_cursor_of(p) == p.page_ids[0])
 
 
 @observation("next-cursor-right-unfiltered", "on the unfiltered forward walk, every `next_cursor` followed "
