@@ -119,14 +119,15 @@ def judge_foreign_cursor(record: Record, run: RunContext, spec: Spec) -> Iterabl
         kept, whole = seen
         got = [i for i in history.stable(exchange.page_ids) if i not in history.moved]
         backward = "ending_before" in exchange.params
-        full = len(exchange.page_ids) >= LIMIT
-        # A full page holds a run of them next to the cursor; a page that is not full, all of them.
+        # The page holds a run of them next to the cursor, and all of them when it says it is the
+        # last and is not full. How many it holds is the limit rules' concern (LIM-003, LIM-004).
+        last = exchange.has_more is False and len(exchange.page_ids) < LIMIT
         if backward:
-            fits = (full or got == kept) and (not got or got == kept[len(kept) - len(got):])
+            fits = (not last or got == kept) and (not got or got == kept[len(kept) - len(got):])
         else:
             known = kept[:len(got)]
             fits = (got[:len(known)] == known and (not whole or len(got) <= len(kept))
-                    and (full or not whole or got == kept))
+                    and (not last or not whole or got == kept))
         if not fits:
             side = "right before" if backward else "right after"
             shown = kept[-LIMIT:] if backward else kept[:LIMIT]

@@ -97,7 +97,7 @@ FAULTS = (
     Fault("filter-ignored", "`status` is validated but never applied: every session is listed.",
           breaks=("FLT-001", "FLT-002"),
           title="`status` is never applied: filtered pages hold sessions of every status.",
-          signature=Signature(seen=("filtered-page-other-status",), also=("FLT-003",)),
+          signature=Signature(seen=("filtered-page-other-status",), also=("FLT-003", "FLT-007")),
           overrides={"fetch_page": _ignored}),
     Fault("filter-after-slice", "The page is cut from the unfiltered list and filtered afterwards: short "
           "pages and the unfiltered `has_more`.",
