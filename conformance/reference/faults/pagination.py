@@ -196,13 +196,13 @@ FAULTS = (
                  "2)."),
           # An order that changes with the page size moves items across cursors: no skip can be told.
           signature=Signature(seen=("cursor-skips-next-item",), unseen=("tie-order-depends-on-limit",),
-                              also=("LIM-001", "PAG-002", "PAG-006", "PAG-007", "FLT-002")),
+                              also=("LIM-001", "PAG-002", "PAG-006", "PAG-007", "FLT-002", "FLT-007")),
           overrides={"fetch_page": _skips_next}),
     Fault("cursor-starting-after-ignored", "`starting_after` is not read: every forward page is the first.",
           breaks=("PAG-004", "PAG-009"),
           title="`starting_after` is ignored: every page after a cursor is the first page again.",
           signature=Signature(seen=("cursor-ignored",),
-                              also=("PAG-001", "PAG-002", "PAG-010", "PAG-013", "FLT-002", "ENV-005")),
+                              also=("PAG-001", "PAG-002", "PAG-010", "PAG-013", "FLT-002", "FLT-007", "ENV-005")),
           overrides={"fetch_page": _starting_after_ignored}),
     Fault("cursor-created-only", "The cursor compares `created` only: sessions sharing the cursor's "
           "second are skipped.",
@@ -211,7 +211,7 @@ FAULTS = (
                  "skipped (add `id` as the keyset tie-breaker)."),
           signature=Signature(seen=("cursor-skips-same-second",),
                               unseen=("cursor-skips-next-item",),
-                              also=("LIM-001", "PAG-002", "PAG-006", "PAG-007", "FLT-002")),
+                              also=("LIM-001", "PAG-002", "PAG-006", "PAG-007", "FLT-002", "FLT-007")),
           overrides={"fetch_page": _created_only}),
     Fault("ties-unstable", "No tie-breaker on `created`: the order of sessions in one second depends on "
           "the page size.",
@@ -220,20 +220,20 @@ FAULTS = (
                  "order that changes with the page size (sort by `created DESC, id DESC`)."),
           signature=Signature(seen=("tie-order-depends-on-limit",),
                               also=("LIM-001", "PAG-001", "PAG-004", "PAG-005", "PAG-006", "PAG-007", "PAG-008",
-                                    "FLT-002", "FLT-003")),
+                                    "FLT-002", "FLT-003", "FLT-007")),
           overrides={"fetch_page": _tie_order_by_limit}),
     Fault("ending-before-wrong-end", "`ending_before` serves the first `limit` items of the list, not "
           "the `limit` items right before the cursor.",
           breaks=("PAG-005", "PAG-006"),
           title=("`ending_before` serves the first `limit` items of the list, not the `limit` "
                  "items right before the cursor."),
-          signature=Signature(seen=("before-page-from-list-start",), also=("PAG-008",)),
+          signature=Signature(seen=("before-page-from-list-start",), also=("PAG-008", "FLT-007")),
           overrides={"fetch_page": _ending_before_wrong_end}),
     Fault("ending-before-reversed", "An `ending_before` page comes in reverse (ascending) order.",
           breaks=("PAG-005", "PAG-006"),
           title=("An `ending_before` page is served in ascending order: reverse the backward "
                  "query's rows into list order."),
-          signature=Signature(seen=("before-page-ascending",), also=("PAG-001", "PAG-003", "PAG-008")),
+          signature=Signature(seen=("before-page-ascending",), also=("PAG-001", "PAG-003", "PAG-008", "FLT-007")),
           overrides={"fetch_page": _ending_before_reversed}),
     Fault("has-more-when-full", "`has_more` is `len(page) == limit`: true on a full last page.",
           breaks=("PAG-007",),
