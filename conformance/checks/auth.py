@@ -57,9 +57,19 @@ def probe_auth(ctx: ProbeContext) -> None:
         ctx.client.get("auth:malformed", [("limit", "3")], auth=value)
     # The key itself never reaches a check: the client sends it in the password position.
     ctx.client.get("auth:key-as-password", [("limit", "3")], auth=AUTH_KEY_AS_PASSWORD)
+    # Credentials are checked on every answer, not only on URLs nothing fetched yet: the same URL
+    # with the key, then without credentials, then with another key, in that order, meets a
+    # response cache keyed by URL alone (which would serve the keyed page to anyone).
+    ctx.client.get(KEYED, [("limit", "3")])
+    ctx.client.get(CACHED_NONE, [("limit", "3")], auth=AUTH_NONE)
+    ctx.client.get(CACHED_UNKNOWN, [("limit", "3")], auth=BasicCredentials(unknown + "x"))
 
 
-PROBES = (Probe("auth", "auth", probe_auth, cost=lambda _ctx: 3 + len(malformed_authorizations("sk_test_")),
+# Tags of the same-URL sequence: outside "auth:none" and "auth:unknown-key" on purpose, so that
+# what those show of fresh URLs is read apart from what a cache might serve.
+KEYED, CACHED_NONE, CACHED_UNKNOWN = "auth:keyed", "auth:cached-none", "auth:cached-unknown-key"
+
+PROBES = (Probe("auth", "auth", probe_auth, cost=lambda _ctx: 6 + len(malformed_authorizations("sk_test_")),
                 reads_record=False),)
 
 
@@ -84,8 +94,8 @@ def _shown(exchange: Exchange) -> str:
 
 def judge_auth(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
     name = "auth.refusals"
-    no_creds = record.tagged("auth:none")
-    unknown = record.tagged("auth:unknown-key")
+    no_creds = record.tagged("auth:none") + record.tagged(CACHED_NONE)
+    unknown = record.tagged("auth:unknown-key") + record.tagged(CACHED_UNKNOWN)
     yield _expect("AUTH-001", name, no_creds, (401,), "a request without credentials")
     yield _expect("AUTH-002", name, unknown, (401,), "a request with an unknown key")
     yield _expect("AUTH-003", name, record.tagged("auth:malformed"), None, "a malformed Authorization header")

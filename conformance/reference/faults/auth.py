@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, QueryParams
 
 from conformance.reference import decisions
 from conformance.reference.decisions import ListQuery
@@ -95,6 +95,41 @@ def _refuse_late(data: list[dict[str, Any]], has_more: bool, query: ListQuery) -
     return body
 
 
+# Pages a response cache keyed by URL alone has stored: (the server's key, the query) -> body.
+_URL_CACHE: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+def _cache_authenticate(headers: Headers, api_key: str) -> None:
+    """Authentication runs, but its refusal waits for the cache lookup (`_cache_lookup`)."""
+    state = request_state()
+    state.pop("refusal", None)
+    state["server"] = api_key
+    try:
+        decisions.authenticate(headers, api_key)
+    except ApiError as exc:
+        state["refusal"] = exc
+
+
+def _cache_lookup(params: QueryParams) -> None:
+    """A page stored for this URL is served to anyone; otherwise a refusal stands."""
+    state = request_state()
+    state["url"] = key = (state.get("server", ""), str(params))
+    refusal = state.get("refusal")
+    if refusal is not None:
+        if key in _URL_CACHE:
+            raise Reply(200, _URL_CACHE[key])
+        raise refusal
+    decisions.check_params(params)
+
+
+def _cache_store(data: list[dict[str, Any]], has_more: bool, query: ListQuery) -> dict[str, Any]:
+    body = decisions.envelope(data, has_more, query)
+    key = request_state().get("url")
+    if key is not None and len(_URL_CACHE) < 10_000:
+        _URL_CACHE[key] = body
+    return body
+
+
 FAULTS = (
     Fault("no-auth", "Any request is served, with or without a valid API key.",
           breaks=("AUTH-001", "AUTH-002", "AUTH-003", "AUTH-004"),
@@ -130,6 +165,14 @@ FAULTS = (
                  "sessions (authenticate first)."),
           signature=Signature(seen=("refusal-carries-sessions",)),
           overrides={"authenticate": _deferred_auth, "envelope": _refuse_late}),
+    Fault("auth-cache-by-url", "A response cache keyed by URL alone: a page fetched with the key is served "
+          "to the next request for that URL, without credentials or with any key.",
+          breaks=("AUTH-001", "AUTH-002"),
+          title=("A response cache is keyed by URL alone: a page fetched with the key is served to requests "
+                 "without credentials (key the cache on the credentials, or check them before it)."),
+          signature=Signature(seen=("credentials-ignored-after-keyed-fetch",), unseen=("no-credentials-served",)),
+          overrides={"authenticate": _cache_authenticate, "check_params": _cache_lookup,
+                     "envelope": _cache_store}),
     Fault("auth-no-challenge", "A 401 carries no `WWW-Authenticate` header.",
           breaks=("AUTH-006",),
           title="401 answers carry no `WWW-Authenticate` header.",

@@ -1,0 +1,58 @@
+"""Fault kinds from the second round of public bug reports (issue 21), each met by the request
+family that shows it, with a correct server passing the same requests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conformance.checks import auth
+from conformance.reference import ReferenceConfig, start_background
+from conformance.verdicts import Finding
+from tests.checks.test_judgements import RUN, SPEC, Transcript, session
+from tests.support.runs import run_cli
+
+REFUSAL = {"error": {"type": "authentication_error", "message": "Invalid API key provided."}}
+
+
+def _verdicts(tmp_path: Path, fault: str | None, *extra: str) -> dict[str, str]:
+    with start_background(ReferenceConfig(fault=fault)) as server:
+        _, report = run_cli(server.base_url, server.api_key, tmp_path, *extra)
+    return {r["id"]: r["verdict"] for r in report["requirements"]}
+
+
+# -- credentials are checked on every answer ------------------------------------------------------
+def _auth_sequence(cached_status: int) -> Transcript:
+    t = Transcript()
+    t.page("walk:100", [("limit", "100")], [session("cs_1"), session("cs_2", 999)], False)
+    t.add("auth:none", [("limit", "3")], 401, REFUSAL)
+    t.add("auth:unknown-key", [("limit", "3")], 401, REFUSAL)
+    t.page(auth.KEYED, [("limit", "3")], [session("cs_1"), session("cs_2", 999)], False)
+    if cached_status == 200:
+        t.page(auth.CACHED_NONE, [("limit", "3")], [session("cs_1"), session("cs_2", 999)], False)
+    else:
+        t.add(auth.CACHED_NONE, [("limit", "3")], cached_status, REFUSAL)
+    t.add(auth.CACHED_UNKNOWN, [("limit", "3")], 401, REFUSAL)
+    return t
+
+
+def _auth001(t: Transcript) -> Finding:
+    return next(o.finding for o in auth.judge_auth(t.record, RUN, SPEC) if o.requirement == "AUTH-001")
+
+
+def test_a_keyed_url_served_again_without_credentials_fails() -> None:
+    assert _auth001(_auth_sequence(200)) == Finding.VIOLATED
+
+
+def test_a_keyed_url_refused_again_without_credentials_holds() -> None:
+    assert _auth001(_auth_sequence(401)) == Finding.HELD
+
+
+def test_a_response_cache_keyed_by_url_is_met(tmp_path: Path) -> None:
+    verdicts = _verdicts(tmp_path, "auth-cache-by-url", "--only", "auth")
+    assert verdicts["AUTH-001"] == "fail" and verdicts["AUTH-002"] == "fail", verdicts
+    assert verdicts["AUTH-003"] == "pass", verdicts
+
+
+def test_the_reference_checks_credentials_on_a_url_it_served(tmp_path: Path) -> None:
+    verdicts = _verdicts(tmp_path, None, "--only", "auth")
+    assert verdicts["AUTH-001"] == "pass" and verdicts["AUTH-002"] == "pass", verdicts
