@@ -18,6 +18,7 @@ from typing import Any
 from conformance.checks.base import Record
 from conformance.checks.collection import Collection
 from conformance.checks.common import is_error_object
+from conformance.checks.limits import OUT_OF_RANGE
 from conformance.checks.walks import DEFAULT_LIMIT, limit_sent, next_cursor_of
 from conformance.exchange import Exchange
 from conformance.spec import Spec
@@ -167,6 +168,17 @@ def _fraction(record: Record, spec: Spec) -> list[int]:
 @observation("limit-empty-served", "an empty `limit=` answered 200")
 def _empty_limit(record: Record, spec: Spec) -> list[int]:
     return _limit_values(record, ("",), lambda e: e.status == 200)
+
+
+@observation("limit-huge-crashed", "a `limit` past 64 bits answered 5xx")
+def _huge(record: Record, spec: Spec) -> list[int]:
+    return _limit_values(record, tuple(v for v in OUT_OF_RANGE if len(v.lstrip("-")) > 18),
+                         lambda e: (e.status or 0) >= 500)
+
+
+@observation("limit-exponent-served", "a `limit` in exponent notation (`1e1`) answered 200")
+def _exponent(record: Record, spec: Spec) -> list[int]:
+    return _limit_values(record, ("1e1",), lambda e: e.status == 200)
 
 
 @observation("limit-garbage-crashed", "a `limit` that is not an integer answered 5xx")

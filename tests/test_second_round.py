@@ -56,3 +56,20 @@ def test_a_response_cache_keyed_by_url_is_met(tmp_path: Path) -> None:
 def test_the_reference_checks_credentials_on_a_url_it_served(tmp_path: Path) -> None:
     verdicts = _verdicts(tmp_path, None, "--only", "auth")
     assert verdicts["AUTH-001"] == "pass" and verdicts["AUTH-002"] == "pass", verdicts
+
+
+# -- numeric extremes and exponent notation for limit ---------------------------------------------
+def test_a_limit_past_64_bits_that_crashes_fails(tmp_path: Path) -> None:
+    verdicts = _verdicts(tmp_path, "limit-int64-overflow-500", "--only", "limit", "--only", "ERR-002")
+    assert verdicts["LIM-005"] == "fail" and verdicts["ERR-002"] == "fail", verdicts
+
+
+def test_a_limit_in_exponent_notation_served_fails(tmp_path: Path) -> None:
+    verdicts = _verdicts(tmp_path, "limit-exponent-accepted", "--only", "limit")
+    assert verdicts["LIM-006"] == "fail", verdicts
+    assert verdicts["LIM-005"] == "pass", verdicts
+
+
+def test_the_reference_refuses_both_with_400(tmp_path: Path) -> None:
+    verdicts = _verdicts(tmp_path, None, "--only", "limit", "--only", "ERR-002")
+    assert [verdicts[r] for r in ("LIM-005", "LIM-006", "LIM-007", "ERR-002")] == ["pass"] * 4, verdicts
