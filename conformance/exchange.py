@@ -152,7 +152,8 @@ class Exchange:
 
     @property
     def params(self) -> dict[str, str]:
-        """The query as a dict (last value wins; the suite never repeats a name on purpose)."""
+        """The query as a dict (last value wins; only the repeated-params probe repeats a name, and
+        its judgement reads ``query``)."""
         return dict(self.query)
 
     @property

@@ -181,6 +181,20 @@ def _exponent(record: Record, spec: Spec) -> list[int]:
     return _limit_values(record, ("1e1",), lambda e: e.status == 200)
 
 
+@observation("repeated-param-crashed", "a request repeating a parameter answered 5xx")
+def _repeated_crashed(record: Record, spec: Spec) -> list[int]:
+    return _answered(record, "repeated", lambda s: s >= 500)
+
+
+@observation("repeated-limit-over-served", "a request repeating `limit` was answered with more sessions "
+             "than any valid value sent")
+def _repeated_limit(record: Record, spec: Spec) -> list[int]:
+    def over(e: Exchange) -> bool:
+        valid = [int(v) for k, v in e.query if k == "limit" and v.isdigit() and 1 <= int(v) <= 100]
+        return e.page_ids is not None and len(e.page_ids) > max(valid, default=0)
+    return _first(e.seq for e in record.tagged("repeated") if sum(k == "limit" for k, _ in e.query) > 1 and over(e))
+
+
 @observation("limit-garbage-crashed", "a `limit` that is not an integer answered 5xx")
 def _garbage(record: Record, spec: Spec) -> list[int]:
     return _answered(record, "limit:type", lambda s: s >= 500)

@@ -73,3 +73,47 @@ def test_a_limit_in_exponent_notation_served_fails(tmp_path: Path) -> None:
 def test_the_reference_refuses_both_with_400(tmp_path: Path) -> None:
     verdicts = _verdicts(tmp_path, None, "--only", "limit", "--only", "ERR-002")
     assert [verdicts[r] for r in ("LIM-005", "LIM-006", "LIM-007", "ERR-002")] == ["pass"] * 4, verdicts
+
+
+# -- a parameter given twice ----------------------------------------------------------------------
+def _repeated(query: list[tuple[str, str]], status: int, ids: list[str] | None = None) -> Finding:
+    from conformance.checks import repeated
+
+    t = Transcript()
+    items = [session(f"cs_{k}", 100 - k, ("open", "complete", "expired")[k % 3]) for k in range(12)]
+    t.page("walk:100", [("limit", "100")], items, False)
+    if ids is None:
+        t.add(repeated.TAG, query, status, {"error": {"type": "invalid_request_error", "message": "twice"}})
+    else:
+        t.page(repeated.TAG, query, [i for i in items if i["id"] in ids], True)
+    [outcome] = repeated.judge_repeated(t.record, RUN, SPEC)
+    return outcome.finding
+
+
+def test_a_repeated_parameter_refused_or_read_one_way_holds() -> None:
+    assert _repeated([("limit", "5"), ("limit", "1000")], 400) == Finding.HELD
+    assert _repeated([("limit", "5"), ("limit", "1000")], 200, [f"cs_{k}" for k in range(5)]) == Finding.HELD
+    assert _repeated([("limit", "3"), ("status", "open"), ("status", "complete")], 200,
+                     ["cs_0", "cs_1", "cs_3"]) == Finding.HELD
+    assert _repeated([("limit", "3"), ("starting_after", "cs_0"), ("starting_after", "cs_2")], 200,
+                     ["cs_3", "cs_4", "cs_5"]) == Finding.HELD
+
+
+def test_a_repeated_parameter_read_two_ways_or_crashing_fails() -> None:
+    assert _repeated([("limit", "5"), ("limit", "1000")], 200, [f"cs_{k}" for k in range(12)]) == Finding.VIOLATED
+    assert _repeated([("limit", "3"), ("status", "open"), ("status", "complete")], 500) == Finding.VIOLATED
+    assert _repeated([("limit", "3"), ("status", "open"), ("status", "complete")], 200,
+                     ["cs_0", "cs_2"]) == Finding.VIOLATED
+    assert _repeated([("limit", "3"), ("starting_after", "cs_0"), ("starting_after", "cs_2")], 200,
+                     ["cs_5", "cs_6", "cs_7"]) == Finding.VIOLATED
+
+
+def test_repeated_parameter_faults_are_met(tmp_path: Path) -> None:
+    crashed = _verdicts(tmp_path / "a", "repeated-status-500", "--only", "errors")
+    split = _verdicts(tmp_path / "b", "repeated-limit-first-validated", "--only", "errors")
+    assert crashed["ERR-004"] == "fail" and crashed["ERR-002"] == "fail", crashed
+    assert split["ERR-004"] == "fail", split
+
+
+def test_the_reference_refusing_repeats_passes(tmp_path: Path) -> None:
+    assert _verdicts(tmp_path, None, "--only", "errors")["ERR-004"] == "pass"

@@ -17,6 +17,7 @@ from conformance.checks import (
     pagination,
     portability,
     protocol,
+    repeated,
     schema_responses,
     stability,
     version,
@@ -35,6 +36,7 @@ PROBES: tuple[Probe, ...] = (
     *auth.PROBES,
     *version.PROBES,
     *protocol.PROBES,
+    *repeated.PROBES,
     *dataset.PROBES,
     *generated.PROBES,
     *stability.PROBES,  # last: reads the first page again
@@ -54,6 +56,7 @@ CHECKS: tuple[Check, ...] = (
     *auth.CHECKS,
     *version.CHECKS,
     *protocol.CHECKS,
+    *repeated.CHECKS,
     *dataset.CHECKS,
     *generated.CHECKS,
     *schema_responses.CHECKS,

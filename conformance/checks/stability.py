@@ -22,7 +22,8 @@ from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, to
 RECHECK_TAG = "walk:recheck"
 _CURSORS = ("starting_after", "ending_before")
 # Requests built to be refused, or sent with other credentials or headers: not a plain cursor.
-_NOT_PLAIN = ("auth", "version", "generated", "unknown-param", "cursor:both", "cursor:unknown", "limit:")
+_NOT_PLAIN = ("auth", "version", "generated", "unknown-param", "cursor:both", "cursor:unknown", "limit:",
+              "repeated")
 
 
 def probe_recheck(ctx: ProbeContext) -> None:
