@@ -29,7 +29,15 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from conformance.errors import DeadlinePassed, ForbiddenMethod, RequestBudgetExhausted, TransportFailure
-from conformance.exchange import AUTH_KEY, AUTH_KEY_AS_PASSWORD, AUTH_NONE, DROPPED, Exchange
+from conformance.exchange import (
+    AUTH_KEY,
+    AUTH_KEY_AS_PASSWORD,
+    AUTH_KEY_VARIANT,
+    AUTH_NONE,
+    DROPPED,
+    Exchange,
+    key_variants,
+)
 from conformance.lanes import PerThread, Recording
 from conformance.ratelimit import Pacer
 from conformance.redaction import Redactor, looks_secret
@@ -127,7 +135,9 @@ class Client:
         # is kept out of transcripts and curl lines like the key. So is a user:password@
         # pasted into the base URL.
         userinfo = urlsplit(base_url).netloc.rpartition("@")[0].split(":", 1) if "@" in base_url else []
-        self._redactor = Redactor([api_key, *userinfo, *(v for k, v in self._headers.items() if looks_secret(k))])
+        # The near misses of the key sent to AUTH-002 are all but the key: masked like it.
+        self._redactor = Redactor([api_key, *key_variants(api_key).values(), *userinfo,
+                                   *(v for k, v in self._headers.items() if looks_secret(k))])
         self._deadline_at = None if self.settings.deadline is None else time.monotonic() + self.settings.deadline
         self._evidence_bytes = 0
         # Why the run stopped asking before its probes were done (the deadline, the evidence
@@ -475,6 +485,10 @@ class Client:
             return None
         return max(0.0, wanted)
 
+    def key_variant_kinds(self) -> list[str]:
+        """The kinds of near miss of the configured key this client can send (``AUTH_KEY_VARIANT``)."""
+        return list(key_variants(self._api_key))
+
     def _authorization(self, auth: Auth) -> str | None:
         if auth == AUTH_KEY:
             return _basic_auth_str(self._api_key, "")
@@ -482,6 +496,8 @@ class Client:
             return _basic_auth_str("", self._api_key)
         if auth == AUTH_NONE:
             return None
+        if isinstance(auth, str) and auth.startswith(AUTH_KEY_VARIANT):
+            return _basic_auth_str(key_variants(self._api_key)[auth.removeprefix(AUTH_KEY_VARIANT)], "")
         if isinstance(auth, BasicCredentials):
             return _basic_auth_str(auth.username, auth.password)
         if isinstance(auth, RawAuthorization):

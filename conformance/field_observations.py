@@ -55,6 +55,12 @@ def _cached_by_url(record: Record, spec: Spec) -> list[int]:
                   if e.status == 200)
 
 
+@observation("key-variant-served", "a near miss of the key (a character added or dropped, the other case, "
+             "a prefix) answered 200")
+def _key_variant(record: Record, spec: Spec) -> list[int]:
+    return _first(e.seq for e in record.tagged(auth.KEY_VARIANT_TAG) if e.status == 200)
+
+
 @observation("next-cursor-right-unfiltered", "on the unfiltered forward walk, every `next_cursor` followed "
              "gives the page `starting_after=<last id>` gives")
 def _unfiltered_right(record: Record, spec: Spec) -> list[int]:

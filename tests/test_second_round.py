@@ -117,3 +117,32 @@ def test_repeated_parameter_faults_are_met(tmp_path: Path) -> None:
 
 def test_the_reference_refusing_repeats_passes(tmp_path: Path) -> None:
     assert _verdicts(tmp_path, None, "--only", "errors")["ERR-004"] == "pass"
+
+
+# -- near misses of the key -----------------------------------------------------------------------
+def test_a_near_miss_of_the_key_served_fails_and_refused_holds() -> None:
+    from conformance.exchange import AUTH_KEY_VARIANT
+
+    for status, wanted in ((401, Finding.HELD), (200, Finding.VIOLATED)):
+        t = _auth_sequence(401)
+        exchange = t.add(auth.KEY_VARIANT_TAG, [("limit", "3")], status,
+                         REFUSAL if status == 401 else {"object": "list", "data": [], "has_more": False, "url": "/"})
+        object.__setattr__(exchange, "auth", AUTH_KEY_VARIANT + "appended")
+        found = next(o.finding for o in auth.judge_auth(t.record, RUN, SPEC) if o.requirement == "AUTH-002")
+        assert found == wanted, status
+
+
+def test_a_key_compared_by_prefix_is_met_and_no_near_miss_is_written(tmp_path: Path) -> None:
+    from conformance.exchange import key_variants
+
+    with start_background(ReferenceConfig(fault="auth-key-prefix-match")) as server:
+        _, report = run_cli(server.base_url, server.api_key, tmp_path, "--only", "auth")
+        key = server.api_key
+    verdicts = {r["id"]: r["verdict"] for r in report["requirements"]}
+    assert verdicts["AUTH-002"] == "fail" and verdicts["AUTH-001"] == "pass", verdicts
+    written = "".join(p.read_text(errors="replace") for p in tmp_path.rglob("*") if p.is_file())
+    assert all(secret not in written for secret in (key, *key_variants(key).values()))
+
+
+def test_the_reference_refuses_every_near_miss(tmp_path: Path) -> None:
+    assert _verdicts(tmp_path, None, "--only", "auth")["AUTH-002"] == "pass"

@@ -39,6 +39,19 @@ def _key_in_either_half(headers: Headers, api_key: str) -> None:
     decisions.authenticate(headers, api_key)
 
 
+def _key_prefix_match(headers: Headers, api_key: str) -> None:
+    """The key is checked with `startswith`: the real key with anything after it is accepted."""
+    values = headers.getlist("authorization")
+    if len(values) == 1 and values[0].startswith("Basic "):
+        try:
+            user, _, password = base64.b64decode(values[0][6:], validate=True).decode().partition(":")
+        except ValueError:
+            user, password = "", "x"
+        if not password and user != api_key and user.startswith(api_key):
+            return
+    decisions.authenticate(headers, api_key)
+
+
 def _malformed_500(headers: Headers, api_key: str) -> None:
     """Decodes Basic credentials without guarding against bad base64 or a missing colon."""
     value = headers.get("authorization")
@@ -142,6 +155,13 @@ FAULTS = (
           signature=Signature(seen=("unknown-key-served",), unseen=("no-credentials-served",),
                               also=("AUTH-003",)),  # mangled headers around an unknown key are served
           overrides={"authenticate": _any_key}),
+    Fault("auth-key-prefix-match", "The key is compared with `startswith`: the real key with a character "
+          "added is accepted.",
+          breaks=("AUTH-002",),
+          title=("A key that starts with the real key is accepted (a prefix comparison): compare the whole "
+                 "key, in constant time."),
+          signature=Signature(seen=("key-variant-served",), unseen=("unknown-key-served", "no-credentials-served")),
+          overrides={"authenticate": _key_prefix_match}),
     Fault("auth-key-as-password", "The key is also accepted as the password with an empty username.",
           breaks=("AUTH-004",),
           title="The API key is also accepted as the Basic password with an empty username.",
