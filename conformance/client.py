@@ -454,6 +454,7 @@ class Client:
             {k.lower(): v for k, v in response.headers.items()}
         )
         text, exchange.body_error = _decode(body, response.encoding, exchange.content_type)
+        exchange.body_error = _still_encoded(body, exchange.response_headers) or exchange.body_error
         exchange.body = self._redactor.text(text)
         exchange.body_truncated = truncated
         with self._shared:
@@ -541,6 +542,30 @@ def _retry_after_seconds(value: str) -> float | None:
     except (ValueError, TypeError, OverflowError):  # "soon", a year out of range...
         return None
     return when.timestamp() - time.time()
+
+
+# The leading bytes of the compressed formats a Content-Encoding names (RFC 9110 8.4.1; zstd).
+_COMPRESSED = ((b"\x1f\x8b", "gzip"), (b"\x28\xb5\x2f\xfd", "zstd"))
+
+
+def _still_encoded(body: bytes, headers: Mapping[str, str]) -> str | None:
+    """Why a body that declared a Content-Encoding is still compressed once that was undone (a
+    server that compresses twice), in one sentence; None when it is not. zlib's deflate header is
+    told by its checksum (RFC 1950 2.2)."""
+    coding = headers.get("content-encoding", "").strip().lower()
+    if not coding or coding == "identity" or not body:
+        return None
+    found = next((name for magic, name in _COMPRESSED if body.startswith(magic)), None)
+    if found is None and len(body) >= 2 and body[0] & 0x0F == 8 and (body[0] * 256 + body[1]) % 31 == 0:
+        # Text can start so too ("8", "x"): only bytes that are no UTF-8 text are taken for deflate.
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            found = "deflate"
+    if found is None:
+        return None
+    return (f"the body is still {found}-compressed after its Content-Encoding ({coding[:40]}) was undone: "
+            "the server compressed it twice")
 
 
 def _decode(body: bytes, charset: str | None, content_type: str) -> tuple[str, str | None]:

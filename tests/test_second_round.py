@@ -146,3 +146,32 @@ def test_a_key_compared_by_prefix_is_met_and_no_near_miss_is_written(tmp_path: P
 
 def test_the_reference_refuses_every_near_miss(tmp_path: Path) -> None:
     assert _verdicts(tmp_path, None, "--only", "auth")["AUTH-002"] == "pass"
+
+
+# -- a body compressed twice ------------------------------------------------------------------------
+def _served_compressed(tmp_path: Path, times: int) -> dict[str, object]:
+    import gzip
+    import json as jsonlib
+
+    from tests.support.scripted import Reply, scripted_server
+
+    items = [{"id": f"cs_{k}", "object": "checkout.session", "status": "open", "created": 100 - k,
+              "expires_at": 200, "livemode": False, "mode": "payment", "payment_status": "unpaid"} for k in range(3)]
+    body = jsonlib.dumps({"object": "list", "data": items, "has_more": False, "url": "/v1/checkout/sessions"}).encode()
+    for _ in range(times):
+        body = gzip.compress(body)
+    reply = Reply(200, body, {"Content-Type": "application/json", "Content-Encoding": "gzip"})
+    with scripted_server(lambda _i, _r: reply) as target:
+        _, report = run_cli(target.base_url, "sk_test_x", tmp_path, "--only", "envelope")
+    [env002] = [r for r in report["requirements"] if r["id"] == "ENV-002"]
+    return dict(env002)
+
+
+def test_a_body_compressed_twice_is_named_in_one_line(tmp_path: Path) -> None:
+    env002 = _served_compressed(tmp_path, 2)
+    assert env002["verdict"] == "fail"
+    assert "compressed it twice" in str(env002["reason"]) and "\n" not in str(env002["reason"]), env002["reason"]
+
+
+def test_a_body_compressed_once_is_read(tmp_path: Path) -> None:
+    assert _served_compressed(tmp_path, 1)["verdict"] == "pass"
