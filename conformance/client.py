@@ -29,7 +29,15 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from conformance.errors import DeadlinePassed, ForbiddenMethod, RequestBudgetExhausted, TransportFailure
-from conformance.exchange import AUTH_KEY, AUTH_KEY_AS_PASSWORD, AUTH_NONE, DROPPED, Exchange
+from conformance.exchange import (
+    AUTH_KEY,
+    AUTH_KEY_AS_PASSWORD,
+    AUTH_KEY_VARIANT,
+    AUTH_NONE,
+    DROPPED,
+    Exchange,
+    key_variants,
+)
 from conformance.lanes import PerThread, Recording
 from conformance.ratelimit import Pacer
 from conformance.redaction import Redactor, looks_secret
@@ -127,7 +135,9 @@ class Client:
         # is kept out of transcripts and curl lines like the key. So is a user:password@
         # pasted into the base URL.
         userinfo = urlsplit(base_url).netloc.rpartition("@")[0].split(":", 1) if "@" in base_url else []
-        self._redactor = Redactor([api_key, *userinfo, *(v for k, v in self._headers.items() if looks_secret(k))])
+        # The near misses of the key sent to AUTH-002 are all but the key: masked like it.
+        self._redactor = Redactor([api_key, *key_variants(api_key).values(), *userinfo,
+                                   *(v for k, v in self._headers.items() if looks_secret(k))])
         self._deadline_at = None if self.settings.deadline is None else time.monotonic() + self.settings.deadline
         self._evidence_bytes = 0
         # Why the run stopped asking before its probes were done (the deadline, the evidence
@@ -444,6 +454,7 @@ class Client:
             {k.lower(): v for k, v in response.headers.items()}
         )
         text, exchange.body_error = _decode(body, response.encoding, exchange.content_type)
+        exchange.body_error = _still_encoded(body, exchange.response_headers) or exchange.body_error
         exchange.body = self._redactor.text(text)
         exchange.body_truncated = truncated
         with self._shared:
@@ -475,6 +486,10 @@ class Client:
             return None
         return max(0.0, wanted)
 
+    def key_variant_kinds(self) -> list[str]:
+        """The kinds of near miss of the configured key this client can send (``AUTH_KEY_VARIANT``)."""
+        return list(key_variants(self._api_key))
+
     def _authorization(self, auth: Auth) -> str | None:
         if auth == AUTH_KEY:
             return _basic_auth_str(self._api_key, "")
@@ -482,6 +497,8 @@ class Client:
             return _basic_auth_str("", self._api_key)
         if auth == AUTH_NONE:
             return None
+        if isinstance(auth, str) and auth.startswith(AUTH_KEY_VARIANT):
+            return _basic_auth_str(key_variants(self._api_key)[auth.removeprefix(AUTH_KEY_VARIANT)], "")
         if isinstance(auth, BasicCredentials):
             return _basic_auth_str(auth.username, auth.password)
         if isinstance(auth, RawAuthorization):
@@ -525,6 +542,30 @@ def _retry_after_seconds(value: str) -> float | None:
     except (ValueError, TypeError, OverflowError):  # "soon", a year out of range...
         return None
     return when.timestamp() - time.time()
+
+
+# The leading bytes of the compressed formats a Content-Encoding names (RFC 9110 8.4.1; zstd).
+_COMPRESSED = ((b"\x1f\x8b", "gzip"), (b"\x28\xb5\x2f\xfd", "zstd"))
+
+
+def _still_encoded(body: bytes, headers: Mapping[str, str]) -> str | None:
+    """Why a body that declared a Content-Encoding is still compressed once that was undone (a
+    server that compresses twice), in one sentence; None when it is not. zlib's deflate header is
+    told by its checksum (RFC 1950 2.2)."""
+    coding = headers.get("content-encoding", "").strip().lower()
+    if not coding or coding == "identity" or not body:
+        return None
+    found = next((name for magic, name in _COMPRESSED if body.startswith(magic)), None)
+    if found is None and len(body) >= 2 and body[0] & 0x0F == 8 and (body[0] * 256 + body[1]) % 31 == 0:
+        # Text can start so too ("8", "x"): only bytes that are no UTF-8 text are taken for deflate.
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            found = "deflate"
+    if found is None:
+        return None
+    return (f"the body is still {found}-compressed after its Content-Encoding ({coding[:40]}) was undone: "
+            "the server compressed it twice")
 
 
 def _decode(body: bytes, charset: str | None, content_type: str) -> tuple[str, str | None]:

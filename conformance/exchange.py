@@ -22,6 +22,24 @@ from urllib.parse import urlencode
 AUTH_KEY = "key"  # Basic, the configured key as username, empty password
 AUTH_NONE = "none"
 AUTH_KEY_AS_PASSWORD = "key-as-password"  # Basic, empty username, the key as password
+# Basic with a near miss of the configured key, one per kind of `key_variants` ("key-variant:dropped"):
+# a server that compares keys by prefix or case-insensitively accepts one (AUTH-002).
+AUTH_KEY_VARIANT = "key-variant:"
+# Each variant as a shell expression of $CONFORMANCE_API_KEY, for curl lines (the key stays unwritten).
+KEY_VARIANT_SHELL = {
+    "appended": "${CONFORMANCE_API_KEY}x",
+    "dropped": "${CONFORMANCE_API_KEY%?}",
+    "case": '$(printf %s "$CONFORMANCE_API_KEY" | tr a-zA-Z A-Za-z)',
+    "prefix": "${CONFORMANCE_API_KEY:0:$((${#CONFORMANCE_API_KEY}*3/4))}",
+}
+
+
+def key_variants(key: str) -> dict[str, str]:
+    """Near misses of ``key`` by kind (KEY_VARIANT_SHELL): a character added, the last dropped, the
+    letters' case swapped, the first three quarters; only those that differ from the key and are
+    not empty. They are secrets like the key (all but one char of it): the client masks them."""
+    made = {"appended": key + "x", "dropped": key[:-1], "case": key.swapcase(), "prefix": key[:len(key) * 3 // 4]}
+    return {kind: value for kind, value in made.items() if value and value != key}
 
 # How an exchange's `error` starts when the target accepted the request and closed the
 # connection without any response, on the first attempt and again on a second one. CONTRACT.md:
@@ -152,7 +170,8 @@ class Exchange:
 
     @property
     def params(self) -> dict[str, str]:
-        """The query as a dict (last value wins; the suite never repeats a name on purpose)."""
+        """The query as a dict (last value wins; only the repeated-params probe repeats a name, and
+        its judgement reads ``query``)."""
         return dict(self.query)
 
     @property
@@ -206,6 +225,8 @@ class Exchange:
             parts += ["-u", "$CONFORMANCE_API_KEY:"]
         elif self.auth == AUTH_KEY_AS_PASSWORD:
             parts += ["-u", ":$CONFORMANCE_API_KEY"]
+        elif self.auth.startswith(AUTH_KEY_VARIANT):
+            parts += ["-u", KEY_VARIANT_SHELL.get(self.auth.removeprefix(AUTH_KEY_VARIANT), "") + ":"]
         elif self.auth.startswith("basic "):
             parts += ["-u", self.auth.removeprefix("basic ")]
         elif self.auth.startswith("header "):
@@ -222,7 +243,7 @@ class Exchange:
         parts.append(base_url.rstrip("/") + self.target)
         # The key placeholder must stay expandable by the shell; everything else is quoted.
         return " ".join(
-            f'"{p}"' if "$CONFORMANCE_API_KEY" in p else shlex.quote(p) for p in parts
+            f'"{p}"' if "CONFORMANCE_API_KEY" in p else shlex.quote(p) for p in parts
         )
 
     def summary(self) -> str:

@@ -7,9 +7,9 @@ it ([] when it does not hold), like every observation there.
 
 from __future__ import annotations
 
-from conformance.checks import next_cursor
+from conformance.checks import auth, next_cursor
 from conformance.checks.base import Record
-from conformance.checks.walks import NEXT_CURSOR_WALK, Walk
+from conformance.checks.walks import NEXT_CURSOR_WALK, Walk, next_cursor_of
 from conformance.exchange import Exchange
 from conformance.observations import _first, observation
 from conformance.spec import Spec
@@ -38,6 +38,28 @@ def _filtered_wrong(record: Record, spec: Spec) -> list[int]:
              "the page that `starting_after=<last id>` gives")
 def _backward_wrong(record: Record, spec: Spec) -> list[int]:
     return _wrong_followed(record, backward=True)
+
+
+@observation("next-cursor-backward-first-id", "an `ending_before` page's `next_cursor` is the page's first id")
+def _backward_first_id(record: Record, spec: Spec) -> list[int]:
+    return _first(p.seq for p in record.tagged(next_cursor.SOURCE)
+                  if "ending_before" in p.params and p.page_ids and next_cursor_of(p) == p.page_ids[0])
+
+
+@observation("credentials-ignored-after-keyed-fetch", "a URL fetched with the key is answered 200 again without "
+             "credentials or with another key, while a fresh URL without credentials is refused")
+def _cached_by_url(record: Record, spec: Spec) -> list[int]:
+    fresh = [e for e in record.tagged("auth:none") if e.judgeable]
+    if not fresh or any(e.status == 200 for e in fresh):
+        return []
+    return _first(e.seq for tag in (auth.CACHED_NONE, auth.CACHED_UNKNOWN) for e in record.tagged(tag)
+                  if e.status == 200)
+
+
+@observation("key-variant-served", "a near miss of the key (a character added or dropped, the other case, "
+             "a prefix) answered 200")
+def _key_variant(record: Record, spec: Spec) -> list[int]:
+    return _first(e.seq for e in record.tagged(auth.KEY_VARIANT_TAG) if e.status == 200)
 
 
 @observation("next-cursor-right-unfiltered", "on the unfiltered forward walk, every `next_cursor` followed "

@@ -24,6 +24,7 @@ from typing import Any
 from conformance.checks.base import Record
 from conformance.checks.collection import Collection
 from conformance.checks.common import is_error_object
+from conformance.checks.limits import OUT_OF_RANGE
 from conformance.checks.walks import DEFAULT_LIMIT, limit_sent, next_cursor_of
 from conformance.exchange import Exchange
 from conformance.spec import Spec
@@ -241,6 +242,31 @@ def _fraction(record: Record, spec: Spec) -> list[int]:
 @observation("limit-empty-served", "an empty `limit=` answered 200")
 def _empty_limit(record: Record, spec: Spec) -> list[int]:
     return _limit_values(record, ("",), lambda e: e.status == 200)
+
+
+@observation("limit-huge-crashed", "a `limit` past 64 bits answered 5xx")
+def _huge(record: Record, spec: Spec) -> list[int]:
+    return _limit_values(record, tuple(v for v in OUT_OF_RANGE if len(v.lstrip("-")) > 18),
+                         lambda e: (e.status or 0) >= 500)
+
+
+@observation("limit-exponent-served", "a `limit` in exponent notation (`1e1`) answered 200")
+def _exponent(record: Record, spec: Spec) -> list[int]:
+    return _limit_values(record, ("1e1",), lambda e: e.status == 200)
+
+
+@observation("repeated-param-crashed", "a request repeating a parameter answered 5xx")
+def _repeated_crashed(record: Record, spec: Spec) -> list[int]:
+    return _answered(record, "repeated", lambda s: s >= 500)
+
+
+@observation("repeated-limit-over-served", "a request repeating `limit` was answered with more sessions "
+             "than any valid value sent")
+def _repeated_limit(record: Record, spec: Spec) -> list[int]:
+    def over(e: Exchange) -> bool:
+        valid = [int(v) for k, v in e.query if k == "limit" and v.isdigit() and 1 <= int(v) <= 100]
+        return e.page_ids is not None and len(e.page_ids) > max(valid, default=0)
+    return _first(e.seq for e in record.tagged("repeated") if sum(k == "limit" for k, _ in e.query) > 1 and over(e))
 
 
 @observation("limit-garbage-crashed", "a `limit` that is not an integer answered 5xx")

@@ -10,7 +10,7 @@ from conformance.checks.base import Check, Probe, ProbeContext, Record, RunConte
 from conformance.checks.collection import Collection
 from conformance.checks.common import answer, first_unanswered, is_4xx, is_error_object
 from conformance.client import BasicCredentials, RawAuthorization, RepeatedAuthorization
-from conformance.exchange import AUTH_KEY_AS_PASSWORD, AUTH_NONE, Exchange
+from conformance.exchange import AUTH_KEY_AS_PASSWORD, AUTH_KEY_VARIANT, AUTH_NONE, Exchange
 from conformance.spec import Spec
 from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, violated
 
@@ -57,9 +57,24 @@ def probe_auth(ctx: ProbeContext) -> None:
         ctx.client.get("auth:malformed", [("limit", "3")], auth=value)
     # The key itself never reaches a check: the client sends it in the password position.
     ctx.client.get("auth:key-as-password", [("limit", "3")], auth=AUTH_KEY_AS_PASSWORD)
+    # Near misses of the key (a character added or dropped, the other case, a prefix): a key
+    # compared by prefix or without case is an unknown key accepted (AUTH-002).
+    for kind in ctx.client.key_variant_kinds():
+        ctx.client.get(KEY_VARIANT_TAG, [("limit", "3")], auth=AUTH_KEY_VARIANT + kind)
+    # Credentials are checked on every answer, not only on URLs nothing fetched yet: the same URL
+    # with the key, then without credentials, then with another key, in that order, meets a
+    # response cache keyed by URL alone (which would serve the keyed page to anyone).
+    ctx.client.get(KEYED, [("limit", "3")])
+    ctx.client.get(CACHED_NONE, [("limit", "3")], auth=AUTH_NONE)
+    ctx.client.get(CACHED_UNKNOWN, [("limit", "3")], auth=BasicCredentials(unknown + "x"))
 
 
-PROBES = (Probe("auth", "auth", probe_auth, cost=lambda _ctx: 3 + len(malformed_authorizations("sk_test_")),
+# Tags of the same-URL sequence: outside "auth:none" and "auth:unknown-key" on purpose, so that
+# what those show of fresh URLs is read apart from what a cache might serve.
+KEYED, CACHED_NONE, CACHED_UNKNOWN = "auth:keyed", "auth:cached-none", "auth:cached-unknown-key"
+KEY_VARIANT_TAG = "auth:key-variant"
+
+PROBES = (Probe("auth", "auth", probe_auth, cost=lambda _ctx: 10 + len(malformed_authorizations("sk_test_")),
                 reads_record=False),)
 
 
@@ -78,14 +93,17 @@ def _expect(req: str, name: str, exchanges: list[Exchange], ok: tuple[int, ...] 
 
 
 def _shown(exchange: Exchange) -> str:
-    """The mangled header as sent (already redacted), for the malformed-credentials family."""
+    """The mangled header as sent (already redacted), for the malformed-credentials family; the
+    kind of near miss for a variant of the key (never the variant itself)."""
+    if exchange.auth.startswith(AUTH_KEY_VARIANT):
+        return f" (the key, {exchange.auth.removeprefix(AUTH_KEY_VARIANT)})"
     return f" ({exchange.auth[:80]})" if exchange.auth.startswith("header") else ""
 
 
 def judge_auth(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
     name = "auth.refusals"
-    no_creds = record.tagged("auth:none")
-    unknown = record.tagged("auth:unknown-key")
+    no_creds = record.tagged("auth:none") + record.tagged(CACHED_NONE)
+    unknown = record.tagged("auth:unknown-key") + record.tagged(CACHED_UNKNOWN) + record.tagged(KEY_VARIANT_TAG)
     yield _expect("AUTH-001", name, no_creds, (401,), "a request without credentials")
     yield _expect("AUTH-002", name, unknown, (401,), "a request with an unknown key")
     yield _expect("AUTH-003", name, record.tagged("auth:malformed"), None, "a malformed Authorization header")
@@ -110,6 +128,11 @@ def judge_auth(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]
 
 
 _TOKEN = re.compile(r"[\w-]+")
+# A plain word: letters only, a capital at most first, no longer than common words. A mock's
+# placeholder id ("string", "example") is such a word, and so is much of any error message: a
+# word there is not session data. Ids a server mints (`cs_test_a1B2...`, `42`, `x-3`) carry a
+# digit, a separator or mixed case, and are looked for.
+_WORD = re.compile(r"[A-Za-z][a-z]{0,11}")
 
 
 class _KnownIds:
@@ -119,10 +142,12 @@ class _KnownIds:
     hyphens is named exactly when it is one of the text's maximal ``[\\w-]+`` runs (`2` is
     not in `2026`), so each text is split once and looked up in a set. Ids with other
     characters (the spec's pattern has none, but a target chooses its ids) are searched for
-    as substrings, and only a hit pays for the boundary regex.
+    as substrings, and only a hit pays for the boundary regex. Ids that are plain words
+    (``_WORD``) are not looked for: an error message is made of words.
     """
 
     def __init__(self, ids: Iterable[str]) -> None:
+        ids = [i for i in ids if not _WORD.fullmatch(i)]  # a word is not id-shaped (AUTH-005)
         self.plain = {i for i in ids if _TOKEN.fullmatch(i)}
         self.odd = [i for i in ids if i and not _TOKEN.fullmatch(i)]  # "" names nothing
 

@@ -38,6 +38,8 @@ def not_a_page(exchange: Exchange) -> str:
     if exchange.status != 200:
         return f"status {exchange.status}, body {exchange.body[:120]!r}"
     body = exchange.json
+    if body is None and exchange.body_error:
+        return f"status 200, but {exchange.body_error}"
     if body is None:
         return f"status 200, but the body is not JSON: {exchange.body[:120]!r}"
     if not isinstance(body, dict):

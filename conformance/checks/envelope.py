@@ -43,9 +43,12 @@ def judge_envelope(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
 
     bodies = [(e, e.json) for e in pages]
     not_list = [e for e, b in bodies if not isinstance(b, dict) or b.get("object") != "list"]
+    # A body the client could not read (compressed twice, not UTF-8) is named as such, in one line.
     yield violated("ENV-002", name, *[Evidence(
+        f"{e.summary()}: {e.body_error}" if e.body_error else
         f"{e.summary()} body has object {(e.json or {}).get('object') if isinstance(e.json, dict) else None!r}",
-        expected='"object": "list"', actual=e.body[:120], exchanges=[e.seq]) for e in not_list[:3]]) if not_list \
+        expected='"object": "list"', actual=e.body_error or e.body[:120], exchanges=[e.seq])
+        for e in not_list[:3]]) if not_list \
         else held("ENV-002", name, f"{len(pages)} responses", seqs(pages))
 
     bad_cursor = []

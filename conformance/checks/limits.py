@@ -14,8 +14,10 @@ from conformance.profiles import limits_to_try
 from conformance.spec import Spec
 from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, too_little_data, violated
 
-OUT_OF_RANGE = ("0", "-1", "101", "1000")
-NOT_INTEGERS = ("abc", "1.5", "")
+# Past 64 bits too: a server that parses into an int64 before its range check must still refuse.
+OUT_OF_RANGE = ("0", "-1", "101", "1000", "99999999999999999999")
+# Exponent notation is no integer either (`1e1`, read by a float parser as 10).
+NOT_INTEGERS = ("abc", "1.5", "", "1e1")
 
 
 def probe_limits(ctx: ProbeContext) -> None:

@@ -27,22 +27,44 @@ LIMIT = "3"
 
 
 def probe_next_cursor_everywhere(ctx: ProbeContext) -> None:
-    """Per status one filtered first page, and one `ending_before` page, each followed two ways."""
+    """Per status one filtered first page, and `ending_before` pages placed by what the reference
+    walk read (:func:`backward_anchors`), each followed two ways."""
     for status in ctx.spec.enum_of("status"):
         _follow(ctx, ctx.client.get(SOURCE, [("status", status), ("limit", LIMIT)]), [("status", status)])
-    ids = Collection.from_record(ctx.record).ids
-    if len(ids) > 2 * int(LIMIT):
-        # Far enough from the head that the page has sessions before it (has_more true).
-        anchor = ids[2 * int(LIMIT)]
-        _follow(ctx, ctx.client.get(SOURCE, [("ending_before", anchor), ("limit", LIMIT)]), [])
+    for anchor, limit in backward_anchors(Collection.from_record(ctx.record)):
+        _follow(ctx, ctx.client.get(SOURCE, [("ending_before", anchor), ("limit", str(limit))]), [])
+
+
+def backward_anchors(collection: Collection) -> list[tuple[str, int]]:
+    """(ending_before cursor, limit) pairs: a page far enough from the head to have sessions before
+    it, and pages around the largest group of sessions sharing one `created` second — one lying
+    wholly inside it with a member of the group before it, one ending on its last member, one
+    across its first. A cursor kept as (`created`, offset within the second) goes wrong exactly
+    there (Django REST framework's CursorPagination, encode/django-rest-framework#7709), wherever
+    the account's ties happen to fall. Source: ENV-005; input: the reference walk's collection."""
+    ids, limit = collection.ids, int(LIMIT)
+    found: dict[str, int] = {}
+    if len(ids) > 2 * limit:
+        found[ids[2 * limit]] = limit
+    groups = collection.tie_groups()
+    group = max(groups, key=len) if groups else []
+    if len(group) >= 3 and all(collection.position(i) is not None for i in group):
+        first, last = collection.position(group[0]) or 0, collection.position(group[-1]) or 0
+        inside = min(limit, len(group) - 2)  # one member before the page, the page in the group
+        found.setdefault(ids[first + 1 + inside], inside)
+        if last + 1 < len(ids):
+            found.setdefault(ids[last + 1], limit)  # the page ends on the group's last member
+        found.setdefault(ids[first + 1], limit)  # the page reaches across the group's start
+    return list(found.items())
 
 
 def _follow(ctx: ProbeContext, page: Exchange, keep: list[tuple[str, str]]) -> None:
     cursor, ids = next_cursor_of(page), page.page_ids
     if cursor is None or not ids:
         return
-    ctx.client.get(BY_CURSOR, [*keep, ("starting_after", cursor), ("limit", LIMIT)])
-    ctx.client.get(BY_ID, [*keep, ("starting_after", ids[-1]), ("limit", LIMIT)])
+    limit = page.params.get("limit", LIMIT)
+    ctx.client.get(BY_CURSOR, [*keep, ("starting_after", cursor), ("limit", limit)])
+    ctx.client.get(BY_ID, [*keep, ("starting_after", ids[-1]), ("limit", limit)])
 
 
 def _cost(ctx: ProbeContext) -> int:
@@ -51,7 +73,7 @@ def _cost(ctx: ProbeContext) -> int:
     collection = Collection.from_record(ctx.record)
     followed = [not collection.complete or len(collection.restricted(s)) > int(LIMIT)
                 for s in ctx.spec.enum_of("status")]
-    return len(followed) + 2 * sum(followed) + (len(collection.ids) > 2 * int(LIMIT))
+    return len(followed) + 2 * sum(followed) + len(backward_anchors(collection))
 
 
 PROBES = (Probe("next-cursor-everywhere", "envelope", probe_next_cursor_everywhere, cost=_cost),)

@@ -81,6 +81,12 @@ def probe_cursors(ctx: ProbeContext) -> None:
     if len(ids) < 2:
         return
     picks = {ids[0], ids[1], ids[-1], ids[len(ids) // 2]}
+    if collection.complete and len(ids) > CURSOR_LIMIT:
+        # The edges as full pages: `starting_after` the one that leaves exactly one page to the
+        # end, `ending_before` the one that leaves exactly one page to the head. A full last page
+        # is where `has_more = len(page) == limit` shows (PAG-007/008), whatever the walks' page
+        # sizes make of the account's size, in every profile.
+        picks |= {ids[-CURSOR_LIMIT - 1], ids[CURSOR_LIMIT]}
     for group in collection.tie_groups()[:2]:
         picks.add(group[0])
     # Distinct ids bound the loop: a target that repeats ids must not make it spin forever.

@@ -22,7 +22,8 @@ from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, to
 RECHECK_TAG = "walk:recheck"
 _CURSORS = ("starting_after", "ending_before")
 # Requests built to be refused, or sent with other credentials or headers: not a plain cursor.
-_NOT_PLAIN = ("auth", "version", "generated", "unknown-param", "cursor:both", "cursor:unknown", "limit:")
+_NOT_PLAIN = ("auth", "version", "generated", "unknown-param", "cursor:both", "cursor:unknown", "limit:",
+              "repeated")
 
 
 def probe_recheck(ctx: ProbeContext) -> None:
@@ -61,9 +62,11 @@ def judge_identity(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
     refused: list[Evidence] = []
     excused: list[str] = []
     judged: list[Exchange] = []
-    for exchange in record:
-        cursor = plain_cursor(exchange)
-        if cursor is None or cursor not in history.created or not exchange.judgeable:
+    sent = [(e, c) for e in record
+            if (c := plain_cursor(e)) is not None and c in history.created and e.judgeable]
+    unsupported = _unsupported_parameters(sent)
+    for exchange, cursor in sent:
+        if _parameter(exchange) in unsupported:
             continue
         judged.append(exchange)
         if not is_4xx(exchange):
@@ -83,9 +86,29 @@ def judge_identity(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
     elif excused:
         yield inconclusive("PAG-016", name, excused[0])
     elif judged:
-        yield held("PAG-016", name, f"{len(judged)} cursors the server issued were accepted", seqs(judged))
+        aside = "".join(f"; `{p}` is refused whatever the id, a fault of the parameter (PAG-005, PAG-006), "
+                        "not of the ids" for p in sorted(unsupported))
+        yield held("PAG-016", name, f"{len(judged)} cursors the server issued were accepted{aside}", seqs(judged))
     else:
         yield too_little_data("PAG-016", name, "no cursor taken from a listed session was sent")
+
+
+def _parameter(exchange: Exchange) -> str:
+    return "ending_before" if "ending_before" in exchange.params else "starting_after"
+
+
+def _unsupported_parameters(sent: list[tuple[Exchange, str]]) -> set[str]:
+    """The cursor parameters refused for every listed id while the other one accepts them.
+
+    A server that does not support `ending_before` refuses it with a 4xx whatever the id; the
+    same ids work as `starting_after`, so the ids are stable and the refusal is the parameter's
+    (PAG-005/PAG-006 report it). A server whose ids change refuses them under both parameters,
+    so nothing is set aside and PAG-016 judges every refusal. Input: (exchange, the listed id it
+    names) for every plain cursor request. Source: PAG-016, CONTRACT.md "A live collection".
+    """
+    accepted = {_parameter(e) for e, _ in sent if e.page_ids is not None}
+    refused = {_parameter(e) for e, _ in sent if is_4xx(e)}
+    return {p for p in refused - accepted if accepted - {p}}
 
 
 CHECKS = (

@@ -167,7 +167,10 @@ def cursor_sent(page: Exchange, name: str = "starting_after") -> str | None:
 
 
 def limit_sent(page: Exchange) -> int | None:
-    """The limit the page was asked with; None when it was not a plain integer."""
+    """The limit the page was asked with; None when it was not a plain integer, or was sent twice
+    (which copy the server read is ERR-004's question, not the limit rules')."""
+    if sum(1 for name, _ in page.query if name == "limit") > 1:
+        return None
     raw = page.params.get("limit")
     if raw is None:
         return DEFAULT_LIMIT

@@ -25,7 +25,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from conformance.exchange import AUTH_KEY, AUTH_KEY_AS_PASSWORD, AUTH_NONE, Exchange
+from conformance.exchange import (
+    AUTH_KEY,
+    AUTH_KEY_AS_PASSWORD,
+    AUTH_KEY_VARIANT,
+    AUTH_NONE,
+    KEY_VARIANT_SHELL,
+    Exchange,
+)
 from conformance.wording import plural
 
 DIRECTORY = "reproduce"
@@ -152,6 +159,9 @@ def _auth_args(exchange: Exchange) -> list[str]:
         return ["-K <(printf 'user = \"%s:\"\\n' \"$CONFORMANCE_API_KEY\")"]
     if exchange.auth == AUTH_KEY_AS_PASSWORD:
         return ["-K <(printf 'user = \":%s\"\\n' \"$CONFORMANCE_API_KEY\")"]
+    if exchange.auth.startswith(AUTH_KEY_VARIANT):
+        shell = KEY_VARIANT_SHELL.get(exchange.auth.removeprefix(AUTH_KEY_VARIANT), "")
+        return [f"-K <(printf 'user = \"%s:\"\\n' \"{shell}\")"]
     if exchange.auth.startswith("basic "):
         return ["-u " + shlex.quote(exchange.auth.removeprefix("basic "))]
     if exchange.auth.startswith("header "):
@@ -167,6 +177,8 @@ def _auth_label(exchange: Exchange) -> str:
         return " (no credentials)"
     if exchange.auth == AUTH_KEY_AS_PASSWORD:
         return " (the key as the Basic password)"
+    if exchange.auth.startswith(AUTH_KEY_VARIANT):
+        return f" (a near miss of the key: {exchange.auth.removeprefix(AUTH_KEY_VARIANT)})"
     if exchange.auth.startswith("basic "):
         return f" (Basic {exchange.auth.removeprefix('basic ')})"
     return f" (Authorization: {exchange.auth.removeprefix('header ')})"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, QueryParams
 
 from conformance.reference import decisions
 from conformance.reference.decisions import ListQuery
@@ -35,6 +35,19 @@ def _key_in_either_half(headers: Headers, api_key: str) -> None:
         except ValueError:
             user, password = "", ""
         if not user and password == api_key:
+            return
+    decisions.authenticate(headers, api_key)
+
+
+def _key_prefix_match(headers: Headers, api_key: str) -> None:
+    """The key is checked with `startswith`: the real key with anything after it is accepted."""
+    values = headers.getlist("authorization")
+    if len(values) == 1 and values[0].startswith("Basic "):
+        try:
+            user, _, password = base64.b64decode(values[0][6:], validate=True).decode().partition(":")
+        except ValueError:
+            user, password = "", "x"
+        if not password and user != api_key and user.startswith(api_key):
             return
     decisions.authenticate(headers, api_key)
 
@@ -95,6 +108,41 @@ def _refuse_late(data: list[dict[str, Any]], has_more: bool, query: ListQuery) -
     return body
 
 
+# Pages a response cache keyed by URL alone has stored: (the server's key, the query) -> body.
+_URL_CACHE: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+def _cache_authenticate(headers: Headers, api_key: str) -> None:
+    """Authentication runs, but its refusal waits for the cache lookup (`_cache_lookup`)."""
+    state = request_state()
+    state.pop("refusal", None)
+    state["server"] = api_key
+    try:
+        decisions.authenticate(headers, api_key)
+    except ApiError as exc:
+        state["refusal"] = exc
+
+
+def _cache_lookup(params: QueryParams) -> None:
+    """A page stored for this URL is served to anyone; otherwise a refusal stands."""
+    state = request_state()
+    state["url"] = key = (state.get("server", ""), str(params))
+    refusal = state.get("refusal")
+    if refusal is not None:
+        if key in _URL_CACHE:
+            raise Reply(200, _URL_CACHE[key])
+        raise refusal
+    decisions.check_params(params)
+
+
+def _cache_store(data: list[dict[str, Any]], has_more: bool, query: ListQuery) -> dict[str, Any]:
+    body = decisions.envelope(data, has_more, query)
+    key = request_state().get("url")
+    if key is not None and len(_URL_CACHE) < 10_000:
+        _URL_CACHE[key] = body
+    return body
+
+
 FAULTS = (
     Fault("no-auth", "Any request is served, with or without a valid API key.",
           breaks=("AUTH-001", "AUTH-002", "AUTH-003", "AUTH-004"),
@@ -108,6 +156,13 @@ FAULTS = (
           signature=Signature(seen=("unknown-key-served",), unseen=("no-credentials-served",),
                               also=("AUTH-003",)),  # mangled headers around an unknown key are served
           overrides={"authenticate": _any_key}),
+    Fault("auth-key-prefix-match", "The key is compared with `startswith`: the real key with a character "
+          "added is accepted.",
+          breaks=("AUTH-002",),
+          title=("A key that starts with the real key is accepted (a prefix comparison): compare the whole "
+                 "key, in constant time."),
+          signature=Signature(seen=("key-variant-served",), unseen=("unknown-key-served", "no-credentials-served")),
+          overrides={"authenticate": _key_prefix_match}),
     Fault("auth-key-as-password", "The key is also accepted as the password with an empty username.",
           breaks=("AUTH-004",),
           title="The API key is also accepted as the Basic password with an empty username.",
@@ -131,6 +186,14 @@ FAULTS = (
                  "sessions (authenticate first)."),
           signature=Signature(seen=("refusal-carries-sessions",)),
           overrides={"authenticate": _deferred_auth, "envelope": _refuse_late}),
+    Fault("auth-cache-by-url", "A response cache keyed by URL alone: a page fetched with the key is served "
+          "to the next request for that URL, without credentials or with any key.",
+          breaks=("AUTH-001", "AUTH-002"),
+          title=("A response cache is keyed by URL alone: a page fetched with the key is served to requests "
+                 "without credentials (key the cache on the credentials, or check them before it)."),
+          signature=Signature(seen=("credentials-ignored-after-keyed-fetch",), unseen=("no-credentials-served",)),
+          overrides={"authenticate": _cache_authenticate, "check_params": _cache_lookup,
+                     "envelope": _cache_store}),
     Fault("auth-no-challenge", "A 401 carries no `WWW-Authenticate` header.",
           breaks=("AUTH-006",),
           title="401 answers carry no `WWW-Authenticate` header.",

@@ -20,7 +20,15 @@ from starlette.datastructures import Headers, QueryParams
 
 from conformance.reference import decisions
 from conformance.reference.decisions import ListQuery
-from conformance.reference.faults._base import DropConnection, Fault, Signature, request_state
+from conformance.reference.faults._base import (
+    DropConnection,
+    Fault,
+    Signature,
+    everything,
+    request_state,
+    slice_page,
+)
+from conformance.reference.store import Page, SessionStore
 
 
 def _next_cursor_filtered_offset(data: list[dict[str, Any]], has_more: bool, query: ListQuery) -> dict[str, Any]:
@@ -40,6 +48,32 @@ def _next_cursor_backward_first(data: list[dict[str, Any]], has_more: bool, quer
     if not query.forward and has_more and data:
         body["next_cursor"] = data[0]["id"]
     return body
+
+
+_POSITION = "pos_"
+
+
+def _next_cursor_second_offset(data: list[dict[str, Any]], has_more: bool, query: ListQuery) -> dict[str, Any]:
+    """As Django REST framework's CursorPagination: on an `ending_before` page with more before it,
+    next_cursor is a position, the last item's `created` and how many of the page's items share
+    it. Right when the page reaches into that second from a newer one; when the whole page lies
+    inside one second that began before it, the offset misses the earlier members: following it
+    repeats rows (encode/django-rest-framework#7709)."""
+    body = decisions.envelope(data, has_more, query)
+    if not query.forward and query.status is None and has_more and data:
+        second = data[-1]["created"]
+        body["next_cursor"] = f"{_POSITION}{second}_{sum(1 for i in data if i['created'] == second)}"
+    return body
+
+
+def _position_cursor(store: SessionStore, query: ListQuery) -> Page:
+    """A position token as `starting_after`: the sessions of that second or older, less the offset."""
+    token = query.starting_after or ""
+    second, _, offset = token.removeprefix(_POSITION).partition("_")
+    if not token.startswith(_POSITION) or not second.isdigit() or not offset.isdigit():
+        return decisions.fetch_page(store, query)
+    rest = [i for i in everything(store) if i["created"] <= int(second)][int(offset):]
+    return slice_page(rest, query)
 
 
 def _next_cursor_echoes_cursor(data: list[dict[str, Any]], has_more: bool, query: ListQuery) -> dict[str, Any]:
@@ -133,8 +167,18 @@ FAULTS = (
           breaks=("ENV-005",),
           title="`next_cursor` on an `ending_before` page does not work as `starting_after`: make it the page's "
                 "last id (or null).",
-          signature=Signature(seen=("next-cursor-wrong-after-ending-before", "next-cursor-right-unfiltered")),
+          signature=Signature(seen=("next-cursor-wrong-after-ending-before", "next-cursor-right-unfiltered",
+                                    "next-cursor-backward-first-id")),
           overrides={"envelope": _next_cursor_backward_first}),
+    Fault("next-cursor-backward-ties", "On an `ending_before` page, `next_cursor` is a (`created`, offset) "
+          "position: on a page wholly inside one `created` second the offset misses the second's earlier "
+          "sessions, and following it repeats rows.",
+          breaks=("ENV-005",),
+          title=("`next_cursor` on an `ending_before` page is a (`created`, offset) position that is wrong when "
+                 "the page lies inside one `created` second: derive it from the page's last id."),
+          signature=Signature(seen=("next-cursor-wrong-after-ending-before", "next-cursor-right-unfiltered"),
+                              unseen=("next-cursor-backward-first-id",)),
+          overrides={"envelope": _next_cursor_second_offset, "fetch_page": _position_cursor}),
     Fault("next-cursor-echoes-cursor", "On a page reached with `starting_after`, `next_cursor` repeats "
           "that cursor: following it serves the same page again.",
           breaks=("ENV-005",),

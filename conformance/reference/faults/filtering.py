@@ -58,6 +58,25 @@ def _negative_offset(store: SessionStore, query: ListQuery) -> Page:
     return decisions.fetch_page(store, query)
 
 
+def _foreign_cursor_snapped(store: SessionStore, query: ListQuery) -> Page:
+    """A cursor whose session is not of the filtered status is moved onto the nearest session that
+    is, in the direction of travel, and paged past as if listed already: that session is lost."""
+    cursor = query.starting_after if query.forward else query.ending_before
+    if query.status is None or cursor is None:
+        return decisions.fetch_page(store, query)
+    ordered = everything(store)
+    ids = [i["id"] for i in ordered]
+    if cursor not in ids or ordered[ids.index(cursor)]["status"] == query.status:
+        return decisions.fetch_page(store, query)
+    pos = ids.index(cursor)
+    beyond = ordered[pos + 1:] if query.forward else list(reversed(ordered[:pos]))
+    snapped = next((i["id"] for i in beyond if i["status"] == query.status), None)
+    if snapped is None:
+        return Page([], False)
+    moved = {"starting_after": snapped} if query.forward else {"ending_before": snapped}
+    return decisions.fetch_page(store, dataclasses.replace(query, **moved))
+
+
 def _invalid_ignored(raw: str | None) -> str | None:
     return raw if raw in STATUS_VALUES else None
 
@@ -78,7 +97,7 @@ FAULTS = (
     Fault("filter-ignored", "`status` is validated but never applied: every session is listed.",
           breaks=("FLT-001", "FLT-002"),
           title="`status` is never applied: filtered pages hold sessions of every status.",
-          signature=Signature(seen=("filtered-page-other-status",), also=("FLT-003",)),
+          signature=Signature(seen=("filtered-page-other-status",), also=("FLT-003", "FLT-007")),
           partials={"status-complete": ("FLT-001", "FLT-002"), "after-first": ("FLT-001", "FLT-002")},
           overrides={"fetch_page": _ignored}),
     Fault("filter-after-slice", "The page is cut from the unfiltered list and filtered afterwards: short "
@@ -89,7 +108,7 @@ FAULTS = (
                  "limit)."),
           signature=Signature(seen=("filtered-page-short-with-more",),
                               unseen=("filtered-page-other-status",),
-                              also=("LIM-004",)),
+                              also=("LIM-004", "FLT-002", "FLT-007")),
           partials={"status-open": ("FLT-003",)},
           overrides={"fetch_page": _after_slice}),
     Fault("filter-complete-means-paid", "`status=complete` is mapped to `payment_status=paid`: completed "
@@ -120,6 +139,18 @@ FAULTS = (
                  "server (500, a negative offset)."),
           signature=Signature(seen=("filtered-page-crashed",)),
           overrides={"fetch_page": _negative_offset}),
+    Fault("filter-foreign-cursor-skips", "A cursor whose session has another status than `status=S` is moved "
+          "onto the nearest S-session, which is then skipped as if listed already.",
+          breaks=("FLT-007",),
+          title=("A cursor naming a session of another status than the filter is moved onto the next "
+                 "matching session, which is then skipped: page from the cursor's own place in the "
+                 "order, or refuse it with 400."),
+          # Only where plain cursors work: a broken cursor breaks these pages too, as a consequence.
+          signature=Signature(unseen=("filtered-page-short-with-more", "filtered-page-other-status",
+                                      "page-repeats-cursor", "cursor-skips-next-item", "cursor-skips-same-second",
+                                      "cursor-ignored", "before-page-from-list-start", "before-page-ascending",
+                                      "tie-order-depends-on-limit")),
+          overrides={"fetch_page": _foreign_cursor_snapped}),
     Fault("filter-invalid-ignored", "An unknown `status` is dropped and the unfiltered list served.",
           breaks=("FLT-004", "SCH-003"),
           title=("An unknown `status` is dropped and the unfiltered list served; refuse it with "

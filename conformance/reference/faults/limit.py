@@ -12,6 +12,26 @@ def _refuse(raw: str) -> None:
     raise invalid(f"Invalid limit: must be an integer between 1 and {MAX_LIMIT}, got {raw!r}.", "limit")
 
 
+def _int64_unguarded(raw: str | None) -> int:
+    """`limit` goes through a 64-bit integer parse before the range check, its overflow unguarded:
+    a value past 64 bits crashes (500); every other value is read as the reference reads it."""
+    if raw is not None and raw.lstrip("-").isdigit() and not -2**63 <= int(raw) < 2**63:
+        raise OverflowError("value out of range for int64")
+    return decisions.parse_limit(raw)
+
+
+def _exponent_accepted(raw: str | None) -> int:
+    """`limit` is read by a number parser that takes exponent notation: `1e1` is served as 10."""
+    if raw is not None and "e" in raw.lower():
+        try:
+            value = float(raw)
+        except ValueError:
+            value = 0.5
+        if value.is_integer():
+            return decisions.parse_limit(str(int(value)))
+    return decisions.parse_limit(raw)
+
+
 def _off_by_one(raw: str | None) -> int:
     return decisions.parse_limit(raw) - 1
 
@@ -103,7 +123,8 @@ FAULTS = (
           # Clamping shows only in the page's length, with more sessions than the maximum.
           signature=Signature(seen=("limit-above-max-served",),
                               unseen=("limit-below-min-served", "limit-zero-served-empty", "limit-above-max-at-max"),
-                              also=("SCH-003",), lookalikes=(("limit-clamped", "limit-above-max-over-max"),)),
+                              also=("SCH-003", "ERR-002"),  # a limit past 64 bits overflows the query
+                              lookalikes=(("limit-clamped", "limit-above-max-over-max"),)),
           overrides={"parse_limit": _no_upper_bound}),
     Fault("limit-zero-accepted", "`limit=0` is accepted (checked with `< 0`) and answers an empty page.",
           breaks=("LIM-005",),
@@ -111,6 +132,19 @@ FAULTS = (
                  "empty page instead of 400."),
           signature=Signature(seen=("limit-zero-served-empty",), also=("SCH-003",)),
           overrides={"parse_limit": _zero_accepted}),
+    Fault("limit-int64-overflow-500", "`limit` is parsed into a 64-bit integer before the range check: a value "
+          "past 64 bits crashes (500).",
+          breaks=("LIM-005", "ERR-002"),
+          title=("A `limit` past 64 bits crashes the server (500, an unguarded int64 parse): refuse any value "
+                 "outside 1..100 with 400, however long."),
+          signature=Signature(seen=("limit-huge-crashed",), unseen=("limit-above-max-served",)),
+          overrides={"parse_limit": _int64_unguarded}),
+    Fault("limit-exponent-accepted", "`limit` is read by a number parser that takes exponent notation: `1e1` "
+          "is served as 10.",
+          breaks=("LIM-006",),
+          title="A `limit` in exponent notation (`1e1`) is served; refuse anything but digits with 400.",
+          signature=Signature(seen=("limit-exponent-served",), unseen=("limit-fraction-served",)),
+          overrides={"parse_limit": _exponent_accepted}),
     Fault("limit-clamped", "Out-of-range integers are clamped to 1..100 instead of rejected.",
           breaks=("LIM-005",),
           title="Out-of-range `limit` values are clamped into 1..100 instead of refused with 400.",

@@ -69,7 +69,54 @@ def _filtered_by_fields(store: SessionStore, query: ListQuery) -> Page:
     return Page(items[:query.limit], len(items) > query.limit)
 
 
+def _repeats_allowed(params: QueryParams) -> None:
+    """Unknown names refused as the reference does; a repeated name is let through to the parsers."""
+    for name, _ in params.multi_items():
+        if name not in KNOWN_PARAMS:
+            raise invalid(f"Received unknown parameter: {name[:100]}", name[:100])
+
+
+_STATUS_COLUMN = {"open": "open", "complete": "complete", "expired": "expired"}
+
+
+def _repeated_status_500(params: QueryParams) -> None:
+    """A repeated `status` arrives as a list and is looked up as one value: KeyError (500)."""
+    _repeats_allowed(params)
+    values = params.getlist("status")
+    if len(values) > 1:
+        request_state()["status"] = _STATUS_COLUMN[",".join(values)]  # KeyError: 500
+
+
+def _limit_first_validated(params: QueryParams) -> None:
+    """Validation reads the first `limit`; the query (``parse_limit`` below) reads the last."""
+    _repeats_allowed(params)
+    values = params.getlist("limit")
+    if len(values) > 1:
+        decisions.parse_limit(values[0])
+        request_state()["limit-validated"] = True
+
+
+def _limit_as_validated(raw: str | None) -> int:
+    if request_state().pop("limit-validated", False) and raw is not None and raw.isdigit():
+        return int(raw)  # already "validated": the copy the validation read was another one
+    return decisions.parse_limit(raw)
+
+
 FAULTS = (
+    Fault("repeated-status-500", "A repeated `status` (`status=open&status=complete`) is looked up as one "
+          "value: 500.",
+          breaks=("ERR-002", "ERR-004"),
+          title=("A repeated `status` crashes the server (500): refuse a repeated parameter with 400, or read "
+                 "one copy."),
+          signature=Signature(seen=("repeated-param-crashed",)),
+          overrides={"check_params": _repeated_status_500}),
+    Fault("repeated-limit-first-validated", "Validation reads the first `limit`, the query the last: "
+          "`limit=5&limit=1000` serves up to 1000 sessions.",
+          breaks=("ERR-004",),
+          title=("A repeated `limit` is validated on one copy and queried with the other: refuse a repeated "
+                 "parameter with 400, or read the same copy for both."),
+          signature=Signature(seen=("repeated-limit-over-served",)),
+          overrides={"check_params": _limit_first_validated, "parse_limit": _limit_as_validated}),
     Fault("version-parsed-as-date", "`X-API-Version` is parsed as a date first: a non-date value crashes "
           "(500).",
           breaks=("VER-001", "VER-003", "ERR-002"),

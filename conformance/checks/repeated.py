@@ -1,0 +1,99 @@
+"""A query parameter given twice with differing values (ERR-004).
+
+HTTP frameworks read a repeated name differently (the first value, the last, a list), and a
+server that validates one copy and queries with another serves what it never checked:
+`limit=5&limit=1000` answered with every session in one page. The reading recorded in
+docs/contract.md: such a request is refused with a 4xx, or read one way for validation and
+query alike, so a 200 obeys one of the values sent; never a 5xx (ERR-002 too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
+from conformance.checks.collection import Collection
+from conformance.checks.common import answer, first_unanswered, is_4xx, not_a_page
+from conformance.checks.history import History
+from conformance.exchange import Exchange
+from conformance.spec import Spec
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, violated
+from conformance.wording import capped
+
+TAG = "repeated"
+# One valid value and one the server must refuse, in both orders: whichever copy a framework
+# keeps, a server that validates one and queries with the other serves the refused one.
+LIMITS = (("5", "1000"), ("1000", "5"))
+STATUSES = ("open", "complete")
+CURSOR_LIMIT = "3"
+
+
+def probe_repeated(ctx: ProbeContext) -> None:
+    for first, second in LIMITS:
+        ctx.client.get(TAG, [("limit", first), ("limit", second)])
+    ctx.client.get(TAG, [("limit", "3"), *(("status", s) for s in STATUSES)])
+    ids = Collection.from_record(ctx.record).ids
+    if len(ids) > 4:
+        ctx.client.get(TAG, [("limit", CURSOR_LIMIT), ("starting_after", ids[0]), ("starting_after", ids[2])])
+
+
+PROBES = (Probe("repeated-params", "errors", probe_repeated, cost=lambda _ctx: len(LIMITS) + 2),)
+
+
+def _values(exchange: Exchange, name: str) -> list[str]:
+    return [v for k, v in exchange.query if k == name]
+
+
+def _problem(exchange: Exchange, collection: Collection, history: History) -> str | None:
+    """Why a 200 to a repeated-parameter request obeys none of the values sent, or None."""
+    ids = exchange.page_ids or []
+    limits = _values(exchange, "limit")
+    valid = [int(v) for v in limits if v.isdigit() and 1 <= int(v) <= 100]
+    if len(limits) > 1 and (not valid or len(ids) > max(valid)):
+        return f"it holds {len(ids)} sessions, more than any valid `limit` sent ({', '.join(limits)})"
+    statuses = _values(exchange, "status")
+    if len(statuses) > 1:
+        other = [i for i in ids if collection.status_of(i) not in statuses and i not in history.moved
+                 and not history.excluded(i)]
+        if other:
+            return f"it lists {other[0]}, whose status is {collection.status_of(other[0])!r}"
+    cursors = _values(exchange, "starting_after")
+    if len(cursors) > 1 and collection.complete:
+        stable = history.stable(ids)
+        readings = [history.stable(collection.ids[pos + 1:])[:len(stable)]
+                    for c in cursors if (pos := collection.position(c)) is not None]
+        if readings and stable not in readings:
+            return f"it lists {capped(stable, 4)}, the page after none of the cursors sent"
+    return None
+
+
+def judge_repeated(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
+    """ERR-004: refused with a 4xx, or a 200 that obeys one of the values sent."""
+    name = "errors.repeated-params"
+    exchanges = record.tagged(TAG)
+    if not exchanges:
+        yield inconclusive("ERR-004", name, "no request repeated a parameter")
+        return
+    if (lost := first_unanswered(exchanges)) is not None:
+        yield inconclusive("ERR-004", name, f"the target did not answer {lost.summary()}")
+        return
+    collection, history = Collection.from_record(record), History.of(record)
+    wrong = []
+    for exchange in exchanges:
+        if is_4xx(exchange):
+            continue
+        why = (_problem(exchange, collection, history) if exchange.page_ids is not None
+               else not_a_page(exchange) if exchange.status == 200 else answer(exchange))
+        if why is not None:
+            wrong.append(Evidence(f"{exchange.summary()} obeys none of the values sent: {why}",
+                                  expected="a 4xx, or a page that obeys one of the values",
+                                  actual=why, exchanges=[exchange.seq]))
+    if wrong:
+        yield violated("ERR-004", name, *wrong[:5])
+    else:
+        refused = sum(is_4xx(e) for e in exchanges)
+        yield held("ERR-004", name, f"{len(exchanges)} requests repeating a parameter: {refused} refused, "
+                                    f"{len(exchanges) - refused} read one way", seqs(exchanges))
+
+
+CHECKS = (Check("errors.repeated-params", "errors", ("ERR-004",), judge_repeated, compares=("ERR-004",)),)
