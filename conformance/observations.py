@@ -137,8 +137,13 @@ def _target_query(exchange: Exchange, param: str) -> str:
 
 # -- readings shared by several observations ------------------------------------------------------
 def _lists(record: Record) -> Iterator[Exchange]:
-    """200 list pages the suite asked on purpose (generated requests aside)."""
-    return (e for e in record if e.page_ids is not None and not e.tag.startswith("generated"))
+    """200 list pages the suite asked on purpose (generated requests aside), each parameter given once.
+
+    A page asked with a parameter given twice (`starting_after=A&starting_after=B`) obeys one copy
+    or the other; ``params`` names only the last, so such a page would be read against a cursor it
+    may not have obeyed. Its own observations read it (the `repeated` tag, ERR-004)."""
+    return (e for e in record if e.page_ids is not None and not e.tag.startswith("generated")
+            and len({k for k, _ in e.query}) == len(e.query))
 
 
 def _items(page: Exchange) -> list[dict[str, Any]]:

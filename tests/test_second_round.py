@@ -108,6 +108,41 @@ def test_a_repeated_parameter_read_two_ways_or_crashing_fails() -> None:
                      ["cs_5", "cs_6", "cs_7"]) == Finding.VIOLATED
 
 
+def test_a_repeated_limit_read_as_the_server_reads_it_alone_holds() -> None:
+    """A server that clamps `limit=1000` to 12 when asked alone and answers `limit=5&limit=1000` the
+    same way reads one value one way: LIM-005 is its finding, not ERR-004. Served 12 while the lone
+    `limit=1000` was refused, the copies were read two ways."""
+    from conformance.checks import repeated
+
+    items = [session(f"cs_{k}", 100 - k, ("open", "complete", "expired")[k % 3]) for k in range(12)]
+    for alone, finding in ((200, Finding.HELD), (400, Finding.VIOLATED)):
+        t = Transcript()
+        t.page("walk:100", [("limit", "100")], items, False)
+        if alone == 200:
+            t.page("limit:1000", [("limit", "1000")], items, False)
+        else:
+            t.add("limit:1000", [("limit", "1000")], 400, {"error": {"type": "invalid_request_error", "message": "x"}})
+        t.page(repeated.TAG, [("limit", "5"), ("limit", "1000")], items, False)
+        [outcome] = repeated.judge_repeated(t.record, RUN, SPEC)
+        assert outcome.finding == finding
+
+
+def test_a_repeated_cursor_read_as_the_server_reads_it_alone_holds() -> None:
+    """A page for `starting_after=cs_0&starting_after=cs_2` that begins as the server's own answer to
+    `starting_after=cs_0` alone (wrong or not: that is PAG-004's to judge) reads one copy one way."""
+    from conformance.checks import repeated
+
+    items = [session(f"cs_{k}", 100 - k, ("open", "complete", "expired")[k % 3]) for k in range(12)]
+    for alone, finding in ((items[0:5], Finding.HELD), (items[1:6], Finding.VIOLATED)):
+        t = Transcript()
+        t.page("walk:100", [("limit", "100")], items, False)
+        t.page("cursor:after", [("limit", "5"), ("starting_after", "cs_0")], alone, True)  # includes the cursor
+        t.page(repeated.TAG, [("limit", "3"), ("starting_after", "cs_0"), ("starting_after", "cs_2")],
+               items[0:3], True)
+        [outcome] = repeated.judge_repeated(t.record, RUN, SPEC)
+        assert outcome.finding == finding
+
+
 def test_repeated_parameter_faults_are_met(tmp_path: Path) -> None:
     crashed = _verdicts(tmp_path / "a", "repeated-status-500", "--only", "errors")
     split = _verdicts(tmp_path / "b", "repeated-limit-first-validated", "--only", "errors")

@@ -44,12 +44,29 @@ def _values(exchange: Exchange, name: str) -> list[str]:
     return [v for k, v in exchange.query if k == name]
 
 
-def _problem(exchange: Exchange, collection: Collection, history: History) -> str | None:
+def _alone(record: Record, name: str, value: str) -> list[int]:
+    """Page lengths of the 200s the record holds for `name=value` asked alone (`limit` only)."""
+    return [len(e.page_ids) for e in record if e.page_ids is not None and e.status == 200
+            and e.query == [(name, value)]]
+
+
+def _cursor_alone(record: Record, cursor: str) -> list[list[str]]:
+    """The 200 pages the record holds for `starting_after=cursor` asked with `limit` alone."""
+    return [e.page_ids for e in record if e.page_ids is not None and e.status == 200
+            and sorted(k for k, _ in e.query) == ["limit", "starting_after"]
+            and e.params.get("starting_after") == cursor]
+
+
+def _problem(exchange: Exchange, record: Record, collection: Collection, history: History) -> str | None:
     """Why a 200 to a repeated-parameter request obeys none of the values sent, or None."""
     ids = exchange.page_ids or []
     limits = _values(exchange, "limit")
     valid = [int(v) for v in limits if v.isdigit() and 1 <= int(v) <= 100]
-    if len(limits) > 1 and (not valid or len(ids) > max(valid)):
+    # One consistent reading: the page is as long as the server makes it for one of the values
+    # asked alone. A server that clamps `limit=1000` to 100 alone and here too reads one value one
+    # way; what it does with 1000 is LIM-005's finding, not a second one of repeated parameters.
+    consistent = any(len(ids) in _alone(record, "limit", v) for v in limits)
+    if len(limits) > 1 and (not valid or len(ids) > max(valid)) and not consistent:
         return f"it holds {len(ids)} sessions, more than any valid `limit` sent ({', '.join(limits)})"
     statuses = _values(exchange, "status")
     if len(statuses) > 1:
@@ -62,7 +79,10 @@ def _problem(exchange: Exchange, collection: Collection, history: History) -> st
         stable = history.stable(ids)
         readings = [history.stable(collection.ids[pos + 1:])[:len(stable)]
                     for c in cursors if (pos := collection.position(c)) is not None]
-        if readings and stable not in readings:
+        # As for `limit`: a page that begins as the server's own answer to one cursor asked alone
+        # reads one copy one way, even where that answer is wrong (PAG-004's finding, not this one's).
+        alone = [history.stable(page)[:len(stable)] for c in cursors for page in _cursor_alone(record, c)]
+        if readings and stable not in readings and not any(stable and a == stable for a in alone):
             return f"it lists {capped(stable, 4)}, the page after none of the cursors sent"
     return None
 
@@ -82,7 +102,7 @@ def judge_repeated(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
     for exchange in exchanges:
         if is_4xx(exchange):
             continue
-        why = (_problem(exchange, collection, history) if exchange.page_ids is not None
+        why = (_problem(exchange, record, collection, history) if exchange.page_ids is not None
                else not_a_page(exchange) if exchange.status == 200 else answer(exchange))
         if why is not None:
             wrong.append(Evidence(f"{exchange.summary()} obeys none of the values sent: {why}",
