@@ -15,6 +15,7 @@ from conformance.lanes import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from conformance.profiles import PROFILES
 from conformance.ratelimit import MAX_RATE_LIMIT
 from conformance.terminal import inert
+from conformance.tls import TLSOptions
 
 # Also in conformance.runner; repeated here so that --help does not import the runner.
 DEFAULT_DEADLINE = 280.0
@@ -78,6 +79,13 @@ def _directory(value: str) -> Path:
     if not value.strip():
         raise argparse.ArgumentTypeError("an empty value would mean the current directory: name a directory, "
                                          "or leave --report-dir out for reports/")
+    return Path(value)
+
+
+def _file_path(value: str) -> Path:
+    # Path("") is ".": an unset CI variable must not quietly name the current directory.
+    if not value.strip():
+        raise argparse.ArgumentTypeError("an empty value names no file: give a path, or leave the option out")
     return Path(value)
 
 
@@ -235,6 +243,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="TOML file of run options (default: [tool.checkout-conformance] in ./pyproject.toml)")
     run.add_argument("--waivers", type=Path, metavar="FILE", help="YAML list of accepted failures, with expiry dates")
     run.add_argument("--sign-key", type=Path, metavar="PATH", help="Ed25519 key (keygen) that signs certificate.json")
+    run.add_argument("--ca-bundle", type=_file_path, metavar="PATH",
+                     help="CA certificates to trust for an https:// target, a PEM file or a directory of them "
+                          "(default: $REQUESTS_CA_BUNDLE, else $SSL_CERT_FILE, else the certifi bundle); "
+                          "verification cannot be turned off")
+    run.add_argument("--client-cert", type=_file_path, metavar="PATH",
+                     help="client certificate (PEM) for a target that demands mutual TLS; may hold the key too")
+    run.add_argument("--client-key", type=_file_path, metavar="PATH",
+                     help="the client certificate's private key (PEM, unencrypted); read, never copied or written")
 
     serve = sub.add_parser("serve", help="run the embedded reference server",
                            description="Serve the embedded reference implementation of GET /v1/checkout/sessions\n"
@@ -365,6 +381,7 @@ def _run(args: argparse.Namespace) -> int:
         timeout=args.timeout, headers=dict(args.header), only=tuple(args.only),
         expect_dataset=args.expect_dataset, concurrency=args.concurrency, rate_limit=args.rate_limit,
         deadline=args.deadline, preflight_api_version=True,
+        tls=_tls(args, base_url),
     )
     _check_url(options.base_url)
     # Checked before anything is sent: a bad waiver file or key is a usage error, not a run.
@@ -381,6 +398,16 @@ def _run(args: argparse.Namespace) -> int:
     if result.aborted is not None:
         raise result.aborted  # its one sentence and exit code, after the reports are written
     return EXIT_BY_VERDICT[result.verdict]
+
+
+def _tls(args: argparse.Namespace, base_url: str | None) -> TLSOptions:
+    """--ca-bundle/--client-cert/--client-key; for an https:// target, the CA bundle falls back to
+    $REQUESTS_CA_BUNDLE, then $SSL_CERT_FILE (conformance.tls; a stale variable never stops a
+    plain-HTTP run)."""
+    from conformance.tls import tls_options
+
+    https = (base_url or "").lower().startswith("https://")
+    return tls_options(args.ca_bundle, args.client_cert, args.client_key, os.environ if https else {})
 
 
 def _check_url(base_url: str | None) -> None:

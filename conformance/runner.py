@@ -16,15 +16,16 @@ from conformance.checks.history import History
 from conformance.checks.identity import ids_changed
 from conformance.checks.premises import apply_premises
 from conformance.checks.registry import PROBES, checks_for, probes_for
-from conformance.client import Client, ClientSettings, strip_credentials
+from conformance.client import TLS_FAILED, Client, ClientSettings, strip_credentials
 from conformance.diagnosis import Cause, diagnose
-from conformance.errors import ClientError, ConformanceError, TargetUnreachable, UsageError
+from conformance.errors import ClientError, ConformanceError, TargetUnreachable, TransportFailure, UsageError
 from conformance.exchange import Exchange
 from conformance.lanes import DEFAULT_CONCURRENCY, probe_rng, run_probes
 from conformance.profiles import Profile
 from conformance.redaction import Redactor
 from conformance.spec import OPERATION_PATH, Spec, default_spec
 from conformance.spent_budget import name_spent_budget
+from conformance.tls import HANDSHAKE_CLOSED, TLSOptions, build_context
 from conformance.verdicts import Finding, Outcome, RequirementVerdict, Verdict, fold, overall, verdict_reason
 from conformance.wording import plural
 
@@ -57,6 +58,8 @@ class RunOptions:
     rate_limit: float | None = None
     # Seconds after which the run stops asking and judges what it has (see ClientSettings).
     deadline: float | None = DEFAULT_DEADLINE
+    # The CA bundle and client certificate for an https:// target (conformance.tls).
+    tls: TLSOptions = field(default_factory=TLSOptions)
 
 
 @dataclass
@@ -90,6 +93,8 @@ class RunResult:
     aborted: ConformanceError | None = None
     # Why the run stopped asking before its probes were done (the deadline, a budget), or None.
     stopped: str | None = None
+    # The TLS facts of the run (conformance.tls.TLSFacts.to_dict): None for plain HTTP.
+    tls: dict[str, Any] | None = None
 
 
 Progress = Callable[[str], None]
@@ -208,12 +213,14 @@ def _target(options: RunOptions) -> Iterator[tuple[str, str, str | None, bool]]:
 def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
     spec, catalog = default_spec(), default_catalog()
     validate_selection(options.only, catalog)
+    if options.tls != TLSOptions():
+        build_context(options.tls)  # a CA bundle or client key that cannot be used: exit 2, nothing sent
     started = datetime.now(UTC)
     with _target(options) as (base_url, api_key, api_version, embedded):
         cap = options.max_requests if options.max_requests is not None else options.profile.max_requests
         settings = ClientSettings(timeout=options.timeout, max_requests=cap,
                                   rate_limit=options.rate_limit, deadline=options.deadline)
-        client = Client(base_url, api_key, settings, headers=options.headers)
+        client = Client(base_url, api_key, settings, headers=options.headers, tls=options.tls)
         aborted: ConformanceError | None = None
         try:
             context = RunContext(options.profile, api_version, client.key_is_test_key, options.seed,
@@ -252,6 +259,7 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
         spec=spec, catalog=catalog, failed_probes=failed_probes, diagnosis=diagnose(verdicts, record, spec),
         activity=History.of(record).summary(),
         redactor=client.redactor, aborted=aborted, stopped=client.stopped_because,
+        tls=client.tls_facts.to_dict(),
     )
 
 
@@ -313,6 +321,14 @@ def _preflight(client: Client) -> None:
         if client.stopped_because:  # the run's own bound (--deadline) ended it, not the target
             raise TargetUnreachable(f"The run stopped before {client.base_url} answered its first request: "
                                     f"{client.stopped_because} (raise --deadline).") from None
+        if client.base_url.lower().startswith("https://") and not _named_tls_cause(str(exc)) \
+                and (refusal := client.tls_refusal()) is not None:
+            exc = TransportFailure(TLS_FAILED + refusal)
+        if str(exc).startswith(TLS_FAILED):
+            # Found at the handshake, before any request reached the target's HTTP layer; the fix is
+            # the user's (a CA, a client certificate, the URL) or the target's certificate: exit 2.
+            raise UsageError(f"Cannot connect to {client.base_url} over TLS: "
+                             f"{str(exc).removeprefix(TLS_FAILED)}.") from None
         raise TargetUnreachable(f"Cannot reach {client.base_url}: {exc}.") from None
     status = first.status or 0
     if status == 401:
@@ -338,6 +354,12 @@ def _preflight(client: Client) -> None:
         # A 5xx, or a 200 that is not a list, goes on: judging those is the checks' job.
         raise UsageError(f"{client.base_url} answered {status} {_phrase(status)} to GET {OPERATION_PATH}: "
                          "check --base-url and the API key.")
+
+
+def _named_tls_cause(error: str) -> bool:
+    """Whether a failed request's error already names its TLS cause, rather than a connection that
+    closed (or reset) at or right after the handshake, whose cause a listening handshake can tell."""
+    return error.startswith(TLS_FAILED) and not error.startswith(TLS_FAILED + HANDSHAKE_CLOSED)
 
 
 def _not_found(base_url: str) -> str:

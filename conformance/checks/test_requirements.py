@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import warnings
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +15,7 @@ from conformance.errors import ConformanceError, UsageError
 from conformance.lanes import DEFAULT_CONCURRENCY
 from conformance.profiles import PROFILES
 from conformance.runner import RunOptions, RunResult, run
+from conformance.tls import TLSOptions, tls_options
 from conformance.usage import base_url_from, check_api_version, check_concurrency, check_rate_limit
 from conformance.verdicts import RequirementVerdict, Verdict
 
@@ -34,6 +37,7 @@ def conformance_run(request: pytest.FixtureRequest) -> RunResult:
         concurrency = check_concurrency(opt("conformance_concurrency", DEFAULT_CONCURRENCY),
                                         "--conformance-concurrency")
         rate_limit = check_rate_limit(opt("conformance_rate_limit", None), "--conformance-rate-limit")
+        tls = _tls_options(opt, base_url)
     except ConformanceError as exc:
         pytest.exit(f"checkout-conformance: {exc}", returncode=exc.exit_code)
     options = RunOptions(
@@ -41,7 +45,7 @@ def conformance_run(request: pytest.FixtureRequest) -> RunResult:
         profile=PROFILES[opt("conformance_profile", "standard")], seed=opt("conformance_seed", 0),
         strict=opt("conformance_strict", False), api_version=opt("conformance_api_version", None),
         only=tuple(opt("conformance_only", []) or ()), preflight_api_version=True, rate_limit=rate_limit,
-        concurrency=concurrency,
+        concurrency=concurrency, tls=tls,
     )
     try:
         result = run(options)
@@ -49,6 +53,20 @@ def conformance_run(request: pytest.FixtureRequest) -> RunResult:
         pytest.exit(f"checkout-conformance: {exc}", returncode=exc.exit_code)
     request.config.stash[RESULT_KEY] = result
     return result
+
+
+def _tls_options(opt: Any, base_url: str | None) -> TLSOptions:
+    """--conformance-ca-bundle/-client-cert/-client-key; for an https:// target the CA bundle falls
+    back to $REQUESTS_CA_BUNDLE, then $SSL_CERT_FILE, as `run` does (conformance.tls)."""
+    def path(name: str) -> Path | None:
+        value = opt(name, None)
+        if value is not None and not str(value).strip():
+            raise UsageError(f"--{name.replace('_', '-')} is empty: give a path, or leave it out.")
+        return None if value is None else Path(value)
+
+    https = (base_url or "").lower().startswith("https://")
+    return tls_options(path("conformance_ca_bundle"), path("conformance_client_cert"),
+                       path("conformance_client_key"), os.environ if https else {}, "--conformance-ca-bundle")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
