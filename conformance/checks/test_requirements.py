@@ -51,6 +51,10 @@ def conformance_run(request: pytest.FixtureRequest) -> RunResult:
         result = run(options)
     except ConformanceError as exc:
         pytest.exit(f"checkout-conformance: {exc}", returncode=exc.exit_code)
+    if isinstance(result.aborted, UsageError):
+        # Found before anything was judged and the user's to fix (a TLS cause, a refused key): exit 2
+        # with its sentence, as `run` does, rather than a session of skips.
+        pytest.exit(f"checkout-conformance: {result.aborted}", returncode=result.aborted.exit_code)
     request.config.stash[RESULT_KEY] = result
     return result
 
