@@ -12,8 +12,10 @@ from urllib.parse import urljoin, urlsplit
 
 from conformance.catalog import Catalog, default_catalog
 from conformance.checks.base import Check, ProbeContext, Record, RunContext
+from conformance.checks.generation import NEGATIVE_TAG, PLAIN_TAG, POSITIVE_TAG
 from conformance.checks.history import History
 from conformance.checks.identity import ids_changed
+from conformance.checks.predrawn import drawn_afresh_note
 from conformance.checks.premises import apply_premises
 from conformance.checks.registry import PROBES, checks_for, probes_for
 from conformance.client import TLS_FAILED, Client, ClientSettings, strip_credentials
@@ -28,6 +30,9 @@ from conformance.spent_budget import name_spent_budget
 from conformance.tls import HANDSHAKE_CLOSED, TLSOptions, build_context
 from conformance.verdicts import Finding, Outcome, RequirementVerdict, Verdict, fold, overall, verdict_reason
 from conformance.wording import plural
+
+# The generated-request probes (conformance.checks.generated), which draw from the shipped cases.
+GENERATED_TAGS = frozenset({POSITIVE_TAG, NEGATIVE_TAG, PLAIN_TAG})
 
 # Against a target that takes 2 s per response, a standard run stops asking after this
 # many seconds and has judged and written its reports within about five minutes.
@@ -233,6 +238,10 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
                 aborted = exc  # reports are still written: they say why nothing was judged
             checks = checks_for(options.only)
             probes = probes_for(checks) if aborted is None else ()
+            if any(p.name in GENERATED_TAGS for p in probes):
+                note = drawn_afresh_note(spec.sha256, options.seed, options.profile.generated_examples)
+                if note is not None:
+                    progress(note)  # the shipped cases did not fit the installed libraries: one line, no failure
             width = max((len(p.name) for p in probes), default=0)  # the columns line up for every name
             done = run_probes(
                 client, probes,
