@@ -36,7 +36,7 @@ from conformance.lanes import PerThread, Recording
 from conformance.ratelimit import Pacer
 from conformance.redaction import Redactor, looks_secret
 from conformance.spec import OPERATION_PATH
-from conformance.tls import TLSFacts, TLSOptions, build_context, tls_failure
+from conformance.tls import HANDSHAKE_CLOSED, TLSFacts, TLSOptions, build_context, closed_after_handshake, tls_failure
 
 Query = Mapping[str, str] | Iterable[tuple[str, str]]
 
@@ -187,13 +187,15 @@ class Client:
     def tls_refusal(self, listen: float = 2.0) -> str | None:
         """Why the server refuses this client at the TLS layer, found by one more handshake that
         sends no request and listens up to `listen` seconds: the sentence of conformance.tls, or
-        None when the server accepted (its session ticket came) or said nothing.
+        None when the server accepted (its session ticket came), said nothing, or could not be reached.
 
         For the preflight, after its request met a closed connection right behind the handshake:
         a TLS 1.3 server that demands a client certificate refuses it after the handshake, with an
         alert (RFC 8446 §4.4.2.4) that a request already on its way can lose (the server's close
-        of a socket holding unread bytes resets it). With nothing sent, the alert arrives.
-        Through the same proxy and TLS context as every request; never raises.
+        of a socket holding unread bytes resets it). With nothing sent, the alert arrives; a server
+        that closes a TLS 1.3 connection right after the handshake, before any request and without
+        a ticket, is refusing the client certificate too (some servers send no alert).
+        Through the same proxy and TLS context as every request; bounded by `listen` twice over.
         """
         if not self.base_url.lower().startswith("https://"):
             return None
@@ -205,8 +207,15 @@ class Client:
             conn = pool._new_conn()  # type: ignore[attr-defined]  # a connection of its own, not pooled
         except Exception:  # the request that failed already said what it could
             return None
+        listen = min(listen, max(self._seconds_left(), 0.0))
+        # The whole step is bounded, handshake included (a trickling target restarts each read's
+        # timeout): this lane's watchdog cuts the socket, as for a request.
+        self._in_flight.expired = False
+        self._watchdog.arm(min(self.settings.timeout, listen) + listen)
+        sock: Any = None
+        version = None
         try:
-            conn.timeout = min(self.settings.timeout, listen * 2)
+            conn.timeout = min(self.settings.timeout, max(listen, 0.001))
             if getattr(pool, "proxy", None) is not None and getattr(pool, "scheme", "") == "https":
                 pool._prepare_proxy(conn)  # type: ignore[attr-defined]  # CONNECT, then the handshake
             else:
@@ -214,20 +223,32 @@ class Client:
             sock = conn.sock
             if not isinstance(sock, ssl.SSLSocket):
                 return None
+            version = sock.version()  # before the close below forgets it
             give_up = time.monotonic() + listen
             while time.monotonic() < give_up:
                 sock.settimeout(0.05)
                 try:
                     if not sock.recv(1):
-                        return None  # closed without an alert: nothing more to tell
+                        break  # closed without an alert
                 except TimeoutError:
                     if sock.session is not None and sock.session.has_ticket:
                         return None  # a ticket follows an accepted handshake (RFC 8446 §4.6.1)
+            else:
+                return None  # the server kept the connection open: nothing refused
         except (OSError, ValueError) as exc:
-            return tls_failure(exc, self._client_cert_given)
+            if self._in_flight.expired:
+                return None
+            named = tls_failure(exc, self._client_cert_given)
+            if not isinstance(sock, ssl.SSLSocket) or (named is not None and not named.startswith(HANDSHAKE_CLOSED)):
+                return named  # failed in the handshake itself, or an alert named the cause
+            if not isinstance(exc, ssl.SSLEOFError | ssl.SSLZeroReturnError | ConnectionResetError):
+                return named
         finally:
+            self._watchdog.disarm()
             conn.close()
-        return None
+        # Closed right after the handshake, unasked. Only TLS 1.3 checks the client certificate
+        # after the handshake (TLS 1.2 refuses it inside, with an alert the request would have named).
+        return closed_after_handshake(self._client_cert_given) if version == "TLSv1.3" else None
 
     def _pause(self, seconds: float) -> None:
         """The pacer's sleep (the rate, a 429 hold), cut short by the run's deadline or `stop`:

@@ -330,8 +330,7 @@ def _preflight(client: Client) -> None:
         if client.stopped_because:  # the run's own bound (--deadline) ended it, not the target
             raise TargetUnreachable(f"The run stopped before {client.base_url} answered its first request: "
                                     f"{client.stopped_because} (raise --deadline).") from None
-        if client.base_url.lower().startswith("https://") and not _named_tls_cause(str(exc)) \
-                and (refusal := client.tls_refusal()) is not None:
+        if _refused_behind_handshake(client, str(exc)) and (refusal := client.tls_refusal()) is not None:
             exc = TransportFailure(TLS_FAILED + refusal)
         if str(exc).startswith(TLS_FAILED):
             # Found at the handshake, before any request reached the target's HTTP layer; the fix is
@@ -365,10 +364,15 @@ def _preflight(client: Client) -> None:
                          "check --base-url and the API key.")
 
 
-def _named_tls_cause(error: str) -> bool:
-    """Whether a failed request's error already names its TLS cause, rather than a connection that
-    closed (or reset) at or right after the handshake, whose cause a listening handshake can tell."""
-    return error.startswith(TLS_FAILED) and not error.startswith(TLS_FAILED + HANDSHAKE_CLOSED)
+def _refused_behind_handshake(client: Client, error: str) -> bool:
+    """Whether the preflight's request met a connection closed (or reset) at or right after a TLS
+    handshake, whose cause a listening handshake can tell (Client.tls_refusal); not a cause already
+    named, nor a target that never completed a handshake (refused, timed out: nothing to learn)."""
+    if not client.base_url.lower().startswith("https://"):
+        return False
+    if error.startswith(TLS_FAILED):
+        return error.startswith(TLS_FAILED + HANDSHAKE_CLOSED)
+    return client.tls_facts.server_certificate_sha256 is not None
 
 
 def _not_found(base_url: str) -> str:

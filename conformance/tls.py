@@ -222,6 +222,18 @@ def tls_failure(exc: BaseException, client_cert_given: bool) -> str | None:
     return f"the TLS handshake failed ({_reason(error)})"
 
 
+def closed_after_handshake(client_cert_given: bool) -> str:
+    """The sentence for a TLS 1.3 server that completed the handshake, then closed the connection
+    before any request, without a session ticket or an alert: what a server that checks the client
+    certificate after the handshake does when it refuses it (RFC 8446 §4.4.2.4), with the fix."""
+    said = "the server closed the connection right after the TLS handshake, before any request"
+    if client_cert_given:
+        return (f"{said}, as a server does that refuses the client certificate given; pass one its CA trusts "
+                "with --client-cert and --client-key")
+    return (f"{said}, as a server does that demands a client certificate and none was given; pass one with "
+            "--client-cert and --client-key")
+
+
 def _ssl_error(exc: BaseException) -> ssl.SSLError | None:
     seen: set[int] = set()
     todo: list[Any] = [exc]

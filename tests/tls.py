@@ -93,8 +93,12 @@ class Target:
 
 
 @contextlib.contextmanager
-def serve(monkeypatch: pytest.MonkeyPatch, tls: ssl.SSLContext | None, sessions: int = 12) -> Iterator[Target]:
-    """The reference server (over TLS with `tls`), counting every HTTP request that reaches it."""
+def serve(monkeypatch: pytest.MonkeyPatch, tls: ssl.SSLContext | None, sessions: int = 12,
+          alerts: bool = True) -> Iterator[Target]:
+    """The reference server (over TLS with `tls`), counting every HTTP request that reaches it.
+
+    `alerts=False`: a failed handshake is closed without its alert, as asyncio servers do (the
+    front then serves nothing: it is for the failures)."""
     seen: list[str] = []
     real = server_module.create_app
 
@@ -115,16 +119,19 @@ def serve(monkeypatch: pytest.MonkeyPatch, tls: ssl.SSLContext | None, sessions:
         if tls is None:
             yield Target(running, seen, running.base_url)
             return
-        with _TLSFront(tls, running.port) as front:
+        with _TLSFront(tls, running.port, alerts) as front:
             yield Target(running, seen, f"https://127.0.0.1:{front.port}")
 
 
 class _TLSFront:
     """Terminates TLS on a loopback port and pipes the plain bytes to the reference server."""
 
-    def __init__(self, context: ssl.SSLContext, upstream_port: int) -> None:
+    def __init__(self, context: ssl.SSLContext, upstream_port: int, alerts: bool = True) -> None:
         class Handler(socketserver.BaseRequestHandler):
             def handle(self) -> None:
+                if not alerts:
+                    _handshake_dropping_alerts(context, self.request)
+                    return
                 try:
                     tls = context.wrap_socket(self.request, server_side=True)
                 except (ssl.SSLError, OSError):
@@ -191,6 +198,29 @@ class ConnectProxy:
     def __exit__(self, *_: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def _handshake_dropping_alerts(context: ssl.SSLContext, sock: socket.socket) -> None:
+    """A server handshake through memory BIOs that sends what the handshake sends, except the
+    alert of a failed one: the socket is closed with it unsent."""
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = context.wrap_bio(incoming, outgoing, server_side=True)
+    sock.settimeout(10)
+    with contextlib.suppress(OSError):
+        while True:
+            try:
+                tls.do_handshake()
+            except ssl.SSLWantReadError:
+                sock.sendall(outgoing.read())
+                data = sock.recv(65536)
+                if not data:
+                    return
+                incoming.write(data)
+                continue
+            except ssl.SSLError:
+                return  # the alert stays in `outgoing`
+            sock.sendall(outgoing.read())
+            return
 
 
 def _pipe(a: socket.socket, b: socket.socket) -> None:
