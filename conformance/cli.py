@@ -153,7 +153,8 @@ def _count(value: str) -> int:
 _RUN_EPILOG = """exit codes:
   0  conformant: no MUST broken (with --strict, no SHOULD either)
   1  nonconformant: a MUST broken (with --strict, or a SHOULD)
-  2  usage or configuration error (bad flags, a refused key, a wrong base URL), found before the run
+  2  usage or configuration error (bad flags, a refused key, a wrong base URL, a TLS problem such as
+     an untrusted issuer or a missing client certificate), found before the run
   3  inconclusive: the target could not be reached or too little could be judged; or a suite error
   130  interrupted (Ctrl-C)
 The key is read from --api-key or $CONFORMANCE_API_KEY and never printed or written.

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import ssl
 import threading
 from collections.abc import Mapping
@@ -50,7 +51,7 @@ _NOT_TLS = frozenset({"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LE
 
 # How tls_failure starts when the connection closed during (or right behind) the handshake with no alert:
 # the cause is not known yet (Client.tls_refusal may tell it).
-HANDSHAKE_CLOSED = "the target closed the connection during the TLS handshake"
+HANDSHAKE_CLOSED = "the target closed the TLS connection abruptly, without a response"
 
 
 @dataclass(frozen=True)
@@ -232,6 +233,12 @@ def closed_after_handshake(client_cert_given: bool) -> str:
                 "with --client-cert and --client-key")
     return (f"{said}, as a server does that demands a client certificate and none was given; pass one with "
             "--client-cert and --client-key")
+
+
+def plugin_wording(sentence: str) -> str:
+    """A sentence naming `run`'s options (--ca-bundle, --client-cert, --client-key, --base-url) with
+    the pytest plugin's names for them (--conformance-ca-bundle, ...)."""
+    return re.sub(r"(?<![\w-])--(ca-bundle|client-cert|client-key|base-url)\b", r"--conformance-\1", sentence)
 
 
 def _ssl_error(exc: BaseException) -> ssl.SSLError | None:

@@ -166,8 +166,8 @@ def test_an_https_target_behind_a_private_ca_with_mutual_tls(tmp_path: Path, mon
              "--conformance-profile", "quick", *target_args],
             capture_output=True, text=True, timeout=300, cwd=tmp_path, env=_env())
         assert refused.returncode == 2
-        assert "certificate verify failed: issuer not trusted; pass the CA with --ca-bundle" in refused.stdout + \
-            refused.stderr
+        assert "certificate verify failed: issuer not trusted; pass the CA with --conformance-ca-bundle" in \
+            refused.stdout + refused.stderr
         assert target.http_requests == []
         proc, _ = _pytest(tmp_path, *target_args, "--conformance-client-cert", str(cert),
                           "--conformance-client-key", str(key), env=_env(SSL_CERT_FILE=str(pki.ca_file)))

@@ -15,7 +15,7 @@ from conformance.errors import ConformanceError, UsageError
 from conformance.lanes import DEFAULT_CONCURRENCY
 from conformance.profiles import PROFILES
 from conformance.runner import RunOptions, RunResult, run
-from conformance.tls import TLSOptions, tls_options
+from conformance.tls import TLSOptions, plugin_wording, tls_options
 from conformance.usage import base_url_from, check_api_version, check_concurrency, check_rate_limit
 from conformance.verdicts import RequirementVerdict, Verdict
 
@@ -50,11 +50,12 @@ def conformance_run(request: pytest.FixtureRequest) -> RunResult:
     try:
         result = run(options)
     except ConformanceError as exc:
-        pytest.exit(f"checkout-conformance: {exc}", returncode=exc.exit_code)
+        pytest.exit(f"checkout-conformance: {plugin_wording(str(exc))}", returncode=exc.exit_code)
     if isinstance(result.aborted, UsageError):
         # Found before anything was judged and the user's to fix (a TLS cause, a refused key): exit 2
         # with its sentence, as `run` does, rather than a session of skips.
-        pytest.exit(f"checkout-conformance: {result.aborted}", returncode=result.aborted.exit_code)
+        pytest.exit(f"checkout-conformance: {plugin_wording(str(result.aborted))}",
+                    returncode=result.aborted.exit_code)
     request.config.stash[RESULT_KEY] = result
     return result
 
