@@ -8,8 +8,12 @@ with certificate.json naming the server's certificate by the SHA-256 computed he
 
 from __future__ import annotations
 
+import base64
 import datetime
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -295,3 +299,28 @@ def test_a_listening_handshake_tells_a_refused_client_certificate_without_sendin
     expected = {"none": "the server demanded a client certificate and none was given",
                 "trusted": None, "stranger": "the server refused the client certificate given"}[client]
     assert said == expected or (expected is not None and said is not None and said.startswith(expected))
+
+
+def test_the_installed_command_honours_requests_ca_bundle_and_never_reads_netrc(
+        pki: Pki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # trust_env stays off: the CA variable is read by name, while a ~/.netrc entry for the target
+    # must not reach the "no credentials" probes (AUTH-001) nor any other request.
+    (tmp_path / "home").mkdir()
+    netrc = tmp_path / "home" / ".netrc"
+    netrc.write_text("machine 127.0.0.1 login netrc-user password netrc-secret\n")
+    netrc.chmod(0o600)
+    env = {k: v for k, v in os.environ.items() if k not in _AMBIENT and k != "HOME"}
+    env.update(HOME=str(tmp_path / "home"), REQUESTS_CA_BUNDLE=str(pki.ca_file))
+    leaf = pki.leaf()
+    with serve(monkeypatch, server_context(leaf)) as target:
+        done = subprocess.run([sys.executable, "-m", "conformance", "run", "--base-url", target.base_url,
+                               "--api-key", API_KEY, "--profile", "quick", "--only", "auth",
+                               "--report-dir", str(tmp_path / "reports")],
+                              capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert target.http_requests
+    netrc_credential = base64.b64encode(b"netrc-user:netrc-secret").decode()
+    assert not [a for a in target.authorizations if netrc_credential in a]
+    assert any(base64.b64encode(f"{API_KEY}:".encode()).decode() in a for a in target.authorizations)
+    tls = _tls_of(tmp_path)
+    assert tls is not None and tls["server_certificate_sha256"] == sha256_of(leaf)

@@ -90,6 +90,7 @@ class Target:
     server: RunningServer
     http_requests: list[str]  # the paths the target's HTTP layer received
     base_url: str
+    authorizations: list[str] = field(default_factory=list)  # every Authorization header value received
 
 
 @contextlib.contextmanager
@@ -100,6 +101,7 @@ def serve(monkeypatch: pytest.MonkeyPatch, tls: ssl.SSLContext | None, sessions:
     `alerts=False`: a failed handshake is closed without its alert, as asyncio servers do (the
     front then serves nothing: it is for the failures)."""
     seen: list[str] = []
+    authorizations: list[str] = []
     real = server_module.create_app
 
     def counting(*args: Any, **kwargs: Any) -> Any:
@@ -108,6 +110,7 @@ def serve(monkeypatch: pytest.MonkeyPatch, tls: ssl.SSLContext | None, sessions:
         async def counted(scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
             if scope["type"] == "http":
                 seen.append(scope["path"])
+                authorizations.extend(v.decode("latin-1") for k, v in scope["headers"] if k == b"authorization")
             await app(scope, receive, send)
 
         return counted
@@ -117,10 +120,10 @@ def serve(monkeypatch: pytest.MonkeyPatch, tls: ssl.SSLContext | None, sessions:
         running = start_background(ReferenceConfig(sessions=sessions, api_key=API_KEY))
     with running:
         if tls is None:
-            yield Target(running, seen, running.base_url)
+            yield Target(running, seen, running.base_url, authorizations)
             return
         with _TLSFront(tls, running.port, alerts) as front:
-            yield Target(running, seen, f"https://127.0.0.1:{front.port}")
+            yield Target(running, seen, f"https://127.0.0.1:{front.port}", authorizations)
 
 
 class _TLSFront:
