@@ -12,6 +12,7 @@ import base64
 import datetime
 import json
 import os
+import ssl
 import subprocess
 import sys
 from pathlib import Path
@@ -324,3 +325,32 @@ def test_the_installed_command_honours_requests_ca_bundle_and_never_reads_netrc(
     assert any(base64.b64encode(f"{API_KEY}:".encode()).decode() in a for a in target.authorizations)
     tls = _tls_of(tmp_path)
     assert tls is not None and tls["server_certificate_sha256"] == sha256_of(leaf)
+
+
+def test_the_ca_variables_are_read_in_order_and_an_empty_one_is_unset() -> None:
+    from conformance.tls import tls_options
+
+    both = {"REQUESTS_CA_BUNDLE": "requests.pem", "SSL_CERT_FILE": "openssl.pem"}
+    assert tls_options(None, None, None, both).ca_bundle == Path("requests.pem")
+    assert tls_options(None, None, None, both).ca_source == "REQUESTS_CA_BUNDLE"
+    assert tls_options(None, None, None, {**both, "REQUESTS_CA_BUNDLE": ""}).ca_bundle == Path("openssl.pem")
+    assert tls_options(Path("flag.pem"), None, None, both).ca_bundle == Path("flag.pem")
+    assert tls_options(None, None, None, {}).ca_bundle is None  # certifi's bundle, as requests
+
+
+def test_a_second_server_certificate_seen_in_the_run_is_recorded_too(pki: Pki) -> None:
+    import jsonschema
+
+    from conformance.tls import TLSFacts
+
+    first, second = pki.leaf(), pki.leaf()
+    facts = TLSFacts()
+    assert facts.to_dict() is None
+    for leaf in (first, second, first, second):
+        der = ssl.PEM_cert_to_DER_cert(leaf.cert_chain_pems[0].bytes().decode())
+        facts.saw("TLSv1.3", der)
+    recorded = facts.to_dict()
+    assert recorded == {"protocol": "TLSv1.3", "server_certificate_sha256": sha256_of(first),
+                        "other_server_certificates_sha256": [sha256_of(second)]}
+    schema = json.loads((Path(__file__).parents[1] / "conformance" / "reports" / "report.schema.json").read_text())
+    jsonschema.validate(recorded, {**schema["properties"]["target"]["properties"]["tls"], "$defs": schema["$defs"]})
