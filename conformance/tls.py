@@ -213,11 +213,11 @@ def tls_failure(exc: BaseException, client_cert_given: bool) -> str | None:
         more = "" if reason in _CERT_REQUIRED else " (or shares no cipher with this client)"
         return (f"the server demanded a client certificate and none was given{more}; pass one with "
                 "--client-cert and --client-key")
-    if client_cert_given and (reason in _CLIENT_CERT_REFUSED or reason in _HANDSHAKE_FAILURE
-                              or isinstance(error, ssl.SSLEOFError)):
+    closed = isinstance(error, ssl.SSLEOFError | ssl.SSLZeroReturnError)
+    if client_cert_given and (reason in _CLIENT_CERT_REFUSED or reason in _HANDSHAKE_FAILURE or closed):
         return ("the server refused the client certificate given; pass one its CA trusts with --client-cert "
                 "and --client-key")
-    if isinstance(error, ssl.SSLEOFError):
+    if closed:
         return (f"{HANDSHAKE_CLOSED}; check that it serves HTTPS on "
                 "that port, and whether it demands a client certificate (--client-cert, --client-key)")
     return f"the TLS handshake failed ({_reason(error)})"
