@@ -354,3 +354,13 @@ def test_a_second_server_certificate_seen_in_the_run_is_recorded_too(pki: Pki) -
                         "other_server_certificates_sha256": [sha256_of(second)]}
     schema = json.loads((Path(__file__).parents[1] / "conformance" / "reports" / "report.schema.json").read_text())
     jsonschema.validate(recorded, {**schema["properties"]["target"]["properties"]["tls"], "$defs": schema["$defs"]})
+
+
+@pytest.mark.parametrize("option", ["--ca-bundle", "--client-cert", "--client-key"])
+def test_an_empty_tls_option_is_a_usage_error(option: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A CI variable that expands to nothing must not quietly name the current directory.
+    with pytest.raises(SystemExit) as exited:  # argparse's usage error
+        _run("https://127.0.0.1:9", tmp_path, option, "")
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert f"{option}: an empty value names no file" in err and len(err.strip().splitlines()) == 1
