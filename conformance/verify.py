@@ -110,7 +110,7 @@ def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = N
     about = "".join(c if c.isprintable() else "?" for c in about)[:200]  # report text stays inert on a terminal
     print(f"verdict: {report['verdict'].upper()} of {about} (suite {report['suite']['version']}, "
           f"spec {report['spec_sha256'][:12]}, catalog {report['catalog_sha256'][:12]})", file=out)
-    print(_tls_line(target.get("tls")), file=out)
+    print(_tls_line(target.get("tls", "absent")), file=out)
     waived = [r["id"] for r in report["requirements"] if r["verdict"] == "waived"]
     if waived:  # a verdict that rests on accepted failures says so where a certificate is checked
         print(f"waived: {', '.join(waived)} (accepted failures, listed with reasons in report.json)", file=out)
@@ -125,6 +125,8 @@ def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = N
 
 def _tls_line(tls: Any) -> str:
     """Which server the certificate names: the TLS facts report.json records (schema-checked)."""
+    if tls == "absent":  # made by a suite version that did not record TLS facts
+        return "tls: not recorded by the suite version that made this report"
     if not isinstance(tls, dict):
         return "tls: none recorded (plain HTTP)"
     line = f"tls: {tls.get('protocol')}, server certificate sha256 {tls.get('server_certificate_sha256')}"
