@@ -16,6 +16,7 @@ from conformance.lanes import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from conformance.profiles import PROFILES
 from conformance.ratelimit import MAX_RATE_LIMIT
 from conformance.terminal import inert
+from conformance.tls import TLSOptions
 
 if TYPE_CHECKING:
     from conformance.runner import RunOptions
@@ -82,6 +83,13 @@ def _directory(value: str) -> Path:
     if not value.strip():
         raise argparse.ArgumentTypeError("an empty value would mean the current directory: name a directory, "
                                          "or leave --report-dir out for reports/")
+    return Path(value)
+
+
+def _file_path(value: str) -> Path:
+    # Path("") is ".": an unset CI variable must not quietly name the current directory.
+    if not value.strip():
+        raise argparse.ArgumentTypeError("an empty value names no file: give a path, or leave the option out")
     return Path(value)
 
 
@@ -157,7 +165,8 @@ def _count(value: str) -> int:
 _RUN_EPILOG = """exit codes:
   0  conformant: no MUST broken (with --strict, no SHOULD either)
   1  nonconformant: a MUST broken (with --strict, or a SHOULD)
-  2  usage or configuration error (bad flags, a refused key, a wrong base URL), found before the run
+  2  usage or configuration error (bad flags, a refused key, a wrong base URL, a TLS problem such as
+     an untrusted issuer or a missing client certificate), found before the run
   3  inconclusive: the target could not be reached or too little could be judged; or a suite error
   130  interrupted (Ctrl-C)
 The key is read from --api-key or $CONFORMANCE_API_KEY and never printed or written.
@@ -250,6 +259,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--implementation", type=_implementation, metavar="NAME@VERSION",
                      help="what is being certified, in your words (e.g. payments-api@2.3.1): written into "
                           "report.json and certificate.json")
+    run.add_argument("--ca-bundle", type=_file_path, metavar="PATH",
+                     help="CA certificates to trust for an https:// target, a PEM file or a directory of them "
+                          "(default: $REQUESTS_CA_BUNDLE, else $SSL_CERT_FILE, else the certifi bundle); "
+                          "verification cannot be turned off")
+    run.add_argument("--client-cert", type=_file_path, metavar="PATH",
+                     help="client certificate (PEM) for a target that demands mutual TLS; may hold the key too")
+    run.add_argument("--client-key", type=_file_path, metavar="PATH",
+                     help="the client certificate's private key (PEM, unencrypted); read, never copied or written")
 
     serve = sub.add_parser("serve", help="run the embedded reference server",
                            description="Serve the embedded reference implementation of GET /v1/checkout/sessions\n"
@@ -380,6 +397,7 @@ def run_options(args: argparse.Namespace) -> RunOptions:
         timeout=args.timeout, headers=dict(args.header), only=tuple(args.only),
         expect_dataset=args.expect_dataset, concurrency=args.concurrency, rate_limit=args.rate_limit,
         deadline=args.deadline, preflight_api_version=True, implementation=args.implementation,
+        tls=_tls(args, base_url),
     )
     _check_url(options.base_url)
     # Checked before anything is sent: a bad waiver file is a usage error, not a run.
@@ -407,6 +425,16 @@ def _run(args: argparse.Namespace) -> int:
     if result.aborted is not None:
         raise result.aborted  # its one sentence and exit code, after the reports are written
     return EXIT_BY_VERDICT[result.verdict]
+
+
+def _tls(args: argparse.Namespace, base_url: str | None) -> TLSOptions:
+    """--ca-bundle/--client-cert/--client-key; for an https:// target, the CA bundle falls back to
+    $REQUESTS_CA_BUNDLE, then $SSL_CERT_FILE (conformance.tls; a stale variable never stops a
+    plain-HTTP run)."""
+    from conformance.tls import tls_options
+
+    https = (base_url or "").lower().startswith("https://")
+    return tls_options(args.ca_bundle, args.client_cert, args.client_key, os.environ if https else {})
 
 
 def _check_url(base_url: str | None) -> None:

@@ -14,6 +14,7 @@ import http.cookiejar
 import json
 import math
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -27,6 +28,7 @@ from requests.auth import _basic_auth_str
 from urllib3 import HTTPHeaderDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.util.ssltransport import SSLTransport
 
 from conformance.errors import DeadlinePassed, ForbiddenMethod, RequestBudgetExhausted, TransportFailure
 from conformance.exchange import (
@@ -42,6 +44,7 @@ from conformance.lanes import PerThread, Recording
 from conformance.ratelimit import Pacer
 from conformance.redaction import Redactor, looks_secret
 from conformance.spec import OPERATION_PATH
+from conformance.tls import HANDSHAKE_CLOSED, TLSFacts, TLSOptions, build_context, closed_after_handshake, tls_failure
 
 Query = Mapping[str, str] | Iterable[tuple[str, str]]
 
@@ -77,6 +80,8 @@ _LINE_BREAK = "\x00"
 
 # How an exchange's `error` starts when the run's deadline cut its request in flight.
 DEADLINE_CUT = "cut: "
+# How an exchange's `error` starts when TLS failed (conformance.tls names the cause after it).
+TLS_FAILED = "TLS failed: "
 
 
 @dataclass(frozen=True)
@@ -126,7 +131,11 @@ class Client:
         on_exchange: Callable[[Exchange], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        tls: TLSOptions | None = None,
     ) -> None:
+        """`tls`: the CA bundle and client certificate for an https:// target (None: requests'
+        default CAs, no client certificate). Raises UsageError when they cannot be used
+        (conformance.tls.build_context), before anything is sent."""
         self.base_url = strip_credentials(base_url)
         self._api_key = api_key
         self.settings = settings or ClientSettings()
@@ -147,12 +156,20 @@ class Client:
         self._sleep = sleep
         # Lanes (conformance.lanes) share this client: each thread gets its own connection
         # and watchdog; the budget, the circuit breaker and the pacing stay global.
-        self._lines = PerThread(_Line, _Line.close)
+        tls = tls or TLSOptions()
+        self._client_cert_given = tls.client_cert is not None
+        # One verifying context for every connection (conformance.tls); none for plain HTTP.
+        context = build_context(tls) if self.base_url.lower().startswith("https://") else None
+        # What the TLS connections showed (protocol, server certificate), for the certificate.
+        self.tls_facts = TLSFacts()
+        self._lines = PerThread(lambda: _Line(context, self.tls_facts), _Line.close)
         self._shared = threading.Lock()  # guards requests_sent and the failure count
         # Set by stop(): wakes a lane waiting for the rate or a 429 hold (see _pause).
         self._woken = threading.Event()
         self._pacer = Pacer(self.settings.rate_limit, clock=clock, sleep=self._pause)
         self._recording = Recording()
+        # trust_env is off (see _Line), so the proxy variables are read here, by name: HTTPS_PROXY,
+        # HTTP_PROXY, ALL_PROXY and NO_PROXY (either case), and nothing else (never ~/.netrc).
         self._proxies = requests.utils.get_environ_proxies(self.base_url)
         self.transcript: list[Exchange] = []
         self.requests_sent = 0
@@ -176,6 +193,72 @@ class Client:
         """Send nothing more: every later request is recorded as not sent, for `reason`."""
         self._stopped = reason
         self._woken.set()
+
+    def tls_refusal(self, listen: float = 2.0) -> str | None:
+        """Why the server refuses this client at the TLS layer, found by one more handshake that
+        sends no request and listens up to `listen` seconds: the sentence of conformance.tls, or
+        None when the server accepted (its session ticket came), said nothing, or could not be reached.
+
+        For the preflight, after its request met a closed connection right behind the handshake:
+        a TLS 1.3 server that demands a client certificate refuses it after the handshake, with an
+        alert (RFC 8446 §4.4.2.4) that a request already on its way can lose (the server's close
+        of a socket holding unread bytes resets it). With nothing sent, the alert arrives; a server
+        that closes a TLS 1.3 connection right after the handshake, before any request and without
+        a ticket, is refusing the client certificate too (some servers send no alert).
+        Through the same proxy and TLS context as every request; bounded by `listen` twice over.
+        """
+        if not self.base_url.lower().startswith("https://"):
+            return None
+        try:
+            prepared = requests.Request("GET", self.base_url + OPERATION_PATH).prepare()
+            adapter = self._session.get_adapter(self.base_url)
+            assert isinstance(adapter, HTTPAdapter)
+            pool = adapter.get_connection_with_tls_context(prepared, True, self._proxies)
+            conn = pool._new_conn()  # type: ignore[attr-defined]  # a connection of its own, not pooled
+        except Exception:  # the request that failed already said what it could
+            return None
+        listen = min(listen, max(self._seconds_left(), 0.0))
+        # The whole step is bounded, handshake included (a trickling target restarts each read's
+        # timeout): this lane's watchdog cuts the socket, as for a request.
+        self._in_flight.expired = False
+        self._watchdog.arm(min(self.settings.timeout, listen) + listen)
+        sock: Any = None
+        version = None
+        try:
+            conn.timeout = min(self.settings.timeout, max(listen, 0.001))
+            if getattr(pool, "proxy", None) is not None and getattr(pool, "scheme", "") == "https":
+                pool._prepare_proxy(conn)  # type: ignore[attr-defined]  # CONNECT, then the handshake
+            else:
+                conn.connect()
+            sock = conn.sock
+            if not isinstance(sock, ssl.SSLSocket):
+                return None
+            version = sock.version()  # before the close below forgets it
+            give_up = time.monotonic() + listen
+            while time.monotonic() < give_up:
+                sock.settimeout(0.05)
+                try:
+                    if not sock.recv(1):
+                        break  # closed without an alert
+                except TimeoutError:
+                    if sock.session is not None and sock.session.has_ticket:
+                        return None  # a ticket follows an accepted handshake (RFC 8446 §4.6.1)
+            else:
+                return None  # the server kept the connection open: nothing refused
+        except (OSError, ValueError) as exc:
+            if self._in_flight.expired:
+                return None
+            named = tls_failure(exc, self._client_cert_given)
+            if not isinstance(sock, ssl.SSLSocket) or (named is not None and not named.startswith(HANDSHAKE_CLOSED)):
+                return named  # failed in the handshake itself, or an alert named the cause
+            if not isinstance(exc, ssl.SSLEOFError | ssl.SSLZeroReturnError | ConnectionResetError):
+                return named
+        finally:
+            self._watchdog.disarm()
+            conn.close()
+        # Closed right after the handshake, unasked. Only TLS 1.3 checks the client certificate
+        # after the handshake (TLS 1.2 refuses it inside, with an alert the request would have named).
+        return closed_after_handshake(self._client_cert_given) if version == "TLSv1.3" else None
 
     def _pause(self, seconds: float) -> None:
         """The pacer's sleep (the rate, a 429 hold), cut short by the run's deadline or `stop`:
@@ -425,8 +508,9 @@ class Client:
                 stream=True,
                 proxies=self._proxies,
             )
-        except requests.exceptions.SSLError:
-            exchange.error = "TLS handshake failed (is the target plain HTTP?)"
+        except requests.exceptions.SSLError as exc:
+            exchange.error = TLS_FAILED + (tls_failure(exc, self._client_cert_given)
+                                           or f"the TLS handshake failed ({_root_cause(exc)})")
             return
         except requests.exceptions.ConnectTimeout:
             exchange.error = f"connection timed out after {timeout:g} s"
@@ -435,6 +519,11 @@ class Client:
             exchange.error = f"no response within {timeout:g} s"
             return
         except requests.exceptions.ConnectionError as exc:
+            # A TLS 1.3 server refuses a client certificate after the handshake: the ssl error then
+            # comes wrapped as a connection error.
+            if self.base_url.lower().startswith("https://") and (why := tls_failure(exc, self._client_cert_given)):
+                exchange.error = TLS_FAILED + why
+                return
             cause = _root_cause(exc)
             exchange.error = f"{DROPPED} ({cause})" if _closed_without_response(exc) else f"connection failed ({cause})"
             return
@@ -609,7 +698,7 @@ def _root_cause(exc: BaseException) -> str:
 class _Line:
     """One lane's connection: its own session, in-flight socket and watchdog."""
 
-    def __init__(self) -> None:
+    def __init__(self, context: ssl.SSLContext | None = None, facts: TLSFacts | None = None) -> None:
         self.session = requests.Session()
         # trust_env would let ~/.netrc add credentials to the "no credentials" probes.
         self.session.trust_env = False
@@ -618,7 +707,7 @@ class _Line:
         self.session.cookies.set_policy(_NO_COOKIES)
         self.in_flight = _InFlight()
         self.watchdog = _Watchdog(self.in_flight.cut)
-        adapter = _watched_adapter(self.in_flight)
+        adapter = _watched_adapter(self.in_flight, context, facts or TLSFacts())
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
 
@@ -703,8 +792,14 @@ def _split_repeated(kwargs: dict[str, Any]) -> None:
     kwargs["headers"] = lines
 
 
-def _watched_adapter(in_flight: _InFlight) -> HTTPAdapter:
-    """An adapter whose connections report themselves to `in_flight` as each request starts."""
+def _watched_adapter(in_flight: _InFlight, context: ssl.SSLContext | None = None,
+                     facts: TLSFacts | None = None) -> HTTPAdapter:
+    """An adapter whose connections report themselves to `in_flight` as each request starts.
+
+    Its https:// connections use `context` alone (conformance.tls.build_context): not the CA
+    bundle requests would add, nor anything from the environment. Each TLS connection tells
+    `facts` its protocol and the server's certificate. Through a proxy (CONNECT) the same holds.
+    """
 
     # The raw socket is reported as soon as it exists, so that the watchdog can also cut a
     # TLS handshake that a target trickles byte by byte (each read restarts its timeout).
@@ -726,6 +821,12 @@ def _watched_adapter(in_flight: _InFlight) -> HTTPAdapter:
             in_flight.sock = super()._new_conn()
             return in_flight.sock
 
+        def connect(self) -> None:
+            super().connect()
+            sock = self.sock
+            if facts is not None and isinstance(sock, ssl.SSLSocket | SSLTransport):  # SSLTransport: TLS in TLS
+                facts.saw(sock.version(), sock.getpeercert(binary_form=True))
+
         def request(self, *args: Any, **kwargs: Any) -> None:
             in_flight.sock = self.sock
             _split_repeated(kwargs)
@@ -740,6 +841,27 @@ def _watched_adapter(in_flight: _InFlight) -> HTTPAdapter:
     class TLSPool(HTTPSConnectionPool):
         ConnectionCls = WatchedTLS
 
-    adapter = HTTPAdapter(max_retries=0)
-    adapter.poolmanager.pool_classes_by_scheme = {"http": Pool, "https": TLSPool}
+    classes = {"http": Pool, "https": TLSPool}
+
+    class Adapter(HTTPAdapter):
+        def build_connection_pool_key_attributes(self, request: Any, verify: Any, cert: Any = None) -> Any:
+            host, pool = super().build_connection_pool_key_attributes(request, verify, cert)
+            if context is not None:
+                # The run's context decides trust, and nothing else (no ca_certs, no cert_file).
+                pool = {"cert_reqs": "CERT_REQUIRED", "ssl_context": context}
+            return host, pool
+
+        def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+            if context is None:
+                super().cert_verify(conn, url, verify, cert)
+            # else: requests would add its default CA bundle to the run's context
+
+        def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+            manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+            if not proxy.lower().startswith("socks"):  # SOCKS pools are classes of their own
+                manager.pool_classes_by_scheme = classes  # watched through a proxy too
+            return manager
+
+    adapter = Adapter(max_retries=0)
+    adapter.poolmanager.pool_classes_by_scheme = classes
     return adapter

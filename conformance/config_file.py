@@ -27,7 +27,9 @@ PYPROJECT = "pyproject.toml"
 TABLE = "checkout-conformance"  # [tool.checkout-conformance]
 SECRET_KEYS = frozenset({"api-key", "api_key"})
 # Options whose default an environment variable already sets: that value beats the file.
-ENV_BACKED = {"base-url": "CONFORMANCE_BASE_URL"}
+ENV_BACKED = {"base-url": ("CONFORMANCE_BASE_URL",),
+              # The standard CA variables, honoured for an https:// target (conformance.tls).
+              "ca-bundle": ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")}
 # Options that make no sense in a file (they name the file, or are the parser's own).
 NOT_IN_FILE = frozenset({"config", "help"})
 
@@ -86,9 +88,10 @@ def apply_to_parser(parser: argparse.ArgumentParser, settings: dict[str, Any], s
         if action is None or key in NOT_IN_FILE:
             known = ", ".join(sorted(k for k in actions if k not in NOT_IN_FILE | SECRET_KEYS))
             raise UsageError(f"{source} has the unknown key {key!r}; the keys are the long options of run: {known}.")
-        env = ENV_BACKED.get(key)
-        if env and os.environ.get(env) is not None:
+        if key == "base-url" and os.environ.get("CONFORMANCE_BASE_URL") is not None:
             continue  # the environment variable beats the file, even set but empty (then a usage error)
+        if any(os.environ.get(env) for env in ENV_BACKED.get(key, ())):
+            continue  # a set variable beats the file (an empty CA variable counts as unset, as in requests)
         defaults[action.dest] = _convert(key, value, action, source)
     for name, _ in defaults.get("header", []):
         if looks_secret(name):

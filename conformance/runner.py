@@ -12,13 +12,15 @@ from urllib.parse import urljoin, urlsplit
 
 from conformance.catalog import Catalog, default_catalog
 from conformance.checks.base import Check, ProbeContext, Record, RunContext
+from conformance.checks.generation import NEGATIVE_TAG, PLAIN_TAG, POSITIVE_TAG
 from conformance.checks.history import History
 from conformance.checks.identity import ids_changed
+from conformance.checks.predrawn import drawn_afresh_note
 from conformance.checks.premises import apply_premises
 from conformance.checks.registry import PROBES, checks_for, probes_for
-from conformance.client import Client, ClientSettings, strip_credentials
+from conformance.client import TLS_FAILED, Client, ClientSettings, strip_credentials
 from conformance.diagnosis import Cause, diagnose
-from conformance.errors import ClientError, ConformanceError, TargetUnreachable, UsageError
+from conformance.errors import ClientError, ConformanceError, TargetUnreachable, TransportFailure, UsageError
 from conformance.exchange import Exchange
 from conformance.judgement import Scope, conclude
 from conformance.lanes import DEFAULT_CONCURRENCY, probe_rng, run_probes
@@ -26,9 +28,13 @@ from conformance.profiles import Profile
 from conformance.redaction import Redactor
 from conformance.spec import OPERATION_PATH, Spec, default_spec
 from conformance.spent_budget import name_spent_budget
+from conformance.tls import HANDSHAKE_CLOSED, TLSOptions, build_context
 from conformance.verdicts import Finding, Outcome, RequirementVerdict, Verdict, fold
 from conformance.waivers import Waiver
 from conformance.wording import plural
+
+# The generated-request probes (conformance.checks.generated), which draw from the shipped cases.
+GENERATED_TAGS = frozenset({POSITIVE_TAG, NEGATIVE_TAG, PLAIN_TAG})
 
 # Against a target that takes 2 s per response, a standard run stops asking after this
 # many seconds and has judged and written its reports within about five minutes.
@@ -63,6 +69,8 @@ class RunOptions:
     waivers: tuple[Waiver, ...] = ()
     # What was certified, in the vendor's words (`run --implementation NAME@VERSION`), or None.
     implementation: str | None = None
+    # The CA bundle and client certificate for an https:// target (conformance.tls).
+    tls: TLSOptions = field(default_factory=TLSOptions)
 
 
 @dataclass
@@ -100,6 +108,8 @@ class RunResult:
     scope: Scope | None = None
     # `run --implementation NAME@VERSION`: what was certified, in the vendor's words.
     implementation: str | None = None
+    # The TLS facts of the run (conformance.tls.TLSFacts.to_dict): None for plain HTTP.
+    tls: dict[str, Any] | None = None
 
 
 Progress = Callable[[str], None]
@@ -218,12 +228,14 @@ def _target(options: RunOptions) -> Iterator[tuple[str, str, str | None, bool]]:
 def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
     spec, catalog = default_spec(), default_catalog()
     validate_selection(options.only, catalog)
+    if options.tls != TLSOptions():
+        build_context(options.tls)  # a CA bundle or client key that cannot be used: exit 2, nothing sent
     started = datetime.now(UTC)
     with _target(options) as (base_url, api_key, api_version, embedded):
         cap = options.max_requests if options.max_requests is not None else options.profile.max_requests
         settings = ClientSettings(timeout=options.timeout, max_requests=cap,
                                   rate_limit=options.rate_limit, deadline=options.deadline)
-        client = Client(base_url, api_key, settings, headers=options.headers)
+        client = Client(base_url, api_key, settings, headers=options.headers, tls=options.tls)
         aborted: ConformanceError | None = None
         try:
             context = RunContext(options.profile, api_version, client.key_is_test_key, options.seed,
@@ -236,6 +248,10 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
                 aborted = exc  # reports are still written: they say why nothing was judged
             checks = checks_for(options.only)
             probes = probes_for(checks) if aborted is None else ()
+            if any(p.name in GENERATED_TAGS for p in probes):
+                note = drawn_afresh_note(spec.sha256, options.seed, options.profile.generated_examples)
+                if note is not None:
+                    progress(note)  # the shipped cases did not fit the installed libraries: one line, no failure
             width = max((len(p.name) for p in probes), default=0)  # the columns line up for every name
             done = run_probes(
                 client, probes,
@@ -267,6 +283,7 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
         activity=History.of(record).summary(), waivers=conclusion.waivers,
         redactor=client.redactor, aborted=aborted, stopped=client.stopped_because, scope=conclusion.scope,
         implementation=options.implementation,
+        tls=client.tls_facts.to_dict(),
     )
 
 
@@ -313,6 +330,13 @@ def _preflight(client: Client) -> None:
         if client.stopped_because:  # the run's own bound (--deadline) ended it, not the target
             raise TargetUnreachable(f"The run stopped before {client.base_url} answered its first request: "
                                     f"{client.stopped_because} (raise --deadline).") from None
+        if _refused_behind_handshake(client, str(exc)) and (refusal := client.tls_refusal()) is not None:
+            exc = TransportFailure(TLS_FAILED + refusal)
+        if str(exc).startswith(TLS_FAILED):
+            # Found at the handshake, before any request reached the target's HTTP layer; the fix is
+            # the user's (a CA, a client certificate, the URL) or the target's certificate: exit 2.
+            raise UsageError(f"Cannot connect to {client.base_url} over TLS: "
+                             f"{str(exc).removeprefix(TLS_FAILED)}.") from None
         raise TargetUnreachable(f"Cannot reach {client.base_url}: {exc}.") from None
     status = first.status or 0
     if status == 401:
@@ -338,6 +362,17 @@ def _preflight(client: Client) -> None:
         # A 5xx, or a 200 that is not a list, goes on: judging those is the checks' job.
         raise UsageError(f"{client.base_url} answered {status} {_phrase(status)} to GET {OPERATION_PATH}: "
                          "check --base-url and the API key.")
+
+
+def _refused_behind_handshake(client: Client, error: str) -> bool:
+    """Whether the preflight's request met a connection closed (or reset) at or right after a TLS
+    handshake, whose cause a listening handshake can tell (Client.tls_refusal); not a cause already
+    named, nor a target that never completed a handshake (refused, timed out: nothing to learn)."""
+    if not client.base_url.lower().startswith("https://"):
+        return False
+    if error.startswith(TLS_FAILED):
+        return error.startswith(TLS_FAILED + HANDSHAKE_CLOSED)
+    return client.tls_facts.server_certificate_sha256 is not None
 
 
 def _not_found(base_url: str) -> str:

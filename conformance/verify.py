@@ -114,6 +114,7 @@ def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = N
           f"(suite {report['suite']['version']}, spec {report['spec_sha256'][:12]}, "
           f"catalog {report['catalog_sha256'][:12]})", file=out)
     print(f"scope: {_inert(report['scope']['statement'])}", file=out)
+    print(_tls_line(target.get("tls", "absent")), file=out)
     if report["verdict_reason"]:
         print(f"reason: {_inert(report['verdict_reason'])}", file=out)
     print(f"verified {report_dir}: certificate intact, {covered} files match their digests, "
@@ -133,6 +134,19 @@ def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = N
 
 def _inert(text: str) -> str:
     return "".join(c if c.isprintable() else "?" for c in text)
+
+
+def _tls_line(tls: Any) -> str:
+    """Which server the certificate names: the TLS facts report.json records (schema-checked)."""
+    if tls == "absent":  # made by a suite version that did not record TLS facts
+        return "tls: not recorded by the suite version that made this report"
+    if not isinstance(tls, dict):
+        return "tls: none recorded (plain HTTP)"
+    line = f"tls: {tls.get('protocol')}, server certificate sha256 {tls.get('server_certificate_sha256')}"
+    others = tls.get("other_server_certificates_sha256") or []
+    if others:
+        line += f" (and {len(others)} other certificate(s) on later connections: {', '.join(others)})"
+    return _inert(line)
 
 
 def _drift(report_dir: Path, made_by: str, differences: list[str]) -> None:

@@ -171,3 +171,27 @@ def test_the_gitlab_template_uses_the_actions_flags(action: dict[str, Any]) -> N
     assert gitlab_flags <= action_flags, gitlab_flags - action_flags
     parser = build_parser()
     parser.parse_args(argv[1:])  # and it parses with the real CLI
+
+
+def test_the_tls_inputs_reach_the_suite_only_when_set(action: dict[str, Any], tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # An https:// staging URL behind a private CA that demands a client certificate (tests/tls.py).
+    from tests.tls import API_KEY as TLS_KEY
+    from tests.tls import make_pki, serve, server_context, sha256_of
+
+    (tmp_path / "pki").mkdir()
+    pki = make_pki(tmp_path / "pki")
+    cert, key = pki.client_files("gateway")
+    leaf = pki.leaf()
+    with serve(monkeypatch, server_context(leaf, client_ca=pki.ca)) as target:
+        given = {"base-url": target.base_url, "api-key": TLS_KEY, "profile": "quick", "args": "--only limit"}
+        (tmp_path / "without").mkdir()
+        code, summary, outputs = _run_action(action, given, tmp_path / "without")
+        assert code == 2 and outputs["verdict"] == ""  # no CA given: refused before anything was sent
+        assert target.http_requests == []
+        code, summary, outputs = _run_action(action, {**given, "ca-bundle": str(pki.ca_file),
+                                                      "client-cert": str(cert), "client-key": str(key)}, tmp_path)
+    assert code == 0, summary
+    assert outputs["verdict"] == "conformant"
+    certificate = (tmp_path / "reports" / "certificate.json").read_text()
+    assert sha256_of(leaf) in certificate

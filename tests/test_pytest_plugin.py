@@ -243,3 +243,28 @@ def test_no_target_anywhere_is_said_loudly_and_refused_under_ci(tmp_path: Path) 
     assert proc.returncode == 0, proc.stdout[-1500:]
     assert ("checkout-conformance: NO TARGET NAMED: these tests judged the suite's own embedded reference "
             "server (a self-test), not your API.") in proc.stdout
+
+
+def test_an_https_target_behind_a_private_ca_with_mutual_tls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.tls import API_KEY as TLS_KEY
+    from tests.tls import make_pki, serve, server_context
+
+    (tmp_path / "pki").mkdir()
+    pki = make_pki(tmp_path / "pki")
+    cert, key = pki.client_files("gateway")
+    with serve(monkeypatch, server_context(pki.leaf(), client_ca=pki.ca)) as target:
+        target_args = ("--conformance-base-url", target.base_url, "--conformance-api-key", TLS_KEY,
+                       "--conformance-only", "limit")
+        refused = subprocess.run(
+            [sys.executable, "-m", "pytest", "--pyargs", "conformance.checks", "-p", "no:cacheprovider", "-q",
+             "--conformance-profile", "quick", *target_args],
+            capture_output=True, text=True, timeout=300, cwd=tmp_path, env=_env())
+        assert refused.returncode == 2
+        assert "certificate verify failed: issuer not trusted; pass the CA with --conformance-ca-bundle" in \
+            refused.stdout + refused.stderr
+        assert target.http_requests == []
+        proc, _ = _pytest(tmp_path, *target_args, "--conformance-client-cert", str(cert),
+                          "--conformance-client-key", str(key), env=_env(SSL_CERT_FILE=str(pki.ca_file)))
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert f"checkout-conformance: CONFORMANT ({target.base_url})" in proc.stdout
+    assert target.http_requests

@@ -20,6 +20,7 @@ from conformance.errors import ConformanceError, UsageError
 from conformance.lanes import DEFAULT_CONCURRENCY
 from conformance.reports.writer import write_reports
 from conformance.runner import RunResult, run
+from conformance.tls import plugin_wording
 from conformance.usage import (
     BASE_URL_ENV,
     base_url_from,
@@ -42,6 +43,8 @@ _AS_RUN_FLAGS = (
     ("conformance_api_version", "--api-version"), ("conformance_concurrency", "--concurrency"),
     ("conformance_rate_limit", "--rate-limit"), ("conformance_config", "--config"),
     ("conformance_waivers", "--waivers"), ("conformance_report_dir", "--report-dir"),
+    ("conformance_ca_bundle", "--ca-bundle"), ("conformance_client_cert", "--client-cert"),
+    ("conformance_client_key", "--client-key"),
 )
 
 
@@ -86,7 +89,7 @@ def conformance_run(request: pytest.FixtureRequest) -> RunResult:
         if write:
             check_report_dir(args.report_dir)
     except ConformanceError as exc:
-        pytest.exit(f"checkout-conformance: {exc}", returncode=exc.exit_code)
+        pytest.exit(f"checkout-conformance: {plugin_wording(str(exc))}", returncode=exc.exit_code)
     if options.base_url is None and not config.getoption("conformance_self_test", False):
         if os.environ.get("CI", "").strip().lower() == "true":
             # A CI gate that judged only the suite's own server would be green whatever the API does.
@@ -102,7 +105,12 @@ def conformance_run(request: pytest.FixtureRequest) -> RunResult:
             write_reports(result, args.report_dir)
             config.stash[REPORTS_KEY] = str(args.report_dir)
     except ConformanceError as exc:
-        pytest.exit(f"checkout-conformance: {exc}", returncode=exc.exit_code)
+        pytest.exit(f"checkout-conformance: {plugin_wording(str(exc))}", returncode=exc.exit_code)
+    if isinstance(result.aborted, UsageError):
+        # Found before anything was judged and the user's to fix (a TLS cause, a refused key): exit 2
+        # with its sentence, as `run` does, rather than a session of skips.
+        pytest.exit(f"checkout-conformance: {plugin_wording(str(result.aborted))}",
+                    returncode=result.aborted.exit_code)
     request.config.stash[RESULT_KEY] = result
     if result.aborted is not None:  # nothing judged (a refused key...): its sentence and code, as `run`
         pytest.exit(f"checkout-conformance: {result.redactor.text(str(result.aborted))}",

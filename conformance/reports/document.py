@@ -76,7 +76,9 @@ def build_report(result: RunResult) -> dict[str, Any]:
         "suite": {"name": "checkout-conformance", "version": __version__},
         "spec_sha256": result.spec.sha256,
         "catalog_sha256": result.catalog.sha256,
-        "target": {"base_url": result.target, "embedded_reference": result.embedded},
+        # tls: the protocol and the server certificate's SHA-256 the run saw (null for plain HTTP), so a
+        # certificate names the server that was judged, not only its URL.
+        "target": {"base_url": result.target, "embedded_reference": result.embedded, "tls": result.tls},
         "context": result.context.to_dict(),
         "strict": result.strict,
         "only": list(result.only),
