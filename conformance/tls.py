@@ -238,7 +238,9 @@ def closed_after_handshake(client_cert_given: bool) -> str:
 def plugin_wording(sentence: str) -> str:
     """A sentence naming `run`'s options (--ca-bundle, --client-cert, --client-key, --base-url) with
     the pytest plugin's names for them (--conformance-ca-bundle, ...)."""
-    return re.sub(r"(?<![\w-])--(ca-bundle|client-cert|client-key|base-url)\b", r"--conformance-\1", sentence)
+    # pytest-base-url's own --base-url, named as such in a sentence, is not ours to rename.
+    return re.sub(r"(?<![\w-])--(ca-bundle|client-cert|client-key|base-url(?! is pytest-base-url's))\b",
+                  r"--conformance-\1", sentence)
 
 
 def _ssl_error(exc: BaseException) -> ssl.SSLError | None:

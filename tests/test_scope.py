@@ -118,17 +118,18 @@ def test_a_target_with_two_sessions_is_partial(keys: tuple[Path, Path], tmp_path
 
 
 def test_a_waived_must_failure_says_so_in_the_verdict(keys: tuple[Path, Path], tmp_path: Path) -> None:
-    # limit-no-upper-bound breaks LIM-005 alone (`serve --list-faults`); the rest of the catalog is judged.
+    # limit-no-upper-bound breaks LIM-005, and ERR-002 where a limit past 64 bits overflows its query
+    # (`serve --list-faults`); the rest of the catalog is judged.
     with start_background(ReferenceConfig(api_key=API_KEY, fault="limit-no-upper-bound")) as server:
         unwaived = _run(server.base_url, tmp_path / "plain", keys)
         code, out, _, certificate = _run(server.base_url, tmp_path / "r", keys,
-                                         "--waivers", str(_waivers(tmp_path / "w.yaml", "LIM-005")))
+                                         "--waivers", str(_waivers(tmp_path / "w.yaml", "LIM-005", "ERR-002")))
     assert (unwaived[0], unwaived[3]["verdict"]) == (1, "nonconformant")
     assert code == 0 and certificate["verdict"] == "conformant-with-waivers"
-    assert [w["status"] for w in certificate["waivers"]] == ["applied"]
+    assert [w["status"] for w in certificate["waivers"]] == ["applied", "applied"]
     _, lines = _verify(tmp_path / "r", keys)
     assert lines[0].startswith(f"verdict: CONFORMANT-WITH-WAIVERS of {server.base_url} (suite ")
-    assert "verdict: CONFORMANT-WITH-WAIVERS: LIM-005 failed and is waived" in out
+    assert "verdict: CONFORMANT-WITH-WAIVERS: LIM-005, ERR-002 failed and are waived" in out
     assert "CONFORMANT-WITH-WAIVERS" in (tmp_path / "r" / "summary.md").read_text().splitlines()[0]
 
 
