@@ -504,7 +504,7 @@ def _filtered_end(record: Record, spec: Spec) -> list[int]:
 
 @observation("filtered-cursor-skips-next-item", "a `status=S` page after a cursor lacks the next session "
              "of status S (created in another second) but starts with the one after that")
-def _filtered_skips_next(record: Record, spec: Spec) -> list[int]:
+def _filtered_skips_next(record: Record, spec: Spec, own_status: bool = False) -> list[int]:
     collection = Collection.from_record(record)
     if not collection.complete:
         return []
@@ -512,7 +512,7 @@ def _filtered_skips_next(record: Record, spec: Spec) -> list[int]:
     def skips(page: Exchange, status: str) -> bool:
         cursor, ids = page.params.get("starting_after", ""), page.page_ids or []
         position = collection.position(cursor)
-        if position is None or not ids:
+        if position is None or not ids or (own_status and collection.status_of(cursor) != status):
             return False
         following = [i for i in collection.ids[position + 1:] if collection.status_of(i) == status][:2]
         # The skipped session is in another second than the cursor: a `created`-only keyset
@@ -521,6 +521,14 @@ def _filtered_skips_next(record: Record, spec: Spec) -> list[int]:
                 and not _tied(collection, cursor, following[0]))
 
     return _first(p.seq for p, status in _filtered(record) if skips(p, status))
+
+
+@observation("filtered-skips-next-own-status", "the `status=S` page after a cursor that is itself an S-session "
+             "lacks the S-session right after it but starts with the one after that")
+def _filtered_skips_next_own(record: Record, spec: Spec) -> list[int]:
+    # A cursor of the filter's own status: the skip is the cursor arithmetic's, not a foreign
+    # cursor moved onto the next match (filter-foreign-cursor-skips, FLT-007).
+    return _filtered_skips_next(record, spec, own_status=True)
 
 
 @observation("cursor-skips-next-item-anywhere", "the page after a cursor, filtered or not, lacks the item "

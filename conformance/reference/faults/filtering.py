@@ -149,7 +149,7 @@ FAULTS = (
           signature=Signature(unseen=("filtered-page-short-with-more", "filtered-page-other-status",
                                       "page-repeats-cursor", "cursor-skips-next-item", "cursor-skips-same-second",
                                       "cursor-ignored", "before-page-from-list-start", "before-page-ascending",
-                                      "tie-order-depends-on-limit")),
+                                      "tie-order-depends-on-limit", "filtered-skips-next-own-status")),
           overrides={"fetch_page": _foreign_cursor_snapped}),
     Fault("filter-invalid-ignored", "An unknown `status` is dropped and the unfiltered list served.",
           breaks=("FLT-004", "SCH-003"),
