@@ -504,7 +504,13 @@ def _filtered_end(record: Record, spec: Spec) -> list[int]:
 
 @observation("filtered-cursor-skips-next-item", "a `status=S` page after a cursor lacks the next session "
              "of status S (created in another second) but starts with the one after that")
-def _filtered_skips_next(record: Record, spec: Spec, own_status: bool = False) -> list[int]:
+def _filtered_skips_next(record: Record, spec: Spec) -> list[int]:
+    return _filtered_skip_pages(record)
+
+
+def _filtered_skip_pages(record: Record, own_status: bool = False) -> list[int]:
+    """The filtered pages after a cursor that skip the next S-session (``own_status``: only
+    where the cursor itself has status S)."""
     collection = Collection.from_record(record)
     if not collection.complete:
         return []
@@ -528,7 +534,7 @@ def _filtered_skips_next(record: Record, spec: Spec, own_status: bool = False) -
 def _filtered_skips_next_own(record: Record, spec: Spec) -> list[int]:
     # A cursor of the filter's own status: the skip is the cursor arithmetic's, not a foreign
     # cursor moved onto the next match (filter-foreign-cursor-skips, FLT-007).
-    return _filtered_skips_next(record, spec, own_status=True)
+    return _filtered_skip_pages(record, own_status=True)
 
 
 @observation("cursor-skips-next-item-anywhere", "the page after a cursor, filtered or not, lacks the item "

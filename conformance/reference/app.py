@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -53,8 +54,10 @@ def _close_connection(request: Request) -> None:
     transport.close()
 
 
-def create_app(config: ReferenceConfig, store: SessionStore | None = None) -> Starlette:
-    """The reference server for ``config``; builds its own store unless given one."""
+def create_app(config: ReferenceConfig, store: SessionStore | None = None,
+               on_request: Callable[[], None] | None = None) -> Starlette:
+    """The reference server for ``config``; builds its own store unless given one.
+    ``on_request`` is called as each list request arrives (the churn's request clock)."""
     table = decisions_for(config.fault)
     if store is None:
         store = open_store(config.sessions, config.seed, config.livemode, config.db,
@@ -66,6 +69,8 @@ def create_app(config: ReferenceConfig, store: SessionStore | None = None) -> St
         # HEAD is routed here by Starlette along with GET; the brief is GET only.
         if request.method != "GET":
             return _method_not_allowed()
+        if on_request is not None:
+            on_request()
         try:
             body = run_list_json(table, store, request.headers, request.query_params,
                                  api_key, versions)

@@ -30,6 +30,11 @@ _OPEN, _EXPIRED = STATUSES[0], STATUSES[2]
 # Expiry is capped: on staging sessions expire about as often as they are created, and a
 # handful a second already moves every open session of a small collection within a run.
 MAX_EXPIRY_RATE = 1.0
+# The schedule's clock: real seconds (`serve --churn`, staging as it is), or requests served,
+# a virtual second being REQUESTS_PER_SECOND of them (about what the reference answers a
+# second on a quiet 2-core machine), for tests whose outcome must not follow the machine's load.
+WALL_CLOCK, REQUEST_CLOCK = "wall", "requests"
+REQUESTS_PER_SECOND = 250
 
 
 def default_expiry_rate(creation_rate: float) -> float:
@@ -60,10 +65,16 @@ class Churn:
     """
 
     def __init__(self, store: SessionStore, rate: float, expiry_rate: float, livemode: bool = False,
-                 seed: int = 0) -> None:
+                 seed: int = 0, clock: str = WALL_CLOCK) -> None:
         if rate < 0 or expiry_rate < 0:
             raise ValueError("churn rates must be >= 0")
+        if clock not in (WALL_CLOCK, REQUEST_CLOCK):
+            raise ValueError(f"churn clock must be {WALL_CLOCK!r} or {REQUEST_CLOCK!r}")
         self.store, self.rate, self.expiry_rate, self.livemode = store, rate, expiry_rate, livemode
+        self.clock = clock
+        self._requests = 0
+        self._due_lock = threading.Lock()
+        self._done = [0, 0]  # created, expired on the request clock
         self._rng = random.Random(f"checkout-conformance-churn:{seed}")
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="reference-churn", daemon=True)
@@ -99,8 +110,26 @@ class Churn:
         fastest = max(self.rate, self.expiry_rate, 1.0)
         return min(0.05, 1.0 / fastest / 4)
 
+    def on_request(self) -> None:
+        """On the request clock: one request arrived; do what the schedule says is due by now.
+
+        A virtual second is ``REQUESTS_PER_SECOND`` requests, so a run sees the same amount of
+        change for the same requests whatever the machine's speed (on the wall clock a loaded
+        machine's slower run saw several times more, and a test's outcome followed the load)."""
+        if self.clock != REQUEST_CLOCK:
+            return
+        with self._due_lock:
+            self._requests += 1
+            elapsed = self._requests / REQUESTS_PER_SECOND
+            while self._done[0] < int(elapsed * self.rate):
+                self.create_one()
+                self._done[0] += 1
+            while self._done[1] < int(elapsed * self.expiry_rate):
+                self.expire_one()
+                self._done[1] += 1
+
     def start(self) -> Churn:
-        if self.rate or self.expiry_rate:
+        if (self.rate or self.expiry_rate) and self.clock == WALL_CLOCK:
             self._thread.start()
         return self
 

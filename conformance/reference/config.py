@@ -39,6 +39,9 @@ class ReferenceConfig:
     api_versions: tuple[str, ...] = SUPPORTED_API_VERSIONS
     churn: float = 0.0
     churn_expiry: float | None = None
+    # "wall": the rates are per real second; "requests": per REQUESTS_PER_SECOND requests served
+    # (conformance.reference.churn), the same change for the same requests on any machine.
+    churn_clock: str = "wall"
 
     def __post_init__(self) -> None:
         if self.sessions < 0:

@@ -74,9 +74,10 @@ class RunningServer:
         self._store = store
         self._sock = sock
         # A live collection (config.churn): started once the server answers, stopped first.
-        self.churn = Churn(store, config.churn, config.expiry_rate, config.livemode, config.seed)
+        self.churn = Churn(store, config.churn, config.expiry_rate, config.livemode, config.seed,
+                           clock=config.churn_clock)
         uv_config = uvicorn.Config(
-            create_app(config, store), log_level="warning", access_log=False,
+            create_app(config, store, on_request=self.churn.on_request), log_level="warning", access_log=False,
             # None: leave the host process's logging (pytest, the CLI) as it is.
             log_config=None,
             lifespan="off", timeout_graceful_shutdown=2, server_header=False,
