@@ -21,18 +21,32 @@ from conformance.wording import capped, plural
 INVALID_STATUSES = ("pending", "cancelled", "unknown_status")
 
 
+TAIL = "filter-tail"
+TAIL_LIMIT = 2
+
+
 def probe_filter(ctx: ProbeContext) -> None:
     # One probe, the walks in the enum's order (open first): on a live account a session that left
     # `open` before the open walk reached it is met again by a later walk (FLT-002, history.py).
     for status in ctx.spec.enum_of("status"):
         walk_forward(ctx, f"filter:{status}", limit=ctx.profile.filtered_limit,
                      max_pages=ctx.profile.pages_filtered, status=status)
+        # A full last page whatever the account's counts: the walk's last page is full only when
+        # the number of S-sessions divides by the limit, and on a live account that number moves.
+        # After the S-session with two more behind it, `limit=2` is full and must say has_more
+        # false (FLT-003): a server computing has_more as `len(page) == limit` is met every time.
+        walk = Walk.read(ctx.record, f"filter:{status}")
+        ended = bool(walk.usable_pages) and walk.usable_pages[-1].has_more is False
+        ids = walk.ids if ended else []
+        if len(ids) > TAIL_LIMIT:
+            ctx.client.get(f"{TAIL}:{status}", [("limit", str(TAIL_LIMIT)), ("status", status),
+                                                ("starting_after", ids[-TAIL_LIMIT - 1])])
     for value in INVALID_STATUSES:
         ctx.client.get("filter:invalid", [("status", value)])
 
 
 def _cost(ctx: ProbeContext) -> int:
-    return sum(expected_pages(ctx, ctx.profile.filtered_limit, ctx.profile.pages_filtered, status)
+    return sum(expected_pages(ctx, ctx.profile.filtered_limit, ctx.profile.pages_filtered, status) + 1
                for status in ctx.spec.enum_of("status")) + len(INVALID_STATUSES)
 
 
@@ -118,11 +132,13 @@ def judge_filter(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcom
     else:
         yield too_little_data("FLT-002", name, "no status has any session to filter")
 
-    # FLT-003: size, fullness and exact has_more on the filtered collection.
+    # FLT-003: size, fullness and exact has_more on the filtered collection (the walks' pages and
+    # the full last page asked after each walk).
     problems = []
     for status, walk in zip(statuses, walks, strict=True):
         expected = collection.restricted(status)
-        for page in walk.usable_pages:
+        tail = [e for e in record.tagged(f"{TAIL}:{status}") if e.page_ids is not None]
+        for page in [*walk.usable_pages, *tail]:
             if history.live and page.page_ids:
                 problems += _live_has_more(status, page, collection, history)
             ids = page.page_ids or []

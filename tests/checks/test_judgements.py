@@ -162,3 +162,18 @@ def test_metadata_values_of_any_type_are_valid() -> None:
     body = {"object": "list", "has_more": False, "url": "/v1/checkout/sessions",
             "data": [session("cs_a", metadata={"order_no": 42, "tags": ["a"]})]}
     assert validation_errors(SPEC, body) == []
+
+
+def test_the_full_last_filtered_page_asked_after_the_walk_must_say_has_more_false() -> None:
+    """Four open sessions and limit 3: the walk's last page is not full, so a server computing
+    has_more as `len(page) == limit` passes the walk; the tail page (limit=2 after the third-last)
+    is full and meets it (FLT-003)."""
+    opened = [session(f"cs_o{k}", 100 - k, "open") for k in range(4)]
+    for has_more, finding in ((False, Finding.HELD), (True, Finding.VIOLATED)):
+        t = Transcript()
+        t.page("walk:100", [("limit", "100")], opened, False)
+        t.page("filter:open", [("limit", "3"), ("status", "open")], opened[:3], True)
+        t.page("filter:open", [("limit", "3"), ("status", "open"), ("starting_after", "cs_o2")], opened[3:], False)
+        t.page(f"{filtering.TAIL}:open", [("limit", "2"), ("status", "open"), ("starting_after", "cs_o1")],
+               opened[2:], has_more)
+        assert only(filtering.judge_filter(t.record, RUN, SPEC), "FLT-003") == finding
