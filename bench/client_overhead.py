@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _servers import API_KEY, LIST_PATH, prebuild, running, uptime
 
-import conformance.client as client_module
-from conformance.client import Client, ClientSettings
+import conformance.record.client as client_module
+from conformance.record.client import Client, ClientSettings
 
 
 class _NoTimer:

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, TypeVar
 
 from conformance import __version__
 from conformance.errors import ConformanceError, UsageError
-from conformance.lanes import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from conformance.profiles import PROFILES
-from conformance.ratelimit import MAX_RATE_LIMIT
+from conformance.record.ratelimit import MAX_RATE_LIMIT
+from conformance.run.lanes import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from conformance.terminal import inert
 
 if TYPE_CHECKING:
-    from conformance.runner import RunOptions
+    from conformance.run.runner import RunOptions
 
 # Also in conformance.runner; repeated here so that --help does not import the runner.
 DEFAULT_DEADLINE = 280.0
@@ -45,7 +45,7 @@ def _keys_of(argv: Sequence[str]) -> list[str]:
 
 
 def _redacted(text: str) -> str:
-    from conformance.redaction import Redactor
+    from conformance.record.redaction import Redactor
 
     return Redactor(_KEYS).text(text) if _KEYS else text
 
@@ -350,7 +350,7 @@ def _safe(line: str, args: argparse.Namespace) -> str:
     (the key, secret --header values, a user:password@ in --base-url) masked."""
     from urllib.parse import unquote
 
-    from conformance.redaction import Redactor, looks_secret
+    from conformance.record.redaction import Redactor, looks_secret
 
     secrets = [getattr(args, "api_key", None) or ""]
     secrets += [value for name, value in getattr(args, "header", []) or [] if looks_secret(name)]
@@ -368,9 +368,9 @@ def run_options(args: argparse.Namespace) -> RunOptions:
     by conformance.config_file.parse_with_config), with the waiver file loaded: what `run` and the
     pytest plugin both judge with. UsageError (exit 2) for a bad URL, API version or waiver file."""
     from conformance.catalog import default_catalog
-    from conformance.runner import RunOptions
+    from conformance.judge.waivers import load_waivers
+    from conformance.run.runner import RunOptions
     from conformance.usage import base_url_from, check_api_version
-    from conformance.waivers import load_waivers
 
     base_url = base_url_from(args.base_url)
     check_api_version(args.api_version)
@@ -390,7 +390,7 @@ def run_options(args: argparse.Namespace) -> RunOptions:
 def _run(args: argparse.Namespace) -> int:
     from conformance.console import print_summary
     from conformance.reports.writer import write_reports
-    from conformance.runner import run
+    from conformance.run.runner import run
     from conformance.signing import load_private_key
     from conformance.usage import check_report_dir
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.errors import UsageError
-from conformance.redaction import looks_secret
+from conformance.record.redaction import looks_secret
 
 PYPROJECT = "pyproject.toml"
 TABLE = "checkout-conformance"  # [tool.checkout-conformance]

@@ -23,11 +23,12 @@ from typing import Any, TextIO
 from conformance import __version__
 from conformance.catalog import default_catalog
 from conformance.checks.base import RunContext
-from conformance.coverage import coverage_of
-from conformance.diagnosis import diagnose
 from conformance.errors import UsageError, VerdictDrift, VerificationFailed
 from conformance.exchange import Exchange
-from conformance.judgement import conclude
+from conformance.judge.coverage import coverage_of
+from conformance.judge.diagnosis import diagnose
+from conformance.judge.judgement import conclude
+from conformance.judge.waivers import recorded_waivers, status_problems
 from conformance.profiles import PROFILES
 from conformance.reports.certificate import (
     DIGEST_FIELD,
@@ -42,10 +43,9 @@ from conformance.reports.reproducers import reproducer_problems
 from conformance.reports.schema import report_problems
 from conformance.reports.writer import CERTIFICATE, EXCHANGES
 from conformance.reports.writer import REPORT_JSON as REPORT  # the writer's names: they cannot drift
-from conformance.runner import judge, nothing_judged
+from conformance.run.runner import judge, nothing_judged
 from conformance.signing import SIGNATURE, fingerprint, load_public_key, signature_problem
 from conformance.spec import default_spec
-from conformance.waivers import recorded_waivers, status_problems
 
 
 def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = None) -> int:

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from conformance.diagnosis import diagnose, unexplained
 from conformance.exchange import Exchange
+from conformance.judge.diagnosis import diagnose, unexplained
 from conformance.reference import faults as catalog
 from conformance.reference.faults import Fault, Signature
 from conformance.verdicts import Evidence, RequirementVerdict, Verdict
@@ -106,7 +106,7 @@ def _hostile_transcript() -> list[Exchange]:
 
 def test_every_observation_reads_a_hostile_transcript_without_crashing() -> None:
     from conformance.checks.base import Record
-    from conformance.observations import OBSERVATIONS
+    from conformance.judge.observations import OBSERVATIONS
     from conformance.spec import default_spec
 
     exchanges = _hostile_transcript()
@@ -124,7 +124,7 @@ def test_the_real_catalog_diagnoses_a_hostile_transcript_without_crashing(monkey
 
 
 def test_an_equivalent_fault_is_an_acceptable_top_diagnosis(monkeypatch: pytest.MonkeyPatch) -> None:
-    from conformance.diagnosis import Cause
+    from conformance.judge.diagnosis import Cause
     from conformance.selftest.kill_matrix import top_diagnosis_ok
 
     twin = Fault("twin", "", breaks=("A-002",), title="Twin.", signature=Signature(equivalent=("narrow",)))

@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from conformance.client import Client
 from conformance.exchange import Exchange
 from conformance.profiles import Profile
+from conformance.record.client import Client
 from conformance.spec import Spec
 from conformance.verdicts import Outcome
 

@@ -43,7 +43,7 @@ def _entries() -> dict[str, list[Any]]:
 def draw_all() -> dict[str, Any]:
     """The file's content, drawn now with the installed libraries (slow: seconds)."""
     from conformance.checks.generation import rows_of
-    from conformance.checks.generation_cache import cache_key, library_versions
+    from conformance.generation_cache import cache_key, library_versions
     from conformance.spec import default_spec
 
     spec = default_spec()

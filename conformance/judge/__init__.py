@@ -1,1 +1,4 @@
-"""judge: the one pipeline from a transcript to a verdict (premises, waivers, coverage, diagnosis and its observation vocabulary)."""
+"""judge: one pipeline from a transcript to a verdict.
+
+Premises, waivers, coverage, and the diagnosis with its observation vocabulary.
+"""

@@ -20,7 +20,7 @@ from typing import Any
 
 from conformance.checks.base import Record
 from conformance.exchange import Exchange
-from conformance.observations import observe
+from conformance.judge.observations import observe
 from conformance.spec import Spec, default_spec
 from conformance.verdicts import RequirementVerdict, Verdict
 

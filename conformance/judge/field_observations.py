@@ -10,7 +10,7 @@ from __future__ import annotations
 from conformance.checks import next_cursor
 from conformance.checks.base import Record
 from conformance.checks.walks import NEXT_CURSOR_WALK, Walk
-from conformance.observations import _first, observation
+from conformance.judge.observations import _first, observation
 from conformance.spec import Spec
 
 

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.catalog import Catalog
+from conformance.judge.waivers import Waiver, apply_waivers
 from conformance.verdicts import DATA_GATE, RequirementVerdict, Verdict, overall, verdict_reason
-from conformance.waivers import Waiver, apply_waivers
 from conformance.wording import capped
 
 SCOPED_VERDICTS = ("conformant", "conformant-with-waivers", "partial", "nonconformant", "inconclusive", "error")

@@ -632,4 +632,4 @@ def _created_changed(record: Record, spec: Spec) -> list[int]:
 
 
 # The faults from the field register theirs (issue 10); imported last, as it uses the above.
-from conformance import field_observations  # noqa: E402, F401
+from conformance.judge import field_observations  # noqa: E402, F401

@@ -30,9 +30,9 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from conformance.errors import DeadlinePassed, ForbiddenMethod, RequestBudgetExhausted, TransportFailure
 from conformance.exchange import AUTH_KEY, AUTH_KEY_AS_PASSWORD, AUTH_NONE, DROPPED, Exchange
-from conformance.lanes import PerThread, Recording
-from conformance.ratelimit import Pacer
-from conformance.redaction import Redactor, looks_secret
+from conformance.record.ratelimit import Pacer
+from conformance.record.redaction import Redactor, looks_secret
+from conformance.run.lanes import PerThread, Recording
 from conformance.spec import OPERATION_PATH
 
 Query = Mapping[str, str] | Iterable[tuple[str, str]]

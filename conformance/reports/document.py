@@ -8,10 +8,10 @@ from typing import Any
 from conformance import __version__
 from conformance.catalog import Catalog
 from conformance.checks.history import describe
-from conformance.coverage import coverage_of
-from conformance.diagnosis import Cause
 from conformance.exchange import Exchange
-from conformance.runner import RunResult
+from conformance.judge.coverage import coverage_of
+from conformance.judge.diagnosis import Cause
+from conformance.run.runner import RunResult
 from conformance.verdicts import RequirementVerdict, Verdict
 
 # 2: every requirement names the exchanges its verdict rests on (`exchanges`); `coverage`.

@@ -31,7 +31,7 @@ from conformance.exchange import Exchange
 
 if TYPE_CHECKING:
     from conformance.checks.base import Probe, ProbeContext
-    from conformance.client import Client
+    from conformance.record.client import Client
 
 T = TypeVar("T")
 

@@ -14,20 +14,20 @@ from conformance.catalog import Catalog, default_catalog
 from conformance.checks.base import Check, ProbeContext, Record, RunContext
 from conformance.checks.history import History
 from conformance.checks.identity import ids_changed
-from conformance.checks.premises import apply_premises
 from conformance.checks.registry import PROBES, checks_for, probes_for
-from conformance.client import Client, ClientSettings, strip_credentials
-from conformance.diagnosis import Cause, diagnose
 from conformance.errors import ClientError, ConformanceError, TargetUnreachable, UsageError
 from conformance.exchange import Exchange
-from conformance.judgement import Scope, conclude
-from conformance.lanes import DEFAULT_CONCURRENCY, probe_rng, run_probes
+from conformance.judge.diagnosis import Cause, diagnose
+from conformance.judge.judgement import Scope, conclude
+from conformance.judge.premises import apply_premises
+from conformance.judge.spent_budget import name_spent_budget
+from conformance.judge.waivers import Waiver
 from conformance.profiles import Profile
-from conformance.redaction import Redactor
+from conformance.record.client import Client, ClientSettings, strip_credentials
+from conformance.record.redaction import Redactor
+from conformance.run.lanes import DEFAULT_CONCURRENCY, probe_rng, run_probes
 from conformance.spec import OPERATION_PATH, Spec, default_spec
-from conformance.spent_budget import name_spent_budget
 from conformance.verdicts import Finding, Outcome, RequirementVerdict, Verdict, fold
-from conformance.waivers import Waiver
 from conformance.wording import plural
 
 # Against a target that takes 2 s per response, a standard run stops asking after this

@@ -32,8 +32,8 @@ from pathlib import Path
 from conformance.catalog import Catalog, default_catalog
 from conformance.checks import registry
 from conformance.checks.base import Check, Record, RunContext
-from conformance.diagnosis import Cause
 from conformance.exchange import Exchange
+from conformance.judge.diagnosis import Cause
 from conformance.spec import Spec
 from conformance.verdicts import Finding, Outcome, RequirementVerdict, Verdict, held, overall, seqs
 
@@ -147,7 +147,7 @@ def run_fault(fault: str | None, mutants: bool = True) -> FaultRun:
     from conformance.profiles import PROFILES
     from conformance.reference import ReferenceConfig, start_background
     from conformance.reference.faults import FAULTS
-    from conformance.runner import RunOptions, judge, run
+    from conformance.run.runner import RunOptions, judge, run
 
     key = fault
     live = fault is not None and fault.startswith(CHURN_PREFIX)

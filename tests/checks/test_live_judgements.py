@@ -15,7 +15,7 @@ from conformance.checks import envelope, filtering, limits, pagination, protocol
 from conformance.checks.base import RunContext
 from conformance.checks.history import History, describe
 from conformance.profiles import PROFILES
-from conformance.runner import judge
+from conformance.run.runner import judge
 from conformance.verdicts import Finding, Verdict
 from tests.checks.test_judgements import RUN, SPEC, Transcript, only, session
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conformance.checks import generation, predrawn
-from conformance.checks.generation_cache import CACHE_ENV, cache_key
+from conformance.generation_cache import CACHE_ENV, cache_key
 from conformance.profiles import PROFILES
 from conformance.spec import default_spec
 
