@@ -31,8 +31,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from conformance.errors import DeadlinePassed, ForbiddenMethod, RequestBudgetExhausted, TransportFailure
 from conformance.exchange import AUTH_KEY, AUTH_KEY_AS_PASSWORD, AUTH_NONE, DROPPED, Exchange
 from conformance.record.ratelimit import Pacer
+from conformance.record.recording import PerThread, Recording
 from conformance.record.redaction import Redactor, looks_secret
-from conformance.run.lanes import PerThread, Recording
 from conformance.spec import OPERATION_PATH
 
 Query = Mapping[str, str] | Iterable[tuple[str, str]]
@@ -192,7 +192,7 @@ class Client:
         buffer = self._recording.buffer()
         return self.transcript + buffer if buffer is not None else list(self.transcript)
 
-    # This thread's connection (see conformance.lanes.PerThread).
+    # This thread's connection (see conformance.record.recording.PerThread).
     @property
     def _session(self) -> requests.Session:
         return self._lines.get().session
