@@ -11,7 +11,6 @@ Observations never judge a requirement: verdicts come from the checks, these onl
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
@@ -20,44 +19,11 @@ from conformance.checks.collection import Collection
 from conformance.checks.common import is_error_object
 from conformance.checks.walks import DEFAULT_LIMIT, limit_sent, next_cursor_of
 from conformance.exchange import Exchange
+from conformance.judge.vocabulary import OBSERVATIONS as OBSERVATIONS  # whole once this module is imported
+from conformance.judge.vocabulary import first as _first
+from conformance.judge.vocabulary import observation
+from conformance.judge.vocabulary import observe as observe
 from conformance.spec import Spec
-
-Reading = Callable[[Record, Spec], list[int]]
-
-
-@dataclass(frozen=True)
-class Observation:
-    name: str
-    text: str  # what it means, in one phrase (the vocabulary's documentation)
-    read: Reading
-
-
-OBSERVATIONS: dict[str, Observation] = {}
-
-
-def observation(name: str, text: str) -> Callable[[Reading], Reading]:
-    def register(read: Reading) -> Reading:
-        assert name not in OBSERVATIONS, f"observation {name!r} declared twice"
-        OBSERVATIONS[name] = Observation(name, text, read)
-        return read
-
-    return register
-
-
-def observe(name: str, record: Record, spec: Spec) -> list[int] | None:
-    """The exchanges showing observation ``name`` (memoised on the record); KeyError if unknown.
-
-    None when the reading itself failed (a suite bug on an unforeseen transcript): the
-    diagnosis then names no fault that depends on it, rather than crash the run.
-    """
-    key = f"observation:{name}"
-    if key not in record.memo:
-        try:
-            record.memo[key] = OBSERVATIONS[name].read(record, spec)
-        except Exception:
-            record.memo[key] = None
-    seqs: list[int] | None = record.memo[key]
-    return seqs
 
 
 # -- readings shared by several observations ------------------------------------------------------
@@ -68,16 +34,6 @@ def _lists(record: Record) -> Iterator[Exchange]:
 
 def _items(page: Exchange) -> list[dict[str, Any]]:
     return [i for i in page.json["data"] if isinstance(i, dict)]
-
-
-def _first(seqs: Iterator[int], count: int = 2) -> list[int]:
-    found: list[int] = []
-    for seq in seqs:
-        if seq not in found:
-            found.append(seq)
-        if len(found) == count:
-            break
-    return found
 
 
 def _statuses(record: Record, tag: str) -> Iterator[Exchange]:
@@ -631,5 +587,5 @@ def _created_changed(record: Record, spec: Spec) -> list[int]:
     return _first(seq for change in History.of(record).created_changes for seq in change.exchanges)
 
 
-# The faults from the field register theirs (issue 10); imported last, as it uses the above.
+# The faults from the field register theirs (issue 10); imported last, so the registry keeps its order.
 from conformance.judge import field_observations  # noqa: E402, F401
