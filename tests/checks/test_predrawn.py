@@ -10,9 +10,11 @@ import pytest
 from conformance.checks import generation, predrawn
 from conformance.generation_cache import CACHE_ENV, cache_key
 from conformance.profiles import PROFILES
+from conformance.selftest.redraw_predrawn import as_text
 from conformance.spec import default_spec
 
-REDRAW = "the shipped cases are stale: redraw them with `python -m conformance.checks.predrawn` and commit the file"
+REDRAW = ("the shipped cases are stale: redraw them with `python -m conformance.selftest.redraw_predrawn` "
+          "and commit the file")
 
 
 def _shipped() -> dict[str, object]:
@@ -38,7 +40,7 @@ def test_the_shipped_cases_match_a_fresh_draw() -> None:
         assert entry["rows"] == generation.rows_of(spec, entry["seed"], entry["examples"]), REDRAW
     # The file on disk is what the module writes (so a redraw is its only author).
     assert Path(predrawn.__file__).with_name(predrawn.PREDRAWN_FILE).read_text(encoding="utf-8") == \
-        predrawn.as_text(_shipped())
+        as_text(_shipped())
 
 
 def test_a_first_run_with_the_default_seed_draws_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
