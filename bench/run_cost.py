@@ -44,7 +44,7 @@ PHASES = (
     ("judging (all checks)", "conformance.run.runner", ("judge",)),
     ("report writing", "conformance.reports.writer", ("write_reports",)),
 )
-CACHE_ENV = "CONFORMANCE_CACHE_DIR"  # conformance/checks/generation_cache.py
+CACHE_ENV = "CONFORMANCE_CACHE_DIR"  # conformance/generation_cache.py
 
 
 @contextlib.contextmanager

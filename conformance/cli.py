@@ -20,7 +20,7 @@ from conformance.terminal import inert
 if TYPE_CHECKING:
     from conformance.run.runner import RunOptions
 
-# Also in conformance.runner; repeated here so that --help does not import the runner.
+# Also in conformance.run.runner; repeated here so that --help does not import the runner.
 DEFAULT_DEADLINE = 280.0
 
 EXIT_BY_VERDICT = {"conformant": 0, "nonconformant": 1, "inconclusive": 3, "error": 3}

@@ -109,7 +109,7 @@ def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = N
     if report.get("implementation"):
         about = f"{report['implementation']} at {about}"
     about = "".join(c if c.isprintable() else "?" for c in about)[:200]  # report text stays inert on a terminal
-    # The scoped verdict first: what the certificate certifies, and how far (conformance.judgement).
+    # The scoped verdict first: what the certificate certifies, and how far (conformance.judge.judgement).
     print(f"verdict: {report['scope']['verdict'].upper()}{' (strict)' if report['strict'] else ''} of {about} "
           f"(suite {report['suite']['version']}, spec {report['spec_sha256'][:12]}, "
           f"catalog {report['catalog_sha256'][:12]})", file=out)

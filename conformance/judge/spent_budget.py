@@ -14,7 +14,7 @@ from dataclasses import replace
 from conformance.exchange import Exchange
 from conformance.verdicts import RequirementVerdict, Verdict
 
-# The client's error on a request it did not send (conformance.client.Client._send).
+# The client's error on a request it did not send (conformance.record.client.Client._send).
 _NOT_SENT = re.compile(r"not sent: the request budget \((\d+)\)")
 REASON_PREFIX = "not judged: the request budget"
 

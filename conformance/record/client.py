@@ -135,7 +135,7 @@ class Client:
         self.stopped_because: str | None = None
         self._on_exchange = on_exchange
         self._sleep = sleep
-        # Lanes (conformance.lanes) share this client: each thread gets its own connection
+        # Lanes (conformance.run.lanes) share this client: each thread gets its own connection
         # and watchdog; the budget, the circuit breaker and the pacing stay global.
         self._lines = PerThread(_Line, _Line.close)
         self._shared = threading.Lock()  # guards requests_sent and the failure count
@@ -180,7 +180,7 @@ class Client:
     def recording_into(self, buffer: list[Exchange]) -> Iterator[None]:
         """This thread's exchanges go to `buffer` instead of the transcript until the block ends.
 
-        Their seq counts on from the transcript as it is now; conformance.lanes renumbers
+        Their seq counts on from the transcript as it is now; conformance.run.lanes renumbers
         them when the buffer joins the transcript.
         """
         with self._recording.into(buffer):
@@ -276,7 +276,7 @@ class Client:
             for attempt in range(1, self.settings.retries_on_429 + 2):
                 with self._shared:  # check and count as one step: lanes must not overrun the budget
                     if self.requests_sent >= self.settings.max_requests:
-                        # Not a `stopped_because`: conformance.spent_budget names this one in the verdicts.
+                        # Not a `stopped_because`: conformance.judge.spent_budget names this one in the verdicts.
                         exchange.error = f"not sent: the request budget ({self.settings.max_requests}) is used up"
                         raise RequestBudgetExhausted(exchange.error)
                     if self._evidence_bytes >= self.settings.evidence_budget_bytes:

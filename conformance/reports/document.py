@@ -16,7 +16,7 @@ from conformance.verdicts import RequirementVerdict, Verdict
 
 # 2: every requirement names the exchanges its verdict rests on (`exchanges`); `coverage`.
 # Added since, without a new format (the schema allows added fields): `scope` (the scoped verdict
-# and what was not judged, conformance.judgement), `implementation`, each likely cause's `shown`.
+# and what was not judged, conformance.judge.judgement), `implementation`, each likely cause's `shown`.
 REPORT_FORMAT_VERSION = 2
 
 

@@ -53,13 +53,13 @@ class RunOptions:
     # rather than a VER-002 violation. Set by the CLI and the pytest plugin, where a person
     # typed the value; the kill matrix leaves it off to see VER-002 judged.
     preflight_api_version: bool = False
-    # Probes side by side (conformance.lanes); 1 sends one request at a time.
+    # Probes side by side (conformance.run.lanes); 1 sends one request at a time.
     concurrency: int = DEFAULT_CONCURRENCY
     # Requests per second at most, across all lanes; None: no proactive limit.
     rate_limit: float | None = None
     # Seconds after which the run stops asking and judges what it has (see ClientSettings).
     deadline: float | None = DEFAULT_DEADLINE
-    # Accepted failures (conformance.waivers), applied by conformance.judgement.conclude.
+    # Accepted failures (conformance.judge.waivers), applied by conformance.judge.judgement.conclude.
     waivers: tuple[Waiver, ...] = ()
     # What was certified, in the vendor's words (`run --implementation NAME@VERSION`), or None.
     implementation: str | None = None
@@ -85,9 +85,9 @@ class RunResult:
     failed_probes: dict[str, str] = field(default_factory=dict)
     # The change seen while the run lasted (checks/history.py History.summary): a live account.
     activity: dict[str, object] = field(default_factory=dict)
-    # The likely causes of what was reported, most likely first (conformance.diagnosis).
+    # The likely causes of what was reported, most likely first (conformance.judge.diagnosis).
     diagnosis: list[Cause] = field(default_factory=list)
-    # The waivers given (conformance.waivers), each with its status in this run.
+    # The waivers given (conformance.judge.waivers), each with its status in this run.
     waivers: list[dict[str, Any]] = field(default_factory=list)
     # Masks the run's secrets in everything written or printed about it.
     redactor: Redactor = field(default_factory=lambda: Redactor([]), repr=False)
@@ -96,7 +96,7 @@ class RunResult:
     aborted: ConformanceError | None = None
     # Why the run stopped asking before its probes were done (the deadline, a budget), or None.
     stopped: str | None = None
-    # What the verdict covers (conformance.judgement.Scope): the scoped verdict of certificates.
+    # What the verdict covers (conformance.judge.judgement.Scope): the scoped verdict of certificates.
     scope: Scope | None = None
     # `run --implementation NAME@VERSION`: what was certified, in the vendor's words.
     implementation: str | None = None

@@ -7,7 +7,7 @@ Each fault is served by an embedded reference server and judged in-process with 
 when every requirement it declares (``Fault.breaks``) is reported: failed for a MUST,
 warned for a SHOULD. Anything else reported is an *extra* finding, listed but allowed.
 
-The same pass records each run's diagnosis (``conformance.diagnosis``): its top cause must be
+The same pass records each run's diagnosis (``conformance.judge.diagnosis``): its top cause must be
 the fault itself, or one the fault declares equivalent (``Signature.equivalent``).
 
 The same pass disables each check in turn (its judgement says ``held`` for every
@@ -71,7 +71,7 @@ class FaultRun:
     churned: tuple[int, int] = (0, 0)
     # For each check that found a violation: the verdicts with that check disabled.
     mutants: dict[str, dict[str, Verdict]] = field(default_factory=dict)
-    # The run's likely causes, most likely first (conformance.diagnosis).
+    # The run's likely causes, most likely first (conformance.judge.diagnosis).
     diagnosis: list[Cause] = field(default_factory=list)
 
     @property
@@ -341,7 +341,7 @@ def render(matrix: Matrix, catalog: Catalog | None = None) -> str:
         "## Faults",
         "",
         "Declared: the requirements the fault must trip; Result names any it did not. Extra: also reported, "
-        "as a consequence. Top diagnosis: the run's most likely cause (`conformance.diagnosis`), which must be "
+        "as a consequence. Top diagnosis: the run's most likely cause (`conformance.judge.diagnosis`), which must be "
         "the fault itself or a declared equivalent. Exit: the run's exit code without / with `--strict`. "
         "Churn: the same fault on a live collection (`serve --churn`); a fault caught quietly must be caught "
         "there too, and any exception says why.",

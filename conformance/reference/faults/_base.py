@@ -14,12 +14,12 @@ from conformance.reference.store import Page, SessionStore
 
 @dataclass(frozen=True)
 class Signature:
-    """How a run's findings point at a fault: the diagnosis table's row (conformance.diagnosis).
+    """How a run's findings point at a fault: the diagnosis table's row (conformance.judge.diagnosis).
 
     Pure data. A fault's signature is *met* when every requirement of ``requires`` (default:
     the fault's ``breaks``) was reported (failed or warned) and every observation named in
     ``seen`` holds in the transcript; it is *contradicted* when an observation named in
-    ``unseen`` holds. Observation names come from ``conformance.observations.OBSERVATIONS``.
+    ``unseen`` holds. Observation names come from ``conformance.judge.observations.OBSERVATIONS``.
     """
 
     requires: tuple[str, ...] | None = None
@@ -42,7 +42,7 @@ class Fault:
     # A fixed dataset (ReferenceConfig.dataset) to serve and judge with --expect-dataset, for
     # faults only a known collection can show (wrong values of the right type).
     dataset: str | None = None
-    # One sentence a developer acts on, shown as the run's likely cause (conformance.diagnosis).
+    # One sentence a developer acts on, shown as the run's likely cause (conformance.judge.diagnosis).
     title: str = ""
     signature: Signature = Signature()
 
