@@ -41,7 +41,7 @@ PHASES = (
     ("HTTP exchanges (client send + server + read)", "conformance.record.client", ("Client._attempt",)),
     ("generated cases (disk cache or Schemathesis)", "conformance.checks.generated",
      ("cached_requests", "generate_requests")),
-    ("judging (all checks)", "conformance.run.runner", ("judge",)),
+    ("judging (all checks)", "conformance.judge.pipeline", ("judge",)),
     ("report writing", "conformance.reports.writer", ("write_reports",)),
 )
 CACHE_ENV = "CONFORMANCE_CACHE_DIR"  # conformance/generation_cache.py

@@ -2,7 +2,7 @@
 
 When the client refuses to send past the budget, each check sees an unanswered request and
 says "the target did not answer …", which blames the target for the user's cap. Applied
-inside ``runner.judge`` (so `run` and `verify` agree), this names the budget instead.
+inside ``conformance.judge.pipeline.judge`` (so `run` and `verify` agree), this names the budget instead.
 """
 
 from __future__ import annotations

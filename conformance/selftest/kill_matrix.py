@@ -144,10 +144,11 @@ def run_fault(fault: str | None, mutants: bool = True) -> FaultRun:
 
     ``fault`` may be a :func:`churn_key`: the fault served on a live collection (no mutants).
     """
+    from conformance.judge.pipeline import judge
     from conformance.profiles import PROFILES
     from conformance.reference import ReferenceConfig, start_background
     from conformance.reference.faults import FAULTS
-    from conformance.run.runner import RunOptions, judge, run
+    from conformance.run.runner import RunOptions, run
 
     key = fault
     live = fault is not None and fault.startswith(CHURN_PREFIX)
