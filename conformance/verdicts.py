@@ -174,7 +174,7 @@ def overall(verdicts: Iterable[RequirementVerdict], strict: bool) -> str:
 # A target that lists fewer than two sessions cannot show a walk across pages, the heart of
 # a list API: whatever else passed, such a run certifies nothing (exit 3, with the reason).
 DATA_GATE = "PAG-001"
-# conformance.judge.spent_budget.REASON_PREFIX (not imported: that module imports this one).
+# How conformance.judge.spent_budget begins the reason it gives (it imports this name).
 BUDGET_REASON_PREFIX = "not judged: the request budget"
 
 

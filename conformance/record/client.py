@@ -30,6 +30,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from conformance.errors import DeadlinePassed, ForbiddenMethod, RequestBudgetExhausted, TransportFailure
 from conformance.exchange import AUTH_KEY, AUTH_KEY_AS_PASSWORD, AUTH_NONE, DROPPED, Exchange
+from conformance.not_sent import NotSent
 from conformance.record.ratelimit import Pacer
 from conformance.record.recording import PerThread, Recording
 from conformance.record.redaction import Redactor, looks_secret
@@ -259,34 +260,36 @@ class Client:
     # -- internals ---------------------------------------------------------------------------
     def _send(self, exchange: Exchange, pairs: list[tuple[str, str]], headers: dict[str, str]) -> None:
         if self._stopped is not None:
-            exchange.error = f"not sent: {self._stopped}"
+            exchange.error = NotSent.stopped(self._stopped).error
             return
         with self._shared:
             if self._drops_in_a_row >= self.settings.drops_before_down:
                 self._failures_in_a_row = max(self._failures_in_a_row, self.settings.failures_before_down)
                 self._down_because = "the target closed every connection without a response earlier in the run"
         if self._failures_in_a_row >= self.settings.failures_before_down:
-            exchange.error = f"not sent: {self._down_because}"
+            exchange.error = NotSent.target_down(self._down_because).error
             return
         if not all(_encodable(k) and _encodable(v) for k, v in pairs):
             # A lone surrogate (from an id the target sent) has no UTF-8, so no URL can carry it.
-            exchange.error = "not sent: a query value holds a lone surrogate, which no URL can carry"
+            exchange.error = NotSent.unencodable().error
             return
         with self._pacer.turn() as turn:
             for attempt in range(1, self.settings.retries_on_429 + 2):
                 with self._shared:  # check and count as one step: lanes must not overrun the budget
                     if self.requests_sent >= self.settings.max_requests:
                         # Not a `stopped_because`: conformance.judge.spent_budget names this one in the verdicts.
-                        exchange.error = f"not sent: the request budget ({self.settings.max_requests}) is used up"
+                        exchange.error = NotSent.request_budget(self.settings.max_requests).error
                         raise RequestBudgetExhausted(exchange.error)
                     if self._evidence_bytes >= self.settings.evidence_budget_bytes:
                         budget = self.settings.evidence_budget_bytes / 2**20
-                        exchange.error = f"not sent: the run's evidence budget ({budget:g} MiB of bodies) is used up"
-                        self.stopped_because = self.stopped_because or exchange.error.removeprefix("not sent: ")
+                        not_sent = NotSent.evidence_budget(budget)
+                        exchange.error = not_sent.error
+                        self.stopped_because = self.stopped_because or not_sent.why
                         raise RequestBudgetExhausted(exchange.error)
                     if self._seconds_left() <= 0:
-                        exchange.error = f"not sent: the run's deadline ({self.settings.deadline:g} s) has passed"
-                        self.stopped_because = self.stopped_because or exchange.error.removeprefix("not sent: ")
+                        not_sent = NotSent.deadline(self.settings.deadline)
+                        exchange.error = not_sent.error
+                        self.stopped_because = self.stopped_because or not_sent.why
                         raise DeadlinePassed(exchange.error)
                     self.requests_sent += 1
                 exchange.attempts = attempt
@@ -345,10 +348,11 @@ class Client:
             exchange.attempts = attempt - 1
             return False
         if self._stopped is not None:
-            exchange.error = f"not sent: {self._stopped}"
+            exchange.error = NotSent.stopped(self._stopped).error
             return False
-        exchange.error = f"not sent: the run's deadline ({self.settings.deadline:g} s) has passed"
-        self.stopped_because = self.stopped_because or exchange.error.removeprefix("not sent: ")
+        not_sent = NotSent.deadline(self.settings.deadline)
+        exchange.error = not_sent.error
+        self.stopped_because = self.stopped_because or not_sent.why
         raise DeadlinePassed(exchange.error)
 
     def _reproduce_drop(self, exchange: Exchange, pairs: list[tuple[str, str]], headers: dict[str, str]) -> bool:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from conformance.errors import ClientError
 from conformance.exchange import Exchange
+from conformance.not_sent import NotSent
 
 if TYPE_CHECKING:
     from conformance.checks.base import Probe, ProbeContext
@@ -51,7 +52,7 @@ class ProbeRun:
     @property
     def sent(self) -> int:
         """Requests this probe put on the wire (429 retries included)."""
-        return sum(e.attempts for e in self.exchanges if not (e.error or "").startswith("not sent"))
+        return sum(e.attempts for e in self.exchanges if NotSent.of(e.error) is None)
 
 
 def probe_rng(seed: int, probe: Probe) -> random.Random:
