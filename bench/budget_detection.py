@@ -37,7 +37,7 @@ def judge_fault(job: tuple[str | None, int, Profile]) -> tuple[str | None, str, 
     from conformance.catalog import default_catalog
     from conformance.reference import ReferenceConfig, start_background
     from conformance.reference.faults import FAULTS
-    from conformance.runner import RunOptions, run
+    from conformance.run.runner import RunOptions, run
     from conformance.selftest.kill_matrix import missed
 
     logging.getLogger("conformance.reference").setLevel(logging.CRITICAL)

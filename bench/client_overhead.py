@@ -4,7 +4,7 @@
 
 Serves 57 sessions with `checkout-conformance serve` in a child process, then sends the
 same GET (limit=10) `--requests` times per round in three ways, rounds interleaved:
-plain `requests.Session().get(...).content`, `conformance.client.Client.get`, and
+plain `requests.Session().get(...).content`, `conformance.record.client.Client.get`, and
 `Client.get` with its per-attempt watchdog timer replaced by a no-op (to price the
 `threading.Timer` each attempt starts). Prints the median per-request time. Not run in CI.
 """
@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _servers import API_KEY, LIST_PATH, prebuild, running, uptime
 
-import conformance.client as client_module
-from conformance.client import Client, ClientSettings
+import conformance.record.client as client_module
+from conformance.record.client import Client, ClientSettings
 
 
 class _NoTimer:

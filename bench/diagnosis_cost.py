@@ -21,10 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from conformance.diagnosis import diagnose
+from conformance.judge.diagnosis import diagnose
+from conformance.judge.pipeline import judge
 from conformance.profiles import PROFILES
 from conformance.reference import ReferenceConfig, start_background
-from conformance.runner import RunOptions, RunResult, judge, run
+from conformance.run.runner import RunOptions, RunResult, run
 
 
 def _median_ms(step: Callable[[], object], repeat: int) -> float:

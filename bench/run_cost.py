@@ -38,13 +38,13 @@ from conformance.reference.server import ReferenceConfig, start_background
 
 # (label, module, attributes): the first attribute that exists is timed (inclusive) in every run.
 PHASES = (
-    ("HTTP exchanges (client send + server + read)", "conformance.client", ("Client._attempt",)),
+    ("HTTP exchanges (client send + server + read)", "conformance.record.client", ("Client._attempt",)),
     ("generated cases (disk cache or Schemathesis)", "conformance.checks.generated",
      ("cached_requests", "generate_requests")),
-    ("judging (all checks)", "conformance.runner", ("judge",)),
+    ("judging (all checks)", "conformance.judge.pipeline", ("judge",)),
     ("report writing", "conformance.reports.writer", ("write_reports",)),
 )
-CACHE_ENV = "CONFORMANCE_CACHE_DIR"  # conformance/checks/generation_cache.py
+CACHE_ENV = "CONFORMANCE_CACHE_DIR"  # conformance/generation_cache.py
 
 
 @contextlib.contextmanager

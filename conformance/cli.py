@@ -12,16 +12,16 @@ from typing import TYPE_CHECKING, TypeVar
 
 from conformance import __version__
 from conformance.errors import ConformanceError, UsageError
-from conformance.lanes import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from conformance.profiles import PROFILES
-from conformance.ratelimit import MAX_RATE_LIMIT
+from conformance.record.ratelimit import MAX_RATE_LIMIT
+from conformance.record.tls import TLSOptions
+from conformance.run.lanes import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from conformance.terminal import inert
-from conformance.tls import TLSOptions
 
 if TYPE_CHECKING:
-    from conformance.runner import RunOptions
+    from conformance.run.runner import RunOptions
 
-# Also in conformance.runner; repeated here so that --help does not import the runner.
+# Also in conformance.run.runner; repeated here so that --help does not import the runner.
 DEFAULT_DEADLINE = 280.0
 
 EXIT_BY_VERDICT = {"conformant": 0, "nonconformant": 1, "inconclusive": 3, "error": 3}
@@ -46,7 +46,7 @@ def _keys_of(argv: Sequence[str]) -> list[str]:
 
 
 def _redacted(text: str) -> str:
-    from conformance.redaction import Redactor
+    from conformance.record.redaction import Redactor
 
     return Redactor(_KEYS).text(text) if _KEYS else text
 
@@ -367,7 +367,7 @@ def _safe(line: str, args: argparse.Namespace) -> str:
     (the key, secret --header values, a user:password@ in --base-url) masked."""
     from urllib.parse import unquote
 
-    from conformance.redaction import Redactor, looks_secret
+    from conformance.record.redaction import Redactor, looks_secret
 
     secrets = [getattr(args, "api_key", None) or ""]
     secrets += [value for name, value in getattr(args, "header", []) or [] if looks_secret(name)]
@@ -385,9 +385,9 @@ def run_options(args: argparse.Namespace) -> RunOptions:
     by conformance.config_file.parse_with_config), with the waiver file loaded: what `run` and the
     pytest plugin both judge with. UsageError (exit 2) for a bad URL, API version or waiver file."""
     from conformance.catalog import default_catalog
-    from conformance.runner import RunOptions
+    from conformance.judge.waivers import load_waivers
+    from conformance.run.runner import RunOptions
     from conformance.usage import base_url_from, check_api_version
-    from conformance.waivers import load_waivers
 
     base_url = base_url_from(args.base_url)
     check_api_version(args.api_version)
@@ -408,7 +408,7 @@ def run_options(args: argparse.Namespace) -> RunOptions:
 def _run(args: argparse.Namespace) -> int:
     from conformance.console import print_summary
     from conformance.reports.writer import write_reports
-    from conformance.runner import run
+    from conformance.run.runner import run
     from conformance.signing import load_private_key
     from conformance.usage import check_report_dir
 
@@ -429,9 +429,9 @@ def _run(args: argparse.Namespace) -> int:
 
 def _tls(args: argparse.Namespace, base_url: str | None) -> TLSOptions:
     """--ca-bundle/--client-cert/--client-key; for an https:// target, the CA bundle falls back to
-    $REQUESTS_CA_BUNDLE, then $SSL_CERT_FILE (conformance.tls; a stale variable never stops a
+    $REQUESTS_CA_BUNDLE, then $SSL_CERT_FILE (conformance.record.tls; a stale variable never stops a
     plain-HTTP run)."""
-    from conformance.tls import tls_options
+    from conformance.record.tls import tls_options
 
     https = (base_url or "").lower().startswith("https://")
     return tls_options(args.ca_bundle, args.client_cert, args.client_key, os.environ if https else {})

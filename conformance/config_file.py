@@ -21,14 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from conformance.errors import UsageError
-from conformance.redaction import looks_secret
+from conformance.record.redaction import looks_secret
 
 PYPROJECT = "pyproject.toml"
 TABLE = "checkout-conformance"  # [tool.checkout-conformance]
 SECRET_KEYS = frozenset({"api-key", "api_key"})
 # Options whose default an environment variable already sets: that value beats the file.
 ENV_BACKED = {"base-url": ("CONFORMANCE_BASE_URL",),
-              # The standard CA variables, honoured for an https:// target (conformance.tls).
+              # The standard CA variables, honoured for an https:// target (conformance.record.tls).
               "ca-bundle": ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")}
 # Options that make no sense in a file (they name the file, or are the parser's own).
 NOT_IN_FILE = frozenset({"config", "help"})

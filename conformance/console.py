@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from conformance.checks.history import describe
-from conformance.coverage import coverage_of
-from conformance.diagnosis import unexplained
-from conformance.judgement import scoped_line
-from conformance.redaction import Redactor
-from conformance.runner import RunResult
+from conformance.judge.coverage import coverage_of
+from conformance.judge.diagnosis import unexplained
+from conformance.judge.judgement import scoped_line
+from conformance.judge.waivers import waiver_notes
+from conformance.record.redaction import Redactor
+from conformance.run.runner import RunResult
 from conformance.terminal import inert
 from conformance.verdicts import Verdict
-from conformance.waivers import waiver_notes
 from conformance.wording import capped, plural
 
 _ORDER = (Verdict.FAIL, Verdict.WARN, Verdict.ERROR, Verdict.INCONCLUSIVE, Verdict.WAIVED, Verdict.SKIP, Verdict.PASS)

@@ -78,7 +78,7 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
 
 
 def _identity(report: dict[str, Any]) -> dict[str, Any]:
-    # The scoped verdict (conformance.judgement), as the certificate and summary.md say it; a report
+    # The scoped verdict (conformance.judge.judgement), as the certificate and summary.md say it; a report
     # made before it existed, its gate verdict.
     return {"target": report["target"]["base_url"], "verdict": scoped_verdict(report),
             "started_at": report["started_at"],

@@ -55,7 +55,7 @@ def load_spec(path: Path | None = None) -> Spec:
 def _validate(path: Path, document: Any, sha256: str) -> None:
     if not isinstance(document, dict):
         raise SpecError(f"The OpenAPI document {path} is not a mapping.")
-    from conformance.checks.generation_cache import remembered
+    from conformance.generation_cache import remembered
 
     # Full OpenAPI validation costs ~0.8 s a process (most of a warm run's start-up); the
     # same bytes under the same validator version were found valid before, so once is enough.

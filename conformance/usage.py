@@ -21,7 +21,7 @@ def check_concurrency(value: int, flag: str = "--concurrency") -> int:
     """`value` as the most requests in flight: a whole number from 1 to lanes.MAX_CONCURRENCY.
 
     Raises UsageError naming `flag` otherwise."""
-    from conformance.lanes import MAX_CONCURRENCY  # here: the pytest plugin loads this module in every session
+    from conformance.run.lanes import MAX_CONCURRENCY  # here: the pytest plugin loads this module in every session
 
     if not 1 <= value <= MAX_CONCURRENCY:
         raise UsageError(f"{flag} takes 1 to {MAX_CONCURRENCY} requests in flight, got {value}.")
@@ -31,7 +31,7 @@ def check_concurrency(value: int, flag: str = "--concurrency") -> int:
 def check_rate_limit(value: float | None, flag: str = "--rate-limit") -> float | None:
     """`value` as requests per second (None: no limit): above 0 and at most
     ratelimit.MAX_RATE_LIMIT. Raises UsageError naming `flag` otherwise (nan and inf included)."""
-    from conformance.ratelimit import MAX_RATE_LIMIT
+    from conformance.record.ratelimit import MAX_RATE_LIMIT
 
     if value is not None and not 0 < value <= MAX_RATE_LIMIT:
         raise UsageError(f"{flag} takes requests per second above 0 and at most {MAX_RATE_LIMIT:g}, got {value:g}.")

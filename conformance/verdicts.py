@@ -15,7 +15,7 @@ class Verdict(StrEnum):
     SKIP = "skip"  # not applicable, or too little data to judge
     INCONCLUSIVE = "inconclusive"  # the target could not answer
     ERROR = "error"  # a bug in the suite; never blamed on the target
-    WAIVED = "waived"  # a fail or warn the user waived (conformance.waivers); never fails the run
+    WAIVED = "waived"  # a fail or warn the user waived (conformance.judge.waivers); never fails the run
 
 
 class Finding(StrEnum):
@@ -102,7 +102,7 @@ class RequirementVerdict:
     lacks_data: bool = False
     # What the verdict rests on (report.json `exchanges`): every pass names at least one.
     exchanges: list[int] = field(default_factory=list)
-    # Set by conformance.waivers only: {reason, expires, verdict (the one it replaced)}.
+    # Set by conformance.judge.waivers only: {reason, expires, verdict (the one it replaced)}.
     waiver: dict[str, str] | None = None
 
 
@@ -174,7 +174,7 @@ def overall(verdicts: Iterable[RequirementVerdict], strict: bool) -> str:
 # A target that lists fewer than two sessions cannot show a walk across pages, the heart of
 # a list API: whatever else passed, such a run certifies nothing (exit 3, with the reason).
 DATA_GATE = "PAG-001"
-# conformance.spent_budget.REASON_PREFIX (not imported: that module imports this one).
+# How conformance.judge.spent_budget begins the reason it gives (it imports this name).
 BUDGET_REASON_PREFIX = "not judged: the request budget"
 
 

@@ -23,11 +23,11 @@ from typing import Any, TextIO
 from conformance import __version__
 from conformance.catalog import default_catalog
 from conformance.checks.base import RunContext
-from conformance.coverage import coverage_of
-from conformance.diagnosis import diagnose
 from conformance.errors import UsageError, VerdictDrift, VerificationFailed
 from conformance.exchange import Exchange
-from conformance.judgement import conclude
+from conformance.judge.coverage import coverage_of
+from conformance.judge.pipeline import judge_run
+from conformance.judge.waivers import recorded_waivers, status_problems
 from conformance.profiles import PROFILES
 from conformance.reports.certificate import (
     DIGEST_FIELD,
@@ -42,10 +42,8 @@ from conformance.reports.reproducers import reproducer_problems
 from conformance.reports.schema import report_problems
 from conformance.reports.writer import CERTIFICATE, EXCHANGES
 from conformance.reports.writer import REPORT_JSON as REPORT  # the writer's names: they cannot drift
-from conformance.runner import judge, nothing_judged
 from conformance.signing import SIGNATURE, fingerprint, load_public_key, signature_problem
 from conformance.spec import default_spec
-from conformance.waivers import recorded_waivers, status_problems
 
 
 def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = None) -> int:
@@ -109,7 +107,7 @@ def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = N
     if report.get("implementation"):
         about = f"{report['implementation']} at {about}"
     about = "".join(c if c.isprintable() else "?" for c in about)[:200]  # report text stays inert on a terminal
-    # The scoped verdict first: what the certificate certifies, and how far (conformance.judgement).
+    # The scoped verdict first: what the certificate certifies, and how far (conformance.judge.judgement).
     print(f"verdict: {report['scope']['verdict'].upper()}{' (strict)' if report['strict'] else ''} of {about} "
           f"(suite {report['suite']['version']}, spec {report['spec_sha256'][:12]}, "
           f"catalog {report['catalog_sha256'][:12]})", file=out)
@@ -250,18 +248,15 @@ def _rejudge_problems(
     only = tuple(report["only"])
     catalog = default_catalog()
     spec = default_spec()
-    if report.get("aborted"):  # the preflight found nothing to judge: every requirement says why
-        verdicts = nothing_judged(catalog, only, report["aborted"])
-    else:
-        verdicts = judge(exchanges, context, spec, catalog, only, report.get("failed_probes", {}))
-    # The diagnosis reads the judgement itself, as the run derived it before any waiver.
-    diagnosis = diagnosis_entries(diagnose(verdicts, exchanges, spec), exchanges)
-    # The conclusion through the very function `run` used: waivers, the stopped suffix, the scope.
     waivers, problems = recorded_waivers(report, catalog)
     started = dt.datetime.fromisoformat(report["started_at"]).astimezone(dt.UTC).date()
-    conclusion = conclude(verdicts, catalog, strict=report["strict"], only=only, aborted=report.get("aborted"),
-                          stopped=report.get("stopped"), waivers=waivers, target=report["target"]["base_url"],
-                          on=started)
+    # The very function `run` judged with: the checks (or, when the preflight found nothing to
+    # judge, every requirement saying why), the diagnosis, the waivers, the stopped suffix, the scope.
+    judged = judge_run(exchanges, context, spec, catalog, only=only, failed_probes=report.get("failed_probes", {}),
+                       aborted=report.get("aborted"), stopped=report.get("stopped"), strict=report["strict"],
+                       waivers=waivers, target=report["target"]["base_url"], on=started)
+    conclusion = judged.conclusion
+    diagnosis = diagnosis_entries(judged.diagnosis, exchanges)
     problems += status_problems(conclusion.waivers, report.get("waivers"))
     verdicts = conclusion.verdicts
     rejudged = {v.requirement: v.verdict.value for v in verdicts}

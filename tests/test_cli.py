@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from conformance import runner
 from conformance.checks.base import Check, Probe, ProbeContext
 from conformance.cli import main
+from conformance.run import runner
 from tests.support.scripted import Reply, scripted_server
 
 KEY = "sk_test_CLI_SECRET_abcdef0123456789"

@@ -8,10 +8,10 @@ import socket
 
 import pytest
 
-from conformance.client import BasicCredentials, Client, ClientSettings, RawAuthorization, strip_credentials
 from conformance.errors import ForbiddenMethod, RequestBudgetExhausted, TransportFailure
 from conformance.exchange import AUTH_NONE
-from conformance.redaction import MASK, Redactor
+from conformance.record.client import BasicCredentials, Client, ClientSettings, RawAuthorization, strip_credentials
+from conformance.record.redaction import MASK, Redactor
 from tests.support.scripted import Received, Reply, scripted_server
 
 KEY = "sk_test_CLIENT_SECRET_0123456789"

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from conformance.cli import main
-from conformance.coverage import coverage_of
 from conformance.exchange import Exchange
+from conformance.judge.coverage import coverage_of
 from conformance.reference import ReferenceConfig, start_background
 
 

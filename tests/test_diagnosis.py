@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from conformance.diagnosis import diagnose, unexplained
 from conformance.exchange import Exchange
+from conformance.judge.diagnosis import diagnose, unexplained
 from conformance.reference import faults as catalog
 from conformance.reference.faults import Fault, Signature
 from conformance.verdicts import Evidence, RequirementVerdict, Verdict
@@ -106,7 +106,7 @@ def _hostile_transcript() -> list[Exchange]:
 
 def test_every_observation_reads_a_hostile_transcript_without_crashing() -> None:
     from conformance.checks.base import Record
-    from conformance.observations import OBSERVATIONS
+    from conformance.judge.observations import OBSERVATIONS
     from conformance.spec import default_spec
 
     exchanges = _hostile_transcript()
@@ -124,7 +124,7 @@ def test_the_real_catalog_diagnoses_a_hostile_transcript_without_crashing(monkey
 
 
 def test_an_equivalent_fault_is_an_acceptable_top_diagnosis(monkeypatch: pytest.MonkeyPatch) -> None:
-    from conformance.diagnosis import Cause
+    from conformance.judge.diagnosis import Cause
     from conformance.selftest.kill_matrix import top_diagnosis_ok
 
     twin = Fault("twin", "", breaks=("A-002",), title="Twin.", signature=Signature(equivalent=("narrow",)))
@@ -220,7 +220,7 @@ def test_an_observation_level_cause_quotes_the_target(monkeypatch: pytest.Monkey
     after = _exchange(2, "walk:7", [("limit", "2"), ("starting_after", "cs_1")], 200, {
         "object": "list", "has_more": True, "data": [{"id": "cs_1", "created": 99, "status": "open"},
                                                      {"id": "cs_2", "created": 98, "status": "open"}]})
-    from conformance.observations import EXPLAINS
+    from conformance.judge.observations import EXPLAINS
 
     monkeypatch.setitem(EXPLAINS, "page-repeats-cursor", ("PAG-004",))
     causes = diagnose(_verdicts(PAG_004="fail"), [walk, first, after])
@@ -230,7 +230,7 @@ def test_an_observation_level_cause_quotes_the_target(monkeypatch: pytest.Monkey
 
 
 def test_stated_values_must_come_from_the_cited_exchanges() -> None:
-    from conformance.diagnosis import Cause, unsupported_values
+    from conformance.judge.diagnosis import Cause, unsupported_values
 
     page = _exchange(3, "walk:7", [("starting_after", "cs_1")], 200,
                      {"object": "list", "data": [{"id": "cs_1", "livemode": 0}], "has_more": False})
@@ -246,8 +246,8 @@ def test_every_description_of_a_hostile_transcript_quotes_only_what_it_cites() -
     """Each describer, on odd shapes: a sentence (or none), never a crash, and every value it
     states shown by the exchanges the observation cited."""
     from conformance.checks.base import Record
-    from conformance.diagnosis import Cause, unsupported_values
-    from conformance.observations import DESCRIBERS, OBSERVATIONS, describe
+    from conformance.judge.diagnosis import Cause, unsupported_values
+    from conformance.judge.observations import DESCRIBERS, OBSERVATIONS, describe
     from conformance.spec import default_spec
 
     exchanges = _hostile_transcript()
@@ -266,7 +266,7 @@ def test_every_description_of_a_hostile_transcript_quotes_only_what_it_cites() -
 def test_a_partial_fault_is_diagnosed_as_its_parent_or_a_look_alike_named_with_it(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.undo()  # the catalog's own table, partial variants included
-    from conformance.diagnosis import Cause
+    from conformance.judge.diagnosis import Cause
     from conformance.selftest.kill_matrix import _top_diagnosis, top_diagnosis_ok
 
     parent = [Cause("cursor-inclusive", "T.", ["PAG-004"])]

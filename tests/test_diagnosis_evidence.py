@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from conformance.diagnosis import diagnose, unsupported_values
 from conformance.exchange import Exchange
+from conformance.judge.diagnosis import diagnose, unsupported_values
 from conformance.verdicts import Evidence, RequirementVerdict, Verdict
 
 PATH = "/v1/checkout/sessions"

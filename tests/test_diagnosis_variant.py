@@ -17,7 +17,7 @@ import jsonschema
 import pytest
 
 from conformance.cli import main
-from conformance.diagnosis import Cause, unsupported_values
+from conformance.judge.diagnosis import Cause, unsupported_values
 from conformance.reports.exchanges import read_exchanges
 from tests.servers.variant import DIAGNOSED_AS, FAULTS, start_variant
 from tests.support.runs import run_cli

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from conformance.catalog import default_catalog
-from conformance.diagnosis import unexplained
-from conformance.observations import OBSERVATIONS, stated_values
+from conformance.judge.diagnosis import unexplained
+from conformance.judge.observations import OBSERVATIONS, stated_values
 from conformance.reference.faults import FAULTS
 from conformance.selftest import kill_matrix
 from conformance.selftest.kill_matrix import FaultRun, declared_in, missed, top_diagnosis_ok

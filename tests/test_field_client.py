@@ -11,9 +11,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from conformance.cli import main
-from conformance.client import Client, RepeatedAuthorization
 from conformance.errors import TransportFailure
 from conformance.exchange import DROPPED
+from conformance.record.client import Client, RepeatedAuthorization
 
 KEY = "sk_test_FIELD_CLIENT_0123456789"
 LIST = b'{"object": "list", "data": [], "has_more": false, "url": "/v1/checkout/sessions"}'

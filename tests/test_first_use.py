@@ -189,7 +189,7 @@ def test_a_version_the_target_refuses_is_a_configuration_error(tmp_path: Path,
 def test_the_ver_002_curl_line_replays_the_request_with_the_version(tmp_path: Path) -> None:
     from conformance.console import print_summary
     from conformance.profiles import PROFILES
-    from conformance.runner import RunOptions, run
+    from conformance.run.runner import RunOptions, run
 
     with start_background(ReferenceConfig(sessions=25, fault="version-newest-refused")) as server:
         # As the kill matrix runs it: no version preflight, so VER-002 itself is judged.
@@ -207,7 +207,7 @@ def test_a_huge_expected_or_got_is_capped_on_the_console_without_cutting_a_key(t
     # A target that puts 20,000 sessions on a page made one 200 KB "got" line on the console.
     from conformance.console import print_summary
     from conformance.profiles import PROFILES
-    from conformance.runner import RunOptions, run
+    from conformance.run.runner import RunOptions, run
 
     with start_background(ReferenceConfig(sessions=25, fault="limit-off-by-one")) as server:
         result = run(RunOptions(base_url=server.base_url, api_key=server.api_key, profile=PROFILES["quick"],
@@ -277,7 +277,7 @@ def test_a_spent_request_budget_is_named_not_blamed_on_the_target(no_env: pytest
 def test_a_timeout_is_reported_as_given(tmp_path: Path) -> None:
     import socket
 
-    from conformance.client import Client, ClientSettings
+    from conformance.record.client import Client, ClientSettings
 
     with socket.socket() as silent:  # accepts connections (the backlog) and never answers
         silent.bind(("127.0.0.1", 0))

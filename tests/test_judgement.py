@@ -1,4 +1,4 @@
-"""conformance.judgement.conclude on constructed verdicts: each rule of the scoped verdict, and the
+"""conformance.judge.judgement.conclude on constructed verdicts: each rule of the scoped verdict, and the
 stopped suffix kept with waivers (issue 23). The catalog is a small one made here, so every
 expectation is read off the verdicts given, not off the suite's catalog."""
 
@@ -9,9 +9,9 @@ import datetime as dt
 import pytest
 
 from conformance.catalog import Catalog, Requirement
-from conformance.judgement import conclude
+from conformance.judge.judgement import conclude
+from conformance.judge.waivers import Waiver
 from conformance.verdicts import RequirementVerdict, Verdict
-from conformance.waivers import Waiver
 
 CATALOG = Catalog(tuple(Requirement(i, area, level, "text", "seed") for i, area, level in (
     ("PAG-001", "pagination", "MUST"), ("PAG-002", "pagination", "MUST"), ("LIM-001", "limit", "MUST"),

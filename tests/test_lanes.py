@@ -16,12 +16,12 @@ import pytest
 
 from conformance.checks.base import Probe, ProbeContext, RunContext
 from conformance.cli import main
-from conformance.client import Client, ClientSettings
 from conformance.errors import TransportFailure
-from conformance.lanes import ProbeRun, phases, probe_rng, run_probes
 from conformance.profiles import PROFILES
-from conformance.ratelimit import Pacer, TokenBucket
+from conformance.record.client import Client, ClientSettings
+from conformance.record.ratelimit import Pacer, TokenBucket
 from conformance.reference.server import ReferenceConfig, start_background
+from conformance.run.lanes import ProbeRun, phases, probe_rng, run_probes
 from conformance.spec import default_spec
 from tests.support.runs import run_cli
 from tests.support.scripted import Received, Reply, in_flight_proxy, scripted_server

@@ -13,7 +13,7 @@ import pytest
 
 from conformance.profiles import PROFILES
 from conformance.reference import ReferenceConfig, start_background
-from conformance.runner import RunOptions, run
+from conformance.run.runner import RunOptions, run
 
 
 def _pag007(profile: str, fault: str | None) -> str:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.checks.generation_cache import CACHE_ENV
 from conformance.cli import build_parser
+from conformance.generation_cache import CACHE_ENV
 
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 
 from conformance.checks.generation import schemathesis_operation
-from conformance.client import Client, ClientSettings
+from conformance.record.client import Client, ClientSettings
 from conformance.reference.server import ReferenceConfig, start_background
 from conformance.spec import default_spec
 

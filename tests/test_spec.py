@@ -49,7 +49,7 @@ def test_an_invalid_spec_is_one_clear_sentence(tmp_path: Path, content: str, mes
 
 
 def test_a_remembered_validation_covers_only_the_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from conformance.checks.generation_cache import CACHE_ENV
+    from conformance.generation_cache import CACHE_ENV
 
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
     path = tmp_path / "openapi.yaml"

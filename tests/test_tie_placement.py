@@ -16,7 +16,7 @@ from conformance.checks.collection import Collection
 from conformance.checks.next_cursor import backward_anchors
 from conformance.profiles import PROFILES
 from conformance.reference import ReferenceConfig, start_background
-from conformance.runner import RunOptions, run
+from conformance.run.runner import RunOptions, run
 
 
 def _layout(size: int, tie_at: int, tie_len: int) -> Collection:

@@ -284,8 +284,8 @@ def test_a_listening_handshake_tells_a_refused_client_certificate_without_sendin
         client: str, pki: Pki, monkeypatch: pytest.MonkeyPatch) -> None:
     # The preflight's fallback when its request met a reset behind the handshake (a TLS 1.3 server's
     # alert can be lost when a request is already on its way).
-    from conformance.client import Client
-    from conformance.tls import TLSOptions
+    from conformance.record.client import Client
+    from conformance.record.tls import TLSOptions
 
     cert, key = pki.client_files("gateway", pki.ca if client == "trusted" else pki.stranger)
     given = (cert, key) if client != "none" else (None, None)
@@ -328,7 +328,7 @@ def test_the_installed_command_honours_requests_ca_bundle_and_never_reads_netrc(
 
 
 def test_the_ca_variables_are_read_in_order_and_an_empty_one_is_unset() -> None:
-    from conformance.tls import tls_options
+    from conformance.record.tls import tls_options
 
     both = {"REQUESTS_CA_BUNDLE": "requests.pem", "SSL_CERT_FILE": "openssl.pem"}
     assert tls_options(None, None, None, both).ca_bundle == Path("requests.pem")
@@ -341,7 +341,7 @@ def test_the_ca_variables_are_read_in_order_and_an_empty_one_is_unset() -> None:
 def test_a_second_server_certificate_seen_in_the_run_is_recorded_too(pki: Pki) -> None:
     import jsonschema
 
-    from conformance.tls import TLSFacts
+    from conformance.record.tls import TLSFacts
 
     first, second = pki.leaf(), pki.leaf()
     facts = TLSFacts()

@@ -17,8 +17,8 @@ import pytest
 
 from conformance.catalog import default_catalog
 from conformance.cli import main
+from conformance.judge.waivers import load_waivers
 from conformance.reference.server import ReferenceConfig, start_background
-from conformance.waivers import load_waivers
 from tests.support.scripted import Reply, scripted_server
 
 API_KEY = "sk_test_waivers0123456789abcdef"

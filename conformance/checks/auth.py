@@ -9,8 +9,8 @@ from collections.abc import Iterable
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.collection import Collection
 from conformance.checks.common import answer, first_unanswered, is_4xx, is_error_object
-from conformance.client import BasicCredentials, RawAuthorization, RepeatedAuthorization
 from conformance.exchange import AUTH_KEY_AS_PASSWORD, AUTH_KEY_VARIANT, AUTH_NONE, Exchange
+from conformance.record.client import BasicCredentials, RawAuthorization, RepeatedAuthorization
 from conformance.spec import Spec
 from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, violated
 

@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from conformance.client import Client
 from conformance.exchange import Exchange
 from conformance.profiles import Profile
+from conformance.record.client import Client
 from conformance.spec import Spec
 from conformance.verdicts import Outcome
 
@@ -91,7 +91,7 @@ class ProbeContext:
 
     @property
     def record(self) -> Record:
-        """The exchanges this probe may read: earlier phases' and its own (conformance.lanes)."""
+        """The exchanges this probe may read: earlier phases' and its own (conformance.run.lanes)."""
         return Record(self.client.recorded)
 
 
@@ -103,7 +103,7 @@ class Probe:
     name: str
     area: str
     run: Callable[[ProbeContext], None]
-    # When it runs (conformance.lanes): "first" and "last" alone, "any" beside other probes.
+    # When it runs (conformance.run.lanes): "first" and "last" alone, "any" beside other probes.
     order: str = "any"
     # The requests it is expected to send, from the profile and what the earlier phases saw
     # (conformance.checks.collection.expected_pages): lanes start the longest probes first, so

@@ -162,7 +162,7 @@ def _stream(tag: str) -> Callable[[ProbeContext], None]:
     return lambda ctx: probe_generated(ctx, tag)
 
 
-# One probe per stream, so that the three go side by side (conformance.lanes).
+# One probe per stream, so that the three go side by side (conformance.run.lanes).
 # The cost is the stream's upper bound: counting its cases would draw them (seconds, for a
 # seed not shipped) before any lane starts, instead of inside the first generated lane.
 PROBES = tuple(Probe(tag, "schema", _stream(tag), cost=lambda ctx: ctx.profile.generated_examples, reads_record=False)

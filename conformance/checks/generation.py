@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from conformance.checks.generation_cache import cache_key, cached
 from conformance.checks.predrawn import predrawn_rows
+from conformance.generation_cache import cache_key, cached
 from conformance.spec import OPERATION_PATH, Spec
 
 POSITIVE_TAG = "generated:positive"

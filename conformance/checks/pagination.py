@@ -49,7 +49,7 @@ def _pages_default(profile: Profile) -> int:
 
 def _forward_walk(tag: str, limit: int | None, budget: Callable[[Profile], int]) -> Probe:
     """A probe walking forward at one page size: each walk is its own probe, so the walks
-    at other page sizes go side by side with the rest (conformance.lanes)."""
+    at other page sizes go side by side with the rest (conformance.run.lanes)."""
     def probe(ctx: ProbeContext) -> None:
         walk_forward(ctx, tag, limit=limit, max_pages=budget(ctx.profile))
     return Probe(tag, "pagination", probe, cost=lambda ctx: expected_pages(ctx, limit, budget(ctx.profile)))

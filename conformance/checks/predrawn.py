@@ -11,7 +11,7 @@ whether this file was used; when only the library versions differ, the run says 
 progress line (``drawn_afresh_note``), never a failure. ``tests/checks/test_predrawn.py`` fails when the file no
 longer matches a fresh draw; regenerate it with::
 
-    python -m conformance.checks.predrawn
+    python -m conformance.selftest.redraw_predrawn
 """
 
 from __future__ import annotations
@@ -19,12 +19,9 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 PREDRAWN_FILE = "predrawn.json"
-# (seed, examples per generation mode): the default seed at the quick and standard profiles.
-SHIPPED = ((0, 15), (0, 40))
 
 
 def predrawn_rows(key: str) -> list[Any] | None:
@@ -55,7 +52,7 @@ def drawn_afresh_note(spec_sha256: str, seed: int, examples: int) -> str | None:
     Never a failure: the same seed and versions draw the same requests (generation is pure), so
     the verdict does not depend on whether the shipped file was used.
     """
-    from conformance.checks.generation_cache import cache_key, library_versions
+    from conformance.generation_cache import cache_key, library_versions
 
     if predrawn_rows(cache_key(spec_sha256, seed, examples)) is not None:
         return None
@@ -70,39 +67,3 @@ def drawn_afresh_note(spec_sha256: str, seed: int, examples: int) -> str | None:
     return ("generated requests: drawn afresh (the shipped cases were drawn with "
             + ", ".join(f"{name} {then.get(name, '?')}" for name in names)
             + "; this environment has " + ", ".join(f"{name} {now.get(name, '?')}" for name in names) + ")")
-
-
-def draw_all() -> dict[str, Any]:
-    """The file's content, drawn now with the installed libraries (slow: seconds)."""
-    from conformance.checks.generation import rows_of
-    from conformance.checks.generation_cache import cache_key, library_versions
-    from conformance.spec import default_spec
-
-    spec = default_spec()
-    entries = [{"key": cache_key(spec.sha256, seed, examples), "seed": seed, "examples": examples,
-                "spec_sha256": spec.sha256, "versions": library_versions(), "rows": rows_of(spec, seed, examples)}
-               for seed, examples in SHIPPED]
-    return {"about": "generated requests drawn ahead of time; python -m conformance.checks.predrawn redraws them",
-            "entries": entries}
-
-
-def as_text(content: dict[str, Any]) -> str:
-    """JSON with one request per line, so a redraw shows in a diff request by request."""
-    lines = ["{", f' "about": {json.dumps(content["about"])},', ' "entries": [']
-    for n, entry in enumerate(content["entries"]):
-        head = {k: v for k, v in entry.items() if k != "rows"}
-        lines.append(f"  {json.dumps(head)[:-1]}, \"rows\": [")
-        rows = [f"   {json.dumps(row)}" for row in entry["rows"]]
-        lines.append(",\n".join(rows))
-        lines.append("  ]}" + ("," if n < len(content["entries"]) - 1 else ""))
-    return "\n".join([*lines, " ]", "}", ""])
-
-
-def main() -> None:
-    path = Path(__file__).with_name(PREDRAWN_FILE)
-    path.write_text(as_text(draw_all()), encoding="utf-8")
-    print(f"wrote {path}")
-
-
-if __name__ == "__main__":
-    main()

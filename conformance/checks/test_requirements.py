@@ -13,14 +13,14 @@ from typing import Any
 import pytest
 
 from conformance.catalog import default_catalog
-from conformance.checks.plugin import NO_TARGET, NO_TARGET_KEY, REPORTS_KEY, RESULT_KEY
 from conformance.cli import build_parser, run_options
 from conformance.config_file import load_settings, parse_with_config
 from conformance.errors import ConformanceError, UsageError
-from conformance.lanes import DEFAULT_CONCURRENCY
+from conformance.pytest_plugin.plugin import NO_TARGET, NO_TARGET_KEY, REPORTS_KEY, RESULT_KEY
+from conformance.record.tls import plugin_wording
 from conformance.reports.writer import write_reports
-from conformance.runner import RunResult, run
-from conformance.tls import plugin_wording
+from conformance.run.lanes import DEFAULT_CONCURRENCY
+from conformance.run.runner import RunResult, run
 from conformance.usage import (
     BASE_URL_ENV,
     base_url_from,

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-# 2: `verdict` is the scoped verdict (conformance.judgement): conformant only when every MUST of
+# 2: `verdict` is the scoped verdict (conformance.judge.judgement): conformant only when every MUST of
 # the catalog was judged and held; `scope` (what was not judged, and why), `coverage`,
 # `implementation` and `run_verdict` (the gate, which the run's exit code reported).
 CERTIFICATE_FORMAT_VERSION = 2

@@ -8,15 +8,15 @@ from typing import Any
 from conformance import __version__
 from conformance.catalog import Catalog
 from conformance.checks.history import describe
-from conformance.coverage import coverage_of
-from conformance.diagnosis import Cause
 from conformance.exchange import Exchange
-from conformance.runner import RunResult
+from conformance.judge.coverage import coverage_of
+from conformance.judge.diagnosis import Cause
+from conformance.run.runner import RunResult
 from conformance.verdicts import RequirementVerdict, Verdict
 
 # 2: every requirement names the exchanges its verdict rests on (`exchanges`); `coverage`.
 # Added since, without a new format (the schema allows added fields): `scope` (the scoped verdict
-# and what was not judged, conformance.judgement), `implementation`, each likely cause's `shown`.
+# and what was not judged, conformance.judge.judgement), `implementation`, each likely cause's `shown`.
 REPORT_FORMAT_VERSION = 2
 
 

@@ -95,7 +95,7 @@ def _likely_cause(report: dict[str, Any]) -> list[str]:
 
 
 def scoped_verdict(report: dict[str, Any]) -> str:
-    """The scoped verdict of a report (conformance.judgement); a report without one, its gate verdict."""
+    """The scoped verdict of a report (conformance.judge.judgement); a report without one, its gate verdict."""
     return str((report.get("scope") or {}).get("verdict", report["verdict"]))
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from conformance.errors import UsageError
-from conformance.redaction import Redactor
+from conformance.record.redaction import Redactor
 from conformance.reports.certificate import write_certificate
 from conformance.reports.document import build_report
 from conformance.reports.exchanges import exchange_line
@@ -25,7 +25,7 @@ from conformance.reports.junit import write_junit
 from conformance.reports.markdown import build_summary
 from conformance.reports.reproducers import DIRECTORY as REPRODUCERS
 from conformance.reports.reproducers import write_reproducers
-from conformance.runner import RunResult
+from conformance.run.runner import RunResult
 from conformance.signing import SIGNATURE, sign_file, signer_entry
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ Each fault is served by an embedded reference server and judged in-process with 
 when every requirement it declares (``Fault.breaks``) is reported: failed for a MUST,
 warned for a SHOULD. Anything else reported is an *extra* finding, listed but allowed.
 
-The same pass records each run's diagnosis (``conformance.diagnosis``): its top cause must be
+The same pass records each run's diagnosis (``conformance.judge.diagnosis``): its top cause must be
 the fault itself, or one the fault declares equivalent (``Signature.equivalent``), or a
 look-alike named in the same line; a partial variant (``cursor-inclusive:forward``) must be
 diagnosed as its parent.
@@ -38,8 +38,8 @@ from pathlib import Path
 from conformance.catalog import Catalog, default_catalog
 from conformance.checks import registry
 from conformance.checks.base import Check, Record, RunContext
-from conformance.diagnosis import Cause, unexplained, unsupported_values
 from conformance.exchange import Exchange
+from conformance.judge.diagnosis import Cause, unexplained, unsupported_values
 from conformance.reference.churn import REQUESTS_PER_SECOND
 from conformance.spec import Spec
 from conformance.verdicts import Finding, Outcome, RequirementVerdict, Verdict, held, overall, seqs
@@ -78,7 +78,7 @@ class FaultRun:
     churned: tuple[int, int] = (0, 0)
     # For each check that found a violation: the verdicts with that check disabled.
     mutants: dict[str, dict[str, Verdict]] = field(default_factory=dict)
-    # The run's likely causes, most likely first (conformance.diagnosis).
+    # The run's likely causes, most likely first (conformance.judge.diagnosis).
     diagnosis: list[Cause] = field(default_factory=list)
     # Values a cause states that the exchanges it cites do not show ({fault: values}): must be empty.
     unsupported: dict[str, list[str]] = field(default_factory=dict)
@@ -158,10 +158,11 @@ def run_fault(fault: str | None, mutants: bool = True) -> FaultRun:
 
     ``fault`` may be a :func:`churn_key`: the fault served on a live collection (no mutants).
     """
+    from conformance.judge.pipeline import judge
     from conformance.profiles import PROFILES
     from conformance.reference import ReferenceConfig, start_background
     from conformance.reference.faults import FAULTS
-    from conformance.runner import RunOptions, judge, run
+    from conformance.run.runner import RunOptions, run
 
     key = fault
     live = fault is not None and fault.startswith(CHURN_PREFIX)
@@ -368,7 +369,7 @@ def render(matrix: Matrix, catalog: Catalog | None = None) -> str:
         "## Faults",
         "",
         "Declared: the requirements the fault must trip; Result names any it did not. Extra: also reported, "
-        "as a consequence. Top diagnosis: the run's most likely cause (`conformance.diagnosis`), which must be "
+        "as a consequence. Top diagnosis: the run's most likely cause (`conformance.judge.diagnosis`), which must be "
         "the fault itself (a partial variant `fault:restriction`: its parent), a declared equivalent, or a "
         "look-alike named with it because the record cannot tell them apart. "
         "Exit: the run's exit code without / with `--strict`. "

@@ -8,9 +8,10 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance.checks import envelope, identity, integers, limits, next_cursor, portability, premises, protocol
+from conformance.checks import envelope, identity, integers, limits, next_cursor, portability, protocol
 from conformance.checks.common import not_a_page
 from conformance.exchange import DROPPED
+from conformance.judge import premises
 from conformance.verdicts import Finding
 from tests.checks.test_judgements import RUN, SPEC, Transcript, findings, only, session
 

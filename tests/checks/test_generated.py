@@ -36,9 +36,9 @@ from conformance.checks.generated import (  # noqa: E402
 from conformance.checks.generation import NEGATIVE_TAG, PLAIN_TAG, POSITIVE_TAG, generate_requests  # noqa: E402
 from conformance.checks.schema_responses import judge_response_schema  # noqa: E402
 from conformance.checks.schema_validation import validation_errors, validator_for  # noqa: E402
-from conformance.client import Client, ClientSettings  # noqa: E402
 from conformance.exchange import Exchange  # noqa: E402
 from conformance.profiles import PROFILES  # noqa: E402
+from conformance.record.client import Client, ClientSettings  # noqa: E402
 from conformance.spec import Spec, default_spec  # noqa: E402
 from conformance.verdicts import Finding, Outcome  # noqa: E402
 from tests.support.scripted import loopback  # noqa: E402
@@ -382,7 +382,7 @@ def test_reference_server_conforms(spec: Spec) -> None:
 
 
 def test_cached_requests_equal_fresh_ones_and_are_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from conformance.checks.generation_cache import CACHE_ENV
+    from conformance.generation_cache import CACHE_ENV
 
     monkeypatch.setenv(CACHE_ENV, str(tmp_path))
     spec = default_spec()

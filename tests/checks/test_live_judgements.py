@@ -14,8 +14,8 @@ from conformance.catalog import default_catalog
 from conformance.checks import envelope, filtering, limits, pagination, protocol, stability, version
 from conformance.checks.base import RunContext
 from conformance.checks.history import History, describe
+from conformance.judge.pipeline import judge
 from conformance.profiles import PROFILES
-from conformance.runner import judge
 from conformance.verdicts import Finding, Verdict
 from tests.checks.test_judgements import RUN, SPEC, Transcript, only, session
 

@@ -7,13 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from conformance.checks import generated, generation, generation_cache, predrawn
-from conformance.checks.generation_cache import CACHE_ENV, cache_key, library_versions
+from conformance import generation_cache
+from conformance.checks import generated, generation, predrawn
+from conformance.generation_cache import CACHE_ENV, cache_key, library_versions
 from conformance.profiles import PROFILES
-from conformance.runner import RunOptions, run
+from conformance.run.runner import RunOptions, run
+from conformance.selftest.redraw_predrawn import as_text
 from conformance.spec import default_spec
 
-REDRAW = "the shipped cases are stale: redraw them with `python -m conformance.checks.predrawn` and commit the file"
+REDRAW = ("the shipped cases are stale: redraw them with `python -m conformance.selftest.redraw_predrawn` "
+          "and commit the file")
 
 
 def _shipped() -> dict[str, object]:
@@ -47,7 +50,7 @@ def test_the_shipped_cases_match_a_fresh_draw_or_the_run_says_it_draws_afresh() 
             assert generation.cached_requests(spec, entry["seed"], entry["examples"])
     # The file on disk is what the module writes (so a redraw is its only author).
     assert Path(predrawn.__file__).with_name(predrawn.PREDRAWN_FILE).read_text(encoding="utf-8") == \
-        predrawn.as_text(_shipped())
+        as_text(_shipped())
 
 
 def test_other_library_versions_draw_afresh_in_one_progress_line_and_the_run_still_judges(

@@ -16,7 +16,7 @@ from conformance.cli import main
 from conformance.profiles import PROFILES
 from conformance.reference.server import ReferenceConfig, start_background
 from conformance.reports.writer import write_reports
-from conformance.runner import RunOptions, RunResult, run
+from conformance.run.runner import RunOptions, RunResult, run
 from conformance.verdicts import Evidence, Verdict, overall
 
 API_KEY = "sk_test_SECRETSECRET0123456789abcdef"

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from conformance.cli import main
 from conformance.reference.config import ReferenceConfig
 from conformance.reference.server import RunningServer
-from conformance.runner import RunOptions
+from conformance.run.runner import RunOptions
 
 from . import hostile
 from .conftest import API_KEY

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance.redaction import MASK, Redactor
+from conformance.record.redaction import MASK, Redactor
 
 from .oracle import where_is_the_key
 
@@ -75,7 +75,7 @@ fragments = st.lists(st.sampled_from(["\\", '"', "/", "'", "u", "U", "x", "00", 
 @settings(max_examples=500, deadline=None)
 @given(text=fragments, kind=st.sampled_from([None, "\\", "%", "&"]))
 def test_the_quick_decoding_is_the_masking_decoding(text: str, kind: str | None) -> None:
-    from conformance.redaction import _decode_round, _decoded_once
+    from conformance.record.redaction import _decode_round, _decoded_once
 
     spanned = _decode_round(text, kind)
     assert _decoded_once(text, kind) == (text if spanned is None else spanned[0])

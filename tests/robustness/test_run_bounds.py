@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from conformance.cli import main
-from conformance.lanes import DEFAULT_CONCURRENCY
 from conformance.reference.server import RunningServer
+from conformance.run.lanes import DEFAULT_CONCURRENCY
 
 from . import hostile
 from .conftest import run_cli

@@ -6,7 +6,7 @@ variant, the kind of mistake a developer makes, and names the requirement IDs
 warned for a SHOULD. ``docs/kill-matrix.md`` (``python -m conformance.selftest.kill_matrix``)
 shows what the suite actually reports for each.
 
-The catalog is also the diagnosis table (``conformance.diagnosis``): each fault carries a
+The catalog is also the diagnosis table (``conformance.judge.diagnosis``): each fault carries a
 ``title`` (one sentence a developer acts on) and a :class:`Signature` (the requirements and
 the transcript observations that identify it). A new fault becomes diagnosable by
 declaring both; ``tests/test_fault_matrix.py`` checks its run is diagnosed as itself. A fault

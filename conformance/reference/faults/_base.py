@@ -14,7 +14,7 @@ from conformance.reference.store import Page, SessionStore
 
 @dataclass(frozen=True)
 class Signature:
-    """How a run's findings point at a fault: the diagnosis table's row (conformance.diagnosis).
+    """How a run's findings point at a fault: the diagnosis table's row (conformance.judge.diagnosis).
 
     Pure data. ``seen`` names the *defining* evidence: the observations only this defect
     produces (a page after a cursor that starts with the cursor item). ``requires`` (default:
@@ -22,7 +22,7 @@ class Signature:
     declared, one of them not reported lowers the cause's rank, it does not rule it out;
     when ``seen`` is empty they are the only evidence, and all must be reported. The fault is
     *contradicted* when an observation named in ``unseen`` holds. Observation names come from
-    ``conformance.observations.OBSERVATIONS``. The scoring: ``conformance.diagnosis``.
+    ``conformance.judge.observations.OBSERVATIONS``. The scoring: ``conformance.judge.diagnosis``.
     """
 
     requires: tuple[str, ...] | None = None
@@ -49,7 +49,7 @@ class Fault:
     # A fixed dataset (ReferenceConfig.dataset) to serve and judge with --expect-dataset, for
     # faults only a known collection can show (wrong values of the right type).
     dataset: str | None = None
-    # One sentence a developer acts on, shown as the run's likely cause (conformance.diagnosis).
+    # One sentence a developer acts on, shown as the run's likely cause (conformance.judge.diagnosis).
     title: str = ""
     signature: Signature = Signature()
     # Restricted variants real code ships (conformance.reference.faults.partial): restriction

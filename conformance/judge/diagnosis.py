@@ -52,7 +52,7 @@ from typing import Any
 
 from conformance.checks.base import Record
 from conformance.exchange import Exchange
-from conformance.observations import EXPLAINS, OBSERVATIONS, describe, observe, stated_values
+from conformance.judge.observations import EXPLAINS, OBSERVATIONS, describe, observe, stated_values
 from conformance.spec import Spec, default_spec
 from conformance.verdicts import RequirementVerdict, Verdict
 

@@ -4,33 +4,30 @@ from __future__ import annotations
 
 import contextlib
 import http
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from conformance.catalog import Catalog, default_catalog
-from conformance.checks.base import Check, ProbeContext, Record, RunContext
+from conformance.checks.base import ProbeContext, Record, RunContext
 from conformance.checks.generation import NEGATIVE_TAG, PLAIN_TAG, POSITIVE_TAG
-from conformance.checks.history import History
-from conformance.checks.identity import ids_changed
 from conformance.checks.predrawn import drawn_afresh_note
-from conformance.checks.premises import apply_premises
-from conformance.checks.registry import PROBES, checks_for, probes_for
-from conformance.client import TLS_FAILED, Client, ClientSettings, strip_credentials
-from conformance.diagnosis import Cause, diagnose
+from conformance.checks.registry import checks_for, probes_for
 from conformance.errors import ClientError, ConformanceError, TargetUnreachable, TransportFailure, UsageError
 from conformance.exchange import Exchange
-from conformance.judgement import Scope, conclude
-from conformance.lanes import DEFAULT_CONCURRENCY, probe_rng, run_probes
+from conformance.judge.diagnosis import Cause
+from conformance.judge.judgement import Scope
+from conformance.judge.pipeline import judge_run
+from conformance.judge.waivers import Waiver
 from conformance.profiles import Profile
-from conformance.redaction import Redactor
+from conformance.record.client import TLS_FAILED, Client, ClientSettings, strip_credentials
+from conformance.record.redaction import Redactor
+from conformance.record.tls import HANDSHAKE_CLOSED, TLSOptions, build_context
+from conformance.run.lanes import DEFAULT_CONCURRENCY, probe_rng, run_probes
 from conformance.spec import OPERATION_PATH, Spec, default_spec
-from conformance.spent_budget import name_spent_budget
-from conformance.tls import HANDSHAKE_CLOSED, TLSOptions, build_context
-from conformance.verdicts import Finding, Outcome, RequirementVerdict, Verdict, fold
-from conformance.waivers import Waiver
+from conformance.verdicts import RequirementVerdict
 from conformance.wording import plural
 
 # The generated-request probes (conformance.checks.generated), which draw from the shipped cases.
@@ -59,17 +56,17 @@ class RunOptions:
     # rather than a VER-002 violation. Set by the CLI and the pytest plugin, where a person
     # typed the value; the kill matrix leaves it off to see VER-002 judged.
     preflight_api_version: bool = False
-    # Probes side by side (conformance.lanes); 1 sends one request at a time.
+    # Probes side by side (conformance.run.lanes); 1 sends one request at a time.
     concurrency: int = DEFAULT_CONCURRENCY
     # Requests per second at most, across all lanes; None: no proactive limit.
     rate_limit: float | None = None
     # Seconds after which the run stops asking and judges what it has (see ClientSettings).
     deadline: float | None = DEFAULT_DEADLINE
-    # Accepted failures (conformance.waivers), applied by conformance.judgement.conclude.
+    # Accepted failures (conformance.judge.waivers), applied by conformance.judge.judgement.conclude.
     waivers: tuple[Waiver, ...] = ()
     # What was certified, in the vendor's words (`run --implementation NAME@VERSION`), or None.
     implementation: str | None = None
-    # The CA bundle and client certificate for an https:// target (conformance.tls).
+    # The CA bundle and client certificate for an https:// target (conformance.record.tls).
     tls: TLSOptions = field(default_factory=TLSOptions)
 
 
@@ -93,9 +90,9 @@ class RunResult:
     failed_probes: dict[str, str] = field(default_factory=dict)
     # The change seen while the run lasted (checks/history.py History.summary): a live account.
     activity: dict[str, object] = field(default_factory=dict)
-    # The likely causes of what was reported, most likely first (conformance.diagnosis).
+    # The likely causes of what was reported, most likely first (conformance.judge.diagnosis).
     diagnosis: list[Cause] = field(default_factory=list)
-    # The waivers given (conformance.waivers), each with its status in this run.
+    # The waivers given (conformance.judge.waivers), each with its status in this run.
     waivers: list[dict[str, Any]] = field(default_factory=list)
     # Masks the run's secrets in everything written or printed about it.
     redactor: Redactor = field(default_factory=lambda: Redactor([]), repr=False)
@@ -104,100 +101,15 @@ class RunResult:
     aborted: ConformanceError | None = None
     # Why the run stopped asking before its probes were done (the deadline, a budget), or None.
     stopped: str | None = None
-    # What the verdict covers (conformance.judgement.Scope): the scoped verdict of certificates.
+    # What the verdict covers (conformance.judge.judgement.Scope): the scoped verdict of certificates.
     scope: Scope | None = None
     # `run --implementation NAME@VERSION`: what was certified, in the vendor's words.
     implementation: str | None = None
-    # The TLS facts of the run (conformance.tls.TLSFacts.to_dict): None for plain HTTP.
+    # The TLS facts of the run (conformance.record.tls.TLSFacts.to_dict): None for plain HTTP.
     tls: dict[str, Any] | None = None
 
 
 Progress = Callable[[str], None]
-
-
-def judge(
-    exchanges: Sequence[Exchange] | Record,
-    context: RunContext,
-    spec: Spec,
-    catalog: Catalog,
-    only: tuple[str, ...] = (),
-    failed_probes: Mapping[str, str] | None = None,
-) -> list[RequirementVerdict]:
-    """Every selected requirement's verdict from recorded exchanges alone (also used by verify).
-
-    `failed_probes` (probe name -> error) are suite crashes during probing; their
-    requirements become ERROR (see blame_crashed_probes). Given a `Record`, its readings (the
-    collection, the history) are shared with whoever reads it after.
-    """
-    record = Record.of(exchanges)
-    checks = checks_for(only)
-    history = History.of(record)
-    distrust = _comparisons_distrusted(record, history)
-    outcomes: list[Outcome] = []
-    for check in checks:
-        outcomes.extend(_distrust_comparisons(check, _judge_one(check, record, context, spec), history, distrust))
-    outcomes = apply_premises(outcomes, record)
-    selected = _selected_requirements(catalog, checks, only)
-    verdicts = [
-        fold(req.id, req.level, (o for o in outcomes if o.requirement == req.id))
-        for req in catalog.requirements if req.id in selected
-    ]
-    verdicts = name_spent_budget(verdicts, record.exchanges, distrust)
-    return blame_crashed_probes(verdicts, failed_probes or {}, only)
-
-
-def _judge_one(check: Check, record: Record, context: RunContext, spec: Spec) -> list[Outcome]:
-    try:
-        outcomes = list(check.judge(record, context, spec))
-    except Exception as exc:  # a suite bug: reported as such, never blamed on the target
-        return [Outcome(r, Finding.ERROR, check.name, f"the check {check.name} crashed: {exc!r}")
-                for r in check.verifies]
-    stray = [o.requirement for o in outcomes if o.requirement not in check.verifies]
-    if stray:
-        return [Outcome(r, Finding.ERROR, check.name, f"the check {check.name} judged undeclared {stray}")
-                for r in check.verifies]
-    # A declared requirement left unjudged would fold into a silent skip: a suite bug, said as one.
-    judged = {o.requirement for o in outcomes}
-    outcomes += [Outcome(r, Finding.ERROR, check.name, f"the check {check.name} declares {r} but did not judge it")
-                 for r in check.verifies if r not in judged]
-    return outcomes
-
-
-def _comparisons_distrusted(record: Record, history: History) -> str | None:
-    """Why responses taken at different moments cannot be compared at all, or None: a change
-    outside the contract's model of a live account, or sessions that came back under other ids."""
-    if (outside := history.outside_reason()) is not None:
-        return outside
-    if ids_changed(record):  # the server's fault (OBJ-015), not a busy account
-        return ("the same sessions came back under other ids (OBJ-015), so responses taken at different "
-                "moments cannot be compared until ids are stable")
-    return None
-
-
-def _distrust_comparisons(check: Check, outcomes: list[Outcome], history: History,
-                          outside: str | None) -> list[Outcome]:
-    """A comparison's violation is no evidence when the collection changed outside the contract's
-    model of a live account (CONTRACT.md, "A live collection"), or ids changed: inconclusive, the
-    reason named. Change inside the model is the judgements' own business (checks/history.py)."""
-    live = ("the account was live during the run (sessions created or statuses changed), and this rule "
-            "needs a quiet collection") if history.live else None
-    if outside is None and live is None:
-        return outcomes
-    judged = []
-    for o in outcomes:
-        reason = (outside if o.requirement in check.compares else None) or (
-            live if o.requirement in check.quiet_only else None)
-        judged.append(Outcome(o.requirement, Finding.INCONCLUSIVE, o.check, reason)
-                      if o.finding == Finding.VIOLATED and reason else o)
-    return judged
-
-
-def _selected_requirements(catalog: Catalog, checks: tuple[Check, ...], only: tuple[str, ...]) -> set[str]:
-    """The requirements `only` names, by ID or by their area in the catalog (not by the area
-    of the check that happens to judge them: OBJ-005 belongs to `--only object`)."""
-    if not only:
-        return {r.id for r in catalog.requirements}
-    return {r.id for r in catalog.requirements if r.id in only or r.area in only}
 
 
 def validate_selection(only: tuple[str, ...], catalog: Catalog) -> None:
@@ -265,61 +177,21 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
             client.close()
         record = Record(client.transcript)  # read once: judging, diagnosis and activity share it
         exchanges = record.exchanges
-        if aborted is None:
-            verdicts = judge(record, context, spec, catalog, options.only, failed_probes)
-        else:
-            verdicts = nothing_judged(catalog, options.only, client.redactor.text(str(aborted)))
     why_aborted = None if aborted is None else client.redactor.text(str(aborted))
-    # The diagnosis reads the judgement itself, before any waiver (verify derives it so too).
-    diagnosis = diagnose(verdicts, record, spec)
-    conclusion = conclude(verdicts, catalog, strict=options.strict, only=options.only, aborted=why_aborted,
-                          stopped=client.stopped_because, waivers=options.waivers, target=client.base_url,
-                          on=started.date())
+    judged = judge_run(record, context, spec, catalog, only=options.only, failed_probes=failed_probes,
+                       aborted=why_aborted, stopped=client.stopped_because, strict=options.strict,
+                       waivers=options.waivers, target=client.base_url, on=started.date())
+    conclusion, diagnosis = judged.conclusion, judged.diagnosis
     return RunResult(
         target=client.base_url, embedded=embedded, strict=options.strict, only=options.only, context=context,
         verdicts=conclusion.verdicts, verdict=conclusion.verdict, verdict_reason=conclusion.reason,
         exchanges=exchanges, started_at=started, finished_at=datetime.now(UTC), requests_sent=client.requests_sent,
         spec=spec, catalog=catalog, failed_probes=failed_probes, diagnosis=diagnosis,
-        activity=History.of(record).summary(), waivers=conclusion.waivers,
+        activity=judged.activity, waivers=conclusion.waivers,
         redactor=client.redactor, aborted=aborted, stopped=client.stopped_because, scope=conclusion.scope,
         implementation=options.implementation,
         tls=client.tls_facts.to_dict(),
     )
-
-
-def nothing_judged(catalog: Catalog, only: tuple[str, ...], why: str) -> list[RequirementVerdict]:
-    """Every selected requirement inconclusive, for a run whose preflight found nothing to judge."""
-    selected = _selected_requirements(catalog, checks_for(only), only)
-    return [RequirementVerdict(r.id, r.level, Verdict.INCONCLUSIVE, why, [], [])
-            for r in catalog.requirements if r.id in selected]
-
-
-def blame_crashed_probes(
-    verdicts: list[RequirementVerdict], failed_probes: Mapping[str, str], only: tuple[str, ...] = ()
-) -> list[RequirementVerdict]:
-    """The verdicts with those a crashed probe left without data turned into ERROR.
-
-    A probe that crashed asked less than its checks expect, so what they concluded from
-    the rest is not to be trusted, and the fault is the suite's, never the target's. The
-    requirements of the checks of the probe's area are blamed; should the selection hold
-    none (the walks serve every area), all selected ones are, so that a crash is never
-    silent. A violation stays one: its evidence was really answered (as in ``fold``).
-    """
-    if not failed_probes:
-        return verdicts
-    areas = {probe.name: probe.area for probe in PROBES}
-    selected = checks_for(only)
-    blamed: dict[str, str] = {}
-    for name, error in failed_probes.items():
-        checks = [c for c in selected if c.area == areas.get(name)] or list(selected)
-        for check in checks:
-            for requirement in check.verifies:
-                blamed.setdefault(requirement, f"probe {name} crashed: {error}")
-    return [
-        replace(v, verdict=Verdict.ERROR, reason=blamed[v.requirement], evidence=[], lacks_data=False)
-        if v.requirement in blamed and v.verdict not in (Verdict.FAIL, Verdict.WARN) else v
-        for v in verdicts
-    ]
 
 
 def _preflight(client: Client) -> None:

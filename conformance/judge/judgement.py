@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.catalog import Catalog
+from conformance.judge.waivers import Waiver, apply_waivers
 from conformance.verdicts import DATA_GATE, RequirementVerdict, Verdict, overall, verdict_reason
-from conformance.waivers import Waiver, apply_waivers
 from conformance.wording import capped
 
 SCOPED_VERDICTS = ("conformant", "conformant-with-waivers", "partial", "nonconformant", "inconclusive", "error")
@@ -97,7 +97,7 @@ def conclude(
 
     `aborted`: why nothing was judged (the verdict is then inconclusive, for that reason);
     `stopped`: why the run stopped asking early, added to the reason; `waivers` are applied
-    (conformance.waivers.apply_waivers) for `target` on the day `on` (the run's start, UTC).
+    (conformance.judge.waivers.apply_waivers) for `target` on the day `on` (the run's start, UTC).
     Pure: the same inputs give the same conclusion, in `run` and in `verify`.
     """
     records: list[dict[str, Any]] = []

@@ -40,11 +40,19 @@ from conformance.exchange import (
     Exchange,
     key_variants,
 )
-from conformance.lanes import PerThread, Recording
-from conformance.ratelimit import Pacer
-from conformance.redaction import Redactor, looks_secret
+from conformance.not_sent import NotSent
+from conformance.record.ratelimit import Pacer
+from conformance.record.recording import PerThread, Recording
+from conformance.record.redaction import Redactor, looks_secret
+from conformance.record.tls import (
+    HANDSHAKE_CLOSED,
+    TLSFacts,
+    TLSOptions,
+    build_context,
+    closed_after_handshake,
+    tls_failure,
+)
 from conformance.spec import OPERATION_PATH
-from conformance.tls import HANDSHAKE_CLOSED, TLSFacts, TLSOptions, build_context, closed_after_handshake, tls_failure
 
 Query = Mapping[str, str] | Iterable[tuple[str, str]]
 
@@ -80,7 +88,7 @@ _LINE_BREAK = "\x00"
 
 # How an exchange's `error` starts when the run's deadline cut its request in flight.
 DEADLINE_CUT = "cut: "
-# How an exchange's `error` starts when TLS failed (conformance.tls names the cause after it).
+# How an exchange's `error` starts when TLS failed (conformance.record.tls names the cause after it).
 TLS_FAILED = "TLS failed: "
 
 
@@ -135,7 +143,7 @@ class Client:
     ) -> None:
         """`tls`: the CA bundle and client certificate for an https:// target (None: requests'
         default CAs, no client certificate). Raises UsageError when they cannot be used
-        (conformance.tls.build_context), before anything is sent."""
+        (conformance.record.tls.build_context), before anything is sent."""
         self.base_url = strip_credentials(base_url)
         self._api_key = api_key
         self.settings = settings or ClientSettings()
@@ -154,11 +162,11 @@ class Client:
         self.stopped_because: str | None = None
         self._on_exchange = on_exchange
         self._sleep = sleep
-        # Lanes (conformance.lanes) share this client: each thread gets its own connection
+        # Lanes (conformance.run.lanes) share this client: each thread gets its own connection
         # and watchdog; the budget, the circuit breaker and the pacing stay global.
         tls = tls or TLSOptions()
         self._client_cert_given = tls.client_cert is not None
-        # One verifying context for every connection (conformance.tls); none for plain HTTP.
+        # One verifying context for every connection (conformance.record.tls); none for plain HTTP.
         context = build_context(tls) if self.base_url.lower().startswith("https://") else None
         # What the TLS connections showed (protocol, server certificate), for the certificate.
         self.tls_facts = TLSFacts()
@@ -196,7 +204,7 @@ class Client:
 
     def tls_refusal(self, listen: float = 2.0) -> str | None:
         """Why the server refuses this client at the TLS layer, found by one more handshake that
-        sends no request and listens up to `listen` seconds: the sentence of conformance.tls, or
+        sends no request and listens up to `listen` seconds: the sentence of conformance.record.tls, or
         None when the server accepted (its session ticket came), said nothing, or could not be reached.
 
         For the preflight, after its request met a closed connection right behind the handshake:
@@ -273,7 +281,7 @@ class Client:
     def recording_into(self, buffer: list[Exchange]) -> Iterator[None]:
         """This thread's exchanges go to `buffer` instead of the transcript until the block ends.
 
-        Their seq counts on from the transcript as it is now; conformance.lanes renumbers
+        Their seq counts on from the transcript as it is now; conformance.run.lanes renumbers
         them when the buffer joins the transcript.
         """
         with self._recording.into(buffer):
@@ -285,7 +293,7 @@ class Client:
         buffer = self._recording.buffer()
         return self.transcript + buffer if buffer is not None else list(self.transcript)
 
-    # This thread's connection (see conformance.lanes.PerThread).
+    # This thread's connection (see conformance.record.recording.PerThread).
     @property
     def _session(self) -> requests.Session:
         return self._lines.get().session
@@ -352,34 +360,36 @@ class Client:
     # -- internals ---------------------------------------------------------------------------
     def _send(self, exchange: Exchange, pairs: list[tuple[str, str]], headers: dict[str, str]) -> None:
         if self._stopped is not None:
-            exchange.error = f"not sent: {self._stopped}"
+            exchange.error = NotSent.stopped(self._stopped).error
             return
         with self._shared:
             if self._drops_in_a_row >= self.settings.drops_before_down:
                 self._failures_in_a_row = max(self._failures_in_a_row, self.settings.failures_before_down)
                 self._down_because = "the target closed every connection without a response earlier in the run"
         if self._failures_in_a_row >= self.settings.failures_before_down:
-            exchange.error = f"not sent: {self._down_because}"
+            exchange.error = NotSent.target_down(self._down_because).error
             return
         if not all(_encodable(k) and _encodable(v) for k, v in pairs):
             # A lone surrogate (from an id the target sent) has no UTF-8, so no URL can carry it.
-            exchange.error = "not sent: a query value holds a lone surrogate, which no URL can carry"
+            exchange.error = NotSent.unencodable().error
             return
         with self._pacer.turn() as turn:
             for attempt in range(1, self.settings.retries_on_429 + 2):
                 with self._shared:  # check and count as one step: lanes must not overrun the budget
                     if self.requests_sent >= self.settings.max_requests:
-                        # Not a `stopped_because`: conformance.spent_budget names this one in the verdicts.
-                        exchange.error = f"not sent: the request budget ({self.settings.max_requests}) is used up"
+                        # Not a `stopped_because`: conformance.judge.spent_budget names this one in the verdicts.
+                        exchange.error = NotSent.request_budget(self.settings.max_requests).error
                         raise RequestBudgetExhausted(exchange.error)
                     if self._evidence_bytes >= self.settings.evidence_budget_bytes:
                         budget = self.settings.evidence_budget_bytes / 2**20
-                        exchange.error = f"not sent: the run's evidence budget ({budget:g} MiB of bodies) is used up"
-                        self.stopped_because = self.stopped_because or exchange.error.removeprefix("not sent: ")
+                        not_sent = NotSent.evidence_budget(budget)
+                        exchange.error = not_sent.error
+                        self.stopped_because = self.stopped_because or not_sent.why
                         raise RequestBudgetExhausted(exchange.error)
                     if self._seconds_left() <= 0:
-                        exchange.error = f"not sent: the run's deadline ({self.settings.deadline:g} s) has passed"
-                        self.stopped_because = self.stopped_because or exchange.error.removeprefix("not sent: ")
+                        not_sent = NotSent.deadline(self.settings.deadline)
+                        exchange.error = not_sent.error
+                        self.stopped_because = self.stopped_because or not_sent.why
                         raise DeadlinePassed(exchange.error)
                     self.requests_sent += 1
                 exchange.attempts = attempt
@@ -438,10 +448,11 @@ class Client:
             exchange.attempts = attempt - 1
             return False
         if self._stopped is not None:
-            exchange.error = f"not sent: {self._stopped}"
+            exchange.error = NotSent.stopped(self._stopped).error
             return False
-        exchange.error = f"not sent: the run's deadline ({self.settings.deadline:g} s) has passed"
-        self.stopped_because = self.stopped_because or exchange.error.removeprefix("not sent: ")
+        not_sent = NotSent.deadline(self.settings.deadline)
+        exchange.error = not_sent.error
+        self.stopped_because = self.stopped_because or not_sent.why
         raise DeadlinePassed(exchange.error)
 
     def _reproduce_drop(self, exchange: Exchange, pairs: list[tuple[str, str]], headers: dict[str, str]) -> bool:
@@ -796,7 +807,7 @@ def _watched_adapter(in_flight: _InFlight, context: ssl.SSLContext | None = None
                      facts: TLSFacts | None = None) -> HTTPAdapter:
     """An adapter whose connections report themselves to `in_flight` as each request starts.
 
-    Its https:// connections use `context` alone (conformance.tls.build_context): not the CA
+    Its https:// connections use `context` alone (conformance.record.tls.build_context): not the CA
     bundle requests would add, nor anything from the environment. Each TLS connection tells
     `facts` its protocol and the server's certificate. Through a proxy (CONNECT) the same holds.
     """

@@ -2,28 +2,26 @@
 
 When the client refuses to send past the budget, each check sees an unanswered request and
 says "the target did not answer …", which blames the target for the user's cap. Applied
-inside ``runner.judge`` (so `run` and `verify` agree), this names the budget instead.
+inside ``conformance.judge.pipeline.judge`` (so `run` and `verify` agree), this names the budget instead.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 
 from conformance.exchange import Exchange
+from conformance.not_sent import Kind, NotSent
+from conformance.verdicts import BUDGET_REASON_PREFIX as REASON_PREFIX
 from conformance.verdicts import RequirementVerdict, Verdict
-
-# The client's error on a request it did not send (conformance.client.Client._send).
-_NOT_SENT = re.compile(r"not sent: the request budget \((\d+)\)")
-REASON_PREFIX = "not judged: the request budget"
 
 
 def budget_spent(exchanges: Sequence[Exchange]) -> int | None:
     """The --max-requests value if the run ran out of it, else None."""
     for exchange in exchanges:
-        if exchange.error and (match := _NOT_SENT.match(exchange.error)):
-            return int(match.group(1))
+        not_sent = NotSent.of(exchange.error)
+        if not_sent is not None and not_sent.kind is Kind.REQUEST_BUDGET:
+            return not_sent.limit
     return None
 
 

@@ -18,7 +18,7 @@ run, also under --strict), and every waiver gets a status for the console and re
 
 `run` applies them with the date (UTC) the run started; `verify` re-applies the waivers recorded in
 report.json with that same date, so a later expiry does not change what a report says. Both do it
-through conformance.judgement.conclude, the one place a run's verdict is computed.
+through conformance.judge.judgement.conclude, the one place a run's verdict is computed.
 """
 
 from __future__ import annotations

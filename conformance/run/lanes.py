@@ -17,21 +17,21 @@ exchanges: never another lane's, whose progress depends on timing.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import random
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from conformance.errors import ClientError
 from conformance.exchange import Exchange
+from conformance.not_sent import NotSent
 
 if TYPE_CHECKING:
     from conformance.checks.base import Probe, ProbeContext
-    from conformance.client import Client
+    from conformance.record.client import Client
 
 T = TypeVar("T")
 
@@ -39,52 +39,6 @@ FIRST, ANY, LAST = "first", "any", "last"  # Probe.order
 _COMMITTED = "committed"  # a schedule past its last phase: every exchange is in the transcript
 DEFAULT_CONCURRENCY = 4  # requests in flight at most: polite to a production target
 MAX_CONCURRENCY = 16  # more lanes than probes that can run side by side gain nothing
-
-
-class PerThread(Generic[T]):
-    """One ``T`` per thread, made on first use there; ``close_all`` closes every one made."""
-
-    def __init__(self, make: Callable[[], T], close: Callable[[T], None]) -> None:
-        self._make = make
-        self._close = close
-        self._local = threading.local()
-        self._made: list[T] = []
-        self._lock = threading.Lock()
-
-    def get(self) -> T:
-        item: T | None = getattr(self._local, "item", None)
-        if item is None:
-            item = self._make()
-            self._local.item = item
-            with self._lock:
-                self._made.append(item)
-        return item
-
-    def close_all(self) -> None:
-        with self._lock:
-            made, self._made = self._made, []
-        for item in made:
-            self._close(item)
-
-
-class Recording:
-    """Where this thread's exchanges go: a probe's own buffer, or else the transcript."""
-
-    def __init__(self) -> None:
-        self._local = threading.local()
-
-    def buffer(self) -> list[Exchange] | None:
-        found: list[Exchange] | None = getattr(self._local, "buffer", None)
-        return found
-
-    @contextlib.contextmanager
-    def into(self, buffer: list[Exchange]) -> Iterator[None]:
-        previous = self.buffer()
-        self._local.buffer = buffer
-        try:
-            yield
-        finally:
-            self._local.buffer = previous
 
 
 @dataclass
@@ -98,7 +52,7 @@ class ProbeRun:
     @property
     def sent(self) -> int:
         """Requests this probe put on the wire (429 retries included)."""
-        return sum(e.attempts for e in self.exchanges if not (e.error or "").startswith("not sent"))
+        return sum(e.attempts for e in self.exchanges if NotSent.of(e.error) is None)
 
 
 def probe_rng(seed: int, probe: Probe) -> random.Random:

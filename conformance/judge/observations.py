@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
@@ -27,45 +26,11 @@ from conformance.checks.common import is_error_object
 from conformance.checks.limits import OUT_OF_RANGE
 from conformance.checks.walks import DEFAULT_LIMIT, limit_sent, next_cursor_of
 from conformance.exchange import Exchange
+from conformance.judge.vocabulary import OBSERVATIONS as OBSERVATIONS  # whole once this module is imported
+from conformance.judge.vocabulary import first as _first
+from conformance.judge.vocabulary import observation
+from conformance.judge.vocabulary import observe as observe
 from conformance.spec import Spec
-
-Reading = Callable[[Record, Spec], list[int]]
-
-
-@dataclass(frozen=True)
-class Observation:
-    name: str
-    text: str  # what it means, in one phrase (the vocabulary's documentation)
-    read: Reading
-
-
-OBSERVATIONS: dict[str, Observation] = {}
-
-
-def observation(name: str, text: str) -> Callable[[Reading], Reading]:
-    def register(read: Reading) -> Reading:
-        assert name not in OBSERVATIONS, f"observation {name!r} declared twice"
-        OBSERVATIONS[name] = Observation(name, text, read)
-        return read
-
-    return register
-
-
-def observe(name: str, record: Record, spec: Spec) -> list[int] | None:
-    """The exchanges showing observation ``name`` (memoised on the record); KeyError if unknown.
-
-    None when the reading itself failed (a suite bug on an unforeseen transcript): the
-    diagnosis then names no fault that depends on it, rather than crash the run.
-    """
-    key = f"observation:{name}"
-    if key not in record.memo:
-        try:
-            record.memo[key] = OBSERVATIONS[name].read(record, spec)
-        except Exception:
-            record.memo[key] = None
-    seqs: list[int] | None = record.memo[key]
-    return seqs
-
 
 Describing = Callable[[Record, list[int]], str]
 DESCRIBERS: dict[str, Describing] = {}
@@ -148,16 +113,6 @@ def _lists(record: Record) -> Iterator[Exchange]:
 
 def _items(page: Exchange) -> list[dict[str, Any]]:
     return [i for i in page.json["data"] if isinstance(i, dict)]
-
-
-def _first(seqs: Iterator[int], count: int = 2) -> list[int]:
-    found: list[int] = []
-    for seq in seqs:
-        if seq not in found:
-            found.append(seq)
-        if len(found) == count:
-            break
-    return found
 
 
 def _statuses(record: Record, tag: str) -> Iterator[Exchange]:
@@ -1090,4 +1045,4 @@ def _say_error_shape(record: Record, seqs: list[int]) -> str:
 
 
 # The faults from the field register theirs (issue 10); imported last, as it uses the above.
-from conformance import field_observations  # noqa: E402, F401
+from conformance.judge import field_observations  # noqa: E402, F401

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.lanes import DEFAULT_CONCURRENCY
 from conformance.profiles import PROFILES
+from conformance.run.lanes import DEFAULT_CONCURRENCY
 from conformance.usage import API_KEY_ENV, BASE_URL_ENV
 
 

@@ -1,5 +1,5 @@
 """Observations for the faults from the field (issue 10), registered in the diagnosis
-vocabulary (``conformance.observations``), which imports this module at its end.
+vocabulary (``conformance.judge.vocabulary``); ``conformance.judge.observations`` imports it at its end.
 
 Each reads the transcript alone and returns the sequence numbers of the exchanges that show
 it ([] when it does not hold), like every observation there.
@@ -11,7 +11,8 @@ from conformance.checks import auth, next_cursor
 from conformance.checks.base import Record
 from conformance.checks.walks import NEXT_CURSOR_WALK, Walk, next_cursor_of
 from conformance.exchange import Exchange
-from conformance.observations import _first, observation
+from conformance.judge.vocabulary import first as _first
+from conformance.judge.vocabulary import observation
 from conformance.spec import Spec
 
 

@@ -1,0 +1,187 @@
+"""The judge: from a recorded transcript to the run's verdicts, diagnosis and conclusion, in one place.
+
+`run` calls :func:`judge_run` once its probes are done and `verify` calls it again on the saved
+transcript, so the two cannot drift: the checks' outcomes, the premises, the spent budget, the
+crashed probes, the diagnosis, then the waivers, the stopped suffix and the scope
+(:func:`conformance.judge.judgement.conclude`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from conformance.catalog import Catalog
+from conformance.checks.base import Check, Record, RunContext
+from conformance.checks.history import History
+from conformance.checks.identity import ids_changed
+from conformance.checks.registry import PROBES, checks_for
+from conformance.exchange import Exchange
+from conformance.judge.diagnosis import Cause, diagnose
+from conformance.judge.judgement import Conclusion, conclude
+from conformance.judge.premises import apply_premises
+from conformance.judge.spent_budget import name_spent_budget
+from conformance.judge.waivers import Waiver
+from conformance.spec import Spec
+from conformance.verdicts import Finding, Outcome, RequirementVerdict, Verdict, fold
+
+
+@dataclass(frozen=True)
+class RunJudgement:
+    """What judging a transcript gives: `judged`, the requirement verdicts before any waiver (what
+    the diagnosis reads); `diagnosis`, the likely causes; `conclusion`, the verdicts with the
+    waivers applied, the gate verdict and its reason, the scope; `activity`, what the account did
+    during the run (checks/history.py)."""
+
+    judged: list[RequirementVerdict]
+    diagnosis: list[Cause]
+    conclusion: Conclusion
+    activity: dict[str, Any]
+
+
+def judge_run(
+    exchanges: Sequence[Exchange] | Record, context: RunContext, spec: Spec, catalog: Catalog, *,
+    only: tuple[str, ...] = (), failed_probes: Mapping[str, str] | None = None, aborted: str | None = None,
+    stopped: str | None = None, strict: bool = False, waivers: Sequence[Waiver] = (), target: str = "",
+    on: dt.date | None = None,
+) -> RunJudgement:
+    """The one judging function of `run` and `verify`.
+
+    `aborted`: why the preflight found nothing to judge (every selected requirement is then
+    inconclusive for that reason); `stopped`: why the run stopped asking early (the reason's
+    suffix); `waivers` apply for `target` on the day `on`, the run's start (UTC). Pure: the same
+    transcript and inputs give the same judgement. Raises nothing for a target's answers; a
+    crashing check becomes an ERROR verdict.
+    """
+    record = Record.of(exchanges)
+    if aborted is None:
+        judged = judge(record, context, spec, catalog, only, failed_probes)
+    else:
+        judged = nothing_judged(catalog, only, aborted)
+    # The diagnosis reads the judgement itself, before any waiver.
+    diagnosis = diagnose(judged, record, spec)
+    conclusion = conclude(judged, catalog, strict=strict, only=only, aborted=aborted, stopped=stopped,
+                          waivers=waivers, target=target, on=on)
+    return RunJudgement(judged, diagnosis, conclusion, History.of(record).summary())
+
+
+def judge(
+    exchanges: Sequence[Exchange] | Record,
+    context: RunContext,
+    spec: Spec,
+    catalog: Catalog,
+    only: tuple[str, ...] = (),
+    failed_probes: Mapping[str, str] | None = None,
+) -> list[RequirementVerdict]:
+    """Every selected requirement's verdict from recorded exchanges alone (also used by verify).
+
+    `failed_probes` (probe name -> error) are suite crashes during probing; their
+    requirements become ERROR (see blame_crashed_probes). Given a `Record`, its readings (the
+    collection, the history) are shared with whoever reads it after.
+    """
+    record = Record.of(exchanges)
+    checks = checks_for(only)
+    history = History.of(record)
+    distrust = _comparisons_distrusted(record, history)
+    outcomes: list[Outcome] = []
+    for check in checks:
+        outcomes.extend(_distrust_comparisons(check, _judge_one(check, record, context, spec), history, distrust))
+    outcomes = apply_premises(outcomes, record)
+    selected = _selected_requirements(catalog, checks, only)
+    verdicts = [
+        fold(req.id, req.level, (o for o in outcomes if o.requirement == req.id))
+        for req in catalog.requirements if req.id in selected
+    ]
+    verdicts = name_spent_budget(verdicts, record.exchanges, distrust)
+    return blame_crashed_probes(verdicts, failed_probes or {}, only)
+
+
+def _judge_one(check: Check, record: Record, context: RunContext, spec: Spec) -> list[Outcome]:
+    try:
+        outcomes = list(check.judge(record, context, spec))
+    except Exception as exc:  # a suite bug: reported as such, never blamed on the target
+        return [Outcome(r, Finding.ERROR, check.name, f"the check {check.name} crashed: {exc!r}")
+                for r in check.verifies]
+    stray = [o.requirement for o in outcomes if o.requirement not in check.verifies]
+    if stray:
+        return [Outcome(r, Finding.ERROR, check.name, f"the check {check.name} judged undeclared {stray}")
+                for r in check.verifies]
+    # A declared requirement left unjudged would fold into a silent skip: a suite bug, said as one.
+    judged = {o.requirement for o in outcomes}
+    outcomes += [Outcome(r, Finding.ERROR, check.name, f"the check {check.name} declares {r} but did not judge it")
+                 for r in check.verifies if r not in judged]
+    return outcomes
+
+
+def _comparisons_distrusted(record: Record, history: History) -> str | None:
+    """Why responses taken at different moments cannot be compared at all, or None: a change
+    outside the contract's model of a live account, or sessions that came back under other ids."""
+    if (outside := history.outside_reason()) is not None:
+        return outside
+    if ids_changed(record):  # the server's fault (OBJ-015), not a busy account
+        return ("the same sessions came back under other ids (OBJ-015), so responses taken at different "
+                "moments cannot be compared until ids are stable")
+    return None
+
+
+def _distrust_comparisons(check: Check, outcomes: list[Outcome], history: History,
+                          outside: str | None) -> list[Outcome]:
+    """A comparison's violation is no evidence when the collection changed outside the contract's
+    model of a live account (CONTRACT.md, "A live collection"), or ids changed: inconclusive, the
+    reason named. Change inside the model is the judgements' own business (checks/history.py)."""
+    live = ("the account was live during the run (sessions created or statuses changed), and this rule "
+            "needs a quiet collection") if history.live else None
+    if outside is None and live is None:
+        return outcomes
+    judged = []
+    for o in outcomes:
+        reason = (outside if o.requirement in check.compares else None) or (
+            live if o.requirement in check.quiet_only else None)
+        judged.append(Outcome(o.requirement, Finding.INCONCLUSIVE, o.check, reason)
+                      if o.finding == Finding.VIOLATED and reason else o)
+    return judged
+
+
+def _selected_requirements(catalog: Catalog, checks: tuple[Check, ...], only: tuple[str, ...]) -> set[str]:
+    """The requirements `only` names, by ID or by their area in the catalog (not by the area
+    of the check that happens to judge them: OBJ-005 belongs to `--only object`)."""
+    if not only:
+        return {r.id for r in catalog.requirements}
+    return {r.id for r in catalog.requirements if r.id in only or r.area in only}
+
+
+def nothing_judged(catalog: Catalog, only: tuple[str, ...], why: str) -> list[RequirementVerdict]:
+    """Every selected requirement inconclusive, for a run whose preflight found nothing to judge."""
+    selected = _selected_requirements(catalog, checks_for(only), only)
+    return [RequirementVerdict(r.id, r.level, Verdict.INCONCLUSIVE, why, [], [])
+            for r in catalog.requirements if r.id in selected]
+
+
+def blame_crashed_probes(
+    verdicts: list[RequirementVerdict], failed_probes: Mapping[str, str], only: tuple[str, ...] = ()
+) -> list[RequirementVerdict]:
+    """The verdicts with those a crashed probe left without data turned into ERROR.
+
+    A probe that crashed asked less than its checks expect, so what they concluded from
+    the rest is not to be trusted, and the fault is the suite's, never the target's. The
+    requirements of the checks of the probe's area are blamed; should the selection hold
+    none (the walks serve every area), all selected ones are, so that a crash is never
+    silent. A violation stays one: its evidence was really answered (as in ``fold``).
+    """
+    if not failed_probes:
+        return verdicts
+    areas = {probe.name: probe.area for probe in PROBES}
+    selected = checks_for(only)
+    blamed: dict[str, str] = {}
+    for name, error in failed_probes.items():
+        checks = [c for c in selected if c.area == areas.get(name)] or list(selected)
+        for check in checks:
+            for requirement in check.verifies:
+                blamed.setdefault(requirement, f"probe {name} crashed: {error}")
+    return [
+        replace(v, verdict=Verdict.ERROR, reason=blamed[v.requirement], evidence=[], lacks_data=False)
+        if v.requirement in blamed and v.verdict not in (Verdict.FAIL, Verdict.WARN) else v
+        for v in verdicts
+    ]

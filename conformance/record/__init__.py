@@ -1,0 +1,1 @@
+"""record: the one door to the network and the transcript it writes (client, recording, rate limit, redaction)."""

@@ -1,0 +1,53 @@
+"""What the client writes for a request it did not send reads back as the same kind (conformance.not_sent)."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.exchange import Exchange
+from conformance.judge.spent_budget import budget_spent
+from conformance.not_sent import Kind, NotSent
+
+
+def _unsent(seq: int, error: str) -> Exchange:
+    return Exchange(seq=seq, tag="walk:100", path="/v1/checkout/sessions", query=[("limit", "100")], auth="key",
+                    request_headers={}, status=None, body="", error=error)
+
+
+@pytest.mark.parametrize("written", [
+    NotSent.request_budget(2000),
+    NotSent.evidence_budget(64),
+    NotSent.evidence_budget(0.5),
+    NotSent.deadline(280.0),
+    NotSent.deadline(1.5),
+    NotSent.unencodable(),
+    NotSent.stopped("the run was interrupted"),
+])
+def test_each_written_reason_reads_back_as_itself(written: NotSent) -> None:
+    assert NotSent.of(written.error) == written
+
+
+def test_the_text_is_what_reports_have_always_shown() -> None:
+    # exchanges.jsonl of earlier runs must still verify: the sentences are unchanged.
+    assert NotSent.request_budget(3).error == "not sent: the request budget (3) is used up"
+    assert NotSent.deadline(5).error == "not sent: the run's deadline (5 s) has passed"
+    assert NotSent.evidence_budget(64).error == "not sent: the run's evidence budget (64 MiB of bodies) is used up"
+
+
+@pytest.mark.parametrize("error", [None, "", "connection reset", "cut: the run's deadline (5 s) has passed",
+                                   "dropped: the target closed the connection"])
+def test_a_sent_request_or_another_error_is_not_a_not_sent(error: str | None) -> None:
+    assert NotSent.of(error) is None
+
+
+def test_a_reason_given_by_the_caller_reads_back_as_stopped() -> None:
+    # The circuit breaker's sentence is its own; a saved transcript cannot tell it from a stop.
+    down = NotSent.target_down("the target closed every connection without a response earlier in the run")
+    assert NotSent.of(down.error) == NotSent(Kind.STOPPED, down.why)
+
+
+def test_the_spent_budget_is_read_from_the_kind_not_from_a_lookalike() -> None:
+    spent = _unsent(1, NotSent.request_budget(7).error)
+    lookalike = _unsent(2, NotSent.stopped("the request budget (9) is not the issue").error)
+    assert budget_spent([lookalike, spent]) == 7
+    assert budget_spent([lookalike]) is None
