@@ -14,7 +14,9 @@ Two verdicts come out of it:
   catalog (spec/requirements.yaml; and every SHOULD under --strict) was judged and held,
   ``conformant-with-waivers`` when a waiver turned such a failure, ``partial`` when some were left
   unjudged (--only, too little data, inconclusive, a run cut by --deadline or --max-requests),
-  ``nonconformant``, ``inconclusive`` (nothing could be judged) and ``error`` (a suite bug).
+  ``partial-with-waivers`` when some were left unjudged and a waiver turned a failure among the
+  judged ones (so the verdict word alone never hides an accepted failure), ``nonconformant``,
+  ``inconclusive`` (nothing could be judged) and ``error`` (a suite bug).
 """
 
 from __future__ import annotations
@@ -29,7 +31,10 @@ from conformance.verdicts import DATA_GATE, RequirementVerdict, Verdict, overall
 from conformance.waivers import Waiver, apply_waivers
 from conformance.wording import capped
 
-SCOPED_VERDICTS = ("conformant", "conformant-with-waivers", "partial", "nonconformant", "inconclusive", "error")
+SCOPED_VERDICTS = ("conformant", "conformant-with-waivers", "partial", "partial-with-waivers", "nonconformant",
+                   "inconclusive", "error")
+# The scoped verdicts that rest on accepted failures (waivers).
+WITH_WAIVERS = ("conformant-with-waivers", "partial-with-waivers")
 
 # Why a requirement of the catalog was not judged (report.json and certificate.json `scope.not_judged`).
 NOT_SELECTED = "not selected"  # --only left it out
@@ -150,20 +155,22 @@ def _scoped(verdicts: Sequence[RequirementVerdict], gate: str, strict: bool, sco
     data_gate = any(v.requirement == DATA_GATE and v.lacks_data for v in verdicts)
     if aborted or not judged_any or (gate == "inconclusive" and data_gate):
         return "inconclusive"  # nothing, or nothing that certifies anything, was judged
-    if scope.gaps:
-        return "partial"
     counted = ("fail", "warn") if strict else ("fail",)
-    if any(v.verdict == Verdict.WAIVED and v.waiver and v.waiver.get("verdict") in counted for v in verdicts):
-        return "conformant-with-waivers"
-    return "conformant"
+    waived = any(v.verdict == Verdict.WAIVED and v.waiver and v.waiver.get("verdict") in counted for v in verdicts)
+    if scope.gaps:
+        return "partial-with-waivers" if waived else "partial"
+    return "conformant-with-waivers" if waived else "conformant"
 
 
 def scoped_line(scope: dict[str, Any], strict: bool, waived: Sequence[str] = ()) -> str:
     """The scoped verdict as a person reads it first (the console): `PARTIAL: judged 12 of 66 MUST
     requirements of the catalog; not judged: ...`. `scope` is Scope.to_dict(); `waived`: the IDs waived."""
     word = str(scope["verdict"]).upper() + (" (strict)" if strict else "")
+    accepted = f"{capped(list(waived), 8, ', ')} failed and {'is' if len(waived) == 1 else 'are'} waived"
     if scope["verdict"] == "partial":
         return f"{word}: {scope['statement']}"
+    if scope["verdict"] == "partial-with-waivers":
+        return f"{word}: {accepted}; {scope['statement']}"
     if scope["verdict"] == "conformant-with-waivers":
-        return f"{word}: {capped(list(waived), 8, ', ')} failed and {'is' if len(waived) == 1 else 'are'} waived"
+        return f"{word}: {accepted}"
     return word

@@ -59,7 +59,7 @@ def _waiver(requirement: str) -> Waiver:
     pytest.param(_verdicts(LIM_002=Verdict.FAIL), {"waivers": [_waiver("LIM-002")], "strict": True},
                  "conformant", "conformant-with-waivers", id="should-waived-strict"),
     pytest.param(_verdicts(PAG_002=Verdict.FAIL, LIM_001=(Verdict.SKIP, True)), {"waivers": [_waiver("PAG-002")]},
-                 "conformant", "partial", id="waived-and-partial"),
+                 "conformant", "partial-with-waivers", id="waived-and-partial"),
     pytest.param(_verdicts(PAG_002=Verdict.ERROR), {}, "error", "error", id="suite-error"),
     pytest.param([RequirementVerdict(r.id, r.level, Verdict.INCONCLUSIVE, "refused", [], [])
                   for r in CATALOG.requirements], {"aborted": "the key was refused"}, "inconclusive",

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from conformance.cli import main
+from conformance.reports.certificate import certificate_digest, sha256_file
 from conformance.reference.server import ReferenceConfig, start_background
 from conformance.signing import generate_keypair
 from tests.support.scripted import in_flight_proxy
@@ -86,8 +87,8 @@ def test_a_full_run_of_a_correct_server_is_conformant(correct: str, keys: tuple[
 def test_only_is_partial_yet_the_gate_passes(correct: str, keys: tuple[Path, Path], tmp_path: Path) -> None:
     code, out, report, certificate = _run(correct, tmp_path / "r", keys, "--only", "auth")
     assert code == 0  # the gate on --only auth passes when auth passes
-    assert certificate["verdict"] == "partial" and report["verdict"] == "conformant"
-    assert certificate["run_verdict"] == "conformant"
+    assert certificate["verdict"] == report["verdict"] == "partial" and report["gate_verdict"] == "conformant"
+    assert certificate["gate_verdict"] == "conformant"
     assert _not_judged(report)["PAG-001"] == "not selected"
     assert next(n for n in certificate["scope"]["not_judged"] if n["id"] == "PAG-001")["reason"] == \
         "not selected (--only auth)"
@@ -237,3 +238,63 @@ def test_every_combination_verifies(waived: bool, stopped: bool, aborted: bool, 
         assert code == (3 if stopped else 2) and certificate["verdict"] == "inconclusive"
     _, lines = _verify(tmp_path / "r", keys)
     assert lines[0].startswith(f"verdict: {certificate['verdict'].upper()}")
+
+
+def test_a_waived_must_failure_in_a_partial_run_says_so_in_the_verdict(keys: tuple[Path, Path],
+                                                                       tmp_path: Path) -> None:
+    # cursor-inclusive repeats the cursor's own session on the next page, which breaks PAG-001
+    # (`serve --list-faults`); --only PAG-001 leaves the rest of the catalog unjudged.
+    with start_background(ReferenceConfig(api_key=API_KEY, fault="cursor-inclusive")) as server:
+        code, out, report, certificate = _run(server.base_url, tmp_path / "r", keys, "--only", "PAG-001",
+                                              "--waivers", str(_waivers(tmp_path / "w.yaml", "PAG-001")))
+    assert code == 0 and report["gate_verdict"] == "conformant"  # the gate: the failure is accepted
+    assert certificate["verdict"] == report["verdict"] == "partial-with-waivers"
+    assert "held" not in out and "verdict: PARTIAL-WITH-WAIVERS: PAG-001 failed and is waived; judged " in out
+    _, lines = _verify(tmp_path / "r", keys)
+    assert lines[0].startswith(f"verdict: PARTIAL-WITH-WAIVERS of {server.base_url} (suite ")
+    summary = (tmp_path / "r" / "summary.md").read_text()
+    assert summary.startswith("## checkout-conformance: ◐ PARTIAL-WITH-WAIVERS") and "held" not in summary
+    html = (tmp_path / "r" / "report.html").read_text()
+    assert 'class="banner partial-with-waivers"' in html and "held" not in html
+    assert '<property name="verdict" value="partial-with-waivers"' in (tmp_path / "r" / "junit.xml").read_text()
+
+
+def test_the_html_banner_of_waived_failures_explains_once(keys: tuple[Path, Path], tmp_path: Path) -> None:
+    with start_background(ReferenceConfig(api_key=API_KEY, fault="limit-no-upper-bound")) as server:
+        _run(server.base_url, tmp_path / "r", keys,
+             "--waivers", str(_waivers(tmp_path / "w.yaml", "LIM-005", "ERR-002")))
+    html = (tmp_path / "r" / "report.html").read_text()
+    assert html.count("apart from accepted failures (waivers)") == 1
+    summary = (tmp_path / "r" / "summary.md").read_text()
+    assert "Every judged requirement held" not in summary and "apart from the waived ones" in summary
+
+
+def test_report_json_verdict_is_the_scoped_word_and_the_gate_has_its_own_name(
+        correct: str, keys: tuple[Path, Path], tmp_path: Path) -> None:
+    # A CI step reading `jq .verdict report.json` for an --only run must not read "conformant".
+    code, _, report, certificate = _run(correct, tmp_path / "r", keys, "--only", "auth")
+    assert code == 0 and report["format_version"] == 3
+    assert report["verdict"] == certificate["verdict"] == report["scope"]["verdict"] == "partial"
+    assert report["gate_verdict"] == certificate["gate_verdict"] == "conformant"
+    assert "run_verdict" not in certificate
+
+
+def test_verify_names_the_suite_that_reads_a_report_of_another_format(correct: str, keys: tuple[Path, Path],
+                                                                      tmp_path: Path) -> None:
+    _run(correct, tmp_path / "r", keys, "--only", "auth")
+    path = tmp_path / "r" / "report.json"
+    report = json.loads(path.read_text())
+    report["format_version"], report["suite"]["version"] = 2, "0.0.1"
+    path.write_text(json.dumps(report))
+    code, _, err = _cli("verify", str(tmp_path / "r"))
+    # The file was changed after the certificate covered it: that is tampering, whatever its format.
+    assert code == 1 and "report.json was altered" in err
+    # Intact (the certificate recomputed over it, as the suite that made it would have): not tampering,
+    # but another format: the suite that reads it is named, exit 3 as for verdict drift.
+    certificate_path = tmp_path / "r" / "certificate.json"
+    certificate = json.loads(certificate_path.read_text())
+    certificate["evidence"]["report.json"]["sha256"] = sha256_file(path)
+    certificate["certificate_sha256"] = certificate_digest(certificate)
+    certificate_path.write_text(json.dumps(certificate))
+    code, _, err = _cli("verify", str(tmp_path / "r"))
+    assert code == 3 and "report.json is format 2 (made with suite 0.0.1)" in err and "verify with suite 0.0.1" in err

@@ -18,6 +18,7 @@ BANNER = {
     "conformant": "✅ CONFORMANT",
     "conformant-with-waivers": "☑️ CONFORMANT-WITH-WAIVERS",
     "partial": "◐ PARTIAL",
+    "partial-with-waivers": "◐ PARTIAL-WITH-WAIVERS",
     "nonconformant": "❌ NONCONFORMANT",
     "inconclusive": "❔ INCONCLUSIVE",
     "error": "💥 ERROR (a bug in the suite)",
@@ -137,7 +138,11 @@ def build_summary(report: dict[str, Any]) -> str:
         rest = f" and {len(skipped) - MAX_ROWS} more" if len(skipped) > MAX_ROWS else ""
         lines += [f"Skipped: {named}{rest}.", ""]
     if not attention:
-        lines.append("Every judged requirement held; each pass names the exchanges it rests on "
+        # "Held" only when nothing failed: accepted failures (waived) are failures still.
+        lines.append("No judged requirement failed apart from the waived ones below; each pass names the exchanges "
+                     "it rests on (report.json `exchanges`)." if waived and any(r["verdict"] == "waived" for r in
+                                                                                 report["requirements"])
+                     else "Every judged requirement held; each pass names the exchanges it rests on "
                      "(report.json `exchanges`).")
         return "\n".join([*lines, *(["", *waived] if waived else [])]) + "\n"
     lines += ["### Requirements that need attention", "", "| ID | level | verdict | evidence |",
