@@ -56,6 +56,8 @@ class Scope:
     judged: int
     total: int
     not_judged: list[dict[str, str]] = field(default_factory=list)
+    # Why the run was cut before all its requests were sent (--deadline, --max-requests), or None.
+    stopped: str | None = None
 
     @property
     def gaps(self) -> list[dict[str, str]]:
@@ -67,13 +69,14 @@ class Scope:
         levels = " and ".join(self.counted)
         said = f"judged {self.judged} of {self.total} {levels} requirements of the catalog"
         gaps = self.gaps
+        cut = f"; the run was cut before all its requests were sent ({self.stopped})" if self.stopped else ""
         if not gaps:
-            return said + ("" if self.judged < self.total else " (all of them)")
+            return said + ("" if self.judged < self.total else " (all of them)") + cut
         by_why: dict[str, list[str]] = {}
         for gap in gaps:
             by_why.setdefault(gap["why"], []).append(gap["id"])
         parts = [f"{capped(ids, 6, ', ')} ({why})" for why, ids in by_why.items()]
-        return f"{said}; not judged: {'; '.join(parts)}"
+        return f"{said}; not judged: {'; '.join(parts)}{cut}"
 
     def to_dict(self) -> dict[str, Any]:
         return {"verdict": self.verdict, "counted_levels": list(self.counted), "judged": self.judged,
@@ -114,15 +117,22 @@ def conclude(
     else:
         verdict = overall(waived, strict)
         reason = verdict_reason(waived, verdict)
-        if stopped:
+        if stopped and not _says(reason, stopped):
             reason = f"{reason} ({stopped})" if reason else f"The run stopped early: {stopped}."
     return Conclusion(waived, records, verdict, reason, scope_of(waived, catalog, verdict, strict, only,
-                                                                    aborted is not None))
+                                                                    aborted is not None, stopped))
+
+
+def _says(reason: str, stopped: str) -> bool:
+    """Whether `reason` already names why the run stopped (the deadline, the request budget): said once."""
+    return stopped in reason or ("request budget" in stopped and "request budget" in reason)
 
 
 def scope_of(verdicts: Sequence[RequirementVerdict], catalog: Catalog, gate: str, strict: bool,
-             only: Sequence[str] = (), aborted: bool = False) -> Scope:
-    """The scoped verdict of a run whose gate verdict is `gate` (see the module's docstring)."""
+             only: Sequence[str] = (), aborted: bool = False, stopped: str | None = None) -> Scope:
+    """The scoped verdict of a run whose gate verdict is `gate` (see the module's docstring). `stopped`:
+    why the run was cut before all its requests were sent; what was judged may rest on fewer
+    exchanges than the run meant to send (the activity seen rests on the last walk), so it is partial."""
     counted = ("MUST", "SHOULD") if strict else ("MUST",)
     by_id = {v.requirement: v for v in verdicts}
     not_judged: list[dict[str, str]] = []
@@ -144,8 +154,8 @@ def scope_of(verdicts: Sequence[RequirementVerdict], catalog: Catalog, gate: str
     counted_ids = [r.id for r in catalog.requirements if r.level in counted]
     total = sum(1 for i in counted_ids if i not in inapplicable)
     judged = sum(1 for i in counted_ids if i not in absent)
-    scope = Scope("", counted, judged, total, not_judged)
-    return Scope(_scoped(verdicts, gate, strict, scope, aborted), counted, judged, total, not_judged)
+    scope = Scope("", counted, judged, total, not_judged, stopped)
+    return Scope(_scoped(verdicts, gate, strict, scope, aborted), counted, judged, total, not_judged, stopped)
 
 
 def _scoped(verdicts: Sequence[RequirementVerdict], gate: str, strict: bool, scope: Scope, aborted: bool) -> str:
@@ -157,7 +167,7 @@ def _scoped(verdicts: Sequence[RequirementVerdict], gate: str, strict: bool, sco
         return "inconclusive"  # nothing, or nothing that certifies anything, was judged
     counted = ("fail", "warn") if strict else ("fail",)
     waived = any(v.verdict == Verdict.WAIVED and v.waiver and v.waiver.get("verdict") in counted for v in verdicts)
-    if scope.gaps:
+    if scope.gaps or scope.stopped:
         return "partial-with-waivers" if waived else "partial"
     return "conformant-with-waivers" if waived else "conformant"
 

@@ -18,6 +18,7 @@ from conformance.checks.identity import ids_changed
 from conformance.checks.predrawn import drawn_afresh_note
 from conformance.checks.premises import apply_premises
 from conformance.checks.registry import PROBES, checks_for, probes_for
+from conformance.checks.stability import RECHECK_TAG
 from conformance.client import TLS_FAILED, Client, ClientSettings, strip_credentials
 from conformance.diagnosis import Cause, diagnose
 from conformance.errors import ClientError, ConformanceError, TargetUnreachable, TransportFailure, UsageError
@@ -280,11 +281,17 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
         verdicts=conclusion.verdicts, verdict=conclusion.verdict, verdict_reason=conclusion.reason,
         exchanges=exchanges, started_at=started, finished_at=datetime.now(UTC), requests_sent=client.requests_sent,
         spec=spec, catalog=catalog, failed_probes=failed_probes, diagnosis=diagnosis,
-        activity=History.of(record).summary(), waivers=conclusion.waivers,
+        activity={**History.of(record).summary(), "rechecked": _rechecked(exchanges)}, waivers=conclusion.waivers,
         redactor=client.redactor, aborted=aborted, stopped=client.stopped_because, scope=conclusion.scope,
         implementation=options.implementation,
         tls=client.tls_facts.to_dict(),
     )
+
+
+def _rechecked(exchanges: Sequence[Exchange]) -> bool:
+    """Whether the run's last walk (walk:recheck) was answered: a quiet account is only seen so
+    when the end of the run was looked at too (a cut run may never send it)."""
+    return any(e.tag == RECHECK_TAG and e.status is not None for e in exchanges)
 
 
 def nothing_judged(catalog: Catalog, only: tuple[str, ...], why: str) -> list[RequirementVerdict]:

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from conformance.cli import main
-from conformance.reports.certificate import certificate_digest, sha256_file
 from conformance.reference.server import ReferenceConfig, start_background
+from conformance.reports.certificate import certificate_digest, sha256_file
 from conformance.signing import generate_keypair
 from tests.support.scripted import in_flight_proxy
 
@@ -298,3 +298,22 @@ def test_verify_names_the_suite_that_reads_a_report_of_another_format(correct: s
     certificate_path.write_text(json.dumps(certificate))
     code, _, err = _cli("verify", str(tmp_path / "r"))
     assert code == 3 and "report.json is format 2 (made with suite 0.0.1)" in err and "verify with suite 0.0.1" in err
+
+
+def test_a_run_whose_last_request_the_budget_cut_is_partial_and_says_so(correct: str, keys: tuple[Path, Path],
+                                                                        tmp_path: Path) -> None:
+    # The recheck walk goes last, alone: a budget one short of a whole run's requests leaves just it unsent.
+    _, _, whole, _ = _run(correct, tmp_path / "whole", keys)
+    assert whole["stopped"] is None and whole["activity"]["text"].startswith("the account was quiet")
+    budget = whole["requests"] - 1
+    code, out, report, certificate = _run(correct, tmp_path / "r", keys, "--max-requests", str(budget))
+    assert report["requests"] == budget
+    assert report["stopped"] == f"the request budget ({budget}) is used up"
+    assert certificate["verdict"] == report["verdict"] == "partial" and "CONFORMANT" not in out
+    assert f"the run was cut before all its requests were sent (the request budget ({budget}) is used up)" in \
+        report["scope"]["statement"]
+    assert "quiet" not in report["activity"]["text"].split("was not checked")[-1]
+    assert report["activity"]["text"].startswith("whether the account was quiet was not checked")
+    assert not report["activity"]["rechecked"]
+    _, lines = _verify(tmp_path / "r", keys)
+    assert lines[0].startswith(f"verdict: PARTIAL of {correct}")

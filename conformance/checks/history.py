@@ -308,7 +308,11 @@ def describe(activity: dict[str, Any]) -> str:
     if activity.get("ids_change_per_response"):
         return ("the target's ids change from one response to the next (a server fault, PAG-016); "
                 f"rules judged on the {judged} sessions seen")
-    if not activity["live"]:
+    if not activity["live"] and activity.get("rechecked") is False:
+        # The recheck at the end of the run is what would see sessions created meanwhile: unsent, no claim.
+        text = (f"whether the account was quiet was not checked (the run's last walk, walk:recheck, was not "
+                f"sent); no session created and no status change seen before; {judged} sessions judged")
+    elif not activity["live"]:
         text = f"the account was quiet: no session created and no status change seen; {judged} sessions judged"
     else:
         created, moved = activity["sessions_created"], activity["status_changes"]
