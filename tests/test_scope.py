@@ -306,7 +306,7 @@ def test_a_run_whose_last_request_the_budget_cut_is_partial_and_says_so(correct:
     _, _, whole, _ = _run(correct, tmp_path / "whole", keys)
     assert whole["stopped"] is None and whole["activity"]["text"].startswith("the account was quiet")
     budget = whole["requests"] - 1
-    code, out, report, certificate = _run(correct, tmp_path / "r", keys, "--max-requests", str(budget))
+    _, out, report, certificate = _run(correct, tmp_path / "r", keys, "--max-requests", str(budget))
     assert report["requests"] == budget
     assert report["stopped"] == f"the request budget ({budget}) is used up"
     assert certificate["verdict"] == report["verdict"] == "partial" and "CONFORMANT" not in out
