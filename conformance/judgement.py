@@ -48,7 +48,8 @@ DOES_NOT_APPLY = "does not apply"  # e.g. DATA-001 without --expect-dataset: no 
 class Scope:
     """What the run's verdict covers. `counted`: the levels that must all be judged (MUST, and
     SHOULD under --strict); `judged`/`total`: how many of the catalog's requirements of those
-    levels were judged (passed, failed, warned or waived) of how many apply; `not_judged`: every
+    levels were judged (passed, failed, warned or waived), of how many the catalog holds (those
+    that do not apply to the run are counted apart, `inapplicable`); `not_judged`: every
     requirement of the catalog not judged, {id, level, why, reason}, in catalog order."""
 
     verdict: str
@@ -64,14 +65,23 @@ class Scope:
         """The not-judged requirements that narrow the verdict (of a counted level, and applicable)."""
         return [n for n in self.not_judged if n["level"] in self.counted and n["why"] != DOES_NOT_APPLY]
 
+    @property
+    def inapplicable(self) -> list[str]:
+        """The counted requirements that do not apply to this run (e.g. DATA-001 without --expect-dataset)."""
+        return [n["id"] for n in self.not_judged if n["level"] in self.counted and n["why"] == DOES_NOT_APPLY]
+
     def statement(self) -> str:
-        """One sentence: how much of the catalog was judged, and which counted ones were not, and why."""
+        """One sentence: how much of the catalog was judged (of a total fixed by the catalog, so runs
+        compare), which counted ones do not apply, which were not judged, and why."""
         levels = " and ".join(self.counted)
-        said = f"judged {self.judged} of {self.total} {levels} requirements of the catalog"
+        said = f"judged {self.judged} of the catalog's {self.total} {levels} requirements"
+        if self.inapplicable:
+            n = len(self.inapplicable)
+            said += f"; {n} {'does' if n == 1 else 'do'} not apply ({capped(self.inapplicable, 6, ', ')})"
         gaps = self.gaps
         cut = f"; the run was cut before all its requests were sent ({self.stopped})" if self.stopped else ""
         if not gaps:
-            return said + ("" if self.judged < self.total else " (all of them)") + cut
+            return said + ("; every one that applies was judged" if not self.stopped else "") + cut
         by_why: dict[str, list[str]] = {}
         for gap in gaps:
             by_why.setdefault(gap["why"], []).append(gap["id"])
@@ -80,7 +90,8 @@ class Scope:
 
     def to_dict(self) -> dict[str, Any]:
         return {"verdict": self.verdict, "counted_levels": list(self.counted), "judged": self.judged,
-                "total": self.total, "statement": self.statement(), "not_judged": list(self.not_judged)}
+                "total": self.total, "does_not_apply": len(self.inapplicable), "statement": self.statement(),
+                "not_judged": list(self.not_judged)}
 
 
 @dataclass(frozen=True)
@@ -150,9 +161,8 @@ def scope_of(verdicts: Sequence[RequirementVerdict], catalog: Catalog, gate: str
             continue
         not_judged.append({"id": requirement.id, "level": requirement.level, "why": why, "reason": reason})
     absent = {n["id"] for n in not_judged}
-    inapplicable = {n["id"] for n in not_judged if n["why"] == DOES_NOT_APPLY}
     counted_ids = [r.id for r in catalog.requirements if r.level in counted]
-    total = sum(1 for i in counted_ids if i not in inapplicable)
+    total = len(counted_ids)  # the catalog's count, whatever applies: one fixed total across runs
     judged = sum(1 for i in counted_ids if i not in absent)
     scope = Scope("", counted, judged, total, not_judged, stopped)
     return Scope(_scoped(verdicts, gate, strict, scope, aborted), counted, judged, total, not_judged, stopped)

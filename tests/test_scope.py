@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from conformance.catalog import default_catalog
 from conformance.cli import main
 from conformance.reference.server import ReferenceConfig, start_background
 from conformance.reports.certificate import certificate_digest, sha256_file
@@ -75,7 +76,9 @@ def _not_judged(report: dict[str, Any]) -> dict[str, str]:
 def test_a_full_run_of_a_correct_server_is_conformant(correct: str, keys: tuple[Path, Path], tmp_path: Path) -> None:
     code, out, report, certificate = _run(correct, tmp_path / "r", keys, "--implementation", "ref-server@1.2.3")
     assert code == 0 and certificate["verdict"] == report["scope"]["verdict"] == "conformant"
-    assert report["scope"]["judged"] == report["scope"]["total"]
+    scope = report["scope"]
+    assert scope["judged"] + scope["does_not_apply"] == scope["total"]
+    assert "every one that applies was judged" in scope["statement"]
     # What was not judged only "does not apply" (no --api-version, no --expect-dataset): no gap.
     assert set(_not_judged(report).values()) == {"does not apply"}
     assert certificate["implementation"] == "ref-server@1.2.3" and certificate["coverage"].startswith("saw all")
@@ -89,6 +92,9 @@ def test_only_is_partial_yet_the_gate_passes(correct: str, keys: tuple[Path, Pat
     assert code == 0  # the gate on --only auth passes when auth passes
     assert certificate["verdict"] == report["verdict"] == "partial" and report["gate_verdict"] == "conformant"
     assert certificate["gate_verdict"] == "conformant"
+    # One fixed total, the catalog's MUST count, whatever the run left out or found not to apply.
+    assert report["scope"]["total"] == sum(r.level == "MUST" for r in default_catalog().requirements)
+    assert f"of the catalog's {report['scope']['total']} MUST requirements" in report["scope"]["statement"]
     assert _not_judged(report)["PAG-001"] == "not selected"
     assert next(n for n in certificate["scope"]["not_judged"] if n["id"] == "PAG-001")["reason"] == \
         "not selected (--only auth)"
@@ -109,6 +115,7 @@ def test_a_target_with_two_sessions_is_partial(keys: tuple[Path, Path], tmp_path
     with start_background(ReferenceConfig(api_key=API_KEY, sessions=2)) as server:
         code, _, report, certificate = _run(server.base_url, tmp_path / "r", keys)
     assert code == 0 and certificate["verdict"] == "partial"
+    assert report["scope"]["total"] == sum(r.level == "MUST" for r in default_catalog().requirements)
     lacking = [i for i, why in _not_judged(report).items() if why == "too little data"]
     assert lacking and all(i in certificate["scope"]["statement"] for i in lacking[:3])
     assert {"id": lacking[0], "level": "MUST", "why": "too little data"}.items() <= \
