@@ -12,6 +12,7 @@ from urllib.parse import urljoin, urlsplit
 
 from conformance.catalog import Catalog, default_catalog
 from conformance.checks.base import Check, ProbeContext, Record, RunContext
+from conformance.checks.common import run_cut
 from conformance.checks.generation import NEGATIVE_TAG, PLAIN_TAG, POSITIVE_TAG
 from conformance.checks.history import History
 from conformance.checks.identity import ids_changed
@@ -143,6 +144,18 @@ def judge(
         fold(req.id, req.level, (o for o in outcomes if o.requirement == req.id))
         for req in catalog.requirements if req.id in selected
     ]
+    if (cut := run_cut(record.exchanges)) is not None:
+        # Too little data in a run its own bounds cut: the data may be what it never asked for.
+        verdicts = [replace(v, verdict=Verdict.INCONCLUSIVE, lacks_data=False,
+                            reason=f"{v.reason}: the run was cut before it could ask ({cut})")
+                    if v.verdict == Verdict.SKIP and v.lacks_data else v for v in verdicts]
+        if "deadline" in cut:
+            # "the target did not answer GET … -> not sent: the run's deadline …" blamed the target for
+            # a request never sent: the deadline is named instead (as spent_budget names the budget).
+            verdicts = [replace(v, reason=f"its requests were not sent: {cut}")
+                        if v.verdict == Verdict.INCONCLUSIVE and ("not sent: the run's deadline" in v.reason
+                                                                  or "cut: the run's deadline" in v.reason)
+                        else v for v in verdicts]
     verdicts = name_spent_budget(verdicts, record.exchanges, distrust)
     return blame_crashed_probes(verdicts, failed_probes or {}, only)
 

@@ -120,6 +120,8 @@ def test_a_target_with_two_sessions_is_partial(keys: tuple[Path, Path], tmp_path
     assert lacking and all(i in certificate["scope"]["statement"] for i in lacking[:3])
     assert {"id": lacking[0], "level": "MUST", "why": "too little data"}.items() <= \
         next(n for n in certificate["scope"]["not_judged"] if n["id"] == lacking[0]).items()
+    # Two sessions fit on every page: no next_cursor to follow is too little data, not "does not apply".
+    assert _not_judged(report)["ENV-005"] == "too little data"
     _, lines = _verify(tmp_path / "r", keys)
     assert lines[0].startswith(f"verdict: PARTIAL of {server.base_url} (suite ")
     assert "(too little data)" in lines[1]
@@ -154,6 +156,12 @@ def test_a_run_cut_by_the_deadline_is_partial(correct: str, keys: tuple[Path, Pa
     code, _, report, certificate = _run(correct, tmp_path / "r", keys, "--rate-limit", "20", "--deadline", "2")
     assert report["stopped"] and code == 3  # MUSTs left inconclusive: the gate cannot pass
     assert certificate["verdict"] == "partial" and "inconclusive" in set(_not_judged(report).values())
+    # Steps the deadline cut say so: never "does not apply" nor "too little data", never the target's fault.
+    assert {"does not apply", "too little data"} & {_not_judged(report).get(i) for i in ("PAG-005", "PAG-008")} \
+        == set()
+    reasons = [r["reason"] for r in report["requirements"]] + [report["verdict_reason"]]
+    assert not [r for r in reasons if "did not answer" in r and "deadline" in r], reasons
+    assert report["verdict_reason"].count(report["stopped"]) == 1
     _, lines = _verify(tmp_path / "r", keys)
     assert lines[0].startswith(f"verdict: PARTIAL of {correct}")
 
@@ -324,3 +332,12 @@ def test_a_run_whose_last_request_the_budget_cut_is_partial_and_says_so(correct:
     assert not report["activity"]["rechecked"]
     _, lines = _verify(tmp_path / "r", keys)
     assert lines[0].startswith(f"verdict: PARTIAL of {correct}")
+
+
+def test_a_run_cut_at_its_first_request_blames_the_cut_not_the_data(correct: str, keys: tuple[Path, Path],
+                                                                     tmp_path: Path) -> None:
+    # The reference lists 57 sessions: "fewer than two sessions" would be false; the budget left them unseen.
+    _, _, report, _ = _run(correct, tmp_path / "r", keys, "--max-requests", "1")
+    assert not [r for r in report["requirements"] if "fewer than two sessions" in r["reason"]]
+    assert "too little data" not in _not_judged(report).values()
+    _verify(tmp_path / "r", keys)
