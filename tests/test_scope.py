@@ -191,6 +191,12 @@ def test_a_refused_key_says_what_happened_not_a_verdict(correct: str, keys: tupl
     assert report["scope"]["verdict"] == "inconclusive"
     summary = (tmp_path / "r" / "summary.md").read_text()
     assert "Nothing judged: " in summary and "sessions judged" not in summary
+    # One row for the requirements that share the refusal, as the console says it, not one each.
+    rows = [line for line in summary.splitlines() if "| **inconclusive** |" in line]
+    assert len(rows) == 1 and f"({len(report['requirements'])} requirements)" in rows[0], rows[:3]
+    html = (tmp_path / "r" / "report.html").read_text()
+    assert "Activity:" not in html and "the account was quiet" not in html
+    assert f"· {report['requests']} request{'' if report['requests'] == 1 else 's'} ·" in summary
 
 
 def test_an_implementation_must_be_name_at_version(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
