@@ -92,5 +92,7 @@ def test_a_collection_of_one_is_the_only_session_not_all_1(tmp_path: Path) -> No
     with start_background(ReferenceConfig(sessions=1)) as server, contextlib.redirect_stdout(io.StringIO()):
         main(["run", "--base-url", server.base_url, "--api-key", server.api_key, "--quiet", "--only", "PAG-001",
               "--report-dir", str(tmp_path / "r")])
-    statement = json.loads((tmp_path / "r" / "report.json").read_text())["coverage"]["statement"]
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    statement = report["coverage"]["statement"]
     assert statement.startswith("saw the only session") and "all 1" not in statement
+    assert "; 1 session judged" in report["activity"]["text"]
