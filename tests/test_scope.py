@@ -346,4 +346,6 @@ def test_a_run_cut_at_its_first_request_blames_the_cut_not_the_data(correct: str
     _, _, report, _ = _run(correct, tmp_path / "r", keys, "--max-requests", "1")
     assert not [r for r in report["requirements"] if "fewer than two sessions" in r["reason"]]
     assert "too little data" not in _not_judged(report).values()
+    # What does not apply is what no data could change (no --expect-dataset, no --api-version).
+    assert {i for i, why in _not_judged(report).items() if why == "does not apply"} <= {"DATA-001", "VER-002"}
     _verify(tmp_path / "r", keys)
