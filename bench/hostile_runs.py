@@ -67,7 +67,8 @@ def measured_run(base_url: str, report_dir: Path, *extra: str) -> dict[str, obje
     report = json.loads((report_dir / "report.json").read_text())
     return {
         "exit": process.returncode, "seconds": round(time.monotonic() - started, 1),
-        "peak_rss_mb": round(peak_kb / 1024), "requests": report["requests"], "verdict": report["verdict"],
+        "peak_rss_mb": round(peak_kb / 1024), "requests": report["requests"],
+        "verdict": report.get("gate_verdict", report["verdict"]),  # the gate (report.json format 3)
         "reason": report["verdict_reason"][:200], "stopped": report.get("stopped"),
         "files_mib": {p.name: round(p.stat().st_size / 2**20, 2) for p in sorted(report_dir.iterdir()) if p.is_file()},
         "load": uptime(),

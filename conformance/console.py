@@ -85,8 +85,9 @@ def print_summary(result: RunResult, written: list[Path], stream: TextIO) -> Non
     if result.scope is not None:
         waived = [v.requirement for v in result.verdicts if v.verdict == Verdict.WAIVED]
         line = scoped_line(result.scope.to_dict(), result.strict, waived)
-        if result.scope.verdict == "partial" and result.verdict == "conformant":  # the gate still passes (exit 0)
-            line += "; every requirement judged held"
+        failed = any(v.verdict in (Verdict.FAIL, Verdict.WARN, Verdict.WAIVED) for v in result.verdicts)
+        if result.scope.verdict == "partial" and result.verdict == "conformant" and not failed:
+            line += "; every requirement judged held"  # the gate still passes (exit 0); said only when true
         print(f"verdict: {inert(line)}", file=out)
     else:
         print(f"verdict: {result.verdict.upper()}" + (" (strict)" if result.strict else ""), file=out)

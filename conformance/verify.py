@@ -36,7 +36,7 @@ from conformance.reports.certificate import (
     certificate_digest,
     sha256_file,
 )
-from conformance.reports.document import diagnosis_entries, requirement_entries
+from conformance.reports.document import REPORT_FORMAT_VERSION, diagnosis_entries, requirement_entries
 from conformance.reports.exchanges import read_exchanges
 from conformance.reports.reproducers import reproducer_problems
 from conformance.reports.schema import report_problems
@@ -74,6 +74,7 @@ def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = N
             raise VerificationFailed(f"{report_dir}: {problem}")
     report = _load_json(report_dir / REPORT)
     problems = _certificate_problems(certificate, report_dir)
+    _format_check(report_dir, report, problems)
     schema_problems = report_problems(report)
     if schema_problems:
         problems += [f"report.json does not match its schema: {p}" for p in schema_problems[:5]]
@@ -153,6 +154,22 @@ def _drift(report_dir: Path, made_by: str, differences: list[str]) -> None:
         f"{report_dir} is intact (no file was altered), but this suite ({__version__}) re-judges its transcript "
         f"differently from suite {made_by}, which made it; that is verdict drift, not tampering. "
         f"Verify with suite {made_by} to confirm the verdicts as issued:\n{lines}")
+
+
+def _format_check(report_dir: Path, report: dict[str, Any], problems: list[str]) -> None:
+    """A report of another format was made by another suite: its fields mean other things (format 2's
+    `verdict` was the gate), so it is not judged against this schema. Intact evidence of another
+    format is not tampering: say which suite reads it (VerdictDrift, exit 3); altered files still fail."""
+    stated = report.get("format_version")
+    if stated == REPORT_FORMAT_VERSION or not isinstance(stated, int) or isinstance(stated, bool):
+        return  # the schema check names a missing or mistyped format_version
+    if problems:
+        _fail(report_dir, problems)
+    suite = report.get("suite")
+    made_by = _inert(str(suite.get("version", "unknown") if isinstance(suite, dict) else "unknown"))[:40]
+    raise VerdictDrift(f"{report_dir}: the certificate and the files it covers are intact, but report.json is "
+                       f"format {stated} (made with suite {made_by}) and this suite ({__version__}) reads format "
+                       f"{REPORT_FORMAT_VERSION}: verify with suite {made_by}.")
 
 
 def _fail(report_dir: Path, problems: list[str]) -> None:
@@ -297,7 +314,8 @@ def _rejudge_problems(
     if report.get("verdict_reason", "") != conclusion.reason:
         problems.append("report.json's verdict_reason differs from what re-judging exchanges.jsonl gives")
     scope = conclusion.scope.to_dict()
-    for source, stated_verdict, whole in ((REPORT, report["verdict"], conclusion.verdict),
+    for source, stated_verdict, whole in ((REPORT, report["gate_verdict"], conclusion.verdict),
+                                          (REPORT, report["verdict"], scope["verdict"]),
                                           (CERTIFICATE, certificate.get("verdict"), scope["verdict"])):
         if stated_verdict != whole:
             problems.append(f"overall verdict: {source} says {stated_verdict}, re-judging gives {whole}")

@@ -6,7 +6,7 @@ The runner is simulated: each step's `run` script goes to `bash --noprofile --no
 (GitHub's command for `shell: bash`), with `${{ inputs.* }}` in its `env` resolved from the
 inputs and their defaults, and GITHUB_ACTION_PATH, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY and
 RUNNER_TEMP set. CONFORMANCE_ACTION_VENV points the install step at this test venv, so no
-package is installed here (the install command itself is `pip install "$GITHUB_ACTION_PATH"`).
+package is installed here (the install command, from the hashed lock, is checked as text below).
 """
 
 from __future__ import annotations
@@ -196,3 +196,30 @@ def test_the_tls_inputs_reach_the_suite_only_when_set(action: dict[str, Any], tm
     assert outputs["verdict"] == "partial"  # --only limit: judged, and held, but not the whole catalog
     certificate = (tmp_path / "reports" / "certificate.json").read_text()
     assert sha256_of(leaf) in certificate
+
+
+@pytest.mark.parametrize("args", ["--help", "--only limit -h"])
+def test_args_asking_for_help_are_refused_not_a_green_step(action: dict[str, Any], tmp_path: Path, args: str) -> None:
+    # `run --help` prints and exits 0: a gate that judged nothing must not pass, nor leak help into outputs.
+    code, summary, outputs = _run_action(action, {"base-url": "http://127.0.0.1:9", "api-key": API_KEY,
+                                                  "args": args}, tmp_path)
+    assert (code, summary, outputs) == (2, "", {})
+
+
+@pytest.mark.parametrize("strict", ["yes", "1", "on"])
+def test_a_strict_input_other_than_true_or_false_is_refused(action: dict[str, Any], tmp_path: Path,
+                                                            strict: str) -> None:
+    # A correct server, --only auth: a run would pass (exit 0), so only the refusal gives 2.
+    with start_background(ReferenceConfig(api_key=API_KEY)) as server:
+        code, summary, outputs = _run_action(action, {"base-url": server.base_url, "api-key": API_KEY,
+                                                      "strict": strict, "args": "--only auth"}, tmp_path)
+    assert (code, summary, outputs) == (2, "", {})
+    assert not (tmp_path / "reports").exists()
+
+
+def test_the_action_installs_from_the_hashed_lock(action: dict[str, Any]) -> None:
+    install = action["runs"]["steps"][0]["run"]
+    # As the README installs: every dependency pinned by hash, then the suite alone without resolving.
+    assert '--require-hashes -r "$GITHUB_ACTION_PATH/requirements/run.txt"' in install
+    assert 'install --quiet --no-deps --no-build-isolation "$GITHUB_ACTION_PATH"' in install
+    assert 'pip" install --quiet "$GITHUB_ACTION_PATH"' not in install

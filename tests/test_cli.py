@@ -26,7 +26,7 @@ def test_embedded_reference_is_conformant_also_strict(tmp_path: Path, capsys: py
     out = capsys.readouterr()
     assert "verdict: CONFORMANT (strict)" in out.out
     report = json.loads((tmp_path / "report.json").read_text())
-    assert report["verdict"] == "conformant"
+    assert report["gate_verdict"] == "conformant"
     assert {r["verdict"] for r in report["requirements"]} <= {"pass", "skip"}
     assert KEY not in out.out + out.err
 
@@ -210,7 +210,7 @@ def test_a_404_preflight_is_a_configuration_error(tmp_path: Path, capsys: pytest
     assert len(err.strip().splitlines()) == 1
     # The reports are written all the same (CI uploads them whatever happened) and say why.
     report = json.loads((tmp_path / "report.json").read_text())
-    assert report["verdict"] == "inconclusive"
+    assert report["gate_verdict"] == "inconclusive"
     assert err.strip().removeprefix("checkout-conformance: ") == report["verdict_reason"]
     assert {r["verdict"] for r in report["requirements"]} == {"inconclusive"}
 
@@ -272,7 +272,7 @@ def test_a_crashed_probe_is_a_suite_error_and_the_run_goes_on(
             assert requirement["reason"] == "probe limits crashed: KeyError('oops')", requirement
     assert by_area["limit"] == {"error"}
     assert "error" not in by_area["envelope"]  # the other probes ran and were judged
-    assert report["verdict"] == "error"
+    assert report["gate_verdict"] == "error"
     assert report["failed_probes"] == {"limits": "KeyError('oops')"}
     assert main(["verify", str(tmp_path)]) == 0  # re-judged offline the same way
 

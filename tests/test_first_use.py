@@ -182,7 +182,7 @@ def test_a_version_the_target_refuses_is_a_configuration_error(tmp_path: Path,
         "name a version the target supports, or leave --api-version out.")
     # The arguments were accepted, so the reports are written (issue 11) and say why nothing was judged.
     report = json.loads((tmp_path / "report.json").read_text())
-    assert report["verdict"] == "inconclusive"
+    assert report["gate_verdict"] == "inconclusive"
     assert "refused --api-version '1999-01-01'" in report["aborted"]
 
 

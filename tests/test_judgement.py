@@ -59,7 +59,7 @@ def _waiver(requirement: str) -> Waiver:
     pytest.param(_verdicts(LIM_002=Verdict.FAIL), {"waivers": [_waiver("LIM-002")], "strict": True},
                  "conformant", "conformant-with-waivers", id="should-waived-strict"),
     pytest.param(_verdicts(PAG_002=Verdict.FAIL, LIM_001=(Verdict.SKIP, True)), {"waivers": [_waiver("PAG-002")]},
-                 "conformant", "partial", id="waived-and-partial"),
+                 "conformant", "partial-with-waivers", id="waived-and-partial"),
     pytest.param(_verdicts(PAG_002=Verdict.ERROR), {}, "error", "error", id="suite-error"),
     pytest.param([RequirementVerdict(r.id, r.level, Verdict.INCONCLUSIVE, "refused", [], [])
                   for r in CATALOG.requirements], {"aborted": "the key was refused"}, "inconclusive",
@@ -79,9 +79,9 @@ def test_what_was_not_judged_is_listed_with_why() -> None:
         ("PAG-002", "too little data"), ("LIM-001", "inconclusive"), ("LIM-002", "not selected"),
         ("DATA-001", "does not apply")]
     # MUSTs: PAG-001 judged; PAG-002 and LIM-001 not; DATA-001 does not apply; LIM-002 is a SHOULD.
-    assert (scope.judged, scope.total) == (1, 3)
-    assert scope.statement() == ("judged 1 of 3 MUST requirements of the catalog; not judged: PAG-002 "
-                                 "(too little data); LIM-001 (inconclusive)")
+    assert (scope.judged, scope.total) == (1, 4)  # the catalog's MUSTs, DATA-001 among them
+    assert scope.statement() == ("judged 1 of the catalog's 4 MUST requirements; 1 does not apply (DATA-001); "
+                                 "not judged: PAG-002 (too little data); LIM-001 (inconclusive)")
 
 
 @pytest.mark.parametrize("waived", [False, True])

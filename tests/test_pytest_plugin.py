@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from conformance.reference.server import ReferenceConfig, start_background
+from conformance.signing import generate_keypair
 
 
 def _env(**changes: str | None) -> dict[str, str]:
@@ -213,9 +214,40 @@ def test_the_plugin_honours_the_config_files_waivers_as_the_cli_does(tmp_path: P
     assert not [c for c in junit.iter("testcase") if c.find("failure") is not None]
     report = json.loads((folder / "conformance-reports" / "report.json").read_text())
     assert {r["id"] for r in report["requirements"] if r["verdict"] == "waived"} == LIMIT_BROKEN
+    # An accepted failure is no pass: skipped with its waiver, as junit.xml of `run` says it.
+    waived = {_properties(c)["requirement"]: c.find("skipped") for c in junit.iter("testcase")
+              if _properties(c)["requirement"] in LIMIT_BROKEN}
+    assert all(s is not None and s.get("message", "").startswith("waived (fail) until 2999-12-31: fix tracked in PAY-1")
+               for s in waived.values()), {i: s is not None and s.attrib for i, s in waived.items()}
     # --only limit, waived failures: the scoped verdict says both; the gate passes.
-    assert report["scope"]["verdict"] == "partial"
-    assert f"checkout-conformance: PARTIAL ({server.base_url})" in proc.stdout
+    assert report["verdict"] == report["scope"]["verdict"] == "partial-with-waivers"
+    assert f"checkout-conformance: PARTIAL-WITH-WAIVERS ({server.base_url})" in proc.stdout
+
+
+def test_the_plugin_signs_with_the_config_files_sign_key_as_run_does(tmp_path: Path) -> None:
+    private, public, _ = generate_keypair(tmp_path / "keys")
+    with start_background(ReferenceConfig()) as server:
+        folder = _project(tmp_path / "project", server.base_url)
+        pyproject = folder / "pyproject.toml"
+        pyproject.write_text(pyproject.read_text() + f'sign-key = "{private}"\n', encoding="utf-8")
+        proc, _junit = _plugin(folder, server.api_key)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    verified = subprocess.run([sys.executable, "-m", "conformance", "verify", str(folder / "conformance-reports"),
+                               "--public-key", str(public)], capture_output=True, text=True, timeout=300)
+    assert verified.returncode == 0, verified.stderr
+    assert "signature: certificate.sig is valid" in verified.stdout
+
+
+def test_a_sign_key_with_no_report_dir_is_refused_not_dropped(tmp_path: Path) -> None:
+    private, _public, _ = generate_keypair(tmp_path / "keys")
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "pyproject.toml").write_text(f'[tool.checkout-conformance]\nsign-key = "{private}"\n', encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "pytest", "--pyargs", "conformance.checks", "-p", "no:cacheprovider",
+                           "-q", "--conformance-self-test"], capture_output=True, text=True, timeout=300, cwd=folder,
+                          env=_env(CI="true"))
+    assert proc.returncode == 2, proc.stdout[-1500:]
+    assert "checkout-conformance: sign-key is set" in proc.stdout + proc.stderr
 
 
 def test_a_flag_beats_the_config_file(tmp_path: Path) -> None:

@@ -35,7 +35,7 @@ def test_too_little_data_is_inconclusive_with_a_sentence(
     code, report = _run(small_target, tmp_path)
     out = capsys.readouterr().out
     assert code == 3
-    assert report["verdict"] == "inconclusive"
+    assert report["gate_verdict"] == "inconclusive"
     assert "Too little data to judge" in report["verdict_reason"]
     assert report["verdict_reason"] in out
     verdicts = _verdicts(report)
@@ -76,7 +76,7 @@ def test_a_crashing_check_is_a_suite_error_never_a_failure(
     assert {verdicts[r] for r in ("LIM-005", "LIM-006", "LIM-007")} == {"error"}
     assert "fail" not in verdicts.values()
     assert code == 3
-    assert report["verdict"] == "error"
+    assert report["gate_verdict"] == "error"
     assert "A bug in the suite (not the target)" in capsys.readouterr().out
 
 

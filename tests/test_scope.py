@@ -17,8 +17,10 @@ from typing import Any
 
 import pytest
 
+from conformance.catalog import default_catalog
 from conformance.cli import main
 from conformance.reference.server import ReferenceConfig, start_background
+from conformance.reports.certificate import certificate_digest, sha256_file
 from conformance.signing import generate_keypair
 from tests.support.scripted import in_flight_proxy
 
@@ -74,7 +76,9 @@ def _not_judged(report: dict[str, Any]) -> dict[str, str]:
 def test_a_full_run_of_a_correct_server_is_conformant(correct: str, keys: tuple[Path, Path], tmp_path: Path) -> None:
     code, out, report, certificate = _run(correct, tmp_path / "r", keys, "--implementation", "ref-server@1.2.3")
     assert code == 0 and certificate["verdict"] == report["scope"]["verdict"] == "conformant"
-    assert report["scope"]["judged"] == report["scope"]["total"]
+    scope = report["scope"]
+    assert scope["judged"] + scope["does_not_apply"] == scope["total"]
+    assert "every one that applies was judged" in scope["statement"]
     # What was not judged only "does not apply" (no --api-version, no --expect-dataset): no gap.
     assert set(_not_judged(report).values()) == {"does not apply"}
     assert certificate["implementation"] == "ref-server@1.2.3" and certificate["coverage"].startswith("saw all")
@@ -86,8 +90,11 @@ def test_a_full_run_of_a_correct_server_is_conformant(correct: str, keys: tuple[
 def test_only_is_partial_yet_the_gate_passes(correct: str, keys: tuple[Path, Path], tmp_path: Path) -> None:
     code, out, report, certificate = _run(correct, tmp_path / "r", keys, "--only", "auth")
     assert code == 0  # the gate on --only auth passes when auth passes
-    assert certificate["verdict"] == "partial" and report["verdict"] == "conformant"
-    assert certificate["run_verdict"] == "conformant"
+    assert certificate["verdict"] == report["verdict"] == "partial" and report["gate_verdict"] == "conformant"
+    assert certificate["gate_verdict"] == "conformant"
+    # One fixed total, the catalog's MUST count, whatever the run left out or found not to apply.
+    assert report["scope"]["total"] == sum(r.level == "MUST" for r in default_catalog().requirements)
+    assert f"of the catalog's {report['scope']['total']} MUST requirements" in report["scope"]["statement"]
     assert _not_judged(report)["PAG-001"] == "not selected"
     assert next(n for n in certificate["scope"]["not_judged"] if n["id"] == "PAG-001")["reason"] == \
         "not selected (--only auth)"
@@ -108,10 +115,13 @@ def test_a_target_with_two_sessions_is_partial(keys: tuple[Path, Path], tmp_path
     with start_background(ReferenceConfig(api_key=API_KEY, sessions=2)) as server:
         code, _, report, certificate = _run(server.base_url, tmp_path / "r", keys)
     assert code == 0 and certificate["verdict"] == "partial"
+    assert report["scope"]["total"] == sum(r.level == "MUST" for r in default_catalog().requirements)
     lacking = [i for i, why in _not_judged(report).items() if why == "too little data"]
     assert lacking and all(i in certificate["scope"]["statement"] for i in lacking[:3])
     assert {"id": lacking[0], "level": "MUST", "why": "too little data"}.items() <= \
         next(n for n in certificate["scope"]["not_judged"] if n["id"] == lacking[0]).items()
+    # Two sessions fit on every page: no next_cursor to follow is too little data, not "does not apply".
+    assert _not_judged(report)["ENV-005"] == "too little data"
     _, lines = _verify(tmp_path / "r", keys)
     assert lines[0].startswith(f"verdict: PARTIAL of {server.base_url} (suite ")
     assert "(too little data)" in lines[1]
@@ -146,6 +156,12 @@ def test_a_run_cut_by_the_deadline_is_partial(correct: str, keys: tuple[Path, Pa
     code, _, report, certificate = _run(correct, tmp_path / "r", keys, "--rate-limit", "20", "--deadline", "2")
     assert report["stopped"] and code == 3  # MUSTs left inconclusive: the gate cannot pass
     assert certificate["verdict"] == "partial" and "inconclusive" in set(_not_judged(report).values())
+    # Steps the deadline cut say so: never "does not apply" nor "too little data", never the target's fault.
+    assert {"does not apply", "too little data"} & {_not_judged(report).get(i) for i in ("PAG-005", "PAG-008")} \
+        == set()
+    reasons = [r["reason"] for r in report["requirements"]] + [report["verdict_reason"]]
+    assert not [r for r in reasons if "did not answer" in r and "deadline" in r], reasons
+    assert report["verdict_reason"].count(report["stopped"]) == 1
     _, lines = _verify(tmp_path / "r", keys)
     assert lines[0].startswith(f"verdict: PARTIAL of {correct}")
 
@@ -175,6 +191,12 @@ def test_a_refused_key_says_what_happened_not_a_verdict(correct: str, keys: tupl
     assert report["scope"]["verdict"] == "inconclusive"
     summary = (tmp_path / "r" / "summary.md").read_text()
     assert "Nothing judged: " in summary and "sessions judged" not in summary
+    # One row for the requirements that share the refusal, as the console says it, not one each.
+    rows = [line for line in summary.splitlines() if "| **inconclusive** |" in line]
+    assert len(rows) == 1 and f"({len(report['requirements'])} requirements)" in rows[0], rows[:3]
+    html = (tmp_path / "r" / "report.html").read_text()
+    assert "Activity:" not in html and "the account was quiet" not in html
+    assert f"· {report['requests']} request{'' if report['requests'] == 1 else 's'} ·" in summary
 
 
 def test_an_implementation_must_be_name_at_version(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -237,3 +259,93 @@ def test_every_combination_verifies(waived: bool, stopped: bool, aborted: bool, 
         assert code == (3 if stopped else 2) and certificate["verdict"] == "inconclusive"
     _, lines = _verify(tmp_path / "r", keys)
     assert lines[0].startswith(f"verdict: {certificate['verdict'].upper()}")
+
+
+def test_a_waived_must_failure_in_a_partial_run_says_so_in_the_verdict(keys: tuple[Path, Path],
+                                                                       tmp_path: Path) -> None:
+    # cursor-inclusive repeats the cursor's own session on the next page, which breaks PAG-001
+    # (`serve --list-faults`); --only PAG-001 leaves the rest of the catalog unjudged.
+    with start_background(ReferenceConfig(api_key=API_KEY, fault="cursor-inclusive")) as server:
+        code, out, report, certificate = _run(server.base_url, tmp_path / "r", keys, "--only", "PAG-001",
+                                              "--waivers", str(_waivers(tmp_path / "w.yaml", "PAG-001")))
+    assert code == 0 and report["gate_verdict"] == "conformant"  # the gate: the failure is accepted
+    assert certificate["verdict"] == report["verdict"] == "partial-with-waivers"
+    assert "held" not in out and "verdict: PARTIAL-WITH-WAIVERS: PAG-001 failed and is waived; judged " in out
+    _, lines = _verify(tmp_path / "r", keys)
+    assert lines[0].startswith(f"verdict: PARTIAL-WITH-WAIVERS of {server.base_url} (suite ")
+    summary = (tmp_path / "r" / "summary.md").read_text()
+    assert summary.startswith("## checkout-conformance: ◐ PARTIAL-WITH-WAIVERS") and "held" not in summary
+    html = (tmp_path / "r" / "report.html").read_text()
+    assert 'class="banner partial-with-waivers"' in html and "held" not in html
+    assert '<property name="verdict" value="partial-with-waivers"' in (tmp_path / "r" / "junit.xml").read_text()
+
+
+def test_the_html_banner_of_waived_failures_explains_once(keys: tuple[Path, Path], tmp_path: Path) -> None:
+    with start_background(ReferenceConfig(api_key=API_KEY, fault="limit-no-upper-bound")) as server:
+        _run(server.base_url, tmp_path / "r", keys,
+             "--waivers", str(_waivers(tmp_path / "w.yaml", "LIM-005", "ERR-002")))
+    html = (tmp_path / "r" / "report.html").read_text()
+    assert html.count("apart from accepted failures (waivers)") == 1
+    summary = (tmp_path / "r" / "summary.md").read_text()
+    assert "Every judged requirement held" not in summary and "apart from the waived ones" in summary
+
+
+def test_report_json_verdict_is_the_scoped_word_and_the_gate_has_its_own_name(
+        correct: str, keys: tuple[Path, Path], tmp_path: Path) -> None:
+    # A CI step reading `jq .verdict report.json` for an --only run must not read "conformant".
+    code, _, report, certificate = _run(correct, tmp_path / "r", keys, "--only", "auth")
+    assert code == 0 and report["format_version"] == 3
+    assert report["verdict"] == certificate["verdict"] == report["scope"]["verdict"] == "partial"
+    assert report["gate_verdict"] == certificate["gate_verdict"] == "conformant"
+    assert "run_verdict" not in certificate
+
+
+def test_verify_names_the_suite_that_reads_a_report_of_another_format(correct: str, keys: tuple[Path, Path],
+                                                                      tmp_path: Path) -> None:
+    _run(correct, tmp_path / "r", keys, "--only", "auth")
+    path = tmp_path / "r" / "report.json"
+    report = json.loads(path.read_text())
+    report["format_version"], report["suite"]["version"] = 2, "0.0.1"
+    path.write_text(json.dumps(report))
+    code, _, err = _cli("verify", str(tmp_path / "r"))
+    # The file was changed after the certificate covered it: that is tampering, whatever its format.
+    assert code == 1 and "report.json was altered" in err
+    # Intact (the certificate recomputed over it, as the suite that made it would have): not tampering,
+    # but another format: the suite that reads it is named, exit 3 as for verdict drift.
+    certificate_path = tmp_path / "r" / "certificate.json"
+    certificate = json.loads(certificate_path.read_text())
+    certificate["evidence"]["report.json"]["sha256"] = sha256_file(path)
+    certificate["certificate_sha256"] = certificate_digest(certificate)
+    certificate_path.write_text(json.dumps(certificate))
+    code, _, err = _cli("verify", str(tmp_path / "r"))
+    assert code == 3 and "report.json is format 2 (made with suite 0.0.1)" in err and "verify with suite 0.0.1" in err
+
+
+def test_a_run_whose_last_request_the_budget_cut_is_partial_and_says_so(correct: str, keys: tuple[Path, Path],
+                                                                        tmp_path: Path) -> None:
+    # The recheck walk goes last, alone: a budget one short of a whole run's requests leaves just it unsent.
+    _, _, whole, _ = _run(correct, tmp_path / "whole", keys)
+    assert whole["stopped"] is None and whole["activity"]["text"].startswith("the account was quiet")
+    budget = whole["requests"] - 1
+    _, out, report, certificate = _run(correct, tmp_path / "r", keys, "--max-requests", str(budget))
+    assert report["requests"] == budget
+    assert report["stopped"] == f"the request budget ({budget}) is used up"
+    assert certificate["verdict"] == report["verdict"] == "partial" and "CONFORMANT" not in out
+    assert f"the run was cut before all its requests were sent (the request budget ({budget}) is used up)" in \
+        report["scope"]["statement"]
+    assert "quiet" not in report["activity"]["text"].split("was not checked")[-1]
+    assert report["activity"]["text"].startswith("whether the account was quiet was not checked")
+    assert not report["activity"]["rechecked"]
+    _, lines = _verify(tmp_path / "r", keys)
+    assert lines[0].startswith(f"verdict: PARTIAL of {correct}")
+
+
+def test_a_run_cut_at_its_first_request_blames_the_cut_not_the_data(correct: str, keys: tuple[Path, Path],
+                                                                     tmp_path: Path) -> None:
+    # The reference lists 57 sessions: "fewer than two sessions" would be false; the budget left them unseen.
+    _, _, report, _ = _run(correct, tmp_path / "r", keys, "--max-requests", "1")
+    assert not [r for r in report["requirements"] if "fewer than two sessions" in r["reason"]]
+    assert "too little data" not in _not_judged(report).values()
+    # What does not apply is what no data could change (no --expect-dataset, no --api-version).
+    assert {i for i, why in _not_judged(report).items() if why == "does not apply"} <= {"DATA-001", "VER-002"}
+    _verify(tmp_path / "r", keys)

@@ -159,7 +159,7 @@ def test_each_tls_failure_is_named_before_anything_is_sent(
     # The preflight's handshake and nothing after it; a connection closed with no alert is tried twice
     # (the client's rule for a dropped connection) before the listening handshake names the cause.
     assert report["requests"] == (2 if "no alert" in case else 1)
-    assert report["verdict"] == "inconclusive"
+    assert report["gate_verdict"] == "inconclusive"
 
 
 def test_mutual_tls_with_a_client_certificate_is_judged(pki: Pki, tmp_path: Path,

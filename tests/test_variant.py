@@ -92,7 +92,7 @@ def test_the_suite_finds_nothing_wrong_with_the_variant(
     findings = _findings(report)
     assert not findings, "false positives against a correct server:\n" + "\n".join(findings)
     assert code == 0
-    assert report["verdict"] == "conformant"
+    assert report["gate_verdict"] == "conformant"
     assert report["counts"]["fail"] == report["counts"]["warn"] == report["counts"]["error"] == 0
     assert report["counts"]["pass"] > 0
     assert report["diagnosis"] == []
@@ -253,4 +253,4 @@ def test_the_lenient_variant_is_judged_fairly(tmp_path: Path) -> None:
     assert [(c["fault"], c["explains"]) for c in report["diagnosis"]] == [
         ("auth-key-as-password", ["AUTH-004"]), ("status-case-lenient", ["FLT-006"])]
     assert code == 1  # --strict: a SHOULD broken
-    assert (lenient_code, lenient_report["verdict"]) == (0, "conformant")
+    assert (lenient_code, lenient_report["gate_verdict"]) == (0, "conformant")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from conformance.exchange import Exchange
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, skipped, violated
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, skipped, too_little_data, violated
 
 
 def is_error_object(exchange: Exchange) -> bool:
@@ -67,6 +67,33 @@ def first_unanswered(exchanges: Iterable[Exchange]) -> Exchange | None:
     CONTRACT.md counts it as a 5xx for that request, so the rule judges it instead of giving up.
     """
     return next((e for e in exchanges if not e.judgeable and not e.dropped), None)
+
+
+# How the client names a request the run's own bounds left unsent or cut (conformance.record.client): the
+# request budget, the evidence budget, the deadline (also a request the deadline cut in flight).
+_RUN_BOUNDS = ("not sent: the request budget", "not sent: the run's evidence budget", "not sent: the run's deadline",
+               "cut: the run's deadline")
+
+
+def run_cut(exchanges: Iterable[Exchange]) -> str | None:
+    """Why the run's own bounds (--max-requests, --deadline, the evidence budget) left requests
+    unsent, or None. A step such a run never made shows nothing about the target: what it would
+    have judged is inconclusive, not "too little data" nor "does not apply"."""
+    for exchange in exchanges:
+        if exchange.error and exchange.error.startswith(_RUN_BOUNDS):
+            return exchange.error.removeprefix("not sent: ").removeprefix("cut: ")
+    return None
+
+
+def lacking(requirement: str, check: str, reason: str, exchanges: Iterable[Exchange],
+            inapplicable: bool = False) -> Outcome:
+    """Too little data to judge `requirement` (or, with `inapplicable`, nothing it applies to), said
+    as `reason`; inconclusive instead when the run was cut (`run_cut`), as the data may be missing
+    because the run never asked for it."""
+    cut = run_cut(exchanges)
+    if cut is not None:
+        return inconclusive(requirement, check, f"{reason}: the run was cut before it could ask ({cut})")
+    return skipped(requirement, check, reason) if inapplicable else too_little_data(requirement, check, reason)
 
 
 def answer(exchange: Exchange) -> str:

@@ -6,11 +6,13 @@ from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.collection import expected_pages
+from conformance.checks.common import lacking
 from conformance.checks.history import History
 from conformance.checks.walks import NEXT_CURSOR_WALK, Walk, cursor_sent, next_cursor_of, walk_forward
 from conformance.exchange import Exchange
 from conformance.spec import Spec
 from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, skipped, violated
+from conformance.wording import plural
 
 STARTING_AFTER_WALK = "walk:7"
 
@@ -129,7 +131,12 @@ def judge_next_cursor(record: Record, run: RunContext, spec: Spec) -> Iterable[O
             return
     if judged:
         yield held("ENV-005", name, f"{len(judged) // 3} next_cursor values followed", seqs(judged))
-    else:
+    elif any(next_cursor_of(p) is not None for p in by_cursor) or by_cursor[0].has_more is not True:
+        # A next_cursor with no page after it to compare, or a walk whose first page held the whole
+        # collection: the target may well send next_cursor, there was just nothing to follow.
+        yield lacking("ENV-005", name, f"the next_cursor walk had {plural(len(by_cursor), 'page')}: no "
+                                       "next_cursor could be followed to a page to compare", record)
+    else:  # more pages, and no next_cursor on the first: the contract lets a target omit it
         yield skipped("ENV-005", name, "the target sent no non-null next_cursor (it may omit it)")
 
 

@@ -304,17 +304,22 @@ def limit_of(page: Exchange) -> int | None:
 
 def describe(activity: dict[str, Any]) -> str:
     """One sentence for people: what change the run saw (console, HTML, summary.md)."""
-    judged = f"{activity['sessions_judged']:,}"
+    # "1 session", "2,000 sessions": the count with its noun in the right number.
+    judged = f"{activity['sessions_judged']:,} session{'' if activity['sessions_judged'] == 1 else 's'}"
     if activity.get("ids_change_per_response"):
         return ("the target's ids change from one response to the next (a server fault, PAG-016); "
-                f"rules judged on the {judged} sessions seen")
-    if not activity["live"]:
-        text = f"the account was quiet: no session created and no status change seen; {judged} sessions judged"
+                f"rules judged on the {judged} seen")
+    if not activity["live"] and activity.get("rechecked") is False:
+        # The recheck at the end of the run is what would see sessions created meanwhile: unsent, no claim.
+        text = (f"whether the account was quiet was not checked (the run's last walk, walk:recheck, was not "
+                f"sent); no session created and no status change seen before; {judged} judged")
+    elif not activity["live"]:
+        text = f"the account was quiet: no session created and no status change seen; {judged} judged"
     else:
         created, moved = activity["sessions_created"], activity["status_changes"]
         text = (f"the account was live: {created} session{'s' if created != 1 else ''} created and "
                 f"{moved} status change{'s' if moved != 1 else ''} seen during the run; rules judged on the "
-                f"{judged} sessions that existed throughout")
+                f"{judged} that existed throughout")
     if activity["outside_model"]:
         text += (f"; {len(activity['outside_model'])} change(s) outside the contract's model made comparisons "
                  f"inconclusive: {activity['outside_model'][0]}")

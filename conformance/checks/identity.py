@@ -17,9 +17,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from conformance.checks.base import Check, Record, RunContext
+from conformance.checks.common import lacking
 from conformance.exchange import Exchange
 from conformance.spec import Spec
-from conformance.verdicts import Evidence, Outcome, held, seqs, skipped, violated
+from conformance.verdicts import Evidence, Outcome, held, seqs, violated
 
 # Fields that may change with the status (CONTRACT.md: "the fields that go with it"), and the id.
 _NOT_FINGERPRINTED = frozenset({
@@ -76,7 +77,7 @@ def judge_stable_ids(record: Record, run: RunContext, spec: Spec) -> Iterable[Ou
         return
     repeated = [ids for ids in by_print.values() if sum(len(p) for p in ids.values()) > 1]
     if not repeated:
-        yield skipped("OBJ-015", name, "no session was listed in more than one response")
+        yield lacking("OBJ-015", name, "no session was listed in more than one response", record, inapplicable=True)
         return
     yield held("OBJ-015", name, f"{len(repeated)} sessions listed in several responses kept their ids",
                seqs(pages))

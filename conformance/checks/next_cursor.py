@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.collection import Collection
-from conformance.checks.common import first_unanswered, not_a_page
+from conformance.checks.common import first_unanswered, lacking, not_a_page
 from conformance.checks.history import History
 from conformance.checks.walks import next_cursor_of
 from conformance.exchange import Exchange
@@ -108,8 +108,12 @@ def judge_next_cursor_everywhere(record: Record, run: RunContext, spec: Spec) ->
         return
     triples = _triples(record)
     if not triples:
-        yield skipped("ENV-005", name, "no filtered or ending_before page carried a non-null next_cursor "
-                                       "(it may be omitted)")
+        if any(page.has_more is True and next_cursor_of(page) is None for page in sources):
+            yield skipped("ENV-005", name, "no filtered or ending_before page carried a non-null next_cursor "
+                                           "(it may be omitted)")
+        else:  # no page had more after it (a small collection): nothing to follow, not an omission
+            yield lacking("ENV-005", name, "no filtered or ending_before page had more after it: no next_cursor "
+                                           "to follow", record)
         return
     # The two pages are asked moments apart: on a live account a session created meanwhile may
     # take a place in either, so they are compared as envelope.py compares the unfiltered ones.

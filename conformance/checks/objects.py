@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from conformance.checks.base import Check, Record, RunContext
+from conformance.checks.common import lacking
 from conformance.checks.walks import Walk
 from conformance.exchange import Exchange
 from conformance.spec import Spec
@@ -173,7 +174,7 @@ def _judge_unique_ids(record: Record, name: str) -> Outcome:
     if not walk.pages or walk.unanswered is not None:
         return inconclusive("OBJ-004", name, "the reference walk was not made or not answered")
     if len(walk.ids) < 2:
-        return too_little_data("OBJ-004", name, "the reference walk saw fewer than two sessions")
+        return lacking("OBJ-004", name, "the reference walk saw fewer than two sessions", record)
     ids = walk.ids
     # Two different sessions under one id: the bodies differ, so this is data, not a cursor slip.
     seen: dict[Any, Any] = {}

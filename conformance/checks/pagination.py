@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.collection import Collection, expected_pages, pages_holding
-from conformance.checks.common import answer, first_unanswered, is_4xx, is_error_object, not_a_page
+from conformance.checks.common import answer, first_unanswered, is_4xx, is_error_object, lacking, not_a_page
 from conformance.checks.history import History
 from conformance.checks.walks import (
     NEXT_CURSOR_WALK,
@@ -21,7 +21,7 @@ from conformance.checks.walks import (
 from conformance.exchange import Exchange
 from conformance.profiles import Profile
 from conformance.spec import Spec
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, skipped, too_little_data, violated
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, too_little_data, violated
 from conformance.wording import capped, plural
 
 FORWARD_WALKS = ("walk:100", "walk:7", "walk:1", "walk:default")
@@ -204,7 +204,7 @@ def judge_walks(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome
     yield _judge_ties(name, collection, [*walks, backward])
 
     # PAG-006: the backward walk visits the same sequence.
-    yield from _judge_backward(name, stable[0], backward, history)
+    yield from _judge_backward(name, stable[0], backward, history, record)
 
     # PAG-010: newest first.
     created = [collection.created_of(i) for i in reference.ids]
@@ -219,8 +219,8 @@ def judge_walks(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome
             break
     else:
         yield held("PAG-010", name, f"{len(created)} sessions in `created` order",
-                   seqs(reference.usable_pages)) if len(created) > 1 else too_little_data(
-            "PAG-010", name, "fewer than two sessions: order cannot be judged")
+                   seqs(reference.usable_pages)) if len(created) > 1 else lacking(
+            "PAG-010", name, "fewer than two sessions: order cannot be judged", record)
 
 
 @dataclass
@@ -345,9 +345,10 @@ def _order_disagreement(reference: _Stable, other: _Stable) -> Evidence | None:
     return None
 
 
-def _judge_backward(name: str, reference: _Stable, backward: Walk, history: History) -> Iterable[Outcome]:
+def _judge_backward(name: str, reference: _Stable, backward: Walk, history: History,
+                    record: Record) -> Iterable[Outcome]:
     if not backward.pages:
-        yield too_little_data("PAG-006", name, "fewer than two sessions: no backward walk possible")
+        yield lacking("PAG-006", name, "fewer than two sessions: no backward walk possible", record)
         return
     if (broken := backward.broken_page) is not None:
         yield violated("PAG-006", name, Evidence(
@@ -389,16 +390,18 @@ def judge_cursors(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
     before = record.tagged("cursor:before")
     if len(collection) < 2:
         for req in ("PAG-004", "PAG-005", "PAG-007", "PAG-008"):
-            yield too_little_data(req, name, "fewer than two sessions: cursors cannot be tested")
+            yield lacking(req, name, "fewer than two sessions: cursors cannot be tested", record)
         return
     history = History.of(record)
-    yield _judge_targeted("PAG-004", name, after, "starting_after", stable_after(collection, history), history)
-    yield _judge_targeted("PAG-005", name, before, "ending_before", stable_before(collection, history), history)
+    yield _judge_targeted("PAG-004", name, after, "starting_after", stable_after(collection, history), history,
+                          record)
+    yield _judge_targeted("PAG-005", name, before, "ending_before", stable_before(collection, history), history,
+                          record)
 
     forward_pages = [p for tag in FORWARD_WALKS for p in record.tagged(tag)] + after
-    yield _judge_has_more("PAG-007", name, forward_pages, collection, history, backward=False)
+    yield _judge_has_more("PAG-007", name, forward_pages, collection, history, record, backward=False)
     backward_walk = record.tagged(BACKWARD_WALK)
-    yield _judge_has_more("PAG-008", name, backward_walk + before, collection, history, backward=True)
+    yield _judge_has_more("PAG-008", name, backward_walk + before, collection, history, record, backward=True)
 
 
 Truth = Callable[[str, int], "list[str] | None"]
@@ -436,7 +439,7 @@ def stable_before(collection: Collection, history: History) -> Truth:
 
 
 def _judge_targeted(req: str, name: str, pages: list[Exchange], param: str, truth: Truth,
-                    history: History) -> Outcome:
+                    history: History, record: Record) -> Outcome:
     """Each page holds the sessions right after (before) its cursor. Sessions created meanwhile
     may take some of its places (only next to the head); the others hold the sessions that
     existed throughout, in order."""
@@ -460,12 +463,12 @@ def _judge_targeted(req: str, name: str, pages: list[Exchange], param: str, trut
                 exchanges=[page.seq]))
         judged.append(page)
     if not judged:
-        return skipped(req, name, "no cursor could be compared with the reference walk")
+        return lacking(req, name, "no cursor could be compared with the reference walk", record, inapplicable=True)
     return held(req, name, f"{len(judged)} cursors checked", seqs(judged))
 
 
 def _judge_has_more(req: str, name: str, pages: list[Exchange], collection: Collection, history: History,
-                    backward: bool) -> Outcome:
+                    record: Record, backward: bool) -> Outcome:
     """has_more against the reference walk. On a live account sessions created meanwhile sit before
     every older one (or next to the newest second), so a `true` the reference cannot explain is
     excused only there; a `false` while older sessions remain is never excused."""
@@ -516,7 +519,7 @@ def _judge_has_more(req: str, name: str, pages: list[Exchange], collection: Coll
         if page.has_more != more:
             return _has_more_wrong(req, name, page, more, backward)
     if not judged:
-        return skipped(req, name, "no page could be compared with the reference walk")
+        return lacking(req, name, "no page could be compared with the reference walk", record, inapplicable=True)
     return held(req, name, f"{len(judged)} pages checked", seqs(judged))
 
 

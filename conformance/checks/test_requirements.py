@@ -21,6 +21,7 @@ from conformance.record.tls import plugin_wording
 from conformance.reports.writer import write_reports
 from conformance.run.lanes import DEFAULT_CONCURRENCY
 from conformance.run.runner import RunResult, run
+from conformance.signing import load_private_key
 from conformance.usage import (
     BASE_URL_ENV,
     base_url_from,
@@ -86,6 +87,11 @@ def conformance_run(request: pytest.FixtureRequest) -> RunResult:
             raise UsageError("--base-url is pytest-base-url's option, not the conformance target: pass "
                              "--conformance-base-url URL (or $CONFORMANCE_BASE_URL) to judge that server.")
         options = run_options(args)
+        if args.sign_key and not write:
+            # A key the user set must not be dropped in silence: a signature needs a certificate to sign.
+            raise UsageError(f"sign-key is set ({args.sign_key}) but the plugin writes no reports to sign: set "
+                             "--conformance-report-dir DIR (or report-dir in the config file), or remove sign-key.")
+        signing_key = load_private_key(args.sign_key) if args.sign_key else None
         if write:
             check_report_dir(args.report_dir)
     except ConformanceError as exc:
@@ -102,7 +108,7 @@ def conformance_run(request: pytest.FixtureRequest) -> RunResult:
     try:
         result = run(options)
         if write:
-            write_reports(result, args.report_dir)
+            write_reports(result, args.report_dir, signing_key)  # signed as `run` signs (sign-key)
             config.stash[REPORTS_KEY] = str(args.report_dir)
     except ConformanceError as exc:
         pytest.exit(f"checkout-conformance: {plugin_wording(str(exc))}", returncode=exc.exit_code)
@@ -144,6 +150,10 @@ def test_requirement(requirement_id: str, conformance_run: RunResult, record_pro
         pytest.fail(text, pytrace=False)
     if verdict.verdict == Verdict.WARN:
         warnings.warn(text, ConformanceWarning, stacklevel=1)
+    elif verdict.verdict == Verdict.WAIVED and verdict.waiver:
+        # An accepted failure is no pass: skipped with the waiver, as junit.xml's <skipped type="waived">.
+        waiver = verdict.waiver
+        pytest.skip(f"waived ({waiver['verdict']}) until {waiver['expires']}: {waiver['reason']}")
     elif verdict.verdict in (Verdict.SKIP, Verdict.INCONCLUSIVE):
         pytest.skip(f"{verdict.verdict.value}: {verdict.reason}")
     elif verdict.verdict == Verdict.ERROR:

@@ -49,7 +49,8 @@ def coverage_of(exchanges: Sequence[Exchange]) -> Coverage:
         return Coverage(0, None, 0, "saw no session: no response was a list page")
     if walk.complete:
         return Coverage(len(seen), max(len(head), len(seen)), len(head),
-                        f"saw all {len(head):,} sessions: the reference walk read the whole collection")
+                        ("saw the only session" if len(head) == 1 else f"saw all {len(head):,} sessions")
+                        + ": the reference walk read the whole collection")
     extra = f", and {beyond:,} more on filtered and cursor pages" if beyond else ""
     depth = len(walk.usable_pages)
     where = (f"the head of the list order (the first {len(head):,}, read {plural(depth, 'page')} deep "

@@ -14,7 +14,9 @@ Two verdicts come out of it:
   catalog (spec/requirements.yaml; and every SHOULD under --strict) was judged and held,
   ``conformant-with-waivers`` when a waiver turned such a failure, ``partial`` when some were left
   unjudged (--only, too little data, inconclusive, a run cut by --deadline or --max-requests),
-  ``nonconformant``, ``inconclusive`` (nothing could be judged) and ``error`` (a suite bug).
+  ``partial-with-waivers`` when some were left unjudged and a waiver turned a failure among the
+  judged ones (so the verdict word alone never hides an accepted failure), ``nonconformant``,
+  ``inconclusive`` (nothing could be judged) and ``error`` (a suite bug).
 """
 
 from __future__ import annotations
@@ -29,7 +31,10 @@ from conformance.judge.waivers import Waiver, apply_waivers
 from conformance.verdicts import DATA_GATE, RequirementVerdict, Verdict, overall, verdict_reason
 from conformance.wording import capped
 
-SCOPED_VERDICTS = ("conformant", "conformant-with-waivers", "partial", "nonconformant", "inconclusive", "error")
+SCOPED_VERDICTS = ("conformant", "conformant-with-waivers", "partial", "partial-with-waivers", "nonconformant",
+                   "inconclusive", "error")
+# The scoped verdicts that rest on accepted failures (waivers).
+WITH_WAIVERS = ("conformant-with-waivers", "partial-with-waivers")
 
 # Why a requirement of the catalog was not judged (report.json and certificate.json `scope.not_judged`).
 NOT_SELECTED = "not selected"  # --only left it out
@@ -43,7 +48,8 @@ DOES_NOT_APPLY = "does not apply"  # e.g. DATA-001 without --expect-dataset: no 
 class Scope:
     """What the run's verdict covers. `counted`: the levels that must all be judged (MUST, and
     SHOULD under --strict); `judged`/`total`: how many of the catalog's requirements of those
-    levels were judged (passed, failed, warned or waived) of how many apply; `not_judged`: every
+    levels were judged (passed, failed, warned or waived), of how many the catalog holds (those
+    that do not apply to the run are counted apart, `inapplicable`); `not_judged`: every
     requirement of the catalog not judged, {id, level, why, reason}, in catalog order."""
 
     verdict: str
@@ -51,28 +57,41 @@ class Scope:
     judged: int
     total: int
     not_judged: list[dict[str, str]] = field(default_factory=list)
+    # Why the run was cut before all its requests were sent (--deadline, --max-requests), or None.
+    stopped: str | None = None
 
     @property
     def gaps(self) -> list[dict[str, str]]:
         """The not-judged requirements that narrow the verdict (of a counted level, and applicable)."""
         return [n for n in self.not_judged if n["level"] in self.counted and n["why"] != DOES_NOT_APPLY]
 
+    @property
+    def inapplicable(self) -> list[str]:
+        """The counted requirements that do not apply to this run (e.g. DATA-001 without --expect-dataset)."""
+        return [n["id"] for n in self.not_judged if n["level"] in self.counted and n["why"] == DOES_NOT_APPLY]
+
     def statement(self) -> str:
-        """One sentence: how much of the catalog was judged, and which counted ones were not, and why."""
+        """One sentence: how much of the catalog was judged (of a total fixed by the catalog, so runs
+        compare), which counted ones do not apply, which were not judged, and why."""
         levels = " and ".join(self.counted)
-        said = f"judged {self.judged} of {self.total} {levels} requirements of the catalog"
+        said = f"judged {self.judged} of the catalog's {self.total} {levels} requirements"
+        if self.inapplicable:
+            n = len(self.inapplicable)
+            said += f"; {n} {'does' if n == 1 else 'do'} not apply ({capped(self.inapplicable, 6, ', ')})"
         gaps = self.gaps
+        cut = f"; the run was cut before all its requests were sent ({self.stopped})" if self.stopped else ""
         if not gaps:
-            return said + ("" if self.judged < self.total else " (all of them)")
+            return said + ("; every one that applies was judged" if not self.stopped else "") + cut
         by_why: dict[str, list[str]] = {}
         for gap in gaps:
             by_why.setdefault(gap["why"], []).append(gap["id"])
         parts = [f"{capped(ids, 6, ', ')} ({why})" for why, ids in by_why.items()]
-        return f"{said}; not judged: {'; '.join(parts)}"
+        return f"{said}; not judged: {'; '.join(parts)}{cut}"
 
     def to_dict(self) -> dict[str, Any]:
         return {"verdict": self.verdict, "counted_levels": list(self.counted), "judged": self.judged,
-                "total": self.total, "statement": self.statement(), "not_judged": list(self.not_judged)}
+                "total": self.total, "does_not_apply": len(self.inapplicable), "statement": self.statement(),
+                "not_judged": list(self.not_judged)}
 
 
 @dataclass(frozen=True)
@@ -109,15 +128,22 @@ def conclude(
     else:
         verdict = overall(waived, strict)
         reason = verdict_reason(waived, verdict)
-        if stopped:
+        if stopped and not _says(reason, stopped):
             reason = f"{reason} ({stopped})" if reason else f"The run stopped early: {stopped}."
     return Conclusion(waived, records, verdict, reason, scope_of(waived, catalog, verdict, strict, only,
-                                                                    aborted is not None))
+                                                                    aborted is not None, stopped))
+
+
+def _says(reason: str, stopped: str) -> bool:
+    """Whether `reason` already names why the run stopped (the deadline, the request budget): said once."""
+    return stopped in reason or ("request budget" in stopped and "request budget" in reason)
 
 
 def scope_of(verdicts: Sequence[RequirementVerdict], catalog: Catalog, gate: str, strict: bool,
-             only: Sequence[str] = (), aborted: bool = False) -> Scope:
-    """The scoped verdict of a run whose gate verdict is `gate` (see the module's docstring)."""
+             only: Sequence[str] = (), aborted: bool = False, stopped: str | None = None) -> Scope:
+    """The scoped verdict of a run whose gate verdict is `gate` (see the module's docstring). `stopped`:
+    why the run was cut before all its requests were sent; what was judged may rest on fewer
+    exchanges than the run meant to send (the activity seen rests on the last walk), so it is partial."""
     counted = ("MUST", "SHOULD") if strict else ("MUST",)
     by_id = {v.requirement: v for v in verdicts}
     not_judged: list[dict[str, str]] = []
@@ -135,12 +161,11 @@ def scope_of(verdicts: Sequence[RequirementVerdict], catalog: Catalog, gate: str
             continue
         not_judged.append({"id": requirement.id, "level": requirement.level, "why": why, "reason": reason})
     absent = {n["id"] for n in not_judged}
-    inapplicable = {n["id"] for n in not_judged if n["why"] == DOES_NOT_APPLY}
     counted_ids = [r.id for r in catalog.requirements if r.level in counted]
-    total = sum(1 for i in counted_ids if i not in inapplicable)
+    total = len(counted_ids)  # the catalog's count, whatever applies: one fixed total across runs
     judged = sum(1 for i in counted_ids if i not in absent)
-    scope = Scope("", counted, judged, total, not_judged)
-    return Scope(_scoped(verdicts, gate, strict, scope, aborted), counted, judged, total, not_judged)
+    scope = Scope("", counted, judged, total, not_judged, stopped)
+    return Scope(_scoped(verdicts, gate, strict, scope, aborted), counted, judged, total, not_judged, stopped)
 
 
 def _scoped(verdicts: Sequence[RequirementVerdict], gate: str, strict: bool, scope: Scope, aborted: bool) -> str:
@@ -150,20 +175,22 @@ def _scoped(verdicts: Sequence[RequirementVerdict], gate: str, strict: bool, sco
     data_gate = any(v.requirement == DATA_GATE and v.lacks_data for v in verdicts)
     if aborted or not judged_any or (gate == "inconclusive" and data_gate):
         return "inconclusive"  # nothing, or nothing that certifies anything, was judged
-    if scope.gaps:
-        return "partial"
     counted = ("fail", "warn") if strict else ("fail",)
-    if any(v.verdict == Verdict.WAIVED and v.waiver and v.waiver.get("verdict") in counted for v in verdicts):
-        return "conformant-with-waivers"
-    return "conformant"
+    waived = any(v.verdict == Verdict.WAIVED and v.waiver and v.waiver.get("verdict") in counted for v in verdicts)
+    if scope.gaps or scope.stopped:
+        return "partial-with-waivers" if waived else "partial"
+    return "conformant-with-waivers" if waived else "conformant"
 
 
 def scoped_line(scope: dict[str, Any], strict: bool, waived: Sequence[str] = ()) -> str:
     """The scoped verdict as a person reads it first (the console): `PARTIAL: judged 12 of 66 MUST
     requirements of the catalog; not judged: ...`. `scope` is Scope.to_dict(); `waived`: the IDs waived."""
     word = str(scope["verdict"]).upper() + (" (strict)" if strict else "")
+    accepted = f"{capped(list(waived), 8, ', ')} failed and {'is' if len(waived) == 1 else 'are'} waived"
     if scope["verdict"] == "partial":
         return f"{word}: {scope['statement']}"
+    if scope["verdict"] == "partial-with-waivers":
+        return f"{word}: {accepted}; {scope['statement']}"
     if scope["verdict"] == "conformant-with-waivers":
-        return f"{word}: {capped(list(waived), 8, ', ')} failed and {'is' if len(waived) == 1 else 'are'} waived"
+        return f"{word}: {accepted}"
     return word

@@ -15,9 +15,11 @@ from typing import Any
 
 from conformance.catalog import Catalog
 from conformance.checks.base import Check, Record, RunContext
+from conformance.checks.common import run_cut
 from conformance.checks.history import History
 from conformance.checks.identity import ids_changed
 from conformance.checks.registry import PROBES, checks_for
+from conformance.checks.stability import RECHECK_TAG
 from conformance.exchange import Exchange
 from conformance.judge.diagnosis import Cause, diagnose
 from conformance.judge.judgement import Conclusion, conclude
@@ -64,7 +66,8 @@ def judge_run(
     diagnosis = diagnose(judged, record, spec)
     conclusion = conclude(judged, catalog, strict=strict, only=only, aborted=aborted, stopped=stopped,
                           waivers=waivers, target=target, on=on)
-    return RunJudgement(judged, diagnosis, conclusion, History.of(record).summary())
+    activity = {**History.of(record).summary(), "rechecked": _rechecked(record.exchanges)}
+    return RunJudgement(judged, diagnosis, conclusion, activity)
 
 
 def judge(
@@ -94,8 +97,26 @@ def judge(
         fold(req.id, req.level, (o for o in outcomes if o.requirement == req.id))
         for req in catalog.requirements if req.id in selected
     ]
+    if (cut := run_cut(record.exchanges)) is not None:
+        # Too little data in a run its own bounds cut: the data may be what it never asked for.
+        verdicts = [replace(v, verdict=Verdict.INCONCLUSIVE, lacks_data=False,
+                            reason=f"{v.reason}: the run was cut before it could ask ({cut})")
+                    if v.verdict == Verdict.SKIP and v.lacks_data else v for v in verdicts]
+        if "deadline" in cut:
+            # "the target did not answer GET … -> not sent: the run's deadline …" blamed the target for
+            # a request never sent: the deadline is named instead (as spent_budget names the budget).
+            verdicts = [replace(v, reason=f"its requests were not sent: {cut}")
+                        if v.verdict == Verdict.INCONCLUSIVE and ("not sent: the run's deadline" in v.reason
+                                                                  or "cut: the run's deadline" in v.reason)
+                        else v for v in verdicts]
     verdicts = name_spent_budget(verdicts, record.exchanges, distrust)
     return blame_crashed_probes(verdicts, failed_probes or {}, only)
+
+
+def _rechecked(exchanges: Sequence[Exchange]) -> bool:
+    """Whether the run's last walk (walk:recheck) was answered: a quiet account is only seen so
+    when the end of the run was looked at too (a cut run may never send it)."""
+    return any(e.tag == RECHECK_TAG and e.status is not None for e in exchanges)
 
 
 def _judge_one(check: Check, record: Record, context: RunContext, spec: Spec) -> list[Outcome]:

@@ -377,8 +377,11 @@ class Client:
             for attempt in range(1, self.settings.retries_on_429 + 2):
                 with self._shared:  # check and count as one step: lanes must not overrun the budget
                     if self.requests_sent >= self.settings.max_requests:
-                        # Not a `stopped_because`: conformance.judge.spent_budget names this one in the verdicts.
-                        exchange.error = NotSent.request_budget(self.settings.max_requests).error
+                        # conformance.judge.spent_budget names it in the verdicts; `stopped` says the run
+                        # was cut (report.json), so a run whose last walk went unsent cannot read as whole.
+                        not_sent = NotSent.request_budget(self.settings.max_requests)
+                        exchange.error = not_sent.error
+                        self.stopped_because = self.stopped_because or not_sent.why
                         raise RequestBudgetExhausted(exchange.error)
                     if self._evidence_bytes >= self.settings.evidence_budget_bytes:
                         budget = self.settings.evidence_budget_bytes / 2**20

@@ -16,7 +16,8 @@ from typing import Any
 # 2: `verdict` is the scoped verdict (conformance.judge.judgement): conformant only when every MUST of
 # the catalog was judged and held; `scope` (what was not judged, and why), `coverage`,
 # `implementation` and `run_verdict` (the gate, which the run's exit code reported).
-CERTIFICATE_FORMAT_VERSION = 2
+# 3: `run_verdict` is named `gate_verdict`, as in report.json (format 3): one name, one meaning.
+CERTIFICATE_FORMAT_VERSION = 3
 DIGEST_FIELD = "certificate_sha256"
 DIGEST_METHOD = ("sha256 over this object without certificate_sha256, as JSON with sorted keys, "
                  "separators ',' ':', ASCII")
@@ -63,8 +64,8 @@ def build_certificate(report: dict[str, Any], evidence_files: dict[str, str],
         "tested_until": report["finished_at"],
         # What is certified, and how far: a reader of this line alone cannot mistake a partial
         # run (--only, too little data, a cut run) or accepted failures for full conformance.
-        "verdict": (report.get("scope") or {}).get("verdict", report["verdict"]),
-        "run_verdict": report["verdict"],
+        "verdict": report["verdict"],
+        "gate_verdict": report["gate_verdict"],
         "verdict_reason": report.get("verdict_reason", ""),
         **({"implementation": report["implementation"]} if report.get("implementation") else {}),
         "scope": _scope(report.get("scope")),

@@ -17,7 +17,10 @@ from conformance.verdicts import RequirementVerdict, Verdict
 # 2: every requirement names the exchanges its verdict rests on (`exchanges`); `coverage`.
 # Added since, without a new format (the schema allows added fields): `scope` (the scoped verdict
 # and what was not judged, conformance.judge.judgement), `implementation`, each likely cause's `shown`.
-REPORT_FORMAT_VERSION = 2
+# 3: `verdict` is the scoped verdict (what certificate.json's `verdict` says: partial for an --only
+# run), `gate_verdict` the gate the exit code reported; in format 2 `verdict` was the gate. One name,
+# one meaning in every file: `jq .verdict report.json` cannot read "conformant" for a partial run.
+REPORT_FORMAT_VERSION = 3
 
 
 def evidence_detail(exchange: Exchange, base_url: str) -> dict[str, Any]:
@@ -86,10 +89,11 @@ def build_report(result: RunResult) -> dict[str, Any]:
         "finished_at": result.finished_at.isoformat(),
         "duration_seconds": round((result.finished_at - result.started_at).total_seconds(), 3),
         "requests": result.requests_sent,
-        "verdict": result.verdict,
+        # The scoped verdict (what certificate.json, verify, report.html and summary.md say; `scope`
+        # says what it covers) and the gate, which the exit code reports (conformance.judge.judgement).
+        "verdict": result.scope.verdict if result.scope else result.verdict,
+        "gate_verdict": result.verdict,
         "verdict_reason": result.verdict_reason,
-        # The scoped verdict (what certificate.json, verify, report.html and summary.md say) and what
-        # it covers: `verdict` above is the gate, which the exit code reports.
         "scope": result.scope.to_dict() if result.scope else None,
         "implementation": result.implementation,
         # Suite bugs during probing: `verify` needs them to re-judge the same way.

@@ -29,6 +29,7 @@ BANNER = {
     "conformant": "CONFORMANT",
     "conformant-with-waivers": "CONFORMANT-WITH-WAIVERS",
     "partial": "PARTIAL",
+    "partial-with-waivers": "PARTIAL-WITH-WAIVERS",
     "nonconformant": "NONCONFORMANT",
     "inconclusive": "INCONCLUSIVE",
     "error": "ERROR",
@@ -36,7 +37,10 @@ BANNER = {
 EXPLANATION = {
     "conformant": "Every MUST requirement of the catalog was judged, and none was broken.",
     "conformant-with-waivers": "No MUST requirement was broken, apart from accepted failures (waivers).",
-    "partial": "Every requirement judged held, but not every MUST requirement of the catalog was judged.",
+    "partial": "Not every MUST requirement of the catalog was judged (see the scope); no MUST requirement "
+               "judged was broken (nor a SHOULD, under --strict).",
+    "partial-with-waivers": "Not every MUST requirement of the catalog was judged (see the scope), and some "
+                            "judged ones failed: accepted failures (waivers).",
     "nonconformant": "At least one MUST requirement was broken (or a SHOULD, under --strict).",
     "inconclusive": "Some requirements could not be judged: see the inconclusive ones.",
     "error": "The suite itself failed on a requirement; this is a bug in the suite, not a finding.",
@@ -109,7 +113,9 @@ def render_html(report: dict[str, Any]) -> str:
         verdict=scoped_verdict(report),
         banner=BANNER.get(scoped_verdict(report), scoped_verdict(report).upper()),
         # The run's own reason says more than the generic line, which would only repeat it.
+        # nor the generic line twice (a headline of waived failures already starts with it).
         explanation="" if headline(report) == report.get("verdict_reason")
+        or EXPLANATION.get(scoped_verdict(report), "") in headline(report)
         else EXPLANATION.get(scoped_verdict(report), ""),
         headline=headline(report),
         requirements=attention_first(report["requirements"]),

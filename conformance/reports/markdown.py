@@ -8,16 +8,19 @@ nor send control sequences to a terminal that shows the file (``terminal.inert``
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from conformance.reports.causes import likely_causes, unexplained
 from conformance.terminal import inert
+from conformance.wording import capped, plural
 
 BANNER = {
     "conformant": "✅ CONFORMANT",
     "conformant-with-waivers": "☑️ CONFORMANT-WITH-WAIVERS",
     "partial": "◐ PARTIAL",
+    "partial-with-waivers": "◐ PARTIAL-WITH-WAIVERS",
     "nonconformant": "❌ NONCONFORMANT",
     "inconclusive": "❔ INCONCLUSIVE",
     "error": "💥 ERROR (a bug in the suite)",
@@ -26,6 +29,7 @@ ATTENTION = ("fail", "warn", "error", "inconclusive")
 COUNT_ORDER = ("fail", "warn", "error", "inconclusive", "waived", "skip", "pass")
 MAX_ROWS = 50  # GitHub caps a step summary at 1 MiB; the full story is in report.html.
 MAX_CELL = 200
+COLLAPSE_AT = 3  # as the console (conformance.console): this many inconclusive with one reason share a row
 
 
 def cell(text: str) -> str:
@@ -111,7 +115,7 @@ def build_summary(report: dict[str, Any]) -> str:
         *([f"Scope: {cell(scope['statement'])}.", ""] if scope and verdict != "conformant" else []),
         f"Target {cell(report['target']['base_url'])}{embedded}"
         f" · profile {cell(report['context']['profile'])} · seed {report['context']['seed']}"
-        f" · {report['requests']} requests · {report['duration_seconds']:.1f} s"
+        f" · {plural(report['requests'], 'request')} · {report['duration_seconds']:.1f} s"
         f" · suite {cell(report['suite']['version'])}{implementation}",
         "",
         # Each its own sentence: the coverage statement ends without a full stop.
@@ -137,16 +141,34 @@ def build_summary(report: dict[str, Any]) -> str:
         rest = f" and {len(skipped) - MAX_ROWS} more" if len(skipped) > MAX_ROWS else ""
         lines += [f"Skipped: {named}{rest}.", ""]
     if not attention:
-        lines.append("Every judged requirement held; each pass names the exchanges it rests on "
+        # "Held" only when nothing failed: accepted failures (waived) are failures still.
+        lines.append("No judged requirement failed apart from the waived ones below; each pass names the exchanges "
+                     "it rests on (report.json `exchanges`)." if waived and any(r["verdict"] == "waived" for r in
+                                                                                 report["requirements"])
+                     else "Every judged requirement held; each pass names the exchanges it rests on "
                      "(report.json `exchanges`).")
         return "\n".join([*lines, *(["", *waived] if waived else [])]) + "\n"
     lines += ["### Requirements that need attention", "", "| ID | level | verdict | evidence |",
               "| --- | --- | --- | --- |"]
-    for requirement in attention[:MAX_ROWS]:
-        lines.append(f"| {requirement['id']} | {requirement['level']} | **{requirement['verdict']}** "
-                     f"| {cell(_one_line(requirement))} |")
-    if len(attention) > MAX_ROWS:
-        lines.append(f"\n…and {len(attention) - MAX_ROWS} more: see report.html.")
+    # Inconclusive ones sharing one reason (a refused key, a spent budget) share one row, as on the console.
+    shared = Counter(r["reason"] for r in attention if r["verdict"] == "inconclusive")
+    rows: list[str] = []
+    said: set[str] = set()
+    for requirement in attention:
+        reason = requirement["reason"]
+        if requirement["verdict"] == "inconclusive" and shared[reason] >= COLLAPSE_AT:
+            if reason not in said:
+                said.add(reason)
+                same = [r for r in attention if r["verdict"] == "inconclusive" and r["reason"] == reason]
+                levels = "/".join(sorted({r["level"] for r in same}))
+                rows.append(f"| {capped([r['id'] for r in same], 8, ', ')} ({len(same)} requirements) | {levels} "
+                            f"| **inconclusive** | {cell(reason)} |")
+            continue
+        rows.append(f"| {requirement['id']} | {requirement['level']} | **{requirement['verdict']}** "
+                    f"| {cell(_one_line(requirement))} |")
+    lines += rows[:MAX_ROWS]
+    if len(rows) > MAX_ROWS:
+        lines.append(f"\n…and {len(rows) - MAX_ROWS} more: see report.html.")
     commands = []
     for requirement in attention[:MAX_ROWS]:
         for item in requirement["evidence"][:1]:

@@ -69,3 +69,30 @@ def test_coverage_and_activity_are_two_sentences(clean_run: Any) -> None:
     assert "Activity: " in line
     assert re.search(r"\. Activity: ", line), line  # not "…read the whole collection Activity: …"
     assert line.endswith(".")
+
+
+def test_one_request_and_one_session_are_said_in_the_singular(clean_run: Any) -> None:
+    from conformance.reports.html import render_html
+    from conformance.reports.markdown import build_summary
+
+    report = json.loads((clean_run.report_dir / "report.json").read_text(encoding="utf-8"))
+    report["requests"] = 1
+    assert " · 1 request · " in build_summary(report)
+    meta = render_html(report).split('<p class="meta">')[1].split("</p>")[0]
+    assert "· 1 request ·" in meta and "1 requests" not in meta
+
+
+def test_a_collection_of_one_is_the_only_session_not_all_1(tmp_path: Path) -> None:
+    import contextlib
+    import io
+
+    from conformance.cli import main
+    from conformance.reference.server import ReferenceConfig, start_background
+
+    with start_background(ReferenceConfig(sessions=1)) as server, contextlib.redirect_stdout(io.StringIO()):
+        main(["run", "--base-url", server.base_url, "--api-key", server.api_key, "--quiet", "--only", "PAG-001",
+              "--report-dir", str(tmp_path / "r")])
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    statement = report["coverage"]["statement"]
+    assert statement.startswith("saw the only session") and "all 1" not in statement
+    assert "; 1 session judged" in report["activity"]["text"]

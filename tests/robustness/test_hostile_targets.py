@@ -73,7 +73,7 @@ def assert_reports_say_why(run: CliRun, why: str) -> None:
     """A run that judged nothing still wrote its reports, and report.json says why."""
     report = run.report
     assert report is not None, f"no report.json\n{run.describe()}"
-    assert report["verdict"] == "inconclusive", report["verdict"]
+    assert report["gate_verdict"] == "inconclusive", report["gate_verdict"]
     assert why in report["verdict_reason"], report["verdict_reason"]
     names = {p.name for p in run.report_dir.iterdir()}
     assert names >= {"report.json", "exchanges.jsonl", "junit.xml", "report.html", "summary.md"}, names
@@ -107,7 +107,7 @@ def test_target_that_answers_the_preflight_then_hangs_is_not_a_pass(
     # Nothing after the preflight was answered: no rule can fail, the MUSTs are inconclusive.
     assert_exit(run, 3, within=20)
     assert len(server.received) <= 1 + 3 + 3, f"{len(server.received)} requests reached a dead target"
-    assert (run.report or {}).get("verdict") == "inconclusive"
+    assert (run.report or {}).get("gate_verdict") == "inconclusive"
 
 
 # -- 2. nothing listens ------------------------------------------------------------------------
@@ -220,7 +220,7 @@ def test_a_target_that_turns_to_429_after_the_preflight_is_not_hammered(
     # each other lane may be inside one request's retries when it trips.
     most = 1 + 4 * (3 + lanes - 1)
     assert len(server.received) <= most, f"{len(server.received)} requests to a target answering 429"
-    assert (run.report or {}).get("verdict") == "inconclusive"
+    assert (run.report or {}).get("gate_verdict") == "inconclusive"
 
 
 # -- 4. endless pagination ---------------------------------------------------------------------
@@ -310,7 +310,7 @@ def test_reset_on_every_third_request_after_the_preflight(tmp_path: Path, refere
     # A reset is not a finding (it is not reproducible for one kind of request): the rules
     # that lost an answer are inconclusive, none fails.
     assert_exit(run, 3, within=30)
-    assert (run.report or {})["verdict"] == "inconclusive"
+    assert (run.report or {})["gate_verdict"] == "inconclusive"
     assert "fail" not in set(run.verdicts().values()), run.verdicts()
 
 

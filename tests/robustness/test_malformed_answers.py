@@ -95,7 +95,7 @@ def test_an_answer_the_http_library_refuses_is_unreachable_with_reports(
         code, console = run_in_process(server.base_url, tmp_path, "--only", "envelope", "--timeout", "2")
     report = assert_survived(code, console, tmp_path)
     assert code == 3, console
-    assert report["verdict"] == "inconclusive"
+    assert report["gate_verdict"] == "inconclusive"
     assert answer in report["verdict_reason"], report["verdict_reason"]
     assert "Cannot reach" in console
 
@@ -177,5 +177,5 @@ def test_a_hostile_target_can_fail_the_run_but_never_crash_it(
                                        *_AREAS_BUT_SCHEMA)
     assert {r.method for r in server.received} == {"GET"}
     report = assert_survived(code, console, report_dir)
-    assert code == {"conformant": 0, "nonconformant": 1, "inconclusive": 3}[report["verdict"]]
-    assert report["verdict"] != "conformant", "a target answering this cannot conform"
+    assert code == {"conformant": 0, "nonconformant": 1, "inconclusive": 3}[report["gate_verdict"]]
+    assert report["gate_verdict"] != "conformant", "a target answering this cannot conform"

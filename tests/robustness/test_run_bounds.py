@@ -39,7 +39,7 @@ def test_the_deadline_stops_the_run_and_the_rest_is_inconclusive(tmp_path: Path,
     assert run.seconds < 15, run.describe()
     report = run.report
     assert report is not None
-    assert report["verdict"] == "inconclusive"
+    assert report["gate_verdict"] == "inconclusive"
     assert "deadline (4 s)" in report["verdict_reason"], report["verdict_reason"]
     assert "fail" not in set(run.verdicts().values()), run.verdicts()
     assert report["stopped"] == "the run's deadline (4 s) has passed"
