@@ -9,7 +9,7 @@ from conformance.checks.base import Check, Probe, ProbeContext, Record, RunConte
 from conformance.checks.collection import Collection, expected_pages
 from conformance.checks.common import first_unanswered, judge_rejections
 from conformance.checks.history import History
-from conformance.checks.walks import Walk, limit_sent, walk_forward
+from conformance.checks.walks import DEFAULT_LIMIT, Walk, limit_sent, walk_forward
 from conformance.exchange import Exchange
 from conformance.spec import Spec
 from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, too_little_data, violated
@@ -46,8 +46,18 @@ def probe_filter(ctx: ProbeContext) -> None:
 
 
 def _cost(ctx: ProbeContext) -> int:
-    return sum(expected_pages(ctx, ctx.profile.filtered_limit, ctx.profile.pages_filtered, status) + 1
-               for status in ctx.spec.enum_of("status")) + len(INVALID_STATUSES)
+    return sum(expected_pages(ctx, ctx.profile.filtered_limit, ctx.profile.pages_filtered, status)
+               + _tail_expected(ctx, status) for status in ctx.spec.enum_of("status")) + len(INVALID_STATUSES)
+
+
+def _tail_expected(ctx: ProbeContext, status: str) -> int:
+    """1 when the status walk is expected to reach its end with more than TAIL_LIMIT sessions
+    (the tail page is asked after it), else 0."""
+    collection = Collection.from_record(ctx.record)
+    if not collection.complete:
+        return 0
+    size, limit = len(collection.restricted(status)), ctx.profile.filtered_limit or DEFAULT_LIMIT
+    return int(size > TAIL_LIMIT and -(-size // limit) <= ctx.profile.pages_filtered)
 
 
 PROBES = (Probe("filter", "filter", probe_filter, cost=_cost),)

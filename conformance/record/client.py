@@ -491,17 +491,22 @@ class Client:
         # Late means past --timeout itself, the number the user gave and reads in the report
         # (or the run's deadline, if that comes first).
         limit = min(self.settings.timeout, max(self._seconds_left(), 0.001))
-        self._in_flight.expired = False
+        self._in_flight.expired = self._in_flight.timed_out = False
         self._watchdog.arm(limit)
         try:
             self._attempt_once(exchange, pairs, headers)
         finally:
             self._watchdog.disarm()
-        if self._in_flight.expired:
+        # An attempt bounded by what was left of the run (not by --timeout) that ran out of time
+        # was cut by the deadline, whichever clock fired first: the socket's own timeout may fire
+        # a hair before the deadline's instant, and then the target was still given all the time
+        # the run had (on a loaded machine this was recorded as the target's timeout).
+        cut_by_deadline = limit < self.settings.timeout and (self._in_flight.expired or self._in_flight.timed_out)
+        if self._in_flight.expired or cut_by_deadline:
             exchange.status, exchange.body, exchange.response_headers = None, "", {}
             exchange.body_error = None
             exchange.error = f"no complete response within {limit:g} s"
-            if limit < self.settings.timeout and self._seconds_left() <= 0:
+            if cut_by_deadline:
                 # The run's deadline cut it, not the target's slowness against --timeout: say so.
                 passed = f"the run's deadline ({self.settings.deadline:g} s) has passed"
                 exchange.error = f"{DEADLINE_CUT}{passed}"
@@ -527,9 +532,11 @@ class Client:
                                            or f"the TLS handshake failed ({_root_cause(exc)})")
             return
         except requests.exceptions.ConnectTimeout:
+            self._in_flight.timed_out = True
             exchange.error = f"connection timed out after {timeout:g} s"
             return
         except requests.exceptions.ReadTimeout:
+            self._in_flight.timed_out = True
             exchange.error = f"no response within {timeout:g} s"
             return
         except requests.exceptions.ConnectionError as exc:
@@ -740,6 +747,8 @@ class _InFlight:
     def __init__(self) -> None:
         self.sock: socket.socket | None = None
         self.expired = False
+        # The attempt's own socket timeout fired (connect or read), as against the watchdog.
+        self.timed_out = False
 
     def cut(self) -> None:
         self.expired = True
