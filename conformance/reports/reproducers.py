@@ -20,12 +20,13 @@ from __future__ import annotations
 import contextlib
 import json
 import shlex
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from conformance.exchange import AUTH_KEY, AUTH_KEY_AS_PASSWORD, AUTH_NONE, Exchange
+from conformance.reports.files import real_directory, write_new
 from conformance.wording import plural
 
 DIRECTORY = "reproduce"
@@ -253,23 +254,27 @@ def build_reproducers(report: dict[str, Any], exchanges: Sequence[Exchange]) -> 
     return scripts
 
 
-def write_reproducers(report: dict[str, Any], exchanges: Sequence[Exchange], report_dir: Path) -> list[Path]:
-    """Write reproduce/<ID>.sh (executable), replacing the scripts of an earlier run in this directory."""
+def write_reproducers(report: dict[str, Any], exchanges: Sequence[Exchange], report_dir: Path,
+                      redact: Callable[[str], str] = lambda text: text) -> list[Path]:
+    """Write reproduce/<ID>.sh (executable, each text through `redact`), replacing the scripts of
+    an earlier run in this directory. Each is created new and renamed into place, in a
+    `reproduce/` that is a directory of its own (never a link followed: reports.files)."""
     directory = report_dir / DIRECTORY
+    if directory.is_symlink():
+        real_directory(directory)  # raises: never follow a link into another directory
     if directory.is_dir():
         for old in directory.glob("*.sh"):
-            old.unlink()
+            old.unlink()  # a link is removed itself, never what it points to
     scripts = build_reproducers(report, exchanges)
     if not scripts:
         with contextlib.suppress(OSError):
             directory.rmdir()  # only if empty: files a person put there stay
         return []
-    directory.mkdir(exist_ok=True)
+    real_directory(directory)
     written = []
     for name, text in scripts.items():
         path = directory / name
-        path.write_text(text, encoding="utf-8")
-        path.chmod(0o755)
+        write_new(path, redact(text), mode=0o755)
         written.append(path)
     return written
 

@@ -20,10 +20,10 @@ from conformance.redaction import Redactor
 from conformance.reports.certificate import write_certificate
 from conformance.reports.document import build_report
 from conformance.reports.exchanges import exchange_line
+from conformance.reports.files import replacing, write_new
 from conformance.reports.html import render_html
 from conformance.reports.junit import write_junit
 from conformance.reports.markdown import build_summary
-from conformance.reports.reproducers import DIRECTORY as REPRODUCERS
 from conformance.reports.reproducers import write_reproducers
 from conformance.runner import RunResult
 from conformance.signing import SIGNATURE, sign_file, signer_entry
@@ -57,24 +57,27 @@ def write_reports(result: RunResult, report_dir: Path, signing_key: Ed25519Priva
         # for files it did not finish, nor an old verdict beside new evidence.
         for stale in (paths[CERTIFICATE], signature, paths[REPORT_JSON]):
             stale.unlink(missing_ok=True)
-        with paths[EXCHANGES].open("w", encoding="utf-8") as handle:  # line by line: it can be large
-            for exchange in result.exchanges:
+        # Every file is created new and renamed into place (reports.files): nothing already in
+        # the directory, such as a symbolic link, is ever opened for writing.
+        with replacing(paths[EXCHANGES]) as temporary, temporary.open("w", encoding="utf-8") as handle:
+            for exchange in result.exchanges:  # line by line: it can be large
                 handle.write(redactor.text(exchange_line(exchange)))
-        write_junit(report, paths[JUNIT])
-        _seal(paths[JUNIT], redactor)
+        with replacing(paths[JUNIT]) as temporary:
+            write_junit(report, temporary)
+            _seal(temporary, redactor)
         _write(paths[HTML], render_html(report), redactor)
         _write(paths[SUMMARY], build_summary(report), redactor)
         evidence = [paths[name] for name in (REPORT_JSON, EXCHANGES, JUNIT, HTML, SUMMARY)]
-        write_reproducers(report, result.exchanges, report_dir)
-        for script in sorted((report_dir / REPRODUCERS).glob("*")):
-            _seal(script, redactor)
+        write_reproducers(report, result.exchanges, report_dir, redactor.text)
         _write(paths[REPORT_JSON], json.dumps(report, indent=2) + "\n", redactor)
         # The certificate is built from the redacted document and digests, and may be signed:
         # it is not rewritten after.
         signer = signer_entry(signing_key) if signing_key else None
-        write_certificate(report, report_dir, evidence, paths[CERTIFICATE], signer)
+        with replacing(paths[CERTIFICATE]) as temporary:
+            write_certificate(report, report_dir, evidence, temporary, signer)
         if signing_key:
-            sign_file(signing_key, paths[CERTIFICATE], signature)
+            with replacing(signature) as temporary:
+                sign_file(signing_key, paths[CERTIFICATE], temporary)
     except OSError as exc:
         raise UsageError(f"Cannot write the reports into {report_dir}: {exc.strerror or exc}.") from None
     return list(paths.values())
@@ -82,11 +85,11 @@ def write_reports(result: RunResult, report_dir: Path, signing_key: Ed25519Priva
 
 def _write(path: Path, text: str, redactor: Redactor) -> None:
     # backslashreplace: a lone surrogate a target smuggled into a string must not stop the write.
-    path.write_text(redactor.text(text), encoding="utf-8", errors="backslashreplace")
+    write_new(path, redactor.text(text))
 
 
 def _seal(path: Path, redactor: Redactor) -> None:
-    """Redacts a file a library wrote itself (JUnit XML, the certificate)."""
+    """Redacts a file a library wrote itself (JUnit XML): the suite's own new temporary file."""
     text = path.read_text(encoding="utf-8", errors="replace")
     if (redacted := redactor.text(text)) != text:
         path.write_text(redacted, encoding="utf-8")
