@@ -97,6 +97,9 @@ class ClientSettings:
     # stops asking, as at the deadline (a target serving 4 MiB on every request must not
     # fill memory and disk). Every body kept is whole, so every one can be judged.
     evidence_budget_bytes: int = 64 * 1024 * 1024
+    # Why asking stops at `deadline`, when the run's own deadline is later (the runner keeps
+    # its last seconds for judging and writing the reports); None: the deadline itself.
+    deadline_reason: str | None = None
 
 
 def strip_credentials(base_url: str) -> str:
@@ -285,7 +288,7 @@ class Client:
                         self.stopped_because = self.stopped_because or exchange.error.removeprefix("not sent: ")
                         raise RequestBudgetExhausted(exchange.error)
                     if self._seconds_left() <= 0:
-                        exchange.error = f"not sent: the run's deadline ({self.settings.deadline:g} s) has passed"
+                        exchange.error = f"not sent: {self._deadline_passed()}"
                         self.stopped_because = self.stopped_because or exchange.error.removeprefix("not sent: ")
                         raise DeadlinePassed(exchange.error)
                     self.requests_sent += 1
@@ -347,7 +350,7 @@ class Client:
         if self._stopped is not None:
             exchange.error = f"not sent: {self._stopped}"
             return False
-        exchange.error = f"not sent: the run's deadline ({self.settings.deadline:g} s) has passed"
+        exchange.error = f"not sent: {self._deadline_passed()}"
         self.stopped_because = self.stopped_because or exchange.error.removeprefix("not sent: ")
         raise DeadlinePassed(exchange.error)
 
@@ -396,7 +399,7 @@ class Client:
             exchange.error = f"no complete response within {limit:g} s"
             if limit < self.settings.timeout and self._seconds_left() <= 0:
                 # The run's deadline cut it, not the target's slowness against --timeout: say so.
-                passed = f"the run's deadline ({self.settings.deadline:g} s) has passed"
+                passed = self._deadline_passed()
                 exchange.error = f"{DEADLINE_CUT}{passed}"
                 with self._shared:
                     self.stopped_because = self.stopped_because or passed
@@ -449,6 +452,9 @@ class Client:
         with self._shared:
             self._evidence_bytes += len(exchange.body)
         exchange.forget_readings()  # computed from the body; drop any stale value
+
+    def _deadline_passed(self) -> str:
+        return self.settings.deadline_reason or f"the run's deadline ({self.settings.deadline:g} s) has passed"
 
     def _seconds_left(self) -> float:
         return math.inf if self._deadline_at is None else self._deadline_at - time.monotonic()

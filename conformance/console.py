@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from conformance.checks.history import describe
-from conformance.coverage import coverage_of
 from conformance.diagnosis import unexplained
 from conformance.redaction import Redactor
 from conformance.runner import RunResult
@@ -61,7 +60,7 @@ def print_summary(result: RunResult, written: list[Path], stream: TextIO) -> Non
     seconds = (result.finished_at - result.started_at).total_seconds()
     print(f"checkout-conformance: {target} — {plural(len(result.verdicts), 'requirement')}, "
           f"{plural(result.requests_sent, 'request')}, {seconds:.1f} s", file=out)
-    print(f"coverage: {inert(coverage_of(result.exchanges).statement)}", file=out)
+    print(f"coverage: {inert(result.coverage_of_run().statement)}", file=out)
     print_diagnosis(result, out)
     # A run that judged nothing has one reason, said once below, not once per requirement.
     for verdict in result.verdicts if result.aborted is None else ():

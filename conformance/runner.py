@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import http
+import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -17,9 +19,11 @@ from conformance.checks.identity import ids_changed
 from conformance.checks.premises import apply_premises
 from conformance.checks.registry import PROBES, checks_for, probes_for
 from conformance.client import Client, ClientSettings, strip_credentials
+from conformance.coverage import Coverage, coverage_of
 from conformance.diagnosis import Cause, diagnose
 from conformance.errors import ClientError, ConformanceError, TargetUnreachable, UsageError
 from conformance.exchange import Exchange
+from conformance.judging import Bounded
 from conformance.lanes import DEFAULT_CONCURRENCY, probe_rng, run_probes
 from conformance.profiles import Profile
 from conformance.redaction import Redactor
@@ -90,6 +94,11 @@ class RunResult:
     aborted: ConformanceError | None = None
     # Why the run stopped asking before its probes were done (the deadline, a budget), or None.
     stopped: str | None = None
+    # What the run saw of the collection, read once (conformance.coverage); None: read when asked.
+    coverage: Coverage | None = None
+
+    def coverage_of_run(self) -> Coverage:
+        return self.coverage if self.coverage is not None else coverage_of(self.exchanges)
 
 
 Progress = Callable[[str], None]
@@ -102,28 +111,61 @@ def judge(
     catalog: Catalog,
     only: tuple[str, ...] = (),
     failed_probes: Mapping[str, str] | None = None,
+    so_far: Judged | None = None,
 ) -> list[RequirementVerdict]:
     """Every selected requirement's verdict from recorded exchanges alone (also used by verify).
 
     `failed_probes` (probe name -> error) are suite crashes during probing; their
     requirements become ERROR (see blame_crashed_probes). Given a `Record`, its readings (the
-    collection, the history) are shared with whoever reads it after.
+    collection, the history) are shared with whoever reads it after. `so_far` collects each
+    check's outcomes as it is judged, for a run whose judging a bound may cut (`cut_short`).
     """
     record = Record.of(exchanges)
     checks = checks_for(only)
+    so_far = so_far if so_far is not None else Judged()
     history = History.of(record)
     distrust = _comparisons_distrusted(record, history)
-    outcomes: list[Outcome] = []
     for check in checks:
-        outcomes.extend(_distrust_comparisons(check, _judge_one(check, record, context, spec), history, distrust))
-    outcomes = apply_premises(outcomes, record)
-    selected = _selected_requirements(catalog, checks, only)
-    verdicts = [
-        fold(req.id, req.level, (o for o in outcomes if o.requirement == req.id))
-        for req in catalog.requirements if req.id in selected
-    ]
-    verdicts = name_spent_budget(verdicts, record.exchanges, distrust)
-    return blame_crashed_probes(verdicts, failed_probes or {}, only)
+        outcomes = _distrust_comparisons(check, _judge_one(check, record, context, spec), history, distrust)
+        # Premises check by check (each outcome on its own, as over the whole list): what a cut
+        # leaves judged is already final.
+        so_far.add(check, apply_premises(outcomes, record), distrust)
+    return so_far.verdicts(catalog, only, failed_probes or {}, record.exchanges)
+
+
+@dataclass
+class Judged:
+    """The outcomes of the checks judged so far (judge() fills it, check by check)."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    done: set[str] = field(default_factory=set)
+    distrust: str | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, check: Check, outcomes: list[Outcome], distrust: str | None) -> None:
+        with self._lock:
+            self.outcomes += outcomes
+            self.done.add(check.name)
+            self.distrust = distrust
+
+    def verdicts(self, catalog: Catalog, only: tuple[str, ...], failed_probes: Mapping[str, str],
+                 exchanges: Sequence[Exchange], cut: str | None = None) -> list[RequirementVerdict]:
+        """The verdicts folded from what was judged; with `cut` (why judging stopped), every
+        requirement of a check not judged is inconclusive for that reason."""
+        checks = checks_for(only)
+        with self._lock:
+            outcomes = list(self.outcomes)
+            done = set(self.done)
+        if cut is not None:
+            outcomes += [Outcome(r, Finding.INCONCLUSIVE, c.name, cut)
+                         for c in checks if c.name not in done for r in c.verifies]
+        selected = _selected_requirements(catalog, checks, only)
+        verdicts = [
+            fold(req.id, req.level, (o for o in outcomes if o.requirement == req.id))
+            for req in catalog.requirements if req.id in selected
+        ]
+        verdicts = name_spent_budget(verdicts, exchanges, self.distrust)
+        return blame_crashed_probes(verdicts, failed_probes, only)
 
 
 def _judge_one(check: Check, record: Record, context: RunContext, spec: Spec) -> list[Outcome]:
@@ -205,14 +247,30 @@ def _target(options: RunOptions) -> Iterator[tuple[str, str, str | None, bool]]:
         yield server.base_url, server.api_key, version, True
 
 
+def _deadline_shares(deadline: float | None) -> tuple[float | None, float, str | None]:
+    """(seconds of asking, seconds before the deadline by which judging ends, why asking
+    stopped early) for a run's --deadline: the deadline bounds the whole run, so its last 30%
+    (at most 75 s) is kept for judging and the reports, and of that the last 15% of the
+    deadline (at most 30 s) for writing them (linear in the evidence kept, at most 64 MiB:
+    BENCHMARKS.md)."""
+    if deadline is None:
+        return None, 0.0, None
+    asking = deadline - min(0.3 * deadline, 75.0)
+    why = (f"the run's deadline ({deadline:g} s) was near: the suite stopped asking at {asking:g} s "
+           "and kept the rest for judging and writing the reports")
+    return asking, min(0.15 * deadline, 30.0), why
+
+
 def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
     spec, catalog = default_spec(), default_catalog()
     validate_selection(options.only, catalog)
     started = datetime.now(UTC)
     with _target(options) as (base_url, api_key, api_version, embedded):
         cap = options.max_requests if options.max_requests is not None else options.profile.max_requests
-        settings = ClientSettings(timeout=options.timeout, max_requests=cap,
-                                  rate_limit=options.rate_limit, deadline=options.deadline)
+        asking, writing, why_stopped = _deadline_shares(options.deadline)
+        settings = ClientSettings(timeout=options.timeout, max_requests=cap, rate_limit=options.rate_limit,
+                                  deadline=asking, deadline_reason=why_stopped)
+        clock_started = time.monotonic()
         client = Client(base_url, api_key, settings, headers=options.headers)
         aborted: ConformanceError | None = None
         try:
@@ -239,20 +297,53 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
             client.close()
         record = Record(client.transcript)  # read once: judging, diagnosis and activity share it
         exchanges = record.exchanges
-        if aborted is None:
-            verdicts = judge(record, context, spec, catalog, options.only, failed_probes)
-        else:
-            verdicts = nothing_judged(catalog, options.only, client.redactor.text(str(aborted)))
+        until = None if options.deadline is None else clock_started + options.deadline - writing
+        judged, diagnosis, activity, coverage, cut = _judge_bounded(
+            record, context, spec, catalog, options.only, failed_probes, until, aborted, client.redactor)
     why_aborted = None if aborted is None else client.redactor.text(str(aborted))
-    verdict, reason = final_verdict(verdicts, options.strict, why_aborted, client.stopped_because)
+    stopped = "; ".join(s for s in (client.stopped_because, cut) if s) or None
+    verdict, reason = final_verdict(judged, options.strict, why_aborted, stopped)
     return RunResult(
         target=client.base_url, embedded=embedded, strict=options.strict, only=options.only, context=context,
-        verdicts=verdicts, verdict=verdict, verdict_reason=reason, exchanges=exchanges,
+        verdicts=judged, verdict=verdict, verdict_reason=reason, exchanges=exchanges,
         started_at=started, finished_at=datetime.now(UTC), requests_sent=client.requests_sent,
-        spec=spec, catalog=catalog, failed_probes=failed_probes, diagnosis=diagnose(verdicts, record, spec),
-        activity=History.of(record).summary(),
-        redactor=client.redactor, aborted=aborted, stopped=client.stopped_because,
+        spec=spec, catalog=catalog, failed_probes=failed_probes, diagnosis=diagnosis,
+        activity=activity, redactor=client.redactor, aborted=aborted, stopped=stopped, coverage=coverage,
     )
+
+
+def _judge_bounded(
+    record: Record, context: RunContext, spec: Spec, catalog: Catalog, only: tuple[str, ...],
+    failed_probes: Mapping[str, str], until: float | None, aborted: ConformanceError | None, redactor: Redactor,
+) -> tuple[list[RequirementVerdict], list[Cause], dict[str, object], Coverage, str | None]:
+    """(verdicts, diagnosis, activity, coverage, why judging was cut or None), judged in a thread that
+    the deadline (`until`, time.monotonic()) or the memory budget stops (conformance.judging):
+    the rules not judged by then are inconclusive with that reason, and a cut run has no
+    diagnosis (it would rest on rules not judged)."""
+    so_far = Judged()
+    after: dict[str, Any] = {}
+
+    def work() -> None:
+        after["coverage"] = coverage_of(record.exchanges)  # first: every report states it
+        if aborted is None:
+            after["verdicts"] = judge(record, context, spec, catalog, only, failed_probes, so_far)
+        else:
+            after["verdicts"] = nothing_judged(catalog, only, redactor.text(str(aborted)))
+        after["activity"] = History.of(record).summary()
+        after["diagnosis"] = diagnose(after["verdicts"], record, spec)
+
+    bounded = Bounded(work, until).run()
+    if bounded.cut is None:
+        return after["verdicts"], after["diagnosis"], after["activity"], after["coverage"], None
+    verdicts = after.get("verdicts") or so_far.verdicts(catalog, only, failed_probes, record.exchanges,
+                                                         cut=bounded.cut)
+    # Readings a cut judging left behind (parsed pages, validation caches) go, for the reports' sake.
+    for exchange in record.exchanges:
+        exchange.forget_readings()
+    record.memo.clear()
+    stopped = bounded.cut.replace(" before this rule was judged", "")
+    coverage = after.get("coverage") or Coverage(0, None, 0, f"not read: {stopped} before the pages were read")
+    return verdicts, [], after.get("activity", {}), coverage, f"{stopped}: judging was cut short"
 
 
 def final_verdict(

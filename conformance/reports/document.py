@@ -8,7 +8,6 @@ from typing import Any
 from conformance import __version__
 from conformance.catalog import Catalog
 from conformance.checks.history import describe
-from conformance.coverage import coverage_of
 from conformance.exchange import Exchange
 from conformance.runner import RunResult
 from conformance.verdicts import RequirementVerdict, Verdict
@@ -83,7 +82,7 @@ def build_report(result: RunResult) -> dict[str, Any]:
         "stopped": result.stopped,
         "counts": counts,
         # What part of the collection the run saw (format 2).
-        "coverage": coverage_of(result.exchanges).to_dict(),
+        "coverage": result.coverage_of_run().to_dict(),
         # The likely causes, most likely first: `verify` derives them again from the transcript.
         "diagnosis": [cause.to_dict() for cause in result.diagnosis],
         "requirements": requirements,

@@ -4,10 +4,13 @@ reproducers are bounded like the suite."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -113,3 +116,65 @@ def test_the_writer_replaces_links_it_meets_and_never_writes_through_them(tmp_pa
     with pytest.raises(UsageError):
         write_reports(result, reports)
     _untouched(victim, files)
+
+
+def _tree_rss_kb(session: int) -> int:
+    """Resident memory of every process in the session `session` (the script, curl, python3)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[3]) != session:  # the session id (field 6 of /proc/PID/stat)
+                continue
+            status = (stat.parent / "status").read_text()
+        except (OSError, IndexError, ValueError):
+            continue
+        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+    return total
+
+
+def _disk_bytes(root: Path) -> int:
+    total = 0
+    for path in root.rglob("*"):
+        with contextlib.suppress(OSError):  # a file the script removed meanwhile
+            total += path.stat().st_size if path.is_file() else 0
+    return total
+
+
+@pytest.mark.parametrize("answer", ["endless chunked", "600 MiB"])
+def test_a_reproducer_reads_at_most_the_body_cap(tmp_path: Path, answer: str) -> None:
+    from conformance.exchange import Exchange
+    from conformance.reports.reproducers import BODY_CAP, build_script
+
+    # Two steps: a page, then the page its last id leads to (the cursor comes from the live body).
+    first = Exchange(0, "walk:2", "/v1/checkout/sessions", [("limit", "2")], status=200,
+                     body='{"object":"list","data":[{"id":"cs_1"},{"id":"cs_2"}],"has_more":true}')
+    second = Exchange(1, "walk:2", "/v1/checkout/sessions", [("limit", "2"), ("starting_after", "cs_2")],
+                      status=200, body='{"object":"list","data":[{"id":"cs_2"}],"has_more":false}')
+    requirement = {"id": "PAG-001", "level": "MUST", "verdict": "fail", "text": "pages do not overlap",
+                   "evidence": [{"message": "cs_2 twice", "expected": "", "actual": "", "exchanges": [{"seq": 1}]}]}
+    script = tmp_path / "PAG-001.sh"
+    script.write_text(build_script(requirement, [first, second], "http://127.0.0.1:9") or "")
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    behaviour = hostile.endless_chunked if answer == "endless chunked" else hostile.huge_body(600 * 2**20)
+    peak_rss_kb = peak_disk = 0
+    with hostile.serving(behaviour, "oversized") as server:
+        env = {**_child_env(), "CONFORMANCE_API_KEY": "sk_test_x", "CONFORMANCE_BASE_URL": server.base_url,
+               "TMPDIR": str(temporary)}
+        proc = subprocess.Popen(["bash", str(script)], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+        started = time.monotonic()
+        while proc.poll() is None and time.monotonic() - started < 120:
+            peak_rss_kb = max(peak_rss_kb, _tree_rss_kb(proc.pid))
+            peak_disk = max(peak_disk, _disk_bytes(temporary))
+            time.sleep(0.02)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+    assert proc.returncode == 0, out + err
+    assert len(server.received) == 2  # both steps were asked, each body cut at the cap
+    assert peak_disk <= BODY_CAP + 4096, peak_disk  # one body at most, and curl's one-line error
+    assert peak_rss_kb < 200 * 1024, peak_rss_kb
+    assert not any(temporary.iterdir())  # the script's temporary files are gone
+    assert err.count("passed the suite's cap of 4194304 bytes") == 2, err  # one line per body cut
