@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import hashlib
 import http.client
 import http.cookiejar
 import json
@@ -32,7 +33,7 @@ from conformance.errors import DeadlinePassed, ForbiddenMethod, RequestBudgetExh
 from conformance.exchange import AUTH_KEY, AUTH_KEY_AS_PASSWORD, AUTH_NONE, DROPPED, Exchange
 from conformance.lanes import PerThread, Recording
 from conformance.ratelimit import Pacer
-from conformance.redaction import Redactor, looks_secret
+from conformance.redaction import RedactionTooSlow, Redactor, looks_secret
 from conformance.spec import OPERATION_PATH
 
 Query = Mapping[str, str] | Iterable[tuple[str, str]]
@@ -67,6 +68,9 @@ Auth = str | BasicCredentials | RawAuthorization | RepeatedAuthorization  # str:
 # requests refuses no NUL, http.client would refuse one in a value, and we split first).
 _LINE_BREAK = "\x00"
 
+# How an exchange's `body_error` starts when the suite kept only the body's size and digest.
+BODY_NOT_KEPT = "not kept:"
+
 # How an exchange's `error` starts when the run's deadline cut its request in flight.
 DEADLINE_CUT = "cut: "
 
@@ -100,6 +104,9 @@ class ClientSettings:
     # Why asking stops at `deadline`, when the run's own deadline is later (the runner keeps
     # its last seconds for judging and writing the reports); None: the deadline itself.
     deadline_reason: str | None = None
+    # Seconds to mask the key in one body (conformance.redaction); past them the body is kept
+    # as its size and digest (Client._keep_body). A 4 MiB body without escapes takes milliseconds.
+    redaction_seconds: float = 5.0
 
 
 def strip_credentials(base_url: str) -> str:
@@ -390,9 +397,13 @@ class Client:
         self._in_flight.expired = False
         self._watchdog.arm(limit)
         try:
-            self._attempt_once(exchange, pairs, headers)
+            received = self._attempt_once(exchange, pairs, headers)
         finally:
             self._watchdog.disarm()
+        if received is not None and not self._in_flight.expired:
+            # Masking the key is the suite's work, done off the target's clock (after the
+            # watchdog): a body slow to mask is never recorded as a target that did not answer.
+            self._keep_body(exchange, *received)
         if self._in_flight.expired:
             exchange.status, exchange.body, exchange.response_headers = None, "", {}
             exchange.body_error = None
@@ -404,7 +415,24 @@ class Client:
                 with self._shared:
                     self.stopped_because = self.stopped_because or passed
 
-    def _attempt_once(self, exchange: Exchange, pairs: list[tuple[str, str]], headers: dict[str, str]) -> None:
+    def _keep_body(self, exchange: Exchange, text: str, raw: bytes) -> None:
+        """The body as evidence, masked within `redaction_seconds`; a body that takes longer
+        (thousands of escapes to undo in every spelling) is kept as its size and SHA-256 only,
+        the reason said as the suite's, not the target's."""
+        try:
+            exchange.body = self._redactor.text(text, within=self.settings.redaction_seconds)
+        except RedactionTooSlow:
+            exchange.body, exchange.body_truncated = "", True
+            exchange.body_error = (f"{BODY_NOT_KEPT} masking the key in its {len(raw):,} bytes took over "
+                                   f"{self.settings.redaction_seconds:g} s (the suite's bound, not the target's "
+                                   f"fault); SHA-256 of the body received: {hashlib.sha256(raw).hexdigest()}")
+        with self._shared:
+            self._evidence_bytes += len(exchange.body)
+        exchange.forget_readings()  # computed from the body; drop any stale value
+
+    def _attempt_once(self, exchange: Exchange, pairs: list[tuple[str, str]],
+                      headers: dict[str, str]) -> tuple[str, bytes] | None:
+        """One attempt under the watchdog: (the decoded body, its bytes) to keep, or None."""
         timeout = min(self.settings.timeout, max(self._seconds_left(), 0.001))
         started = time.monotonic()
         exchange.error = None
@@ -420,25 +448,25 @@ class Client:
             )
         except requests.exceptions.SSLError:
             exchange.error = "TLS handshake failed (is the target plain HTTP?)"
-            return
+            return None
         except requests.exceptions.ConnectTimeout:
             exchange.error = f"connection timed out after {timeout:g} s"
-            return
+            return None
         except requests.exceptions.ReadTimeout:
             exchange.error = f"no response within {timeout:g} s"
-            return
+            return None
         except requests.exceptions.ConnectionError as exc:
             cause = _root_cause(exc)
             exchange.error = f"{DROPPED} ({cause})" if _closed_without_response(exc) else f"connection failed ({cause})"
-            return
+            return None
         except requests.exceptions.RequestException as exc:
             exchange.error = f"request failed ({_root_cause(exc)})"
-            return
+            return None
         try:
             body, truncated = self._read_body(response)
         except requests.exceptions.RequestException as exc:
             exchange.error = f"response broke off ({_root_cause(exc)})"
-            return
+            return None
         finally:
             response.close()
         exchange.elapsed_ms = round((time.monotonic() - started) * 1000, 2)
@@ -447,11 +475,8 @@ class Client:
             {k.lower(): v for k, v in response.headers.items()}
         )
         text, exchange.body_error = _decode(body, response.encoding, exchange.content_type)
-        exchange.body = self._redactor.text(text)
         exchange.body_truncated = truncated
-        with self._shared:
-            self._evidence_bytes += len(exchange.body)
-        exchange.forget_readings()  # computed from the body; drop any stale value
+        return text, body
 
     def _deadline_passed(self) -> str:
         return self.settings.deadline_reason or f"the run's deadline ({self.settings.deadline:g} s) has passed"

@@ -18,7 +18,7 @@ from conformance.checks.history import History
 from conformance.checks.identity import ids_changed
 from conformance.checks.premises import apply_premises
 from conformance.checks.registry import PROBES, checks_for, probes_for
-from conformance.client import Client, ClientSettings, strip_credentials
+from conformance.client import BODY_NOT_KEPT, Client, ClientSettings, strip_credentials
 from conformance.coverage import Coverage, coverage_of
 from conformance.diagnosis import Cause, diagnose
 from conformance.errors import ClientError, ConformanceError, TargetUnreachable, UsageError
@@ -32,8 +32,8 @@ from conformance.spent_budget import name_spent_budget
 from conformance.verdicts import Finding, Outcome, RequirementVerdict, Verdict, fold, overall, verdict_reason
 from conformance.wording import plural
 
-# Against a target that takes 2 s per response, a standard run stops asking after this
-# many seconds and has judged and written its reports within about five minutes.
+# A run ends within this many seconds, reports written, whatever the target does: asking
+# stops at 70% of it, judging at 85% (see _deadline_shares).
 DEFAULT_DEADLINE = 280.0
 
 
@@ -129,8 +129,25 @@ def judge(
         outcomes = _distrust_comparisons(check, _judge_one(check, record, context, spec), history, distrust)
         # Premises check by check (each outcome on its own, as over the whole list): what a cut
         # leaves judged is already final.
-        so_far.add(check, apply_premises(outcomes, record), distrust)
+        so_far.add(check, _unkept_bodies_blame_no_one(apply_premises(outcomes, record), record), distrust)
     return so_far.verdicts(catalog, only, failed_probes or {}, record.exchanges)
+
+
+def _unkept_bodies_blame_no_one(outcomes: list[Outcome], record: Record) -> list[Outcome]:
+    """A violation whose evidence is only bodies the suite did not keep (masking the key took
+    too long: Client._keep_body) is inconclusive: what they held is unknown, and the bound was
+    the suite's. Violations shown by other exchanges stand."""
+    unkept = {e.seq for e in record if (e.body_error or "").startswith(BODY_NOT_KEPT)}
+    if not unkept:
+        return outcomes
+    judged = []
+    for o in outcomes:
+        seqs = set(o.exchanges) | {s for item in o.evidence for s in item.exchanges}
+        if o.finding == Finding.VIOLATED and seqs and seqs <= unkept:
+            o = Outcome(o.requirement, Finding.INCONCLUSIVE, o.check,
+                        f"its evidence is bodies the suite did not keep ({record.by_seq(min(seqs)).body_error})")
+        judged.append(o)
+    return judged
 
 
 @dataclass

@@ -172,3 +172,40 @@ def test_a_wide_page_is_judged_within_the_deadline_and_the_memory_bound(tmp_path
     cut = [r for r in report["requirements"] if "judged" in r["reason"] and r["verdict"] == "inconclusive"]
     if cut:  # a bound stopped judging: report.json says which, and nothing it cut is blamed on the target
         assert "judging was cut short" in (report["stopped"] or ""), report["stopped"]
+
+
+def escape_bomb(api_key: str, size: int = 3_900_000) -> hostile.Behaviour:
+    """A 200 list padded with `size` bytes of `%41&#66;\\u0043` (three spellings of escapes, to
+    be undone in every combination) with the key echoed inside and at the end."""
+    unit = "%41&#66;\\u0043"
+    filler = unit * (size // len(unit) // 2)
+    pad = filler + api_key + filler + api_key
+    body = hostile.json_body({"object": "list", "url": hostile.LIST_PATH, "has_more": False,
+                              "next_cursor": None, "data": [], "pad": pad})
+
+    def behaviour(conn: hostile.Connection) -> None:
+        conn.respond(200, body, {"Content-Type": "application/json"})
+
+    return behaviour
+
+
+def test_an_escape_dense_body_is_masked_off_the_targets_clock(tmp_path: Path) -> None:
+    # Masking the key in such a body is the suite's slow work: it used to run inside the timed
+    # attempt (four lanes at once), so the target was recorded as not answering in time.
+    from .conftest import API_KEY
+
+    with hostile.serving(escape_bomb(API_KEY), "escapes") as server:
+        run = run_cli(tmp_path, server.base_url, "--deadline", "90", timeout=300)
+    assert_hygiene(run, server)  # the key in no spelling anywhere
+    assert run.seconds <= 95, run.describe()
+    assert run.max_rss_mb <= 400, run.describe()
+    assert run.report is not None
+    timed_out = [e["error"] for e in run.exchanges() if "no complete response" in (e["error"] or "")
+                 or "no response within" in (e["error"] or "")]
+    assert not timed_out, timed_out[:3]
+    kept = [e for e in run.exchanges() if e["status"] == 200]
+    assert kept and all(e["body"] or (e["body_error"] or "").startswith("not kept:") for e in kept)
+    # Whatever was not kept is said to be the suite's bound, with the digest of what came.
+    for e in kept:
+        if not e["body"]:
+            assert "SHA-256" in e["body_error"] and "not the target's fault" in e["body_error"]
