@@ -32,6 +32,9 @@ AUTH_KEY_AS_PASSWORD = "key-as-password"  # Basic, empty username, the key as pa
 DROPPED = "closed the connection without a response"
 
 
+# The suite's own body cap (ClientSettings.body_cap_bytes), for the curl lines it prints.
+CURL_MAX_BYTES = 4 * 1024 * 1024
+
 # Deeper JSON is the target's malformed answer: judging it would exhaust the interpreter's
 # recursion (json itself, schema validation, repr) long before it means anything.
 MAX_JSON_DEPTH = 64
@@ -241,8 +244,9 @@ class Exchange:
         return self.path + (f"?{urlencode(self.query)}" if self.query else "")
 
     def curl(self, base_url: str) -> str:
-        """A command that reproduces the request; the key comes from the environment."""
-        parts = ["curl", "-sS", "-i"]
+        """A command that reproduces the request; the key comes from the environment. Bounded like
+        the run: no body past the suite's 4 MiB cap (refused when its length says so) and 30 s."""
+        parts = ["curl", "-sS", "-i", "--max-filesize", str(CURL_MAX_BYTES), "--max-time", "30"]
         if self.auth == AUTH_KEY:
             parts += ["-u", "$CONFORMANCE_API_KEY:"]
         elif self.auth == AUTH_KEY_AS_PASSWORD:

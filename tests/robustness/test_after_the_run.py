@@ -178,3 +178,17 @@ def test_a_reproducer_reads_at_most_the_body_cap(tmp_path: Path, answer: str) ->
     assert peak_rss_kb < 200 * 1024, peak_rss_kb
     assert not any(temporary.iterdir())  # the script's temporary files are gone
     assert err.count("passed the suite's cap of 4194304 bytes") == 2, err  # one line per body cut
+
+
+def test_a_console_curl_line_refuses_an_answer_past_the_body_cap(tmp_path: Path) -> None:
+    from conformance.exchange import Exchange
+
+    line = Exchange(0, "walk:2", "/v1/checkout/sessions", [("limit", "2")]).curl("http://127.0.0.1:9")
+    assert "--max-filesize 4194304 --max-time 30" in line  # an endless body ends at 30 s too
+    with hostile.serving(hostile.huge_body(600 * 2**20), "oversized") as server:
+        command = line.replace("http://127.0.0.1:9", server.base_url)
+        started = time.monotonic()
+        done = subprocess.run(["bash", "-c", command], env={**_child_env(), "CONFORMANCE_API_KEY": "sk_test_x"},
+                              cwd=tmp_path, capture_output=True, timeout=60)
+    assert done.returncode == 63, done.stderr  # CURLE_FILESIZE_EXCEEDED: nothing of the body read
+    assert len(done.stdout) < 64 * 1024 and time.monotonic() - started < 10
