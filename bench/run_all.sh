@@ -28,3 +28,4 @@ step client_overhead python bench/client_overhead.py --requests 400 --rounds 5
 step profile_run python bench/profile_run.py --sessions 57
 step diagnosis_cost python bench/diagnosis_cost.py --repeat 3
 step build_time python bench/build_time.py --sessions 1000 100000 1000000
+step judging_cost python bench/judging_cost.py --pages 16

@@ -241,8 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="at most N requests per second across all of them (a token bucket), for targets "
                           "with a published limit; a 429 is still honoured")
     run.add_argument("--deadline", type=_deadline, default=DEFAULT_DEADLINE, metavar="SECONDS",
-                     help="stop asking after this many seconds, judge what was answered and report "
-                          f"the rest inconclusive (default {DEFAULT_DEADLINE:g})")
+                     help="end the run, reports written, within this many seconds: asking stops at 70%% "
+                          "of it and judging at 85%%, the rest is inconclusive "
+                          f"(default {DEFAULT_DEADLINE:g})")
     run.add_argument("--header", type=_header, action="append", default=[], metavar="'Name: value'",
                      help="an extra header on every request (repeatable; not Authorization: use --api-key)")
     run.add_argument("--only", action="append", default=[], metavar="AREA|ID",

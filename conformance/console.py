@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from conformance.checks.history import describe
-from conformance.judge.coverage import coverage_of
 from conformance.judge.diagnosis import unexplained
 from conformance.judge.judgement import scoped_line
 from conformance.judge.waivers import waiver_notes
@@ -62,7 +61,7 @@ def print_summary(result: RunResult, written: list[Path], stream: TextIO) -> Non
     seconds = (result.finished_at - result.started_at).total_seconds()
     print(f"checkout-conformance: {target} — {plural(len(result.verdicts), 'requirement')}, "
           f"{plural(result.requests_sent, 'request')}, {seconds:.1f} s", file=out)
-    print(f"coverage: {inert(coverage_of(result.exchanges).statement)}", file=out)
+    print(f"coverage: {inert(result.coverage_of_run().statement)}", file=out)
     print_diagnosis(result, out)
     if result.aborted is not None:
         # Nothing was judged: say what happened, not a verdict over zero sessions (the reports say the same).

@@ -7,10 +7,13 @@ already been redacted.
 
 from __future__ import annotations
 
+import collections
 import json
 import math
 import re
 import shlex
+import threading
+import weakref
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from typing import Any
@@ -46,6 +49,9 @@ def key_variants(key: str) -> dict[str, str]:
 # reproducible for one kind of request while others are answered, that counts as a 5xx.
 DROPPED = "closed the connection without a response"
 
+
+# The suite's own body cap (ClientSettings.body_cap_bytes), for the curl lines it prints.
+CURL_MAX_BYTES = 4 * 1024 * 1024
 
 # Deeper JSON is the target's malformed answer: judging it would exhaust the interpreter's
 # recursion (json itself, schema validation, repr) long before it means anything.
@@ -134,6 +140,42 @@ def _sound(value: Any, check_strings: bool) -> bool:
     return True
 
 
+class _KeptReadings:
+    """Parsed bodies are kept on their exchange (judgements read each page many times), but
+    only up to a budget counted in JSON values: a 4 MiB page of 270,000 tiny sessions parses
+    to some 65 MB of objects, so a run's twenty such pages kept would be over a gigabyte. Past
+    the budget the earliest kept are dropped (then parsed again when read again: time linear
+    in the bytes read, memory bounded)."""
+
+    # About 100 bytes a value once parsed: some 30 MB. A standard run's pages (100 sessions
+    # of some 30 values) stay well inside it, so nothing is parsed twice there.
+    BUDGET_VALUES = 300_000
+
+    def __init__(self) -> None:
+        self._kept: collections.OrderedDict[int, tuple[weakref.ref[Exchange], int]] = collections.OrderedDict()
+        self._values = 0
+        self._lock = threading.Lock()
+
+    def kept(self, exchange: Exchange) -> None:
+        # Each value but the last is followed by a comma; each object or array opens once.
+        body = exchange.body
+        values = body.count(",") + body.count("{") + body.count("[") + 1
+        with self._lock:
+            old = self._kept.pop(id(exchange), None)
+            self._values += values - (old[1] if old else 0)
+            self._kept[id(exchange)] = (weakref.ref(exchange), values)
+            while self._values > self.BUDGET_VALUES and len(self._kept) > 1:
+                _key, (ref, counted) = self._kept.popitem(last=False)
+                self._values -= counted
+                dropped = ref()
+                if dropped is not None and dropped is not exchange:
+                    dropped.__dict__.pop("_reading", None)
+                    dropped.__dict__.pop("page_ids", None)
+
+
+_READINGS = _KeptReadings()
+
+
 @dataclass
 class Exchange:
     seq: int
@@ -182,7 +224,9 @@ class Exchange:
     def _reading(self) -> tuple[Any, bool]:
         if self.body_truncated or self.body_error:
             return None, False
-        return read_json_noting_fractions(self.body)
+        reading = read_json_noting_fractions(self.body)
+        _READINGS.kept(self)
+        return reading
 
     @property
     def json(self) -> Any:
@@ -219,8 +263,9 @@ class Exchange:
         return self.path + (f"?{urlencode(self.query)}" if self.query else "")
 
     def curl(self, base_url: str) -> str:
-        """A command that reproduces the request; the key comes from the environment."""
-        parts = ["curl", "-sS", "-i"]
+        """A command that reproduces the request; the key comes from the environment. Bounded like
+        the run: no body past the suite's 4 MiB cap (refused when its length says so) and 30 s."""
+        parts = ["curl", "-sS", "-i", "--max-filesize", str(CURL_MAX_BYTES), "--max-time", "30"]
         if self.auth == AUTH_KEY:
             parts += ["-u", "$CONFORMANCE_API_KEY:"]
         elif self.auth == AUTH_KEY_AS_PASSWORD:

@@ -50,9 +50,17 @@ class NotSent:
         return cls(Kind.EVIDENCE_BUDGET, f"the run's evidence budget ({mebibytes:g} MiB of bodies) is used up")
 
     @classmethod
-    def deadline(cls, seconds: float | None) -> NotSent:
-        # `seconds`: ClientSettings.deadline, never None here (without one no deadline passes).
-        return cls(Kind.DEADLINE, f"the run's deadline ({seconds:g} s) has passed")
+    def deadline(cls, seconds: float | None, reason: str | None = None) -> NotSent:
+        # `seconds`: ClientSettings.deadline, never None here (without one no deadline passes);
+        # `reason`: ClientSettings.deadline_reason, the run's own sentence (see deadline_near).
+        return cls(Kind.DEADLINE, reason or f"the run's deadline ({seconds:g} s) has passed")
+
+    @staticmethod
+    def deadline_near(deadline: float, asking: float) -> str:
+        """Why a run stopped asking at `asking` seconds of its --deadline `deadline`: the rest
+        is kept for judging and writing the reports (conformance.run.runner._deadline_shares)."""
+        return (f"the run's deadline ({deadline:g} s) was near: the suite stopped asking at {asking:g} s "
+                "and kept the rest for judging and writing the reports")
 
     @classmethod
     def stopped(cls, reason: str) -> NotSent:
@@ -87,5 +95,7 @@ _REQUEST_BUDGET = re.compile(r"the request budget \((\d+)\) is used up")
 _FIXED = (
     (Kind.EVIDENCE_BUDGET, re.compile(rf"the run's evidence budget \({_NUMBER} MiB of bodies\) is used up")),
     (Kind.DEADLINE, re.compile(rf"the run's deadline \({_NUMBER} s\) has passed")),
+    (Kind.DEADLINE, re.compile(rf"the run's deadline \({_NUMBER} s\) was near: the suite stopped asking at "
+                               rf"{_NUMBER} s and kept the rest for judging and writing the reports")),
     (Kind.UNENCODABLE, re.compile(re.escape(NotSent.unencodable().why))),
 )

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from conformance.errors import UsageError
-from conformance.reports.markdown import cell, scoped_verdict
+from conformance.reports.markdown import cell, code, scoped_verdict
 from conformance.reports.schema import report_problems
 from conformance.wording import plural
 
@@ -103,8 +103,8 @@ def render_markdown(diff: dict[str, Any]) -> str:
     headline = f"❌ {regressed} regressed" if regressed else "✅ no regression"
     old, new = diff["old"], diff["new"]
     # Runs of two targets name both, so a comparison across targets is not read as one target's history.
-    targets = (f"target {cell(new['target'])}" if old["target"] == new["target"]
-               else f"targets {cell(old['target'])} (old) and {cell(new['target'])} (new)")
+    targets = (f"target {code(new['target'])}" if old["target"] == new["target"]
+               else f"targets {code(old['target'])} (old) and {code(new['target'])} (new)")
     lines = [f"## checkout-conformance diff: {headline}",
              "",
              f"Old run {cell(old['started_at'])}: **{old['verdict']}** · "

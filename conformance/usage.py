@@ -71,9 +71,16 @@ def check_report_dir(report_dir: Path) -> None:
     Checked before the run sends anything, so a mistake costs a second, not a whole run.
     The directory is created if missing (as writing the reports would); a probe file is
     written and removed, because permission bits say nothing to root or on read-only mounts.
+    An existing directory that is a symbolic link, or holds one (or an entry of another user),
+    is refused (reports.files.refuse_unsafe_dir).
     """
     if report_dir.exists() and not report_dir.is_dir():
         raise UsageError(f"--report-dir {report_dir} is a file, not a directory.")
+    if report_dir.is_dir():
+        # A link in it would have the reports written through it into someone else's folder.
+        from conformance.reports.files import refuse_unsafe_dir
+
+        refuse_unsafe_dir(report_dir)
     try:
         report_dir.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):

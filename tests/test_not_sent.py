@@ -20,6 +20,7 @@ def _unsent(seq: int, error: str) -> Exchange:
     NotSent.evidence_budget(0.5),
     NotSent.deadline(280.0),
     NotSent.deadline(1.5),
+    NotSent.deadline(196.0, NotSent.deadline_near(280.0, 196.0)),  # the run's asking share (issue 22)
     NotSent.unencodable(),
     NotSent.stopped("the run was interrupted"),
 ])
@@ -32,6 +33,9 @@ def test_the_text_is_what_reports_have_always_shown() -> None:
     assert NotSent.request_budget(3).error == "not sent: the request budget (3) is used up"
     assert NotSent.deadline(5).error == "not sent: the run's deadline (5 s) has passed"
     assert NotSent.evidence_budget(64).error == "not sent: the run's evidence budget (64 MiB of bodies) is used up"
+    assert NotSent.deadline(2.8, NotSent.deadline_near(4, 2.8)).error == (
+        "not sent: the run's deadline (4 s) was near: the suite stopped asking at 2.8 s "
+        "and kept the rest for judging and writing the reports")
 
 
 @pytest.mark.parametrize("error", [None, "", "connection reset", "cut: the run's deadline (5 s) has passed",

@@ -170,9 +170,11 @@ PROBES = tuple(Probe(tag, "schema", _stream(tag), cost=lambda ctx: ctx.profile.g
 
 
 # -- judgements ---------------------------------------------------------------------------------
-def schema_evidence(exchange: Exchange, errors: list[SchemaError], what: str) -> Evidence:
+def schema_evidence(exchange: Exchange, errors: list[SchemaError], what: str, undescribed: int = 0) -> Evidence:
     shown = "; ".join(e.message for e in errors[:3])
     more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+    if undescribed:  # a page wider than any the contract allows: the rest only counted (schema_validation)
+        more += f" (and {undescribed:,} more invalid sessions, not itemised)"
     return Evidence(
         f"{exchange.summary()}: {errors[0].message}",
         expected=what, actual=shown + more, exchanges=[exchange.seq])
@@ -198,7 +200,10 @@ def judge_generated_schema(record: Record, run: RunContext, spec: Spec) -> Itera
             continue
         errors = validation_errors(spec, body)
         if errors:
-            evidence.append(schema_evidence(exchange, errors, "a body valid against CheckoutSessionList"))
+            evidence.append(schema_evidence(exchange, errors, "a body valid against CheckoutSessionList",
+                                            errors.undescribed))
+            if len(evidence) == 5:
+                break  # the evidence a report shows: judging the rest would change nothing
     if evidence:
         yield violated("SCH-001", name, *evidence[:5])
     elif (lost := first_unanswered(exchanges)) is not None:

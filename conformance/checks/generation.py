@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from conformance.checks.predrawn import predrawn_rows
-from conformance.generation_cache import cache_key, cached
+from conformance.generation_cache import cache_dir, cache_key, cached
 from conformance.spec import OPERATION_PATH, Spec
 
 POSITIVE_TAG = "generated:positive"
@@ -130,9 +130,25 @@ def _draw_cases(operation: Any, mode: Any, seed: int, max_examples: int) -> list
     def collect(case: Any) -> None:
         cases.append(case)
 
-    with _without_local_constants():
+    with _without_local_constants(), _storage_in_cache():
         collect()
     return cases
+
+
+@contextlib.contextmanager
+def _storage_in_cache() -> Iterator[None]:
+    """Hypothesis's own files (its `unicode_data` tables; the example database is off) go
+    into the suite's cache directory, not into `.hypothesis/` of the working directory:
+    a run writes nothing outside --report-dir and the cache the README names. The previous
+    setting is put back, so a test session's own Hypothesis keeps its directory."""
+    from hypothesis import configuration
+
+    previous = vars(configuration).get("__hypothesis_home_directory")
+    configuration.set_hypothesis_home_dir(cache_dir() / "hypothesis")
+    try:
+        yield
+    finally:
+        configuration.set_hypothesis_home_dir(previous)
 
 
 @contextlib.contextmanager

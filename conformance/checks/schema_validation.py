@@ -62,21 +62,48 @@ def validator_for(spec: Spec, schema_name: str = LIST_SCHEMA) -> Draft202012Vali
     return validator
 
 
-def validation_errors(spec: Spec, body: Any, schema_name: str = LIST_SCHEMA) -> list[SchemaError]:
-    """Every departure of ``body`` (parsed JSON) from the schema, in document order."""
+# Invalid sessions of one page described error by error (by the pure-Python validator, for
+# its readable messages) at most: a page holds at most 100 sessions (limit's maximum), and a
+# page wider than that must not cost minutes. The others are told apart from valid ones by the
+# compiled validator alone (microseconds each) and counted in `SchemaErrors.undescribed`.
+MAX_ITEMS_DESCRIBED = 100
+
+
+class SchemaErrors(list[SchemaError]):
+    """A body's errors; `undescribed`: invalid sessions past MAX_ITEMS_DESCRIBED, not itemised."""
+
+    undescribed: int = 0
+
+
+def validation_errors(spec: Spec, body: Any, schema_name: str = LIST_SCHEMA) -> SchemaErrors:
+    """Departures of ``body`` (parsed JSON) from the schema, in document order: every one of
+    the envelope and of the first MAX_ITEMS_DESCRIBED invalid sessions, the rest counted.
+    Cost: one compiled (Rust) validation of the body, one of each session when it is invalid,
+    and the pure-Python validator for at most MAX_ITEMS_DESCRIBED sessions: linear in the
+    bytes, with a small constant (BENCHMARKS.md, "Judging a wide page")."""
+    result = SchemaErrors()
     if _fast_validator_for(spec, schema_name).is_valid(body):
-        return []  # the usual page: one pass in Rust, nothing serialized per session
+        return result  # the usual page: one pass in Rust, nothing serialized per session
     if schema_name == LIST_SCHEMA and isinstance(body, dict) and isinstance(body.get("data"), list):
         # Walks at several page sizes fetch the same sessions again and again: validate the
         # envelope once and each distinct session once, then place its errors at data[i].
         errors = _errors(spec, {**body, "data": []}, schema_name)
+        fast_item = _fast_validator_for(spec, _ITEM_SCHEMA)
+        described = 0
         for index, item in enumerate(body["data"]):
+            if fast_item.is_valid(item):
+                continue
+            if described >= MAX_ITEMS_DESCRIBED:
+                result.undescribed += 1
+                continue
+            described += 1
             errors += [_at_item(index, e) for e in _item_errors(spec, json.dumps(item, sort_keys=True))]
     else:
         errors = _errors(spec, body, schema_name)
     # Duplicates arise when several oneOf branches fail at the same spot for the same reason.
     unique = list(dict.fromkeys(errors))
-    return sorted(unique, key=lambda e: (e.item if e.item is not None else -1, e.path, e.message))
+    result += sorted(unique, key=lambda e: (e.item if e.item is not None else -1, e.path, e.message))
+    return result
 
 
 def _errors(spec: Spec, body: Any, schema_name: str) -> list[SchemaError]:

@@ -9,8 +9,9 @@ crashed probes, the diagnosis, then the waivers, the stopped suffix and the scop
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from conformance.catalog import Catalog
@@ -26,6 +27,7 @@ from conformance.judge.judgement import Conclusion, conclude
 from conformance.judge.premises import apply_premises
 from conformance.judge.spent_budget import name_spent_budget
 from conformance.judge.waivers import Waiver
+from conformance.record.client import BODY_NOT_KEPT
 from conformance.spec import Spec
 from conformance.verdicts import Finding, Outcome, RequirementVerdict, Verdict, fold
 
@@ -47,19 +49,21 @@ def judge_run(
     exchanges: Sequence[Exchange] | Record, context: RunContext, spec: Spec, catalog: Catalog, *,
     only: tuple[str, ...] = (), failed_probes: Mapping[str, str] | None = None, aborted: str | None = None,
     stopped: str | None = None, strict: bool = False, waivers: Sequence[Waiver] = (), target: str = "",
-    on: dt.date | None = None,
+    on: dt.date | None = None, so_far: Judged | None = None,
 ) -> RunJudgement:
     """The one judging function of `run` and `verify`.
 
     `aborted`: why the preflight found nothing to judge (every selected requirement is then
     inconclusive for that reason); `stopped`: why the run stopped asking early (the reason's
-    suffix); `waivers` apply for `target` on the day `on`, the run's start (UTC). Pure: the same
-    transcript and inputs give the same judgement. Raises nothing for a target's answers; a
-    crashing check becomes an ERROR verdict.
+    suffix); `waivers` apply for `target` on the day `on`, the run's start (UTC); `so_far`
+    collects each check's outcomes as it is judged, for a run whose judging a bound may cut
+    (conformance.judge.bounded; then :func:`judge_cut_short` concludes from what it holds). Pure:
+    the same transcript and inputs give the same judgement. Raises nothing for a target's
+    answers; a crashing check becomes an ERROR verdict.
     """
     record = Record.of(exchanges)
     if aborted is None:
-        judged = judge(record, context, spec, catalog, only, failed_probes)
+        judged = judge(record, context, spec, catalog, only, failed_probes, so_far)
     else:
         judged = nothing_judged(catalog, only, aborted)
     # The diagnosis reads the judgement itself, before any waiver.
@@ -77,40 +81,117 @@ def judge(
     catalog: Catalog,
     only: tuple[str, ...] = (),
     failed_probes: Mapping[str, str] | None = None,
+    so_far: Judged | None = None,
 ) -> list[RequirementVerdict]:
     """Every selected requirement's verdict from recorded exchanges alone (also used by verify).
 
     `failed_probes` (probe name -> error) are suite crashes during probing; their
     requirements become ERROR (see blame_crashed_probes). Given a `Record`, its readings (the
-    collection, the history) are shared with whoever reads it after.
+    collection, the history) are shared with whoever reads it after. `so_far` collects each
+    check's outcomes as it is judged, for a run whose judging a bound may cut.
     """
     record = Record.of(exchanges)
     checks = checks_for(only)
+    so_far = so_far if so_far is not None else Judged()
     history = History.of(record)
     distrust = _comparisons_distrusted(record, history)
-    outcomes: list[Outcome] = []
     for check in checks:
-        outcomes.extend(_distrust_comparisons(check, _judge_one(check, record, context, spec), history, distrust))
-    outcomes = apply_premises(outcomes, record)
-    selected = _selected_requirements(catalog, checks, only)
-    verdicts = [
-        fold(req.id, req.level, (o for o in outcomes if o.requirement == req.id))
-        for req in catalog.requirements if req.id in selected
-    ]
-    if (cut := run_cut(record.exchanges)) is not None:
-        # Too little data in a run its own bounds cut: the data may be what it never asked for.
-        verdicts = [replace(v, verdict=Verdict.INCONCLUSIVE, lacks_data=False,
-                            reason=f"{v.reason}: the run was cut before it could ask ({cut})")
-                    if v.verdict == Verdict.SKIP and v.lacks_data else v for v in verdicts]
-        if "deadline" in cut:
-            # "the target did not answer GET … -> not sent: the run's deadline …" blamed the target for
-            # a request never sent: the deadline is named instead (as spent_budget names the budget).
-            verdicts = [replace(v, reason=f"its requests were not sent: {cut}")
-                        if v.verdict == Verdict.INCONCLUSIVE and ("not sent: the run's deadline" in v.reason
-                                                                  or "cut: the run's deadline" in v.reason)
-                        else v for v in verdicts]
-    verdicts = name_spent_budget(verdicts, record.exchanges, distrust)
-    return blame_crashed_probes(verdicts, failed_probes or {}, only)
+        outcomes = _distrust_comparisons(check, _judge_one(check, record, context, spec), history, distrust)
+        # Premises check by check (each outcome on its own, as over the whole list): what a cut
+        # leaves judged is already final.
+        so_far.add(check, _unkept_bodies_blame_no_one(apply_premises(outcomes, record), record), distrust)
+    return so_far.verdicts(catalog, only, failed_probes or {}, record.exchanges)
+
+
+def judge_cut_short(
+    record: Record, so_far: Judged, catalog: Catalog, cut: str, *, only: tuple[str, ...] = (),
+    failed_probes: Mapping[str, str] | None = None, aborted: str | None = None, stopped: str | None = None,
+    strict: bool = False, waivers: Sequence[Waiver] = (), target: str = "", on: dt.date | None = None,
+    activity: dict[str, Any] | None = None,
+) -> RunJudgement:
+    """The judgement of a run whose judging a bound stopped (conformance.judge.bounded): the
+    checks judged in `so_far` stand, every requirement of a check not judged is inconclusive
+    for `cut`, and the conclusion comes from :func:`conclude` like any run's (`stopped` should
+    name the cut, so that `verify` concludes the same). No diagnosis: it would rest on rules not
+    judged. `activity`: what the account did, if judging got that far."""
+    if aborted is None:
+        judged = so_far.verdicts(catalog, only, failed_probes or {}, record.exchanges, cut=cut)
+    else:
+        judged = nothing_judged(catalog, only, aborted)
+    conclusion = conclude(judged, catalog, strict=strict, only=only, aborted=aborted, stopped=stopped,
+                          waivers=waivers, target=target, on=on)
+    return RunJudgement(judged, [], conclusion, activity or {})
+
+
+def _unkept_bodies_blame_no_one(outcomes: list[Outcome], record: Record) -> list[Outcome]:
+    """A violation whose evidence is only bodies the suite did not keep (masking the key took
+    too long: conformance.record.client.Client._keep_body) is inconclusive: what they held is
+    unknown, and the bound was the suite's. Violations shown by other exchanges stand."""
+    unkept = {e.seq for e in record if (e.body_error or "").startswith(BODY_NOT_KEPT)}
+    if not unkept:
+        return outcomes
+    judged = []
+    for o in outcomes:
+        seqs = set(o.exchanges) | {s for item in o.evidence for s in item.exchanges}
+        if o.finding == Finding.VIOLATED and seqs and seqs <= unkept:
+            o = Outcome(o.requirement, Finding.INCONCLUSIVE, o.check,
+                        f"its evidence is bodies the suite did not keep ({record.by_seq(min(seqs)).body_error})")
+        judged.append(o)
+    return judged
+
+
+@dataclass
+class Judged:
+    """The outcomes of the checks judged so far (judge() fills it, check by check; a bounded
+    judging's caller reads it from another thread, hence the lock)."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    done: set[str] = field(default_factory=set)
+    distrust: str | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, check: Check, outcomes: list[Outcome], distrust: str | None) -> None:
+        with self._lock:
+            self.outcomes += outcomes
+            self.done.add(check.name)
+            self.distrust = distrust
+
+    def verdicts(self, catalog: Catalog, only: tuple[str, ...], failed_probes: Mapping[str, str],
+                 exchanges: Sequence[Exchange], cut: str | None = None) -> list[RequirementVerdict]:
+        """The verdicts folded from what was judged; with `cut` (why judging stopped), every
+        requirement of a check not judged is inconclusive for that reason."""
+        checks = checks_for(only)
+        with self._lock:
+            outcomes = list(self.outcomes)
+            done = set(self.done)
+        if cut is not None:
+            outcomes += [Outcome(r, Finding.INCONCLUSIVE, c.name, cut)
+                         for c in checks if c.name not in done for r in c.verifies]
+        selected = _selected_requirements(catalog, checks, only)
+        verdicts = [
+            fold(req.id, req.level, (o for o in outcomes if o.requirement == req.id))
+            for req in catalog.requirements if req.id in selected
+        ]
+        verdicts = _cut_run_reasons(verdicts, exchanges)
+        verdicts = name_spent_budget(verdicts, exchanges, self.distrust)
+        return blame_crashed_probes(verdicts, failed_probes, only)
+
+
+def _cut_run_reasons(verdicts: list[RequirementVerdict], exchanges: Sequence[Exchange]) -> list[RequirementVerdict]:
+    """In a run its own bounds cut (conformance.checks.common.run_cut), too little data is
+    inconclusive (the data may be what it never asked for), and a request the deadline left
+    unsent is named as such, never as the target's silence."""
+    if (cut := run_cut(exchanges)) is None:
+        return verdicts
+    verdicts = [replace(v, verdict=Verdict.INCONCLUSIVE, lacks_data=False,
+                        reason=f"{v.reason}: the run was cut before it could ask ({cut})")
+                if v.verdict == Verdict.SKIP and v.lacks_data else v for v in verdicts]
+    if "deadline" in cut:
+        verdicts = [replace(v, reason=f"its requests were not sent: {cut}")
+                    if v.verdict == Verdict.INCONCLUSIVE and ("not sent: the run's deadline" in v.reason
+                                                              or "cut: the run's deadline" in v.reason)
+                    else v for v in verdicts]
+    return verdicts
 
 
 def _rechecked(exchanges: Sequence[Exchange]) -> bool:

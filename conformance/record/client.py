@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import hashlib
 import http.client
 import http.cookiejar
 import json
@@ -43,7 +44,7 @@ from conformance.exchange import (
 from conformance.not_sent import NotSent
 from conformance.record.ratelimit import Pacer
 from conformance.record.recording import PerThread, Recording
-from conformance.record.redaction import Redactor, looks_secret
+from conformance.record.redaction import RedactionTooSlow, Redactor, looks_secret
 from conformance.record.tls import (
     HANDSHAKE_CLOSED,
     TLSFacts,
@@ -86,6 +87,9 @@ Auth = str | BasicCredentials | RawAuthorization | RepeatedAuthorization  # str:
 # requests refuses no NUL, http.client would refuse one in a value, and we split first).
 _LINE_BREAK = "\x00"
 
+# How an exchange's `body_error` starts when the suite kept only the body's size and digest.
+BODY_NOT_KEPT = "not kept:"
+
 # How an exchange's `error` starts when the run's deadline cut its request in flight.
 DEADLINE_CUT = "cut: "
 # How an exchange's `error` starts when TLS failed (conformance.record.tls names the cause after it).
@@ -118,6 +122,12 @@ class ClientSettings:
     # stops asking, as at the deadline (a target serving 4 MiB on every request must not
     # fill memory and disk). Every body kept is whole, so every one can be judged.
     evidence_budget_bytes: int = 64 * 1024 * 1024
+    # Why asking stops at `deadline`, when the run's own deadline is later (the runner keeps
+    # its last seconds for judging and writing the reports); None: the deadline itself.
+    deadline_reason: str | None = None
+    # Seconds to mask the key in one body (conformance.record.redaction); past them the body is kept
+    # as its size and digest (Client._keep_body). A 4 MiB body without escapes takes milliseconds.
+    redaction_seconds: float = 5.0
 
 
 def strip_credentials(base_url: str) -> str:
@@ -390,7 +400,7 @@ class Client:
                         self.stopped_because = self.stopped_because or not_sent.why
                         raise RequestBudgetExhausted(exchange.error)
                     if self._seconds_left() <= 0:
-                        not_sent = NotSent.deadline(self.settings.deadline)
+                        not_sent = NotSent.deadline(self.settings.deadline, self.settings.deadline_reason)
                         exchange.error = not_sent.error
                         self.stopped_because = self.stopped_because or not_sent.why
                         raise DeadlinePassed(exchange.error)
@@ -453,7 +463,7 @@ class Client:
         if self._stopped is not None:
             exchange.error = NotSent.stopped(self._stopped).error
             return False
-        not_sent = NotSent.deadline(self.settings.deadline)
+        not_sent = NotSent.deadline(self.settings.deadline, self.settings.deadline_reason)
         exchange.error = not_sent.error
         self.stopped_because = self.stopped_because or not_sent.why
         raise DeadlinePassed(exchange.error)
@@ -494,26 +504,47 @@ class Client:
         self._in_flight.expired = self._in_flight.timed_out = False
         self._watchdog.arm(limit)
         try:
-            self._attempt_once(exchange, pairs, headers)
+            received = self._attempt_once(exchange, pairs, headers)
         finally:
             self._watchdog.disarm()
-        # An attempt bounded by what was left of the run (not by --timeout) that ran out of time
-        # was cut by the deadline, whichever clock fired first: the socket's own timeout may fire
-        # a hair before the deadline's instant, and then the target was still given all the time
-        # the run had (on a loaded machine this was recorded as the target's timeout).
-        cut_by_deadline = limit < self.settings.timeout and (self._in_flight.expired or self._in_flight.timed_out)
-        if self._in_flight.expired or cut_by_deadline:
+        if received is not None and not self._in_flight.expired:
+            # Masking the key is the suite's work, done off the target's clock (after the
+            # watchdog): a body slow to mask is never recorded as a target that did not answer.
+            self._keep_body(exchange, *received)
+        # The socket's own timeout (set to the same limit) can fire before the watchdog, and
+        # either may fire a hair before the deadline's instant on a loaded machine: an attempt
+        # bounded by what was left of the run (not by --timeout) that ran out of time was given
+        # all the time the run had, so it is the deadline's cut, never the target's timeout.
+        timed_out = self._in_flight.expired or self._in_flight.timed_out
+        if self._in_flight.expired:
             exchange.status, exchange.body, exchange.response_headers = None, "", {}
             exchange.body_error = None
             exchange.error = f"no complete response within {limit:g} s"
-            if cut_by_deadline:
-                # The run's deadline cut it, not the target's slowness against --timeout: say so.
-                passed = f"the run's deadline ({self.settings.deadline:g} s) has passed"
-                exchange.error = f"{DEADLINE_CUT}{passed}"
-                with self._shared:
-                    self.stopped_because = self.stopped_because or passed
+        if timed_out and limit < self.settings.timeout:
+            # The run's deadline cut it, not the target's slowness against --timeout: say so.
+            passed = self._deadline_passed()
+            exchange.error = f"{DEADLINE_CUT}{passed}"
+            with self._shared:
+                self.stopped_because = self.stopped_because or passed
 
-    def _attempt_once(self, exchange: Exchange, pairs: list[tuple[str, str]], headers: dict[str, str]) -> None:
+    def _keep_body(self, exchange: Exchange, text: str, raw: bytes) -> None:
+        """The body as evidence, masked within `redaction_seconds`; a body that takes longer
+        (thousands of escapes to undo in every spelling) is kept as its size and SHA-256 only,
+        the reason said as the suite's, not the target's."""
+        try:
+            exchange.body = self._redactor.text(text, within=self.settings.redaction_seconds)
+        except RedactionTooSlow:
+            exchange.body, exchange.body_truncated = "", True
+            exchange.body_error = (f"{BODY_NOT_KEPT} masking the key in its {len(raw):,} bytes took over "
+                                   f"{self.settings.redaction_seconds:g} s (the suite's bound, not the target's "
+                                   f"fault); SHA-256 of the body received: {hashlib.sha256(raw).hexdigest()}")
+        with self._shared:
+            self._evidence_bytes += len(exchange.body)
+        exchange.forget_readings()  # computed from the body; drop any stale value
+
+    def _attempt_once(self, exchange: Exchange, pairs: list[tuple[str, str]],
+                      headers: dict[str, str]) -> tuple[str, bytes] | None:
+        """One attempt under the watchdog: (the decoded body, its bytes) to keep, or None."""
         timeout = min(self.settings.timeout, max(self._seconds_left(), 0.001))
         started = time.monotonic()
         exchange.error = None
@@ -530,32 +561,32 @@ class Client:
         except requests.exceptions.SSLError as exc:
             exchange.error = TLS_FAILED + (tls_failure(exc, self._client_cert_given)
                                            or f"the TLS handshake failed ({_root_cause(exc)})")
-            return
+            return None
         except requests.exceptions.ConnectTimeout:
             self._in_flight.timed_out = True
             exchange.error = f"connection timed out after {timeout:g} s"
-            return
+            return None
         except requests.exceptions.ReadTimeout:
             self._in_flight.timed_out = True
             exchange.error = f"no response within {timeout:g} s"
-            return
+            return None
         except requests.exceptions.ConnectionError as exc:
             # A TLS 1.3 server refuses a client certificate after the handshake: the ssl error then
             # comes wrapped as a connection error.
             if self.base_url.lower().startswith("https://") and (why := tls_failure(exc, self._client_cert_given)):
                 exchange.error = TLS_FAILED + why
-                return
+                return None
             cause = _root_cause(exc)
             exchange.error = f"{DROPPED} ({cause})" if _closed_without_response(exc) else f"connection failed ({cause})"
-            return
+            return None
         except requests.exceptions.RequestException as exc:
             exchange.error = f"request failed ({_root_cause(exc)})"
-            return
+            return None
         try:
             body, truncated = self._read_body(response)
         except requests.exceptions.RequestException as exc:
             exchange.error = f"response broke off ({_root_cause(exc)})"
-            return
+            return None
         finally:
             response.close()
         exchange.elapsed_ms = round((time.monotonic() - started) * 1000, 2)
@@ -565,11 +596,11 @@ class Client:
         )
         text, exchange.body_error = _decode(body, response.encoding, exchange.content_type)
         exchange.body_error = _still_encoded(body, exchange.response_headers) or exchange.body_error
-        exchange.body = self._redactor.text(text)
         exchange.body_truncated = truncated
-        with self._shared:
-            self._evidence_bytes += len(exchange.body)
-        exchange.forget_readings()  # computed from the body; drop any stale value
+        return text, body
+
+    def _deadline_passed(self) -> str:
+        return NotSent.deadline(self.settings.deadline, self.settings.deadline_reason).why
 
     def _seconds_left(self) -> float:
         return math.inf if self._deadline_at is None else self._deadline_at - time.monotonic()

@@ -26,10 +26,20 @@ from __future__ import annotations
 import base64
 import functools
 import re
+import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 MASK = "[REDACTED]"
+
+
+class RedactionTooSlow(Exception):
+    """Masking a text would take longer than the time it was given (Redactor.text's `within`)."""
+
+
+def _in_time(ends_at: float | None) -> None:
+    if ends_at is not None and time.monotonic() > ends_at:
+        raise RedactionTooSlow
 
 # Words in a header name that say its value is a credential (X-Api-Key, Cookie, X-Auth-Token...).
 _SECRET_HEADER_WORDS = ("cookie", "token", "secret", "key", "auth", "session", "password")
@@ -225,20 +235,30 @@ class Redactor:
     def __repr__(self) -> str:
         return "Redactor(...)"
 
-    def text(self, value: str) -> str:
-        """`value` with every secret masked."""
-        if self._secrets is None or not value or not self._may_hold_secret(value):
+    def text(self, value: str, within: float | None = None) -> str:
+        """`value` with every secret masked. With `within` (seconds), RedactionTooSlow is raised
+        when masking would take longer (checked between the decodings, each linear in `value`).
+
+        Memory is proportional to the matches, not to `value`: the decodings are made as text
+        alone (a few strings of at most `value`'s length), and only where a secret is found is
+        its place traced back, step by step, to `value` (``_trace_back``)."""
+        if self._secrets is None or not value or not self._may_hold_secret(value, within):
             return value
+        ends_at = None if within is None else time.monotonic() + within
         spans: list[tuple[int, int]] = []
-        for decoded, starts, ends in _decodings(value, spanned=True):
-            assert starts is not None and ends is not None
-            spans += [(starts[a], ends[b - 1]) for a, b in self._spans(decoded)]
+        for steps, decoded in _chains(value):
+            _in_time(ends_at)
+            found = self._spans(decoded)
+            if found:
+                spans += _trace_back(steps, found, ends_at)
         return _mask(value, spans)
 
-    def _may_hold_secret(self, value: str) -> bool:
+    def _may_hold_secret(self, value: str, within: float | None = None) -> bool:
         """The quick test: the same decodings, without keeping the spans (a 4 MiB body costs
         milliseconds when it holds no secret, which is nearly always)."""
+        ends_at = None if within is None else time.monotonic() + within
         for decoded, _starts, _ends in _decodings(value, spanned=False):
+            _in_time(ends_at)
             lowered = decoded.lower()  # `in` is a C search; a case-folding regex is not
             if any(s in lowered for s in self._lowered) or any(c in decoded for c in self._core_list):
                 return True
@@ -333,3 +353,114 @@ def _mask(text: str, spans: list[tuple[int, int]]) -> str:
         at = max(at, end)
     pieces.append(text[at:])
     return "".join(pieces)
+
+
+# -- spans traced back, for the matches alone ------------------------------------------------------
+_Step = tuple[str, str | None]  # a text, and the kind of escape undone to make the next (None: all)
+
+
+def _round_text(text: str, kind: str | None) -> str | None:
+    """`_decode_round`'s text alone (the same escapes, in the same order), or None when
+    `text` holds no such escape."""
+    pieces: list[str] = []
+    at = 0
+    for match in _ESCAPE.finditer(text):
+        if kind is not None and match[0][0] != kind:
+            continue
+        pieces += [text[at:match.start()], _decoded_escape(match[0])]
+        at = match.end()
+    if not pieces:
+        return None
+    pieces.append(text[at:])
+    return "".join(pieces)
+
+
+def _chains(value: str) -> Iterator[tuple[list[_Step], str]]:
+    """What `_decodings(value, spanned=True)` yields, as (the steps that made it, the text):
+    the same texts, with no per-character span lists."""
+    steps: list[_Step] = []
+    text = value
+    for done in range(_MAX_ROUNDS + 1):
+        yield list(steps), text
+        kinds = _kinds_in(text)
+        if len(kinds) > 1:
+            for kind in kinds:
+                alone, current = list(steps), text
+                for _ in range(_MAX_ROUNDS - done):
+                    decoded = _round_text(current, kind)
+                    if decoded is None or decoded == current:
+                        break
+                    alone.append((current, kind))
+                    current = decoded
+                    yield list(alone), current
+        if not kinds or done == _MAX_ROUNDS:
+            return
+        decoded = _round_text(text, None)
+        if decoded is None or decoded == text:
+            return
+        steps.append((text, None))
+        text = decoded
+
+
+def _units(match: re.Match[str]) -> Iterator[tuple[int, int, int]]:
+    """(length in the decoded text, start, end) of each character one escape decodes to, as
+    `_decoded_units` gives them, one at a time (a run of percent escapes can be long)."""
+    text = match.group(0)
+    if not text.startswith("%"):
+        for char, start, end in _decoded_units(match):
+            yield len(char), start, end
+        return
+    at = match.start()
+    for char in bytes.fromhex(text.replace("%", "")).decode("utf-8", "surrogateescape"):
+        width = 3 * (1 if 0xDC80 <= ord(char) <= 0xDCFF else len(char.encode("utf-8")))
+        yield len(char), at, at + width
+        at += width
+
+
+def _trace_back(steps: list[_Step], spans: list[tuple[int, int]], ends_at: float | None) -> list[tuple[int, int]]:
+    """`spans` of the last text of `steps` as spans of the first: each start at the start of
+    its first character's source, each end at the end of its last character's source."""
+    # Queries: (character, whether its end is wanted), traced back through each step in turn.
+    queries = [q for a, b in spans for q in ((a, False), (b - 1, True))]
+    for text, kind in reversed(steps):
+        _in_time(ends_at)
+        queries = _trace_step(text, kind, queries)
+    return [(queries[i][0], queries[i + 1][0] + 1) for i in range(0, len(queries), 2)]
+
+
+def _trace_step(text: str, kind: str | None, queries: list[tuple[int, bool]]) -> list[tuple[int, bool]]:
+    """Each query (a character of the text `text` decodes to, start or end wanted) as a query
+    on `text`: the first or the last character of the characters it came from."""
+    order = sorted(range(len(queries)), key=lambda i: queries[i][0])
+    answers: list[tuple[int, bool]] = list(queries)
+    position = 0  # the next query to answer, in `order`
+    decoded_at = 0  # where the current piece begins in the decoded text
+    source_at = 0  # and in `text`
+
+    def answer_within(length: int, start: int, end: int | None) -> None:
+        """The queries on decoded characters decoded_at..decoded_at+length: literal text when
+        `end` is None (one to one from `start`), else an escape's unit from start to end."""
+        nonlocal position
+        while position < len(order) and queries[order[position]][0] < decoded_at + length:
+            index = order[position]
+            char, wants_end = queries[index]
+            if end is None:
+                answers[index] = (start + (char - decoded_at), wants_end)
+            else:
+                answers[index] = (end - 1 if wants_end else start, wants_end)
+            position += 1
+
+    for match in _ESCAPE.finditer(text):
+        if position >= len(order):
+            break
+        if kind is not None and match[0][0] != kind:
+            continue
+        literal = match.start() - source_at
+        answer_within(literal, source_at, None)
+        decoded_at += literal
+        for length, start, end in _units(match):
+            answer_within(length, start, end)
+            decoded_at += length
+        source_at = match.end()
+    answer_within(len(text) - source_at, source_at, None)
+    return answers

@@ -9,7 +9,6 @@ from conformance import __version__
 from conformance.catalog import Catalog
 from conformance.checks.history import describe
 from conformance.exchange import Exchange
-from conformance.judge.coverage import coverage_of
 from conformance.judge.diagnosis import Cause
 from conformance.run.runner import RunResult
 from conformance.verdicts import RequirementVerdict, Verdict
@@ -105,7 +104,7 @@ def build_report(result: RunResult) -> dict[str, Any]:
         "stopped": result.stopped,
         "counts": counts,
         # What part of the collection the run saw (format 2).
-        "coverage": coverage_of(result.exchanges).to_dict(),
+        "coverage": result.coverage_of_run().to_dict(),
         # The likely causes, most likely first: `verify` derives them again from the transcript.
         "diagnosis": diagnosis_entries(result.diagnosis, result.exchanges),
         "requirements": requirements,

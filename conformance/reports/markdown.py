@@ -45,7 +45,41 @@ def cell(text: str) -> str:
         text = text[: MAX_CELL - 1] + "…"
     text = re.sub(r"([\\`*_\[\]|#])", r"\\\1", text)
     text = re.sub(r"<(?=[A-Za-z/!?])", r"\\<", text)
-    return re.sub(r"&(?=#?\w+;)", r"\\&", text)
+    return unlinked(re.sub(r"&(?=#?\w+;)", r"\\&", text))
+
+
+# GitHub turns text into mentions (@user, @org/team: it notifies them), issue links (#123,
+# GH-123), emoji (:rotating_light:) and links (www.x, https://x, a@b.example) *after* the
+# Markdown is parsed, on the decoded text of every node outside code. So neither escape a
+# parser undoes helps: `\@` and `&#64;` both reach those filters as a plain "@" (cmark
+# decodes entities into the text it hands on). What does hold is what Renovate does for the
+# same reason: a zero-width space (U+200B) after the character that opens the pattern,
+# written as the entity `&#8203;` so that a raw CI log shows it rather than hiding it. The
+# rendered text reads the same; the pattern no longer matches.
+_ZWSP = "&#8203;"
+_OPENERS = re.compile(
+    r"@"  # mentions and e-mail autolinks
+    r"|(?<=#)(?=\d)"  # #123 (after the `\#` escape too)
+    r"|(?i:(?<=\bgh)(?=-\d))"  # GH-123
+    r"|(?<!\d):(?=(?:\\?[\w+-])+:)"  # :emoji: (its `_` escaped as `\_` by then), not 12:30:45
+    r"|(?i:(?<=\bwww)(?=\.))"  # www.example autolinks
+    r"|(?i:(?<=[a-z])(?=://))"  # scheme:// autolinks (https, ftp, ...)
+)
+
+
+def unlinked(text: str) -> str:
+    """`text` (Markdown already escaped) with nothing GitHub would turn into a mention, an
+    issue reference, an emoji or an autolink: a zero-width space after each opener."""
+    return _OPENERS.sub(lambda m: m[0] + _ZWSP, text)
+
+
+def code(text: str) -> str:
+    """Target data as one inline code span (CommonMark 6.1): nothing inside renders, links or
+    mentions; the span's backtick run is longer than any inside, so it cannot be closed early."""
+    text = inert(" ".join(str(text).split()))[:MAX_CELL]
+    ticks = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}" if text else "(none)"
 
 
 def _fence(text: str) -> str:
@@ -84,7 +118,8 @@ def _likely_cause(report: dict[str, Any]) -> list[str]:
     heading = "### Likely cause" if len(causes) <= 1 else "### Likely causes"
     lines = [heading, ""]
     for cause in causes:
-        shown = ", ".join(f"#{e['seq']}" + (f" {cell(e['request'])} → {e['status']}" if "request" in e else "")
+        shown = ", ".join(unlinked(f"#{e['seq']}")
+                          + (f" {cell(e['request'])} → {e['status']}" if "request" in e else "")
                           for e in cause["exchanges"])
         # Title and fault name are the catalog's own text (not the target's): Markdown as written.
         named = " or ".join(f"`{name}`" for name in [cause["fault"], *cause.get("alternatives", [])])
@@ -113,7 +148,7 @@ def build_summary(report: dict[str, Any]) -> str:
         + (" (strict)" if report["strict"] else ""),
         "",
         *([f"Scope: {cell(scope['statement'])}.", ""] if scope and verdict != "conformant" else []),
-        f"Target {cell(report['target']['base_url'])}{embedded}"
+        f"Target {code(report['target']['base_url'])}{embedded}"
         f" · profile {cell(report['context']['profile'])} · seed {report['context']['seed']}"
         f" · {plural(report['requests'], 'request')} · {report['duration_seconds']:.1f} s"
         f" · suite {cell(report['suite']['version'])}{implementation}",

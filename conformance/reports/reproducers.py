@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import shlex
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -33,27 +33,31 @@ from conformance.exchange import (
     KEY_VARIANT_SHELL,
     Exchange,
 )
+from conformance.reports.files import real_directory, write_new
 from conformance.wording import plural
 
 DIRECTORY = "reproduce"
 REPRODUCED = ("fail", "warn")
 CURSORS = ("starting_after", "ending_before")
 MAX_STEPS = 120  # a walk of 100 pages and the requests cited after it; more says nothing new
+# A response body is read up to the suite's own cap (ClientSettings.body_cap_bytes), here as
+# in the run: curl stops writing there, and the script's Python reads no more than that.
+BODY_CAP = 4 * 1024 * 1024
 
 # Runs inside the script: one response summarised, whatever the server sent.
 _SUMMARISE = r'''summarise() {  # STATUS BODY_FILE: one line of what came back, then its ids
-  python3 - "$1" "$2" <<'PY'
+  python3 - "$1" "$2" "$CAP" <<'PY'
 import json, sys
 def clean(value, limit=300):
     return "".join(c if c.isprintable() else "?" for c in " ".join(str(value).split()))[:limit]
-status, path = sys.argv[1], sys.argv[2]
+status, path, cap = sys.argv[1], sys.argv[2], int(sys.argv[3])
 try:
     with open(path, encoding="utf-8", errors="replace") as handle:
-        text = handle.read()
+        text = handle.read(cap + 1)  # at most the suite's body cap (curl stopped there)
 except OSError:
     text = ""
 try:
-    body = json.loads(text)
+    body = json.loads(text) if len(text) < cap else None
 except ValueError:
     body = None
 if isinstance(body, dict) and isinstance(body.get("data"), list):
@@ -69,11 +73,12 @@ else:
 PY
 }
 field() {  # BODY_FILE first|last|next_cursor: a cursor taken from a page, URL-encoded; empty if none
-  python3 - "$1" "$2" <<'PY'
+  python3 - "$1" "$2" "$CAP" <<'PY'
 import json, sys, urllib.parse
 try:
     with open(sys.argv[1], encoding="utf-8") as handle:
-        body = json.load(handle)
+        text = handle.read(int(sys.argv[3]) + 1)  # at most the suite's body cap
+    body = json.loads(text) if len(text) < int(sys.argv[3]) else {}
     data = body.get("data") or []
     value = {"first": lambda: data[0]["id"], "last": lambda: data[-1]["id"],
              "next_cursor": lambda: body["next_cursor"]}[sys.argv[2]]()
@@ -81,6 +86,19 @@ try:
 except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError):
     print("")
 PY
+}
+fetch() {  # N CURL_ARGS...: the body to $tmp/N.body, at most $CAP bytes (a file-size limit on curl
+  # alone: a body with no length, or an endless one, stops there too); prints the status
+  local number=$1 code=0 status
+  shift
+  status=$( (trap '' XFSZ; ulimit -f $((CAP / 1024)); exec curl -sS --max-time 30 --max-filesize "$CAP" \
+             -o "$tmp/$number.body" -w '%{http_code}' "$@" 2>"$tmp/curl.err") ) || code=$?
+  case $code in
+    0) printf '%s' "$status" ;;
+    23|63) printf '%s' "$status"
+           printf '  (the body passed the suite'"'"'s cap of %s bytes: cut there, as the run cut it)\n' "$CAP" >&2 ;;
+    *) printf 'no answer (curl failed: %s)' "$(head -c 300 "$tmp/curl.err" | tr -cd '[:print:]')" ;;
+  esac
 }
 '''
 
@@ -192,7 +210,7 @@ def _url(exchange: Exchange, step_of: dict[int, int], source: tuple[int, str, st
     before = [(k, v) for k, v in exchange.query if k != name]
     query = urlencode(before)
     prefix = f"{exchange.path}?{query}&{name}=" if query else f"{exchange.path}?{name}="
-    return '"${BASE_URL%/}"' + shlex.quote(prefix) + f'"$cursor_{step_of[parent]}"'
+    return '"${BASE_URL%/}"' + shlex.quote(prefix) + f'"$cursor_{step_of[parent]}_{source[1]}"'
 
 
 def build_script(requirement: dict[str, Any], exchanges: Sequence[Exchange], base_url: str) -> str | None:
@@ -202,6 +220,10 @@ def build_script(requirement: dict[str, Any], exchanges: Sequence[Exchange], bas
         return None
     steps, sources = _chain(cited, exchanges)
     step_of = {seq: number for number, seq in enumerate(steps, start=1)}
+    wanted: dict[int, list[str]] = {}  # seq of a page -> the fields later steps take from it
+    for parent, which, _name in sources.values():
+        if parent in step_of and which not in wanted.setdefault(parent, []):
+            wanted[parent].append(which)
     verdict = requirement["verdict"]
     lines = [
         "#!/usr/bin/env bash",
@@ -214,6 +236,7 @@ def build_script(requirement: dict[str, Any], exchanges: Sequence[Exchange], bas
         "set -euo pipefail",
         ': "${CONFORMANCE_API_KEY:?set CONFORMANCE_API_KEY to the API key of the target}"',
         f"BASE_URL=${{CONFORMANCE_BASE_URL:-{shlex.quote(base_url)}}}",
+        f"CAP={BODY_CAP}  # the suite's own body cap: no response is read or kept past it",
         'tmp=$(mktemp -d)',
         "trap 'rm -rf \"$tmp\"' EXIT",
         _SUMMARISE,
@@ -225,7 +248,6 @@ def build_script(requirement: dict[str, Any], exchanges: Sequence[Exchange], bas
         lines.append(f"# step {number}: exchange #{seq}{cited_mark}")
         if source is not None and source[0] in step_of:
             parent = step_of[source[0]]
-            lines.append(f'cursor_{parent}=$(field "$tmp/{parent}.body" {source[1]})')
             others = urlencode([(k, v) for k, v in exchange.query if k != source[2]])
             description = (f"GET {exchange.path}?{others + '&' if others else ''}{source[2]}="
                            f"<the {source[1].replace('_', ' ')} of step {parent}>")
@@ -233,13 +255,15 @@ def build_script(requirement: dict[str, Any], exchanges: Sequence[Exchange], bas
             description = f"GET {exchange.target}"
         description += _auth_label(exchange)
         headers = [f"-H {shlex.quote(f'{k}: {v}')}" for k, v in exchange.request_headers.items()]
-        curl = ["curl", "-sS", "--max-time", "30", "-o", f'"$tmp/{number}.body"', "-w", "'%{http_code}'",
-                *_auth_args(exchange), *headers, _url(exchange, step_of, source)]
+        curl = ["fetch", str(number), *_auth_args(exchange), *headers, _url(exchange, step_of, source)]
         lines += [
             f"printf '%s\\n' {shlex.quote(f'step {number}{cited_mark}: {_clean(description, 400)}')}",
-            f'status=$({" ".join(curl)}) || status="no answer (curl failed)"',
+            f'status=$({" ".join(curl)})',
             f'printf \'  now:      %s\\n\' "$(summarise "$status" "$tmp/{number}.body")"',
             f"printf '  recorded: %s\\n' {shlex.quote(_recorded(exchange))}",
+            # The cursors later steps take from this page, then the page goes: one body on disk at a time.
+            *(f'cursor_{number}_{which}=$(field "$tmp/{number}.body" {which})' for which in wanted.get(seq, ())),
+            f'rm -f "$tmp/{number}.body"',
         ]
     heading = f"What to look at ({requirement['id']}, {verdict}):"
     lines += ["echo", f"printf '%s\\n' {shlex.quote(heading)}"]
@@ -265,23 +289,27 @@ def build_reproducers(report: dict[str, Any], exchanges: Sequence[Exchange]) -> 
     return scripts
 
 
-def write_reproducers(report: dict[str, Any], exchanges: Sequence[Exchange], report_dir: Path) -> list[Path]:
-    """Write reproduce/<ID>.sh (executable), replacing the scripts of an earlier run in this directory."""
+def write_reproducers(report: dict[str, Any], exchanges: Sequence[Exchange], report_dir: Path,
+                      redact: Callable[[str], str] = lambda text: text) -> list[Path]:
+    """Write reproduce/<ID>.sh (executable, each text through `redact`), replacing the scripts of
+    an earlier run in this directory. Each is created new and renamed into place, in a
+    `reproduce/` that is a directory of its own (never a link followed: reports.files)."""
     directory = report_dir / DIRECTORY
+    if directory.is_symlink():
+        real_directory(directory)  # raises: never follow a link into another directory
     if directory.is_dir():
         for old in directory.glob("*.sh"):
-            old.unlink()
+            old.unlink()  # a link is removed itself, never what it points to
     scripts = build_reproducers(report, exchanges)
     if not scripts:
         with contextlib.suppress(OSError):
             directory.rmdir()  # only if empty: files a person put there stay
         return []
-    directory.mkdir(exist_ok=True)
+    real_directory(directory)
     written = []
     for name, text in scripts.items():
         path = directory / name
-        path.write_text(text, encoding="utf-8")
-        path.chmod(0o755)
+        write_new(path, redact(text), mode=0o755)
         written.append(path)
     return written
 

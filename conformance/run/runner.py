@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import http
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -17,10 +18,13 @@ from conformance.checks.predrawn import drawn_afresh_note
 from conformance.checks.registry import checks_for, probes_for
 from conformance.errors import ClientError, ConformanceError, TargetUnreachable, TransportFailure, UsageError
 from conformance.exchange import Exchange
+from conformance.judge.bounded import Bounded
+from conformance.judge.coverage import Coverage, coverage_of
 from conformance.judge.diagnosis import Cause
 from conformance.judge.judgement import Scope
-from conformance.judge.pipeline import judge_run
+from conformance.judge.pipeline import Judged, RunJudgement, judge_cut_short, judge_run
 from conformance.judge.waivers import Waiver
+from conformance.not_sent import NotSent
 from conformance.profiles import Profile
 from conformance.record.client import TLS_FAILED, Client, ClientSettings, strip_credentials
 from conformance.record.redaction import Redactor
@@ -33,8 +37,8 @@ from conformance.wording import plural
 # The generated-request probes (conformance.checks.generated), which draw from the shipped cases.
 GENERATED_TAGS = frozenset({POSITIVE_TAG, NEGATIVE_TAG, PLAIN_TAG})
 
-# Against a target that takes 2 s per response, a standard run stops asking after this
-# many seconds and has judged and written its reports within about five minutes.
+# A run ends within this many seconds, reports written, whatever the target does: asking
+# stops at 70% of it, judging at 85% (see _deadline_shares).
 DEFAULT_DEADLINE = 280.0
 
 
@@ -107,6 +111,11 @@ class RunResult:
     implementation: str | None = None
     # The TLS facts of the run (conformance.record.tls.TLSFacts.to_dict): None for plain HTTP.
     tls: dict[str, Any] | None = None
+    # What the run saw of the collection, read once (conformance.judge.coverage); None: read when asked.
+    coverage: Coverage | None = None
+
+    def coverage_of_run(self) -> Coverage:
+        return self.coverage if self.coverage is not None else coverage_of(self.exchanges)
 
 
 Progress = Callable[[str], None]
@@ -137,6 +146,18 @@ def _target(options: RunOptions) -> Iterator[tuple[str, str, str | None, bool]]:
         yield server.base_url, server.api_key, version, True
 
 
+def _deadline_shares(deadline: float | None) -> tuple[float | None, float, str | None]:
+    """(seconds of asking, seconds before the deadline by which judging ends, why asking
+    stopped early) for a run's --deadline: the deadline bounds the whole run, so its last 30%
+    (at most 75 s) is kept for judging and the reports, and of that the last 15% of the
+    deadline (at most 30 s) for writing them (linear in the evidence kept, at most 64 MiB:
+    BENCHMARKS.md)."""
+    if deadline is None:
+        return None, 0.0, None
+    asking = deadline - min(0.3 * deadline, 75.0)
+    return asking, min(0.15 * deadline, 30.0), NotSent.deadline_near(deadline, asking)
+
+
 def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
     spec, catalog = default_spec(), default_catalog()
     validate_selection(options.only, catalog)
@@ -145,8 +166,10 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
     started = datetime.now(UTC)
     with _target(options) as (base_url, api_key, api_version, embedded):
         cap = options.max_requests if options.max_requests is not None else options.profile.max_requests
-        settings = ClientSettings(timeout=options.timeout, max_requests=cap,
-                                  rate_limit=options.rate_limit, deadline=options.deadline)
+        asking, writing, why_stopped = _deadline_shares(options.deadline)
+        settings = ClientSettings(timeout=options.timeout, max_requests=cap, rate_limit=options.rate_limit,
+                                  deadline=asking, deadline_reason=why_stopped)
+        clock_started = time.monotonic()
         client = Client(base_url, api_key, settings, headers=options.headers, tls=options.tls)
         aborted: ConformanceError | None = None
         try:
@@ -177,10 +200,11 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
             client.close()
         record = Record(client.transcript)  # read once: judging, diagnosis and activity share it
         exchanges = record.exchanges
-    why_aborted = None if aborted is None else client.redactor.text(str(aborted))
-    judged = judge_run(record, context, spec, catalog, only=options.only, failed_probes=failed_probes,
-                       aborted=why_aborted, stopped=client.stopped_because, strict=options.strict,
-                       waivers=options.waivers, target=client.base_url, on=started.date())
+        until = None if options.deadline is None else clock_started + options.deadline - writing
+        why_aborted = None if aborted is None else client.redactor.text(str(aborted))
+        judged, coverage, stopped = _judge_bounded(
+            record, context, spec, catalog, options, failed_probes, until, why_aborted, client.stopped_because,
+            client.base_url, started)
     conclusion, diagnosis = judged.conclusion, judged.diagnosis
     return RunResult(
         target=client.base_url, embedded=embedded, strict=options.strict, only=options.only, context=context,
@@ -188,10 +212,48 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
         exchanges=exchanges, started_at=started, finished_at=datetime.now(UTC), requests_sent=client.requests_sent,
         spec=spec, catalog=catalog, failed_probes=failed_probes, diagnosis=diagnosis,
         activity=judged.activity, waivers=conclusion.waivers,
-        redactor=client.redactor, aborted=aborted, stopped=client.stopped_because, scope=conclusion.scope,
+        redactor=client.redactor, aborted=aborted, stopped=stopped, scope=conclusion.scope,
         implementation=options.implementation,
-        tls=client.tls_facts.to_dict(),
+        tls=client.tls_facts.to_dict(), coverage=coverage,
     )
+
+
+def _judge_bounded(
+    record: Record, context: RunContext, spec: Spec, catalog: Catalog, options: RunOptions,
+    failed_probes: Mapping[str, str], until: float | None, aborted: str | None, stopped: str | None,
+    target: str, started: datetime,
+) -> tuple[RunJudgement, Coverage, str | None]:
+    """(the judgement, the coverage, why the run stopped early or None), judged by
+    conformance.judge.pipeline.judge_run in a thread that the deadline (`until`,
+    time.monotonic()) or the memory budget stops (conformance.judge.bounded). After a cut the
+    rules not judged by then are inconclusive with that reason, the cut joins `stopped` (the
+    client's reason for stopping asking), and the verdict still comes from `conclude`
+    (judge_cut_short), so that `verify` concludes the same from the saved `stopped`. A cut run
+    has no diagnosis (it would rest on rules not judged)."""
+    so_far = Judged()
+    after: dict[str, Any] = {}
+    common: dict[str, Any] = dict(only=options.only, failed_probes=failed_probes, aborted=aborted,
+                                  strict=options.strict, waivers=options.waivers, target=target, on=started.date())
+
+    def work() -> None:
+        after["coverage"] = coverage_of(record.exchanges)  # first: every report states it
+        after["judged"] = judge_run(record, context, spec, catalog, stopped=stopped, so_far=so_far, **common)
+
+    bounded = Bounded(work, until).run()
+    if bounded.cut is None:
+        return after["judged"], after["coverage"], stopped
+    if "judged" in after:  # judging was done: the cut came as it was handed over, and took nothing
+        return after["judged"], after["coverage"], stopped
+    # Readings a cut judging left behind (parsed pages, validation caches) go, for the reports' sake.
+    for exchange in record.exchanges:
+        exchange.forget_readings()
+    record.memo.clear()
+    why = bounded.cut.replace(" before this rule was judged", "")
+    cut = f"{why}: judging was cut short"
+    stopped = "; ".join(s for s in (stopped, cut) if s)
+    judged = judge_cut_short(record, so_far, catalog, bounded.cut, stopped=stopped, **common)
+    coverage = after.get("coverage") or Coverage(0, None, 0, f"not read: {why} before the pages were read")
+    return judged, coverage, stopped
 
 
 def _preflight(client: Client) -> None:

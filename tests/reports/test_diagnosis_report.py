@@ -56,7 +56,7 @@ def test_a_cause_shown_by_an_exchange_no_evidence_quotes_still_renders(faulty_ru
     unquoted = next(seq for seq in range(report["requests"]) if seq not in quoted)
     report["diagnosis"][0]["exchanges"] = [unquoted]
     assert f"#{unquoted} (see exchanges.jsonl)" in render_html(report)
-    assert f"shown by #{unquoted}\n" in build_summary(report)
+    assert f"shown by #&#8203;{unquoted}\n" in build_summary(report)  # not an issue link on GitHub
 
 
 def test_a_conformant_run_has_no_diagnosis(clean_run: Any) -> None:

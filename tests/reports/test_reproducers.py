@@ -98,7 +98,7 @@ def test_target_text_stays_inert(tmp_path: Path) -> None:
     text = build_script(requirement, [first, second], "http://127.0.0.1:9")
     assert text is not None and "\x1b" not in text
     script.write_text(text)
-    assert "cursor_1=$(field" in text  # the hostile id is taken from the live page, never pasted as code
+    assert "cursor_1_last=$(field" in text  # the hostile id is taken from the live page, never pasted as code
     done = _bash(script, {"CONFORMANCE_API_KEY": API_KEY}, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert not list(tmp_path.glob("pwned*")) and "\x1b" not in done.stdout
@@ -123,6 +123,6 @@ def test_a_request_without_credentials_is_replayed_without_them() -> None:
                    "evidence": [{"message": "got 200", "expected": "401", "actual": "200", "exchanges": [{"seq": 0}]}]}
     text = build_script(requirement, [bare], "http://127.0.0.1:9")
     assert text is not None
-    curl = next(line for line in text.splitlines() if line.startswith("status=$(curl"))
+    curl = next(line for line in text.splitlines() if line.startswith("status=$(fetch"))
     assert "CONFORMANCE_API_KEY" not in curl and "-u" not in curl.split() and "Authorization" not in curl
     assert "GET /v1/checkout/sessions?limit=3 (no credentials)" in text

@@ -96,3 +96,61 @@ def test_a_collection_of_one_is_the_only_session_not_all_1(tmp_path: Path) -> No
     statement = report["coverage"]["statement"]
     assert statement.startswith("saw the only session") and "all 1" not in statement
     assert "; 1 session judged" in report["activity"]["text"]
+
+
+# What GitHub makes of the text of a comment outside code, after Markdown is parsed (its
+# mention, issue-reference, emoji and autolink filters), written from GitHub's documented
+# behaviour rather than from the escaping under test.
+_GITHUB_PATTERNS = {
+    "mention": re.compile(r"(?<![\w`])@[A-Za-z0-9][A-Za-z0-9-]*(?:/[\w.-]+)?"),
+    "issue reference": re.compile(r"(?<![\w&])#\d+|\bGH-\d+", re.IGNORECASE),
+    "emoji": re.compile(r":[a-z0-9_+-]+:"),
+    "autolink": re.compile(r"\bwww\.|\b[a-z][a-z0-9+.-]*://|\w@\w", re.IGNORECASE),
+}
+PLANTED = ("cs_@some-org/security-team ping @octocat, see #123 and GH-45 :rotating_light: :100: "
+           "www.evil.example https://evil.example/x ![img](https://evil.example/a.png) a@b.example")
+
+
+def _rendered_text(markdown: str) -> tuple[list[str], list[str]]:
+    """(text outside code of every inline run, token types found) as a CommonMark parser with
+    GFM tables reads `markdown`; entities are decoded, as they are before GitHub's filters."""
+    texts: list[str] = []
+    types: list[str] = []
+    for token in MarkdownIt("commonmark").enable("table").parse(markdown):
+        types.append(token.type)
+        run = ""
+        for child in token.children or []:
+            types.append(child.type)
+            if child.type == "text":
+                run += child.content
+            elif child.type in ("softbreak", "hardbreak", "code_inline"):
+                texts.append(run)
+                run = ""
+        texts.append(run)
+    return texts, types
+
+
+def test_target_text_in_summary_mentions_links_and_renders_nothing(mixed_result: Any, tmp_path: Path) -> None:
+    import copy
+    import dataclasses
+
+    from conformance.reports.writer import write_reports
+
+    result = copy.deepcopy(mixed_result)
+    failed = next(v for v in result.verdicts if v.evidence)
+    failed.evidence[0].message = f"the id {PLANTED} came back"
+    failed.evidence[0].actual = PLANTED
+    inconclusive = next(v for v in result.verdicts if v.verdict.value == "inconclusive")
+    inconclusive.reason = PLANTED
+    write_reports(dataclasses.replace(result), tmp_path / "reports")
+    text = (tmp_path / "reports" / "summary.md").read_text(encoding="utf-8")
+    texts, types = _rendered_text(text)
+    assert "some-org/security-team" in "".join(texts) and "rotating_light" in "".join(texts)  # still readable
+    for name, pattern in _GITHUB_PATTERNS.items():
+        found = [m[0] for t in texts for m in pattern.finditer(t)]
+        assert not found, f"summary.md would render a GitHub {name}: {found}"
+    assert not {"link_open", "image", "html_inline"} & set(types), sorted(set(types))
+
+
+def test_the_summary_says_what_it_quotes_in_a_ci_log_without_breaking_the_line() -> None:
+    assert cell("@team") == "@&#8203;team" and cell("12 items") == "12 items"

@@ -273,6 +273,30 @@ def huge_body(size: int = 50 * 1024 * 1024) -> Behaviour:
     return behaviour
 
 
+def wide_page(items: int = 270_000) -> Behaviour:
+    """A 200 list of `items` tiny sessions (``{"id":"<hex>"}``) on every request: just under
+    the suite's 4 MiB body cap, but wide rather than deep (what judging costs per byte)."""
+    data = b",".join(b'{"id":"%x"}' % n for n in range(items))
+    body = (b'{"object":"list","url":"/v1/checkout/sessions","has_more":false,"next_cursor":null,"data":['
+            + data + b"]}")
+
+    def behaviour(conn: Connection) -> None:
+        conn.respond(200, body, {"Content-Type": "application/json"})
+
+    return behaviour
+
+
+def endless_chunked(conn: Connection) -> None:
+    """A 200 JSON-looking body in 64 KiB chunks that never ends (until the peer goes)."""
+    head = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+            b"Connection: close\r\n\r\n")
+    data = (b'{"object":"list","data":[' + b'{"id":"cs_endless"},' * 4000)[:65536]
+    piece = b"%x\r\n" % len(data) + data + b"\r\n"
+    if conn.send(head):
+        while not conn.stop.is_set() and conn.send(piece):
+            pass
+
+
 def trickle_body(interval: float = 0.5, declared: int = 100_000) -> Behaviour:
     """Prompt headers, then the body one byte every ``interval`` seconds."""
 
@@ -468,6 +492,7 @@ __all__ = [
     "cycling_pages",
     "echo_authorization_as_status_line",
     "echo_credentials",
+    "endless_chunked",
     "every",
     "fetch_upstream",
     "fixed",
@@ -485,4 +510,5 @@ __all__ = [
     "trickle_body",
     "trickle_head",
     "truncated_json",
+    "wide_page",
 ]

@@ -35,18 +35,20 @@ def test_the_deadline_stops_the_run_and_the_rest_is_inconclusive(tmp_path: Path,
         run = run_cli(tmp_path, server.base_url, "--timeout", "5", "--deadline", "4", timeout=60)
     assert_hygiene(run, server)
     assert run.returncode == 3, run.describe()
-    # 4 s of asking, at most one request cut by the deadline, then judging and writing.
-    assert run.seconds < 15, run.describe()
+    # The deadline covers the whole run: 2.8 s of asking, then judging and writing (the interpreter's
+    # start comes before it, and the run ends within it).
+    assert run.seconds < 4 + 3, run.describe()
     report = run.report
     assert report is not None
     assert report["gate_verdict"] == "inconclusive"
     assert "deadline (4 s)" in report["verdict_reason"], report["verdict_reason"]
     assert "fail" not in set(run.verdicts().values()), run.verdicts()
-    assert report["stopped"] == "the run's deadline (4 s) has passed"
+    assert report["stopped"] == ("the run's deadline (4 s) was near: the suite stopped asking at 2.8 s "
+                                 "and kept the rest for judging and writing the reports")
     assert main(["verify", str(run.report_dir)]) == 0  # verify re-judges a stopped run the same way
     # Nothing is sent after the deadline (it counts from before the first request).
     arrivals = [r.at for r in server.received]
-    assert len(arrivals) >= 3 and max(arrivals) - min(arrivals) <= 4.5, [round(a - arrivals[0], 2) for a in arrivals]
+    assert len(arrivals) >= 3 and max(arrivals) - min(arrivals) <= 3.3, [round(a - arrivals[0], 2) for a in arrivals]
 
 
 def test_a_deadline_that_cuts_the_first_answer_is_named_not_blamed_on_the_target(
@@ -58,7 +60,7 @@ def test_a_deadline_that_cuts_the_first_answer_is_named_not_blamed_on_the_target
     assert run.returncode == 3, run.describe()
     report = run.report
     assert report is not None
-    assert report["stopped"] == "the run's deadline (0.3 s) has passed", report["stopped"]
+    assert report["stopped"].startswith("the run's deadline (0.3 s) was near"), report["stopped"]
     assert "Cannot reach" not in report["aborted"] and "--deadline" in report["aborted"], report["aborted"]
 
 
@@ -149,3 +151,61 @@ def test_4_mib_bodies_keep_memory_and_reports_bounded(tmp_path: Path, reference:
     assert "fail" not in set(run.verdicts().values()), run.verdicts()
     print(f"peak RSS {run.max_rss_mb:.0f} MB, exchanges.jsonl {exchanges / 2**20:.1f} MiB, "
           f"{len(server.received)} requests, {run.seconds:.1f} s")
+
+
+def test_a_wide_page_is_judged_within_the_deadline_and_the_memory_bound(tmp_path: Path) -> None:
+    # 270,000 tiny sessions on every page, just under the 4 MiB body cap: cheap to send, and it
+    # was minutes and gigabytes to judge. The deadline covers judging and writing; what a bound
+    # cuts is inconclusive, and every report is written. (Slow by nature: some 100 s.)
+    with hostile.serving(hostile.wide_page(270_000), "wide") as server:
+        run = run_cli(tmp_path, server.base_url, "--deadline", "120", timeout=400)
+    assert_hygiene(run, server)
+    assert run.returncode in (1, 3), run.describe()
+    # The deadline counts from the first request, after the interpreter started (a second or two).
+    assert run.seconds <= 125, run.describe()
+    assert run.max_rss_mb <= 400, run.describe()
+    names = {p.name for p in run.report_dir.iterdir()}
+    assert names >= {"report.json", "exchanges.jsonl", "junit.xml", "report.html", "summary.md",
+                     "certificate.json"}, names
+    report = run.report
+    assert report is not None
+    cut = [r for r in report["requirements"] if "judged" in r["reason"] and r["verdict"] == "inconclusive"]
+    if cut:  # a bound stopped judging: report.json says which, and nothing it cut is blamed on the target
+        assert "judging was cut short" in (report["stopped"] or ""), report["stopped"]
+
+
+def escape_bomb(api_key: str, size: int = 3_900_000) -> hostile.Behaviour:
+    """A 200 list padded with `size` bytes of `%41&#66;\\u0043` (three spellings of escapes, to
+    be undone in every combination) with the key echoed inside and at the end."""
+    unit = "%41&#66;\\u0043"
+    filler = unit * (size // len(unit) // 2)
+    pad = filler + api_key + filler + api_key
+    body = hostile.json_body({"object": "list", "url": hostile.LIST_PATH, "has_more": False,
+                              "next_cursor": None, "data": [], "pad": pad})
+
+    def behaviour(conn: hostile.Connection) -> None:
+        conn.respond(200, body, {"Content-Type": "application/json"})
+
+    return behaviour
+
+
+def test_an_escape_dense_body_is_masked_off_the_targets_clock(tmp_path: Path) -> None:
+    # Masking the key in such a body is the suite's slow work: it used to run inside the timed
+    # attempt (four lanes at once), so the target was recorded as not answering in time.
+    from .conftest import API_KEY
+
+    with hostile.serving(escape_bomb(API_KEY), "escapes") as server:
+        run = run_cli(tmp_path, server.base_url, "--deadline", "90", timeout=300)
+    assert_hygiene(run, server)  # the key in no spelling anywhere
+    assert run.seconds <= 95, run.describe()
+    assert run.max_rss_mb <= 400, run.describe()
+    assert run.report is not None
+    timed_out = [e["error"] for e in run.exchanges() if "no complete response" in (e["error"] or "")
+                 or "no response within" in (e["error"] or "")]
+    assert not timed_out, timed_out[:3]
+    kept = [e for e in run.exchanges() if e["status"] == 200]
+    assert kept and all(e["body"] or (e["body_error"] or "").startswith("not kept:") for e in kept)
+    # Whatever was not kept is said to be the suite's bound, with the digest of what came.
+    for e in kept:
+        if not e["body"]:
+            assert "SHA-256" in e["body_error"] and "not the target's fault" in e["body_error"]

@@ -1,0 +1,106 @@
+"""Judging bounded like sending: by the run's deadline and by a memory budget.
+
+A target controls what judging costs: a page of 270,000 tiny sessions under the 4 MiB body
+cap is cheap to send and was minutes and gigabytes to judge. So judging runs in a worker
+thread while the caller's thread watches the clock and the process's resident memory; past
+either bound the worker is stopped (an exception raised in it between two bytecodes, so a
+check in pure Python stops where it is) and what was not judged is inconclusive with that
+reason. The reports are still written, by the caller, with what was judged.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+# Resident memory past which judging stops: a run must end under 400 MB whatever the target
+# sends, and writing the reports after a cut needs some room of its own.
+MEMORY_BUDGET_BYTES = 370 * 1024 * 1024
+_POLL_SECONDS = 0.02
+
+
+class JudgingCut(BaseException):
+    """Raised inside the judging thread when a bound stops it. A BaseException, so that a
+    check's own `except Exception` (a crash reported as a suite error) does not catch it."""
+
+
+def resident_bytes() -> int:
+    """The process's resident set now (Linux /proc), else its peak so far (getrusage)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak if sys.platform == "darwin" else peak * 1024
+
+
+class Bounded(Generic[T]):
+    """`work()` run in a thread, stopped at `until` (time.monotonic()) or past `memory_bytes`
+    of resident memory. After `run()`: `value` (None if cut) and `cut` (why, or None)."""
+
+    def __init__(self, work: Callable[[], T], until: float | None,
+                 memory_bytes: int | None = MEMORY_BUDGET_BYTES) -> None:
+        self._work = work
+        self._until = until
+        self._memory = memory_bytes
+        self.value: T | None = None
+        self.cut: str | None = None
+        self._error: BaseException | None = None
+        # Set by the worker when its work is over, under `_lock`, inside the block that catches
+        # JudgingCut: the cut is raised only before, so it always lands inside that block.
+        self._finished = False
+        self._lock = threading.Lock()
+
+    def run(self) -> Bounded[T]:
+        thread = threading.Thread(target=self._target, name="judging", daemon=True)
+        thread.start()
+        while thread.is_alive():
+            thread.join(_POLL_SECONDS)
+            if not thread.is_alive():
+                break
+            why = self._exceeded()
+            if why is not None:
+                with self._lock:
+                    if self._finished:
+                        break
+                    self.cut = why
+                    _raise_in(thread)
+                thread.join(2.0)  # a thread inside one long C call stops when it returns; past that, alone
+                break
+        if self._error is not None and self.cut is None:
+            raise self._error
+        return self
+
+    def _target(self) -> None:
+        try:
+            value = self._work()
+            with self._lock:
+                self._finished = True
+                self.value = value
+        except JudgingCut:
+            pass
+        except BaseException as exc:  # handed to the caller's thread
+            self._error = exc
+
+    def _exceeded(self) -> str | None:
+        if self._until is not None and time.monotonic() >= self._until:
+            return "the run's deadline came before this rule was judged"
+        if self._memory is not None and resident_bytes() > self._memory:
+            return (f"judging reached the suite's memory budget ({self._memory // 2**20} MB) before this "
+                    "rule was judged")
+        return None
+
+
+def _raise_in(thread: threading.Thread) -> None:
+    """Raise JudgingCut in `thread` at its next bytecode (CPython's PyThreadState_SetAsyncExc)."""
+    if thread.ident is not None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(JudgingCut))
