@@ -38,10 +38,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from sqlakeyset import BadBookmark, select_page, unserialize_bookmark
 from sqlalchemy import JSON, Integer, String, create_engine, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.pool import StaticPool
-from sqlakeyset import BadBookmark, select_page, unserialize_bookmark
 
 LIST_PATH = "/v1/checkout/sessions"
 API_VERSION = "2024-09-30.keyset"
@@ -157,8 +157,9 @@ class KeysetApi:
                        for s in sessions)
         self.lock = threading.Lock()
         # The keyset is the ORDER BY: sqlakeyset pages by exactly these columns.
-        self.order = ((CheckoutSession.created.desc(),) if fault == "keyset-created-only"
-                      else (CheckoutSession.created.desc(), CheckoutSession.id.desc()))
+        self.keyset = ((CheckoutSession.created,) if fault == "keyset-created-only"
+                       else (CheckoutSession.created, CheckoutSession.id))
+        self.order = [column.desc() for column in self.keyset]
 
     def authenticate(self, header: str | None) -> None:
         scheme, _, credentials = (header or "").strip().partition(" ")
@@ -184,11 +185,11 @@ class KeysetApi:
             # Only a forward bookmark of a session that exists is one this server could have issued.
             if marker is not None and marker.place and not marker.backwards:
                 place = marker.place
-                by = [column.element == v for column, v in zip(self.order, place, strict=False)]
-                if len(place) == len(self.order) and db.scalars(select(CheckoutSession).where(*by)).first():
+                by = [column == v for column, v in zip(self.keyset, place, strict=False)]
+                if len(place) == len(self.keyset) and db.scalars(select(CheckoutSession).where(*by)).first():
                     return tuple(place)
             raise Refusal(400, "invalid_request_error", f"No such checkout session: {value!r}.", param)
-        return (row.created, row.id)[:len(self.order)]
+        return (row.created, row.id)[:len(self.keyset)]
 
     def list(self, query: list[tuple[str, str]]) -> dict[str, Any]:
         params: dict[str, str] = {}
