@@ -27,9 +27,10 @@ PYPROJECT = "pyproject.toml"
 TABLE = "checkout-conformance"  # [tool.checkout-conformance]
 SECRET_KEYS = frozenset({"api-key", "api_key"})
 # Options whose default an environment variable already sets: that value beats the file.
-ENV_BACKED = {"base-url": ("CONFORMANCE_BASE_URL",),
-              # The standard CA variables, honoured for an https:// target (conformance.record.tls).
-              "ca-bundle": ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")}
+# Not `ca-bundle`: $REQUESTS_CA_BUNDLE and $SSL_CERT_FILE are ambient, often set machine-wide
+# to the system store, so the project's own file beats them (conformance.record.tls.tls_options
+# falls back to them only when neither a flag nor the file names a bundle).
+ENV_BACKED = {"base-url": ("CONFORMANCE_BASE_URL",)}
 # Options that make no sense in a file (they name the file, or are the parser's own).
 NOT_IN_FILE = frozenset({"config", "help"})
 

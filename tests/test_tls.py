@@ -21,7 +21,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from conformance.cli import main
-from tests.tls import API_KEY, ConnectProxy, Pki, Target, make_pki, serve, server_context, sha256_of
+from tests.tls import API_KEY, PROXIED_HOST, ConnectProxy, Pki, Target, make_pki, serve, server_context, sha256_of
 
 _AMBIENT = ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE", "CONFORMANCE_BASE_URL",
             "CONFORMANCE_API_KEY", *(f"{name}_proxy" for name in ("https", "http", "all", "no")),
@@ -239,13 +239,27 @@ def test_the_config_file_names_the_ca_and_client_certificate(pki: Pki, tmp_path:
         assert target.http_requests
 
 
-def test_a_ca_variable_beats_the_config_file(pki: Pki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
-    # flags > environment variables > file, as for CONFORMANCE_BASE_URL
+def test_the_config_files_ca_bundle_beats_the_ambient_ca_variables(
+        pki: Pki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # flag > the project's file > $REQUESTS_CA_BUNDLE / $SSL_CERT_FILE, often set machine-wide to the
+    # system store (as on this very machine): the file's explicit bundle must not be silently ignored.
     (tmp_path / "pyproject.toml").write_text(f'[tool.checkout-conformance]\nca-bundle = "{pki.ca_file}"\n')
     monkeypatch.setenv("SSL_CERT_FILE", str(pki.stranger_file))
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(pki.stranger_file))
+    monkeypatch.chdir(tmp_path)
     with serve(monkeypatch, server_context(pki.leaf())) as target:
-        assert _run(target, tmp_path) == 2
+        assert _run(target, tmp_path, "--only", "limit") == 0
+        assert _run(target, tmp_path / "flag", "--only", "limit", "--ca-bundle", str(pki.stranger_file)) == 2
+    assert "issuer not trusted" in capsys.readouterr().err
+
+
+def test_the_bundle_named_is_all_that_is_trusted(pki: Pki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """OpenSSL's default paths ($SSL_CERT_FILE here holds the target's CA) are not added to a
+    --ca-bundle that did not sign the target."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(pki.ca_file))
+    with serve(monkeypatch, server_context(pki.leaf())) as target:
+        assert _run(target, tmp_path, "--only", "limit", "--ca-bundle", str(pki.stranger_file)) == 2
     assert "issuer not trusted" in capsys.readouterr().err
 
 
@@ -258,25 +272,42 @@ def test_a_stale_ca_variable_does_not_stop_a_plain_http_run(tmp_path: Path, monk
 def test_https_through_a_connect_proxy_with_a_private_ca_and_a_client_certificate(
         pki: Pki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     cert, key = pki.client_files("gateway")
-    leaf = pki.leaf()
+    leaf = pki.leaf(PROXIED_HOST)
     with ConnectProxy() as proxy, serve(monkeypatch, server_context(leaf, client_ca=pki.ca)) as target:
         monkeypatch.setenv("HTTPS_PROXY", proxy.url)  # read by name: trust_env stays off
         port = target.base_url.rsplit(":", 1)[1]
-        assert _run(target, tmp_path / "untrusted") == 2  # the proxy changes nothing about trust
+        behind = f"https://{PROXIED_HOST}:{port}"  # a name only the proxy resolves
+        assert _run(behind, tmp_path / "untrusted") == 2  # the proxy changes nothing about trust
         assert "issuer not trusted" in capsys.readouterr().err
-        assert _run(target, tmp_path, "--ca-bundle", str(pki.ca_file), "--client-cert", str(cert),
+        assert _run(behind, tmp_path, "--ca-bundle", str(pki.ca_file), "--client-cert", str(cert),
                     "--client-key", str(key)) == 0
-    assert proxy.tunnels and set(proxy.tunnels) == {f"127.0.0.1:{port}"}  # every connection went through it
+    assert proxy.tunnels and set(proxy.tunnels) == {f"{PROXIED_HOST}:{port}"}  # every connection went through it
     tls = _tls_of(tmp_path)
     assert tls is not None and tls["server_certificate_sha256"] == sha256_of(leaf)
 
 
 def test_no_proxy_is_honoured(pki: Pki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    with ConnectProxy() as proxy, serve(monkeypatch, server_context(pki.leaf())) as target:
+    with ConnectProxy() as proxy, serve(monkeypatch, server_context(pki.leaf(PROXIED_HOST))) as target:
         monkeypatch.setenv("HTTPS_PROXY", proxy.url)
-        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-        assert _run(target, tmp_path, "--ca-bundle", str(pki.ca_file), "--only", "limit") == 0
+        monkeypatch.setenv("NO_PROXY", PROXIED_HOST)
+        behind = f"https://{PROXIED_HOST}:{target.base_url.rsplit(':', 1)[1]}"
+        # Not through the proxy, so the name does not resolve here: the client tried it directly.
+        assert _run(behind, tmp_path, "--ca-bundle", str(pki.ca_file), "--only", "limit") == 3
     assert proxy.tunnels == []
+
+
+def test_a_loopback_target_is_never_reached_through_a_proxy(pki: Pki, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine-wide proxy setting would hand the proxy the key for a loopback target (the
+    embedded reference server included): loopback is reached directly, whatever the variables."""
+    with ConnectProxy() as proxy, serve(monkeypatch, server_context(pki.leaf())) as target:
+        for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"):
+            monkeypatch.setenv(name, proxy.url)
+        assert _run(target, tmp_path, "--ca-bundle", str(pki.ca_file), "--only", "limit") == 0
+    with ConnectProxy() as plain:
+        monkeypatch.setenv("HTTP_PROXY", plain.url)
+        assert main(["run", "--only", "limit", "--quiet", "--report-dir", str(tmp_path / "embedded")]) == 0
+    assert proxy.tunnels == [] and plain.tunnels == []
 
 
 @pytest.mark.parametrize("client", ["none", "trusted", "stranger"])

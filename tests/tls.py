@@ -160,8 +160,15 @@ class _TLSFront:
         self._server.server_close()
 
 
+# A name only the proxy knows, as a corporate proxy resolves internal names: it stands for this
+# machine's loopback behind the proxy (the client never resolves it, so the tunnel is really used:
+# a loopback target itself is never proxied).
+PROXIED_HOST = "staging.proxied.test"
+
+
 class ConnectProxy:
-    """An HTTP proxy on loopback that only tunnels (CONNECT) to loopback ports, and records each tunnel."""
+    """An HTTP proxy on loopback that only tunnels (CONNECT) to loopback ports (PROXIED_HOST is
+    resolved to 127.0.0.1 here), and records each tunnel."""
 
     def __init__(self) -> None:
         self.tunnels: list[str] = []
@@ -178,11 +185,12 @@ class ConnectProxy:
                     head += chunk
                 method, target, _ = head.split(b"\r\n", 1)[0].decode("latin-1").split(" ", 2)
                 host, _, port = target.rpartition(":")
-                if method != "CONNECT" or host not in ("127.0.0.1", "localhost"):
+                if method != "CONNECT" or host not in ("127.0.0.1", "localhost", PROXIED_HOST):
                     client.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
                     return
                 outer.tunnels.append(target)
-                with socket.create_connection((host, int(port))) as upstream:
+                address = "127.0.0.1" if host == PROXIED_HOST else host
+                with socket.create_connection((address, int(port))) as upstream:
                     client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
                     _pipe(client, upstream)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from conformance.exchange import Exchange
+from conformance.not_sent import Kind, NotSent
+from conformance.record.client import DEADLINE_CUT
 from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, skipped, too_little_data, violated
 
 
@@ -69,19 +71,22 @@ def first_unanswered(exchanges: Iterable[Exchange]) -> Exchange | None:
     return next((e for e in exchanges if not e.judgeable and not e.dropped), None)
 
 
-# How the client names a request the run's own bounds left unsent or cut (conformance.record.client): the
-# request budget, the evidence budget, the deadline (also a request the deadline cut in flight).
-_RUN_BOUNDS = ("not sent: the request budget", "not sent: the run's evidence budget", "not sent: the run's deadline",
-               "cut: the run's deadline")
+# What the run's own bounds, or a target that stopped answering, left unsent (conformance.not_sent):
+# a step never made shows nothing about the target's data.
+_CUT_KINDS = frozenset({Kind.REQUEST_BUDGET, Kind.EVIDENCE_BUDGET, Kind.DEADLINE, Kind.TARGET_DOWN})
 
 
 def run_cut(exchanges: Iterable[Exchange]) -> str | None:
-    """Why the run's own bounds (--max-requests, --deadline, the evidence budget) left requests
-    unsent, or None. A step such a run never made shows nothing about the target: what it would
-    have judged is inconclusive, not "too little data" nor "does not apply"."""
+    """Why requests were left unsent (--max-requests, --deadline, the evidence budget, a target
+    that stopped answering: the circuit breaker), or None. A step such a run never made shows
+    nothing about the target: what it would have judged is inconclusive, not "too little data"
+    nor "does not apply". Read from the typed not-sent reasons, never from prose."""
     for exchange in exchanges:
-        if exchange.error and exchange.error.startswith(_RUN_BOUNDS):
-            return exchange.error.removeprefix("not sent: ").removeprefix("cut: ")
+        if exchange.error and exchange.error.startswith(DEADLINE_CUT):
+            return exchange.error.removeprefix(DEADLINE_CUT)
+        not_sent = NotSent.of(exchange.error)
+        if not_sent is not None and not_sent.kind in _CUT_KINDS:
+            return not_sent.why
     return None
 
 

@@ -188,7 +188,10 @@ class Client:
         self._recording = Recording()
         # trust_env is off (see _Line), so the proxy variables are read here, by name: HTTPS_PROXY,
         # HTTP_PROXY, ALL_PROXY and NO_PROXY (either case), and nothing else (never ~/.netrc).
-        self._proxies = requests.utils.get_environ_proxies(self.base_url)
+        # $HTTPS_PROXY/$HTTP_PROXY/$NO_PROXY, read by name (trust_env stays off), except for a
+        # loopback target: a proxy cannot reach this machine's loopback, and going through one
+        # would hand it the key (the embedded reference server, a local staging tunnel).
+        self._proxies = {} if _loopback(self.base_url) else requests.utils.get_environ_proxies(self.base_url)
         self.transcript: list[Exchange] = []
         self.requests_sent = 0
         self._failures_in_a_row = 0
@@ -919,3 +922,17 @@ def _watched_adapter(in_flight: _InFlight, context: ssl.SSLContext | None = None
     adapter = Adapter(max_retries=0)
     adapter.poolmanager.pool_classes_by_scheme = classes
     return adapter
+
+
+def _loopback(base_url: str) -> bool:
+    """Whether `base_url` names this machine's loopback: localhost (RFC 6761 §6.3), 127.0.0.0/8, ::1."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(base_url).hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
