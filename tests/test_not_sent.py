@@ -55,3 +55,21 @@ def test_the_spent_budget_is_read_from_the_kind_not_from_a_lookalike() -> None:
     lookalike = _unsent(2, NotSent.stopped("the request budget (9) is not the issue").error)
     assert budget_spent([lookalike, spent]) == 7
     assert budget_spent([lookalike]) is None
+
+
+@pytest.mark.parametrize(("error", "cut"), [
+    (NotSent.request_budget(50).error, "the request budget (50) is used up"),
+    (NotSent.target_down("the target stopped answering earlier in the run").error,
+     "the target stopped answering earlier in the run"),
+    ("cut: the run's deadline (5 s) has passed", "the run's deadline (5 s) has passed"),
+    (NotSent.unencodable().error, None),  # one request the URL could not carry: nothing was cut
+    ("no response within 10 s", None),
+])
+def test_too_little_data_in_a_cut_run_is_inconclusive(error: str, cut: str | None) -> None:
+    from conformance.checks.common import lacking, run_cut
+    from conformance.verdicts import Finding
+
+    exchanges = [_unsent(1, error)]
+    assert run_cut(exchanges) == cut
+    outcome = lacking("PAG-004", "pagination.cursors", "fewer than two sessions", exchanges)
+    assert outcome.finding == (Finding.SKIPPED if cut is None else Finding.INCONCLUSIVE)

@@ -73,7 +73,8 @@ def first_unanswered(exchanges: Iterable[Exchange]) -> Exchange | None:
 
 # What the run's own bounds, or a target that stopped answering, left unsent (conformance.not_sent):
 # a step never made shows nothing about the target's data.
-_CUT_KINDS = frozenset({Kind.REQUEST_BUDGET, Kind.EVIDENCE_BUDGET, Kind.DEADLINE, Kind.TARGET_DOWN})
+# (A target that stopped answering reads back from a saved transcript as STOPPED, as an interrupted run does.)
+_CUT_KINDS = frozenset({Kind.REQUEST_BUDGET, Kind.EVIDENCE_BUDGET, Kind.DEADLINE, Kind.TARGET_DOWN, Kind.STOPPED})
 
 
 def run_cut(exchanges: Iterable[Exchange]) -> str | None:
