@@ -172,9 +172,11 @@ def judge_walks(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome
         yield held("PAG-009", name, f"{len(followed)} pages followed to their end or the page budget",
                    seqs(followed))
 
-    # PAG-001: exactly once within each walk, and nothing one walk has that another lacks.
+    # PAG-001: exactly once within each forward walk, and nothing one walk has that another lacks.
+    # PAG-001 is the forward walk's rule (starting_after): a backward walk that repeats is PAG-005's
+    # and PAG-006's finding, and a server whose starting_after is right must not be told otherwise.
     pag001: list[Evidence] = []
-    for walk in [*walks, backward]:
+    for walk in walks:
         dupes = sorted(i for i, n in Counter(walk.ids).items() if n > 1)
         if dupes:
             pages = [p.seq for p in walk.usable_pages if set(p.page_ids or []) & set(dupes)]
@@ -190,9 +192,9 @@ def judge_walks(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome
         missing = _gap(stable[0], seen)
         if missing:
             pag001.append(missing)
-    walked = [p for w in [*walks, backward] for p in w.usable_pages]
+    walked = [p for w in walks for p in w.usable_pages]
     yield violated("PAG-001", name, *pag001) if pag001 else held(
-        "PAG-001", name, f"{len(reference.ids)} sessions walked, by {len(walks) + 1} walks", seqs(walked))
+        "PAG-001", name, f"{len(reference.ids)} sessions walked, by {len(walks)} forward walks", seqs(walked))
 
     # PAG-002: same order whatever the page size.
     pag002 = [e for w in stable[1:] if (e := _order_disagreement(stable[0], w))]

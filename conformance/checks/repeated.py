@@ -67,7 +67,8 @@ def _problem(exchange: Exchange, record: Record, collection: Collection, history
     # way; what it does with 1000 is LIM-005's finding, not a second one of repeated parameters.
     consistent = any(len(ids) in _alone(record, "limit", v) for v in limits)
     if len(limits) > 1 and (not valid or len(ids) > max(valid)) and not consistent:
-        return f"it holds {len(ids)} sessions, more than any valid `limit` sent ({', '.join(limits)})"
+        largest = f"the largest valid `limit` sent ({max(valid)})" if valid else "any valid `limit` (none was sent)"
+        return f"it holds {len(ids)} sessions, more than {largest}; `limit` was sent as {', '.join(limits)}"
     statuses = _values(exchange, "status")
     if len(statuses) > 1:
         other = [i for i in ids if collection.status_of(i) not in statuses and i not in history.moved

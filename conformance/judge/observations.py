@@ -164,10 +164,50 @@ def _omitted_not_default(record: Record, spec: Spec) -> list[int]:
                   and len(collection) > DEFAULT_LIMIT and len(p.page_ids or []) != DEFAULT_LIMIT)
 
 
-@observation("pages-one-short", "pages asked with `limit` N hold N-1 sessions while `has_more` is true")
+def _beyond(collection: Collection, page: Exchange) -> int | None:
+    """How many sessions of the (complete) collection lie in the page's direction from its
+    cursor (from the head without one), or None when the record cannot tell."""
+    if not collection.complete:
+        return None
+    if (before := page.params.get("ending_before")) is not None:
+        return collection.position(before)
+    cursor = page.params.get("starting_after")
+    if cursor is None:
+        return len(collection)
+    position = collection.position(cursor)
+    return None if position is None else len(collection) - position - 1
+
+
+@observation("pages-one-short", "pages asked with `limit` N hold N-1 sessions while `has_more` is true and "
+             "at least N sessions lie that way")
 def _one_short(record: Record, spec: Spec) -> list[int]:
+    # Only where more sessions existed: a page holding the last N-1 sessions is short because the
+    # list ended there (its has_more is another rule's), not because a page holds one too few.
+    collection = Collection.from_record(record)
     return _first(p.seq for p in _lists(record) if p.has_more is True and "status" not in p.params
-                  and (limit_sent(p) or 0) >= 2 and len(p.page_ids or []) == (limit_sent(p) or 0) - 1)
+                  and (n := limit_sent(p) or 0) >= 2 and len(p.page_ids or []) == n - 1
+                  and (beyond := _beyond(collection, p)) is not None and beyond >= n)
+
+
+@observation("short-last-page-has-more", "a page holding fewer sessions than `limit`, the last that way, "
+             "says `has_more` true")
+def _short_last_has_more(record: Record, spec: Spec) -> list[int]:
+    # `len(page) == limit` cannot give this (has-more-when-full); a count of all matches ignoring
+    # the cursor, or a constant, can.
+    collection = Collection.from_record(record)
+    return _first(p.seq for p in _lists(record) if p.has_more is True and "status" not in p.params
+                  and (n := limit_sent(p) or 0) >= 2 and p.page_ids is not None and len(p.page_ids) < n
+                  and _beyond(collection, p) == len(p.page_ids))
+
+
+EXPLAINS["short-last-page-has-more"] = ("PAG-007", "PAG-008", "LIM-004")
+
+
+@describer("short-last-page-has-more")
+def _say_short_last(record: Record, seqs: list[int]) -> str:
+    page = record.by_seq(seqs[0])
+    return (f"The page #{page.seq} holds {len(page.page_ids or [])} of the {limit_sent(page)} sessions asked, "
+            "the last ones that way, and says `has_more` true.")
 
 
 @observation("limit-max-refused", "`limit` at its maximum is refused")

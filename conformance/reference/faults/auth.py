@@ -159,8 +159,10 @@ FAULTS = (
     Fault("auth-key-prefix-match", "The key is compared with `startswith`: the real key with a character "
           "added is accepted.",
           breaks=("AUTH-002",),
-          title=("A key that starts with the real key is accepted (a prefix comparison): compare the whole "
-                 "key, in constant time."),
+          # The title speaks of the defect, not of the mechanism: a case-insensitive or truncated
+          # comparison serves other variants than a prefix match does (the observed line says which).
+          title=("A near miss of the API key (another case, a character more or less, a prefix) is accepted: "
+                 "compare the whole key exactly, in constant time."),
           signature=Signature(seen=("key-variant-served",), unseen=("unknown-key-served", "no-credentials-served")),
           overrides={"authenticate": _key_prefix_match}),
     Fault("auth-key-as-password", "The key is also accepted as the password with an empty username.",
@@ -191,7 +193,10 @@ FAULTS = (
           breaks=("AUTH-001", "AUTH-002"),
           title=("A response cache is keyed by URL alone: a page fetched with the key is served to requests "
                  "without credentials (key the cache on the credentials, or check them before it)."),
-          signature=Signature(seen=("credentials-ignored-after-keyed-fetch",), unseen=("no-credentials-served",)),
+          # A URL fetched with the key and then asked with an unknown X-API-Version is served from the
+          # cache too: the version warning is this cache's, not a second defect.
+          signature=Signature(seen=("credentials-ignored-after-keyed-fetch",), unseen=("no-credentials-served",),
+                              also=("VER-003",)),
           overrides={"authenticate": _cache_authenticate, "check_params": _cache_lookup,
                      "envelope": _cache_store}),
     Fault("auth-no-challenge", "A 401 carries no `WWW-Authenticate` header.",

@@ -242,7 +242,8 @@ FAULTS = (
           breaks=("PAG-007",),
           title=("`has_more` is computed as `len(page) == limit`: a full last page says true "
                  "(fetch `limit + 1` rows instead)."),
-          signature=Signature(seen=("full-last-page-has-more",), also=("PAG-008", "FLT-003")),
+          signature=Signature(seen=("full-last-page-has-more",), unseen=("short-last-page-has-more",),
+                              also=("PAG-008", "FLT-003")),
           partials={"filtered": ("FLT-003",), "after-first": ("PAG-007",)},
           overrides={"fetch_page": _has_more_when_full}),
     Fault("has-more-never-backward", "`has_more` is always false on `ending_before` pages.",

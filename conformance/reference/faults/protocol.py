@@ -134,7 +134,9 @@ FAULTS = (
     Fault("version-unknown-ignored", "An unknown `X-API-Version` is ignored and answered 200.",
           breaks=("VER-003",),
           title="An unknown `X-API-Version` is ignored and served; refuse it with 400.",
-          signature=Signature(seen=("version-unknown-served",)),
+          # Not where a URL-keyed cache was seen: the unknown versions may have been served from it
+          # (auth-cache-by-url explains VER-003 then).
+          signature=Signature(seen=("version-unknown-served",), unseen=("credentials-ignored-after-keyed-fetch",)),
           overrides={"check_api_version": _unknown_version_ignored}),
     Fault("content-type-html", "200 bodies are JSON text sent as `text/html`.",
           breaks=("ENV-001",),
