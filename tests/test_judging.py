@@ -8,7 +8,7 @@ import pytest
 
 from conformance.catalog import default_catalog
 from conformance.checks.registry import checks_for
-from conformance.judge.bounded import Bounded
+from conformance.judge.bounded import JUDGING_GROWTH_BYTES, Bounded
 from conformance.judge.pipeline import Judged
 from conformance.verdicts import Finding, Outcome, Verdict
 
@@ -27,9 +27,25 @@ def test_work_past_the_deadline_is_cut_where_it_is() -> None:
     assert time.monotonic() - started < 2
 
 
+def _grow() -> None:
+    held = []
+    while True:  # memory that only the cut stops (at most the growth allowance and a poll's worth)
+        held.append(bytearray(1 << 20))
+        if len(held) > 4 * (JUDGING_GROWTH_BYTES >> 20):
+            raise AssertionError("judging grew far past its allowance and was not cut")
+
+
 def test_work_past_the_memory_budget_is_cut() -> None:
-    bounded = Bounded(_spin, until=None, memory_bytes=1).run()
+    bounded = Bounded(_grow, until=None, memory_bytes=1).run()
     assert bounded.cut is not None and "memory budget" in bounded.cut
+
+
+def test_memory_the_process_held_before_judging_is_not_judgings() -> None:
+    """The suite inside a bigger process (the pytest plugin, a test worker): an absolute budget
+    below what the process already holds does not cut judging that adds little."""
+    held = bytearray(64 << 20)  # the host process's own memory, held before judging begins
+    assert Bounded(lambda: sum(range(10**6)), until=None, memory_bytes=1).run().value == sum(range(10**6))
+    del held
 
 
 def test_work_within_its_bounds_gives_its_value_and_its_errors() -> None:

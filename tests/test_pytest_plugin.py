@@ -296,7 +296,9 @@ def test_an_https_target_behind_a_private_ca_with_mutual_tls(tmp_path: Path, mon
             refused.stdout + refused.stderr
         assert target.http_requests == []
         proc, _ = _pytest(tmp_path, *target_args, "--conformance-client-cert", str(cert),
-                          "--conformance-client-key", str(key), env=_env(SSL_CERT_FILE=str(pki.ca_file)))
+                          "--conformance-client-key", str(key),
+                          # REQUESTS_CA_BUNDLE, set machine-wide on some machines, would come first.
+                          env=_env(SSL_CERT_FILE=str(pki.ca_file), REQUESTS_CA_BUNDLE=""))
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert f"checkout-conformance: PARTIAL ({target.base_url})" in proc.stdout  # --conformance-only limit
     assert target.http_requests

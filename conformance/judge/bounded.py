@@ -23,6 +23,10 @@ T = TypeVar("T")
 # Resident memory past which judging stops: a run must end under 400 MB whatever the target
 # sends, and writing the reports after a cut needs some room of its own.
 MEMORY_BUDGET_BYTES = 370 * 1024 * 1024
+# What judging itself may add when the process already held more when judging began: the suite
+# inside a bigger process (the pytest plugin in a team's test session, a test worker) must not
+# have its judging cut for memory the suite never used.
+JUDGING_GROWTH_BYTES = 120 * 1024 * 1024
 _POLL_SECONDS = 0.02
 
 
@@ -61,6 +65,10 @@ class Bounded(Generic[T]):
         self._lock = threading.Lock()
 
     def run(self) -> Bounded[T]:
+        if self._memory is not None:
+            # The budget is the larger of the absolute one and what the process held at the start
+            # plus what judging may add (JUDGING_GROWTH_BYTES).
+            self._memory = max(self._memory, resident_bytes() + JUDGING_GROWTH_BYTES)
         thread = threading.Thread(target=self._target, name="judging", daemon=True)
         thread.start()
         while thread.is_alive():
