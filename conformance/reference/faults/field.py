@@ -158,8 +158,10 @@ FAULTS = (
     Fault("next-cursor-filtered-offset", "On a `status=S` page, `next_cursor` lands two sessions short (an "
           "offset advanced by the filtered page size): following it repeats two sessions.",
           breaks=("ENV-005",),
-          title="`next_cursor` is wrong on filtered pages (an offset counted in the filtered list): compute it "
-                "from the page's last id, as on unfiltered pages.",
+          # The defect, not one mechanism: an offset in the filtered list and a bookmark of the row
+          # before filtering (a status filter applied after paging) both give it.
+          title="`next_cursor` on filtered pages does not lead to the page after the page's last session: "
+                "compute it from the page's last id, as on unfiltered pages.",
           signature=Signature(seen=("next-cursor-wrong-when-filtered", "next-cursor-right-unfiltered")),
           overrides={"envelope": _next_cursor_filtered_offset}),
     Fault("next-cursor-backward-first-id", "On an `ending_before` page, `next_cursor` is the page's first id, "
