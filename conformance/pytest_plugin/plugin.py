@@ -61,8 +61,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="judging the embedded reference server is meant (otherwise, with no target named, "
                          "the run exits 2 under CI=true)")
     group.addoption("--conformance-ca-bundle", dest="conformance_ca_bundle", default=None, metavar="PATH",
-                    help="CA certificates to trust for an https:// target, a PEM file or a directory (default: "
-                         "$REQUESTS_CA_BUNDLE, else $SSL_CERT_FILE, else the certifi bundle)")
+                    help="CA certificates to trust for an https:// target, a PEM file or a directory (default: the "
+                         "config file's ca-bundle, else $REQUESTS_CA_BUNDLE, else $SSL_CERT_FILE, else the certifi "
+                         "bundle)")
     group.addoption("--conformance-client-cert", dest="conformance_client_cert", default=None, metavar="PATH",
                     help="client certificate (PEM) for a target that demands mutual TLS")
     group.addoption("--conformance-client-key", dest="conformance_client_key", default=None, metavar="PATH",

@@ -2,8 +2,9 @@
 
 The client keeps ``requests``' ``trust_env`` off (it would let ``~/.netrc`` add credentials to
 the "no credentials" probes), so nothing here comes from the environment implicitly: the
-CA bundle is ``--ca-bundle``, else ``$REQUESTS_CA_BUNDLE``, else ``$SSL_CERT_FILE`` (read by
-name, as requests and OpenSSL read them), else the certifi bundle requests uses by default.
+CA bundle is ``--ca-bundle``, else the config file's ``ca-bundle``, else ``$REQUESTS_CA_BUNDLE``,
+else ``$SSL_CERT_FILE`` (read by name, as requests and OpenSSL read them), else the certifi bundle
+requests uses by default; the bundle named is all that is trusted (``build_context``).
 There is deliberately no way to turn verification off: a certificate over unverified TLS
 proves nothing about which server was judged.
 
