@@ -262,8 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "report.json and certificate.json")
     run.add_argument("--ca-bundle", type=_file_path, metavar="PATH",
                      help="CA certificates to trust for an https:// target, a PEM file or a directory of them "
-                          "(default: the config file's ca-bundle, else $REQUESTS_CA_BUNDLE, else $SSL_CERT_FILE, else the "
-                          "certifi bundle; the one named is all that is trusted); "
+                          "(default: the config file's ca-bundle, else $REQUESTS_CA_BUNDLE, else $SSL_CERT_FILE, "
+                          "else the certifi bundle; the one named is all that is trusted); "
                           "verification cannot be turned off")
     run.add_argument("--client-cert", type=_file_path, metavar="PATH",
                      help="client certificate (PEM) for a target that demands mutual TLS; may hold the key too")
