@@ -19,6 +19,19 @@ REDRAW = ("the shipped cases are stale: redraw them with `python -m conformance.
           "and commit the file")
 
 
+def _count_draws(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """generate_requests still draws, and each draw's seed is appended to the list returned."""
+    drawn: list[int] = []
+    real = generation.generate_requests
+
+    def counting(spec: object, seed: int, examples: int) -> list[generation.GeneratedRequest]:
+        drawn.append(seed)
+        return real(spec, seed, examples)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(generation, "generate_requests", counting)
+    return drawn
+
+
 def _shipped() -> dict[str, object]:
     path = Path(predrawn.__file__).with_name(predrawn.PREDRAWN_FILE)
     content: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
@@ -60,14 +73,7 @@ def test_other_library_versions_draw_afresh_in_one_progress_line_and_the_run_sti
     monkeypatch.setattr(generation_cache, "library_versions", lambda: dict(newer))
     monkeypatch.setenv(CACHE_ENV, str(tmp_path))  # nothing cached under the new key
     monkeypatch.setattr(generated, "_DRAWN", {})  # nor drawn earlier in this process
-    drawn: list[int] = []
-    real = generation.generate_requests
-
-    def counting(spec: object, seed: int, examples: int) -> list[generation.GeneratedRequest]:
-        drawn.append(seed)
-        return real(spec, seed, examples)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(generation, "generate_requests", counting)
+    drawn = _count_draws(monkeypatch)
     lines: list[str] = []
     result = run(RunOptions(base_url=None, api_key=None, profile=PROFILES["quick"], only=("schema",)), lines.append)
     notes = [line for line in lines if line.startswith("generated requests:")]
@@ -101,13 +107,6 @@ def test_a_first_run_with_the_default_seed_draws_nothing(tmp_path: Path, monkeyp
 
 def test_another_seed_is_drawn_as_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(CACHE_ENV, str(tmp_path))
-    drawn: list[int] = []
-    real = generation.generate_requests
-
-    def counting(spec: object, seed: int, examples: int) -> list[generation.GeneratedRequest]:
-        drawn.append(seed)
-        return real(spec, seed, examples)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(generation, "generate_requests", counting)
+    drawn = _count_draws(monkeypatch)
     generation.cached_requests(default_spec(), 7, 5)
     assert drawn == [7]
