@@ -26,7 +26,7 @@ MEMORY_BUDGET_BYTES = 370 * 1024 * 1024
 # What judging itself may add when the process already held more when judging began: the suite
 # inside a bigger process (the pytest plugin in a team's test session, a test worker) must not
 # have its judging cut for memory the suite never used.
-JUDGING_GROWTH_BYTES = 120 * 1024 * 1024
+JUDGING_GROWTH_BYTES = 100 * 1024 * 1024
 _POLL_SECONDS = 0.02
 
 
