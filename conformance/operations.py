@@ -33,6 +33,9 @@ from typing import Any, Literal
 
 from conformance.errors import SpecError
 
+# The operation every run judged before families (issue 24), and the default of every verdict,
+# cause and waiver that names no other: today's commands and reports mean this one.
+CHECKOUT_SESSIONS = "GET /v1/checkout/sessions"
 CURSORS = ("starting_after", "ending_before")
 PAGING = ("limit", *CURSORS)
 FIELD_EXTENSION = "x-conformance-field"

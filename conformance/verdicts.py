@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from conformance.operations import CHECKOUT_SESSIONS
+
 
 class Verdict(StrEnum):
     PASS = "pass"
@@ -104,6 +106,8 @@ class RequirementVerdict:
     exchanges: list[int] = field(default_factory=list)
     # Set by conformance.judge.waivers only: {reason, expires, verdict (the one it replaced)}.
     waiver: dict[str, str] | None = None
+    # The list operation judged, as ``"GET /path"`` (conformance.operations.ListOperation.key).
+    operation: str = CHECKOUT_SESSIONS
 
 
 # At most this many sequence numbers per verdict: enough to find the evidence, while a

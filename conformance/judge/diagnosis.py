@@ -53,6 +53,7 @@ from typing import Any
 from conformance.checks.base import Record
 from conformance.exchange import Exchange
 from conformance.judge.observations import EXPLAINS, OBSERVATIONS, describe, observe, stated_values
+from conformance.operations import CHECKOUT_SESSIONS
 from conformance.spec import Spec, default_spec
 from conformance.verdicts import RequirementVerdict, Verdict
 
@@ -74,9 +75,12 @@ class Cause:
     exchanges: list[int] = field(default_factory=list)
     alternatives: list[str] = field(default_factory=list)
     observed: str = ""
+    # The list operation whose exchanges show it, as ``"GET /path"``.
+    operation: str = CHECKOUT_SESSIONS
 
     def to_dict(self) -> dict[str, Any]:
-        found: dict[str, Any] = {"fault": self.fault, "title": self.title, "explains": list(self.explains),
+        found: dict[str, Any] = {"operation": self.operation, "fault": self.fault, "title": self.title,
+                                 "explains": list(self.explains),
                                  "exchanges": list(self.exchanges)}
         if self.alternatives:
             found["alternatives"] = list(self.alternatives)

@@ -59,7 +59,8 @@ def requirement_entries(
                                   if 0 <= s < len(exchanges)]
             evidence.append(entry)
         requirements.append({
-            "id": req.id, "area": req.area, "level": req.level, "text": req.text, "source": req.source,
+            "id": req.id, "operation": verdict.operation, "area": req.area, "level": req.level, "text": req.text,
+            "source": req.source,
             "verdict": verdict.verdict.value, "reason": verdict.reason, "checks": verdict.checks,
             "evidence": evidence,
             "exchanges": [s for s in verdict.exchanges if 0 <= s < len(exchanges)],
