@@ -110,6 +110,15 @@ class RequirementVerdict:
     operation: str = CHECKOUT_SESSIONS
 
 
+def by_operation(verdicts: Iterable[RequirementVerdict]) -> dict[str, list[RequirementVerdict]]:
+    """``verdicts`` grouped by their ``operation`` (``"GET /path"``), each group in the given order,
+    the groups in the order their operation first appears."""
+    groups: dict[str, list[RequirementVerdict]] = {}
+    for verdict in verdicts:
+        groups.setdefault(verdict.operation, []).append(verdict)
+    return groups
+
+
 # At most this many sequence numbers per verdict: enough to find the evidence, while a
 # pass that read 2,000 pages does not carry 2,000 numbers into every report.
 MAX_EXCHANGES = 50

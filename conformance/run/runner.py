@@ -25,6 +25,7 @@ from conformance.judge.judgement import Scope
 from conformance.judge.pipeline import Judged, RunJudgement, judge_cut_short, judge_run
 from conformance.judge.waivers import Waiver
 from conformance.not_sent import NotSent
+from conformance.operations import CHECKOUT_SESSIONS, LeftOut
 from conformance.profiles import Profile
 from conformance.record.client import TLS_FAILED, Client, ClientSettings, strip_credentials
 from conformance.record.redaction import Redactor
@@ -113,6 +114,11 @@ class RunResult:
     tls: dict[str, Any] | None = None
     # What the run saw of the collection, read once (conformance.judge.coverage); None: read when asked.
     coverage: Coverage | None = None
+    # The list operations judged, as "GET /path", in the order the document declares them
+    # (conformance.operations); the verdicts name theirs. Today's runs judge checkout sessions alone.
+    operations: list[str] = field(default_factory=lambda: [CHECKOUT_SESSIONS])
+    # The operations the document declares that were not judged as lists, each with its reason.
+    left_out: list[LeftOut] = field(default_factory=list)
 
     def coverage_of_run(self) -> Coverage:
         return self.coverage if self.coverage is not None else coverage_of(self.exchanges)
