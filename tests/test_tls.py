@@ -112,7 +112,8 @@ _PAST = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
 
 @pytest.mark.parametrize(("case", "expected"), [
     ("unknown CA", "certificate verify failed: issuer not trusted; pass the CA with --ca-bundle"),
-    ("another CA given", "certificate verify failed: issuer not trusted; pass the CA with --ca-bundle"),
+    ("another CA given", "certificate verify failed: issuer not trusted by the bundle given (--ca-bundle {stranger}); "
+                         "pass the CA that signed the target's certificate"),
     ("hostname mismatch", "certificate verify failed: hostname mismatch"),
     ("expired", "certificate verify failed: the server's certificate has expired"),
     ("plain HTTP", "the target answered in plain HTTP, not TLS; use an http:// --base-url"),
@@ -152,6 +153,7 @@ def test_each_tls_failure_is_named_before_anything_is_sent(
         code = _run(base_url, tmp_path, *extra)
     err = capsys.readouterr().err
     assert code == 2, err
+    expected = expected.format(stranger=pki.stranger_file)
     assert f"checkout-conformance: Cannot connect to {base_url} over TLS: {expected}" in err
     assert len(err.strip().splitlines()) == 1 and err.strip().endswith(".")  # one sentence
     assert target.http_requests == []  # nothing reached the target's HTTP layer
@@ -198,6 +200,7 @@ def _encrypted(key: Path) -> Path:
     ("key missing", "--client-key {missing} does not exist or is not a file"),
     ("key encrypted", "is encrypted: give an unencrypted key file"),
     ("key without certificate", "--client-key {key} was given without --client-cert"),
+    ("certificate without key", "--client-cert {cert} holds no private key: pass the key with --client-key"),
 ])
 def test_tls_files_that_cannot_be_used_are_usage_errors_before_anything_is_sent(
         case: str, expected: str, pki: Pki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -215,6 +218,7 @@ def test_tls_files_that_cannot_be_used_are_usage_errors_before_anything_is_sent(
         "key missing": [*ca, "--client-cert", str(cert), "--client-key", str(missing)],
         "key encrypted": [*ca, "--client-cert", str(cert), "--client-key", str(_encrypted(key))],
         "key without certificate": [*ca, "--client-key", str(key)],
+        "certificate without key": [*ca, "--client-cert", str(cert)],
     }[case]
     with serve(monkeypatch, server_context(pki.leaf(), client_ca=pki.ca)) as target:
         code = _run(target, tmp_path, *extra)

@@ -176,6 +176,7 @@ class Client:
         # and watchdog; the budget, the circuit breaker and the pacing stay global.
         tls = tls or TLSOptions()
         self._client_cert_given = tls.client_cert is not None
+        self._ca_given = None if tls.ca_bundle is None else f"{tls.ca_source} {tls.ca_bundle}"
         # One verifying context for every connection (conformance.record.tls); none for plain HTTP.
         context = build_context(tls) if self.base_url.lower().startswith("https://") else None
         # What the TLS connections showed (protocol, server certificate), for the certificate.
@@ -269,7 +270,7 @@ class Client:
         except (OSError, ValueError) as exc:
             if self._in_flight.expired:
                 return None
-            named = tls_failure(exc, self._client_cert_given)
+            named = tls_failure(exc, self._client_cert_given, self._ca_given)
             if not isinstance(sock, ssl.SSLSocket) or (named is not None and not named.startswith(HANDSHAKE_CLOSED)):
                 return named  # failed in the handshake itself, or an alert named the cause
             if not isinstance(exc, ssl.SSLEOFError | ssl.SSLZeroReturnError | ConnectionResetError):
@@ -562,7 +563,7 @@ class Client:
                 proxies=self._proxies,
             )
         except requests.exceptions.SSLError as exc:
-            exchange.error = TLS_FAILED + (tls_failure(exc, self._client_cert_given)
+            exchange.error = TLS_FAILED + (tls_failure(exc, self._client_cert_given, self._ca_given)
                                            or f"the TLS handshake failed ({_root_cause(exc)})")
             return None
         except requests.exceptions.ConnectTimeout:
@@ -576,7 +577,8 @@ class Client:
         except requests.exceptions.ConnectionError as exc:
             # A TLS 1.3 server refuses a client certificate after the handshake: the ssl error then
             # comes wrapped as a connection error.
-            if self.base_url.lower().startswith("https://") and (why := tls_failure(exc, self._client_cert_given)):
+            https = self.base_url.lower().startswith("https://")
+            if https and (why := tls_failure(exc, self._client_cert_given, self._ca_given)):
                 exchange.error = TLS_FAILED + why
                 return None
             cause = _root_cause(exc)

@@ -155,6 +155,10 @@ def _load_client(context: ssl.SSLContext, cert: Path, key: Path | None) -> None:
         except OSError as exc:
             raise UsageError(f"{flag} {path} cannot be read ({exc.strerror or exc}).") from None
 
+    if key is None and "PRIVATE KEY-----" not in _pem_text(cert):
+        # Checked here, not read from OpenSSL's error: for a lone certificate it says only "PEM lib".
+        raise UsageError(f"--client-cert {cert} holds no private key: pass the key with --client-key.")
+
     def no_password() -> str:
         # Without a callback OpenSSL would prompt on the terminal, and a CI job would hang.
         raise _EncryptedKey
@@ -182,9 +186,10 @@ def _reason(exc: ssl.SSLError) -> str:
     return (exc.reason or str(exc)).lower().replace("_", " ")
 
 
-def tls_failure(exc: BaseException, client_cert_given: bool) -> str | None:
+def tls_failure(exc: BaseException, client_cert_given: bool, ca_given: str | None = None) -> str | None:
     """The TLS cause of a failed request, as one sentence with the fix; None when the failure was
-    not TLS's (a refused connection, a timeout).
+    not TLS's (a refused connection, a timeout). ``ca_given``: the CA bundle the user named, as its
+    source and path (``"--ca-bundle ca.pem"``), or None when certifi's bundle was trusted.
 
     Reads the ssl error in `exc`'s chain (causes, contexts, and the `reason`/`args` urllib3 and
     requests wrap it in): its X509 verification code, or the alert the server sent.
@@ -195,6 +200,10 @@ def tls_failure(exc: BaseException, client_cert_given: bool) -> str | None:
     if isinstance(error, ssl.SSLCertVerificationError):
         code = error.verify_code
         if code in _ISSUER_UNTRUSTED:
+            if ca_given:
+                # The user named a bundle: telling them to pass one would send them in a circle.
+                return (f"certificate verify failed: issuer not trusted by the bundle given ({ca_given}); "
+                        "pass the CA that signed the target's certificate")
             return ("certificate verify failed: issuer not trusted; pass the CA with --ca-bundle "
                     "(or set REQUESTS_CA_BUNDLE)")
         if code in _HOST_MISMATCH:
