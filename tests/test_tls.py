@@ -399,3 +399,22 @@ def test_an_empty_tls_option_is_a_usage_error(option: str, tmp_path: Path, capsy
     assert exited.value.code == 2
     err = capsys.readouterr().err
     assert f"{option}: an empty value names no file" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_ca_bundle_from_a_pipe_is_read_once(pki: Pki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--ca-bundle <(vault read ...)` names a pipe: its bytes can be read once only."""
+    import threading
+
+    pipe = tmp_path / "bundle.pipe"
+    os.mkfifo(pipe)
+
+    def write_once() -> None:
+        with pipe.open("w") as sink:
+            sink.write(pki.ca_file.read_text())
+
+    writer = threading.Thread(target=write_once, daemon=True)
+    writer.start()
+    with serve(monkeypatch, server_context(pki.leaf())) as target:
+        assert _run(target, tmp_path, "--only", "limit", "--ca-bundle", str(pipe)) == 0
+    writer.join(timeout=5)
+    assert not writer.is_alive()

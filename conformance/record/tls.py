@@ -125,15 +125,23 @@ def _load_ca(context: ssl.SSLContext, path: Path, source: str) -> None:
                 raise UsageError(f"{source} {path} is an empty directory: put the CA's PEM file in it, "
                                  "or name the file itself.")
         else:
-            if "-----BEGIN CERTIFICATE-----" not in _pem_text(path):
+            # Read once and loaded from memory: `--ca-bundle <(vault read ...)` names a pipe, which a
+            # second read would find empty.
+            pem = _pem_text(path)
+            if "-----BEGIN CERTIFICATE-----" not in pem:
                 raise UsageError(f"{source} {path} holds no PEM certificate (-----BEGIN CERTIFICATE-----): "
                                  "name the CA's certificate in PEM form.")
-            context.load_verify_locations(cafile=str(path))
+            # Only the certificate blocks: OpenSSL wants ASCII, and bundles (certifi's) carry comments
+            # with issuers' names in UTF-8.
+            context.load_verify_locations(cadata="\n".join(_PEM_BLOCK.findall(pem)))
     except PermissionError:
         raise UsageError(f"{source} {path} cannot be read (permission denied).") from None
     except ssl.SSLError as exc:
         raise UsageError(f"{source} {path} is not a usable CA bundle ({_reason(exc)}): name the CA's "
                          "certificate in PEM form.") from None
+
+
+_PEM_BLOCK = re.compile(r"-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]*?-----END CERTIFICATE-----")
 
 
 def _pem_text(path: Path) -> str:
