@@ -8,6 +8,7 @@ with plain comparisons; the document is read by ``conformance.operations``, the 
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections.abc import Iterator
@@ -378,3 +379,90 @@ def test_list_faults_says_where_each_fault_can_be_injected(capsys: pytest.Captur
     assert scope["filter-invalid-404"] == "generic:partition"
     assert scope["currency-uppercase"] == "checkout"
     assert set(scope) == set(FAULTS)
+
+
+# -- every generic fault acts where it may be injected ----------------------------------------------
+def _decide(table: Any, store: Any, resource: Any, params: Any, headers: dict[str, str]) -> tuple[Any, ...]:
+    """One request decided in-process (its own context, as each request of the app): (status, body)."""
+    import contextvars
+
+    from starlette.datastructures import Headers, QueryParams
+
+    from conformance.reference.decisions import run_list_json
+    from conformance.reference.errors import ApiError, encode_json
+    from conformance.reference.faults._base import DropConnection
+
+    def decide() -> tuple[Any, ...]:
+        try:
+            return (200, run_list_json(table, store, Headers(headers), QueryParams(params), KEY, ("2026-11-01",),
+                                       resource))
+        except ApiError as exc:
+            return (exc.status, encode_json(exc.body()), sorted(exc.headers.items()))
+        except DropConnection:
+            return ("dropped",)
+        except Exception as exc:  # a fault that crashes: the app answers 500
+            return (500, type(exc).__name__)
+
+    return contextvars.copy_context().run(decide)
+
+
+def _all_answers(table: Any, store: Any, resource: Any, items: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """Answers to the kinds of request the suite sends: bounds and garbage, cursors, walks both ways
+    (filtered too), auth and version variants, unknown and repeated parameters."""
+    import base64
+
+    auth = {"Authorization": "Basic " + base64.b64encode(f"{KEY}:".encode()).decode()}
+    answers = []
+    requests_: list[tuple[Any, dict[str, str]]] = [([], auth)]
+    for limit in ("1", "3", "30", "100", "0", "101", "abc", "1.5", "", "1e1", "99999999999999999999999"):
+        requests_.append(([("limit", limit)], auth))
+    requests_ += [([("starting_after", "nope")], auth), ([("ending_before", "nope")], auth),
+                  ([("starting_after", items[3]["id"]), ("ending_before", items[1]["id"])], auth),
+                  ([("expand[]", "x")], auth), ([("foo", "bar")], auth), ([("limit", "5"), ("limit", "1000")], auth),
+                  ([], {**auth, "X-API-Version": "2026-11-01"}), ([], {**auth, "X-API-Version": "nope"})]
+    for header in ({}, {"Authorization": "Basic " + base64.b64encode(b"sk_test_other:").decode()},
+                   {"Authorization": "Basic " + base64.b64encode(f"{KEY}x:".encode()).decode()},
+                   {"Authorization": "Basic " + base64.b64encode(f":{KEY}".encode()).decode()},
+                   {"Authorization": "Basic a b"}, {"Authorization": "Basic !!!"}):
+        requests_ += [([("limit", "2")], auth), ([("limit", "2")], header)]
+    filters: list[list[tuple[str, str]]] = [[]]
+    if resource.partition:
+        for value in (*resource.partition_values, "OPEN", "bogus", ""):
+            requests_.append(([(resource.partition, value), ("limit", "100")], auth))
+        requests_.append(([(resource.partition, v) for v in resource.partition_values[:2]], auth))
+        filters += [[(resource.partition, v)] for v in resource.partition_values]
+    for name in resource.equality:
+        values = [i[name] for i in items]
+        filters.append([(name, max(values, key=values.count))])
+    answers += [_decide(table, store, resource, params, headers) for params, headers in requests_]
+    for where in filters:
+        for limit in ("1", "2", "7", "30"):
+            for backward in (False, True):
+                cursor: list[tuple[str, str]] = [("ending_before", items[-1]["id"])] if backward else []
+                for _ in range(70):
+                    answer = _decide(table, store, resource, [*where, ("limit", limit), *cursor], auth)
+                    answers.append(answer)
+                    body = json.loads(answer[1]) if answer[0] == 200 else {}
+                    data = body.get("data") if isinstance(body, dict) else None
+                    if not isinstance(data, list) or not data or body.get("has_more") is not True:
+                        break
+                    cursor = [("ending_before", data[0]["id"])] if backward else [("starting_after", data[-1]["id"])]
+        if where:  # a cursor the filter excludes
+            other = next(i for i in items[5:] if any(i[k] != v for k, v in where))
+            for param in ("starting_after", "ending_before"):
+                answers.append(_decide(table, store, resource, [*where, ("limit", "3"), (param, other["id"])], auth))
+    return answers
+
+
+def test_every_generic_fault_changes_the_answers_of_each_operation_it_may_be_injected_into() -> None:
+    from conformance.reference.app import family_stores
+    from conformance.reference.faults import applicable
+
+    stores = family_stores(ReferenceConfig(api_key=KEY, seed=SEED))
+    for key in (CUSTOMERS, INVOICES):
+        resource, store = family_resources()[key], stores[key]
+        items = store.all_items()
+        correct = _all_answers(decisions_for(None, resource), store, resource, items)
+        inert = [name for name, fault in FAULTS.items() if applicable(fault, resource) is None
+                 and _all_answers(decisions_for(name, resource), store, resource, items) == correct]
+        assert not inert, f"{key}: these faults change nothing there: {inert}"
