@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from conformance import __version__
@@ -103,6 +105,23 @@ def operations_of(report: dict[str, Any]) -> list[str]:
         return [str(key) for key in stated]
     named = [r.get("operation", CHECKOUT_SESSIONS) for r in report.get("requirements", []) if isinstance(r, dict)]
     return list(dict.fromkeys(named)) or [CHECKOUT_SESSIONS]
+
+
+# A slug is at most this long before its disambiguating suffix: a file name stays well under 255 bytes.
+_SLUG_LENGTH = 80
+
+
+def operation_slugs(operations: Iterable[str]) -> dict[str, str]:
+    """Each operation key (``GET /v1/invoices``) as a name safe in a file name or an HTML id
+    (``GET_v1_invoices``: ASCII letters, digits and ``_`` only, never empty, never ``.`` or ``..``).
+    Keys that would share a slug (``/v1/a-b``, ``/v1/a_b``), or a cut one, each get the first 8 hex
+    digits of their key's SHA-256 appended, so the slugs of one run are distinct."""
+    keys = list(dict.fromkeys(operations))
+    plain = {key: re.sub(r"[^A-Za-z0-9]+", "_", key).strip("_")[:_SLUG_LENGTH] or "operation" for key in keys}
+    shared = {slug for slug in plain.values() if list(plain.values()).count(slug) > 1}
+    return {key: f"{slug}_{hashlib.sha256(key.encode('utf-8')).hexdigest()[:8]}"
+            if slug in shared or len(re.sub(r"[^A-Za-z0-9]+", "_", key).strip("_")) > _SLUG_LENGTH else slug
+            for key, slug in plain.items()}
 
 
 def with_default_operations(report: dict[str, Any]) -> dict[str, Any]:
