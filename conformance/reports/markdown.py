@@ -283,8 +283,8 @@ def _operations_table(report: dict[str, Any]) -> list[str]:
     for summary in report.get("by_operation", [])[:MAX_ROWS]:
         counts = " · ".join(f"{summary['counts'][name]} {name}" for name in COUNT_ORDER
                             if summary["counts"].get(name))
-        lines.append(f"| {_code_cell(summary['operation'])} | {BANNER.get(summary['verdict'], cell(summary['verdict']))} "
-                     f"| {counts or 'none'} |")
+        verdict = BANNER.get(summary["verdict"], cell(summary["verdict"]))
+        lines.append(f"| {_code_cell(summary['operation'])} | {verdict} | {counts or 'none'} |")
     return [*lines, ""]
 
 
@@ -324,8 +324,9 @@ def _waived(report: dict[str, Any]) -> list[str]:
         lines += (["| ID | operation | level | waived verdict | until | reason |",
                    "| --- | --- | --- | --- | --- | --- |"] if several else
                   ["| ID | level | waived verdict | until | reason |", "| --- | --- | --- | --- | --- |"])
-    lines += [f"| {r['id']} |{f' {_code_cell(_operation(r))} |' if several else ''} {r['level']} | {r['waiver']['verdict']} "
-              f"| {r['waiver']['expires']} | {cell(r['waiver']['reason'])} |" for r in waived[:MAX_ROWS]]
+    lines += [f"| {r['id']} |{f' {_code_cell(_operation(r))} |' if several else ''} {r['level']} "
+              f"| {r['waiver']['verdict']} | {r['waiver']['expires']} | {cell(r['waiver']['reason'])} |"
+              for r in waived[:MAX_ROWS]]
     lines += [f"\n{_waiver_named(w)} " + (f"expired on {w['expires']}: it no longer applies."
               if w["status"] == "expired" else "is stale: the requirement passes now.") for w in notes]
     lines += [f"\n{_waiver_named(w)} names an operation this run did not judge: it does not apply."
