@@ -210,8 +210,8 @@ def waiver_notes(records: Sequence[dict[str, Any]], base_url: str | None = None,
                 and not _same_url(target, base_url)):
             notes.append(f"{named} is limited to {target}, not this run's target: it does not apply")
         if record["status"] == "unused" and unjudged_operation(record, operations):
-            notes.append(f"{named} names {record['operation']}, which this run did not judge "
-                         f"(it judged {', '.join(operations or ())}): it does not apply")
+            notes.append(f"waiver for {record['requirement']} names {record['operation']}, which this run did "
+                         f"not judge (it judged {', '.join(operations or ())}): it does not apply")
         if record["status"] == "expired":
             notes.append(f"{named} expired on {record['expires']}: it no longer applies "
                          "(renew it with a new date, or fix the server)")
