@@ -165,3 +165,31 @@ def test_a_report_without_operations_reads_as_checkout_sessions(faulty_run: Any)
     assert {r["operation"] for r in read["requirements"] + read["diagnosis"]} == {CHECKOUT_SESSIONS}
     assert "operation" not in report["requirements"][0]  # a copy: the report read is not changed
     assert report_problems(read) == []
+
+
+def test_waivers_on_two_operations_show_in_every_report(two_result: Any, tmp_path: Path) -> None:
+    import dataclasses
+    import datetime as dt
+
+    from conformance.judge.waivers import Waiver, apply_waivers
+    from conformance.reports.writer import write_reports
+    from tests.reports.multi import failed_on
+
+    (failed,) = failed_on(two_result, INVOICES)
+    waivers = [Waiver(failed, "tracked in INV-1", dt.date(2999, 1, 1), operation=INVOICES),
+               Waiver("PAG-001", "old", dt.date(2999, 1, 1), operation="GET /v1/customers")]
+    verdicts, records = apply_waivers(two_result.verdicts, waivers, two_result.target, dt.date(2026, 1, 1))
+    report_dir = tmp_path / "r"
+    write_reports(dataclasses.replace(two_result, verdicts=verdicts, waivers=records), report_dir)
+    report = _report(report_dir)
+    assert report_problems(report) == []
+    assert [(w["requirement"], w["operation"], w["status"]) for w in report["waivers"]] == [
+        (failed, INVOICES, "applied"), ("PAG-001", "GET /v1/customers", "unused")]
+    states = {(r["operation"], r["id"]): r["verdict"] for r in report["requirements"]}
+    assert (states[(INVOICES, failed)], states[(CHECKOUT_SESSIONS, failed)]) == ("waived", "fail")
+    summary = (report_dir / "summary.md").read_text(encoding="utf-8")
+    assert f"| {failed} | `{INVOICES}` | MUST | fail | 2999-01-01 | tracked in INV-1 |" in summary
+    assert "Waiver for PAG-001 on `GET /v1/customers` names an operation this run did not judge" in summary
+    html = (report_dir / "report.html").read_text(encoding="utf-8")
+    assert ("Waiver for PAG-001 names <code>GET /v1/customers</code>, an operation this run did not judge: "
+            "it does not apply.") in html
