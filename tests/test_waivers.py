@@ -144,8 +144,8 @@ def test_the_readme_example_is_a_valid_waiver_file(tmp_path: Path) -> None:
     example = re.search(r"```yaml\n(# waivers.yaml.*?)```", readme, flags=re.S)
     assert example is not None
     (waivers,) = load_waivers(_waivers(tmp_path / "w.yaml", [example.group(1)]), default_catalog())
-    assert (waivers.requirement, waivers.expires.isoformat(), waivers.target) == (
-        "PAG-003", "2026-12-31", "https://staging.example.com")
+    assert (waivers.requirement, waivers.expires.isoformat(), waivers.target, waivers.operation) == (
+        "PAG-003", "2026-12-31", "https://staging.example.com", "GET /v1/checkout/sessions")
 
 
 # -- waivers on families of operations (issue 24) -------------------------------------------------
