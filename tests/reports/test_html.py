@@ -244,3 +244,20 @@ def test_a_one_operation_page_has_no_operation_sections(mixed_dir: Path) -> None
     assert '<tr class="operation-heading"' not in html and 'id="operations"' not in html
     assert "data-operation" not in html and 'id="left-out"' not in html
     assert 'data-filter="operation"' not in html
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium); CI installs it")
+def test_the_operation_filter_shows_one_operation(two_dir: Path, tmp_path: Path) -> None:
+    report = json.loads((two_dir / "report.json").read_text(encoding="utf-8"))
+    page = (two_dir / "report.html").resolve().as_uri()
+    total = len(report["requirements"])
+    invoices = sum(r["operation"] == "GET /v1/invoices" for r in report["requirements"])
+    dom = _chromium("--dump-dom", page + "#operation=GET%20%2Fv1%2Finvoices", profile=tmp_path / "op").stdout
+    assert f"Showing {invoices} of {total} requirements" in dom
+    shown = re.findall(r'<tr class="requirement" id="(req-[A-Za-z0-9_]+)-[A-Z]+-\d+"(?![^>]*\shidden)', dom)
+    assert shown and set(shown) == {"req-GET_v1_invoices"}
+    failing = sum(r["operation"] == "GET /v1/invoices" and r["verdict"] == "fail" for r in report["requirements"])
+    both = _chromium("--dump-dom", page + "#operation=GET%20%2Fv1%2Finvoices&verdict=fail",
+                     profile=tmp_path / "both").stdout
+    assert f"Showing {failing} of {total} requirements" in both
