@@ -77,14 +77,21 @@ def human_time(iso: str) -> str:
 
 
 def headline(report: dict[str, Any]) -> str:
-    """What the banner says under the verdict: what failed, by ID (with its operation when the run
+    """What the banner says under the verdict: what failed, by ID (grouped by operation when the run
     judged several), or why nothing could be told."""
     several = len(operations_of(report)) > 1
-    by_verdict: dict[str, list[str]] = {}
+    by_verdict: dict[str, dict[str, list[str]]] = {}
     for requirement in report["requirements"]:
-        label = f"{requirement['id']} on {_operation(requirement)}" if several else requirement["id"]
-        by_verdict.setdefault(requirement["verdict"], []).append(label)
-    parts = [f"{plural(len(by_verdict[verdict]), 'requirement')} {label}: {capped(by_verdict[verdict], 8, ', ')}"
+        by_verdict.setdefault(requirement["verdict"], {}).setdefault(_operation(requirement), []).append(
+            requirement["id"])
+
+    def named(groups: dict[str, list[str]]) -> str:
+        if not several:
+            return capped([i for ids in groups.values() for i in ids], 8, ", ")
+        return " and ".join(f"{capped(ids, 8, ', ')} on {key}" for key, ids in groups.items())
+
+    parts = [f"{plural(sum(map(len, by_verdict[verdict].values())), 'requirement')} {label}: "
+             f"{named(by_verdict[verdict])}"
              for verdict, label in (("fail", "failed"), ("warn", "warned (SHOULD)"), ("error", "hit a suite error"),
                                     ("waived", "waived (accepted failures)"))
              if by_verdict.get(verdict)]
