@@ -202,8 +202,12 @@ def test_a_section_per_operation_with_its_failures_first(two_dir: Path) -> None:
     verdicts = {s["operation"]: s["verdict"] for s in report["by_operation"]}
     for key, verdict in verdicts.items():
         assert re.search(rf'<code>{re.escape(key)}</code></a>\s*<span class="verdict-word {verdict}">', html)
-    # The banner names the failures with their operation.
-    assert "on GET /v1/invoices" in html.split('id="verdict-banner"', 1)[1].split("</div>", 1)[0]
+    # The banner names the failures grouped by their operation.
+    banner = html.split('id="verdict-banner"', 1)[1].split("</div>", 1)[0]
+    failed = {key: [r["id"] for r in report["requirements"] if r["operation"] == key and r["verdict"] == "fail"]
+              for key in report["operations"]}
+    assert (f"requirements failed: {', '.join(failed['GET /v1/checkout/sessions'])} on GET /v1/checkout/sessions "
+            f"and {', '.join(failed['GET /v1/invoices'])} on GET /v1/invoices") in banner
 
 
 def test_the_left_out_operations_are_listed_with_why(two_dir: Path) -> None:
