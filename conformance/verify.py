@@ -89,7 +89,8 @@ def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = N
         if problem:
             raise VerificationFailed(f"{report_dir}: {problem}")
     # A report made before families of operations names none: it judged checkout sessions.
-    report = with_default_operations(_load_json(report_dir / REPORT))
+    written = _load_json(report_dir / REPORT)
+    report = with_default_operations(written)
     problems = _certificate_problems(certificate, report_dir)
     _format_check(report_dir, report, problems)
     schema_problems = report_problems(report)
@@ -106,7 +107,8 @@ def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = N
         problems.append(str(exc))
         _fail(report_dir, problems)
     problems += _order_problems(exchanges)
-    problems += _agreement_problems(certificate, report, report_dir)
+    # The certificate was built from report.json as written (one made before families names no operation).
+    problems += _agreement_problems(certificate, written, report_dir)
     problems += reproducer_problems(report, exchanges, report_dir)
     rejudged, rejudge_problems = _rejudge_problems(report, certificate, exchanges)
     if report["coverage"] != coverage_of(exchanges).to_dict():
