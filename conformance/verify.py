@@ -28,6 +28,7 @@ from conformance.exchange import Exchange
 from conformance.judge.coverage import coverage_of
 from conformance.judge.pipeline import judge_run
 from conformance.judge.waivers import recorded_waivers, status_problems
+from conformance.not_sent import Stopped
 from conformance.profiles import PROFILES
 from conformance.reports.certificate import (
     DIGEST_FIELD,
@@ -270,7 +271,7 @@ def _rejudge_problems(
     # The very function `run` judged with: the checks (or, when the preflight found nothing to
     # judge, every requirement saying why), the diagnosis, the waivers, the stopped suffix, the scope.
     judged = judge_run(exchanges, context, spec, catalog, only=only, failed_probes=report.get("failed_probes", {}),
-                       aborted=report.get("aborted"), stopped=report.get("stopped"), strict=report["strict"],
+                       aborted=report.get("aborted"), stopped=Stopped.from_report(report), strict=report["strict"],
                        waivers=waivers, target=report["target"]["base_url"], on=started)
     conclusion = judged.conclusion
     diagnosis = diagnosis_entries(judged.diagnosis, exchanges)

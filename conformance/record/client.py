@@ -41,7 +41,7 @@ from conformance.exchange import (
     Exchange,
     key_variants,
 )
-from conformance.not_sent import NotSent
+from conformance.not_sent import DEADLINE_CUT, NotSent
 from conformance.record.ratelimit import Pacer
 from conformance.record.recording import PerThread, Recording
 from conformance.record.redaction import RedactionTooSlow, Redactor, looks_secret
@@ -90,8 +90,6 @@ _LINE_BREAK = "\x00"
 # How an exchange's `body_error` starts when the suite kept only the body's size and digest.
 BODY_NOT_KEPT = "not kept:"
 
-# How an exchange's `error` starts when the run's deadline cut its request in flight.
-DEADLINE_CUT = "cut: "
 # How an exchange's `error` starts when TLS failed (conformance.record.tls names the cause after it).
 TLS_FAILED = "TLS failed: "
 
@@ -168,8 +166,8 @@ class Client:
         self._deadline_at = None if self.settings.deadline is None else time.monotonic() + self.settings.deadline
         self._evidence_bytes = 0
         # Why the run stopped asking before its probes were done (the deadline, the evidence
-        # budget), or None.
-        self.stopped_because: str | None = None
+        # budget, the request budget), as the first request it left undone, or None.
+        self.stopped_because: NotSent | None = None
         self._on_exchange = on_exchange
         self._sleep = sleep
         # Lanes (conformance.run.lanes) share this client: each thread gets its own connection
@@ -394,18 +392,18 @@ class Client:
                         # was cut (report.json), so a run whose last walk went unsent cannot read as whole.
                         not_sent = NotSent.request_budget(self.settings.max_requests)
                         exchange.error = not_sent.error
-                        self.stopped_because = self.stopped_because or not_sent.why
+                        self.stopped_because = self.stopped_because or not_sent
                         raise RequestBudgetExhausted(exchange.error)
                     if self._evidence_bytes >= self.settings.evidence_budget_bytes:
                         budget = self.settings.evidence_budget_bytes / 2**20
                         not_sent = NotSent.evidence_budget(budget)
                         exchange.error = not_sent.error
-                        self.stopped_because = self.stopped_because or not_sent.why
+                        self.stopped_because = self.stopped_because or not_sent
                         raise RequestBudgetExhausted(exchange.error)
                     if self._seconds_left() <= 0:
                         not_sent = NotSent.deadline(self.settings.deadline, self.settings.deadline_reason)
                         exchange.error = not_sent.error
-                        self.stopped_because = self.stopped_because or not_sent.why
+                        self.stopped_because = self.stopped_because or not_sent
                         raise DeadlinePassed(exchange.error)
                     self.requests_sent += 1
                 exchange.attempts = attempt
@@ -468,7 +466,7 @@ class Client:
             return False
         not_sent = NotSent.deadline(self.settings.deadline, self.settings.deadline_reason)
         exchange.error = not_sent.error
-        self.stopped_because = self.stopped_because or not_sent.why
+        self.stopped_because = self.stopped_because or not_sent
         raise DeadlinePassed(exchange.error)
 
     def _reproduce_drop(self, exchange: Exchange, pairs: list[tuple[str, str]], headers: dict[str, str]) -> bool:
@@ -525,10 +523,10 @@ class Client:
             exchange.error = f"no complete response within {limit:g} s"
         if timed_out and limit < self.settings.timeout:
             # The run's deadline cut it, not the target's slowness against --timeout: say so.
-            passed = self._deadline_passed()
-            exchange.error = f"{DEADLINE_CUT}{passed}"
+            cut = NotSent.deadline_cut(self.settings.deadline, self.settings.deadline_reason)
+            exchange.error = cut.error
             with self._shared:
-                self.stopped_because = self.stopped_because or passed
+                self.stopped_because = self.stopped_because or cut
 
     def _keep_body(self, exchange: Exchange, text: str, raw: bytes) -> None:
         """The body as evidence, masked within `redaction_seconds`; a body that takes longer
@@ -601,9 +599,6 @@ class Client:
         exchange.body_error = _still_encoded(body, exchange.response_headers) or exchange.body_error
         exchange.body_truncated = truncated
         return text, body
-
-    def _deadline_passed(self) -> str:
-        return NotSent.deadline(self.settings.deadline, self.settings.deadline_reason).why
 
     def _seconds_left(self) -> float:
         return math.inf if self._deadline_at is None else self._deadline_at - time.monotonic()

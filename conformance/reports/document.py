@@ -10,6 +10,7 @@ from conformance.catalog import Catalog
 from conformance.checks.history import describe
 from conformance.exchange import Exchange
 from conformance.judge.diagnosis import Cause
+from conformance.not_sent import Stopped
 from conformance.run.runner import RunResult
 from conformance.verdicts import RequirementVerdict, Verdict
 
@@ -102,7 +103,7 @@ def build_report(result: RunResult) -> dict[str, Any]:
         **({"activity": {**result.activity, "text": describe(result.activity)}} if result.activity else {}),
         # Why nothing was judged (unreachable, refused key...): `verify` re-judges it so.
         "aborted": None if result.aborted is None else result.redactor.text(str(result.aborted)),
-        "stopped": result.stopped,
+        **Stopped.to_report(result.stopped),
         "counts": counts,
         # What part of the collection the run saw (format 2).
         "coverage": result.coverage_of_run().to_dict(),
