@@ -18,7 +18,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -53,6 +53,7 @@ from conformance.record.tls import (
     closed_after_handshake,
     tls_failure,
 )
+from conformance.record.transport import Response, Transport
 from conformance.spec import OPERATION_PATH
 
 Query = Mapping[str, str] | Iterable[tuple[str, str]]
@@ -148,10 +149,13 @@ class Client:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         tls: TLSOptions | None = None,
+        transport: Transport | None = None,
     ) -> None:
         """`tls`: the CA bundle and client certificate for an https:// target (None: requests'
         default CAs, no client certificate). Raises UsageError when they cannot be used
-        (conformance.record.tls.build_context), before anything is sent."""
+        (conformance.record.tls.build_context), before anything is sent. `transport`: what
+        sends each GET (conformance.record.transport); None, the real one: this lane's requests
+        session. (Client.tls_refusal's extra handshake always goes through the real one.)"""
         self.base_url = strip_credentials(base_url)
         self._api_key = api_key
         self.settings = settings or ClientSettings()
@@ -179,6 +183,7 @@ class Client:
         # What the TLS connections showed (protocol, server certificate), for the certificate.
         self.tls_facts = TLSFacts()
         self._lines = PerThread(lambda: _Line(context, self.tls_facts), _Line.close)
+        self._transport: Transport = transport if transport is not None else _SessionTransport(self._lines)
         self._shared = threading.Lock()  # guards requests_sent and the failure count
         # Set by stop(): wakes a lane waiting for the rate or a 429 hold (see _pause).
         self._woken = threading.Event()
@@ -550,15 +555,8 @@ class Client:
         started = time.monotonic()
         exchange.error = None
         try:
-            response = self._session.get(
-                self.base_url + exchange.path,
-                params=pairs,
-                headers=headers,
-                timeout=(timeout, timeout),
-                allow_redirects=False,  # never carry credentials to another host
-                stream=True,
-                proxies=self._proxies,
-            )
+            response = self._transport.get(self.base_url + exchange.path, params=pairs, headers=headers,
+                                           timeout=timeout, proxies=self._proxies)
         except requests.exceptions.SSLError as exc:
             exchange.error = TLS_FAILED + (tls_failure(exc, self._client_cert_given)
                                            or f"the TLS handshake failed ({_root_cause(exc)})")
@@ -603,7 +601,7 @@ class Client:
     def _seconds_left(self) -> float:
         return math.inf if self._deadline_at is None else self._deadline_at - time.monotonic()
 
-    def _read_body(self, response: requests.Response) -> tuple[bytes, bool]:
+    def _read_body(self, response: Response) -> tuple[bytes, bool]:
         cap = self.settings.body_cap_bytes
         chunks: list[bytes] = []
         size = 0
@@ -764,6 +762,21 @@ class _Line:
     def close(self) -> None:
         self.watchdog.close()
         self.session.close()
+
+
+class _SessionTransport:
+    """The real transport: this lane's requests session, on its own connection under its watchdog."""
+
+    def __init__(self, lines: PerThread[_Line]) -> None:
+        self._lines = lines
+
+    def get(self, url: str, *, params: Sequence[tuple[str, str]], headers: Mapping[str, str], timeout: float,
+            proxies: Mapping[str, str]) -> Response:
+        return self._lines.get().session.get(
+            url, params=list(params), headers=headers, timeout=(timeout, timeout),
+            allow_redirects=False,  # never carry credentials to another host
+            stream=True, proxies=dict(proxies),
+        )
 
 
 class _InFlight:
