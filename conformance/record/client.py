@@ -881,24 +881,13 @@ def _watched_adapter(in_flight: _InFlight, context: ssl.SSLContext | None = None
             finally:
                 in_flight.sock = self.sock or in_flight.sock
 
-    class WatchedTLS(HTTPSConnection):
-        def _new_conn(self) -> socket.socket:
-            in_flight.sock = super()._new_conn()
-            return in_flight.sock
-
+    # Watched's reporting, over urllib3's TLS connection (the MRO puts HTTPSConnection under it).
+    class WatchedTLS(Watched, HTTPSConnection):
         def connect(self) -> None:
             super().connect()
             sock = self.sock
             if facts is not None and isinstance(sock, ssl.SSLSocket | SSLTransport):  # SSLTransport: TLS in TLS
                 facts.saw(sock.version(), sock.getpeercert(binary_form=True))
-
-        def request(self, *args: Any, **kwargs: Any) -> None:
-            in_flight.sock = self.sock
-            _split_repeated(kwargs)
-            try:
-                super().request(*args, **kwargs)
-            finally:
-                in_flight.sock = self.sock or in_flight.sock
 
     class Pool(HTTPConnectionPool):
         ConnectionCls = Watched
