@@ -30,6 +30,7 @@ from conformance.profiles import Profile
 from conformance.record.client import TLS_FAILED, Client, ClientSettings, strip_credentials
 from conformance.record.redaction import Redactor
 from conformance.record.tls import HANDSHAKE_CLOSED, TLSOptions, build_context
+from conformance.run.defaults import DEFAULT_DEADLINE
 from conformance.run.lanes import DEFAULT_CONCURRENCY, probe_rng, run_probes
 from conformance.spec import OPERATION_PATH, Spec, default_spec
 from conformance.verdicts import RequirementVerdict
@@ -37,10 +38,6 @@ from conformance.wording import plural
 
 # The generated-request probes (conformance.checks.generated), which draw from the shipped cases.
 GENERATED_TAGS = frozenset({POSITIVE_TAG, NEGATIVE_TAG, PLAIN_TAG})
-
-# A run ends within this many seconds, reports written, whatever the target does: asking
-# stops at 70% of it, judging at 85% (see _deadline_shares).
-DEFAULT_DEADLINE = 280.0
 
 
 @dataclass(frozen=True)
