@@ -13,7 +13,7 @@ from typing import Any
 
 from conformance.checks.base import Check, Record, RunContext
 from conformance.checks.common import lacking
-from conformance.checks.walks import Walk
+from conformance.checks.walks import REFERENCE_WALK, Walk
 from conformance.exchange import Exchange
 from conformance.spec import Spec
 from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, skipped, too_little_data, violated
@@ -170,7 +170,7 @@ def _total_mismatch(item: Item) -> tuple[str, str, str] | None:
 
 
 def _judge_unique_ids(record: Record, name: str) -> Outcome:
-    walk = Walk.read(record, "walk:100")
+    walk = Walk.read(record, REFERENCE_WALK)
     if not walk.pages or walk.unanswered is not None:
         return inconclusive("OBJ-004", name, "the reference walk was not made or not answered")
     if len(walk.ids) < 2:

@@ -12,6 +12,7 @@ from conformance.checks.common import answer, first_unanswered, is_4xx, is_error
 from conformance.checks.history import History
 from conformance.checks.walks import (
     NEXT_CURSOR_WALK,
+    REFERENCE_WALK,
     Walk,
     cursor_sent,
     limit_sent,
@@ -24,7 +25,7 @@ from conformance.spec import Spec
 from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, too_little_data, violated
 from conformance.wording import capped, plural
 
-FORWARD_WALKS = ("walk:100", "walk:7", "walk:1", "walk:default")
+FORWARD_WALKS = (REFERENCE_WALK, "walk:7", "walk:1", "walk:default")
 BACKWARD_WALK = "walk:back:7"
 CURSOR_LIMIT = 5
 
@@ -32,7 +33,7 @@ CURSOR_LIMIT = 5
 # -- probes -----------------------------------------------------------------------------------
 def probe_reference_walk(ctx: ProbeContext) -> None:
     # Alone and first: the other probes pick their cursors from what it saw.
-    walk_forward(ctx, "walk:100", limit=100, max_pages=ctx.profile.pages_limit_100)
+    walk_forward(ctx, REFERENCE_WALK, limit=100, max_pages=ctx.profile.pages_limit_100)
 
 
 def _pages_7(profile: Profile) -> int:
@@ -107,7 +108,7 @@ def probe_bad_cursors(ctx: ProbeContext) -> None:
 
 
 PROBES = (
-    Probe("walk:100", "pagination", probe_reference_walk, order="first"),
+    Probe(REFERENCE_WALK, "pagination", probe_reference_walk, order="first"),
     _forward_walk("walk:7", 7, _pages_7),
     _forward_walk("walk:1", 1, _pages_1),
     _forward_walk("walk:default", None, _pages_default),
