@@ -13,7 +13,6 @@ import re
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -124,7 +123,3 @@ def render_html(report: dict[str, Any]) -> str:
         causes=likely_causes(report),
         unexplained=unexplained(report),
     ))
-
-
-def write_html(report: dict[str, Any], path: Path) -> None:
-    path.write_text(render_html(report), encoding="utf-8")

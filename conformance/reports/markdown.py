@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 from conformance.reports.causes import likely_causes, unexplained
@@ -233,7 +232,3 @@ def _waived(report: dict[str, Any]) -> list[str]:
     lines += [f"\nWaiver for {w['requirement']} " + (f"expired on {w['expires']}: it no longer applies."
               if w["status"] == "expired" else "is stale: the requirement passes now.") for w in notes]
     return [*lines, ""]
-
-
-def write_summary(report: dict[str, Any], path: Path) -> None:
-    path.write_text(build_summary(report), encoding="utf-8")
