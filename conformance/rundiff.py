@@ -9,6 +9,12 @@ Per requirement ID, the verdicts of the two report.json files are sorted into:
 
 Exit 0 when nothing regressed, 2 when a directory holds no readable report.json. The
 Markdown form is a pull-request comment: target text is escaped like summary.md's.
+
+`diff` does not re-judge, so it does not call conformance.judge.pipeline.judge_run: it compares
+the verdicts each report.json states, which are what judge_run gave when that run was made.
+Re-judging here would compare two runs under today's rules instead of under the rules each
+was certified with, and would need both transcripts; whether a report's verdicts are what its
+transcript gives is `verify`'s question (it calls judge_run), asked of one report at a time.
 """
 
 from __future__ import annotations
