@@ -126,9 +126,12 @@ def _unanswered(walks: Iterable[Walk]) -> Exchange | None:
     return None
 
 
+WALKS_CHECK = "pagination.walks"
+
+
 def judge_walks(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
     """PAG-001/002/003/006/009/010 over the forward and backward walks."""
-    name = "pagination.walks"
+    name = WALKS_CHECK
     walks = [Walk.read(record, tag) for tag in FORWARD_WALKS]
     backward = Walk.read(record, BACKWARD_WALK, backward=True)
     reference = walks[0]
@@ -385,9 +388,12 @@ def _judge_backward(name: str, reference: _Stable, backward: Walk, history: Hist
         exchanges=[page.seq] if page else []))
 
 
+CURSORS_CHECK = "pagination.cursors"
+
+
 def judge_cursors(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
     """PAG-004/005/007/008: targeted cursors and has_more in both directions."""
-    name = "pagination.cursors"
+    name = CURSORS_CHECK
     collection = Collection.from_record(record)
     after = record.tagged("cursor:after")
     before = record.tagged("cursor:before")
@@ -535,9 +541,12 @@ def _has_more_wrong(req: str, name: str, page: Exchange, more: bool, backward: b
         exchanges=[page.seq]))
 
 
+BAD_CURSORS_CHECK = "pagination.bad-cursors"
+
+
 def judge_bad_cursors(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
     """PAG-011..014: unknown cursors and both cursors at once."""
-    name = "pagination.bad-cursors"
+    name = BAD_CURSORS_CHECK
     for tag, must, should, allowed in (
         ("cursor:unknown", "PAG-011", "PAG-013", (400, 404)),
         ("cursor:both", "PAG-012", "PAG-014", (400,)),
@@ -564,11 +573,11 @@ def judge_bad_cursors(record: Record, run: RunContext, spec: Spec) -> Iterable[O
 
 
 CHECKS = (
-    Check("pagination.walks", "pagination",
+    Check(WALKS_CHECK, "pagination",
           ("PAG-001", "PAG-002", "PAG-003", "PAG-006", "PAG-009", "PAG-010"), judge_walks,
           compares=("PAG-001", "PAG-002", "PAG-003", "PAG-006")),
-    Check("pagination.cursors", "pagination", ("PAG-004", "PAG-005", "PAG-007", "PAG-008"), judge_cursors,
+    Check(CURSORS_CHECK, "pagination", ("PAG-004", "PAG-005", "PAG-007", "PAG-008"), judge_cursors,
           compares=("PAG-004", "PAG-005", "PAG-007", "PAG-008")),
-    Check("pagination.bad-cursors", "pagination", ("PAG-011", "PAG-012", "PAG-013", "PAG-014"),
+    Check(BAD_CURSORS_CHECK, "pagination", ("PAG-011", "PAG-012", "PAG-013", "PAG-014"),
           judge_bad_cursors),
 )
