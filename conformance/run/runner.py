@@ -243,7 +243,7 @@ def _judge_bounded(
         after["judged"] = judge_run(record, context, spec, catalog, stopped=stopped, so_far=so_far, **common)
 
     bounded = Bounded(work, until).run()
-    if bounded.cut is None:
+    if bounded.why is None:
         return after["judged"], after["coverage"], stopped
     if "judged" in after:  # judging was done: the cut came as it was handed over, and took nothing
         return after["judged"], after["coverage"], stopped
@@ -251,9 +251,10 @@ def _judge_bounded(
     for exchange in record.exchanges:
         exchange.forget_readings()
     record.memo.clear()
-    why = bounded.cut.replace(" before this rule was judged", "")
+    why, cut = bounded.why, bounded.cut
+    assert cut is not None  # as `why` is
     stopped = Stopped.judging_cut(stopped, why)
-    judged = judge_cut_short(record, so_far, catalog, bounded.cut, stopped=stopped, **common)
+    judged = judge_cut_short(record, so_far, catalog, cut, stopped=stopped, **common)
     coverage = after.get("coverage") or Coverage(0, None, 0, f"not read: {why} before the pages were read")
     return judged, coverage, stopped
 
