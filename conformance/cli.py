@@ -15,14 +15,12 @@ from conformance.errors import ConformanceError, UsageError
 from conformance.profiles import PROFILES
 from conformance.record.ratelimit import MAX_RATE_LIMIT
 from conformance.record.tls import TLSOptions
+from conformance.run.defaults import DEFAULT_DEADLINE
 from conformance.run.lanes import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from conformance.terminal import inert
 
 if TYPE_CHECKING:
     from conformance.run.runner import RunOptions
-
-# Also in conformance.run.runner; repeated here so that --help does not import the runner.
-DEFAULT_DEADLINE = 280.0
 
 EXIT_BY_VERDICT = {"conformant": 0, "nonconformant": 1, "inconclusive": 3, "error": 3}
 

@@ -1,19 +1,25 @@
-"""Why a request was not sent, as a value: what the client writes and what the judge reads back.
+"""Why a request was not sent, and why a run stopped, as values: what the client writes and what the judge reads back.
 
 The client records a request it refused to send with the error ``not sent: <why>`` (the text
-a reader sees in exchanges.jsonl and the reports). Building that text from a :class:`NotSent`
-and reading it back with :meth:`NotSent.of`, in this one module, keeps the writer and the
-readers (the lanes' request count, the spent-budget naming of conformance.judge) from drifting
-apart: they ask for the kind, never match the prose.
+a reader sees in exchanges.jsonl and the reports), and a request the run's deadline cut in
+flight with ``cut: <why>``. Building that text from a :class:`NotSent` and reading it back with
+:meth:`NotSent.of` (:meth:`NotSent.left_undone` for both), in this one module, keeps the writer
+and the readers (the lanes' request count, the spent-budget naming of conformance.judge, the
+cut run's reasons) from drifting apart: they ask for the kind, never match the prose. Why the
+run as a whole stopped early is a :class:`Stopped`, written to report.json as its text and kind.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from enum import Enum
+from typing import Any
 
 PREFIX = "not sent: "
+# How an exchange's `error` starts when the run's deadline cut its request in flight.
+DEADLINE_CUT = "cut: "
 
 
 class Kind(Enum):
@@ -30,16 +36,18 @@ class Kind(Enum):
 @dataclass(frozen=True)
 class NotSent:
     """A request not sent: its `kind`, the sentence `why` (after ``not sent: ``) and, for the
-    request budget, the --max-requests value `limit`."""
+    request budget, the --max-requests value `limit`. `in_flight`: the request was sent and the
+    run's deadline cut it before its answer came (the error ``cut: <why>``; kind DEADLINE)."""
 
     kind: Kind
     why: str
     limit: int | None = None
+    in_flight: bool = False
 
     @property
     def error(self) -> str:
         """The exchange's recorded error, exactly as the reports show it."""
-        return PREFIX + self.why
+        return (DEADLINE_CUT if self.in_flight else PREFIX) + self.why
 
     @classmethod
     def request_budget(cls, limit: int) -> NotSent:
@@ -54,6 +62,11 @@ class NotSent:
         # `seconds`: ClientSettings.deadline, never None here (without one no deadline passes);
         # `reason`: ClientSettings.deadline_reason, the run's own sentence (see deadline_near).
         return cls(Kind.DEADLINE, reason or f"the run's deadline ({seconds:g} s) has passed")
+
+    @classmethod
+    def deadline_cut(cls, seconds: float | None, reason: str | None = None) -> NotSent:
+        """A request in flight when the run's deadline came (its error starts ``cut: ``)."""
+        return replace(cls.deadline(seconds, reason), in_flight=True)
 
     @staticmethod
     def deadline_near(deadline: float, asking: float) -> str:
@@ -88,6 +101,68 @@ class NotSent:
             if pattern.fullmatch(why):
                 return cls(kind, why)
         return cls(Kind.STOPPED, why)
+
+    @classmethod
+    def left_undone(cls, error: str | None) -> NotSent | None:
+        """What the run's own bounds left undone in an exchange with `error`: a request not sent
+        (:meth:`of`), or one the deadline cut in flight (kind DEADLINE, `in_flight`); else None."""
+        if error is not None and error.startswith(DEADLINE_CUT):
+            return cls(Kind.DEADLINE, error.removeprefix(DEADLINE_CUT), in_flight=True)
+        return cls.of(error)
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """Why a run stopped before its work was done, as a value.
+
+    `kind`: what stopped the asking (the deadline, a budget: the :class:`Kind` of the request
+    it left unsent), or None when asking finished and only judging was cut; `detail`: that
+    sentence; `judging`: why judging was cut short (conformance.judge.bounded), or "".
+    report.json holds :meth:`text` as ``stopped`` (the words it has always held) and the kind
+    as ``stopped_kind``; :meth:`from_report` reads both back, and reads reports written
+    before ``stopped_kind`` existed too.
+    """
+
+    kind: Kind | None
+    detail: str = ""
+    judging: str = ""
+
+    def text(self) -> str:
+        """The sentence the reports show: why asking stopped, then why judging was cut, joined by "; "."""
+        return "; ".join(s for s in (self.detail, self.judging) if s)
+
+    @classmethod
+    def asking(cls, not_sent: NotSent | None) -> Stopped | None:
+        """Why the run stopped asking (Client.stopped_because), or None when it did not."""
+        return None if not_sent is None else cls(not_sent.kind, not_sent.why)
+
+    @classmethod
+    def judging_cut(cls, stopped: Stopped | None, why: str) -> Stopped:
+        """`stopped` (None: asking finished) with judging cut short for `why` (the deadline, memory)."""
+        judging = f"{why}: judging was cut short"
+        return cls(None, judging=judging) if stopped is None else replace(stopped, judging=judging)
+
+    @staticmethod
+    def to_report(stopped: Stopped | None) -> dict[str, Any]:
+        """report.json's fields for `stopped` (None: the run did not stop early): ``stopped``, the
+        text or null, and ``stopped_kind``, the Kind's value or null."""
+        if stopped is None:
+            return {"stopped": None, "stopped_kind": None}
+        return {"stopped": stopped.text(), "stopped_kind": None if stopped.kind is None else stopped.kind.value}
+
+    @classmethod
+    def from_report(cls, report: Mapping[str, Any]) -> Stopped | None:
+        """The Stopped a report.json records, or None. A report without ``stopped_kind`` (written
+        before it existed) has its kind read from the text, as the client wrote it (:meth:`NotSent.of`);
+        its text is kept whole as `detail`, so :meth:`text` gives it back unchanged."""
+        text = report.get("stopped")
+        if not text:
+            return None
+        if "stopped_kind" in report:
+            kind = report["stopped_kind"]
+            return cls(None if kind is None else Kind(kind), str(text))
+        asking = NotSent.of(PREFIX + str(text).split("; ", 1)[0])
+        return cls(asking.kind if asking is not None else None, str(text))
 
 
 _NUMBER = r"[0-9.e+-]+"

@@ -14,6 +14,12 @@ A requirement is known by its operation and ID (issue 24): PAG-005 on GET /v1/in
 GET /v1/checkout/sessions are two entries, each diff entry carries its `operation`, and the text
 and Markdown forms name it when either run judged several operations. A report made before families
 (no `operation` anywhere) reads as one of GET /v1/checkout/sessions, so it compares with today's.
+
+`diff` does not re-judge, so it does not call conformance.judge.pipeline.judge_run: it compares
+the verdicts each report.json states, which are what judge_run gave when that run was made.
+Re-judging here would compare two runs under today's rules instead of under the rules each
+was certified with, and would need both transcripts; whether a report's verdicts are what its
+transcript gives is `verify`'s question (it calls judge_run), asked of one report at a time.
 """
 
 from __future__ import annotations

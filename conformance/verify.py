@@ -35,6 +35,7 @@ from conformance.judge.diagnosis import Cause
 from conformance.judge.judgement import Conclusion
 from conformance.judge.pipeline import RunJudgement, judge_run
 from conformance.judge.waivers import recorded_waivers, status_problems
+from conformance.not_sent import Stopped
 from conformance.operations import CHECKOUT_SESSIONS
 from conformance.profiles import PROFILES
 from conformance.reports.certificate import (
@@ -301,7 +302,7 @@ def _rejudge_problems(
     # judge, every requirement saying why), the diagnosis, the waivers, the stopped suffix, the scope.
     judged: RunJudgement = judge_run(
         exchanges, context, spec, catalog, only=only, failed_probes=report.get("failed_probes", {}),
-        aborted=report.get("aborted"), stopped=report.get("stopped"), strict=report["strict"],
+        aborted=report.get("aborted"), stopped=Stopped.from_report(report), strict=report["strict"],
         waivers=waivers, target=report["target"]["base_url"], on=started)
     return len(judged.conclusion.verdicts), problems + judgement_problems(
         report, certificate, exchanges, judged.diagnosis, judged.conclusion)

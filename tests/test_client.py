@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import base64
 import json
-import socket
+from collections.abc import Callable
+from typing import Any
 
 import pytest
+import requests
 
 from conformance.errors import ForbiddenMethod, RequestBudgetExhausted, TransportFailure
 from conformance.exchange import AUTH_NONE
+from conformance.not_sent import NotSent
 from conformance.record.client import BasicCredentials, Client, ClientSettings, RawAuthorization, strip_credentials
 from conformance.record.redaction import MASK, Redactor
+from conformance.record.transport import Answer, MemoryTransport, Sent
 from tests.support.scripted import Received, Reply, scripted_server
 
 KEY = "sk_test_CLIENT_SECRET_0123456789"
@@ -57,14 +61,33 @@ def test_no_credentials_means_no_authorization_header() -> None:
         assert "Authorization" not in target.received[0].headers
 
 
+# The client's policy (429 retries, the budget, the circuit breaker, body caps, charsets) is
+# tested on the in-memory transport (conformance.record.transport): no socket, no server to
+# shut down. What only the wire shows (the Authorization header sent, redirects, cookies,
+# real timeouts: tests/robustness) keeps its loopback server.
+def _memory(handler: Callable[[int, Sent], Answer], settings: ClientSettings | None = None,
+            **kwargs: Any) -> tuple[Client, MemoryTransport]:
+    transport = MemoryTransport(handler)
+    return Client("http://memory.invalid", KEY, settings, transport=transport, **kwargs), transport
+
+
+def test_the_memory_transport_sees_what_the_client_sends() -> None:
+    client, transport = _memory(lambda i, r: Answer())
+    exchange = client.get("x", [("limit", "3"), ("status", "open")])
+    assert exchange.status == 200 and exchange.json == {"object": "list", "data": [], "has_more": False,
+                                                        "url": "/v1/checkout/sessions"}
+    [sent] = transport.sent
+    assert (sent.method, sent.path) == ("GET", "/v1/checkout/sessions?limit=3&status=open")
+    assert sent.headers["Authorization"] == f"Basic {BASIC}"
+
+
 def test_429_is_retried_after_retry_after() -> None:
-    def limited(index: int, _request: Received) -> Reply:
-        return Reply(429, b"{}", {"Retry-After": "1.5"}) if index < 2 else Reply()
+    def limited(index: int, _request: Sent) -> Answer:
+        return Answer(429, b"{}", {"Retry-After": "1.5"}) if index < 2 else Answer()
 
     slept: list[float] = []
-    with scripted_server(limited) as target:
-        client = Client(target.base_url, KEY, ClientSettings(max_retry_after=2.0), sleep=slept.append)
-        exchange = client.get("x")
+    client, _ = _memory(limited, ClientSettings(max_retry_after=2.0), sleep=slept.append)
+    exchange = client.get("x")
     assert exchange.status == 200
     assert exchange.attempts == 3
     assert slept == [1.5, 1.5]
@@ -72,50 +95,49 @@ def test_429_is_retried_after_retry_after() -> None:
 
 
 def test_429_asking_for_more_than_the_cap_is_recorded_not_retried_early() -> None:
-    with scripted_server(lambda i, r: Reply(429, b"{}", {"Retry-After": "120"}) if i == 0 else Reply()) as target:
-        slept: list[float] = []
-        client = Client(target.base_url, KEY, ClientSettings(max_retry_after=2.0), sleep=slept.append)
-        exchange = client.get("x")
-        assert (exchange.status, exchange.attempts, slept) == (429, 1, [])
-        assert len(target.received) == 1
+    slept: list[float] = []
+    client, transport = _memory(lambda i, r: Answer(429, b"{}", {"Retry-After": "120"}) if i == 0 else Answer(),
+                                ClientSettings(max_retry_after=2.0), sleep=slept.append)
+    exchange = client.get("x")
+    assert (exchange.status, exchange.attempts, slept) == (429, 1, [])
+    assert len(transport.sent) == 1
 
 
 @pytest.mark.parametrize("retry_after", ["soon", "nan", "Wed, 21 Oct 99999 07:28:00 GMT"])
 def test_an_unreadable_retry_after_gets_the_default_delay(retry_after: str) -> None:
-    def limited(index: int, _request: Received) -> Reply:
-        return Reply(429, b"{}", {"Retry-After": retry_after}) if index == 0 else Reply()
+    def limited(index: int, _request: Sent) -> Answer:
+        return Answer(429, b"{}", {"Retry-After": retry_after}) if index == 0 else Answer()
 
     slept: list[float] = []
-    with scripted_server(limited) as target:
-        exchange = Client(target.base_url, KEY, sleep=slept.append).get("x")
+    exchange = _memory(limited, sleep=slept.append)[0].get("x")
     assert (exchange.status, slept) == (200, [1.0])
 
 
 def test_a_target_that_stays_429_counts_as_down() -> None:
-    with scripted_server(lambda i, r: Reply(429, b"{}", {"Retry-After": "0"})) as target:
-        settings = ClientSettings(retries_on_429=1, failures_before_down=2)
-        client = Client(target.base_url, KEY, settings, sleep=lambda s: None)
-        assert [client.get("x").status for _ in range(2)] == [429, 429]
-        with pytest.raises(TransportFailure, match="429"):
-            client.get("x")
-        assert len(target.received) == 4
+    settings = ClientSettings(retries_on_429=1, failures_before_down=2)
+    client, transport = _memory(lambda i, r: Answer(429, b"{}", {"Retry-After": "0"}), settings,
+                                sleep=lambda s: None)
+    assert [client.get("x").status for _ in range(2)] == [429, 429]
+    with pytest.raises(TransportFailure, match="429"):
+        client.get("x")
+    assert len(transport.sent) == 4
 
 
 def test_429_beyond_the_retry_budget_is_recorded_not_raised() -> None:
-    with scripted_server(lambda i, r: Reply(429, b"{}", {"Retry-After": "0"})) as target:
-        client = Client(target.base_url, KEY, ClientSettings(retries_on_429=2), sleep=lambda s: None)
-        assert client.get("x").status == 429
-        assert len(target.received) == 3
+    client, transport = _memory(lambda i, r: Answer(429, b"{}", {"Retry-After": "0"}),
+                                ClientSettings(retries_on_429=2), sleep=lambda s: None)
+    assert client.get("x").status == 429
+    assert len(transport.sent) == 3
 
 
 def test_max_requests_is_honoured_exactly() -> None:
-    with scripted_server(_ok) as target:
-        client = Client(target.base_url, KEY, ClientSettings(max_requests=3))
-        for _ in range(3):
-            client.get("x")
-        with pytest.raises(RequestBudgetExhausted):
-            client.get("x")
-        assert len(target.received) == 3
+    client, transport = _memory(lambda i, r: Answer(), ClientSettings(max_requests=3))
+    for _ in range(3):
+        client.get("x")
+    with pytest.raises(RequestBudgetExhausted):
+        client.get("x")
+    assert len(transport.sent) == 3
+    assert client.stopped_because == NotSent.request_budget(3)  # typed: the report's `stopped` and its kind
 
 
 def test_redirects_are_never_followed() -> None:
@@ -127,29 +149,24 @@ def test_redirects_are_never_followed() -> None:
 
 
 def test_bodies_are_read_with_a_cap() -> None:
-    with scripted_server(lambda i, r: Reply(200, b"x" * 300_000)) as target:
-        settings = ClientSettings(body_cap_bytes=100_000, truncated_body_kept_bytes=1_000)
-        exchange = Client(target.base_url, KEY, settings).get("x")
+    settings = ClientSettings(body_cap_bytes=100_000, truncated_body_kept_bytes=1_000)
+    exchange = _memory(lambda i, r: Answer(200, b"x" * 300_000), settings)[0].get("x")
     assert exchange.body_truncated
     assert len(exchange.body) == 1_000
     assert exchange.json is None
 
 
 def test_a_silent_target_times_out_and_then_counts_as_down() -> None:
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    try:
-        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-        client = Client(url, KEY, ClientSettings(timeout=0.3, failures_before_down=2))
-        for _ in range(2):
-            with pytest.raises(TransportFailure, match=r"within 0\.3 s"):
-                client.get("x")
-        with pytest.raises(TransportFailure, match="stopped answering"):
+    def silent(_index: int, _request: Sent) -> Answer:
+        raise requests.exceptions.ReadTimeout("read timed out")
+
+    client, transport = _memory(silent, ClientSettings(timeout=0.3, failures_before_down=2))
+    for _ in range(2):
+        with pytest.raises(TransportFailure, match=r"within 0\.3 s"):
             client.get("x")
-        assert client.requests_sent == 2
-    finally:
-        listener.close()
+    with pytest.raises(TransportFailure, match="stopped answering"):
+        client.get("x")
+    assert client.requests_sent == len(transport.sent) == 2
 
 
 def test_credentials_in_the_base_url_are_stripped() -> None:
@@ -163,9 +180,8 @@ def test_an_ipv6_base_url_keeps_its_brackets() -> None:
 
 def test_an_unknown_charset_is_read_as_utf8() -> None:
     body = json.dumps({"object": "list", "data": [], "note": "caf\u00e9"}, ensure_ascii=False).encode()
-    reply = Reply(200, body, {"Content-Type": "application/json; charset=x-bogus"})
-    with scripted_server(lambda i, r: reply) as target:
-        exchange = Client(target.base_url, KEY).get("x")
+    answer = Answer(200, body, {"Content-Type": "application/json; charset=x-bogus"})
+    exchange = _memory(lambda i, r: answer)[0].get("x")
     assert exchange.json == {"object": "list", "data": [], "note": "caf\u00e9"}
 
 

@@ -11,6 +11,7 @@ import pytest
 from conformance.catalog import Catalog, Requirement
 from conformance.judge.judgement import conclude
 from conformance.judge.waivers import Waiver
+from conformance.not_sent import Kind, Stopped
 from conformance.verdicts import RequirementVerdict, Verdict
 
 CATALOG = Catalog(tuple(Requirement(i, area, level, "text", "seed") for i, area, level in (
@@ -48,8 +49,8 @@ def _waiver(requirement: str) -> Waiver:
     pytest.param([v for v in _verdicts() if v.requirement.startswith("PAG")], {"only": ("pagination",)},
                  "conformant", "partial", id="only"),
     pytest.param(_verdicts(PAG_002=(Verdict.SKIP, True)), {}, "conformant", "partial", id="too-little-data"),
-    pytest.param(_verdicts(LIM_001=Verdict.INCONCLUSIVE), {"stopped": "the deadline passed"}, "inconclusive",
-                 "partial", id="cut"),
+    pytest.param(_verdicts(LIM_001=Verdict.INCONCLUSIVE), {"stopped": Stopped(Kind.DEADLINE, "the deadline passed")},
+                 "inconclusive", "partial", id="cut"),
     pytest.param(_verdicts(PAG_001=(Verdict.SKIP, True)), {}, "inconclusive", "inconclusive", id="data-gate"),
     pytest.param(_verdicts(PAG_002=Verdict.FAIL), {}, "nonconformant", "nonconformant", id="must-fails"),
     pytest.param(_verdicts(PAG_002=Verdict.FAIL), {"waivers": [_waiver("PAG-002")]}, "conformant",
@@ -87,7 +88,20 @@ def test_what_was_not_judged_is_listed_with_why() -> None:
 @pytest.mark.parametrize("waived", [False, True])
 def test_the_stopped_suffix_is_kept_with_waivers_or_without(waived: bool) -> None:
     waivers = [_waiver("PAG-002")] if waived else []
-    conclusion = conclude(_verdicts(PAG_002=Verdict.FAIL), CATALOG, strict=False, stopped="the deadline (5 s)",
-                          waivers=waivers, target="http://t", on=DAY)
+    conclusion = conclude(_verdicts(PAG_002=Verdict.FAIL), CATALOG, strict=False,
+                          stopped=Stopped(Kind.DEADLINE, "the deadline (5 s)"), waivers=waivers, target="http://t",
+                          on=DAY)
     assert conclusion.reason.endswith("the deadline (5 s).") or conclusion.reason.endswith("(the deadline (5 s))")
     assert conclusion.reason  # never "" with `stopped` set: issue 23
+
+
+def test_a_spent_request_budget_the_verdicts_name_is_not_said_twice() -> None:
+    # The kind, not the words, tells that the verdicts' "not judged: the request budget ..." says it.
+    verdicts = _verdicts(LIM_001=Verdict.INCONCLUSIVE)
+    verdicts = [v if v.requirement != "LIM-001" else RequirementVerdict(
+        v.requirement, v.level, v.verdict, "not judged: the request budget (--max-requests 9) was used up", [], [])
+        for v in verdicts]
+    budget = conclude(verdicts, CATALOG, strict=False, stopped=Stopped(Kind.REQUEST_BUDGET, "nine were sent"))
+    other = conclude(verdicts, CATALOG, strict=False, stopped=Stopped(Kind.DEADLINE, "nine were sent"))
+    assert "nine were sent" not in budget.reason
+    assert other.reason.endswith("(nine were sent)")

@@ -23,6 +23,9 @@ def test_work_past_the_deadline_is_cut_where_it_is() -> None:
     started = time.monotonic()
     bounded = Bounded(_spin, until=started + 0.2, memory_bytes=None).run()
     assert bounded.cut is not None and "deadline" in bounded.cut
+    # Said of the run (report.json's `stopped`) and of a rule not judged (its verdict), from one value.
+    assert bounded.why == "the run's deadline came"
+    assert bounded.cut == "the run's deadline came before this rule was judged"
     assert bounded.value is None
     assert time.monotonic() - started < 2
 

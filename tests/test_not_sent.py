@@ -6,7 +6,7 @@ import pytest
 
 from conformance.exchange import Exchange
 from conformance.judge.spent_budget import budget_spent
-from conformance.not_sent import Kind, NotSent
+from conformance.not_sent import DEADLINE_CUT, Kind, NotSent, Stopped
 
 
 def _unsent(seq: int, error: str) -> Exchange:
@@ -58,14 +58,15 @@ def test_the_spent_budget_is_read_from_the_kind_not_from_a_lookalike() -> None:
 
 
 @pytest.mark.parametrize(("error", "cut"), [
-    (NotSent.request_budget(50).error, "the request budget (50) is used up"),
+    (NotSent.request_budget(50).error, NotSent.request_budget(50)),
     (NotSent.target_down("the target stopped answering earlier in the run").error,
-     "the target stopped answering earlier in the run"),
-    ("cut: the run's deadline (5 s) has passed", "the run's deadline (5 s) has passed"),
+     NotSent(Kind.STOPPED, "the target stopped answering earlier in the run")),
+    ("cut: the run's deadline (5 s) has passed", NotSent(Kind.DEADLINE, "the run's deadline (5 s) has passed",
+                                                          in_flight=True)),
     (NotSent.unencodable().error, None),  # one request the URL could not carry: nothing was cut
     ("no response within 10 s", None),
 ])
-def test_too_little_data_in_a_cut_run_is_inconclusive(error: str, cut: str | None) -> None:
+def test_too_little_data_in_a_cut_run_is_inconclusive(error: str, cut: NotSent | None) -> None:
     from conformance.checks.common import lacking, run_cut
     from conformance.verdicts import Finding
 
@@ -73,3 +74,43 @@ def test_too_little_data_in_a_cut_run_is_inconclusive(error: str, cut: str | Non
     assert run_cut(exchanges) == cut
     outcome = lacking("PAG-004", "pagination.cursors", "fewer than two sessions", exchanges)
     assert outcome.finding == (Finding.SKIPPED if cut is None else Finding.INCONCLUSIVE)
+
+
+def test_a_request_cut_in_flight_reads_back_as_the_deadline_and_keeps_its_text() -> None:
+    cut = NotSent.deadline_cut(5)
+    assert cut.error == "cut: the run's deadline (5 s) has passed"  # the words transcripts have always held
+    assert cut.error.startswith(DEADLINE_CUT)
+    assert NotSent.left_undone(cut.error) == cut
+    assert NotSent.of(cut.error) is None  # it was sent
+    assert NotSent.left_undone(NotSent.request_budget(3).error) == NotSent.request_budget(3)
+
+
+@pytest.mark.parametrize("stopped", [
+    Stopped(Kind.DEADLINE, NotSent.deadline(4, NotSent.deadline_near(4, 2.8)).why),
+    Stopped(Kind.REQUEST_BUDGET, NotSent.request_budget(9).why),
+    Stopped.judging_cut(Stopped(Kind.EVIDENCE_BUDGET, NotSent.evidence_budget(1).why), "memory ran short"),
+    Stopped.judging_cut(None, "the run's deadline (4 s) came"),
+])
+def test_a_stop_reads_back_from_report_json_with_its_kind_and_text(stopped: Stopped) -> None:
+    fields = Stopped.to_report(stopped)
+    read = Stopped.from_report(fields)
+    assert read is not None and (read.kind, read.text()) == (stopped.kind, stopped.text())
+    assert fields["stopped"] == stopped.text()
+
+
+def test_the_report_text_of_a_stop_is_unchanged() -> None:
+    both = Stopped.judging_cut(Stopped.asking(NotSent.request_budget(9)), "the run's deadline (4 s) came")
+    assert both.text() == "the request budget (9) is used up; the run's deadline (4 s) came: judging was cut short"
+    assert Stopped.to_report(None) == {"stopped": None, "stopped_kind": None}
+    assert Stopped.from_report({"stopped": None, "stopped_kind": None}) is None
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("the request budget (9) is used up", Kind.REQUEST_BUDGET),
+    ("the request budget (9) is used up; the run's deadline (4 s) came: judging was cut short", Kind.REQUEST_BUDGET),
+    (NotSent.deadline(4, NotSent.deadline_near(4, 2.8)).why, Kind.DEADLINE),
+    ("memory ran short: judging was cut short", Kind.STOPPED),
+])
+def test_a_report_written_before_stopped_kind_is_read_from_its_text(text: str, kind: Kind) -> None:
+    read = Stopped.from_report({"stopped": text})  # no stopped_kind: an older report.json
+    assert read is not None and (read.kind, read.text()) == (kind, text)

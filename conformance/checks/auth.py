@@ -100,8 +100,11 @@ def _shown(exchange: Exchange) -> str:
     return f" ({exchange.auth[:80]})" if exchange.auth.startswith("header") else ""
 
 
+REFUSALS_CHECK = "auth.refusals"
+
+
 def judge_auth(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
-    name = "auth.refusals"
+    name = REFUSALS_CHECK
     no_creds = record.tagged("auth:none") + record.tagged(CACHED_NONE)
     unknown = record.tagged("auth:unknown-key") + record.tagged(CACHED_UNKNOWN) + record.tagged(KEY_VARIANT_TAG)
     yield _expect("AUTH-001", name, no_creds, (401,), "a request without credentials")
@@ -170,9 +173,12 @@ def offers_basic(challenges: str) -> bool:
     return False
 
 
+NO_LEAK_CHECK = "auth.no-leak"
+
+
 def judge_no_leak(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
     """AUTH-005: an error response never carries sessions (a list, or a known id)."""
-    name = "auth.no-leak"
+    name = NO_LEAK_CHECK
     known = _KnownIds(Collection.from_record(record).items)
     errors = [e for e in record if e.answered and (e.status or 0) >= 400]
     leaks = []
@@ -196,7 +202,7 @@ def judge_no_leak(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
 
 
 CHECKS = (
-    Check("auth.refusals", "auth", ("AUTH-001", "AUTH-002", "AUTH-003", "AUTH-004", "AUTH-006", "AUTH-007"),
+    Check(REFUSALS_CHECK, "auth", ("AUTH-001", "AUTH-002", "AUTH-003", "AUTH-004", "AUTH-006", "AUTH-007"),
           judge_auth),
-    Check("auth.no-leak", "auth", ("AUTH-005",), judge_no_leak),
+    Check(NO_LEAK_CHECK, "auth", ("AUTH-005",), judge_no_leak),
 )

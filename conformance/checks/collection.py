@@ -12,9 +12,7 @@ from functools import cached_property
 from typing import Any
 
 from conformance.checks.base import ProbeContext, Record
-from conformance.checks.walks import DEFAULT_LIMIT, Walk
-
-REFERENCE_WALK = "walk:100"
+from conformance.checks.walks import DEFAULT_LIMIT, REFERENCE_WALK, Walk
 
 
 @dataclass

@@ -6,7 +6,6 @@ from collections.abc import Iterable, Sequence
 
 from conformance.exchange import Exchange
 from conformance.not_sent import Kind, NotSent
-from conformance.record.client import DEADLINE_CUT
 from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, skipped, too_little_data, violated
 
 
@@ -77,17 +76,16 @@ def first_unanswered(exchanges: Iterable[Exchange]) -> Exchange | None:
 _CUT_KINDS = frozenset({Kind.REQUEST_BUDGET, Kind.EVIDENCE_BUDGET, Kind.DEADLINE, Kind.TARGET_DOWN, Kind.STOPPED})
 
 
-def run_cut(exchanges: Iterable[Exchange]) -> str | None:
-    """Why requests were left unsent (--max-requests, --deadline, the evidence budget, a target
-    that stopped answering: the circuit breaker), or None. A step such a run never made shows
-    nothing about the target: what it would have judged is inconclusive, not "too little data"
-    nor "does not apply". Read from the typed not-sent reasons, never from prose."""
+def run_cut(exchanges: Iterable[Exchange]) -> NotSent | None:
+    """The first request the run's own bounds left undone (--max-requests, --deadline, the
+    evidence budget, a target that stopped answering: the circuit breaker; unsent, or cut in
+    flight by the deadline), or None. A step such a run never made shows nothing about the
+    target: what it would have judged is inconclusive, not "too little data" nor "does not
+    apply". Read from the typed reasons of conformance.not_sent, never from prose."""
     for exchange in exchanges:
-        if exchange.error and exchange.error.startswith(DEADLINE_CUT):
-            return exchange.error.removeprefix(DEADLINE_CUT)
-        not_sent = NotSent.of(exchange.error)
-        if not_sent is not None and not_sent.kind in _CUT_KINDS:
-            return not_sent.why
+        undone = NotSent.left_undone(exchange.error)
+        if undone is not None and undone.kind in _CUT_KINDS:
+            return undone
     return None
 
 
@@ -98,7 +96,7 @@ def lacking(requirement: str, check: str, reason: str, exchanges: Iterable[Excha
     because the run never asked for it."""
     cut = run_cut(exchanges)
     if cut is not None:
-        return inconclusive(requirement, check, f"{reason}: the run was cut before it could ask ({cut})")
+        return inconclusive(requirement, check, f"{reason}: the run was cut before it could ask ({cut.why})")
     return skipped(requirement, check, reason) if inapplicable else too_little_data(requirement, check, reason)
 
 

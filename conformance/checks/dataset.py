@@ -52,8 +52,11 @@ PROBES = (Probe("dataset", "dataset", probe_dataset, cost=lambda ctx: 0 if ctx.r
 
 
 # -- judgement ----------------------------------------------------------------------------------
+EXACT_CHECK = "dataset.exact"
+
+
 def judge_dataset(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
-    name = "dataset.exact"
+    name = EXACT_CHECK
     dataset = run.expect_dataset
     if dataset is None:
         yield skipped(REQUIREMENT, name, "no --expect-dataset given")
@@ -196,7 +199,7 @@ def _show(value: Any) -> str:
     return text if len(text) <= 160 else text[:157] + "..."
 
 
-CHECKS = (Check("dataset.exact", "dataset", (REQUIREMENT,), judge_dataset,
+CHECKS = (Check(EXACT_CHECK, "dataset", (REQUIREMENT,), judge_dataset,
                 "With --expect-dataset: exactly the named dataset, in order, with the same field values.",
                 compares=(REQUIREMENT,), quiet_only=(REQUIREMENT,)),)
 

@@ -30,8 +30,11 @@ def _lists(record: Record) -> list[Exchange]:
     return [e for e in record if e.status == 200]
 
 
+SHAPE_CHECK = "envelope.shape"
+
+
 def judge_envelope(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
-    name = "envelope.shape"
+    name = SHAPE_CHECK
     pages = _lists(record)
     if not pages:
         for req in ("ENV-001", "ENV-002", "ENV-004", "ENV-006"):
@@ -81,9 +84,12 @@ def judge_envelope(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
         else held("ENV-006", name, f"{len(bodies)} envelopes", seqs(pages))
 
 
+NEXT_CURSOR_CHECK = "envelope.next-cursor"
+
+
 def judge_next_cursor(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
     """ENV-005: page k+1 of the next_cursor walk equals page k+1 of the starting_after walk."""
-    name = "envelope.next-cursor"
+    name = NEXT_CURSOR_CHECK
     by_cursor = Walk.read(record, NEXT_CURSOR_WALK).pages
     by_id = Walk.read(record, STARTING_AFTER_WALK).pages
     if not by_cursor or not by_cursor[0].judgeable:
@@ -141,6 +147,6 @@ def judge_next_cursor(record: Record, run: RunContext, spec: Spec) -> Iterable[O
 
 
 CHECKS = (
-    Check("envelope.shape", "envelope", ("ENV-001", "ENV-002", "ENV-004", "ENV-006"), judge_envelope),
-    Check("envelope.next-cursor", "envelope", ("ENV-005",), judge_next_cursor, compares=("ENV-005",)),
+    Check(SHAPE_CHECK, "envelope", ("ENV-001", "ENV-002", "ENV-004", "ENV-006"), judge_envelope),
+    Check(NEXT_CURSOR_CHECK, "envelope", ("ENV-005",), judge_next_cursor, compares=("ENV-005",)),
 )

@@ -63,8 +63,11 @@ def _tail_expected(ctx: ProbeContext, status: str) -> int:
 PROBES = (Probe("filter", "filter", probe_filter, cost=_cost),)
 
 
+WALKS_CHECK = "filter.walks"
+
+
 def judge_filter(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
-    name = "filter.walks"
+    name = WALKS_CHECK
     collection = Collection.from_record(record)
     statuses = spec.enum_of("status")
     walks = [Walk.read(record, f"filter:{s}") for s in statuses]
@@ -205,15 +208,18 @@ def _live_has_more(status: str, page: Exchange, collection: Collection, history:
     return []
 
 
+INVALID_CHECK = "filter.invalid"
+
+
 def judge_invalid(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
-    yield from judge_rejections("filter.invalid", record.tagged("filter:invalid"), "FLT-004", "FLT-005",
+    yield from judge_rejections(INVALID_CHECK, record.tagged("filter:invalid"), "FLT-004", "FLT-005",
                                 "status", "an unknown status")
 
 
 CHECKS = (
-    Check("filter.walks", "filter", ("FLT-001", "FLT-002", "FLT-003"), judge_filter,
+    Check(WALKS_CHECK, "filter", ("FLT-001", "FLT-002", "FLT-003"), judge_filter,
           compares=("FLT-002", "FLT-003")),
-    Check("filter.invalid", "filter", ("FLT-004", "FLT-005"), judge_invalid),
+    Check(INVALID_CHECK, "filter", ("FLT-004", "FLT-005"), judge_invalid),
 )
 
 

@@ -86,10 +86,13 @@ def expected_page(collection: Collection, history: History, exchange: Exchange) 
     return kept, backward or collection.complete
 
 
+FOREIGN_CURSOR_CHECK = "filter.foreign-cursor"
+
+
 def judge_foreign_cursor(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
     """FLT-007: each ``status=S`` page asked with a cursor of another status is refused with a 4xx,
     or holds the S-sessions right after (``ending_before``: right before) the cursor's place."""
-    name = "filter.foreign-cursor"
+    name = FOREIGN_CURSOR_CHECK
     exchanges = record.tagged(TAG)
     if not exchanges:
         yield too_little_data("FLT-007", name, "no session has sessions of another status on both sides "
@@ -148,4 +151,4 @@ def judge_foreign_cursor(record: Record, run: RunContext, spec: Spec) -> Iterabl
         yield too_little_data("FLT-007", name, "no cursor sent under a filter is in the walk")
 
 
-CHECKS = (Check("filter.foreign-cursor", "filter", ("FLT-007",), judge_foreign_cursor, compares=("FLT-007",)),)
+CHECKS = (Check(FOREIGN_CURSOR_CHECK, "filter", ("FLT-007",), judge_foreign_cursor, compares=("FLT-007",)),)

@@ -180,9 +180,12 @@ def schema_evidence(exchange: Exchange, errors: list[SchemaError], what: str, un
         expected=what, actual=shown + more, exchanges=[exchange.seq])
 
 
+SCHEMA_CHECK = "generated.schema"
+
+
 def judge_generated_schema(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
     """SCH-001: every 200 to a generated request validates against the spec."""
-    name = "generated.schema"
+    name = SCHEMA_CHECK
     exchanges = [e for e in record if is_generated(e)]
     if not exchanges:
         yield inconclusive("SCH-001", name, "no generated request was sent")
@@ -230,9 +233,12 @@ def _classified(record: Record, run: RunContext, spec: Spec, kind: Kind) -> tupl
     return chosen, others
 
 
+VALID_ACCEPTED_CHECK = "generated.valid-accepted"
+
+
 def judge_valid_accepted(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
     """SCH-002: a generated request valid under CONTRACT.md is answered 200."""
-    name = "generated.valid-accepted"
+    name = VALID_ACCEPTED_CHECK
     generated_ = [e for e in record if is_generated(e)]
     if not generated_:
         yield inconclusive("SCH-002", name, "no generated request was sent")
@@ -255,9 +261,12 @@ def judge_valid_accepted(record: Record, run: RunContext, spec: Spec) -> Iterabl
         yield held("SCH-002", name, f"{len(valid)} valid generated requests answered 200", seqs(valid))
 
 
+INVALID_REJECTED_CHECK = "generated.invalid-rejected"
+
+
 def judge_invalid_rejected(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
     """SCH-003: a generated request with an invalid limit or status gets a 4xx."""
-    name = "generated.invalid-rejected"
+    name = INVALID_REJECTED_CHECK
     generated_ = [e for e in record if is_generated(e)]
     if not generated_:
         yield inconclusive("SCH-003", name, "no generated request was sent")
@@ -278,10 +287,10 @@ def judge_invalid_rejected(record: Record, run: RunContext, spec: Spec) -> Itera
 
 
 CHECKS = (
-    Check("generated.schema", "schema", ("SCH-001",), judge_generated_schema,
+    Check(SCHEMA_CHECK, "schema", ("SCH-001",), judge_generated_schema,
           "Every 200 to a generated request validates against spec/openapi.yaml."),
-    Check("generated.valid-accepted", "schema", ("SCH-002",), judge_valid_accepted,
+    Check(VALID_ACCEPTED_CHECK, "schema", ("SCH-002",), judge_valid_accepted,
           "Generated requests valid under CONTRACT.md (no cursor, no unknown parameter or version) get 200."),
-    Check("generated.invalid-rejected", "schema", ("SCH-003",), judge_invalid_rejected,
+    Check(INVALID_REJECTED_CHECK, "schema", ("SCH-003",), judge_invalid_rejected,
           "Generated requests with an invalid limit or status get a 4xx."),
 )

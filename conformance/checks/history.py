@@ -37,9 +37,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.checks.base import Record
+from conformance.checks.walks import REFERENCE_WALK
 from conformance.exchange import Exchange
 
-REFERENCE_WALK = "walk:100"
 _OPEN = "open"
 # Query parameters a page may carry and still show the head of the unfiltered order.
 _HEAD_PARAMS = frozenset({"limit"})

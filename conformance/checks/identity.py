@@ -64,8 +64,11 @@ def _ids_by_fingerprint(record: Record) -> tuple[dict[str, dict[str, list[Exchan
     return {fp: dict(ids) for fp, ids in seen.items() if fp not in ambiguous}, pages
 
 
+STABLE_IDS_CHECK = "object.stable-ids"
+
+
 def judge_stable_ids(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
-    name = "object.stable-ids"
+    name = STABLE_IDS_CHECK
     by_print, pages = ids_by_fingerprint(record)
     changed = [(fp, ids) for fp, ids in by_print.items() if len(ids) >= CHANGED_IDS]
     if changed:
@@ -89,4 +92,4 @@ def ids_changed(record: Record) -> bool:
     return any(len(ids) >= CHANGED_IDS for ids in by_print.values())
 
 
-CHECKS = (Check("object.stable-ids", "object", ("OBJ-015",), judge_stable_ids),)
+CHECKS = (Check(STABLE_IDS_CHECK, "object", ("OBJ-015",), judge_stable_ids),)

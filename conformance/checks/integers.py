@@ -54,8 +54,11 @@ def _sessions(record: Record) -> Iterator[tuple[int, dict[str, Any], Exchange]]:
                     yield index, item, exchange
 
 
+WRITTEN_INTEGERS_CHECK = "objects.written-integers"
+
+
 def judge_written_integers(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
-    name = "objects.written-integers"
+    name = WRITTEN_INTEGERS_CHECK
     validator = None
     evidence: list[Evidence] = []
     pages = {e.seq for e in record if e.page_ids}
@@ -82,4 +85,4 @@ def judge_written_integers(record: Record, run: RunContext, spec: Spec) -> Itera
                    seqs(e for e in record if e.seq in pages))
 
 
-CHECKS = (Check("objects.written-integers", "object", ("OBJ-005",), judge_written_integers),)
+CHECKS = (Check(WRITTEN_INTEGERS_CHECK, "object", ("OBJ-005",), judge_written_integers),)

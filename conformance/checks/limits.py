@@ -43,8 +43,11 @@ def _pages_with_valid_limit(record: Record) -> list[Exchange]:
     ]
 
 
+DEFAULT_CHECK = "limit.default"
+
+
 def judge_default(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
-    name = "limit.default"
+    name = DEFAULT_CHECK
     collection = Collection.from_record(record)
     pages = [e for e in record if e.page_ids is not None and "limit" not in e.params
              and not e.tag.startswith("generated") and not e.tag.startswith("auth")]
@@ -85,8 +88,11 @@ def judge_default(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
         "LIM-001", name, "the collection could not be seen far enough to know what a default page holds")
 
 
+ACCEPTED_CHECK = "limit.accepted"
+
+
 def judge_accepted(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
-    name = "limit.accepted"
+    name = ACCEPTED_CHECK
     tried = record.tagged("limit:accept")
     collection = Collection.from_record(record)
     history = History.of(record)
@@ -136,8 +142,11 @@ def judge_accepted(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
                                             else too_little_data("LIM-004", name, "no page said has_more: true"))
 
 
+REJECTED_CHECK = "limit.rejected"
+
+
 def judge_rejected(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
-    name = "limit.rejected"
+    name = REJECTED_CHECK
     out_of_range, not_integers = record.tagged("limit:range"), record.tagged("limit:type")
     yield judge_refused(name, out_of_range, "LIM-005", "an out-of-range limit")
     yield judge_refused(name, not_integers, "LIM-006", "a non-integer limit")
@@ -145,7 +154,7 @@ def judge_rejected(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
 
 
 CHECKS = (
-    Check("limit.default", "limit", ("LIM-001",), judge_default, compares=("LIM-001",)),
-    Check("limit.accepted", "limit", ("LIM-002", "LIM-003", "LIM-004"), judge_accepted, compares=("LIM-002",)),
-    Check("limit.rejected", "limit", ("LIM-005", "LIM-006", "LIM-007"), judge_rejected),
+    Check(DEFAULT_CHECK, "limit", ("LIM-001",), judge_default, compares=("LIM-001",)),
+    Check(ACCEPTED_CHECK, "limit", ("LIM-002", "LIM-003", "LIM-004"), judge_accepted, compares=("LIM-002",)),
+    Check(REJECTED_CHECK, "limit", ("LIM-005", "LIM-006", "LIM-007"), judge_rejected),
 )

@@ -96,9 +96,12 @@ def _kind(page: Exchange) -> str:
     return f"the status={page.params.get('status')} page"
 
 
+NEXT_CURSOR_EVERYWHERE_CHECK = "envelope.next-cursor-everywhere"
+
+
 def judge_next_cursor_everywhere(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
     """ENV-005 on filtered and `ending_before` pages (CONTRACT.md, Cursors and order)."""
-    name = "envelope.next-cursor-everywhere"
+    name = NEXT_CURSOR_EVERYWHERE_CHECK
     sources = record.tagged(SOURCE)
     if not sources:
         yield inconclusive("ENV-005", name, "no filtered or ending_before page was asked for")
@@ -133,6 +136,6 @@ def judge_next_cursor_everywhere(record: Record, run: RunContext, spec: Spec) ->
 
 
 CHECKS = (
-    Check("envelope.next-cursor-everywhere", "envelope", ("ENV-005",), judge_next_cursor_everywhere,
+    Check(NEXT_CURSOR_EVERYWHERE_CHECK, "envelope", ("ENV-005",), judge_next_cursor_everywhere,
           compares=("ENV-005",)),
 )

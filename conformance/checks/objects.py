@@ -13,7 +13,7 @@ from typing import Any
 
 from conformance.checks.base import Check, Record, RunContext
 from conformance.checks.common import lacking
-from conformance.checks.walks import Walk
+from conformance.checks.walks import REFERENCE_WALK, Walk
 from conformance.exchange import Exchange
 from conformance.spec import Spec
 from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, skipped, too_little_data, violated
@@ -82,8 +82,11 @@ def _values_at(item: Any, path: str | list[str]) -> list[Any]:
     return values
 
 
+SEMANTICS_CHECK = "object.semantics"
+
+
 def judge_objects(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
-    name = "object.semantics"
+    name = SEMANTICS_CHECK
     items = _seen_items(record)
     if not items:
         for req in ("OBJ-001", "OBJ-002", "OBJ-003", "OBJ-004", "OBJ-006", "OBJ-007", "OBJ-008", "OBJ-009",
@@ -170,7 +173,7 @@ def _total_mismatch(item: Item) -> tuple[str, str, str] | None:
 
 
 def _judge_unique_ids(record: Record, name: str) -> Outcome:
-    walk = Walk.read(record, "walk:100")
+    walk = Walk.read(record, REFERENCE_WALK)
     if not walk.pages or walk.unanswered is not None:
         return inconclusive("OBJ-004", name, "the reference walk was not made or not answered")
     if len(walk.ids) < 2:
@@ -193,7 +196,7 @@ def _judge_unique_ids(record: Record, name: str) -> Outcome:
 
 
 CHECKS = (
-    Check("object.semantics", "object",
+    Check(SEMANTICS_CHECK, "object",
           ("OBJ-001", "OBJ-002", "OBJ-003", "OBJ-004", "OBJ-006", "OBJ-007", "OBJ-008", "OBJ-009",
            "OBJ-010", "OBJ-011", "OBJ-012", "OBJ-013", "OBJ-014"), judge_objects,
           compares=("OBJ-004",)),

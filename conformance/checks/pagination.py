@@ -12,6 +12,7 @@ from conformance.checks.common import answer, first_unanswered, is_4xx, is_error
 from conformance.checks.history import History
 from conformance.checks.walks import (
     NEXT_CURSOR_WALK,
+    REFERENCE_WALK,
     Walk,
     cursor_sent,
     limit_sent,
@@ -24,7 +25,7 @@ from conformance.spec import Spec
 from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, too_little_data, violated
 from conformance.wording import capped, plural
 
-FORWARD_WALKS = ("walk:100", "walk:7", "walk:1", "walk:default")
+FORWARD_WALKS = (REFERENCE_WALK, "walk:7", "walk:1", "walk:default")
 BACKWARD_WALK = "walk:back:7"
 CURSOR_LIMIT = 5
 
@@ -32,7 +33,7 @@ CURSOR_LIMIT = 5
 # -- probes -----------------------------------------------------------------------------------
 def probe_reference_walk(ctx: ProbeContext) -> None:
     # Alone and first: the other probes pick their cursors from what it saw.
-    walk_forward(ctx, "walk:100", limit=100, max_pages=ctx.profile.pages_limit_100)
+    walk_forward(ctx, REFERENCE_WALK, limit=100, max_pages=ctx.profile.pages_limit_100)
 
 
 def _pages_7(profile: Profile) -> int:
@@ -107,7 +108,7 @@ def probe_bad_cursors(ctx: ProbeContext) -> None:
 
 
 PROBES = (
-    Probe("walk:100", "pagination", probe_reference_walk, order="first"),
+    Probe(REFERENCE_WALK, "pagination", probe_reference_walk, order="first"),
     _forward_walk("walk:7", 7, _pages_7),
     _forward_walk("walk:1", 1, _pages_1),
     _forward_walk("walk:default", None, _pages_default),
@@ -125,9 +126,12 @@ def _unanswered(walks: Iterable[Walk]) -> Exchange | None:
     return None
 
 
+WALKS_CHECK = "pagination.walks"
+
+
 def judge_walks(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
     """PAG-001/002/003/006/009/010 over the forward and backward walks."""
-    name = "pagination.walks"
+    name = WALKS_CHECK
     walks = [Walk.read(record, tag) for tag in FORWARD_WALKS]
     backward = Walk.read(record, BACKWARD_WALK, backward=True)
     reference = walks[0]
@@ -384,9 +388,12 @@ def _judge_backward(name: str, reference: _Stable, backward: Walk, history: Hist
         exchanges=[page.seq] if page else []))
 
 
+CURSORS_CHECK = "pagination.cursors"
+
+
 def judge_cursors(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
     """PAG-004/005/007/008: targeted cursors and has_more in both directions."""
-    name = "pagination.cursors"
+    name = CURSORS_CHECK
     collection = Collection.from_record(record)
     after = record.tagged("cursor:after")
     before = record.tagged("cursor:before")
@@ -534,9 +541,12 @@ def _has_more_wrong(req: str, name: str, page: Exchange, more: bool, backward: b
         exchanges=[page.seq]))
 
 
+BAD_CURSORS_CHECK = "pagination.bad-cursors"
+
+
 def judge_bad_cursors(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
     """PAG-011..014: unknown cursors and both cursors at once."""
-    name = "pagination.bad-cursors"
+    name = BAD_CURSORS_CHECK
     for tag, must, should, allowed in (
         ("cursor:unknown", "PAG-011", "PAG-013", (400, 404)),
         ("cursor:both", "PAG-012", "PAG-014", (400,)),
@@ -563,11 +573,11 @@ def judge_bad_cursors(record: Record, run: RunContext, spec: Spec) -> Iterable[O
 
 
 CHECKS = (
-    Check("pagination.walks", "pagination",
+    Check(WALKS_CHECK, "pagination",
           ("PAG-001", "PAG-002", "PAG-003", "PAG-006", "PAG-009", "PAG-010"), judge_walks,
           compares=("PAG-001", "PAG-002", "PAG-003", "PAG-006")),
-    Check("pagination.cursors", "pagination", ("PAG-004", "PAG-005", "PAG-007", "PAG-008"), judge_cursors,
+    Check(CURSORS_CHECK, "pagination", ("PAG-004", "PAG-005", "PAG-007", "PAG-008"), judge_cursors,
           compares=("PAG-004", "PAG-005", "PAG-007", "PAG-008")),
-    Check("pagination.bad-cursors", "pagination", ("PAG-011", "PAG-012", "PAG-013", "PAG-014"),
+    Check(BAD_CURSORS_CHECK, "pagination", ("PAG-011", "PAG-012", "PAG-013", "PAG-014"),
           judge_bad_cursors),
 )

@@ -30,9 +30,12 @@ PROBES = (Probe("lenient-status", "filter", probe_lenient_status,
                 cost=lambda ctx: len(lenient_spellings(ctx.spec.enum_of("status")[0])), reads_record=False),)
 
 
+LENIENT_CHECK = "filter.lenient"
+
+
 def judge_lenient_status(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
-    yield judge_refused("filter.lenient", record.tagged(TAG), "FLT-006",
+    yield judge_refused(LENIENT_CHECK, record.tagged(TAG), "FLT-006",
                         "a status a lenient server might map onto the enum")
 
 
-CHECKS = (Check("filter.lenient", "filter", ("FLT-006",), judge_lenient_status),)
+CHECKS = (Check(LENIENT_CHECK, "filter", ("FLT-006",), judge_lenient_status),)

@@ -30,8 +30,11 @@ PROBES = (Probe("unknown-params", "errors", probe_unknown_params,
                 cost=lambda _ctx: 1 + len(UNKNOWN_PARAMS + SDK_PARAMS), reads_record=False),)
 
 
+NO_5XX_CHECK = "errors.no-5xx"
+
+
 def judge_no_server_errors(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
-    name = "errors.no-5xx"
+    name = NO_5XX_CHECK
     answered = [e for e in record if e.answered]
     if not answered:
         yield inconclusive("ERR-002", name, "no request was answered")
@@ -48,8 +51,11 @@ def judge_no_server_errors(record: Record, run: RunContext, spec: Spec) -> Itera
                                                                         seqs(answered))
 
 
+SHAPE_CHECK = "errors.shape"
+
+
 def judge_error_objects(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
-    name = "errors.shape"
+    name = SHAPE_CHECK
     errors = [e for e in record if e.judgeable and is_4xx(e)]
     if not errors:
         yield inconclusive("ERR-001", name, "no 4xx response was recorded")
@@ -63,8 +69,11 @@ def judge_error_objects(record: Record, run: RunContext, spec: Spec) -> Iterable
         for e in plain[:5]]) if plain else held("ERR-001", name, f"{len(errors)} error responses", seqs(errors))
 
 
+UNKNOWN_PARAMS_CHECK = "errors.unknown-params"
+
+
 def judge_unknown_params(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
-    name = "errors.unknown-params"
+    name = UNKNOWN_PARAMS_CHECK
     baseline = record.tagged("unknown-param:baseline")
     probes = record.tagged("unknown-param")
     if not baseline or not probes or first_unanswered(baseline + probes) is not None:
@@ -95,7 +104,7 @@ def judge_unknown_params(record: Record, run: RunContext, spec: Spec) -> Iterabl
 
 
 CHECKS = (
-    Check("errors.no-5xx", "errors", ("ERR-002",), judge_no_server_errors),
-    Check("errors.shape", "errors", ("ERR-001",), judge_error_objects),
-    Check("errors.unknown-params", "errors", ("ERR-003",), judge_unknown_params, compares=("ERR-003",)),
+    Check(NO_5XX_CHECK, "errors", ("ERR-002",), judge_no_server_errors),
+    Check(SHAPE_CHECK, "errors", ("ERR-001",), judge_error_objects),
+    Check(UNKNOWN_PARAMS_CHECK, "errors", ("ERR-003",), judge_unknown_params, compares=("ERR-003",)),
 )

@@ -64,7 +64,7 @@ CHECKS: tuple[Check, ...] = (
 )
 
 # Probes every selection needs: the reference walk is what most judgements compare against.
-ALWAYS_PROBED = ("walk:100", "walk:7", "walk:1", "walk:default", "recheck")
+ALWAYS_PROBED = (*pagination.FORWARD_WALKS, "recheck")
 
 
 def checks_for(selection: tuple[str, ...]) -> tuple[Check, ...]:

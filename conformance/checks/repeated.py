@@ -88,9 +88,12 @@ def _problem(exchange: Exchange, record: Record, collection: Collection, history
     return None
 
 
+REPEATED_PARAMS_CHECK = "errors.repeated-params"
+
+
 def judge_repeated(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
     """ERR-004: refused with a 4xx, or a 200 that obeys one of the values sent."""
-    name = "errors.repeated-params"
+    name = REPEATED_PARAMS_CHECK
     exchanges = record.tagged(TAG)
     if not exchanges:
         yield inconclusive("ERR-004", name, "no request repeated a parameter")
@@ -117,4 +120,4 @@ def judge_repeated(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
                                     f"{len(exchanges) - refused} read one way", seqs(exchanges))
 
 
-CHECKS = (Check("errors.repeated-params", "errors", ("ERR-004",), judge_repeated, compares=("ERR-004",)),)
+CHECKS = (Check(REPEATED_PARAMS_CHECK, "errors", ("ERR-004",), judge_repeated, compares=("ERR-004",)),)

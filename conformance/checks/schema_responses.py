@@ -26,9 +26,12 @@ def _is_env_003(error: SchemaError) -> bool:
     return error.path in _ENV_003_KEYS
 
 
+RESPONSES_CHECK = "schema.responses"
+
+
 def judge_response_schema(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
     """ENV-003 and OBJ-005 over every 200 recorded, whoever asked for it."""
-    name = "schema.responses"
+    name = RESPONSES_CHECK
     pages = [e for e in record if e.answered and e.status == 200]
     # Non-JSON bodies are ENV-001's finding; truncated ones cannot be read.
     readable = [e for e in pages if e.json is not None]
@@ -74,6 +77,6 @@ def judge_response_schema(record: Record, run: RunContext, spec: Spec) -> Iterab
 
 
 CHECKS = (
-    Check("schema.responses", "envelope", ("ENV-003", "OBJ-005"), judge_response_schema,
+    Check(RESPONSES_CHECK, "envelope", ("ENV-003", "OBJ-005"), judge_response_schema,
           "Every recorded 200 body: envelope keys (ENV-003) and item field types (OBJ-005)."),
 )

@@ -145,14 +145,6 @@ def _at_item(index: int, error: SchemaError) -> SchemaError:
                        field=error.field, item=index)
 
 
-def envelope_errors(errors: Iterable[SchemaError]) -> list[SchemaError]:
-    return [e for e in errors if not e.in_item]
-
-
-def item_errors(errors: Iterable[SchemaError]) -> list[SchemaError]:
-    return [e for e in errors if e.in_item]
-
-
 def format_path(parts: Iterable[Any]) -> str:
     """`data[3].customer_details.address` from jsonschema's absolute path."""
     out = ""

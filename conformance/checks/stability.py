@@ -45,9 +45,12 @@ def plain_cursor(exchange: Exchange) -> str | None:
     return params.get("starting_after") or params.get("ending_before") or None
 
 
+IDENTITY_CHECK = "stability.identity"
+
+
 def judge_identity(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
     """PAG-015 (`created` never changes) and PAG-016 (a cursor the server issued is never refused)."""
-    name = "stability.identity"
+    name = IDENTITY_CHECK
     history = History.of(record)
     if history.created_changes:
         yield violated("PAG-015", name, *[Evidence(
@@ -112,5 +115,5 @@ def _unsupported_parameters(sent: list[tuple[Exchange, str]]) -> set[str]:
 
 
 CHECKS = (
-    Check("stability.identity", "pagination", ("PAG-015", "PAG-016"), judge_identity),
+    Check(IDENTITY_CHECK, "pagination", ("PAG-015", "PAG-016"), judge_identity),
 )

@@ -29,8 +29,11 @@ PROBES = (Probe("version", "version", probe_version,
                 cost=lambda ctx: 2 + bool(ctx.run.api_version) + len(UNKNOWN_VERSIONS), reads_record=False),)
 
 
+HEADER_CHECK = "version.header"
+
+
 def judge_version(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
-    name = "version.header"
+    name = HEADER_CHECK
     unknown = record.tagged("version:unknown")
     sent = unknown + record.tagged("version:supported") + record.tagged("version:empty")
     if (lost := first_unanswered(sent)) is not None or not sent:
@@ -75,5 +78,5 @@ def _judge_unknown(name: str, unknown: list[Exchange]) -> Outcome:
                                                        seqs(unknown))
 
 
-CHECKS = (Check("version.header", "version", ("VER-001", "VER-002", "VER-003"), judge_version,
+CHECKS = (Check(HEADER_CHECK, "version", ("VER-001", "VER-002", "VER-003"), judge_version,
                 compares=("VER-002",)),)

@@ -15,6 +15,9 @@ from conformance.spec import default_spec
 
 # The page size of a request without `limit`: the spec's default, not a literal here.
 DEFAULT_LIMIT = int(default_spec().parameter("limit")["schema"]["default"])
+# The reference walk: the whole collection at limit=100, walked first; most judgements compare
+# against what it saw (conformance.checks.collection), and the coverage is read from it.
+REFERENCE_WALK = "walk:100"
 # The walk that follows `next_cursor` (the spec's nextPage link) rather than the last id.
 NEXT_CURSOR_WALK = "walk:next:7"
 

@@ -49,7 +49,8 @@ def resident_bytes() -> int:
 
 class Bounded(Generic[T]):
     """`work()` run in a thread, stopped at `until` (time.monotonic()) or past `memory_bytes`
-    of resident memory. After `run()`: `value` (None if cut) and `cut` (why, or None)."""
+    of resident memory. After `run()`: `value` (None if cut), `why` (what cut judging, said of
+    the run: "the run's deadline came", or None) and `cut` (the same said of a rule not judged)."""
 
     def __init__(self, work: Callable[[], T], until: float | None,
                  memory_bytes: int | None = MEMORY_BUDGET_BYTES) -> None:
@@ -57,7 +58,7 @@ class Bounded(Generic[T]):
         self._until = until
         self._memory = memory_bytes
         self.value: T | None = None
-        self.cut: str | None = None
+        self.why: str | None = None
         self._error: BaseException | None = None
         # Set by the worker when its work is over, under `_lock`, inside the block that catches
         # JudgingCut: the cut is raised only before, so it always lands inside that block.
@@ -80,13 +81,18 @@ class Bounded(Generic[T]):
                 with self._lock:
                     if self._finished:
                         break
-                    self.cut = why
+                    self.why = why
                     _raise_in(thread)
                 thread.join(2.0)  # a thread inside one long C call stops when it returns; past that, alone
                 break
-        if self._error is not None and self.cut is None:
+        if self._error is not None and self.why is None:
             raise self._error
         return self
+
+    @property
+    def cut(self) -> str | None:
+        """Why a rule was not judged, the reason its verdict gives; None when judging was not cut."""
+        return None if self.why is None else f"{self.why} before this rule was judged"
 
     def _target(self) -> None:
         try:
@@ -101,10 +107,9 @@ class Bounded(Generic[T]):
 
     def _exceeded(self) -> str | None:
         if self._until is not None and time.monotonic() >= self._until:
-            return "the run's deadline came before this rule was judged"
+            return "the run's deadline came"
         if self._memory is not None and resident_bytes() > self._memory:
-            return (f"judging reached the suite's memory budget ({self._memory // 2**20} MB) before this "
-                    "rule was judged")
+            return f"judging reached the suite's memory budget ({self._memory // 2**20} MB)"
         return None
 
 

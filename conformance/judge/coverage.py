@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.checks.base import Record
-from conformance.checks.collection import REFERENCE_WALK
-from conformance.checks.walks import Walk
+from conformance.checks.walks import REFERENCE_WALK, Walk
 from conformance.exchange import Exchange
 from conformance.wording import plural
 

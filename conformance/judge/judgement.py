@@ -28,7 +28,8 @@ from typing import Any
 
 from conformance.catalog import Catalog
 from conformance.judge.waivers import Waiver, apply_waivers
-from conformance.verdicts import DATA_GATE, RequirementVerdict, Verdict, overall, verdict_reason
+from conformance.not_sent import Kind, Stopped
+from conformance.verdicts import BUDGET_REASON_PREFIX, DATA_GATE, RequirementVerdict, Verdict, overall, verdict_reason
 from conformance.wording import capped
 
 SCOPED_VERDICTS = ("conformant", "conformant-with-waivers", "partial", "partial-with-waivers", "nonconformant",
@@ -109,7 +110,7 @@ class Conclusion:
 
 def conclude(
     verdicts: Sequence[RequirementVerdict], catalog: Catalog, *, strict: bool, only: Sequence[str] = (),
-    aborted: str | None = None, stopped: str | None = None, waivers: Sequence[Waiver] = (),
+    aborted: str | None = None, stopped: Stopped | None = None, waivers: Sequence[Waiver] = (),
     target: str = "", on: dt.date | None = None,
 ) -> Conclusion:
     """The conclusion of a run from its requirement verdicts (before any waiver).
@@ -128,15 +129,22 @@ def conclude(
     else:
         verdict = overall(waived, strict)
         reason = verdict_reason(waived, verdict)
-        if stopped and not _says(reason, stopped):
-            reason = f"{reason} ({stopped})" if reason else f"The run stopped early: {stopped}."
+        if stopped is not None and not _says(reason, stopped):
+            reason = f"{reason} ({stopped.text()})" if reason else f"The run stopped early: {stopped.text()}."
     return Conclusion(waived, records, verdict, reason, scope_of(waived, catalog, verdict, strict, only,
-                                                                    aborted is not None, stopped))
+                                                                    aborted is not None,
+                                                                    None if stopped is None else stopped.text()))
 
 
-def _says(reason: str, stopped: str) -> bool:
-    """Whether `reason` already names why the run stopped (the deadline, the request budget): said once."""
-    return stopped in reason or ("request budget" in stopped and "request budget" in reason)
+def _says(reason: str, stopped: Stopped) -> bool:
+    """Whether `reason` already names why the run stopped: its sentence, or, for the request
+    budget, the verdicts' naming of it (conformance.judge.spent_budget): said once."""
+    return (stopped.text() in reason or (stopped.detail != "" and stopped.detail in reason)
+            or (stopped.kind is Kind.REQUEST_BUDGET and _BUDGET_NAMED in reason))
+
+
+# How the verdicts, and verdict_reason after them, name a spent request budget (conformance.verdicts).
+_BUDGET_NAMED = BUDGET_REASON_PREFIX.removeprefix("not judged: ")
 
 
 def scope_of(verdicts: Sequence[RequirementVerdict], catalog: Catalog, gate: str, strict: bool,

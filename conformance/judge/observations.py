@@ -24,7 +24,7 @@ from conformance.checks.base import Record
 from conformance.checks.collection import Collection
 from conformance.checks.common import is_error_object
 from conformance.checks.limits import OUT_OF_RANGE
-from conformance.checks.walks import DEFAULT_LIMIT, limit_sent, next_cursor_of
+from conformance.checks.walks import DEFAULT_LIMIT, REFERENCE_WALK, limit_sent, next_cursor_of
 from conformance.exchange import Exchange
 from conformance.judge.vocabulary import OBSERVATIONS as OBSERVATIONS  # whole once this module is imported
 from conformance.judge.vocabulary import first as _first
@@ -418,7 +418,7 @@ def _tie_order(record: Record, spec: Spec) -> list[int]:
         seen = [(i, p.seq) for p in pages for i in (p.page_ids or [])]
         for (a, _), (b, seq_b) in pairwise(seen):
             if a in order and b in order and _tied(collection, a, b) and order[a] > order[b]:
-                first_page = next(p.seq for p in record.tagged("walk:100"))
+                first_page = next(p.seq for p in record.tagged(REFERENCE_WALK))
                 return [seq_b, first_page]
     return []
 
@@ -430,7 +430,7 @@ def _ascending(record: Record, spec: Spec) -> list[int]:
     numbers = [c for c in created if isinstance(c, int)]
     if len(numbers) < 2 or numbers != sorted(numbers) or numbers[0] == numbers[-1]:
         return []
-    return [p.seq for p in record.tagged("walk:100")][:1]
+    return [p.seq for p in record.tagged(REFERENCE_WALK)][:1]
 
 
 @observation("next-cursor-on-last-page", "a page saying `has_more` false carries a `next_cursor`")

@@ -27,6 +27,7 @@ from conformance.judge.judgement import Conclusion, conclude
 from conformance.judge.premises import apply_premises
 from conformance.judge.spent_budget import name_spent_budget
 from conformance.judge.waivers import Waiver
+from conformance.not_sent import Kind, NotSent, Stopped
 from conformance.record.client import BODY_NOT_KEPT
 from conformance.spec import Spec
 from conformance.verdicts import Finding, Outcome, RequirementVerdict, Verdict, fold
@@ -48,7 +49,7 @@ class RunJudgement:
 def judge_run(
     exchanges: Sequence[Exchange] | Record, context: RunContext, spec: Spec, catalog: Catalog, *,
     only: tuple[str, ...] = (), failed_probes: Mapping[str, str] | None = None, aborted: str | None = None,
-    stopped: str | None = None, strict: bool = False, waivers: Sequence[Waiver] = (), target: str = "",
+    stopped: Stopped | None = None, strict: bool = False, waivers: Sequence[Waiver] = (), target: str = "",
     on: dt.date | None = None, so_far: Judged | None = None,
 ) -> RunJudgement:
     """The one judging function of `run` and `verify`.
@@ -105,7 +106,7 @@ def judge(
 
 def judge_cut_short(
     record: Record, so_far: Judged, catalog: Catalog, cut: str, *, only: tuple[str, ...] = (),
-    failed_probes: Mapping[str, str] | None = None, aborted: str | None = None, stopped: str | None = None,
+    failed_probes: Mapping[str, str] | None = None, aborted: str | None = None, stopped: Stopped | None = None,
     strict: bool = False, waivers: Sequence[Waiver] = (), target: str = "", on: dt.date | None = None,
     activity: dict[str, Any] | None = None,
 ) -> RunJudgement:
@@ -180,16 +181,18 @@ class Judged:
 def _cut_run_reasons(verdicts: list[RequirementVerdict], exchanges: Sequence[Exchange]) -> list[RequirementVerdict]:
     """In a run its own bounds cut (conformance.checks.common.run_cut), too little data is
     inconclusive (the data may be what it never asked for), and a request the deadline left
-    unsent is named as such, never as the target's silence."""
+    unsent or cut is named as such, never as the target's silence: a verdict whose reason
+    shows the error of such an exchange (the kind is read from conformance.not_sent)."""
     if (cut := run_cut(exchanges)) is None:
         return verdicts
     verdicts = [replace(v, verdict=Verdict.INCONCLUSIVE, lacks_data=False,
-                        reason=f"{v.reason}: the run was cut before it could ask ({cut})")
+                        reason=f"{v.reason}: the run was cut before it could ask ({cut.why})")
                 if v.verdict == Verdict.SKIP and v.lacks_data else v for v in verdicts]
-    if "deadline" in cut:
-        verdicts = [replace(v, reason=f"its requests were not sent: {cut}")
-                    if v.verdict == Verdict.INCONCLUSIVE and ("not sent: the run's deadline" in v.reason
-                                                              or "cut: the run's deadline" in v.reason)
+    if cut.kind is Kind.DEADLINE:
+        left = {undone.error for e in exchanges
+                if (undone := NotSent.left_undone(e.error)) is not None and undone.kind is Kind.DEADLINE}
+        verdicts = [replace(v, reason=f"its requests were not sent: {cut.why}")
+                    if v.verdict == Verdict.INCONCLUSIVE and any(error in v.reason for error in left)
                     else v for v in verdicts]
     return verdicts
 

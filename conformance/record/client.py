@@ -18,7 +18,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -41,7 +41,7 @@ from conformance.exchange import (
     Exchange,
     key_variants,
 )
-from conformance.not_sent import NotSent
+from conformance.not_sent import DEADLINE_CUT, NotSent
 from conformance.record.ratelimit import Pacer
 from conformance.record.recording import PerThread, Recording
 from conformance.record.redaction import RedactionTooSlow, Redactor, looks_secret
@@ -53,6 +53,7 @@ from conformance.record.tls import (
     closed_after_handshake,
     tls_failure,
 )
+from conformance.record.transport import Response, Transport
 from conformance.spec import OPERATION_PATH
 
 Query = Mapping[str, str] | Iterable[tuple[str, str]]
@@ -90,8 +91,6 @@ _LINE_BREAK = "\x00"
 # How an exchange's `body_error` starts when the suite kept only the body's size and digest.
 BODY_NOT_KEPT = "not kept:"
 
-# How an exchange's `error` starts when the run's deadline cut its request in flight.
-DEADLINE_CUT = "cut: "
 # How an exchange's `error` starts when TLS failed (conformance.record.tls names the cause after it).
 TLS_FAILED = "TLS failed: "
 
@@ -150,10 +149,13 @@ class Client:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         tls: TLSOptions | None = None,
+        transport: Transport | None = None,
     ) -> None:
         """`tls`: the CA bundle and client certificate for an https:// target (None: requests'
         default CAs, no client certificate). Raises UsageError when they cannot be used
-        (conformance.record.tls.build_context), before anything is sent."""
+        (conformance.record.tls.build_context), before anything is sent. `transport`: what
+        sends each GET (conformance.record.transport); None, the real one: this lane's requests
+        session. (Client.tls_refusal's extra handshake always goes through the real one.)"""
         self.base_url = strip_credentials(base_url)
         self._api_key = api_key
         self.settings = settings or ClientSettings()
@@ -168,8 +170,8 @@ class Client:
         self._deadline_at = None if self.settings.deadline is None else time.monotonic() + self.settings.deadline
         self._evidence_bytes = 0
         # Why the run stopped asking before its probes were done (the deadline, the evidence
-        # budget), or None.
-        self.stopped_because: str | None = None
+        # budget, the request budget), as the first request it left undone, or None.
+        self.stopped_because: NotSent | None = None
         self._on_exchange = on_exchange
         self._sleep = sleep
         # Lanes (conformance.run.lanes) share this client: each thread gets its own connection
@@ -182,6 +184,7 @@ class Client:
         # What the TLS connections showed (protocol, server certificate), for the certificate.
         self.tls_facts = TLSFacts()
         self._lines = PerThread(lambda: _Line(context, self.tls_facts), _Line.close)
+        self._transport: Transport = transport if transport is not None else _SessionTransport(self._lines)
         self._shared = threading.Lock()  # guards requests_sent and the failure count
         # Set by stop(): wakes a lane waiting for the rate or a 429 hold (see _pause).
         self._woken = threading.Event()
@@ -395,18 +398,18 @@ class Client:
                         # was cut (report.json), so a run whose last walk went unsent cannot read as whole.
                         not_sent = NotSent.request_budget(self.settings.max_requests)
                         exchange.error = not_sent.error
-                        self.stopped_because = self.stopped_because or not_sent.why
+                        self.stopped_because = self.stopped_because or not_sent
                         raise RequestBudgetExhausted(exchange.error)
                     if self._evidence_bytes >= self.settings.evidence_budget_bytes:
                         budget = self.settings.evidence_budget_bytes / 2**20
                         not_sent = NotSent.evidence_budget(budget)
                         exchange.error = not_sent.error
-                        self.stopped_because = self.stopped_because or not_sent.why
+                        self.stopped_because = self.stopped_because or not_sent
                         raise RequestBudgetExhausted(exchange.error)
                     if self._seconds_left() <= 0:
                         not_sent = NotSent.deadline(self.settings.deadline, self.settings.deadline_reason)
                         exchange.error = not_sent.error
-                        self.stopped_because = self.stopped_because or not_sent.why
+                        self.stopped_because = self.stopped_because or not_sent
                         raise DeadlinePassed(exchange.error)
                     self.requests_sent += 1
                 exchange.attempts = attempt
@@ -469,7 +472,7 @@ class Client:
             return False
         not_sent = NotSent.deadline(self.settings.deadline, self.settings.deadline_reason)
         exchange.error = not_sent.error
-        self.stopped_because = self.stopped_because or not_sent.why
+        self.stopped_because = self.stopped_because or not_sent
         raise DeadlinePassed(exchange.error)
 
     def _reproduce_drop(self, exchange: Exchange, pairs: list[tuple[str, str]], headers: dict[str, str]) -> bool:
@@ -526,10 +529,10 @@ class Client:
             exchange.error = f"no complete response within {limit:g} s"
         if timed_out and limit < self.settings.timeout:
             # The run's deadline cut it, not the target's slowness against --timeout: say so.
-            passed = self._deadline_passed()
-            exchange.error = f"{DEADLINE_CUT}{passed}"
+            cut = NotSent.deadline_cut(self.settings.deadline, self.settings.deadline_reason)
+            exchange.error = cut.error
             with self._shared:
-                self.stopped_because = self.stopped_because or passed
+                self.stopped_because = self.stopped_because or cut
 
     def _keep_body(self, exchange: Exchange, text: str, raw: bytes) -> None:
         """The body as evidence, masked within `redaction_seconds`; a body that takes longer
@@ -553,15 +556,8 @@ class Client:
         started = time.monotonic()
         exchange.error = None
         try:
-            response = self._session.get(
-                self.base_url + exchange.path,
-                params=pairs,
-                headers=headers,
-                timeout=(timeout, timeout),
-                allow_redirects=False,  # never carry credentials to another host
-                stream=True,
-                proxies=self._proxies,
-            )
+            response = self._transport.get(self.base_url + exchange.path, params=pairs, headers=headers,
+                                           timeout=timeout, proxies=self._proxies)
         except requests.exceptions.SSLError as exc:
             exchange.error = TLS_FAILED + (tls_failure(exc, self._client_cert_given, self._ca_given)
                                            or f"the TLS handshake failed ({_root_cause(exc)})")
@@ -604,13 +600,10 @@ class Client:
         exchange.body_truncated = truncated
         return text, body
 
-    def _deadline_passed(self) -> str:
-        return NotSent.deadline(self.settings.deadline, self.settings.deadline_reason).why
-
     def _seconds_left(self) -> float:
         return math.inf if self._deadline_at is None else self._deadline_at - time.monotonic()
 
-    def _read_body(self, response: requests.Response) -> tuple[bytes, bool]:
+    def _read_body(self, response: Response) -> tuple[bytes, bool]:
         cap = self.settings.body_cap_bytes
         chunks: list[bytes] = []
         size = 0
@@ -773,6 +766,21 @@ class _Line:
         self.session.close()
 
 
+class _SessionTransport:
+    """The real transport: this lane's requests session, on its own connection under its watchdog."""
+
+    def __init__(self, lines: PerThread[_Line]) -> None:
+        self._lines = lines
+
+    def get(self, url: str, *, params: Sequence[tuple[str, str]], headers: Mapping[str, str], timeout: float,
+            proxies: Mapping[str, str]) -> Response:
+        return self._lines.get().session.get(
+            url, params=list(params), headers=headers, timeout=(timeout, timeout),
+            allow_redirects=False,  # never carry credentials to another host
+            stream=True, proxies=dict(proxies),
+        )
+
+
 class _InFlight:
     """The socket the client's request is using right now, so a watchdog can cut it.
 
@@ -875,24 +883,13 @@ def _watched_adapter(in_flight: _InFlight, context: ssl.SSLContext | None = None
             finally:
                 in_flight.sock = self.sock or in_flight.sock
 
-    class WatchedTLS(HTTPSConnection):
-        def _new_conn(self) -> socket.socket:
-            in_flight.sock = super()._new_conn()
-            return in_flight.sock
-
+    # Watched's reporting, over urllib3's TLS connection (the MRO puts HTTPSConnection under it).
+    class WatchedTLS(Watched, HTTPSConnection):
         def connect(self) -> None:
             super().connect()
             sock = self.sock
             if facts is not None and isinstance(sock, ssl.SSLSocket | SSLTransport):  # SSLTransport: TLS in TLS
                 facts.saw(sock.version(), sock.getpeercert(binary_form=True))
-
-        def request(self, *args: Any, **kwargs: Any) -> None:
-            in_flight.sock = self.sock
-            _split_repeated(kwargs)
-            try:
-                super().request(*args, **kwargs)
-            finally:
-                in_flight.sock = self.sock or in_flight.sock
 
     class Pool(HTTPConnectionPool):
         ConnectionCls = Watched

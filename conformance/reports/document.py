@@ -12,6 +12,7 @@ from conformance.catalog import Catalog
 from conformance.checks.history import describe
 from conformance.exchange import Exchange
 from conformance.judge.diagnosis import Cause
+from conformance.not_sent import Stopped
 from conformance.operations import CHECKOUT_SESSIONS
 from conformance.run.runner import RunResult
 from conformance.verdicts import RequirementVerdict, Verdict, by_operation, overall
@@ -171,7 +172,7 @@ def build_report(result: RunResult) -> dict[str, Any]:
         **({"activity": {**result.activity, "text": describe(result.activity)}} if result.activity else {}),
         # Why nothing was judged (unreachable, refused key...): `verify` re-judges it so.
         "aborted": None if result.aborted is None else result.redactor.text(str(result.aborted)),
-        "stopped": result.stopped,
+        **Stopped.to_report(result.stopped),
         "counts": counts,
         # The list operations judged ("GET /path", the document's order), each one's verdict and counts,
         # and the operations the document declares that were not judged, each with why (issue 24).

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 
 from conformance.exchange import Exchange
@@ -13,10 +12,6 @@ def exchange_line(exchange: Exchange) -> str:
     """One exchange as a line of exchanges.jsonl (with its newline)."""
     # Compact separators: the file is hashed for the certificate, so its bytes must not depend on style.
     return json.dumps(exchange.to_dict(), separators=(",", ":")) + "\n"
-
-
-def exchanges_jsonl(exchanges: Sequence[Exchange]) -> str:
-    return "".join(exchange_line(e) for e in exchanges)
 
 
 def read_exchanges(path: Path) -> list[Exchange]:

@@ -19,7 +19,6 @@ import re
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -186,7 +185,3 @@ def render_html(report: dict[str, Any]) -> str:
         unjudged_waivers=[w for w in report.get("waivers", [])
                           if w["status"] == "unused" and unjudged_operation(w, operations)],
     ))
-
-
-def write_html(report: dict[str, Any], path: Path) -> None:
-    path.write_text(render_html(report), encoding="utf-8")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 from conformance.judge.waivers import unjudged_operation, waiver_label
@@ -339,6 +338,3 @@ def _waiver_named(record: dict[str, Any]) -> str:
     label = waiver_label({"requirement": record["requirement"]})
     return label[0].upper() + label[1:] + (f" on {code(record['operation'])}" if record.get("operation") else "")
 
-
-def write_summary(report: dict[str, Any], path: Path) -> None:
-    path.write_text(build_summary(report), encoding="utf-8")

@@ -24,12 +24,13 @@ from conformance.judge.diagnosis import Cause
 from conformance.judge.judgement import Scope
 from conformance.judge.pipeline import Judged, RunJudgement, judge_cut_short, judge_run
 from conformance.judge.waivers import Waiver
-from conformance.not_sent import NotSent
+from conformance.not_sent import NotSent, Stopped
 from conformance.operations import CHECKOUT_SESSIONS, LeftOut
 from conformance.profiles import Profile
 from conformance.record.client import TLS_FAILED, Client, ClientSettings, strip_credentials
 from conformance.record.redaction import Redactor
 from conformance.record.tls import HANDSHAKE_CLOSED, TLSOptions, build_context
+from conformance.run.defaults import DEFAULT_DEADLINE
 from conformance.run.lanes import DEFAULT_CONCURRENCY, probe_rng, run_probes
 from conformance.spec import OPERATION_PATH, Spec, default_spec
 from conformance.verdicts import RequirementVerdict
@@ -37,10 +38,6 @@ from conformance.wording import plural
 
 # The generated-request probes (conformance.checks.generated), which draw from the shipped cases.
 GENERATED_TAGS = frozenset({POSITIVE_TAG, NEGATIVE_TAG, PLAIN_TAG})
-
-# A run ends within this many seconds, reports written, whatever the target does: asking
-# stops at 70% of it, judging at 85% (see _deadline_shares).
-DEFAULT_DEADLINE = 280.0
 
 
 @dataclass(frozen=True)
@@ -104,8 +101,8 @@ class RunResult:
     # Why nothing was judged (the preflight found the target unreachable, refusing the
     # key, redirecting...): the CLI still writes the reports, then exits with its code.
     aborted: ConformanceError | None = None
-    # Why the run stopped asking before its probes were done (the deadline, a budget), or None.
-    stopped: str | None = None
+    # Why the run stopped before its work was done (the deadline, a budget, judging cut short), or None.
+    stopped: Stopped | None = None
     # What the verdict covers (conformance.judge.judgement.Scope): the scoped verdict of certificates.
     scope: Scope | None = None
     # `run --implementation NAME@VERSION`: what was certified, in the vendor's words.
@@ -209,8 +206,8 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
         until = None if options.deadline is None else clock_started + options.deadline - writing
         why_aborted = None if aborted is None else client.redactor.text(str(aborted))
         judged, coverage, stopped = _judge_bounded(
-            record, context, spec, catalog, options, failed_probes, until, why_aborted, client.stopped_because,
-            client.base_url, started)
+            record, context, spec, catalog, options, failed_probes, until, why_aborted,
+            Stopped.asking(client.stopped_because), client.base_url, started)
     conclusion, diagnosis = judged.conclusion, judged.diagnosis
     return RunResult(
         target=client.base_url, embedded=embedded, strict=options.strict, only=options.only, context=context,
@@ -226,9 +223,9 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
 
 def _judge_bounded(
     record: Record, context: RunContext, spec: Spec, catalog: Catalog, options: RunOptions,
-    failed_probes: Mapping[str, str], until: float | None, aborted: str | None, stopped: str | None,
+    failed_probes: Mapping[str, str], until: float | None, aborted: str | None, stopped: Stopped | None,
     target: str, started: datetime,
-) -> tuple[RunJudgement, Coverage, str | None]:
+) -> tuple[RunJudgement, Coverage, Stopped | None]:
     """(the judgement, the coverage, why the run stopped early or None), judged by
     conformance.judge.pipeline.judge_run in a thread that the deadline (`until`,
     time.monotonic()) or the memory budget stops (conformance.judge.bounded). After a cut the
@@ -246,7 +243,7 @@ def _judge_bounded(
         after["judged"] = judge_run(record, context, spec, catalog, stopped=stopped, so_far=so_far, **common)
 
     bounded = Bounded(work, until).run()
-    if bounded.cut is None:
+    if bounded.why is None:
         return after["judged"], after["coverage"], stopped
     if "judged" in after:  # judging was done: the cut came as it was handed over, and took nothing
         return after["judged"], after["coverage"], stopped
@@ -254,10 +251,10 @@ def _judge_bounded(
     for exchange in record.exchanges:
         exchange.forget_readings()
     record.memo.clear()
-    why = bounded.cut.replace(" before this rule was judged", "")
-    cut = f"{why}: judging was cut short"
-    stopped = "; ".join(s for s in (stopped, cut) if s)
-    judged = judge_cut_short(record, so_far, catalog, bounded.cut, stopped=stopped, **common)
+    why, cut = bounded.why, bounded.cut
+    assert cut is not None  # as `why` is
+    stopped = Stopped.judging_cut(stopped, why)
+    judged = judge_cut_short(record, so_far, catalog, cut, stopped=stopped, **common)
     coverage = after.get("coverage") or Coverage(0, None, 0, f"not read: {why} before the pages were read")
     return judged, coverage, stopped
 
@@ -269,7 +266,7 @@ def _preflight(client: Client) -> None:
     except ClientError as exc:
         if client.stopped_because:  # the run's own bound (--deadline) ended it, not the target
             raise TargetUnreachable(f"The run stopped before {client.base_url} answered its first request: "
-                                    f"{client.stopped_because} (raise --deadline).") from None
+                                    f"{client.stopped_because.why} (raise --deadline).") from None
         if _refused_behind_handshake(client, str(exc)) and (refusal := client.tls_refusal()) is not None:
             exc = TransportFailure(TLS_FAILED + refusal)
         if str(exc).startswith(TLS_FAILED):

@@ -222,9 +222,6 @@ class Matrix:
     # The same under churn: the reference and every fault, keyed by fault name (None: reference).
     live: dict[str | None, FaultRun] = field(default_factory=dict)
 
-    def run_for(self, name: str) -> FaultRun:
-        return next(r for r in self.runs if r.fault == name)
-
 
 def build(processes: int | None = None) -> Matrix:
     from conformance.reference.faults import FAULTS

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from conformance.reference.decisions import Decisions, ListQuery
@@ -114,8 +114,3 @@ def describe(restriction: str) -> str:
 def family(faults: tuple[Fault, ...]) -> tuple[Fault, ...]:
     """Every fault of ``faults`` followed by the partial variants it declares."""
     return tuple(f for fault in faults for f in (fault, *partials_of(fault)))
-
-
-def parent_of(name: str, faults: Mapping[str, Fault]) -> str:
-    """The catalog fault a (possibly partial) fault's diagnosis must name."""
-    return faults[name].parent or name
