@@ -1,9 +1,10 @@
 """The suite on targets built on real libraries (issue 21's proof), written apart from the embedded
 reference: tests/servers/keyset_sqlalchemy.py, SQLite through SQLAlchemy, paged by sqlakeyset over
 (created DESC, id DESC); and tests/servers/drf_cursor.py, Django REST framework's CursorPagination
-over SQLite (its tie artifact caught in three layouts, a unique ordering passing). Correct, it passes `run --strict` with no diagnosis; with one library misuse, the
-suite reports exactly the MUST failures that misuse causes, each checked true against the server's
-code (the comments say why), and the top cause names it.
+over SQLite (its tie artifact caught in three layouts, a unique ordering passing). Correct, each
+passes `run --strict` with no diagnosis; with one library misuse, the suite reports exactly the MUST
+failures that misuse causes, each checked true against the server's code (the comments say why),
+and the top cause names it.
 
 Each misuse is also shown directly over HTTP, without the suite, so the expected findings rest on
 the server's observable behaviour and not only on the suite's judgement.
