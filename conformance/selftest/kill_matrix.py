@@ -57,9 +57,20 @@ REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "kill-matrix.md"
 PROFILE = "standard"  # the default profile: docs/kill-matrix.md and the tests judge with it
 # Faults a profile is not expected to catch, with the reason ({profile: {fault: reason}}): a row
-# that misses one of these says so instead of MISSED. Empty: every profile is expected to catch
-# every fault (issue 21), and a miss found by `--profile P` is a miss until a reason is written here.
-PROFILE_EXCEPTIONS: dict[str, dict[str, str]] = {"quick": {}, "standard": {}, "thorough": {}}
+# that misses one of these says so instead of MISSED. Every profile is meant to catch every fault
+# (issue 21): a miss found by `--profile P` is a miss until a reason is written here, and each
+# reason is one the profile's coverage line names too (conformance.run coverage: kinds not probed).
+PROFILE_EXCEPTIONS: dict[str, dict[str, str]] = {
+    "quick": {
+        # Measured 2026-12-06 (`--profile quick --fault limit-off-by-one:above-20`): LIM-002, LIM-004 missed.
+        "limit-off-by-one:above-20": "quick asks limits 1, 7, 10 and 100 only; on an account of fewer than "
+                                     "100 sessions the limit=100 page holds every session with or without the "
+                                     "off-by-one, so a limit from 21 to the account's size is needed "
+                                     "(standard asks 50 and 99)",
+    },
+    "standard": {},
+    "thorough": {},
+}
 # The accounts of --layout: the default one the reference serves, and three of ACCOUNT_SESSIONS
 # sessions placed by where their largest tie group falls against pages of PAGE sessions.
 DEFAULT_ACCOUNT = (57, 0)
