@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from conformance.checks.history import describe
+from conformance.judge.coverage import not_probed_line
 from conformance.judge.diagnosis import unexplained
 from conformance.judge.judgement import scoped_line
 from conformance.judge.waivers import waiver_notes
@@ -61,7 +62,11 @@ def print_summary(result: RunResult, written: list[Path], stream: TextIO) -> Non
     seconds = (result.finished_at - result.started_at).total_seconds()
     print(f"checkout-conformance: {target} — {plural(len(result.verdicts), 'requirement')}, "
           f"{plural(result.requests_sent, 'request')}, {seconds:.1f} s", file=out)
-    print(f"coverage: {inert(result.coverage_of_run().statement)}", file=out)
+    coverage = result.coverage_of_run()
+    print(f"coverage: {inert(coverage.statement)}", file=out)
+    left_out = not_probed_line(result.context.profile.name, coverage.not_probed)
+    if left_out:  # so that a pass under a cheaper profile is not read as a pass of what it never asked
+        print(f"  {inert(left_out)}", file=out)
     print_diagnosis(result, out)
     if result.aborted is not None:
         # Nothing was judged: say what happened, not a verdict over zero sessions (the reports say the same).
