@@ -171,12 +171,14 @@ def _chain(seqs: Sequence[int], exchanges: Sequence[Exchange]
 def _recorded(exchange: Exchange) -> str:
     if exchange.error:
         return _clean(f"no answer ({exchange.error})")
-    ids = exchange.page_ids
     body = exchange.json
-    if ids is not None and isinstance(body, dict):
+    # As the script's summarise() reads the live answer, so that the same answer reads the same:
+    # any body with a `data` list shows its ids, a 401 that carries sessions (AUTH-005) included.
+    if isinstance(body, dict) and isinstance(body.get("data"), list):
+        ids = [item.get("id") if isinstance(item, dict) else None for item in body["data"]]
         head = _clean(f"{exchange.status} · {len(ids)} items · has_more {_json(body.get('has_more'))}"
                       f" · next_cursor {_json(body.get('next_cursor', 'absent'))}")
-        return head + "\n    ids: " + _clean(" ".join(ids), 6000)
+        return head + "\n    ids: " + _clean(" ".join(str(i) for i in ids), 6000)
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         error = body["error"]
         return _clean(f"{exchange.status} · error {error.get('type')}: {error.get('message')} "

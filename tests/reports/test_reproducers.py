@@ -152,7 +152,7 @@ def _replayed(report_dir: Path, base_url: str) -> list[tuple[str, int, str, str,
 
 
 @pytest.mark.parametrize("fault", ["cursor-inclusive", "next-cursor-backward-ties", "has-more-when-full",
-                                   "filter-foreign-cursor-skips"])
+                                   "filter-foreign-cursor-skips", "auth-checked-late"])
 def test_each_step_sends_the_recorded_request_and_the_faulty_server_answers_as_recorded(
         fault: str, tmp_path: Path) -> None:
     # The faulty reference is quiet and deterministic: a step that sends the request the run sent
