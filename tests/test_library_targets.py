@@ -93,11 +93,11 @@ def test_the_status_filter_applied_after_paging_is_caught(tmp_path: Path) -> Non
 
 
 # -- Django REST framework's CursorPagination (tests/servers/drf_cursor.py) ---------------------------
-def _drf_suite(tmp_path: Path, layout: str, ordering: str) -> tuple[int, dict[str, Any]]:
+def _drf_suite(tmp_path: Path, layout: str, ordering: str, profile: str = "standard") -> tuple[int, dict[str, Any]]:
     from tests.servers.drf_cursor import start_drf_target
 
     with start_drf_target(sessions=60, layout=layout, ordering=ordering) as (base_url, api_key, version):
-        return run_cli(base_url, api_key, tmp_path, "--api-version", version, "--strict")
+        return run_cli(base_url, api_key, tmp_path, "--api-version", version, "--strict", "--profile", profile)
 
 
 def _drf_artifact(layout: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], int]:
@@ -130,8 +130,10 @@ def _drf_artifact(layout: str) -> tuple[dict[str, Any], dict[str, Any], dict[str
         return cursor, by_token, by_id, listed[end - 4]["created"]
 
 
-@pytest.mark.parametrize("layout", ["head", "middle", "tail"])
-def test_drf_cursor_pagination_tie_artifact_is_caught_wherever_the_ties_fall(tmp_path: Path, layout: str) -> None:
+@pytest.mark.parametrize("layout, profile", [("head", "standard"), ("middle", "standard"), ("tail", "standard"),
+                                             ("middle", "quick")])
+def test_drf_cursor_pagination_tie_artifact_is_caught_wherever_the_ties_fall(
+        tmp_path: Path, layout: str, profile: str) -> None:
     # DRF keeps a position for `ordering[0]` (`created`) only, ties as an offset. On an ending_before
     # page (a reverse cursor with an offset) whose rows all share one position, get_next_link finds no
     # row with a position of its own and, the cursor being reversed, takes its documented "paging
@@ -140,16 +142,17 @@ def test_drf_cursor_pagination_tie_artifact_is_caught_wherever_the_ties_fall(tmp
     cursor, by_token, by_id, before_page = _drf_artifact(layout)
     assert cursor == {"p": str(before_page)}  # offset 0 and forward (DRF leaves both out), that position
     assert by_token["data"] != by_id["data"]  # next_cursor is not starting_after=<last id>: ENV-005
-    code, report = _drf_suite(tmp_path, layout, "created-id")
+    code, report = _drf_suite(tmp_path, layout, "created-id", profile)
     assert code == 1
     assert _failed_musts(report) == {"ENV-005"}  # every other page and walk of DRF's is right
     assert report["diagnosis"][0]["fault"] == "next-cursor-backward-ties"
 
 
-def test_drf_cursor_pagination_on_a_unique_ordering_passes_strict(tmp_path: Path) -> None:
+@pytest.mark.parametrize("layout, profile", [("middle", "standard"), ("head", "quick")])
+def test_drf_cursor_pagination_on_a_unique_ordering_passes_strict(tmp_path: Path, layout: str, profile: str) -> None:
     # Ordered by one unique field, no two rows share a position: every cursor DRF issues has offset 0
     # and the artifact branch (a page with no row of its own position) is never taken.
-    code, report = _drf_suite(tmp_path, "middle", "unique")
+    code, report = _drf_suite(tmp_path, layout, "unique", profile)
     bad = [(r["id"], r["verdict"], r.get("reason")) for r in report["requirements"]
            if r["verdict"] not in ("pass", "skip")]
     assert (code, bad) == (0, [])
