@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 from conformance.checks.history import describe
 from conformance.exchange import Exchange
+from conformance.judge.coverage import not_probed_line
 from conformance.judge.diagnosis import REPORTED
 from conformance.judge.judgement import scoped_line
 from conformance.judge.waivers import waiver_notes
@@ -67,7 +68,11 @@ def print_summary(result: RunResult, written: list[Path], stream: TextIO) -> Non
     seconds = (result.finished_at - result.started_at).total_seconds()
     print(f"checkout-conformance: {target} — {plural(len(result.verdicts), 'requirement')}, "
           f"{plural(result.requests_sent, 'request')}, {seconds:.1f} s", file=out)
-    print(f"coverage: {inert(result.coverage_of_run().statement)}", file=out)
+    coverage = result.coverage_of_run()
+    print(f"coverage: {inert(coverage.statement)}", file=out)
+    left_out = not_probed_line(result.context.profile.name, coverage.not_probed)
+    if left_out:  # so that a pass under a cheaper profile is not read as a pass of what it never asked
+        print(f"  {inert(left_out)}", file=out)
     several = len(result.operations) > 1 or len(by_operation(result.verdicts)) > 1
     if several and result.aborted is None:
         _print_operations(result, out)

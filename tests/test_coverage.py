@@ -7,6 +7,7 @@ import contextlib
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,3 +71,63 @@ def test_a_walk_cut_by_the_page_budget_says_so() -> None:
     assert statement == ("sampled 2 sessions of more than 2: the head of the list order (the first 2, read 2 pages "
                          "deep before the page budget stopped the walk while has_more was still true); the rest of "
                          "the collection was not seen")
+
+
+# -- the kinds of probe a profile left out (issue 21) ------------------------------------------------
+def _run_on_60(tmp_path: Path, profile: str) -> tuple[int, str, dict[str, Any], str]:
+    out = tmp_path / "console.txt"
+    with (start_background(ReferenceConfig(sessions=60, seed=3)) as server, out.open("w") as stream,
+          contextlib.redirect_stdout(stream)):
+        code = main(["run", "--base-url", server.base_url, "--api-key", server.api_key, "--quiet",
+                     "--profile", profile, "--report-dir", str(tmp_path)])
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    return code, out.read_text(encoding="utf-8"), report, (tmp_path / "summary.md").read_text(encoding="utf-8")
+
+
+def test_quick_names_what_it_did_not_probe_on_an_account_it_reads_whole(tmp_path: Path) -> None:
+    # 60 sessions: quick's reference walk reads them all, yet its limit=1 walk stops after 15 pages
+    # and its walk without limit after 5 of 10 (profiles.py), and it tries four limits of 100.
+    code, console, report, summary = _run_on_60(tmp_path, "quick")
+    assert code == 0, console
+    kinds = report["coverage"]["not_probed"]
+    assert "the walk with limit=1 past page 15 (15 sessions read)" in kinds
+    assert "the walk without limit past page 5 (50 sessions read)" in kinds
+    assert kinds[-1] == "limits other than 1, 7, 10 and 100"
+    assert report["coverage"]["statement"] == "saw all 60 sessions: the reference walk read the whole collection"
+    assert f"  quick did not probe: {'; '.join(kinds)}\n" in console
+    assert "Profile quick did not probe: the walk with limit=1 past page 15 (15 sessions read); " in summary
+
+
+def test_standard_names_only_the_limits_it_did_not_try(tmp_path: Path) -> None:
+    code, console, report, _summary = _run_on_60(tmp_path, "standard")
+    assert code == 0, console
+    assert report["coverage"]["not_probed"] == ["limits other than 1, 2, 7, 10, 50, 99 and 100"]
+    assert "  standard did not probe: limits other than 1, 2, 7, 10, 50, 99 and 100\n" in console
+
+
+def test_thorough_leaves_nothing_out_on_an_account_it_reads_whole(tmp_path: Path) -> None:
+    code, console, report, summary = _run_on_60(tmp_path, "thorough")
+    assert code == 0, console
+    assert report["coverage"]["not_probed"] == []
+    assert "did not probe" not in console and "did not probe" not in summary
+
+
+def _walk_page(seq: int, tag: str, ids: list[str], has_more: bool, query: list[tuple[str, str]]) -> Exchange:
+    body = json.dumps({"object": "list", "data": [{"id": i} for i in ids], "has_more": has_more})
+    return Exchange(seq=seq, tag=tag, path="/v1/checkout/sessions", query=query, auth="key",
+                    request_headers={}, status=200, body=body)
+
+
+def test_only_a_walk_its_budget_stopped_is_named() -> None:
+    ended = [_walk_page(0, "walk:100", ["cs_1", "cs_2"], False, [("limit", "100")])]
+    budget = [_walk_page(1, "walk:1", ["cs_1"], True, [("limit", "1")])]
+    failed = [*budget, Exchange(seq=2, tag="walk:1", path="/v1/checkout/sessions",
+                                query=[("limit", "1"), ("starting_after", "cs_1")], auth="key",
+                                request_headers={}, status=None, body="", error="connection failed")]
+    open_walk = [_walk_page(1, "filter:open", ["cs_1"], True, [("limit", "3"), ("status", "open")])]
+    assert coverage_of(ended).not_probed == ()
+    assert coverage_of([*ended, *budget]).not_probed == ("the walk with limit=1 past page 1 (1 session read)",)
+    assert coverage_of([*ended, *failed]).not_probed == ()  # cut by a failure: reported as such, not here
+    assert coverage_of([*ended, *open_walk]).not_probed == (
+        "the walk with limit=3 and status=open past page 1 (1 session read)",
+        "the full last page of status=open (asked after a walk that reaches the end)")

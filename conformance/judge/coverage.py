@@ -5,6 +5,11 @@ nothing past it. The statement says how many distinct sessions any list page sho
 large the collection is (exact when the reference walk reached the end; otherwise only a
 lower bound), and where the sessions seen lie. It is computed from the exchanges alone, so
 `verify` recomputes it.
+
+It also names the kinds of probe the run's profile left out (``not_probed``): walks its page
+budget stopped while ``has_more`` was still true, the full tail page of each status whose walk
+did not reach the end, the limits it did not try. A pass under ``quick`` is then not read as a
+pass under ``standard`` (issue 21).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.checks.base import Record
-from conformance.checks.walks import REFERENCE_WALK, Walk
+from conformance.checks.walks import NEXT_CURSOR_WALK, REFERENCE_WALK, Walk
 from conformance.exchange import Exchange
 from conformance.wording import plural
 
@@ -29,10 +34,14 @@ class Coverage:
     collection_size: int | None
     collection_at_least: int
     statement: str
+    # The kinds of probe the run left out, each a phrase ("the walk with limit=1 past page 15"):
+    # what a profile with larger budgets or more limits would have asked (not_probed()).
+    not_probed: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"sessions_seen": self.sessions_seen, "collection_size": self.collection_size,
-                "collection_at_least": self.collection_at_least, "statement": self.statement}
+                "collection_at_least": self.collection_at_least, "statement": self.statement,
+                "not_probed": list(self.not_probed)}
 
 
 def coverage_of(exchanges: Sequence[Exchange]) -> Coverage:
@@ -45,18 +54,60 @@ def coverage_of(exchanges: Sequence[Exchange]) -> Coverage:
     head = list(dict.fromkeys(walk.ids))
     beyond = len(seen - set(head))
     if not seen:
-        return Coverage(0, None, 0, "saw no session: no response was a list page")
+        return Coverage(0, None, 0, "saw no session: no response was a list page", not_probed(record))
     if walk.complete:
         return Coverage(len(seen), max(len(head), len(seen)), len(head),
                         ("saw the only session" if len(head) == 1 else f"saw all {len(head):,} sessions")
-                        + ": the reference walk read the whole collection")
+                        + ": the reference walk read the whole collection", not_probed(record))
     extra = f", and {beyond:,} more on filtered and cursor pages" if beyond else ""
     depth = len(walk.usable_pages)
     where = (f"the head of the list order (the first {len(head):,}, read {plural(depth, 'page')} deep "
              f"{_why_cut(walk)}){extra}")
     return Coverage(len(seen), None, len(head),
                     f"sampled {len(seen):,} sessions of more than {len(head):,}: {where}; "
-                    "the rest of the collection was not seen")
+                    "the rest of the collection was not seen", not_probed(record))
+
+
+# The walks a profile's page budgets bound besides the reference walk (which the statement covers),
+# by tag prefix, with whether they run backward: conformance.checks.pagination, envelope, filtering.
+_BUDGETED = (("walk:7", False), ("walk:1", False), ("walk:default", False), ("walk:back:7", True),
+             (NEXT_CURSOR_WALK, False), ("filter:", False))
+_TAIL, _ACCEPTED_LIMITS, _LIMITS = "filter-tail:", "limit:accept", range(1, 101)
+
+
+def not_probed(record: Record) -> tuple[str, ...]:
+    """The kinds of probe the record shows were left out by the run's budgets, each one phrase:
+    a walk its page budget stopped while ``has_more`` was still true (not one cut by a failure,
+    the request budget or the deadline: those are reported as such), the full tail page of a
+    status whose walk did not end (FLT-003's probe asks it only after a complete walk), and the
+    limits from 1 to 100 the limit probe did not try (LIM-002). Only probes that ran are named:
+    a run restricted with ``--only`` does not list what it never meant to ask."""
+    left: list[str] = []
+    tags = list(dict.fromkeys(e.tag for e in record))
+    for prefix, backward in _BUDGETED:
+        for tag in tags:
+            if tag != prefix and not (prefix.endswith(":") and tag.startswith(prefix) and tag.count(":") == 1
+                                      and not tag.endswith(":invalid")):
+                continue
+            walk = Walk.read(record, tag, backward)
+            pages = walk.usable_pages
+            if pages and len(pages) == len(walk.pages) and pages[-1].has_more is True and not walk.cycled:
+                read = len(set(walk.ids))
+                left.append(f"the {walk.name} past page {len(pages)} ({plural(read, 'session')} read)")
+                status = walk.pages[0].params.get("status") if tag.startswith("filter:") else None
+                if status is not None and not record.tagged(_TAIL + status):
+                    left.append(f"the full last page of status={status} (asked after a walk that reaches the end)")
+    tried = {int(v) for e in record.tagged(_ACCEPTED_LIMITS) if (v := e.params.get("limit", "")).isdigit()}
+    if tried and not set(_LIMITS) <= tried:
+        shown = sorted(tried & set(_LIMITS))
+        left.append("limits other than " + ", ".join(map(str, shown[:-1])) + f" and {shown[-1]}"
+                    if len(shown) > 1 else f"limits other than {shown[0]}")
+    return tuple(left)
+
+
+def not_probed_line(profile: str, kinds: Sequence[str]) -> str | None:
+    """The console's and summary's sentence naming what ``profile`` left out, or None if nothing."""
+    return f"{profile} did not probe: " + "; ".join(kinds) if kinds else None
 
 
 def _why_cut(walk: Walk) -> str:

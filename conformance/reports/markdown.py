@@ -177,6 +177,10 @@ def build_summary(report: dict[str, Any]) -> str:
         "",
         # Each its own sentence: the coverage statement ends without a full stop.
         f"Coverage: {cell(report['coverage']['statement'])}."
+        # What the profile left out, so a pass under `quick` is not read as a `standard` pass.
+        + (f" Profile {cell(report['context']['profile'])} did not probe: "
+           + "; ".join(cell(kind) for kind in report["coverage"]["not_probed"]) + "."
+           if report["coverage"].get("not_probed") else "")
         # What changed on the target while it was judged (a live account), in the same paragraph.
         + (f" Activity: {cell(report['activity']['text'])}." if report.get("activity") and not report.get("aborted")
            else ""),

@@ -1,11 +1,15 @@
 """reproduce/<ID>.sh: a bash script per failing or warned requirement that replays its evidence.
 
-The script sends, with curl, the requests the finding rests on, in order. A request whose
-cursor (`starting_after` / `ending_before`) came from an earlier page is preceded by that page,
-back to the start of the walk, and takes the cursor from the live response, as the suite's
-walk did: so a vendor sees the chain of pages exactly as the suite saw it, on the server as it
-is now. Each step prints what came back (status, ids, has_more, next_cursor, or the error) next
-to what was recorded, and the script ends with the finding: what to look at.
+The script sends, with curl, the requests the finding rests on, in order, each exactly as it was
+recorded: the same path, parameters and cursors (`starting_after` / `ending_before`), so the
+request replayed is the one whose answer shows the fault. A request whose cursor came from an
+earlier page of the same walk (or is the `next_cursor` token a page issued) is preceded by that
+page, back to the start of the walk, so a vendor sees the chain of pages as the suite saw it; when
+the live page now gives another cursor than the one the run used, the script says so and still
+sends the recorded one. A cursor the suite picked from what it had read (an id in the middle of a
+page, a tie's edge) has no page before it: it is sent as recorded. Each step prints what came back
+(status, ids, has_more, next_cursor, or the error) next to what was recorded, and the script ends
+with the finding: what to look at.
 
 The key is read from $CONFORMANCE_API_KEY when the script runs and handed to curl on a pipe,
 so it is on no command line; the file never holds it (its transcript is redacted already).
@@ -30,7 +34,7 @@ import shlex
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote
 
 from conformance.exchange import (
     AUTH_KEY,
@@ -118,9 +122,15 @@ def _clean(text: Any, limit: int = 300) -> str:
     return "".join(c if c.isprintable() else "?" for c in line)[:limit]
 
 
-def _cursor_source(exchange: Exchange, earlier: Sequence[Exchange]) -> tuple[int, str, str] | None:
+def _cursor_source(exchange: Exchange, earlier: Sequence[Exchange],
+                   tokens_only: bool = False) -> tuple[int, str, str] | None:
     """(seq of the page the cursor came from, which field, the parameter), or None for a cursor
-    the suite made up or took from elsewhere (then the recorded value is replayed as is)."""
+    the suite picked or made up (it is replayed as recorded, with no page before it).
+
+    ``earlier`` are the pages of the request's own walk (its tag): there the cursor is the last
+    (first, for ``ending_before``) id of a page or its ``next_cursor``. With ``tokens_only``, only
+    a ``next_cursor`` counts: an id that happens to end some other probe's page is not where the
+    suite took it from (a limit=1 walk ends a page with every id), a token a page issued is."""
     params = exchange.params
     for name in CURSORS:
         value = params.get(name)
@@ -131,46 +141,55 @@ def _cursor_source(exchange: Exchange, earlier: Sequence[Exchange]) -> tuple[int
             if not ids:
                 continue
             body = page.json
-            if name == "starting_after" and ids[-1] == value:
+            if not tokens_only and name == "starting_after" and ids[-1] == value:
                 return page.seq, "last", name
-            if name == "ending_before" and ids[0] == value:
+            if not tokens_only and name == "ending_before" and ids[0] == value:
                 return page.seq, "first", name
-            if isinstance(body, dict) and body.get("next_cursor") == value:
+            if isinstance(body, dict) and body.get("next_cursor") == value and value not in ids:
                 return page.seq, "next_cursor", name
     return None
 
 
-def _chain(seqs: Sequence[int], exchanges: Sequence[Exchange],
-           same_path: bool = False) -> tuple[list[int], dict[int, tuple[int, str, str]]]:
-    """The cited exchanges plus the pages their cursors came from, back to each walk's start, in order.
-    `same_path` (a run of several operations): a cursor comes only from a page of the same path."""
-    wanted: set[int] = set()
+def _chain(seqs: Sequence[int], exchanges: Sequence[Exchange], same_path: bool = False
+           ) -> tuple[list[int], dict[int, tuple[int, str, str]], list[int]]:
+    """(the steps in order, each step's cursor source, the cited exchanges left out).
+    `same_path` (a run of several operations): a cursor comes only from a page of the same path.
+
+    The steps are the cited exchanges (the first MAX_STEPS of them, all of them always before any
+    page that only leads to one) plus, while room is left, the pages their cursors came from, back
+    to each walk's start."""
+    cited = [s for s in dict.fromkeys(seqs) if 0 <= s < len(exchanges)]
+    kept, left_out = cited[:MAX_STEPS], cited[MAX_STEPS:]
+    wanted: set[int] = set(kept)
     sources: dict[int, tuple[int, str, str]] = {}
-    todo = [s for s in seqs if 0 <= s < len(exchanges)]
-    while todo and len(wanted) < MAX_STEPS:
+    todo = list(kept)
+    while todo:
         seq = todo.pop()
-        if seq in wanted:
-            continue
-        wanted.add(seq)
         exchange = exchanges[seq]
         earlier = [e for e in exchanges[:seq] if e.path == exchange.path] if same_path else exchanges[:seq]
         same_tag = [e for e in earlier if e.tag == exchange.tag]
-        source = _cursor_source(exchange, same_tag) or _cursor_source(exchange, earlier)
-        if source is not None:
-            sources[seq] = source
+        source = (_cursor_source(exchange, same_tag)
+                  or _cursor_source(exchange, earlier, tokens_only=True))
+        if source is None or (source[0] not in wanted and len(wanted) >= MAX_STEPS):
+            continue  # no page before it, or no room: the recorded cursor is sent as it is either way
+        sources[seq] = source
+        if source[0] not in wanted:
+            wanted.add(source[0])
             todo.append(source[0])
-    return sorted(wanted), sources
+    return sorted(wanted), sources, left_out
 
 
 def _recorded(exchange: Exchange) -> str:
     if exchange.error:
         return _clean(f"no answer ({exchange.error})")
-    ids = exchange.page_ids
     body = exchange.json
-    if ids is not None and isinstance(body, dict):
+    # As the script's summarise() reads the live answer, so that the same answer reads the same:
+    # any body with a `data` list shows its ids, a 401 that carries sessions (AUTH-005) included.
+    if isinstance(body, dict) and isinstance(body.get("data"), list):
+        ids = [item.get("id") if isinstance(item, dict) else None for item in body["data"]]
         head = _clean(f"{exchange.status} · {len(ids)} items · has_more {_json(body.get('has_more'))}"
                       f" · next_cursor {_json(body.get('next_cursor', 'absent'))}")
-        return head + "\n    ids: " + _clean(" ".join(ids), 6000)
+        return head + "\n    ids: " + _clean(" ".join(str(i) for i in ids), 6000)
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         error = body["error"]
         return _clean(f"{exchange.status} · error {error.get('type')}: {error.get('message')} "
@@ -214,15 +233,21 @@ def _auth_label(exchange: Exchange) -> str:
     return f" (Authorization: {exchange.auth.removeprefix('header ')})"
 
 
-def _url(exchange: Exchange, step_of: dict[int, int], source: tuple[int, str, str] | None) -> str:
-    """A bash word for the URL: static parts quoted, a chained cursor from the earlier step's variable."""
-    if source is None or source[0] not in step_of:
-        return '"${BASE_URL%/}"' + shlex.quote(exchange.target)
-    parent, _, name = source
-    before = [(k, v) for k, v in exchange.query if k != name]
-    query = urlencode(before)
-    prefix = f"{exchange.path}?{query}&{name}=" if query else f"{exchange.path}?{name}="
-    return '"${BASE_URL%/}"' + shlex.quote(prefix) + f'"$cursor_{step_of[parent]}_{source[1]}"'
+def _url(exchange: Exchange) -> str:
+    """A bash word for the URL: the recorded request's own path and query, quoted."""
+    return '"${BASE_URL%/}"' + shlex.quote(exchange.target)
+
+
+def _drift_check(exchange: Exchange, parent_step: int, source: tuple[int, str, str]) -> list[str]:
+    """Bash lines saying so when the page the cursor came from now gives another one: the step
+    still sends the recorded cursor (the request that showed the fault), and the person knows the
+    server's answers have changed since the run."""
+    _, which, name = source
+    recorded = quote(exchange.params.get(name, ""), safe="")
+    variable = f"cursor_{parent_step}_{which}"
+    note = (f"  note: step {parent_step} now gives %s as its {which.replace('_', ' ')}; "
+            f"this step sends the {name} the run used\n")
+    return [f'if [ "${variable}" != {shlex.quote(recorded)} ]; then printf {shlex.quote(note)} "${variable}"; fi']
 
 
 def build_script(requirement: dict[str, Any], exchanges: Sequence[Exchange], base_url: str,
@@ -232,7 +257,7 @@ def build_script(requirement: dict[str, Any], exchanges: Sequence[Exchange], bas
     cited = [s for item in requirement["evidence"] for s in (e["seq"] for e in item["exchanges"])]
     if not cited:
         return None
-    steps, sources = _chain(cited, exchanges, same_path=several)
+    steps, sources, left_out = _chain(cited, exchanges, same_path=several)
     step_of = {seq: number for number, seq in enumerate(steps, start=1)}
     wanted: dict[int, list[str]] = {}  # seq of a page -> the fields later steps take from it
     for parent, which, _name in sources.values():
@@ -247,7 +272,7 @@ def build_script(requirement: dict[str, Any], exchanges: Sequence[Exchange], bas
         f"#   {_clean(requirement['text'])}",
         f"# Replays {plural(len(steps), 'recorded request')} against $CONFORMANCE_BASE_URL "
         "(default: the target of the run),",
-        "# taking each cursor from the live page it came from, as the suite's walk did.",
+        "# each as recorded, cursors included, after the pages of its walk that the cursors came from.",
         "# The API key is read from $CONFORMANCE_API_KEY; this file does not hold it. Needs bash, curl, python3.",
         "set -euo pipefail",
         ': "${CONFORMANCE_API_KEY:?set CONFORMANCE_API_KEY to the API key of the target}"',
@@ -262,18 +287,16 @@ def build_script(requirement: dict[str, Any], exchanges: Sequence[Exchange], bas
         source = sources.get(seq)
         cited_mark = " (cited by the finding)" if seq in cited else ""
         lines.append(f"# step {number}: exchange #{seq}{cited_mark}")
-        if source is not None and source[0] in step_of:
-            parent = step_of[source[0]]
-            others = urlencode([(k, v) for k, v in exchange.query if k != source[2]])
-            description = (f"GET {exchange.path}?{others + '&' if others else ''}{source[2]}="
-                           f"<the {source[1].replace('_', ' ')} of step {parent}>")
-        else:
-            description = f"GET {exchange.target}"
+        description = f"GET {exchange.target}"
+        chained = source is not None and source[0] in step_of
+        if source is not None and chained:
+            description += f" ({source[2]}: the {source[1].replace('_', ' ')} of step {step_of[source[0]]})"
         description += _auth_label(exchange)
         headers = [f"-H {shlex.quote(f'{k}: {v}')}" for k, v in exchange.request_headers.items()]
-        curl = ["fetch", str(number), *_auth_args(exchange), *headers, _url(exchange, step_of, source)]
+        curl = ["fetch", str(number), *_auth_args(exchange), *headers, _url(exchange)]
         lines += [
             f"printf '%s\\n' {shlex.quote(f'step {number}{cited_mark}: {_clean(description, 400)}')}",
+            *(_drift_check(exchange, step_of[source[0]], source) if source is not None and chained else []),
             f'status=$({" ".join(curl)})',
             f'printf \'  now:      %s\\n\' "$(summarise "$status" "$tmp/{number}.body")"',
             f"printf '  recorded: %s\\n' {shlex.quote(_recorded(exchange))}",
@@ -281,6 +304,10 @@ def build_script(requirement: dict[str, Any], exchanges: Sequence[Exchange], bas
             *(f'cursor_{number}_{which}=$(field "$tmp/{number}.body" {which})' for which in wanted.get(seq, ())),
             f'rm -f "$tmp/{number}.body"',
         ]
+    if left_out:
+        shown = " ".join(f"#{seq}" for seq in left_out[:20]) + (" ..." if len(left_out) > 20 else "")
+        note = f"Not replayed (this script sends at most {MAX_STEPS} requests): exchanges {shown} of exchanges.jsonl"
+        lines.append(f"printf '%s\\n' {shlex.quote(note)}")
     where = f" on {_clean(requirement.get('operation', ''))}" if several else ""
     heading = f"What to look at ({requirement['id']}{where}, {verdict}):"
     lines += ["echo", f"printf '%s\\n' {shlex.quote(heading)}"]

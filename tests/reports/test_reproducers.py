@@ -1,6 +1,7 @@
-"""reproduce/<ID>.sh: run with bash against the live faulty server, a reproducer replays the walk,
-following the cursors the live pages give, and shows the defect; it holds no key, target text
-in it stays inert, and `verify` refuses a changed script."""
+"""reproduce/<ID>.sh: run with bash against the live faulty server, a reproducer replays the
+exchanges its evidence names, each as recorded (cursors included), after the pages of its walk the
+cursors came from, and shows the defect; it holds no key, target text in it stays inert, and
+`verify` refuses a changed script."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from conformance.reference.server import ReferenceConfig, start_background
 from conformance.reports.reproducers import build_script
 from tests.reports.conftest import API_KEY, CliRun, run_cli
 
-STEP = re.compile(r"^step (\d+)[^:]*: GET \S*?starting_after=<the last of step (\d+)>", re.M)
+STEP = re.compile(r"^step (\d+)[^:]*: GET \S*?starting_after=\S+ \(starting_after: the last of step (\d+)\)", re.M)
 
 
 @pytest.fixture(scope="module")
@@ -175,3 +176,81 @@ def test_operation_slugs_are_safe_file_names_and_distinct() -> None:
     assert all(re.fullmatch(r"[A-Za-z0-9_]{1,100}", slug) for slug in slugs.values()), slugs
     assert len(set(slugs.values())) == len(keys)
     assert slugs["GET /v1/a-b"].startswith("GET_v1_a_b_") and slugs["GET /v1/a_b"].startswith("GET_v1_a_b_")
+
+
+# -- each reproducer replays exactly the exchanges its evidence names (issue 21) ----------------------
+def _replayed(report_dir: Path, base_url: str) -> list[tuple[str, int, str, str, str, str]]:
+    """Every step of every reproducer run against ``base_url``: (script, exchange seq, the request
+    line printed, cited mark, now, recorded), read from the script and its output."""
+    exchanges = [Exchange.from_dict(json.loads(line)) for line in
+                 (report_dir / "exchanges.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = []
+    for script in sorted((report_dir / "reproduce").glob("*.sh")):
+        seqs = [int(s) for s in re.findall(r"^# step \d+: exchange #(\d+)", script.read_text(), re.M)]
+        done = _bash(script, {"CONFORMANCE_API_KEY": API_KEY, "CONFORMANCE_BASE_URL": base_url})
+        assert done.returncode == 0, done.stderr
+        blocks = re.split(r"^(?=step \d+)", done.stdout, flags=re.M)[1:]
+        assert len(blocks) == len(seqs), done.stdout
+        for seq, block in zip(seqs, blocks, strict=True):
+            head = block.splitlines()[0]
+            now = re.search(r"^  now: +(.*(?:\n    ids: .*)?)", block, re.M)
+            recorded = re.search(r"^  recorded: +(.*(?:\n    ids: .*)?)", block, re.M)
+            assert now and recorded, block
+            rows.append((script.name, seq, head, exchanges[seq].target, now.group(1), recorded.group(1)))
+    return rows
+
+
+@pytest.mark.parametrize("fault", ["cursor-inclusive", "next-cursor-backward-ties", "has-more-when-full",
+                                   "filter-foreign-cursor-skips", "auth-checked-late"])
+def test_each_step_sends_the_recorded_request_and_the_faulty_server_answers_as_recorded(
+        fault: str, tmp_path: Path) -> None:
+    # The faulty reference is quiet and deterministic: a step that sends the request the run sent
+    # gets the answer the run got, which the finding says shows the fault.
+    with start_background(ReferenceConfig(api_key=API_KEY, fault=fault)) as server:
+        code, _, _ = run_cli(["run", "--base-url", server.base_url, "--api-key", API_KEY, "--profile", "quick",
+                              "--quiet", "--report-dir", str(tmp_path)])
+        assert code == 1
+        rows = _replayed(tmp_path, server.base_url)
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    for requirement in report["requirements"]:
+        if requirement["verdict"] == "fail":  # every exchange the evidence names is a step of its script
+            cited = {e["seq"] for item in requirement["evidence"] for e in item["exchanges"]}
+            assert cited <= {seq for name, seq, *_ in rows if name == f"{requirement['id']}.sh"}
+    assert rows
+    for name, seq, head, target, now, recorded in rows:
+        assert f": GET {target}" in head, (name, seq, head)  # the request itself, cursors as recorded
+        assert now == recorded, (name, seq, head)
+
+
+def test_the_inclusive_cursor_is_shown_by_the_replayed_page(tmp_path: Path) -> None:
+    # An oracle apart from the recording: the PAG-004 step's live page starts with its own cursor.
+    with start_background(ReferenceConfig(api_key=API_KEY, fault="cursor-inclusive")) as server:
+        run_cli(["run", "--base-url", server.base_url, "--api-key", API_KEY, "--profile", "quick",
+                 "--quiet", "--report-dir", str(tmp_path)])
+        rows = _replayed(tmp_path, server.base_url)
+    steps = [(target, now) for name, _seq, head, target, now, _rec in rows
+             if name == "PAG-004.sh" and "(cited by the finding)" in head]
+    assert steps
+    for target, now in steps:
+        cursor = re.search(r"starting_after=([^&]+)", target)
+        assert cursor and now.split("ids: ")[1].split()[0] == cursor.group(1)
+
+
+def test_on_a_live_collection_the_step_still_sends_the_cursor_the_run_used(tmp_path: Path) -> None:
+    # Sessions are created while the script runs after the suite: the pages a cursor came from now
+    # give other ids. A reproducer that re-derived each cursor from the live page (as it once did)
+    # sent a request the run never sent; it must send the recorded one, and say the page moved.
+    config = ReferenceConfig(api_key=API_KEY, fault="cursor-inclusive", churn=40.0, churn_expiry=0.0,
+                             churn_clock="requests")
+    with start_background(config) as server:
+        run_cli(["run", "--base-url", server.base_url, "--api-key", API_KEY, "--profile", "quick",
+                 "--quiet", "--report-dir", str(tmp_path)])
+        script = tmp_path / "reproduce" / "PAG-001.sh"
+        done = _bash(script, {"CONFORMANCE_API_KEY": API_KEY, "CONFORMANCE_BASE_URL": server.base_url})
+    assert done.returncode == 0, done.stderr
+    exchanges = [Exchange.from_dict(json.loads(line)) for line in
+                 (tmp_path / "exchanges.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    seqs = [int(s) for s in re.findall(r"^# step \d+: exchange #(\d+)", script.read_text(), re.M)]
+    heads = re.findall(r"^step \d+.*$", done.stdout, re.M)
+    assert [h.split(": GET ", 1)[1].split(" (")[0] for h in heads] == [exchanges[s].target for s in seqs]
+    assert "this step sends the starting_after the run used" in done.stdout
