@@ -53,6 +53,13 @@ DROPPED = "closed the connection without a response"
 # The suite's own body cap (ClientSettings.body_cap_bytes), for the curl lines it prints.
 CURL_MAX_BYTES = 4 * 1024 * 1024
 
+# Sessions of one page kept for judging: ten times the contract's largest page (`limit` at most
+# 100), so a conforming target is always judged whole. A page listing more (a hostile target's
+# 100,000 tiny sessions under the body cap) is judged on its first ITEMS_JUDGED sessions, its true
+# count kept (Exchange.items_listed) and the cut said in the verdicts that rest on it: the judging
+# of a page then costs the parse of its bytes and no more, whatever it lists.
+ITEMS_JUDGED = 1_000
+
 # Deeper JSON is the target's malformed answer: judging it would exhaust the interpreter's
 # recursion (json itself, schema validation, repr) long before it means anything.
 MAX_JSON_DEPTH = 64
@@ -156,10 +163,12 @@ class _KeptReadings:
         self._values = 0
         self._lock = threading.Lock()
 
-    def kept(self, exchange: Exchange) -> None:
+    def kept(self, exchange: Exchange, share: float = 1.0) -> None:
+        """Count `exchange`'s reading, `share` of its body's values (less than 1 when sessions past
+        ITEMS_JUDGED were left out of it)."""
         # Each value but the last is followed by a comma; each object or array opens once.
         body = exchange.body
-        values = body.count(",") + body.count("{") + body.count("[") + 1
+        values = int((body.count(",") + body.count("{") + body.count("[")) * share) + 1
         with self._lock:
             old = self._kept.pop(id(exchange), None)
             self._values += values - (old[1] if old else 0)
@@ -224,9 +233,18 @@ class Exchange:
     def _reading(self) -> tuple[Any, bool]:
         if self.body_truncated or self.body_error:
             return None, False
-        reading = read_json_noting_fractions(self.body)
-        _READINGS.kept(self)
-        return reading
+        value, fractions = read_json_noting_fractions(self.body)
+        data = value.get("data") if isinstance(value, dict) else None
+        share = 1.0
+        if isinstance(data, list) and len(data) > ITEMS_JUDGED:
+            # Past ITEMS_JUDGED the sessions are dropped at once (see ITEMS_JUDGED): a shallow copy
+            # of the envelope, so the reading holds no reference to them.
+            self.__dict__["_items_listed"] = len(data)
+            share = ITEMS_JUDGED / len(data)
+            value = {**value, "data": data[:ITEMS_JUDGED]}
+            del data
+        _READINGS.kept(self, share)
+        return value, fractions
 
     @property
     def json(self) -> Any:
@@ -238,9 +256,17 @@ class Exchange:
         """Whether the parsed body has a number written with a fraction or an exponent."""
         return self._reading[1]
 
+    @property
+    def items_listed(self) -> int | None:
+        """How many sessions the page's `data` lists when that is more than ITEMS_JUDGED (the
+        reading keeps the first ITEMS_JUDGED), else None."""
+        self._reading  # noqa: B018 - reading the body is what finds the count
+        listed: int | None = self.__dict__.get("_items_listed")
+        return listed
+
     def forget_readings(self) -> None:
         """Drop what was read from the body (after the body is set again)."""
-        for cached in ("_reading", "page_ids"):
+        for cached in ("_reading", "page_ids", "_items_listed"):
             self.__dict__.pop(cached, None)
 
     @cached_property
