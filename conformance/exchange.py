@@ -107,6 +107,15 @@ def read_json_noting_fractions(text: str) -> tuple[Any, bool]:
     Such a number is what the parser hands to `parse_float` (RFC 8259 section 6: `frac`,
     `exp`); `1763900000.0` is one, where a schema's "integer" would let it through (OBJ-005).
     """
+    value, fractions, _listed = read_page(text, None)
+    return value, fractions
+
+
+def read_page(text: str, items: int | None) -> tuple[Any, bool, int | None]:
+    """(`read_json(text)`, whether a number in it has a fraction or an exponent, how many entries
+    `data` lists when more than `items`, else None). With `items`, a JSON object's `data` list is
+    cut to its first `items` entries (in a shallow copy of the object), and only what is kept is
+    checked for depth and lone surrogates: what is dropped is never read again."""
     fractions = False
 
     def as_float(number: str) -> float:
@@ -117,9 +126,15 @@ def read_json_noting_fractions(text: str) -> tuple[Any, bool]:
     try:
         value = json.loads(text, parse_float=as_float, parse_int=_bounded_int, parse_constant=_no_constant)
     except (ValueError, RecursionError, OverflowError, MemoryError):
-        return None, False
+        return None, False, None
+    listed = None
+    data = value.get("data") if isinstance(value, dict) else None
+    if items is not None and isinstance(data, list) and len(data) > items:
+        listed = len(data)
+        value = {**value, "data": data[:items]}
+        del data
     lone_surrogates_possible = "\\u" in text and re.search(r"\\u[dD][89a-fA-F]", text) is not None
-    return (value, fractions) if _sound(value, lone_surrogates_possible) else (None, False)
+    return (value, fractions, listed) if _sound(value, lone_surrogates_possible) else (None, False, None)
 
 
 def _sound(value: Any, check_strings: bool) -> bool:
@@ -233,17 +248,11 @@ class Exchange:
     def _reading(self) -> tuple[Any, bool]:
         if self.body_truncated or self.body_error:
             return None, False
-        value, fractions = read_json_noting_fractions(self.body)
-        data = value.get("data") if isinstance(value, dict) else None
-        share = 1.0
-        if isinstance(data, list) and len(data) > ITEMS_JUDGED:
-            # Past ITEMS_JUDGED the sessions are dropped at once (see ITEMS_JUDGED): a shallow copy
-            # of the envelope, so the reading holds no reference to them.
-            self.__dict__["_items_listed"] = len(data)
-            share = ITEMS_JUDGED / len(data)
-            value = {**value, "data": data[:ITEMS_JUDGED]}
-            del data
-        _READINGS.kept(self, share)
+        # Past ITEMS_JUDGED a page's sessions are dropped at once (see ITEMS_JUDGED).
+        value, fractions, listed = read_page(self.body, ITEMS_JUDGED)
+        if listed is not None:
+            self.__dict__["_items_listed"] = listed
+        _READINGS.kept(self, 1.0 if listed is None else ITEMS_JUDGED / listed)
         return value, fractions
 
     @property

@@ -107,8 +107,9 @@ def judge(
 # first, so that a bound that cuts judging short (a page of 100,000 sessions) leaves only the rules
 # that read sessions inconclusive. The rest keep the registry's order. The verdicts do not depend on
 # the order: Judged.verdicts folds each requirement's outcomes in the registry's order.
-ITEM_FREE_CHECKS = ("auth.refusals", "version.header", "errors.no-5xx", "errors.shape", "limit.rejected", "filter.invalid", "filter.lenient", "pagination.bad-cursors",
-                    "generated.valid-accepted", "generated.invalid-rejected")
+ITEM_FREE_CHECKS = ("auth.refusals", "version.header", "errors.no-5xx", "errors.shape", "limit.rejected",
+                    "filter.invalid", "filter.lenient", "pagination.bad-cursors", "generated.valid-accepted",
+                    "generated.invalid-rejected")
 
 
 def judging_order(checks: Sequence[Check]) -> list[Check]:
