@@ -52,6 +52,8 @@ DROPPED = "closed the connection without a response"
 
 # The suite's own body cap (ClientSettings.body_cap_bytes), for the curl lines it prints.
 CURL_MAX_BYTES = 4 * 1024 * 1024
+# What a printed curl line shows at most (`head -c`): the body cap and 64 KiB for the head (`-i`).
+CURL_OUTPUT_BYTES = CURL_MAX_BYTES + 64 * 1024
 
 # Sessions of one page kept for judging: ten times the contract's largest page (`limit` at most
 # 100), so a conforming target is always judged whole. A page listing more (a hostile target's
@@ -299,7 +301,10 @@ class Exchange:
 
     def curl(self, base_url: str) -> str:
         """A command that reproduces the request; the key comes from the environment. Bounded like
-        the run: no body past the suite's 4 MiB cap (refused when its length says so) and 30 s."""
+        the run: no body past the suite's 4 MiB cap and 30 s. curl's --max-filesize refuses a body
+        whose declared length is past the cap, but a chunked body declares none (curl 7.88 reads it
+        on): so the output goes through `head -c`, which ends it (curl stops at the closed pipe)
+        after the cap and room for the head (-i). One line, the same pasted into any shell."""
         parts = ["curl", "-sS", "-i", "--max-filesize", str(CURL_MAX_BYTES), "--max-time", "30"]
         if self.auth == AUTH_KEY:
             parts += ["-u", "$CONFORMANCE_API_KEY:"]
@@ -322,9 +327,8 @@ class Exchange:
             parts += ["-H", f"{name}: {value}"]
         parts.append(base_url.rstrip("/") + self.target)
         # The key placeholder must stay expandable by the shell; everything else is quoted.
-        return " ".join(
-            f'"{p}"' if "CONFORMANCE_API_KEY" in p else shlex.quote(p) for p in parts
-        )
+        command = " ".join(f'"{p}"' if "CONFORMANCE_API_KEY" in p else shlex.quote(p) for p in parts)
+        return f"{command} | head -c {CURL_OUTPUT_BYTES}"
 
     def summary(self) -> str:
         outcome = self.error if self.error else f"{self.status}"
