@@ -22,11 +22,12 @@ from typing import Any, TextIO
 
 from conformance import __version__
 from conformance.catalog import default_catalog
-from conformance.checks.base import RunContext
+from conformance.checks.base import Record, RunContext
 from conformance.errors import UsageError, VerdictDrift, VerificationFailed
 from conformance.exchange import Exchange
-from conformance.judge.coverage import coverage_of
-from conformance.judge.pipeline import judge_run
+from conformance.judge.bounded import CUT_RULE_SUFFIX, recorded_cut
+from conformance.judge.coverage import Coverage, coverage_of
+from conformance.judge.pipeline import Judged, RunJudgement, judge_cut_short, judge_run, judging_steps
 from conformance.judge.waivers import recorded_waivers, status_problems
 from conformance.profiles import PROFILES
 from conformance.reports.certificate import (
@@ -92,7 +93,7 @@ def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = N
     problems += _agreement_problems(certificate, report, report_dir)
     problems += reproducer_problems(report, exchanges, report_dir)
     rejudged, rejudge_problems = _rejudge_problems(report, certificate, exchanges)
-    if report["coverage"] != coverage_of(exchanges).to_dict():
+    if report["coverage"] != _coverage(report, exchanges):
         rejudge_problems.append("report.json's coverage differs from what exchanges.jsonl shows")
     if not drifting:
         problems += rejudge_problems
@@ -267,11 +268,18 @@ def _rejudge_problems(
     spec = default_spec()
     waivers, problems = recorded_waivers(report, catalog)
     started = dt.datetime.fromisoformat(report["started_at"]).astimezone(dt.UTC).date()
-    # The very function `run` judged with: the checks (or, when the preflight found nothing to
-    # judge, every requirement saying why), the diagnosis, the waivers, the stopped suffix, the scope.
-    judged = judge_run(exchanges, context, spec, catalog, only=only, failed_probes=report.get("failed_probes", {}),
-                       aborted=report.get("aborted"), stopped=report.get("stopped"), strict=report["strict"],
-                       waivers=waivers, target=report["target"]["base_url"], on=started)
+    common: dict[str, Any] = dict(only=only, failed_probes=report.get("failed_probes", {}),
+                                  aborted=report.get("aborted"), stopped=report.get("stopped"),
+                                  strict=report["strict"], waivers=waivers, target=report["target"]["base_url"],
+                                  on=started)
+    cut = recorded_cut(report.get("stopped"))
+    if cut is not None and report.get("aborted") is None:
+        # A bound cut the run's judging: judged again under the same cut, not unbounded.
+        judged = _rejudge_cut(report, exchanges, context, cut, common)
+    else:
+        # The very function `run` judged with: the checks (or, when the preflight found nothing to
+        # judge, every requirement saying why), the diagnosis, the waivers, the stopped suffix, the scope.
+        judged = judge_run(exchanges, context, spec, catalog, **common)
     conclusion = judged.conclusion
     diagnosis = diagnosis_entries(judged.diagnosis, exchanges)
     problems += status_problems(conclusion.waivers, report.get("waivers"))
@@ -329,6 +337,40 @@ def _rejudge_problems(
     if counts != report["counts"]:
         problems.append(f"report.json counts {report['counts']} do not match the re-judged {counts}")
     return len(verdicts), problems
+
+
+def _coverage(report: dict[str, Any], exchanges: list[Exchange]) -> dict[str, Any]:
+    """The coverage report.json must state: what the exchanges show, or, when a bound cut judging
+    before the pages were read (conformance.run.runner._judge_bounded), that they were not read."""
+    cut = recorded_cut(report.get("stopped"))
+    if cut is not None:
+        why = cut.removesuffix(CUT_RULE_SUFFIX)
+        unread = Coverage(0, None, 0, f"not read: {why} before the pages were read").to_dict()
+        if report["coverage"] == unread:
+            return unread
+    return coverage_of(exchanges).to_dict()
+
+
+def _rejudge_cut(report: dict[str, Any], exchanges: list[Exchange], context: RunContext, cut: str,
+                 common: dict[str, Any]) -> RunJudgement:
+    """The judgement of a run whose judging a bound cut (its `stopped` says so; `cut` is the reason
+    each rule it left unjudged gives), made as the run made it: the checks judged one by one in the
+    run's order (a cut leaves a prefix of it judged, conformance.judge.pipeline.judging_steps), the
+    rest inconclusive for `cut`. The first prefix whose verdicts and reasons are those report.json
+    records is the judgement; the checks after it are not judged at all, so verify is bounded as the
+    run was. When no prefix gives them, the whole judgement is returned, and the comparison names
+    what differs. Raises nothing for a target's answers."""
+    catalog, spec = default_catalog(), default_spec()
+    record = Record(exchanges)
+    stated = {e.get("id"): (e.get("id"), e.get("verdict"), e.get("reason"))
+              for e in report["requirements"] if isinstance(e, dict)}
+    so_far = Judged()
+    for _judged in judging_steps(record, context, spec, common["only"], so_far):
+        judgement = judge_cut_short(record, so_far, catalog, cut, **common)
+        verdicts = judgement.conclusion.verdicts
+        if all((v.requirement, v.verdict.value, v.reason) == stated.get(v.requirement) for v in verdicts):
+            return judgement
+    return judge_run(record, context, spec, catalog, **common)
 
 
 def _short(value: Any) -> str:

@@ -108,6 +108,21 @@ class Bounded(Generic[T]):
         return None
 
 
+# How a cut reads: each rule it left unjudged says `<why> before this rule was judged`, and the
+# run's `stopped` ends in `<why>: judging was cut short` (conformance.run.runner._judge_bounded).
+CUT_RULE_SUFFIX = " before this rule was judged"
+CUT_STOPPED_SUFFIX = ": judging was cut short"
+
+
+def recorded_cut(stopped: str | None) -> str | None:
+    """The reason a cut run's report gives each rule it did not judge, read back from the run's
+    `stopped` (report.json), or None when judging was not cut: what `verify` re-judges by."""
+    last = (stopped or "").split("; ")[-1]
+    if not last.endswith(CUT_STOPPED_SUFFIX):
+        return None
+    return last.removesuffix(CUT_STOPPED_SUFFIX) + CUT_RULE_SUFFIX
+
+
 def _raise_in(thread: threading.Thread) -> None:
     """Raise JudgingCut in `thread` at its next bytecode (CPython's PyThreadState_SetAsyncExc)."""
     if thread.ident is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -92,15 +92,28 @@ def judge(
     """
     record = Record.of(exchanges)
     so_far = so_far if so_far is not None else Judged()
+    for _ in judging_steps(record, context, spec, only, so_far):
+        pass
+    return so_far.verdicts(catalog, only, failed_probes or {}, record.exchanges)
+
+
+def judging_steps(record: Record, context: RunContext, spec: Spec, only: tuple[str, ...],
+                  so_far: Judged) -> Iterator[int]:
+    """Judge the selected checks one by one in judging_order into `so_far`, yielding how many are
+    judged: 0 first, then after each check. Run to its end, it also reads why comparisons are
+    distrusted (for verdict reasons) if no check did. A bound stops judging between two checks, so
+    what it leaves judged is always a prefix of the order: `verify` steps through the same prefixes
+    to find the one a cut run's report was judged on."""
     comparisons = _Comparisons(record)
-    for check in judging_order(checks_for(only)):
+    yield 0
+    for number, check in enumerate(judging_order(checks_for(only)), 1):
         outcomes = _distrust_comparisons(check, _judge_one(check, record, context, spec), comparisons)
         # Premises check by check (each outcome on its own, as over the whole list): what a cut
         # leaves judged is already final.
         outcomes = _unkept_bodies_blame_no_one(apply_premises(outcomes, record), record)
         so_far.add(check, _cut_pages_named(outcomes, record), comparisons.distrust_if_read())
+        yield number
     so_far.distrust = comparisons.distrust()
-    return so_far.verdicts(catalog, only, failed_probes or {}, record.exchanges)
 
 
 # Checks that read statuses, headers and error bodies, never the sessions a page lists: judged
