@@ -157,3 +157,20 @@ def test_a_cut_run_whose_report_claims_more_fails_verification(tmp_path: Path,
     write_certificate(report, report_dir, evidence, report_dir / "certificate.json")
     with pytest.raises(VerificationFailed, match=entry["id"]):
         verify_report_dir(report_dir, io.StringIO())
+
+
+def test_a_cut_leaves_the_rules_that_read_no_session_judged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The checks that read no session are judged first (pipeline.ITEM_FREE_CHECKS): a cut right
+    after them (what a wide page's cost would bring) leaves auth, version and errors judged."""
+    from conformance.judge.pipeline import ITEM_FREE_CHECKS
+
+    report_dir, judged = _cut_run(tmp_path, monkeypatch, after=len(ITEM_FREE_CHECKS))
+    assert set(judged) == set(ITEM_FREE_CHECKS)
+    report = json.loads((report_dir / "report.json").read_text())
+    by_id = {r["id"]: r for r in report["requirements"]}
+    for check in checks_for(()):
+        for requirement in check.verifies:
+            cut = by_id[requirement]["reason"].endswith("before this rule was judged")
+            assert cut == (check.name not in ITEM_FREE_CHECKS), (requirement, by_id[requirement]["reason"])
+    assert {by_id[r]["verdict"] for r in ("AUTH-001", "AUTH-002", "AUTH-003", "ERR-002", "VER-001")} == {"pass"}
+    assert main(["verify", str(report_dir)]) == 0
