@@ -2,6 +2,7 @@
 
     python bench/judging_cost.py            # wide pages, then the reference's own pages
     python bench/judging_cost.py --pages 8  # how many wide pages the transcript holds
+    python bench/judging_cost.py --items 100000  # sessions on each wide page (default 270,000)
 
 Wide: a target answering every request with a page of 270,000 tiny sessions (``{"id":"<hex>"}``,
 3.8 MiB, just under the 4 MiB body cap; tests/robustness/hostile.py `wide_page`). A quick run
@@ -68,9 +69,10 @@ def judged(exchanges: list[Exchange], profile: str) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, default=16, help="wide pages in the transcript (default 16)")
+    parser.add_argument("--items", type=int, default=270_000, help="sessions on a wide page (default 270,000)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        with hostile.serving(hostile.wide_page(), "wide") as server:
+        with hostile.serving(hostile.wide_page(args.items), "wide") as server:
             wide = transcript(["--base-url", server.base_url, "--profile", "quick", "--concurrency", "1",
                                "--max-requests", str(args.pages + 1), "--deadline", "3600"], Path(tmp) / "wide")
         print("wide pages:", json.dumps(judged(wide, "quick")))

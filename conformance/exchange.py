@@ -52,6 +52,15 @@ DROPPED = "closed the connection without a response"
 
 # The suite's own body cap (ClientSettings.body_cap_bytes), for the curl lines it prints.
 CURL_MAX_BYTES = 4 * 1024 * 1024
+# What a printed curl line shows at most (`head -c`): the body cap and 64 KiB for the head (`-i`).
+CURL_OUTPUT_BYTES = CURL_MAX_BYTES + 64 * 1024
+
+# Sessions of one page kept for judging: ten times the contract's largest page (`limit` at most
+# 100), so a conforming target is always judged whole. A page listing more (a hostile target's
+# 100,000 tiny sessions under the body cap) is judged on its first ITEMS_JUDGED sessions, its true
+# count kept (Exchange.items_listed) and the cut said in the verdicts that rest on it: the judging
+# of a page then costs the parse of its bytes and no more, whatever it lists.
+ITEMS_JUDGED = 1_000
 
 # Deeper JSON is the target's malformed answer: judging it would exhaust the interpreter's
 # recursion (json itself, schema validation, repr) long before it means anything.
@@ -100,6 +109,15 @@ def read_json_noting_fractions(text: str) -> tuple[Any, bool]:
     Such a number is what the parser hands to `parse_float` (RFC 8259 section 6: `frac`,
     `exp`); `1763900000.0` is one, where a schema's "integer" would let it through (OBJ-005).
     """
+    value, fractions, _listed = read_page(text, None)
+    return value, fractions
+
+
+def read_page(text: str, items: int | None) -> tuple[Any, bool, int | None]:
+    """(`read_json(text)`, whether a number in it has a fraction or an exponent, how many entries
+    `data` lists when more than `items`, else None). With `items`, a JSON object's `data` list is
+    cut to its first `items` entries (in a shallow copy of the object), and only what is kept is
+    checked for depth and lone surrogates: what is dropped is never read again."""
     fractions = False
 
     def as_float(number: str) -> float:
@@ -110,9 +128,15 @@ def read_json_noting_fractions(text: str) -> tuple[Any, bool]:
     try:
         value = json.loads(text, parse_float=as_float, parse_int=_bounded_int, parse_constant=_no_constant)
     except (ValueError, RecursionError, OverflowError, MemoryError):
-        return None, False
+        return None, False, None
+    listed = None
+    data = value.get("data") if isinstance(value, dict) else None
+    if items is not None and isinstance(data, list) and len(data) > items:
+        listed = len(data)
+        value = {**value, "data": data[:items]}
+        del data
     lone_surrogates_possible = "\\u" in text and re.search(r"\\u[dD][89a-fA-F]", text) is not None
-    return (value, fractions) if _sound(value, lone_surrogates_possible) else (None, False)
+    return (value, fractions, listed) if _sound(value, lone_surrogates_possible) else (None, False, None)
 
 
 def _sound(value: Any, check_strings: bool) -> bool:
@@ -156,10 +180,12 @@ class _KeptReadings:
         self._values = 0
         self._lock = threading.Lock()
 
-    def kept(self, exchange: Exchange) -> None:
+    def kept(self, exchange: Exchange, share: float = 1.0) -> None:
+        """Count `exchange`'s reading, `share` of its body's values (less than 1 when sessions past
+        ITEMS_JUDGED were left out of it)."""
         # Each value but the last is followed by a comma; each object or array opens once.
         body = exchange.body
-        values = body.count(",") + body.count("{") + body.count("[") + 1
+        values = int((body.count(",") + body.count("{") + body.count("[")) * share) + 1
         with self._lock:
             old = self._kept.pop(id(exchange), None)
             self._values += values - (old[1] if old else 0)
@@ -224,9 +250,12 @@ class Exchange:
     def _reading(self) -> tuple[Any, bool]:
         if self.body_truncated or self.body_error:
             return None, False
-        reading = read_json_noting_fractions(self.body)
-        _READINGS.kept(self)
-        return reading
+        # Past ITEMS_JUDGED a page's sessions are dropped at once (see ITEMS_JUDGED).
+        value, fractions, listed = read_page(self.body, ITEMS_JUDGED)
+        if listed is not None:
+            self.__dict__["_items_listed"] = listed
+        _READINGS.kept(self, 1.0 if listed is None else ITEMS_JUDGED / listed)
+        return value, fractions
 
     @property
     def json(self) -> Any:
@@ -238,9 +267,17 @@ class Exchange:
         """Whether the parsed body has a number written with a fraction or an exponent."""
         return self._reading[1]
 
+    @property
+    def items_listed(self) -> int | None:
+        """How many sessions the page's `data` lists when that is more than ITEMS_JUDGED (the
+        reading keeps the first ITEMS_JUDGED), else None."""
+        self._reading  # noqa: B018 - reading the body is what finds the count
+        listed: int | None = self.__dict__.get("_items_listed")
+        return listed
+
     def forget_readings(self) -> None:
         """Drop what was read from the body (after the body is set again)."""
-        for cached in ("_reading", "page_ids"):
+        for cached in ("_reading", "page_ids", "_items_listed"):
             self.__dict__.pop(cached, None)
 
     @cached_property
@@ -264,7 +301,10 @@ class Exchange:
 
     def curl(self, base_url: str) -> str:
         """A command that reproduces the request; the key comes from the environment. Bounded like
-        the run: no body past the suite's 4 MiB cap (refused when its length says so) and 30 s."""
+        the run: no body past the suite's 4 MiB cap and 30 s. curl's --max-filesize refuses a body
+        whose declared length is past the cap, but a chunked body declares none (curl 7.88 reads it
+        on): so the output goes through `head -c`, which ends it (curl stops at the closed pipe)
+        after the cap and room for the head (-i). One line, the same pasted into any shell."""
         parts = ["curl", "-sS", "-i", "--max-filesize", str(CURL_MAX_BYTES), "--max-time", "30"]
         if self.auth == AUTH_KEY:
             parts += ["-u", "$CONFORMANCE_API_KEY:"]
@@ -287,9 +327,8 @@ class Exchange:
             parts += ["-H", f"{name}: {value}"]
         parts.append(base_url.rstrip("/") + self.target)
         # The key placeholder must stay expandable by the shell; everything else is quoted.
-        return " ".join(
-            f'"{p}"' if "CONFORMANCE_API_KEY" in p else shlex.quote(p) for p in parts
-        )
+        command = " ".join(f'"{p}"' if "CONFORMANCE_API_KEY" in p else shlex.quote(p) for p in parts)
+        return f"{command} | head -c {CURL_OUTPUT_BYTES}"
 
     def summary(self) -> str:
         outcome = self.error if self.error else f"{self.status}"

@@ -27,13 +27,14 @@ from typing import Any, TextIO
 
 from conformance import __version__
 from conformance.catalog import default_catalog
-from conformance.checks.base import RunContext
+from conformance.checks.base import Record, RunContext
 from conformance.errors import UsageError, VerdictDrift, VerificationFailed
 from conformance.exchange import Exchange
-from conformance.judge.coverage import coverage_of
+from conformance.judge.bounded import CUT_RULE_SUFFIX, recorded_cut
+from conformance.judge.coverage import Coverage, coverage_of
 from conformance.judge.diagnosis import Cause
 from conformance.judge.judgement import Conclusion
-from conformance.judge.pipeline import RunJudgement, judge_run
+from conformance.judge.pipeline import Judged, RunJudgement, judge_cut_short, judge_run, judging_steps
 from conformance.judge.waivers import recorded_waivers, status_problems
 from conformance.not_sent import Stopped
 from conformance.operations import CHECKOUT_SESSIONS
@@ -286,9 +287,9 @@ def _agreement_problems(certificate: dict[str, Any], report: dict[str, Any], rep
 def coverage_problems(report: dict[str, Any], exchanges: list[Exchange]) -> list[str]:
     """[] when report.json's ``coverage`` is what ``exchanges`` show, else one sentence. A report made
     before ``not_probed`` existed is compared on the rest, so it still verifies."""
-    derived = coverage_of(exchanges).to_dict()
+    derived = _coverage(report, exchanges)
     if "not_probed" not in report["coverage"]:
-        derived.pop("not_probed")
+        derived.pop("not_probed", None)
     if report["coverage"] != derived:
         return ["report.json's coverage differs from what exchanges.jsonl shows"]
     return []
@@ -308,12 +309,19 @@ def _rejudge_problems(
     spec = default_spec()
     waivers, problems = recorded_waivers(report, catalog)
     started = dt.datetime.fromisoformat(report["started_at"]).astimezone(dt.UTC).date()
-    # The very function `run` judged with: the checks (or, when the preflight found nothing to
-    # judge, every requirement saying why), the diagnosis, the waivers, the stopped suffix, the scope.
-    judged: RunJudgement = judge_run(
-        exchanges, context, spec, catalog, only=only, failed_probes=report.get("failed_probes", {}),
-        aborted=report.get("aborted"), stopped=Stopped.from_report(report), strict=report["strict"],
-        waivers=waivers, target=report["target"]["base_url"], on=started)
+    common: dict[str, Any] = dict(only=only, failed_probes=report.get("failed_probes", {}),
+                                  aborted=report.get("aborted"), stopped=Stopped.from_report(report),
+                                  strict=report["strict"], waivers=waivers, target=report["target"]["base_url"],
+                                  on=started)
+    cut = recorded_cut(report.get("stopped"))
+    judged: RunJudgement
+    if cut is not None and report.get("aborted") is None:
+        # A bound cut the run's judging: judged again under the same cut, not unbounded.
+        judged = _rejudge_cut(report, exchanges, context, cut, common)
+    else:
+        # The very function `run` judged with: the checks (or, when the preflight found nothing to
+        # judge, every requirement saying why), the diagnosis, the waivers, the stopped suffix, the scope.
+        judged = judge_run(exchanges, context, spec, catalog, **common)
     return len(judged.conclusion.verdicts), problems + judgement_problems(
         report, certificate, exchanges, judged.diagnosis, judged.conclusion)
 
@@ -416,6 +424,41 @@ def _operation_problems(report: dict[str, Any], verdicts: list[RequirementVerdic
             problems.append(f"{key}: report.json's by_operation says {stated[key][what]}, re-judging exchanges.jsonl "
                             f"gives {own[key][what]}")
     return problems
+
+
+def _coverage(report: dict[str, Any], exchanges: list[Exchange]) -> dict[str, Any]:
+    """The coverage report.json must state: what the exchanges show, or, when a bound cut judging
+    before the pages were read (conformance.run.runner._judge_bounded), that they were not read."""
+    cut = recorded_cut(report.get("stopped"))
+    if cut is not None:
+        why = cut.removesuffix(CUT_RULE_SUFFIX)
+        unread = Coverage(0, None, 0, f"not read: {why} before the pages were read").to_dict()
+        if report["coverage"] == unread:
+            return unread
+    return coverage_of(exchanges).to_dict()
+
+
+def _rejudge_cut(report: dict[str, Any], exchanges: list[Exchange], context: RunContext, cut: str,
+                 common: dict[str, Any]) -> RunJudgement:
+    """The judgement of a run whose judging a bound cut (its `stopped` says so; `cut` is the reason
+    each rule it left unjudged gives), made as the run made it: the checks judged one by one in the
+    run's order (a cut leaves a prefix of it judged, conformance.judge.pipeline.judging_steps), the
+    rest inconclusive for `cut`. The first prefix whose verdicts and reasons are those report.json
+    records is the judgement; the checks after it are not judged at all, so verify is bounded as the
+    run was. When no prefix gives them, the whole judgement is returned, and the comparison names
+    what differs. Raises nothing for a target's answers."""
+    catalog, spec = default_catalog(), default_spec()
+    record = Record(exchanges)
+    stated = {(e.get("operation", CHECKOUT_SESSIONS), e.get("id")): (e.get("id"), e.get("verdict"), e.get("reason"))
+              for e in report["requirements"] if isinstance(e, dict)}
+    so_far = Judged()
+    for _judged in judging_steps(record, context, spec, common["only"], so_far):
+        judgement = judge_cut_short(record, so_far, catalog, cut, **common)
+        verdicts = judgement.conclusion.verdicts
+        if all((v.requirement, v.verdict.value, v.reason) == stated.get((v.operation, v.requirement))
+               for v in verdicts):
+            return judgement
+    return judge_run(record, context, spec, catalog, **common)
 
 
 def _short(value: Any) -> str:

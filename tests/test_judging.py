@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import io
+import json
+import threading
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from conformance.catalog import default_catalog
 from conformance.checks.registry import checks_for
+from conformance.cli import main
+from conformance.errors import VerificationFailed
 from conformance.judge.bounded import JUDGING_GROWTH_BYTES, Bounded
 from conformance.judge.pipeline import Judged
 from conformance.verdicts import Finding, Outcome, Verdict
@@ -74,3 +81,99 @@ def test_the_rules_of_checks_not_judged_are_inconclusive_with_the_reason() -> No
             if requirement not in judged.verifies:
                 assert verdicts[requirement].verdict == Verdict.INCONCLUSIVE, requirement
                 assert "the deadline came" in verdicts[requirement].reason
+
+
+def _cut_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, after: int) -> tuple[Path, list[str]]:
+    """A quick run of the embedded reference whose judging the memory budget cuts while the check
+    after the first `after` (in judging order) is judged: that check stalls until the watcher,
+    told the budget is past, stops it (the cut a wide page brings, made deterministic). Returns the
+    report directory and the names of the checks judged."""
+    from conformance.judge import bounded, pipeline
+
+    stall = threading.Event()
+    judged: list[str] = []
+    judge_one = pipeline._judge_one
+
+    def stalling(check: Any, *args: Any) -> Any:
+        if len(judged) == after:
+            stall.set()
+            while True:  # only the cut ends it
+                time.sleep(0.001)
+        judged.append(check.name)
+        return judge_one(check, *args)
+
+    real_exceeded = bounded.Bounded._exceeded
+
+    def exceeded(self: Any) -> str | None:
+        if stall.is_set():
+            return "judging reached the suite's memory budget (370 MB)"  # what _exceeded says: the why
+        return real_exceeded(self)
+
+    monkeypatch.setattr(pipeline, "_judge_one", stalling)
+    monkeypatch.setattr(bounded.Bounded, "_exceeded", exceeded)
+    report_dir = tmp_path / "reports"
+    assert main(["run", "--quiet", "--profile", "quick", "--report-dir", str(report_dir)]) == 3
+    monkeypatch.undo()
+    return report_dir, judged
+
+
+def test_a_cut_run_verifies_as_it_was_cut(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from conformance.judge import pipeline
+
+    report_dir, judged = _cut_run(tmp_path, monkeypatch, after=14)
+    report = json.loads((report_dir / "report.json").read_text())
+    assert report["stopped"].endswith("judging reached the suite's memory budget (370 MB): judging was cut short")
+    cut = {r["id"] for r in report["requirements"] if r["reason"].endswith("before this rule was judged")}
+    assert cut and all(r["verdict"] == "inconclusive" for r in report["requirements"] if r["id"] in cut)
+    assert "pass" in {r["verdict"] for r in report["requirements"]}  # what was judged stands
+    # Unbounded, the rules it cut would be judged (and pass): verify judges them as the run did,
+    # and judges no check the run did not judge.
+    rejudged: list[str] = []
+    judge_one = pipeline._judge_one
+
+    def counting(check: Any, *args: Any) -> Any:
+        rejudged.append(check.name)
+        return judge_one(check, *args)
+
+    monkeypatch.setattr(pipeline, "_judge_one", counting)
+    assert main(["verify", str(report_dir)]) == 0
+    assert rejudged == judged
+
+
+def test_a_cut_run_whose_report_claims_more_fails_verification(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cut run's report that says a rule passed where the cut left it unjudged is not what any
+    prefix of the judging gives: verify names it (the certificate is rebuilt so only the claim differs)."""
+    from conformance.reports.certificate import write_certificate
+    from conformance.verify import verify_report_dir
+
+    report_dir, _judged = _cut_run(tmp_path, monkeypatch, after=3)
+    path = report_dir / "report.json"
+    report = json.loads(path.read_text())
+    entry = next(r for r in report["requirements"] if r["reason"].endswith("before this rule was judged"))
+    passed = next(r for r in report["requirements"] if r["verdict"] == "pass")
+    entry["verdict"], entry["reason"], entry["exchanges"] = "pass", "held", passed["exchanges"]
+    report["counts"]["inconclusive"] -= 1
+    report["counts"]["pass"] += 1
+    path.write_text(json.dumps(report, indent=2) + "\n")
+    evidence = [report_dir / n for n in ("report.json", "exchanges.jsonl", "junit.xml", "report.html", "summary.md")]
+    write_certificate(report, report_dir, evidence, report_dir / "certificate.json")
+    with pytest.raises(VerificationFailed, match=entry["id"]):
+        verify_report_dir(report_dir, io.StringIO())
+
+
+def test_a_cut_leaves_the_rules_that_read_no_session_judged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The checks that read no session are judged first (pipeline.ITEM_FREE_CHECKS): a cut right
+    after them (what a wide page's cost would bring) leaves auth, version and errors judged."""
+    from conformance.judge.pipeline import ITEM_FREE_CHECKS
+
+    report_dir, judged = _cut_run(tmp_path, monkeypatch, after=len(ITEM_FREE_CHECKS))
+    assert set(judged) == set(ITEM_FREE_CHECKS)
+    report = json.loads((report_dir / "report.json").read_text())
+    by_id = {r["id"]: r for r in report["requirements"]}
+    for check in checks_for(()):
+        for requirement in check.verifies:
+            cut = by_id[requirement]["reason"].endswith("before this rule was judged")
+            assert cut == (check.name not in ITEM_FREE_CHECKS), (requirement, by_id[requirement]["reason"])
+    assert {by_id[r]["verdict"] for r in ("AUTH-001", "AUTH-002", "AUTH-003", "ERR-002", "VER-001")} == {"pass"}
+    assert main(["verify", str(report_dir)]) == 0

@@ -192,7 +192,7 @@ def judge_no_leak(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
             leaks.append(Evidence(
                 f"the {e.status} response to {e.summary()} carries session data",
                 expected="an error without sessions",
-                actual=f"data with {len(body['data'])} items" if listed else f"mentions {named[0]}",
+                actual=f"data with {e.items_listed or len(body['data'])} items" if listed else f"mentions {named[0]}",
                 exchanges=[e.seq]))
     if not errors:
         yield inconclusive("AUTH-005", name, "no error response was recorded")

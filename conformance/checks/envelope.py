@@ -111,8 +111,8 @@ def judge_next_cursor(record: Record, run: RunContext, spec: Spec) -> Iterable[O
     # each next_cursor page is compared with the starting_after page of the same last id.
     by_last_id = {p.params.get("starting_after"): p for p in by_id} if history.live else {}
     for index, page in enumerate(by_cursor[:-1]):
-        if next_cursor_of(page) is None:
-            break
+        if next_cursor_of(page) is None or page.items_listed:
+            break  # (a page judged in part, ITEMS_JUDGED: its last id is not known)
         if history.live:
             theirs_or_none = by_last_id.get(page.page_ids[-1]) if page.page_ids else None
             if theirs_or_none is None:

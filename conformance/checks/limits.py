@@ -80,9 +80,9 @@ def judge_default(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
         judged.append(page)
         if len(ids) != expected:
             yield violated("LIM-001", name, Evidence(
-                f"without `limit` the page held {len(page.page_ids or [])} sessions",
+                f"without `limit` the page held {listed(page)} sessions",
                 expected=f"min(10, {len(remaining)} remaining) = {expected}",
-                actual=str(len(page.page_ids or [])), exchanges=[page.seq]))
+                actual=str(listed(page)), exchanges=[page.seq]))
             return
     yield held("LIM-001", name, f"{len(judged)} pages checked", seqs(judged)) if judged else too_little_data(
         "LIM-001", name, "the collection could not be seen far enough to know what a default page holds")
@@ -110,9 +110,9 @@ def judge_accepted(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
                              expected="200 with a list page", actual=not_a_page(e), exchanges=[e.seq])
                     for e in refused]
         evidence += [Evidence(
-            f"limit={e.params['limit']} returned {len(e.page_ids or [])} sessions",
+            f"limit={e.params['limit']} returned {listed(e)} sessions",
             expected=f"min(limit, {len(collection)} sessions) = {min(limit_sent(e) or 0, len(collection))}",
-            actual=str(len(e.page_ids or [])), exchanges=[e.seq]) for e in wrong_size]
+            actual=str(listed(e)), exchanges=[e.seq]) for e in wrong_size]
         yield violated("LIM-002", name, *evidence) if evidence else held(
             "LIM-002", name, f"limits {', '.join(e.params['limit'] for e in tried)} accepted", seqs(tried))
 
@@ -122,8 +122,8 @@ def judge_accepted(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
     bound = [e for e in pages if len(e.page_ids or []) == limit_sent(e)]
     if over:
         yield violated("LIM-003", name, *[Evidence(
-            f"a page asked for {limit_sent(e)} sessions held {len(e.page_ids or [])}",
-            expected=f"at most {limit_sent(e)}", actual=str(len(e.page_ids or [])), exchanges=[e.seq])
+            f"a page asked for {limit_sent(e)} sessions held {listed(e)}",
+            expected=f"at most {limit_sent(e)}", actual=str(listed(e)), exchanges=[e.seq])
             for e in over[:5]])
     elif not pages:
         yield inconclusive("LIM-003", name, "no page was answered")
@@ -135,14 +135,20 @@ def judge_accepted(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
     short = [e for e in pages if e.has_more is True and len(e.page_ids or []) != limit_sent(e)]
     full_pages = [e for e in pages if e.has_more is True]
     yield violated("LIM-004", name, *[Evidence(
-        f"a page with has_more true held {len(e.page_ids or [])} sessions, not {limit_sent(e)}",
-        expected=f"exactly {limit_sent(e)}", actual=str(len(e.page_ids or [])), exchanges=[e.seq])
+        f"a page with has_more true held {listed(e)} sessions, not {limit_sent(e)}",
+        expected=f"exactly {limit_sent(e)}", actual=str(listed(e)), exchanges=[e.seq])
         for e in short[:5]]) if short else (held("LIM-004", name, f"{len(full_pages)} pages checked", seqs(full_pages))
                                             if full_pages
                                             else too_little_data("LIM-004", name, "no page said has_more: true"))
 
 
 REJECTED_CHECK = "limit.rejected"
+
+
+def listed(page: Exchange) -> int:
+    """The sessions a list page holds, for evidence: all of them, also past what judging keeps
+    of a very wide page (conformance.exchange.ITEMS_JUDGED)."""
+    return page.items_listed or len(page.page_ids or [])
 
 
 def judge_rejected(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:

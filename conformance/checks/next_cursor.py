@@ -60,8 +60,8 @@ def backward_anchors(collection: Collection) -> list[tuple[str, int]]:
 
 def _follow(ctx: ProbeContext, page: Exchange, keep: list[tuple[str, str]]) -> None:
     cursor, ids = next_cursor_of(page), page.page_ids
-    if cursor is None or not ids:
-        return
+    if cursor is None or not ids or page.items_listed:
+        return  # (a page judged in part, ITEMS_JUDGED: its last id was not kept, so nothing to compare)
     limit = page.params.get("limit", LIMIT)
     ctx.client.get(BY_CURSOR, [*keep, ("starting_after", cursor), ("limit", limit)])
     ctx.client.get(BY_ID, [*keep, ("starting_after", ids[-1]), ("limit", limit)])

@@ -46,7 +46,7 @@ def _values(exchange: Exchange, name: str) -> list[str]:
 
 def _alone(record: Record, name: str, value: str) -> list[int]:
     """Page lengths of the 200s the record holds for `name=value` asked alone (`limit` only)."""
-    return [len(e.page_ids) for e in record if e.page_ids is not None and e.status == 200
+    return [e.items_listed or len(e.page_ids) for e in record if e.page_ids is not None and e.status == 200
             and e.query == [(name, value)]]
 
 
@@ -60,15 +60,16 @@ def _cursor_alone(record: Record, cursor: str) -> list[list[str]]:
 def _problem(exchange: Exchange, record: Record, collection: Collection, history: History) -> str | None:
     """Why a 200 to a repeated-parameter request obeys none of the values sent, or None."""
     ids = exchange.page_ids or []
+    listed = exchange.items_listed or len(ids)  # all it lists, also past what judging keeps (ITEMS_JUDGED)
     limits = _values(exchange, "limit")
     valid = [int(v) for v in limits if v.isdigit() and 1 <= int(v) <= 100]
     # One consistent reading: the page is as long as the server makes it for one of the values
     # asked alone. A server that clamps `limit=1000` to 100 alone and here too reads one value one
     # way; what it does with 1000 is LIM-005's finding, not a second one of repeated parameters.
-    consistent = any(len(ids) in _alone(record, "limit", v) for v in limits)
-    if len(limits) > 1 and (not valid or len(ids) > max(valid)) and not consistent:
+    consistent = any(listed in _alone(record, "limit", v) for v in limits)
+    if len(limits) > 1 and (not valid or listed > max(valid)) and not consistent:
         largest = f"the largest valid `limit` sent ({max(valid)})" if valid else "any valid `limit` (none was sent)"
-        return f"it holds {len(ids)} sessions, more than {largest}; `limit` was sent as {', '.join(limits)}"
+        return f"it holds {listed} sessions, more than {largest}; `limit` was sent as {', '.join(limits)}"
     statuses = _values(exchange, "status")
     if len(statuses) > 1:
         other = [i for i in ids if collection.status_of(i) not in statuses and i not in history.moved

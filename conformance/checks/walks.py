@@ -46,6 +46,8 @@ def walk_forward(
         ids = page.page_ids
         if not ids or page.has_more is not True:
             return
+        if page.items_listed and not follow_next_cursor:
+            return  # its last id was not kept (ITEMS_JUDGED): the walk cannot go on where it ended
         cursor = next_cursor_of(page) if follow_next_cursor else ids[-1]
         if cursor is None or cursor in used:
             return
@@ -120,6 +122,11 @@ class Walk:
     def ids(self) -> list[str]:
         """The items in walk order (for a backward walk: put back into forward order)."""
         pages = self.usable_pages
+        # A page judged on its first sessions only (ITEMS_JUDGED) ends what is known in order: the
+        # sessions after its cut are not known, so no later page follows on from them.
+        cut = next((n for n, p in enumerate(pages) if p.items_listed), None)
+        if cut is not None:
+            pages = pages[:cut] if self.backward else pages[:cut + 1]
         if self.backward:
             pages = list(reversed(pages))
         return [i for p in pages for i in (p.page_ids or [])]
@@ -142,11 +149,14 @@ class Walk:
 
     @property
     def complete(self) -> bool:
-        """Reached the end: the last page is a list that says has_more false."""
+        """Reached the end: the last page is a list that says has_more false. A walk with a page
+        judged on its first sessions only (conformance.exchange.ITEMS_JUDGED) did not see the whole
+        collection: like a walk its page budget cut, it knows a prefix."""
         return (
             bool(self.pages)
             and len(self.usable_pages) == len(self.pages)
             and self.pages[-1].has_more is False
+            and not any(p.items_listed for p in self.pages)
         )
 
     @property

@@ -92,7 +92,7 @@ class Bounded(Generic[T]):
     @property
     def cut(self) -> str | None:
         """Why a rule was not judged, the reason its verdict gives; None when judging was not cut."""
-        return None if self.why is None else f"{self.why} before this rule was judged"
+        return None if self.why is None else f"{self.why}{CUT_RULE_SUFFIX}"
 
     def _target(self) -> None:
         try:
@@ -111,6 +111,21 @@ class Bounded(Generic[T]):
         if self._memory is not None and resident_bytes() > self._memory:
             return f"judging reached the suite's memory budget ({self._memory // 2**20} MB)"
         return None
+
+
+# How a cut reads: each rule it left unjudged says `<why> before this rule was judged`, and the
+# run's `stopped` ends in `<why>: judging was cut short` (conformance.run.runner._judge_bounded).
+CUT_RULE_SUFFIX = " before this rule was judged"
+CUT_STOPPED_SUFFIX = ": judging was cut short"
+
+
+def recorded_cut(stopped: str | None) -> str | None:
+    """The reason a cut run's report gives each rule it did not judge, read back from the run's
+    `stopped` (report.json), or None when judging was not cut: what `verify` re-judges by."""
+    last = (stopped or "").split("; ")[-1]
+    if not last.endswith(CUT_STOPPED_SUFFIX):
+        return None
+    return last.removesuffix(CUT_STOPPED_SUFFIX) + CUT_RULE_SUFFIX
 
 
 def _raise_in(thread: threading.Thread) -> None:

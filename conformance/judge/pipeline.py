@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -21,7 +21,7 @@ from conformance.checks.history import History
 from conformance.checks.identity import ids_changed
 from conformance.checks.registry import PROBES, checks_for
 from conformance.checks.stability import RECHECK_TAG
-from conformance.exchange import Exchange
+from conformance.exchange import ITEMS_JUDGED, Exchange
 from conformance.judge.diagnosis import Cause, diagnose
 from conformance.judge.judgement import Conclusion, conclude
 from conformance.judge.premises import apply_premises
@@ -92,16 +92,43 @@ def judge(
     check's outcomes as it is judged, for a run whose judging a bound may cut.
     """
     record = Record.of(exchanges)
-    checks = checks_for(only)
     so_far = so_far if so_far is not None else Judged()
-    history = History.of(record)
-    distrust = _comparisons_distrusted(record, history)
-    for check in checks:
-        outcomes = _distrust_comparisons(check, _judge_one(check, record, context, spec), history, distrust)
+    for _ in judging_steps(record, context, spec, only, so_far):
+        pass
+    return so_far.verdicts(catalog, only, failed_probes or {}, record.exchanges)
+
+
+def judging_steps(record: Record, context: RunContext, spec: Spec, only: tuple[str, ...],
+                  so_far: Judged) -> Iterator[int]:
+    """Judge the selected checks one by one in judging_order into `so_far`, yielding how many are
+    judged: 0 first, then after each check. Run to its end, it also reads why comparisons are
+    distrusted (for verdict reasons) if no check did. A bound stops judging between two checks, so
+    what it leaves judged is always a prefix of the order: `verify` steps through the same prefixes
+    to find the one a cut run's report was judged on."""
+    comparisons = _Comparisons(record)
+    yield 0
+    for number, check in enumerate(judging_order(checks_for(only)), 1):
+        outcomes = _distrust_comparisons(check, _judge_one(check, record, context, spec), comparisons)
         # Premises check by check (each outcome on its own, as over the whole list): what a cut
         # leaves judged is already final.
-        so_far.add(check, _unkept_bodies_blame_no_one(apply_premises(outcomes, record), record), distrust)
-    return so_far.verdicts(catalog, only, failed_probes or {}, record.exchanges)
+        outcomes = _unkept_bodies_blame_no_one(apply_premises(outcomes, record), record)
+        so_far.add(check, _cut_pages_named(outcomes, record), comparisons.distrust_if_read())
+        yield number
+    so_far.distrust = comparisons.distrust()
+
+
+# Checks that read statuses, headers and error bodies, never the sessions a page lists: judged
+# first, so that a bound that cuts judging short (a page of 100,000 sessions) leaves only the rules
+# that read sessions inconclusive. The rest keep the registry's order. The verdicts do not depend on
+# the order: Judged.verdicts folds each requirement's outcomes in the registry's order.
+ITEM_FREE_CHECKS = ("auth.refusals", "version.header", "errors.no-5xx", "errors.shape", "limit.rejected",
+                    "filter.invalid", "filter.lenient", "pagination.bad-cursors", "generated.valid-accepted",
+                    "generated.invalid-rejected")
+
+
+def judging_order(checks: Sequence[Check]) -> list[Check]:
+    """`checks` with the ITEM_FREE_CHECKS first (stable otherwise)."""
+    return sorted(checks, key=lambda c: c.name not in ITEM_FREE_CHECKS)
 
 
 def judge_cut_short(
@@ -141,19 +168,39 @@ def _unkept_bodies_blame_no_one(outcomes: list[Outcome], record: Record) -> list
     return judged
 
 
+def _cut_pages_named(outcomes: list[Outcome], record: Record) -> list[Outcome]:
+    """A finding that rests on a page judged on its first sessions only (it listed more than
+    conformance.exchange.ITEMS_JUDGED) says so in its reason: what it found holds for those.
+    The ITEM_FREE_CHECKS read no session, so theirs rest on the whole page."""
+    judged = []
+    for o in outcomes:
+        seqs = sorted(set(o.exchanges) | {s for item in o.evidence for s in item.exchanges})
+        cut = [e for s in seqs if s < len(record.exchanges) and (e := record.by_seq(s)).items_listed]
+        if cut and o.finding in (Finding.HELD, Finding.VIOLATED) and o.check not in ITEM_FREE_CHECKS:
+            most = max(cut, key=lambda e: e.items_listed or 0)
+            pages = "a page" if len(cut) == 1 else f"{len(cut)} pages"
+            o = replace(o, reason=f"{o.reason} (judged on the first {ITEMS_JUDGED:,} sessions of {pages} listing "
+                                  f"more: exchange {most.seq} lists {most.items_listed:,})")
+        judged.append(o)
+    return judged
+
+
 @dataclass
 class Judged:
     """The outcomes of the checks judged so far (judge() fills it, check by check; a bounded
     judging's caller reads it from another thread, hence the lock)."""
 
-    outcomes: list[Outcome] = field(default_factory=list)
     done: set[str] = field(default_factory=set)
     distrust: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    # The outcomes by the check that gave them: folded in the registry's order, whatever order the
+    # checks were judged in (judging_order).
+    by_check: dict[str, list[Outcome]] = field(default_factory=dict)
+
     def add(self, check: Check, outcomes: list[Outcome], distrust: str | None) -> None:
         with self._lock:
-            self.outcomes += outcomes
+            self.by_check[check.name] = self.by_check.get(check.name, []) + outcomes
             self.done.add(check.name)
             self.distrust = distrust
 
@@ -163,7 +210,7 @@ class Judged:
         requirement of a check not judged is inconclusive for that reason."""
         checks = checks_for(only)
         with self._lock:
-            outcomes = list(self.outcomes)
+            outcomes = [o for c in checks for o in self.by_check.get(c.name, [])]
             done = set(self.done)
         if cut is not None:
             outcomes += [Outcome(r, Finding.INCONCLUSIVE, c.name, cut)
@@ -220,6 +267,30 @@ def _judge_one(check: Check, record: Record, context: RunContext, spec: Spec) ->
     return outcomes
 
 
+class _Comparisons:
+    """The collection's history and why comparisons are distrusted, read only when a judgement
+    needs them: reading the history reads every session of every page, which a page of 100,000
+    sessions makes the costliest reading of all (and item-free checks never need it)."""
+
+    def __init__(self, record: Record) -> None:
+        self._record = record
+        self._read = False
+        self._distrust: str | None = None
+
+    @property
+    def history(self) -> History:
+        return History.of(self._record)
+
+    def distrust(self) -> str | None:
+        if not self._read:
+            self._distrust = _comparisons_distrusted(self._record, self.history)
+            self._read = True
+        return self._distrust
+
+    def distrust_if_read(self) -> str | None:
+        return self._distrust
+
+
 def _comparisons_distrusted(record: Record, history: History) -> str | None:
     """Why responses taken at different moments cannot be compared at all, or None: a change
     outside the contract's model of a live account, or sessions that came back under other ids."""
@@ -231,13 +302,16 @@ def _comparisons_distrusted(record: Record, history: History) -> str | None:
     return None
 
 
-def _distrust_comparisons(check: Check, outcomes: list[Outcome], history: History,
-                          outside: str | None) -> list[Outcome]:
+def _distrust_comparisons(check: Check, outcomes: list[Outcome], comparisons: _Comparisons) -> list[Outcome]:
     """A comparison's violation is no evidence when the collection changed outside the contract's
     model of a live account (CONTRACT.md, "A live collection"), or ids changed: inconclusive, the
     reason named. Change inside the model is the judgements' own business (checks/history.py)."""
+    if not any(o.finding == Finding.VIOLATED and o.requirement in (*check.compares, *check.quiet_only)
+               for o in outcomes):
+        return outcomes  # nothing to distrust: the history is not read for it
+    outside = comparisons.distrust()
     live = ("the account was live during the run (sessions created or statuses changed), and this rule "
-            "needs a quiet collection") if history.live else None
+            "needs a quiet collection") if comparisons.history.live else None
     if outside is None and live is None:
         return outcomes
     judged = []

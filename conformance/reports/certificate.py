@@ -34,7 +34,9 @@ SELF_TEST_NOTICE = ("SELF-TEST: this run judged the suite's own embedded referen
 
 
 def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    # Streamed: exchanges.jsonl may hold 64 MiB of bodies and more, read whole at the run's peak.
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def canonical_bytes(body: dict[str, Any]) -> bytes:

@@ -56,9 +56,9 @@ def cell(text: str) -> str:
 
 
 # GitHub turns text into mentions (@user, @org/team: it notifies them), issue links (#123,
-# GH-123), emoji (:rotating_light:) and links (www.x, https://x, a@b.example) *after* the
-# Markdown is parsed, on the decoded text of every node outside code. So neither escape a
-# parser undoes helps: `\@` and `&#64;` both reach those filters as a plain "@" (cmark
+# GH-123), emoji (:rotating_light:), commit links (a bare SHA) and links (www.x, https://x,
+# a@b.example) *after* the Markdown is parsed, on the decoded text of every node outside
+# code. So neither escape a parser undoes helps: `\@` and `&#64;` both reach those filters as a plain "@" (cmark
 # decodes entities into the text it hands on). What does hold is what Renovate does for the
 # same reason: a zero-width space (U+200B) after the character that opens the pattern,
 # written as the entity `&#8203;` so that a raw CI log shows it rather than hiding it. The
@@ -72,12 +72,18 @@ _OPENERS = re.compile(
     r"|(?i:(?<=\bwww)(?=\.))"  # www.example autolinks
     r"|(?i:(?<=[a-z])(?=://))"  # scheme:// autolinks (https, ftp, ...)
 )
+# A commit SHA, whole (40) or short (7 and more), links to that commit, also one pushed to a fork,
+# whose prefix anyone can choose. A zero-width space after its first digit would leave a SHA of 39
+# (the same commit's), so every run of 7 or more hex digits standing alone, numbers too, gets one
+# after every 6th digit: no run left is long enough to name a commit.
+_HEX_RUN = re.compile(r"(?<![0-9A-Za-z])[0-9A-Fa-f]{7,}(?![0-9A-Za-z])")
 
 
 def unlinked(text: str) -> str:
     """`text` (Markdown already escaped) with nothing GitHub would turn into a mention, an
-    issue reference, an emoji or an autolink: a zero-width space after each opener."""
-    return _OPENERS.sub(lambda m: m[0] + _ZWSP, text)
+    issue reference, an emoji, a commit link or an autolink: a zero-width space after each opener."""
+    text = _OPENERS.sub(lambda m: m[0] + _ZWSP, text)
+    return _HEX_RUN.sub(lambda m: _ZWSP.join(m[0][i:i + 6] for i in range(0, len(m[0]), 6)), text)
 
 
 def code(text: str) -> str:

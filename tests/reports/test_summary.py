@@ -106,8 +106,11 @@ _GITHUB_PATTERNS = {
     "issue reference": re.compile(r"(?<![\w&])#\d+|\bGH-\d+", re.IGNORECASE),
     "emoji": re.compile(r":[a-z0-9_+-]+:"),
     "autolink": re.compile(r"\bwww\.|\b[a-z][a-z0-9+.-]*://|\w@\w", re.IGNORECASE),
+    # A commit SHA, 7 to 40 hex digits (a commit of a fork counts too, so its prefix is anyone's).
+    "commit link": re.compile(r"\b[0-9a-f]{7,40}\b", re.IGNORECASE),
 }
 PLANTED = ("cs_@some-org/security-team ping @octocat, see #123 and GH-45 :rotating_light: :100: "
+           "a5c3785ed8d6a35868bc169f07e40e889087fd2e DEADBEE 1234567 "
            "www.evil.example https://evil.example/x ![img](https://evil.example/a.png) a@b.example")
 
 
@@ -146,6 +149,7 @@ def test_target_text_in_summary_mentions_links_and_renders_nothing(mixed_result:
     text = (tmp_path / "reports" / "summary.md").read_text(encoding="utf-8")
     texts, types = _rendered_text(text)
     assert "some-org/security-team" in "".join(texts) and "rotating_light" in "".join(texts)  # still readable
+    assert "a5c378\u200b5ed8d6\u200ba35868" in "".join(texts)  # a SHA still reads as itself
     for name, pattern in _GITHUB_PATTERNS.items():
         found = [m[0] for t in texts for m in pattern.finditer(t)]
         assert not found, f"summary.md would render a GitHub {name}: {found}"

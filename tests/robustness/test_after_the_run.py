@@ -180,15 +180,42 @@ def test_a_reproducer_reads_at_most_the_body_cap(tmp_path: Path, answer: str) ->
     assert err.count("passed the suite's cap of 4194304 bytes") == 2, err  # one line per body cut
 
 
-def test_a_console_curl_line_refuses_an_answer_past_the_body_cap(tmp_path: Path) -> None:
-    from conformance.exchange import Exchange
+@pytest.mark.parametrize("answer", ["endless chunked", "600 MiB"])
+def test_a_console_curl_line_reads_at_most_the_body_cap(tmp_path: Path, answer: str) -> None:
+    """The curl line of the console, summary.md, report.json and junit.xml, pasted into a shell.
+    A declared length past the cap is refused by curl (--max-filesize); an endless chunked body
+    declares none, and curl 7.88 reads it on until --max-time: `head -c` ends it at the cap."""
+    from conformance.exchange import CURL_OUTPUT_BYTES, Exchange
 
     line = Exchange(0, "walk:2", "/v1/checkout/sessions", [("limit", "2")]).curl("http://127.0.0.1:9")
-    assert "--max-filesize 4194304 --max-time 30" in line  # an endless body ends at 30 s too
-    with hostile.serving(hostile.huge_body(600 * 2**20), "oversized") as server:
+    assert "--max-filesize 4194304 --max-time 30" in line and line.endswith(f" | head -c {CURL_OUTPUT_BYTES}")
+    behaviour = hostile.endless_chunked if answer == "endless chunked" else hostile.huge_body(600 * 2**20)
+    with hostile.serving(behaviour, "oversized") as server:
         command = line.replace("http://127.0.0.1:9", server.base_url)
         started = time.monotonic()
-        done = subprocess.run(["bash", "-c", command], env={**_child_env(), "CONFORMANCE_API_KEY": "sk_test_x"},
-                              cwd=tmp_path, capture_output=True, timeout=60)
-    assert done.returncode == 63, done.stderr  # CURLE_FILESIZE_EXCEEDED: nothing of the body read
-    assert len(done.stdout) < 64 * 1024 and time.monotonic() - started < 10
+        proc = subprocess.Popen(["bash", "-c", command], env={**_child_env(), "CONFORMANCE_API_KEY": "sk_test_x"},
+                                cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        assert proc.stdout is not None and proc.stderr is not None
+        shown = 0
+        # Read as a terminal would, but no further than well past the cap: a line that does not
+        # end by itself fails the test instead of filling the test's memory.
+        while (chunk := proc.stdout.read(65536)) and shown <= CURL_OUTPUT_BYTES + 2**20:
+            shown += len(chunk)
+        ended = proc.poll() is not None or _wait(proc, 5)
+        if not ended:
+            os.killpg(proc.pid, signal.SIGKILL)
+        err = proc.stderr.read().decode(errors="replace")
+        proc.wait()
+    assert ended, f"the curl line did not end by itself ({shown} bytes shown)"
+    assert shown <= CURL_OUTPUT_BYTES, shown
+    assert time.monotonic() - started < 20
+    if answer == "600 MiB":  # refused by its declared length: nothing of the body shown
+        assert shown < 64 * 1024 and "Maximum file size exceeded" in err, err
+
+
+def _wait(proc: subprocess.Popen[bytes], seconds: float) -> bool:
+    try:
+        proc.wait(seconds)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
