@@ -39,10 +39,10 @@ def probe_filter(ctx: ProbeContext) -> None:
         ended = bool(walk.usable_pages) and walk.usable_pages[-1].has_more is False
         ids = walk.ids if ended else []
         if len(ids) > TAIL_LIMIT:
-            ctx.client.get(f"{TAIL}:{status}", [("limit", str(TAIL_LIMIT)), ("status", status),
+            ctx.get(f"{TAIL}:{status}", [("limit", str(TAIL_LIMIT)), ("status", status),
                                                 ("starting_after", ids[-TAIL_LIMIT - 1])])
     for value in INVALID_STATUSES:
-        ctx.client.get("filter:invalid", [("status", value)])
+        ctx.get("filter:invalid", [("status", value)])
 
 
 def _cost(ctx: ProbeContext) -> int:

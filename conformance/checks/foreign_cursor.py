@@ -58,7 +58,7 @@ def probe_foreign_cursor(ctx: ProbeContext) -> None:
         if (cursor := anchor(collection, status)) is None:
             continue
         for param in ("starting_after", "ending_before"):
-            ctx.client.get(TAG, [("status", status), (param, cursor), ("limit", str(LIMIT))])
+            ctx.get(TAG, [("status", status), (param, cursor), ("limit", str(LIMIT))])
 
 
 def _cost(ctx: ProbeContext) -> int:

@@ -22,11 +22,11 @@ NOT_INTEGERS = ("abc", "1.5", "", "1e1")
 
 def probe_limits(ctx: ProbeContext) -> None:
     for limit in limits_to_try(ctx.profile):
-        ctx.client.get("limit:accept", [("limit", str(limit))])
+        ctx.get("limit:accept", [("limit", str(limit))])
     for value in OUT_OF_RANGE:
-        ctx.client.get("limit:range", [("limit", value)])
+        ctx.get("limit:range", [("limit", value)])
     for value in NOT_INTEGERS:
-        ctx.client.get("limit:type", [("limit", value)])
+        ctx.get("limit:type", [("limit", value)])
 
 
 PROBES = (Probe("limits", "limit", probe_limits,

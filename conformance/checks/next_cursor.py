@@ -30,9 +30,9 @@ def probe_next_cursor_everywhere(ctx: ProbeContext) -> None:
     """Per status one filtered first page, and `ending_before` pages placed by what the reference
     walk read (:func:`backward_anchors`), each followed two ways."""
     for status in ctx.spec.enum_of("status"):
-        _follow(ctx, ctx.client.get(SOURCE, [("status", status), ("limit", LIMIT)]), [("status", status)])
+        _follow(ctx, ctx.get(SOURCE, [("status", status), ("limit", LIMIT)]), [("status", status)])
     for anchor, limit in backward_anchors(Collection.from_record(ctx.record)):
-        _follow(ctx, ctx.client.get(SOURCE, [("ending_before", anchor), ("limit", str(limit))]), [])
+        _follow(ctx, ctx.get(SOURCE, [("ending_before", anchor), ("limit", str(limit))]), [])
 
 
 def backward_anchors(collection: Collection) -> list[tuple[str, int]]:
@@ -63,8 +63,8 @@ def _follow(ctx: ProbeContext, page: Exchange, keep: list[tuple[str, str]]) -> N
     if cursor is None or not ids:
         return
     limit = page.params.get("limit", LIMIT)
-    ctx.client.get(BY_CURSOR, [*keep, ("starting_after", cursor), ("limit", limit)])
-    ctx.client.get(BY_ID, [*keep, ("starting_after", ids[-1]), ("limit", limit)])
+    ctx.get(BY_CURSOR, [*keep, ("starting_after", cursor), ("limit", limit)])
+    ctx.get(BY_ID, [*keep, ("starting_after", ids[-1]), ("limit", limit)])
 
 
 def _cost(ctx: ProbeContext) -> int:

@@ -23,7 +23,7 @@ def lenient_spellings(status: str) -> tuple[str, ...]:
 def probe_lenient_status(ctx: ProbeContext) -> None:
     first = ctx.spec.enum_of("status")[0]
     for value in lenient_spellings(first):
-        ctx.client.get(TAG, [("status", value), ("limit", "3")])
+        ctx.get(TAG, [("status", value), ("limit", "3")])
 
 
 PROBES = (Probe("lenient-status", "filter", probe_lenient_status,

@@ -30,11 +30,11 @@ CURSOR_LIMIT = "3"
 
 def probe_repeated(ctx: ProbeContext) -> None:
     for first, second in LIMITS:
-        ctx.client.get(TAG, [("limit", first), ("limit", second)])
-    ctx.client.get(TAG, [("limit", "3"), *(("status", s) for s in STATUSES)])
+        ctx.get(TAG, [("limit", first), ("limit", second)])
+    ctx.get(TAG, [("limit", "3"), *(("status", s) for s in STATUSES)])
     ids = Collection.from_record(ctx.record).ids
     if len(ids) > 4:
-        ctx.client.get(TAG, [("limit", CURSOR_LIMIT), ("starting_after", ids[0]), ("starting_after", ids[2])])
+        ctx.get(TAG, [("limit", CURSOR_LIMIT), ("starting_after", ids[0]), ("starting_after", ids[2])])
 
 
 PROBES = (Probe("repeated-params", "errors", probe_repeated, cost=lambda _ctx: len(LIMITS) + 2),)

@@ -39,7 +39,7 @@ def walk_forward(
             query.append(("status", status))
         if cursor is not None:
             query.append(("starting_after", cursor))
-        page = ctx.client.get(tag, query)
+        page = ctx.get(tag, query)
         ids = page.page_ids
         if not ids or page.has_more is not True:
             return
@@ -64,7 +64,7 @@ def walk_backward(
         query = [("limit", str(limit)), ("ending_before", cursor)]
         if status is not None:
             query.append(("status", status))
-        page = ctx.client.get(tag, query)
+        page = ctx.get(tag, query)
         ids = page.page_ids
         if not ids or page.has_more is not True:
             return
