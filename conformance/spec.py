@@ -157,7 +157,10 @@ class Spec:
         node: Any = self.document
         for token in pointer[2:].split("/"):
             token = token.replace("~1", "/").replace("~0", "~")
-            node = node.get(token) if isinstance(node, dict) else None
+            if isinstance(node, list):
+                node = node[int(token)] if token.isdigit() and int(token) < len(node) else None
+            else:
+                node = node.get(token) if isinstance(node, dict) else None
         return node
 
 

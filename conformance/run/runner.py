@@ -22,7 +22,7 @@ from conformance.exchange import Exchange
 from conformance.judge.bounded import Bounded
 from conformance.judge.coverage import Coverage, coverage_of
 from conformance.judge.diagnosis import Cause
-from conformance.judge.family import judge_operations, judge_operations_cut_short
+from conformance.judge.family import judge_operations, judge_operations_cut_short, probe_name
 from conformance.judge.judgement import Scope
 from conformance.judge.pipeline import Judged, RunJudgement
 from conformance.judge.waivers import Waiver
@@ -190,7 +190,7 @@ def operation_probes(probes: tuple[Probe, ...], operations: list[str], catalog: 
         for probe in probes:
             if probe.area not in areas and probe.name not in ALWAYS_PROBED:
                 continue
-            named = probe if key == CHECKOUT_SESSIONS else replace(probe, name=f"{probe.name}@{key.split(' ', 1)[1]}")
+            named = probe if key == CHECKOUT_SESSIONS else replace(probe, name=probe_name(probe.name, key))
             paired.append((named, key))
     return paired
 
