@@ -209,3 +209,15 @@ def test_a_probe_crashing_on_one_operation_blames_that_operations_requirements_o
     assert own_failures(failed, "GET /v1/invoices", operations) == {"filter": "boom"}
     assert own_failures(failed, operations[0], operations) == {"limits": "bang"}
     assert own_failures(failed, operations[0], operations[:1]) == failed  # one operation: as always
+
+
+def test_the_item_schema_of_an_allof_envelope_is_the_member_that_names_data_last() -> None:
+    import copy
+
+    document = copy.deepcopy(FAMILY)
+    # A shared envelope whose own `data` items are loose; the operation's member narrows them.
+    document["components"]["schemas"]["ListBase"]["properties"]["data"] = {"type": "array", "items": {}}
+    invoices = Spec(Path("allof.yaml"), document, "allof-test-document").for_operation("/v1/invoices")
+    assert invoices.item_schema_name == "Invoice"
+    body = {"object": "list", "data": [{"id": "in_1", "status": 3}], "has_more": False}
+    assert [e.path for e in validation_errors(invoices, body)] == ["data[0].status"]
