@@ -167,3 +167,18 @@ def test_an_operation_the_target_does_not_serve_is_a_usage_error_naming_it(famil
     result = run(RunOptions(base_url=family, api_key=KEY, profile=PROFILES["quick"], spec_path=spec))
     assert result.aborted is not None and result.aborted.exit_code == 2
     assert "GET /v1/refunds" in str(result.aborted)
+
+
+def test_a_run_without_spec_sends_what_the_same_operation_of_any_document_sends(family: str) -> None:
+    # Checkout sessions judged from the shipped document (no --spec, today's run) and from the
+    # family's document: the same requests in the same order, the same verdicts. Their
+    # probes keep their names, so their random draws are today's (RNG per probe name).
+    lines: list[str] = []
+    default = run(RunOptions(base_url=family, api_key=KEY, profile=PROFILES["quick"], seed=5), progress=lines.append)
+    chosen = _run(family, seed=5, operations=(CHECKOUT_SESSIONS,))
+    assert default.operations == chosen.operations == [CHECKOUT_SESSIONS]
+    assert [(e.tag, e.path, e.query) for e in default.exchanges] == \
+        [(e.tag, e.path, e.query) for e in chosen.exchanges]
+    assert [(v.requirement, v.verdict) for v in default.verdicts] == \
+        [(v.requirement, v.verdict) for v in chosen.verdicts]
+    assert not any("@" in line or line.startswith(("left out", "GET /")) for line in lines)
