@@ -182,3 +182,23 @@ def test_a_run_without_spec_sends_what_the_same_operation_of_any_document_sends(
     assert [(v.requirement, v.verdict) for v in default.verdicts] == \
         [(v.requirement, v.verdict) for v in chosen.verdicts]
     assert not any("@" in line or line.startswith(("left out", "GET /")) for line in lines)
+
+
+def test_an_operation_without_ending_before_is_neither_asked_with_it_nor_judged_on_it(
+        family: str, tmp_path: Path) -> None:
+    document = yaml.safe_load(family_path().read_text())
+    operation = document["paths"]["/v1/customers"]["get"]
+    operation["parameters"] = [p for p in operation["parameters"]
+                               if p.get("$ref") != "#/components/parameters/EndingBefore"]
+    spec = tmp_path / "customers-forward-only.yaml"
+    spec.write_text(yaml.safe_dump(document))
+    result = run(RunOptions(base_url=family, api_key=KEY, profile=PROFILES["quick"], strict=True, spec_path=spec,
+                            operations=(CUSTOMERS,)))
+    assert result.verdict == "conformant", result.verdict_reason
+    declared = result.spec.for_operation("/v1/customers").list_operation.parameters
+    assert "ending_before" not in {p["name"] for p in declared}
+    assert not [e for e in result.exchanges if "ending_before" in e.params]
+    verdicts = _verdicts(result, CUSTOMERS)
+    for requirement in ("PAG-005", "PAG-006", "PAG-008", "PAG-012", "PAG-014"):
+        assert verdicts[requirement] == ("skip", "GET /v1/customers declares no `ending_before`")
+    assert verdicts["PAG-004"][0] == "pass"
