@@ -221,3 +221,19 @@ def test_the_item_schema_of_an_allof_envelope_is_the_member_that_names_data_last
     assert invoices.item_schema_name == "Invoice"
     body = {"object": "list", "data": [{"id": "in_1", "status": 3}], "has_more": False}
     assert [e.path for e in validation_errors(invoices, body)] == ["data[0].status"]
+
+
+def test_an_openapi_30_documents_nullable_fields_admit_null() -> None:
+    import copy
+
+    document = copy.deepcopy(FAMILY)
+    document["openapi"] = "3.0.3"
+    document["components"]["schemas"]["Customer"]["properties"]["email"] = {"type": "string", "nullable": True}
+    document["components"]["schemas"]["Customer"]["properties"]["balance"] = {
+        "type": "integer", "minimum": 0, "exclusiveMinimum": True}
+    customers = Spec(Path("v30.yaml"), document, "openapi-30-test-document").for_operation("/v1/customers")
+    page = {"object": "list", "has_more": False, "url": "/v1/customers"}
+    assert not validation_errors(customers, {**page, "data": [{"id": "cus_1", "email": None, "balance": 1}]})
+    # Still typed, and the bound still exclusive.
+    errors = validation_errors(customers, {**page, "data": [{"id": "cus_1", "email": 5, "balance": 0}]})
+    assert [e.path for e in errors] == ["data[0].balance", "data[0].email"]
