@@ -14,6 +14,7 @@ from conformance.checks.walks import (
     NEXT_CURSOR_WALK,
     Walk,
     cursor_sent,
+    largest_page,
     limit_sent,
     walk_backward,
     walk_forward,
@@ -32,7 +33,7 @@ CURSOR_LIMIT = 5
 # -- probes -----------------------------------------------------------------------------------
 def probe_reference_walk(ctx: ProbeContext) -> None:
     # Alone and first: the other probes pick their cursors from what it saw.
-    walk_forward(ctx, "walk:100", limit=100, max_pages=ctx.profile.pages_limit_100)
+    walk_forward(ctx, "walk:100", limit=largest_page(ctx.spec), max_pages=ctx.profile.pages_limit_100)
 
 
 def _pages_7(profile: Profile) -> int:
