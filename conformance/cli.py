@@ -208,8 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="judge a target (default: the embedded reference server)",
-                         description="Judge a target's GET /v1/checkout/sessions, requirement by requirement\n"
-                                     "(GET only, every request and walk bounded).",
+                         description="Judge a target's GET /v1/checkout/sessions (or every list operation of the\n"
+                                     "document --spec names), requirement by requirement (GET only, every request\n"
+                                     "and walk bounded).",
                          epilog=_RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("--base-url", default=os.environ.get("CONFORMANCE_BASE_URL"), metavar="URL",
                      help="the target's base URL, e.g. https://staging.example.com (without /v1; "
@@ -229,7 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     caps = ", ".join(f"{p.max_requests} for {name}" for name, p in PROFILES.items())
     run.add_argument("--max-requests", type=_positive_int, default=None, metavar="N",
                      help=f"hard cap on requests sent; what it leaves unjudged is inconclusive (default: the "
-                          f"profile's, {caps})")
+                          f"profile's, {caps}, for each operation judged)")
     run.add_argument("--timeout", type=_positive_float, default=10.0, metavar="SECONDS",
                      help="seconds each request may take, more than 0 and up to 600 (default: 10)")
     run.add_argument("--concurrency", type=_concurrency, default=DEFAULT_CONCURRENCY, metavar="N",
@@ -248,6 +249,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--only", action="append", default=[], metavar="AREA|ID",
                      help=f"judge only an area ({', '.join(default_areas())}) or requirement IDs "
                           "such as PAG-001 (repeatable)")
+    run.add_argument("--spec", type=_file_path, metavar="PATH",
+                     help="the OpenAPI 3.x document whose list operations are judged (default: the shipped "
+                          "spec/openapi.yaml, GET /v1/checkout/sessions)")
+    run.add_argument("--operation", action="append", default=[], metavar="'GET /path'",
+                     help="judge only this list operation of the document (repeatable; default: every "
+                          "list operation it declares)")
     run.add_argument("--expect-dataset", choices=["canonical"],
                      help="also check the target lists exactly spec/fixtures/canonical.json, in order (DATA-001)")
     run.add_argument("--quiet", action=argparse.BooleanOptionalAction, default=False,
@@ -307,6 +314,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a directory written by `checkout-conformance run --report-dir`")
     verify.add_argument("--public-key", type=Path, metavar="PUB",
                         help="also check certificate.sig against this public key (signing-key.pub.pem)")
+    verify.add_argument("--spec", type=_file_path, metavar="PATH",
+                        help="the OpenAPI document the run judged (`run --spec`; default: the shipped one)")
 
     keygen = sub.add_parser("keygen", help="make an Ed25519 key pair for signing certificates",
                             description="Write DIR/signing-key.pem (the private key, mode 0600: keep it secret) and\n"
@@ -402,7 +411,7 @@ def run_options(args: argparse.Namespace) -> RunOptions:
         timeout=args.timeout, headers=dict(args.header), only=tuple(args.only),
         expect_dataset=args.expect_dataset, concurrency=args.concurrency, rate_limit=args.rate_limit,
         deadline=args.deadline, preflight_api_version=True, implementation=args.implementation,
-        tls=_tls(args, base_url),
+        tls=_tls(args, base_url), spec_path=args.spec, operations=tuple(args.operation),
     )
     _check_url(options.base_url)
     # Checked before anything is sent: a bad waiver file is a usage error, not a run.
@@ -502,7 +511,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     from conformance.verify import verify_report_dir
 
-    return verify_report_dir(args.report_dir, sys.stdout, public_key=args.public_key)
+    return verify_report_dir(args.report_dir, sys.stdout, public_key=args.public_key, spec_path=args.spec)
 
 
 def _keygen(args: argparse.Namespace) -> int:

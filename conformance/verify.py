@@ -33,6 +33,7 @@ from conformance.exchange import Exchange
 from conformance.judge.bounded import CUT_RULE_SUFFIX, recorded_cut
 from conformance.judge.coverage import Coverage, coverage_of
 from conformance.judge.diagnosis import Cause
+from conformance.judge.family import judge_operations, path_of, tagged
 from conformance.judge.judgement import Conclusion
 from conformance.judge.pipeline import Judged, RunJudgement, judge_cut_short, judge_run, judging_steps
 from conformance.judge.waivers import recorded_waivers, status_problems
@@ -60,23 +61,27 @@ from conformance.reports.schema import report_problems
 from conformance.reports.writer import CERTIFICATE, EXCHANGES
 from conformance.reports.writer import REPORT_JSON as REPORT  # the writer's names: they cannot drift
 from conformance.signing import SIGNATURE, fingerprint, load_public_key, signature_problem
-from conformance.spec import default_spec
+from conformance.spec import Spec, default_spec, load_spec
 from conformance.verdicts import RequirementVerdict
 
 
-def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = None) -> int:
+def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = None,
+                      spec_path: Path | None = None) -> int:
     """0 and a short summary on `out` when the directory holds up; VerificationFailed (exit 1) naming
     every problem if not; UsageError (exit 2) when `report_dir` is missing or holds no report at all.
 
     With `public_key` (PEM), certificate.sig must first be that key's signature over certificate.json
     (else VerificationFailed with one sentence saying why). A report made by another suite version
     whose re-judgement differs raises VerdictDrift (exit 3): the evidence is intact, the rules moved.
+    `spec_path`: the OpenAPI document the run judged (`run --spec`); default: the shipped one. Its
+    digest must be the report's, and each operation the report names is re-judged with it.
     """
     # Nothing to verify is the user's mistake (exit 2); a report with a file gone is not (exit 1).
     if not report_dir.exists():
         raise UsageError(f"{report_dir} does not exist: pass the directory `checkout-conformance run` wrote "
                          "its reports into (--report-dir, default reports).")
     key = load_public_key(public_key) if public_key else None
+    spec = default_spec() if spec_path is None else load_spec(spec_path)
     if not report_dir.is_dir():
         raise UsageError(f"{report_dir} is a file, not a directory: pass the directory the reports are in.")
     missing = [name for name in (REPORT, EXCHANGES, CERTIFICATE) if not (report_dir / name).is_file()]
@@ -102,7 +107,7 @@ def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = N
     made_by = report["suite"]["version"]
     drifting = made_by != __version__  # another suite's rules: differences are drift, not tampering
     if not drifting:
-        problems += _suite_problems(report)
+        problems += _suite_problems(report, spec)
     try:
         exchanges = read_exchanges(report_dir / EXCHANGES)
     except (OSError, ValueError) as exc:
@@ -112,7 +117,7 @@ def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = N
     # The certificate was built from report.json as written (one made before families names no operation).
     problems += _agreement_problems(certificate, written, report_dir)
     problems += reproducer_problems(report, exchanges, report_dir)
-    rejudged, rejudge_problems = _rejudge_problems(report, certificate, exchanges)
+    rejudged, rejudge_problems = _rejudge_problems(report, certificate, exchanges, spec)
     rejudge_problems += coverage_problems(report, exchanges)
     if not drifting:
         problems += rejudge_problems
@@ -248,13 +253,14 @@ def _certificate_problems(certificate: dict[str, Any], report_dir: Path) -> list
     return problems
 
 
-def _suite_problems(report: dict[str, Any]) -> list[str]:
-    """The run must have used the spec and catalog installed here, or re-judging means nothing."""
+def _suite_problems(report: dict[str, Any], spec: Spec) -> list[str]:
+    """The run must have used the spec given (`--spec`, else the installed one) and the catalog
+    installed here, or re-judging means nothing."""
     problems = []
-    spec, catalog = default_spec(), default_catalog()
+    catalog = default_catalog()
     if report["spec_sha256"] != spec.sha256:
         problems.append(f"spec digest differs: report.json was made with OpenAPI document {report['spec_sha256']}, "
-                        f"the installed suite has {spec.sha256} ({spec.path})")
+                        f"this verify has {spec.sha256} ({spec.path}; pass the run's document with --spec)")
     if report["catalog_sha256"] != catalog.sha256:
         problems.append(f"catalog digest differs: report.json was made with requirement catalog "
                         f"{report['catalog_sha256']}, the installed suite has {catalog.sha256}")
@@ -296,7 +302,7 @@ def coverage_problems(report: dict[str, Any], exchanges: list[Exchange]) -> list
 
 
 def _rejudge_problems(
-    report: dict[str, Any], certificate: dict[str, Any], exchanges: list[Exchange]
+    report: dict[str, Any], certificate: dict[str, Any], exchanges: list[Exchange], spec: Spec | None = None,
 ) -> tuple[int, list[str]]:
     context_data = report["context"]
     profile = PROFILES.get(context_data["profile"])
@@ -306,7 +312,10 @@ def _rejudge_problems(
                          context_data.get("expect_dataset"))
     only = tuple(report["only"])
     catalog = default_catalog()
-    spec = default_spec()
+    spec = spec or default_spec()
+    # The operations judged: report.json's list, else those its verdicts name, in their order.
+    named_ops = list(dict.fromkeys(str(e.get("operation", CHECKOUT_SESSIONS)) for e in report["requirements"]))
+    operations = [str(o) for o in report.get("operations") or named_ops or [CHECKOUT_SESSIONS]]
     waivers, problems = recorded_waivers(report, catalog)
     started = dt.datetime.fromisoformat(report["started_at"]).astimezone(dt.UTC).date()
     common: dict[str, Any] = dict(only=only, failed_probes=report.get("failed_probes", {}),
@@ -315,13 +324,16 @@ def _rejudge_problems(
                                   on=started)
     cut = recorded_cut(report.get("stopped"))
     judged: RunJudgement
-    if cut is not None and report.get("aborted") is None:
-        # A bound cut the run's judging: judged again under the same cut, not unbounded.
-        judged = _rejudge_cut(report, exchanges, context, cut, common)
+    if cut is not None and report.get("aborted") is None and len(operations) == 1:
+        # A bound cut the run's judging: judged again under the same cut, not unbounded. (A family
+        # run cut short is judged again whole: its comparison names what differs.)
+        judged = tagged(_rejudge_cut(report, exchanges, context, cut, common,
+                                     spec.for_operation(path_of(operations[0]))), operations[0])
     else:
-        # The very function `run` judged with: the checks (or, when the preflight found nothing to
-        # judge, every requirement saying why), the diagnosis, the waivers, the stopped suffix, the scope.
-        judged = judge_run(exchanges, context, spec, catalog, **common)
+        # The very function `run` judged with: per operation, the checks (or, when the preflight found
+        # nothing to judge, every requirement saying why), the diagnosis, the waivers, the stopped
+        # suffix, the scope; combined as the run combined them.
+        judged = judge_operations(Record(exchanges), context, spec, catalog, operations, **common)
     return len(judged.conclusion.verdicts), problems + judgement_problems(
         report, certificate, exchanges, judged.diagnosis, judged.conclusion)
 
@@ -439,7 +451,7 @@ def _coverage(report: dict[str, Any], exchanges: list[Exchange]) -> dict[str, An
 
 
 def _rejudge_cut(report: dict[str, Any], exchanges: list[Exchange], context: RunContext, cut: str,
-                 common: dict[str, Any]) -> RunJudgement:
+                 common: dict[str, Any], spec: Spec) -> RunJudgement:
     """The judgement of a run whose judging a bound cut (its `stopped` says so; `cut` is the reason
     each rule it left unjudged gives), made as the run made it: the checks judged one by one in the
     run's order (a cut leaves a prefix of it judged, conformance.judge.pipeline.judging_steps), the
@@ -447,7 +459,7 @@ def _rejudge_cut(report: dict[str, Any], exchanges: list[Exchange], context: Run
     records is the judgement; the checks after it are not judged at all, so verify is bounded as the
     run was. When no prefix gives them, the whole judgement is returned, and the comparison names
     what differs. Raises nothing for a target's answers."""
-    catalog, spec = default_catalog(), default_spec()
+    catalog = default_catalog()
     record = Record(exchanges)
     stated = {(e.get("operation", CHECKOUT_SESSIONS), e.get("id")): (e.get("id"), e.get("verdict"), e.get("reason"))
               for e in report["requirements"] if isinstance(e, dict)}

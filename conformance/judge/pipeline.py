@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from conformance.catalog import Catalog
+from conformance.catalog import Catalog, default_catalog
 from conformance.checks.base import Check, Record, RunContext
 from conformance.checks.common import run_cut
 from conformance.checks.history import History
@@ -30,7 +30,7 @@ from conformance.judge.waivers import Waiver
 from conformance.not_sent import Kind, NotSent, Stopped
 from conformance.record.client import BODY_NOT_KEPT
 from conformance.spec import Spec
-from conformance.verdicts import Finding, Outcome, RequirementVerdict, Verdict, fold
+from conformance.verdicts import Finding, Outcome, RequirementVerdict, Verdict, fold, skipped
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,10 @@ def judge_run(
         judged = judge(record, context, spec, catalog, only, failed_probes, so_far)
     else:
         judged = nothing_judged(catalog, only, aborted)
+    # Named by the operation `spec` views before the waivers apply: a waiver may name one (issue 24).
+    judged = [replace(v, operation=spec.operation_key) for v in judged]
     # The diagnosis reads the judgement itself, before any waiver.
-    diagnosis = diagnose(judged, record, spec)
+    diagnosis = [replace(c, operation=spec.operation_key) for c in diagnose(judged, record, spec)]
     conclusion = conclude(judged, catalog, strict=strict, only=only, aborted=aborted, stopped=stopped,
                           waivers=waivers, target=target, on=on)
     activity = {**History.of(record).summary(), "rechecked": _rechecked(record.exchanges)}
@@ -93,22 +95,32 @@ def judge(
     """
     record = Record.of(exchanges)
     so_far = so_far if so_far is not None else Judged()
-    for _ in judging_steps(record, context, spec, only, so_far):
+    for _ in judging_steps(record, context, spec, only, so_far, catalog):
         pass
     return so_far.verdicts(catalog, only, failed_probes or {}, record.exchanges)
 
 
 def judging_steps(record: Record, context: RunContext, spec: Spec, only: tuple[str, ...],
-                  so_far: Judged) -> Iterator[int]:
+                  so_far: Judged, catalog: Catalog | None = None) -> Iterator[int]:
     """Judge the selected checks one by one in judging_order into `so_far`, yielding how many are
     judged: 0 first, then after each check. Run to its end, it also reads why comparisons are
     distrusted (for verdict reasons) if no check did. A bound stops judging between two checks, so
     what it leaves judged is always a prefix of the order: `verify` steps through the same prefixes
-    to find the one a cut run's report was judged on."""
+    to find the one a cut run's report was judged on. A requirement `spec`'s operation does not
+    have (`_not_here`, from `catalog`, default the shipped one) is skipped with the reason."""
     comparisons = _Comparisons(record)
+    elsewhere = _not_here(catalog if catalog is not None else default_catalog(), spec)
     yield 0
     for number, check in enumerate(judging_order(checks_for(only)), 1):
+        if elsewhere and set(check.verifies) <= set(elsewhere):
+            so_far.add(check, [skipped(r, check.name, elsewhere[r]) for r in check.verifies],
+                       comparisons.distrust_if_read())
+            yield number
+            continue
         outcomes = _distrust_comparisons(check, _judge_one(check, record, context, spec), comparisons)
+        if elsewhere:
+            outcomes = [skipped(o.requirement, check.name, elsewhere[o.requirement])
+                        if o.requirement in elsewhere else o for o in outcomes]
         # Premises check by check (each outcome on its own, as over the whole list): what a cut
         # leaves judged is already final.
         outcomes = _unkept_bodies_blame_no_one(apply_premises(outcomes, record), record)
@@ -129,6 +141,23 @@ ITEM_FREE_CHECKS = ("auth.refusals", "version.header", "errors.no-5xx", "errors.
 def judging_order(checks: Sequence[Check]) -> list[Check]:
     """`checks` with the ITEM_FREE_CHECKS first (stable otherwise)."""
     return sorted(checks, key=lambda c: c.name not in ITEM_FREE_CHECKS)
+
+
+# The rules about `ending_before`: an operation that does not declare it (a list operation needs
+# `limit` and one cursor: docs/family.md) is not asked with it, and they are skipped there.
+NEEDS_ENDING_BEFORE = ("PAG-005", "PAG-006", "PAG-008", "PAG-012", "PAG-014")
+
+
+def _not_here(catalog: Catalog, spec: Spec) -> dict[str, str]:
+    """Requirement ID -> why it is not judged for the view's operation: the rules
+    spec/requirements.yaml declares for other operations only (``operations:``), e.g. the checkout
+    session's fields, and those about a cursor the operation does not declare."""
+    operation = spec.operation_key
+    found = {r.id: f"applies to {' and '.join(r.operations)} only, not {operation}"
+             for r in catalog.requirements if not r.applies_to(operation)}
+    if not spec.declares("ending_before"):
+        found.update({r: f"{operation} declares no `ending_before`" for r in NEEDS_ENDING_BEFORE if r in catalog})
+    return found
 
 
 def judge_cut_short(
