@@ -126,7 +126,9 @@ def combined(parts: Sequence[tuple[str, RunJudgement]]) -> RunJudgement:
     scope = Scope(
         verdict=min((s.verdict for s in scopes), key=lambda v: _rank(SCOPE_ORDER, v)),
         counted=scopes[0].counted, judged=sum(s.judged for s in scopes), total=sum(s.total for s in scopes),
-        not_judged=[n for s in scopes for n in s.not_judged], stopped=scopes[0].stopped,
+        # Each entry names its operation: "PAG-005 not judged" alone would not say where.
+        not_judged=[{**n, "operation": key} for (key, _), s in zip(conclusions, scopes, strict=True)
+                    for n in s.not_judged], stopped=scopes[0].stopped,
     )
     conclusion = Conclusion(
         verdicts=[v for _, c in conclusions for v in c.verdicts], waivers=_waiver_records(conclusions),
