@@ -28,6 +28,7 @@ from conformance.not_sent import NotSent, Stopped
 from conformance.operations import CHECKOUT_SESSIONS, LeftOut
 from conformance.profiles import Profile
 from conformance.record.client import TLS_FAILED, Client, ClientSettings, strip_credentials
+from conformance.record.proxy import PROXY_FAILED, asks_authentication
 from conformance.record.redaction import Redactor
 from conformance.record.tls import HANDSHAKE_CLOSED, TLSOptions, build_context
 from conformance.run.defaults import DEFAULT_DEADLINE
@@ -267,6 +268,9 @@ def _preflight(client: Client) -> None:
         if client.stopped_because:  # the run's own bound (--deadline) ended it, not the target
             raise TargetUnreachable(f"The run stopped before {client.base_url} answered its first request: "
                                     f"{client.stopped_because.why} (raise --deadline).") from None
+        if str(exc).startswith(PROXY_FAILED):
+            # The user's proxy setting, found before anything reached the target: exit 2, not "cannot reach".
+            raise UsageError(f"{str(exc).removeprefix(PROXY_FAILED)}.") from None
         if _refused_behind_handshake(client, str(exc)) and (refusal := client.tls_refusal()) is not None:
             exc = TransportFailure(TLS_FAILED + refusal)
         if str(exc).startswith(TLS_FAILED):
@@ -278,6 +282,8 @@ def _preflight(client: Client) -> None:
     status = first.status or 0
     if status == 401:
         raise UsageError(f"{client.base_url} refused the API key (401): check --api-key or CONFORMANCE_API_KEY.")
+    if status == 407 and (proxy := asks_authentication(client.base_url + OPERATION_PATH, client.proxies)):
+        raise UsageError(f"{proxy}.")  # only a proxy sends 407 (RFC 9110 §15.5.8): a plain-HTTP proxy's answer
     if status == 429:
         # Still limited after the polite retries: nothing could be judged (exit 3), not a usage error.
         wait = first.response_headers.get("retry-after")
