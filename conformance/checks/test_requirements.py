@@ -45,7 +45,7 @@ _AS_RUN_FLAGS = (
     ("conformance_rate_limit", "--rate-limit"), ("conformance_config", "--config"),
     ("conformance_waivers", "--waivers"), ("conformance_report_dir", "--report-dir"),
     ("conformance_ca_bundle", "--ca-bundle"), ("conformance_client_cert", "--client-cert"),
-    ("conformance_client_key", "--client-key"),
+    ("conformance_client_key", "--client-key"), ("conformance_sign_key", "--sign-key"),
 )
 
 
