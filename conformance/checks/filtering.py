@@ -158,7 +158,7 @@ def judge_filter(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcom
             limit = limit_sent(page) or 0
             if len(ids) > limit or (page.has_more is True and len(ids) != limit):
                 problems.append(Evidence(
-                    f"a status={status} page held {len(ids)} sessions with has_more {page.has_more}",
+                    f"a status={status} page held {plural(len(ids), 'session')} with has_more {page.has_more}",
                     expected=f"at most {limit}, exactly {limit} when has_more is true",
                     actual=str(len(ids)), exchanges=[page.seq]))
             if collection.complete and ids and ids[-1] in expected and not history.live:

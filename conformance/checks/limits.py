@@ -13,6 +13,7 @@ from conformance.exchange import Exchange
 from conformance.profiles import limits_to_try
 from conformance.spec import Spec
 from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, too_little_data, violated
+from conformance.wording import plural
 
 # Past 64 bits too: a server that parses into an int64 before its range check must still refuse.
 OUT_OF_RANGE = ("0", "-1", "101", "1000", "99999999999999999999")
@@ -55,8 +56,8 @@ def judge_default(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
         yield inconclusive("LIM-001", name, "no page without `limit` was answered")
         return
     if collection.complete and len(collection) <= DEFAULT_LIMIT:
-        yield too_little_data("LIM-001", name, f"the target lists {len(collection)} sessions; telling a default "
-                              f"page of {DEFAULT_LIMIT} from 'everything' needs more than {DEFAULT_LIMIT}")
+        yield too_little_data("LIM-001", name, f"the target lists {plural(len(collection), 'session')}; telling a "
+                              f"default page of {DEFAULT_LIMIT} from 'everything' needs more than {DEFAULT_LIMIT}")
         return
     # On a live account, sessions created meanwhile may take places on a page: the page holds
     # min(10, remaining) with them counted, and the others are the sessions that existed throughout.
@@ -80,11 +81,11 @@ def judge_default(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
         judged.append(page)
         if len(ids) != expected:
             yield violated("LIM-001", name, Evidence(
-                f"without `limit` the page held {len(page.page_ids or [])} sessions",
+                f"without `limit` the page held {plural(len(page.page_ids or []), 'session')}",
                 expected=f"min(10, {len(remaining)} remaining) = {expected}",
                 actual=str(len(page.page_ids or [])), exchanges=[page.seq]))
             return
-    yield held("LIM-001", name, f"{len(judged)} pages checked", seqs(judged)) if judged else too_little_data(
+    yield held("LIM-001", name, f"{plural(len(judged), 'page')} checked", seqs(judged)) if judged else too_little_data(
         "LIM-001", name, "the collection could not be seen far enough to know what a default page holds")
 
 
@@ -110,8 +111,8 @@ def judge_accepted(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
                              expected="200 with a list page", actual=not_a_page(e), exchanges=[e.seq])
                     for e in refused]
         evidence += [Evidence(
-            f"limit={e.params['limit']} returned {len(e.page_ids or [])} sessions",
-            expected=f"min(limit, {len(collection)} sessions) = {min(limit_sent(e) or 0, len(collection))}",
+            f"limit={e.params['limit']} returned {plural(len(e.page_ids or []), 'session')}",
+            expected=f"min(limit, {plural(len(collection), 'session')}) = {min(limit_sent(e) or 0, len(collection))}",
             actual=str(len(e.page_ids or [])), exchanges=[e.seq]) for e in wrong_size]
         yield violated("LIM-002", name, *evidence) if evidence else held(
             "LIM-002", name, f"limits {', '.join(e.params['limit'] for e in tried)} accepted", seqs(tried))
@@ -130,14 +131,15 @@ def judge_accepted(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
     elif not bound:
         yield too_little_data("LIM-003", name, "no page held as many sessions as its limit")
     else:
-        yield held("LIM-003", name, f"{len(pages)} pages checked, {len(bound)} full", seqs(bound))
+        yield held("LIM-003", name, f"{plural(len(pages), 'page')} checked, {len(bound)} full", seqs(bound))
 
     short = [e for e in pages if e.has_more is True and len(e.page_ids or []) != limit_sent(e)]
     full_pages = [e for e in pages if e.has_more is True]
     yield violated("LIM-004", name, *[Evidence(
-        f"a page with has_more true held {len(e.page_ids or [])} sessions, not {limit_sent(e)}",
+        f"a page with has_more true held {plural(len(e.page_ids or []), 'session')}, not {limit_sent(e)}",
         expected=f"exactly {limit_sent(e)}", actual=str(len(e.page_ids or [])), exchanges=[e.seq])
-        for e in short[:5]]) if short else (held("LIM-004", name, f"{len(full_pages)} pages checked", seqs(full_pages))
+        for e in short[:5]]) if short else (held("LIM-004", name, f"{plural(len(full_pages), 'page')} checked",
+                                                 seqs(full_pages))
                                             if full_pages
                                             else too_little_data("LIM-004", name, "no page said has_more: true"))
 

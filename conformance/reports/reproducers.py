@@ -168,7 +168,7 @@ def _recorded(exchange: Exchange) -> str:
     ids = exchange.page_ids
     body = exchange.json
     if ids is not None and isinstance(body, dict):
-        head = _clean(f"{exchange.status} · {len(ids)} items · has_more {_json(body.get('has_more'))}"
+        head = _clean(f"{exchange.status} · {plural(len(ids), 'item')} · has_more {_json(body.get('has_more'))}"
                       f" · next_cursor {_json(body.get('next_cursor', 'absent'))}")
         return head + "\n    ids: " + _clean(" ".join(ids), 6000)
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
