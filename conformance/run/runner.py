@@ -165,10 +165,12 @@ def _deadline_shares(deadline: float | None) -> tuple[float | None, float, str |
 def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
     spec, catalog = default_spec(), default_catalog()
     validate_selection(options.only, catalog)
-    if options.tls != TLSOptions():
-        build_context(options.tls)  # a CA bundle or client key that cannot be used: exit 2, nothing sent
     started = datetime.now(UTC)
     with _target(options) as (base_url, api_key, api_version, embedded):
+        if options.tls != TLSOptions() and not base_url.lower().startswith("https://"):
+            # A CA bundle or client key that cannot be used: exit 2, nothing sent. An https:// target's
+            # Client builds the context itself, the only reading: `--ca-bundle <(vault read ...)` is a pipe.
+            build_context(options.tls)
         cap = options.max_requests if options.max_requests is not None else options.profile.max_requests
         asking, writing, why_stopped = _deadline_shares(options.deadline)
         settings = ClientSettings(timeout=options.timeout, max_requests=cap, rate_limit=options.rate_limit,
