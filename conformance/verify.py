@@ -63,6 +63,7 @@ from conformance.reports.writer import REPORT_JSON as REPORT  # the writer's nam
 from conformance.signing import SIGNATURE, fingerprint, load_public_key, signature_problem
 from conformance.spec import Spec, default_spec, load_spec
 from conformance.verdicts import RequirementVerdict
+from conformance.wording import plural
 
 
 def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = None,
@@ -144,7 +145,8 @@ def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = N
     if report["verdict_reason"]:
         print(f"reason: {_inert(report['verdict_reason'])}", file=out)
     print(f"verified {report_dir}: certificate intact, {covered} files match their digests, "
-          f"{rejudged} requirements re-judged from {len(exchanges)} exchanges agree with report and certificate.",
+          f"{plural(rejudged, 'requirement')} re-judged from {plural(len(exchanges), 'exchange')} agree with report "
+          "and certificate.",
           file=out)
     waived = [r["id"] for r in report["requirements"] if r["verdict"] == "waived"]
     if waived:  # a verdict that rests on accepted failures says so where a certificate is checked

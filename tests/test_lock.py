@@ -22,8 +22,13 @@ from packaging.utils import canonicalize_name
 REPO = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
 PREDRAWN = REPO / "conformance" / "checks" / "predrawn.json"
-# Not distributions the project depends on: the venv's own installer and the project itself.
-_NOT_LOCKED = {"pip", "setuptools", "checkout-conformance"}
+# Not distributions the project depends on: the venv's own installer (not pinned, on purpose: README.md,
+# "Development") and the project itself.
+_VENV_OWN = {"pip", "setuptools"}
+_NOT_LOCKED = {*_VENV_OWN, "checkout-conformance"}
+# pip's first release with PEP 660 editable installs (`pip install --no-build-isolation -e .` of a
+# hatchling project); hash-checking mode is older.
+_PIP_NEEDED = (21, 3)
 
 
 def _locked(name: str) -> dict[str, tuple[str, int]]:
@@ -106,3 +111,17 @@ def test_every_install_command_of_the_repository_uses_the_lock() -> None:
         in commands[1]
     assert commands[1] in ci.splitlines(), ".ci/run runs the README's test command verbatim"
     assert "pip install -e" not in readme.split("## Development", 1)[0]
+
+
+def test_the_venvs_own_pip_and_setuptools_are_left_as_the_readme_says() -> None:
+    """README.md says why the venv's pip and setuptools are not pinned: the locks must not pin them
+    (an install from them would then need a pip bootstrap the commands do not do), and the pip the
+    commands run with must be able to do what they ask (the venv's bundled one, in `.ci/run`)."""
+    development = (REPO / "README.md").read_text(encoding="utf-8").split("## Development", 1)[1]
+    assert "pip and setuptools" in development and "are not pinned" in development
+    for lock in ("run", "test"):
+        text = (REPO / "requirements" / f"{lock}.txt").read_text(encoding="utf-8")
+        pinned = {canonicalize_name(m) for m in re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==", text, re.M)}
+        assert not pinned & _VENV_OWN, f"requirements/{lock}.txt pins {pinned & _VENV_OWN}: README says it does not"
+    pip = tuple(int(part) for part in re.findall(r"\d+", metadata.version("pip"))[:2])
+    assert pip >= _PIP_NEEDED, f"pip {metadata.version('pip')} cannot do `pip install --no-build-isolation -e .`"

@@ -12,6 +12,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from conformance.reference.server import ReferenceConfig, start_background
 from conformance.signing import generate_keypair
@@ -236,6 +239,27 @@ def test_the_plugin_signs_with_the_config_files_sign_key_as_run_does(tmp_path: P
                                "--public-key", str(public)], capture_output=True, text=True, timeout=300)
     assert verified.returncode == 0, verified.stderr
     assert "signature: certificate.sig is valid" in verified.stdout
+
+
+def test_the_plugins_sign_key_flag_signs_the_certificate_it_writes(tmp_path: Path) -> None:
+    """--conformance-sign-key mirrors `run --sign-key`; the signature is checked here with `cryptography`
+    itself (not the suite's verify): an Ed25519 signature over certificate.json's exact bytes."""
+    private, public, _ = generate_keypair(tmp_path / "keys")
+    folder = tmp_path / "project"
+    folder.mkdir()
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--pyargs", "conformance.checks", "-p", "no:cacheprovider", "-q",
+         "--conformance-self-test", "--conformance-profile", "quick", "--conformance-only", "limit",
+         "--conformance-report-dir", "reports", "--conformance-sign-key", str(private)],
+        capture_output=True, text=True, timeout=300, cwd=folder, env=_env(CI="true"))
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    key = serialization.load_pem_public_key(public.read_bytes())
+    assert isinstance(key, Ed25519PublicKey)
+    certificate = (folder / "reports" / "certificate.json").read_bytes()
+    signature = (folder / "reports" / "certificate.sig").read_bytes()
+    key.verify(signature, certificate)  # raises InvalidSignature otherwise
+    with pytest.raises(InvalidSignature):  # and the check can fail: one byte changed
+        key.verify(signature, certificate.replace(b"{", b" {", 1))
 
 
 def test_a_sign_key_with_no_report_dir_is_refused_not_dropped(tmp_path: Path) -> None:

@@ -314,6 +314,40 @@ def test_a_loopback_target_is_never_reached_through_a_proxy(pki: Pki, tmp_path: 
     assert proxy.tunnels == [] and plain.tunnels == []
 
 
+_PROXY_SECRET = "pr0xy-s3cret"  # a password in the proxy URL: never printed, never written
+
+
+@pytest.mark.parametrize(("scheme", "proxy_says", "said"), [
+    ("https", "down", "could not be reached ([Errno 111] Connection refused)"),
+    ("https", "403 Forbidden", f"refused the CONNECT tunnel to {PROXIED_HOST} (403 Forbidden)"),
+    ("https", "407 Proxy Authentication Required", "asks for authentication (407 Proxy Authentication Required)"),
+    ("http", "down", "could not be reached ([Errno 111] Connection refused)"),
+    # A proxy forwarding plain HTTP answers 407 itself; only a proxy sends 407 (RFC 9110 §15.5.8).
+    ("http", "407 Proxy Authentication Required", "asks for authentication (407 Proxy Authentication Required)"),
+])
+def test_a_failing_proxy_is_named_as_the_users_setup_not_the_target(
+        scheme: str, proxy_says: str, said: str, pki: Pki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    variable = f"{scheme.upper()}_PROXY"
+    with ConnectProxy(None if proxy_says == "down" else proxy_says) as proxy, \
+            serve(monkeypatch, server_context(pki.leaf(PROXIED_HOST)) if scheme == "https" else None) as target:
+        address = proxy.url.removeprefix("http://")
+        if proxy_says == "down":
+            proxy.__exit__()  # its port is closed: nothing listens there any more
+        monkeypatch.setenv(variable, f"http://alice:{_PROXY_SECRET}@{address}")
+        behind = f"{scheme}://{PROXIED_HOST}:{target.base_url.rsplit(':', 1)[1]}"
+        code = _run(behind, tmp_path, "--ca-bundle", str(pki.ca_file))
+    out, err = capsys.readouterr()
+    assert code == 2, err  # the user's setup, not an unreachable target (3)
+    assert f"The proxy {address} (from {variable}) {said}" in err
+    assert "check " in err and f"{variable}, or add {PROXIED_HOST} to NO_PROXY" in err  # the two fixes
+    assert "Cannot reach" not in err and len(err.strip().splitlines()) == 1
+    assert target.http_requests == []  # found before anything reached the target
+    assert proxy.tunnels == [] and (proxy_says == "down" or proxy.refused)
+    written = [f.read_text(errors="replace") for f in tmp_path.rglob("*") if f.is_file()]
+    assert not any(_PROXY_SECRET in text or "alice" in text for text in [out, err, *written])
+
+
 @pytest.mark.parametrize("client", ["none", "trusted", "stranger"])
 def test_a_listening_handshake_tells_a_refused_client_certificate_without_sending_a_request(
         client: str, pki: Pki, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -113,6 +113,7 @@ def serve(monkeypatch: pytest.MonkeyPatch, tls: ssl.SSLContext | None, sessions:
                 authorizations.extend(v.decode("latin-1") for k, v in scope["headers"] if k == b"authorization")
             await app(scope, receive, send)
 
+        counted.state = app.state  # type: ignore[attr-defined]  # RunningServer reads the family's stores there
         return counted
 
     with monkeypatch.context() as patch:
@@ -168,10 +169,13 @@ PROXIED_HOST = "staging.proxied.test"
 
 class ConnectProxy:
     """An HTTP proxy on loopback that only tunnels (CONNECT) to loopback ports (PROXIED_HOST is
-    resolved to 127.0.0.1 here), and records each tunnel."""
+    resolved to 127.0.0.1 here), and records each tunnel. With `refuse` (a status line's code and
+    phrase, e.g. "407 Proxy Authentication Required"), it answers every request with that status
+    instead, as a proxy refusing the tunnel (or, for a plain-HTTP request it would forward, the request)."""
 
-    def __init__(self) -> None:
+    def __init__(self, refuse: str | None = None) -> None:
         self.tunnels: list[str] = []
+        self.refused: list[str] = []  # the request lines refused with `refuse`
         outer = self
 
         class Handler(socketserver.BaseRequestHandler):
@@ -184,6 +188,11 @@ class ConnectProxy:
                         return
                     head += chunk
                 method, target, _ = head.split(b"\r\n", 1)[0].decode("latin-1").split(" ", 2)
+                if refuse is not None:
+                    outer.refused.append(f"{method} {target}")
+                    challenge = "Proxy-Authenticate: Basic realm=\"proxy\"\r\n" if refuse.startswith("407") else ""
+                    client.sendall(f"HTTP/1.1 {refuse}\r\n{challenge}Content-Length: 0\r\n\r\n".encode())
+                    return
                 host, _, port = target.rpartition(":")
                 if method != "CONNECT" or host not in ("127.0.0.1", "localhost", PROXIED_HOST):
                     client.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")

@@ -13,6 +13,7 @@ from conformance.exchange import AUTH_KEY_AS_PASSWORD, AUTH_KEY_VARIANT, AUTH_NO
 from conformance.record.client import BasicCredentials, RawAuthorization, RepeatedAuthorization
 from conformance.spec import Spec
 from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, violated
+from conformance.wording import plural
 
 
 def _b64(raw: bytes) -> str:
@@ -87,7 +88,7 @@ def _expect(req: str, name: str, exchanges: list[Exchange], ok: tuple[int, ...] 
     expected = " or ".join(map(str, ok)) if ok else "a 4xx"
     return violated(req, name, *[Evidence(
         f"{what}{_shown(e)} got {answer(e)}", expected=expected, actual=answer(e), exchanges=[e.seq])
-        for e in wrong]) if wrong else held(req, name, f"{len(exchanges)} requests answered "
+        for e in wrong]) if wrong else held(req, name, f"{plural(len(exchanges), 'request')} answered "
                                             f"{', '.join(sorted({str(e.status) for e in exchanges}))}",
                                             seqs(exchanges))
 
@@ -192,7 +193,8 @@ def judge_no_leak(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
             leaks.append(Evidence(
                 f"the {e.status} response to {e.summary()} carries session data",
                 expected="an error without sessions",
-                actual=f"data with {e.items_listed or len(body['data'])} items" if listed else f"mentions {named[0]}",
+                actual=(f"data with {plural(e.items_listed or len(body['data']), 'item')}" if listed
+                        else f"mentions {named[0]}"),
                 exchanges=[e.seq]))
     if not errors:
         yield inconclusive("AUTH-005", name, "no error response was recorded")

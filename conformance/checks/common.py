@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from conformance.exchange import Exchange
 from conformance.not_sent import Kind, NotSent
 from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, skipped, too_little_data, violated
+from conformance.wording import plural
 
 
 def is_error_object(exchange: Exchange) -> bool:
@@ -141,7 +142,7 @@ def judge_refused(name: str, exchanges: Sequence[Exchange], requirement: str, wh
     return violated(requirement, name, *[
         Evidence(f"{what} {e.summary()} was not rejected", expected="a 4xx",
                  actual=answer(e), exchanges=[e.seq]) for e in accepted
-    ]) if accepted else held(requirement, name, f"{len(exchanges)} requests rejected", seqs(exchanges))
+    ]) if accepted else held(requirement, name, f"{plural(len(exchanges), 'request')} rejected", seqs(exchanges))
 
 
 def judge_refusal_shape(
@@ -165,5 +166,5 @@ def judge_refusal_shape(
         Evidence(f"{e.summary()} was rejected without {wanted}", expected=wanted,
                  actual=f"status {e.status}, body {e.body[:160]!r}", exchanges=[e.seq])
         for e in unhelpful
-    ]) if unhelpful else held(requirement, name, f"{len(refusals)} refusals named {param!r}" if param
-                              else f"{len(refusals)} refusals", seqs(refusals))
+    ]) if unhelpful else held(requirement, name, f"{plural(len(refusals), 'refusal')} named {param!r}" if param
+                              else plural(len(refusals), "refusal"), seqs(refusals))

@@ -85,10 +85,10 @@ def judge_dataset(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
         yield violated(REQUIREMENT, name, *evidence)
     elif not walk.complete:
         yield inconclusive(REQUIREMENT, name, f"the walk stopped after {len(walk.ids)} of the dataset's "
-                                              f"{len(expected)} sessions without a difference so far")
+                                              f"{plural(len(expected), 'session')} without a difference so far")
     else:
-        yield held(REQUIREMENT, name, f"all {len(expected)} sessions of the {dataset} dataset listed in order "
-                                      f"with the same field values ({len(walk.pages)} pages)",
+        yield held(REQUIREMENT, name, f"all {plural(len(expected), 'session')} of the {dataset} dataset listed in "
+                                      f"order with the same field values ({plural(len(walk.pages), 'page')})",
                    seqs(walk.usable_pages))
 
 
@@ -129,13 +129,13 @@ def _differences(expected: list[Item], walk: Walk, dataset: str) -> list[Evidenc
         evidence.append(Evidence(
             f"{plural(len(extra), 'listed session')} {_is(len(extra))} not in the {dataset} dataset; "
             f"the first is {first} (position {got.index(first) + 1} of the listing)",
-            expected=f"only the dataset's {len(want)} sessions", actual=f"{first} also listed",
+            expected=f"only the dataset's {plural(len(want), 'session')}", actual=f"{first} also listed",
             exchanges=page_of(first)))
     duplicated = [sid for sid, n in Counter(got).items() if n > 1]
     if duplicated:
         first = duplicated[0]
         evidence.append(Evidence(
-            f"{first} is listed {Counter(got)[first]} times", expected="every session once",
+            f"{first} is listed {plural(Counter(got)[first], 'time')}", expected="every session once",
             actual=f"{plural(len(duplicated), 'session')} listed more than once",
             exchanges=[p.seq for p in pages if first in (p.page_ids or [])][:4]))
 

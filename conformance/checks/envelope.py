@@ -44,7 +44,7 @@ def judge_envelope(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
     yield violated("ENV-001", name, *[Evidence(
         f"{e.summary()} has Content-Type {e.content_type!r}", expected="application/json",
         actual=e.content_type or "(none)", exchanges=[e.seq]) for e in not_json[:3]]) if not_json else held(
-        "ENV-001", name, f"{len(pages)} responses", seqs(pages))
+        "ENV-001", name, plural(len(pages), "response"), seqs(pages))
 
     bodies = [(e, e.json) for e in pages]
     not_list = [e for e, b in bodies if not isinstance(b, dict) or b.get("object") != "list"]
@@ -54,7 +54,7 @@ def judge_envelope(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
         f"{e.summary()} body has object {(e.json or {}).get('object') if isinstance(e.json, dict) else None!r}",
         expected='"object": "list"', actual=e.body_error or e.body[:120], exchanges=[e.seq])
         for e in not_list[:3]]) if not_list \
-        else held("ENV-002", name, f"{len(pages)} responses", seqs(pages))
+        else held("ENV-002", name, plural(len(pages), "response"), seqs(pages))
 
     bad_cursor = []
     carried = []
@@ -72,7 +72,7 @@ def judge_envelope(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
     if bad_cursor:
         yield violated("ENV-004", name, *bad_cursor[:3])
     elif carried:
-        yield held("ENV-004", name, f"{len(carried)} pages carried next_cursor", seqs(carried))
+        yield held("ENV-004", name, f"{plural(len(carried), 'page')} carried next_cursor", seqs(carried))
     else:
         yield skipped("ENV-004", name, "no page carried next_cursor (it may be omitted)")
 
@@ -84,7 +84,7 @@ def judge_envelope(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
     yield violated("ENV-006", name, *[Evidence(
         f"the envelope url is {(e.json or {}).get('url')!r}", expected=repr(expected_url),
         actual=repr((e.json or {}).get("url")), exchanges=[e.seq]) for e in wrong_url[:3]]) if wrong_url \
-        else held("ENV-006", name, f"{len(bodies)} envelopes", seqs(pages))
+        else held("ENV-006", name, plural(len(bodies), "envelope"), seqs(pages))
 
 
 NEXT_CURSOR_CHECK = "envelope.next-cursor"

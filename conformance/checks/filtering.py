@@ -198,7 +198,8 @@ def judge_filter(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcom
             limit = limit_sent(page) or 0
             if len(ids) > limit or (page.has_more is True and len(ids) != limit):
                 problems.append(Evidence(
-                    f"a {fw.said} page held {page.items_listed or len(ids)} sessions with has_more {page.has_more}",
+                    f"a {fw.said} page held {plural(page.items_listed or len(ids), 'session')} "
+                    f"with has_more {page.has_more}",
                     expected=f"at most {limit}, exactly {limit} when has_more is true",
                     actual=str(page.items_listed or len(ids)), exchanges=[page.seq]))
             if collection.complete and ids and ids[-1] in expected and not history.live:

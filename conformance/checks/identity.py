@@ -21,6 +21,7 @@ from conformance.checks.common import lacking
 from conformance.exchange import Exchange
 from conformance.spec import Spec
 from conformance.verdicts import Evidence, Outcome, held, seqs, violated
+from conformance.wording import plural
 
 # Fields that may change with the status (CONTRACT.md: "the fields that go with it"), and the id.
 _NOT_FINGERPRINTED = frozenset({
@@ -82,7 +83,7 @@ def judge_stable_ids(record: Record, run: RunContext, spec: Spec) -> Iterable[Ou
     if not repeated:
         yield lacking("OBJ-015", name, "no session was listed in more than one response", record, inapplicable=True)
         return
-    yield held("OBJ-015", name, f"{len(repeated)} sessions listed in several responses kept their ids",
+    yield held("OBJ-015", name, f"{plural(len(repeated), 'session')} listed in several responses kept their ids",
                seqs(pages))
 
 

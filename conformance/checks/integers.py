@@ -16,6 +16,7 @@ from conformance.checks.base import Check, Record, RunContext
 from conformance.exchange import Exchange
 from conformance.spec import Spec
 from conformance.verdicts import Evidence, Outcome, held, seqs, skipped, violated
+from conformance.wording import plural
 
 
 def _json_integer(checker: Any, instance: Any) -> bool:
@@ -81,7 +82,7 @@ def judge_written_integers(record: Record, run: RunContext, spec: Spec) -> Itera
     elif not pages:
         yield skipped("OBJ-005", name, "no 200 page listed any session")
     else:
-        yield held("OBJ-005", name, f"integers on {len(pages)} pages written without fraction or exponent",
+        yield held("OBJ-005", name, f"integers on {plural(len(pages), 'page')} written without fraction or exponent",
                    seqs(e for e in record if e.seq in pages))
 
 

@@ -13,6 +13,7 @@ from conformance.exchange import Exchange
 from conformance.profiles import limits_to_try
 from conformance.spec import Spec
 from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, too_little_data, violated
+from conformance.wording import plural
 
 # Past 64 bits too: a server that parses into an int64 before its range check must still refuse.
 OUT_OF_RANGE = ("0", "-1", "101", "1000", "99999999999999999999")
@@ -74,8 +75,8 @@ def judge_default(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
         return
     default = limit_bounds(spec)[2]
     if collection.complete and len(collection) <= default:
-        yield too_little_data("LIM-001", name, f"the target lists {len(collection)} sessions; telling a default "
-                              f"page of {default} from 'everything' needs more than {default}")
+        yield too_little_data("LIM-001", name, f"the target lists {plural(len(collection), 'session')}; telling a "
+                              f"default page of {default} from 'everything' needs more than {default}")
         return
     # On a live account, sessions created meanwhile may take places on a page: the page holds
     # min(10, remaining) with them counted, and the others are the sessions that existed throughout.
@@ -100,11 +101,11 @@ def judge_default(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
         judged.append(page)
         if len(ids) != expected:
             yield violated("LIM-001", name, Evidence(
-                f"without `limit` the page held {listed(page)} sessions",
+                f"without `limit` the page held {plural(listed(page), 'session')}",
                 expected=f"min({default}, {len(remaining)} remaining) = {expected}",
                 actual=str(listed(page)), exchanges=[page.seq]))
             return
-    yield held("LIM-001", name, f"{len(judged)} pages checked", seqs(judged)) if judged else too_little_data(
+    yield held("LIM-001", name, f"{plural(len(judged), 'page')} checked", seqs(judged)) if judged else too_little_data(
         "LIM-001", name, "the collection could not be seen far enough to know what a default page holds")
 
 
@@ -130,8 +131,8 @@ def judge_accepted(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
                              expected="200 with a list page", actual=not_a_page(e), exchanges=[e.seq])
                     for e in refused]
         evidence += [Evidence(
-            f"limit={e.params['limit']} returned {listed(e)} sessions",
-            expected=f"min(limit, {len(collection)} sessions) = {min(limit_sent(e) or 0, len(collection))}",
+            f"limit={e.params['limit']} returned {plural(listed(e), 'session')}",
+            expected=f"min(limit, {plural(len(collection), 'session')}) = {min(limit_sent(e) or 0, len(collection))}",
             actual=str(listed(e)), exchanges=[e.seq]) for e in wrong_size]
         yield violated("LIM-002", name, *evidence) if evidence else held(
             "LIM-002", name, f"limits {', '.join(e.params['limit'] for e in tried)} accepted", seqs(tried))
@@ -150,14 +151,15 @@ def judge_accepted(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
     elif not bound:
         yield too_little_data("LIM-003", name, "no page held as many sessions as its limit")
     else:
-        yield held("LIM-003", name, f"{len(pages)} pages checked, {len(bound)} full", seqs(bound))
+        yield held("LIM-003", name, f"{plural(len(pages), 'page')} checked, {len(bound)} full", seqs(bound))
 
     short = [e for e in pages if e.has_more is True and len(e.page_ids or []) != limit_sent(e)]
     full_pages = [e for e in pages if e.has_more is True]
     yield violated("LIM-004", name, *[Evidence(
-        f"a page with has_more true held {listed(e)} sessions, not {limit_sent(e)}",
+        f"a page with has_more true held {plural(listed(e), 'session')}, not {limit_sent(e)}",
         expected=f"exactly {limit_sent(e)}", actual=str(listed(e)), exchanges=[e.seq])
-        for e in short[:5]]) if short else (held("LIM-004", name, f"{len(full_pages)} pages checked", seqs(full_pages))
+        for e in short[:5]]) if short else (held("LIM-004", name, f"{plural(len(full_pages), 'page')} checked",
+                                                 seqs(full_pages))
                                             if full_pages
                                             else too_little_data("LIM-004", name, "no page said has_more: true"))
 

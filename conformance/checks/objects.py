@@ -49,7 +49,7 @@ def _each(req: str, name: str, items: list[tuple[Item, Exchange]],
                                      exchanges=[exchange.seq]))
             if len(evidence) >= 3:
                 break
-    return violated(req, name, *evidence) if evidence else held(req, name, f"{len(items)} sessions checked",
+    return violated(req, name, *evidence) if evidence else held(req, name, f"{plural(len(items), 'session')} checked",
                                                                  {exchange.seq for _, exchange in items})
 
 

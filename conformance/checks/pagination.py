@@ -180,7 +180,7 @@ def judge_walks(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome
             exchanges=[p.seq for p in w.pages[-2:]]))
     else:
         followed = [p for w in [*walks, backward, next_cursor_walk] for p in w.pages]
-        yield held("PAG-009", name, f"{len(followed)} pages followed to their end or the page budget",
+        yield held("PAG-009", name, f"{plural(len(followed), 'page')} followed to their end or the page budget",
                    seqs(followed))
 
     # PAG-001: exactly once within each forward walk, and nothing one walk has that another lacks.
@@ -205,7 +205,7 @@ def judge_walks(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome
             pag001.append(missing)
     walked = [p for w in walks for p in w.usable_pages]
     yield violated("PAG-001", name, *pag001) if pag001 else held(
-        "PAG-001", name, f"{len(reference.ids)} sessions walked, by {len(walks)} forward walks", seqs(walked))
+        "PAG-001", name, f"{plural(len(reference.ids), 'session')} walked, by {len(walks)} forward walks", seqs(walked))
 
     # PAG-002: same order whatever the page size.
     pag002 = [e for w in stable[1:] if (e := _order_disagreement(stable[0], w))]
@@ -231,7 +231,7 @@ def judge_walks(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome
                 exchanges=[page.seq] if page else []))
             break
     else:
-        yield held("PAG-010", name, f"{len(created)} sessions in `created` order",
+        yield held("PAG-010", name, f"{plural(len(created), 'session')} in `created` order",
                    seqs(reference.usable_pages)) if len(created) > 1 else lacking(
             "PAG-010", name, "fewer than two sessions: order cannot be judged", record)
 
@@ -283,7 +283,7 @@ def _judge_ties(name: str, collection: Collection, walks: list[Walk]) -> Outcome
                     expected=" ".join(common), actual=" ".join(got_common),
                     exchanges=[page.seq] if page else []))
     tied = {i for group in ties for i in group}
-    return held("PAG-003", name, f"{len(ties)} groups of tied sessions walked",
+    return held("PAG-003", name, f"{plural(len(ties), 'group')} of tied sessions walked",
                 seqs(p for w in walks for p in w.usable_pages if tied & set(p.page_ids or [])))
 
 
@@ -319,7 +319,7 @@ def _gap(reference: _Stable, other: _Stable) -> Evidence | None:
         lost = [i for i in longer.ids if i not in shorter_ids]
         where = _page_holding(longer, lost[0]) if lost else None
         return Evidence(
-            f"the {shorter.name} saw {len(shorter.ids)} sessions but the {longer.name} saw {len(longer.ids)}",
+            f"the {shorter.name} saw {plural(len(shorter.ids), 'session')} but the {longer.name} saw {len(longer.ids)}",
             expected="every walk visits the whole collection",
             actual=f"missing from the {shorter.name}: {capped(lost, 5, ', ') if lost else '(duplicates instead)'}",
             exchanges=[where.seq] if where else [])
@@ -377,11 +377,11 @@ def _judge_backward(name: str, reference: _Stable, backward: Walk, history: Hist
         yield inconclusive("PAG-006", name, "the backward walk started from an id the reference walk did not see")
         return
     if backward.complete and got == expected:
-        yield held("PAG-006", name, f"{len(got)} sessions walked backward", seqs(backward.usable_pages))
+        yield held("PAG-006", name, f"{plural(len(got), 'session')} walked backward", seqs(backward.usable_pages))
         return
     # An empty page that says has_more is no walk at all: only a non-empty suffix counts.
     if not backward.complete and got and got == expected[len(expected) - len(got):]:
-        yield held("PAG-006", name, f"{len(got)} sessions walked backward (page budget reached)",
+        yield held("PAG-006", name, f"{plural(len(got), 'session')} walked backward (page budget reached)",
                    seqs(backward.usable_pages))
         return
     first_diff = next((k for k, (a, b) in enumerate(zip(reversed(expected), reversed(got), strict=False)) if a != b),
@@ -389,7 +389,8 @@ def _judge_backward(name: str, reference: _Stable, backward: Walk, history: Hist
     pages = backward.usable_pages
     page = pages[min(first_diff // 7, len(pages) - 1)] if pages else None
     yield violated("PAG-006", name, Evidence(
-        f"walking backward from {start} gave {len(got)} sessions; the forward walk has {len(expected)} before it",
+        f"walking backward from {start} gave {plural(len(got), 'session')}; "
+        f"the forward walk has {len(expected)} before it",
         expected=f"...{' '.join(expected[-4:])}" if expected else "(nothing)",
         actual=f"...{' '.join(got[-4:])}" if got else "(nothing)",
         exchanges=[page.seq] if page else []))
@@ -472,7 +473,7 @@ def _judge_targeted(req: str, name: str, pages: list[Exchange], param: str, trut
         got = history.stable(ids) if ids is not None else None
         if got != expected:
             return violated(req, name, Evidence(
-                f"{param}={cursor} did not return the {len(expected)} sessions right "
+                f"{param}={cursor} did not return the {plural(len(expected), 'session')} right "
                 f"{'after' if param == 'starting_after' else 'before'} it",
                 expected=" ".join(expected) or "(empty page)",
                 actual=" ".join(got) if got is not None else not_a_page(page),
@@ -480,7 +481,7 @@ def _judge_targeted(req: str, name: str, pages: list[Exchange], param: str, trut
         judged.append(page)
     if not judged:
         return lacking(req, name, "no cursor could be compared with the reference walk", record, inapplicable=True)
-    return held(req, name, f"{len(judged)} cursors checked", seqs(judged))
+    return held(req, name, f"{plural(len(judged), 'cursor')} checked", seqs(judged))
 
 
 def _judge_has_more(req: str, name: str, pages: list[Exchange], collection: Collection, history: History,
@@ -536,7 +537,7 @@ def _judge_has_more(req: str, name: str, pages: list[Exchange], collection: Coll
             return _has_more_wrong(req, name, page, more, backward)
     if not judged:
         return lacking(req, name, "no page could be compared with the reference walk", record, inapplicable=True)
-    return held(req, name, f"{len(judged)} pages checked", seqs(judged))
+    return held(req, name, f"{plural(len(judged), 'page')} checked", seqs(judged))
 
 
 def _has_more_wrong(req: str, name: str, page: Exchange, more: bool, backward: bool) -> Outcome:
@@ -569,14 +570,16 @@ def judge_bad_cursors(record: Record, run: RunContext, spec: Spec) -> Iterable[O
         yield violated(must, name, *[Evidence(
             f"{e.summary()} is a server error", expected="a 4xx (or a page) — never a 5xx",
             actual=answer(e), exchanges=[e.seq]) for e in fivexx]) if fivexx else held(
-            must, name, f"{len(exchanges)} requests answered {', '.join(sorted({str(e.status) for e in exchanges}))}",
+            must, name,
+            f"{plural(len(exchanges), 'request')} answered {', '.join(sorted({str(e.status) for e in exchanges}))}",
             seqs(exchanges))
         wrong = [e for e in exchanges if e.status not in allowed or not is_error_object(e)]
         yield violated(should, name, *[Evidence(
             f"{e.summary()} was not rejected with {' or '.join(map(str, allowed))} and an error object",
             expected=f"{' or '.join(map(str, allowed))} with {{\"error\": {{...}}}}",
             actual=f"status {e.status}, body {e.body[:120]!r}", exchanges=[e.seq])
-            for e in wrong]) if wrong else held(should, name, f"{len(exchanges)} requests refused", seqs(exchanges))
+            for e in wrong]) if wrong else held(should, name, f"{plural(len(exchanges), 'request')} refused",
+                                                seqs(exchanges))
 
 
 CHECKS = (

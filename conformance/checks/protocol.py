@@ -10,6 +10,7 @@ from conformance.checks.history import History, limit_of
 from conformance.exchange import Exchange
 from conformance.spec import Spec
 from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, violated
+from conformance.wording import plural
 
 # Names no Stripe-style API gives a meaning: `expand` would be honoured by some, and an
 # expanded `customer` object is then no finding about unknown parameters.
@@ -55,7 +56,7 @@ def judge_no_server_errors(record: Record, run: RunContext, spec: Spec) -> Itera
              "while it answered other requests",
         expected="no 5xx", actual=f"status {e.status}: {e.body[:120]!r}" if not e.dropped else answer(e),
         exchanges=[e.seq]) for e in crashed[:5]]) if crashed else held("ERR-002", name,
-                                                                        f"{len(answered)} responses",
+                                                                        plural(len(answered), "response"),
                                                                         seqs(answered))
 
 

@@ -18,7 +18,7 @@ from conformance.checks.history import History
 from conformance.exchange import Exchange
 from conformance.spec import Spec
 from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, violated
-from conformance.wording import capped
+from conformance.wording import capped, plural
 
 TAG = "repeated"
 # One valid value and one the server must refuse, in both orders: whichever copy a framework
@@ -72,7 +72,7 @@ def _problem(exchange: Exchange, record: Record, collection: Collection, history
     consistent = any(listed in _alone(record, "limit", v) for v in limits)
     if len(limits) > 1 and (not valid or listed > max(valid)) and not consistent:
         largest = f"the largest valid `limit` sent ({max(valid)})" if valid else "any valid `limit` (none was sent)"
-        return f"it holds {listed} sessions, more than {largest}; `limit` was sent as {', '.join(limits)}"
+        return f"it holds {plural(listed, 'session')}, more than {largest}; `limit` was sent as {', '.join(limits)}"
     for partition in spec.partitions()[:1]:
         statuses = _values(exchange, partition.parameter)
         field = partition.field
@@ -122,7 +122,7 @@ def judge_repeated(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
         yield violated("ERR-004", name, *wrong[:5])
     else:
         refused = sum(is_4xx(e) for e in exchanges)
-        yield held("ERR-004", name, f"{len(exchanges)} requests repeating a parameter: {refused} refused, "
+        yield held("ERR-004", name, f"{plural(len(exchanges), 'request')} repeating a parameter: {refused} refused, "
                                     f"{len(exchanges) - refused} read one way", seqs(exchanges))
 
 

@@ -11,6 +11,7 @@ from conformance.checks.schema_validation import MAX_ITEMS_DESCRIBED, SchemaErro
 from conformance.exchange import Exchange
 from conformance.spec import Spec
 from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, too_little_data, violated
+from conformance.wording import plural
 
 # Envelope keys whose presence and type are ENV-003's; `object` (ENV-002) and
 # `next_cursor` (ENV-004) are judged by envelope.shape and not reported twice.
@@ -73,7 +74,7 @@ def judge_response_schema(record: Record, run: RunContext, spec: Spec) -> Iterab
     elif not item_pages:
         yield too_little_data("OBJ-005", name, "no 200 response held any session")
     else:
-        yield held("OBJ-005", name, f"sessions on {len(item_pages)} pages checked", seqs(item_pages))
+        yield held("OBJ-005", name, f"sessions on {plural(len(item_pages), 'page')} checked", seqs(item_pages))
 
 
 CHECKS = (

@@ -19,6 +19,7 @@ from conformance.checks.walks import largest_page
 from conformance.exchange import AUTH_KEY, Exchange
 from conformance.spec import Spec
 from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, too_little_data, violated
+from conformance.wording import plural
 
 RECHECK_TAG = "walk:recheck"
 _CURSORS = ("starting_after", "ending_before")
@@ -60,7 +61,7 @@ def judge_identity(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
     elif not history.created:
         yield too_little_data("PAG-015", name, "no session was listed")
     else:
-        yield held("PAG-015", name, f"{len(history.created)} sessions, each with one `created`",
+        yield held("PAG-015", name, f"{plural(len(history.created), 'session')}, each with one `created`",
                    seqs(e for e in record if e.page_ids is not None))
 
     refused: list[Evidence] = []
@@ -92,7 +93,8 @@ def judge_identity(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
     elif judged:
         aside = "".join(f"; `{p}` is refused whatever the id, a fault of the parameter (PAG-005, PAG-006), "
                         "not of the ids" for p in sorted(unsupported))
-        yield held("PAG-016", name, f"{len(judged)} cursors the server issued were accepted{aside}", seqs(judged))
+        yield held("PAG-016", name, f"{plural(len(judged), 'cursor')} the server issued were accepted{aside}",
+                   seqs(judged))
     else:
         yield too_little_data("PAG-016", name, "no cursor taken from a listed session was sent")
 

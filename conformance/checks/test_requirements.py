@@ -46,6 +46,7 @@ _AS_RUN_FLAGS = (
     ("conformance_waivers", "--waivers"), ("conformance_report_dir", "--report-dir"),
     ("conformance_ca_bundle", "--ca-bundle"), ("conformance_client_cert", "--client-cert"),
     ("conformance_client_key", "--client-key"), ("conformance_spec", "--spec"),
+    ("conformance_sign_key", "--sign-key"),
 )
 
 

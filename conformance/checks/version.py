@@ -10,6 +10,7 @@ from conformance.checks.history import History
 from conformance.exchange import Exchange
 from conformance.spec import Spec
 from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, skipped, violated
+from conformance.wording import plural
 
 HEADER = "X-API-Version"
 UNKNOWN_VERSIONS = ("1999-01-01", "not-a-version", "2026-13-45", "9" * 200)
@@ -43,7 +44,7 @@ def judge_version(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
         yield violated("VER-001", name, *[Evidence(
             f"{HEADER}: {e.request_headers.get(HEADER, '')[:40]!r} gave a server error",
             expected="never a 5xx", actual=answer(e), exchanges=[e.seq]) for e in crashed]) if crashed \
-            else held("VER-001", name, f"{len(sent)} values answered without a 5xx", seqs(sent))
+            else held("VER-001", name, f"{plural(len(sent), 'value')} answered without a 5xx", seqs(sent))
 
     if not run.api_version:
         yield skipped("VER-002", name, "no supported version was named (--api-version)")
@@ -74,7 +75,8 @@ def _judge_unknown(name: str, unknown: list[Exchange]) -> Outcome:
     return violated("VER-003", name, *[Evidence(
         f"{HEADER}: {e.request_headers.get(HEADER, '')[:40]!r} was not refused with 400 and an error object",
         expected="400 with an error object", actual=f"status {e.status}, body {e.body[:120]!r}",
-        exchanges=[e.seq]) for e in wrong]) if wrong else held("VER-003", name, f"{len(unknown)} versions refused",
+        exchanges=[e.seq]) for e in wrong]) if wrong else held("VER-003", name,
+                                                               f"{plural(len(unknown), 'version')} refused",
                                                        seqs(unknown))
 
 

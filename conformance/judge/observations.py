@@ -31,6 +31,7 @@ from conformance.judge.vocabulary import first as _first
 from conformance.judge.vocabulary import observation
 from conformance.judge.vocabulary import observe as observe
 from conformance.spec import Spec
+from conformance.wording import plural
 
 Describing = Callable[[Record, list[int]], str]
 DESCRIBERS: dict[str, Describing] = {}
@@ -885,7 +886,7 @@ def _say_invalid_status(record: Record, seqs: list[int]) -> str:
     page = record.by_seq(seqs[0])
     count = len(page.page_ids or [])
     return (f"An unknown {_target_query(page, 'status')} (#{page.seq}) answered 200 with "
-            + (f"{count} sessions" if count else "an empty page") + " instead of 400.")
+            + (plural(count, "session") if count else "an empty page") + " instead of 400.")
 
 
 @observation("unknown-key-403", "an unknown API key answered 403")
@@ -905,7 +906,8 @@ def _say_403(record: Record, seqs: list[int]) -> str:
 @describer("no-credentials-served")
 def _say_no_credentials(record: Record, seqs: list[int]) -> str:
     page = record.by_seq(seqs[0])
-    return f"A request without credentials (#{page.seq}) answered 200 with {len(page.page_ids or [])} sessions."
+    return (f"A request without credentials (#{page.seq}) answered 200 with "
+            f"{plural(len(page.page_ids or []), 'session')}.")
 
 
 @describer("page-repeats-cursor")
@@ -1054,7 +1056,7 @@ def _say_answer(record: Record, seqs: list[int]) -> str:
     if answer.page_ids is None:
         got = f"{answer.status}" if answer.status is not None else "no answer"
     else:
-        got = f"{answer.status} with {len(answer.page_ids)} sessions" if answer.page_ids else \
+        got = f"{answer.status} with {plural(len(answer.page_ids), 'session')}" if answer.page_ids else \
             f"{answer.status} with an empty page"
     return f"{asked} (#{answer.seq}) answered {got}."
 

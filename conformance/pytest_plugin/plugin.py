@@ -72,6 +72,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="client certificate (PEM) for a target that demands mutual TLS")
     group.addoption("--conformance-client-key", dest="conformance_client_key", default=None, metavar="PATH",
                     help="the client certificate's private key (PEM, unencrypted)")
+    group.addoption("--conformance-sign-key", dest="conformance_sign_key", default=None, metavar="PATH",
+                    help="Ed25519 key (checkout-conformance keygen) that signs the certificate.json written to the "
+                         "report dir, as `run --sign-key` does (default: the config file's sign-key)")
 
 
 # The run's result, for the hooks below (set by the `conformance_run` fixture).

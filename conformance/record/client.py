@@ -42,6 +42,7 @@ from conformance.exchange import (
     key_variants,
 )
 from conformance.not_sent import DEADLINE_CUT, NotSent
+from conformance.record.proxy import PROXY_FAILED, proxy_failure
 from conformance.record.ratelimit import Pacer
 from conformance.record.recording import PerThread, Recording
 from conformance.record.redaction import RedactionTooSlow, Redactor, looks_secret
@@ -206,6 +207,11 @@ class Client:
     @property
     def redactor(self) -> Redactor:
         return self._redactor
+
+    @property
+    def proxies(self) -> Mapping[str, str]:
+        """The proxies requests go through (read from the environment by name; {} for loopback)."""
+        return self._proxies
 
     @property
     def key_is_test_key(self) -> bool:
@@ -561,6 +567,10 @@ class Client:
         except requests.exceptions.SSLError as exc:
             exchange.error = TLS_FAILED + (tls_failure(exc, self._client_cert_given, self._ca_given)
                                            or f"the TLS handshake failed ({_root_cause(exc)})")
+            return None
+        except requests.exceptions.ProxyError as exc:
+            # The proxy (HTTPS_PROXY, ...) failed, so nothing reached the target: say so, not "connection failed".
+            exchange.error = PROXY_FAILED + proxy_failure(exc, self.base_url + exchange.path, self._proxies)
             return None
         except requests.exceptions.ConnectTimeout:
             self._in_flight.timed_out = True

@@ -187,7 +187,7 @@ def _recorded(exchange: Exchange) -> str:
     # any body with a `data` list shows its ids, a 401 that carries sessions (AUTH-005) included.
     if isinstance(body, dict) and isinstance(body.get("data"), list):
         ids = [item.get("id") if isinstance(item, dict) else None for item in body["data"]]
-        head = _clean(f"{exchange.status} · {len(ids)} items · has_more {_json(body.get('has_more'))}"
+        head = _clean(f"{exchange.status} · {plural(len(ids), 'item')} · has_more {_json(body.get('has_more'))}"
                       f" · next_cursor {_json(body.get('next_cursor', 'absent'))}")
         return head + "\n    ids: " + _clean(" ".join(str(i) for i in ids), 6000)
     if isinstance(body, dict) and isinstance(body.get("error"), dict):

@@ -30,6 +30,7 @@ from conformance.not_sent import NotSent, Stopped
 from conformance.operations import CHECKOUT_SESSIONS, LeftOut, select
 from conformance.profiles import Profile
 from conformance.record.client import TLS_FAILED, Client, ClientSettings, strip_credentials
+from conformance.record.proxy import PROXY_FAILED, asks_authentication
 from conformance.record.redaction import Redactor
 from conformance.record.tls import HANDSHAKE_CLOSED, TLSOptions, build_context
 from conformance.run.defaults import DEFAULT_DEADLINE
@@ -220,10 +221,12 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
             progress(_reading(spec.for_operation(key.split(" ", 1)[1])))
         for left in left_out:
             progress(f"left out {left.key}: {left.reason}")
-    if options.tls != TLSOptions():
-        build_context(options.tls)  # a CA bundle or client key that cannot be used: exit 2, nothing sent
     started = datetime.now(UTC)
     with _target(options) as (base_url, api_key, api_version, embedded):
+        if options.tls != TLSOptions() and not base_url.lower().startswith("https://"):
+            # A CA bundle or client key that cannot be used: exit 2, nothing sent. An https:// target's
+            # Client builds the context itself, the only reading: `--ca-bundle <(vault read ...)` is a pipe.
+            build_context(options.tls)
         cap = request_cap(options, len(operations))
         asking, writing, why_stopped = _deadline_shares(options.deadline)
         settings = ClientSettings(timeout=options.timeout, max_requests=cap, rate_limit=options.rate_limit,
@@ -334,6 +337,9 @@ def _preflight(client: Client, path: str = OPERATION_PATH, family: list[str] | t
         if client.stopped_because:  # the run's own bound (--deadline) ended it, not the target
             raise TargetUnreachable(f"The run stopped before {client.base_url} answered its first request: "
                                     f"{client.stopped_because.why} (raise --deadline).") from None
+        if str(exc).startswith(PROXY_FAILED):
+            # The user's proxy setting, found before anything reached the target: exit 2, not "cannot reach".
+            raise UsageError(f"{str(exc).removeprefix(PROXY_FAILED)}.") from None
         if _refused_behind_handshake(client, str(exc)) and (refusal := client.tls_refusal()) is not None:
             exc = TransportFailure(TLS_FAILED + refusal)
         if str(exc).startswith(TLS_FAILED):
@@ -352,6 +358,8 @@ def _preflight(client: Client, path: str = OPERATION_PATH, family: list[str] | t
                          "(leave it out with --operation, or check the document).")
     if status == 401:
         raise UsageError(f"{client.base_url} refused the API key (401): check --api-key or CONFORMANCE_API_KEY.")
+    if status == 407 and (proxy := asks_authentication(client.base_url + OPERATION_PATH, client.proxies)):
+        raise UsageError(f"{proxy}.")  # only a proxy sends 407 (RFC 9110 §15.5.8): a plain-HTTP proxy's answer
     if status == 429:
         # Still limited after the polite retries: nothing could be judged (exit 3), not a usage error.
         wait = first.response_headers.get("retry-after")

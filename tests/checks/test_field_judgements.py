@@ -129,7 +129,7 @@ def test_ids_that_change_per_response_are_a_violation_look_alikes_are_not() -> N
     for _ in range(3):
         t.page("walk:100", [("limit", "100")], [*twins, session("cs_c", created=3)], False)
     [outcome] = identity.judge_stable_ids(t.record, RUN, SPEC)
-    assert (outcome.finding, outcome.reason) == (Finding.HELD, "1 sessions listed in several responses kept their ids")
+    assert (outcome.finding, outcome.reason) == (Finding.HELD, "1 session listed in several responses kept their ids")
 
 
 def test_a_connection_dropped_twice_is_a_server_error() -> None:
