@@ -111,6 +111,10 @@ class NotSent:
         return cls.of(error)
 
 
+# How `Stopped.text` ends when judging was cut short; conformance.judge.bounded reads it back.
+JUDGING_CUT = ": judging was cut short"
+
+
 @dataclass(frozen=True)
 class Stopped:
     """Why a run stopped before its work was done, as a value.
@@ -139,7 +143,7 @@ class Stopped:
     @classmethod
     def judging_cut(cls, stopped: Stopped | None, why: str) -> Stopped:
         """`stopped` (None: asking finished) with judging cut short for `why` (the deadline, memory)."""
-        judging = f"{why}: judging was cut short"
+        judging = f"{why}{JUDGING_CUT}"
         return cls(None, judging=judging) if stopped is None else replace(stopped, judging=judging)
 
     @staticmethod

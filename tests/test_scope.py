@@ -349,3 +349,16 @@ def test_a_run_cut_at_its_first_request_blames_the_cut_not_the_data(correct: str
     # What does not apply is what no data could change (no --expect-dataset, no --api-version).
     assert {i for i, why in _not_judged(report).items() if why == "does not apply"} <= {"DATA-001", "VER-002"}
     _verify(tmp_path / "r", keys)
+
+
+def test_a_scope_whose_judging_alone_was_cut_does_not_say_requests_were_left_unsent() -> None:
+    from conformance.judge.judgement import Scope
+    from conformance.not_sent import Kind, Stopped
+
+    judging_only = Stopped.judging_cut(None, "the run's deadline came").text()
+    statement = Scope("partial", ("MUST",), 40, 48, [], judging_only).statement()
+    assert "every request was sent, but the run's deadline came: judging was cut short" in statement
+    assert "before all its requests were sent" not in statement
+    asking = Stopped(Kind.DEADLINE, "the run's deadline came").text()
+    assert "the run was cut before all its requests were sent" in Scope("partial", ("MUST",), 40, 48, [],
+                                                                            asking).statement()

@@ -18,6 +18,8 @@ import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from conformance.not_sent import JUDGING_CUT
+
 T = TypeVar("T")
 
 # Resident memory past which judging stops: a run must end under 400 MB whatever the target
@@ -116,7 +118,7 @@ class Bounded(Generic[T]):
 # How a cut reads: each rule it left unjudged says `<why> before this rule was judged`, and the
 # run's `stopped` ends in `<why>: judging was cut short` (conformance.run.runner._judge_bounded).
 CUT_RULE_SUFFIX = " before this rule was judged"
-CUT_STOPPED_SUFFIX = ": judging was cut short"
+CUT_STOPPED_SUFFIX = JUDGING_CUT
 
 
 def recorded_cut(stopped: str | None) -> str | None:

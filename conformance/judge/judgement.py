@@ -28,7 +28,7 @@ from typing import Any
 
 from conformance.catalog import Catalog
 from conformance.judge.waivers import Waiver, apply_waivers
-from conformance.not_sent import Kind, Stopped
+from conformance.not_sent import JUDGING_CUT, Kind, Stopped
 from conformance.verdicts import BUDGET_REASON_PREFIX, DATA_GATE, RequirementVerdict, Verdict, overall, verdict_reason
 from conformance.wording import capped
 
@@ -80,7 +80,12 @@ class Scope:
             n = len(self.inapplicable)
             said += f"; {n} {'does' if n == 1 else 'do'} not apply ({capped(self.inapplicable, 6, ', ')})"
         gaps = self.gaps
-        cut = f"; the run was cut before all its requests were sent ({self.stopped})" if self.stopped else ""
+        cut = ""
+        if self.stopped and self.stopped.endswith(JUDGING_CUT) and "; " not in self.stopped:
+            # Asking finished; only judging was cut (conformance.judge.bounded): no request was left unsent.
+            cut = f"; every request was sent, but {self.stopped}"
+        elif self.stopped:
+            cut = f"; the run was cut before all its requests were sent ({self.stopped})"
         if not gaps:
             return said + ("; every one that applies was judged" if not self.stopped else "") + cut
         by_why: dict[str, list[str]] = {}
