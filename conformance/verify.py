@@ -103,6 +103,10 @@ def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = N
         _fail(report_dir, problems)  # the checks below read fields the schema guarantees
     made_by = report["suite"]["version"]
     drifting = made_by != __version__  # another suite's rules: differences are drift, not tampering
+    if (unknown := _undeclared(report, spec)) is not None:
+        if problems:  # altered files: that is the finding, whatever the document
+            _fail(report_dir, [*problems, unknown])
+        raise UsageError(unknown)
     if not drifting:
         problems += _suite_problems(report, spec)
     try:
@@ -249,6 +253,19 @@ def _certificate_problems(certificate: dict[str, Any], report_dir: Path) -> list
         if digest != expected:
             problems.append(f"{name} was altered: its sha256 is {digest}, certificate.json says {expected}")
     return problems
+
+
+def _undeclared(report: dict[str, Any], spec: Spec) -> str | None:
+    """The sentence saying that the document verify reads does not declare, as a list, an operation
+    the report judged (a `run --spec` report verified without that document), or None."""
+    from conformance.operations import read_operations
+
+    declared = {o.key for o in read_operations(spec.document)[0]}
+    missing = [key for key in operations_of(report) if key not in declared]
+    if not missing:
+        return None
+    return (f"report.json judged {_inert(missing[0])[:200]}, which {spec.path} does not declare as a list "
+            f"operation: pass the run's document with --spec (its sha256 is {report['spec_sha256'][:12]}...).")
 
 
 def _suite_problems(report: dict[str, Any], spec: Spec) -> list[str]:

@@ -202,3 +202,19 @@ def test_an_operation_without_ending_before_is_neither_asked_with_it_nor_judged_
     for requirement in ("PAG-005", "PAG-006", "PAG-008", "PAG-012", "PAG-014"):
         assert verdicts[requirement] == ("skip", "GET /v1/customers declares no `ending_before`")
     assert verdicts["PAG-004"][0] == "pass"
+
+
+def test_verify_re_judges_a_family_run_with_its_document(
+        family: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with start_background(ReferenceConfig(api_key=KEY, faults={INVOICES: "cursor-inclusive"})) as server:
+        code = main(["run", "--base-url", server.base_url, "--api-key", KEY, "--quiet", "--profile", "quick",
+                     "--spec", str(family_path()), "--report-dir", str(tmp_path)])
+    assert code == 1
+    capsys.readouterr()
+    assert main(["verify", str(tmp_path), "--spec", str(family_path())]) == 0
+    said = capsys.readouterr().out
+    assert "GET /v1/invoices (nonconformant)" in said
+    # Without the run's document the re-judgement means nothing: a usage error saying what to pass.
+    assert main(["verify", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "pass the run's document with --spec" in err[0], err
