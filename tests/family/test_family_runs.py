@@ -143,18 +143,24 @@ def test_an_operation_that_cannot_be_judged_is_a_usage_error_before_anything_is_
     assert not (tmp_path / "reports" / "report.json").exists()
 
 
-def test_a_left_out_operation_gets_one_line_saying_why(family: str, tmp_path: Path) -> None:
+def test_a_left_out_operation_gets_one_line_saying_why(
+        family: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     document = yaml.safe_load(family_path().read_text())
     document["paths"]["/v1/customers"]["post"] = {
         "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}}}
     spec = tmp_path / "family-with-post.yaml"
     spec.write_text(yaml.safe_dump(document))
-    lines: list[str] = []
-    result = run(RunOptions(base_url=family, api_key=KEY, profile=PROFILES["quick"], spec_path=spec,
-                            operations=()), progress=lines.append)
-    assert [line for line in lines if line.startswith("left out")] == \
-        ["left out POST /v1/customers: not a GET: only list reads are judged (POST /v1/customers)"]
-    assert [o.key for o in result.left_out] == ["POST /v1/customers"]
+    code = main(["run", "--base-url", family, "--api-key", KEY, "--profile", "quick", "--spec", str(spec),
+                 "--report-dir", str(tmp_path / "reports")])
+    said = capsys.readouterr()
+    lines = (said.out + said.err).splitlines()
+    assert code == 0
+    assert [line for line in lines if "POST /v1/customers" in line] == [
+        "left out: POST /v1/customers: not a GET: only list reads are judged (POST /v1/customers)"]
+    # What was read of each operation judged, one line each, before the probes.
+    assert "  GET /v1/invoices: filters status (partition), customer (equality)" in lines
+    report = json.loads((tmp_path / "reports" / "report.json").read_text())
+    assert [o["operation"] for o in report["left_out"]] == ["POST /v1/customers"]
 
 
 def test_an_operation_the_target_does_not_serve_is_a_usage_error_naming_it(family: str, tmp_path: Path) -> None:
