@@ -107,6 +107,10 @@ def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = N
         _fail(report_dir, problems)  # the checks below read fields the schema guarantees
     made_by = report["suite"]["version"]
     drifting = made_by != __version__  # another suite's rules: differences are drift, not tampering
+    if (unknown := _undeclared(report, spec)) is not None:
+        if problems:  # altered files: that is the finding, whatever the document
+            _fail(report_dir, [*problems, unknown])
+        raise UsageError(unknown)
     if not drifting:
         problems += _suite_problems(report, spec)
     try:
@@ -255,6 +259,19 @@ def _certificate_problems(certificate: dict[str, Any], report_dir: Path) -> list
     return problems
 
 
+def _undeclared(report: dict[str, Any], spec: Spec) -> str | None:
+    """The sentence saying that the document verify reads does not declare, as a list, an operation
+    the report judged (a `run --spec` report verified without that document), or None."""
+    from conformance.operations import read_operations
+
+    declared = {o.key for o in read_operations(spec.document)[0]}
+    missing = [key for key in operations_of(report) if key not in declared]
+    if not missing:
+        return None
+    return (f"report.json judged {_inert(missing[0])[:200]}, which {spec.path} does not declare as a list "
+            f"operation: pass the run's document with --spec (its sha256 is {report['spec_sha256'][:12]}...).")
+
+
 def _suite_problems(report: dict[str, Any], spec: Spec) -> list[str]:
     """The run must have used the spec given (`--spec`, else the installed one) and the catalog
     installed here, or re-judging means nothing."""
@@ -315,9 +332,8 @@ def _rejudge_problems(
     only = tuple(report["only"])
     catalog = default_catalog()
     spec = spec or default_spec()
-    # The operations judged: report.json's list, else those its verdicts name, in their order.
-    named_ops = list(dict.fromkeys(str(e.get("operation", CHECKOUT_SESSIONS)) for e in report["requirements"]))
-    operations = [str(o) for o in report.get("operations") or named_ops or [CHECKOUT_SESSIONS]]
+    # The operations judged, each re-judged as `run` judged it (conformance.judge.family).
+    operations = operations_of(report)
     waivers, problems = recorded_waivers(report, catalog)
     started = dt.datetime.fromisoformat(report["started_at"]).astimezone(dt.UTC).date()
     common: dict[str, Any] = dict(only=only, failed_probes=report.get("failed_probes", {}),
