@@ -157,7 +157,7 @@ def test_a_quiet_run_says_the_account_was_quiet(tmp_path: Path) -> None:
 
 def test_serve_takes_a_churn_rate() -> None:
     args = build_parser().parse_args(["serve", "--churn", "4", "--fault", "cursor-inclusive"])
-    assert (args.churn, args.fault) == (4.0, "cursor-inclusive")
+    assert (args.churn, args.fault) == (4.0, ["cursor-inclusive"])  # --fault is repeatable: one per operation
     with pytest.raises(SystemExit) as exit_info:
         main(["serve", "--churn", "-1"])
     assert exit_info.value.code == 2
