@@ -21,6 +21,13 @@ class Requirement:
     level: str
     text: str
     source: str
+    # The list operations ("GET /path") it applies to; () means every list operation. Rules that
+    # only make sense for one resource (the checkout session's fields, its pre-drawn generated
+    # cases, its known dataset) name it in spec/requirements.yaml (issue 24).
+    operations: tuple[str, ...] = ()
+
+    def applies_to(self, operation: str) -> bool:
+        return not self.operations or operation in self.operations
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,7 @@ def load_catalog(path: Path | None = None) -> Catalog:
                 level=str(e["level"]),
                 text=str(e["text"]),
                 source=str(e["source"]),
+                operations=tuple(str(o) for o in e.get("operations") or ()),
             )
             for e in data["requirements"]
         )

@@ -249,6 +249,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--only", action="append", default=[], metavar="AREA|ID",
                      help=f"judge only an area ({', '.join(default_areas())}) or requirement IDs "
                           "such as PAG-001 (repeatable)")
+    run.add_argument("--spec", type=_file_path, metavar="PATH",
+                     help="the OpenAPI 3.x document whose list operations are judged (default: the shipped "
+                          "spec/openapi.yaml, GET /v1/checkout/sessions)")
+    run.add_argument("--operation", action="append", default=[], metavar="'GET /path'",
+                     help="judge only this list operation of the document (repeatable; default: every "
+                          "list operation it declares)")
     run.add_argument("--expect-dataset", choices=["canonical"],
                      help="also check the target lists exactly spec/fixtures/canonical.json, in order (DATA-001)")
     run.add_argument("--quiet", action=argparse.BooleanOptionalAction, default=False,
@@ -304,6 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a directory written by `checkout-conformance run --report-dir`")
     verify.add_argument("--public-key", type=Path, metavar="PUB",
                         help="also check certificate.sig against this public key (signing-key.pub.pem)")
+    verify.add_argument("--spec", type=_file_path, metavar="PATH",
+                        help="the OpenAPI document the run judged (`run --spec`; default: the shipped one)")
 
     keygen = sub.add_parser("keygen", help="make an Ed25519 key pair for signing certificates",
                             description="Write DIR/signing-key.pem (the private key, mode 0600: keep it secret) and\n"
@@ -399,7 +407,7 @@ def run_options(args: argparse.Namespace) -> RunOptions:
         timeout=args.timeout, headers=dict(args.header), only=tuple(args.only),
         expect_dataset=args.expect_dataset, concurrency=args.concurrency, rate_limit=args.rate_limit,
         deadline=args.deadline, preflight_api_version=True, implementation=args.implementation,
-        tls=_tls(args, base_url),
+        tls=_tls(args, base_url), spec_path=args.spec, operations=tuple(args.operation),
     )
     _check_url(options.base_url)
     # Checked before anything is sent: a bad waiver file is a usage error, not a run.
@@ -485,7 +493,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     from conformance.verify import verify_report_dir
 
-    return verify_report_dir(args.report_dir, sys.stdout, public_key=args.public_key)
+    return verify_report_dir(args.report_dir, sys.stdout, public_key=args.public_key, spec_path=args.spec)
 
 
 def _keygen(args: argparse.Namespace) -> int:

@@ -29,6 +29,12 @@ def openapi_path() -> Path:
     return spec_dir() / "openapi.yaml"
 
 
+def family_path() -> Path:
+    """The document of the reference server's family of list operations (issue 24): checkout
+    sessions, customers and invoices (spec/family.yaml, shipped beside openapi.yaml)."""
+    return spec_dir() / "family.yaml"
+
+
 def requirements_path() -> Path:
     return spec_dir() / "requirements.yaml"
 

@@ -22,12 +22,13 @@ from typing import Any, TextIO
 
 from conformance import __version__
 from conformance.catalog import default_catalog
-from conformance.checks.base import RunContext
+from conformance.checks.base import Record, RunContext
 from conformance.errors import UsageError, VerdictDrift, VerificationFailed
 from conformance.exchange import Exchange
 from conformance.judge.coverage import coverage_of
-from conformance.judge.pipeline import judge_run
+from conformance.judge.family import judge_operations
 from conformance.judge.waivers import recorded_waivers, status_problems
+from conformance.operations import CHECKOUT_SESSIONS
 from conformance.profiles import PROFILES
 from conformance.reports.certificate import (
     DIGEST_FIELD,
@@ -43,22 +44,26 @@ from conformance.reports.schema import report_problems
 from conformance.reports.writer import CERTIFICATE, EXCHANGES
 from conformance.reports.writer import REPORT_JSON as REPORT  # the writer's names: they cannot drift
 from conformance.signing import SIGNATURE, fingerprint, load_public_key, signature_problem
-from conformance.spec import default_spec
+from conformance.spec import Spec, default_spec, load_spec
 
 
-def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = None) -> int:
+def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = None,
+                      spec_path: Path | None = None) -> int:
     """0 and a short summary on `out` when the directory holds up; VerificationFailed (exit 1) naming
     every problem if not; UsageError (exit 2) when `report_dir` is missing or holds no report at all.
 
     With `public_key` (PEM), certificate.sig must first be that key's signature over certificate.json
     (else VerificationFailed with one sentence saying why). A report made by another suite version
     whose re-judgement differs raises VerdictDrift (exit 3): the evidence is intact, the rules moved.
+    `spec_path`: the OpenAPI document the run judged (`run --spec`); default: the shipped one. Its
+    digest must be the report's, and each operation the report names is re-judged with it.
     """
     # Nothing to verify is the user's mistake (exit 2); a report with a file gone is not (exit 1).
     if not report_dir.exists():
         raise UsageError(f"{report_dir} does not exist: pass the directory `checkout-conformance run` wrote "
                          "its reports into (--report-dir, default reports).")
     key = load_public_key(public_key) if public_key else None
+    spec = default_spec() if spec_path is None else load_spec(spec_path)
     if not report_dir.is_dir():
         raise UsageError(f"{report_dir} is a file, not a directory: pass the directory the reports are in.")
     missing = [name for name in (REPORT, EXCHANGES, CERTIFICATE) if not (report_dir / name).is_file()]
@@ -82,7 +87,7 @@ def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = N
     made_by = report["suite"]["version"]
     drifting = made_by != __version__  # another suite's rules: differences are drift, not tampering
     if not drifting:
-        problems += _suite_problems(report)
+        problems += _suite_problems(report, spec)
     try:
         exchanges = read_exchanges(report_dir / EXCHANGES)
     except (OSError, ValueError) as exc:
@@ -91,7 +96,7 @@ def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = N
     problems += _order_problems(exchanges)
     problems += _agreement_problems(certificate, report, report_dir)
     problems += reproducer_problems(report, exchanges, report_dir)
-    rejudged, rejudge_problems = _rejudge_problems(report, certificate, exchanges)
+    rejudged, rejudge_problems = _rejudge_problems(report, certificate, exchanges, spec)
     if report["coverage"] != coverage_of(exchanges).to_dict():
         rejudge_problems.append("report.json's coverage differs from what exchanges.jsonl shows")
     if not drifting:
@@ -217,13 +222,14 @@ def _certificate_problems(certificate: dict[str, Any], report_dir: Path) -> list
     return problems
 
 
-def _suite_problems(report: dict[str, Any]) -> list[str]:
-    """The run must have used the spec and catalog installed here, or re-judging means nothing."""
+def _suite_problems(report: dict[str, Any], spec: Spec) -> list[str]:
+    """The run must have used the spec given (`--spec`, else the installed one) and the catalog
+    installed here, or re-judging means nothing."""
     problems = []
-    spec, catalog = default_spec(), default_catalog()
+    catalog = default_catalog()
     if report["spec_sha256"] != spec.sha256:
         problems.append(f"spec digest differs: report.json was made with OpenAPI document {report['spec_sha256']}, "
-                        f"the installed suite has {spec.sha256} ({spec.path})")
+                        f"this verify has {spec.sha256} ({spec.path}; pass the run's document with --spec)")
     if report["catalog_sha256"] != catalog.sha256:
         problems.append(f"catalog digest differs: report.json was made with requirement catalog "
                         f"{report['catalog_sha256']}, the installed suite has {catalog.sha256}")
@@ -254,7 +260,7 @@ def _agreement_problems(certificate: dict[str, Any], report: dict[str, Any], rep
 
 
 def _rejudge_problems(
-    report: dict[str, Any], certificate: dict[str, Any], exchanges: list[Exchange]
+    report: dict[str, Any], certificate: dict[str, Any], exchanges: list[Exchange], spec: Spec | None = None,
 ) -> tuple[int, list[str]]:
     context_data = report["context"]
     profile = PROFILES.get(context_data["profile"])
@@ -264,19 +270,26 @@ def _rejudge_problems(
                          context_data.get("expect_dataset"))
     only = tuple(report["only"])
     catalog = default_catalog()
-    spec = default_spec()
+    spec = spec or default_spec()
+    operations = [str(o) for o in report.get("operations") or [CHECKOUT_SESSIONS]]
     waivers, problems = recorded_waivers(report, catalog)
     started = dt.datetime.fromisoformat(report["started_at"]).astimezone(dt.UTC).date()
     # The very function `run` judged with: the checks (or, when the preflight found nothing to
     # judge, every requirement saying why), the diagnosis, the waivers, the stopped suffix, the scope.
-    judged = judge_run(exchanges, context, spec, catalog, only=only, failed_probes=report.get("failed_probes", {}),
-                       aborted=report.get("aborted"), stopped=report.get("stopped"), strict=report["strict"],
-                       waivers=waivers, target=report["target"]["base_url"], on=started)
+    judged = judge_operations(Record(exchanges), context, spec, catalog, operations, only=only,
+                              failed_probes=report.get("failed_probes", {}), aborted=report.get("aborted"),
+                              stopped=report.get("stopped"), strict=report["strict"], waivers=waivers,
+                              target=report["target"]["base_url"], on=started)
     conclusion = judged.conclusion
     diagnosis = diagnosis_entries(judged.diagnosis, exchanges)
     problems += status_problems(conclusion.waivers, report.get("waivers"))
     verdicts = conclusion.verdicts
-    rejudged = {v.requirement: v.verdict.value for v in verdicts}
+    # Keyed by (operation, ID): a family run judges each ID once per operation (issue 24).
+    rejudged = {(v.operation, v.requirement): v.verdict.value for v in verdicts}
+    many = len(operations) > 1
+
+    def label_of(key: tuple[str, str]) -> str:
+        return f"{key[1]} ({key[0]})" if many else key[1]
     if report.get("diagnosis", []) != diagnosis:
         named = [c.get("fault") for c in report.get("diagnosis", []) if isinstance(c, dict)]
         derived = [c["fault"] for c in diagnosis]
@@ -289,28 +302,32 @@ def _rejudge_problems(
             problems.append(f"report.json's diagnosis ({', '.join(map(str, named)) or 'none'}) differs from what "
                             f"re-judging exchanges.jsonl gives ({', '.join(derived) or 'none'})")
     # Same verdict is not enough: the reason and evidence a reader sees must also be what the exchanges show.
-    stated_entries = {e["id"]: e for e in report["requirements"]}
+    stated_entries = {(e.get("operation", CHECKOUT_SESSIONS), e["id"]): e for e in report["requirements"]}
     for entry in requirement_entries(verdicts, catalog, exchanges, report["target"]["base_url"]):
-        stated_entry = stated_entries.get(entry["id"])
+        stated_entry = stated_entries.get((entry.get("operation", CHECKOUT_SESSIONS), entry["id"]))
         if stated_entry is not None and stated_entry["verdict"] == entry["verdict"]:
             differing = [key for key in entry if stated_entry.get(key) != entry[key]]
             if differing:
                 verb = "differs" if len(differing) == 1 else "differ"
-                problems.append(f"{entry['id']}: report.json's {' and '.join(differing)} {verb} from what "
+                label = label_of((entry.get("operation", CHECKOUT_SESSIONS), entry["id"]))
+                problems.append(f"{label}: report.json's {' and '.join(differing)} {verb} from what "
                                 "re-judging exchanges.jsonl gives")
     for source, entries in ((REPORT, report["requirements"]), (CERTIFICATE, certificate.get("requirements"))):
         if not isinstance(entries, list):
             problems.append(f"{source} lists no requirements")
             continue
-        stated = {e.get("id"): e.get("verdict") for e in entries if isinstance(e, dict)}
+        stated = {(e.get("operation", CHECKOUT_SESSIONS), e.get("id")): e.get("verdict")
+                  for e in entries if isinstance(e, dict)}
         for requirement, verdict in rejudged.items():
             if requirement not in stated:
-                problems.append(f"{requirement}: missing from {source}; re-judging exchanges.jsonl gives {verdict}")
+                problems.append(f"{label_of(requirement)}: missing from {source}; re-judging exchanges.jsonl "
+                                f"gives {verdict}")
             elif stated[requirement] != verdict:
-                problems.append(f"{requirement}: {source} says {stated[requirement]}, "
+                problems.append(f"{label_of(requirement)}: {source} says {stated[requirement]}, "
                                 f"re-judging exchanges.jsonl gives {verdict}")
         for extra in sorted(set(stated) - set(rejudged), key=str):
-            problems.append(f"{extra}: in {source} but not a requirement this run judges")
+            problems.append(f"{label_of((str(extra[0]), str(extra[1])))}: in {source} but not a requirement this run "
+                            "judges")
     if report.get("verdict_reason", "") != conclusion.reason:
         problems.append("report.json's verdict_reason differs from what re-judging exchanges.jsonl gives")
     scope = conclusion.scope.to_dict()

@@ -50,23 +50,23 @@ def malformed_authorizations(unknown: str) -> tuple[RawAuthorization | RepeatedA
 
 
 def probe_auth(ctx: ProbeContext) -> None:
-    ctx.client.get("auth:none", [("limit", "3")], auth=AUTH_NONE)
+    ctx.get("auth:none", [("limit", "3")], auth=AUTH_NONE)
     unknown = f"sk_test_conformance_unknown_{ctx.rng.getrandbits(32):08x}"
-    ctx.client.get("auth:unknown-key", [("limit", "3")], auth=BasicCredentials(unknown))
+    ctx.get("auth:unknown-key", [("limit", "3")], auth=BasicCredentials(unknown))
     for value in malformed_authorizations(unknown):
-        ctx.client.get("auth:malformed", [("limit", "3")], auth=value)
+        ctx.get("auth:malformed", [("limit", "3")], auth=value)
     # The key itself never reaches a check: the client sends it in the password position.
-    ctx.client.get("auth:key-as-password", [("limit", "3")], auth=AUTH_KEY_AS_PASSWORD)
+    ctx.get("auth:key-as-password", [("limit", "3")], auth=AUTH_KEY_AS_PASSWORD)
     # Near misses of the key (a character added or dropped, the other case, a prefix): a key
     # compared by prefix or without case is an unknown key accepted (AUTH-002).
     for kind in ctx.client.key_variant_kinds():
-        ctx.client.get(KEY_VARIANT_TAG, [("limit", "3")], auth=AUTH_KEY_VARIANT + kind)
+        ctx.get(KEY_VARIANT_TAG, [("limit", "3")], auth=AUTH_KEY_VARIANT + kind)
     # Credentials are checked on every answer, not only on URLs nothing fetched yet: the same URL
     # with the key, then without credentials, then with another key, in that order, meets a
     # response cache keyed by URL alone (which would serve the keyed page to anyone).
-    ctx.client.get(KEYED, [("limit", "3")])
-    ctx.client.get(CACHED_NONE, [("limit", "3")], auth=AUTH_NONE)
-    ctx.client.get(CACHED_UNKNOWN, [("limit", "3")], auth=BasicCredentials(unknown + "x"))
+    ctx.get(KEYED, [("limit", "3")])
+    ctx.get(CACHED_NONE, [("limit", "3")], auth=AUTH_NONE)
+    ctx.get(CACHED_UNKNOWN, [("limit", "3")], auth=BasicCredentials(unknown + "x"))
 
 
 # Tags of the same-URL sequence: outside "auth:none" and "auth:unknown-key" on purpose, so that

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from conformance.exchange import Exchange
 from conformance.profiles import Profile
-from conformance.record.client import Client
+from conformance.record.client import Client, Query
 from conformance.spec import Spec
 from conformance.verdicts import Outcome
 
@@ -72,7 +72,13 @@ class Record:
         return [e for e in self.exchanges if e.tag == prefix or e.tag.startswith(prefix + ":")]
 
     def by_seq(self, seq: int) -> Exchange:
-        return self.exchanges[seq]
+        """The exchange numbered ``seq`` (its place in the whole transcript: a record of one
+        operation's exchanges holds only some of them)."""
+        if seq < len(self.exchanges) and self.exchanges[seq].seq == seq:
+            return self.exchanges[seq]
+        index = self.reading("by-seq", lambda record: {e.seq: e for e in record.exchanges})
+        # Hand-made records may number their exchanges freely: then the place is the number.
+        return index[seq] if seq in index else self.exchanges[seq]
 
     def __iter__(self) -> Any:
         return iter(self.exchanges)
@@ -91,8 +97,14 @@ class ProbeContext:
 
     @property
     def record(self) -> Record:
-        """The exchanges this probe may read: earlier phases' and its own (conformance.run.lanes)."""
-        return Record(self.client.recorded)
+        """The exchanges this probe may read: earlier phases' and its own (conformance.run.lanes),
+        of its own operation only (``spec.operation_path``): another operation's walks are not its."""
+        path = self.spec.operation_path
+        return Record([e for e in self.client.recorded if e.path == path])
+
+    def get(self, tag: str, query: Query = (), **options: Any) -> Exchange:
+        """``client.get`` on this probe's operation (its path); raises as ``Client.get`` does."""
+        return self.client.get(tag, query, path=self.spec.operation_path, **options)
 
 
 Judgement = Callable[[Record, RunContext, Spec], Iterable[Outcome]]

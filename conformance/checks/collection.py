@@ -85,11 +85,16 @@ class Collection:
     def status_of(self, item_id: str) -> Any:
         return self.items.get(item_id, {}).get("status")
 
+    def value_of(self, item_id: str, field: str) -> Any:
+        """The item's ``field`` as listed (None when absent): what a filter on it compares."""
+        return self.items.get(item_id, {}).get(field)
+
     def created_of(self, item_id: str) -> Any:
         return self.items.get(item_id, {}).get("created")
 
-    def restricted(self, status: str) -> list[str]:
-        return [i for i in self.ids if self.status_of(i) == status]
+    def restricted(self, status: str, field: str = "status") -> list[str]:
+        """The ids whose ``field`` (default ``status``) is exactly ``status``, in walk order."""
+        return [i for i in self.ids if self.value_of(i, field) == status]
 
     def tie_groups(self) -> list[list[str]]:
         """Groups of items that share one integer `created` second (other values are OBJ-005's)."""
@@ -101,7 +106,8 @@ class Collection:
         return [g for g in groups.values() if len(g) > 1]
 
 
-def expected_pages(ctx: ProbeContext, limit: int | None, budget: int, status: str | None = None) -> int:
+def expected_pages(ctx: ProbeContext, limit: int | None, budget: int, status: str | None = None,
+                   field: str = "status") -> int:
     """Pages (requests) a walk at `limit` (None: the spec's default), filtered to `status` or
     not, is expected to take, at most `budget`: when the reference walk read the whole
     collection, the pages its sessions fill (at least one); else the whole budget. Only the
@@ -109,7 +115,7 @@ def expected_pages(ctx: ProbeContext, limit: int | None, budget: int, status: st
     collection = Collection.from_record(ctx.record)
     if not collection.complete:
         return budget
-    size = len(collection.restricted(status)) if status is not None else len(collection)
+    size = len(collection.restricted(status, field)) if status is not None else len(collection)
     return pages_holding(max(size, 1), limit if limit is not None else DEFAULT_LIMIT, budget)
 
 

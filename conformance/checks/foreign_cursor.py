@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.collection import Collection
 from conformance.checks.common import answer, first_unanswered, is_4xx, not_a_page
+from conformance.checks.filters import FilterWalk, filter_of, walks_to_ask
 from conformance.checks.history import History
 from conformance.exchange import Exchange
 from conformance.spec import Spec
@@ -29,13 +30,13 @@ TAG = "foreign-cursor"
 LIMIT = 3
 
 
-def anchor(collection: Collection, status: str) -> str | None:
+def anchor(collection: Collection, status: str, field: str = "status") -> str | None:
     """The session of another status than ``status`` with the most ``status`` sessions on its
     poorer side (first such in walk order), or None when no session has them on both sides.
 
     Input: the collection the reference walk read. Source: FLT-007.
     """
-    matching = set(collection.restricted(status))
+    matching = set(collection.restricted(status, field))
     before = 0
     total = len(matching)
     best: tuple[int, str] | None = None
@@ -43,7 +44,7 @@ def anchor(collection: Collection, status: str) -> str | None:
         if item_id in matching:
             before += 1
             continue
-        if collection.status_of(item_id) is None:
+        if collection.value_of(item_id, field) is None:
             continue
         # After the anchor only what the walk read is known: the poorer side is counted on that.
         score = min(before, total - before, LIMIT)
@@ -52,37 +53,48 @@ def anchor(collection: Collection, status: str) -> str | None:
     return best[1] if best else None
 
 
-def probe_foreign_cursor(ctx: ProbeContext) -> None:
+def _anchored(ctx: ProbeContext) -> list[tuple[FilterWalk, str]]:
+    """(filtered walk, its anchor) for every filter value with one: each partition value, each
+    equality filter's seen value (issue 24: CONTRACT.md's status rule, for every filter)."""
     collection = Collection.from_record(ctx.record)
-    for status in ctx.spec.enum_of("status"):
-        if (cursor := anchor(collection, status)) is None:
-            continue
+    found = []
+    for walk in walks_to_ask(ctx.spec, collection):
+        if not walk.absent and (cursor := anchor(collection, walk.value, walk.field)) is not None:
+            found.append((walk, cursor))
+    return found
+
+
+def probe_foreign_cursor(ctx: ProbeContext) -> None:
+    for walk, cursor in _anchored(ctx):
         for param in ("starting_after", "ending_before"):
-            ctx.client.get(TAG, [("status", status), (param, cursor), ("limit", str(LIMIT))])
+            if ctx.spec.declares(param):
+                ctx.get(TAG, [walk.pair, (param, cursor), ("limit", str(LIMIT))])
 
 
 def _cost(ctx: ProbeContext) -> int:
-    collection = Collection.from_record(ctx.record)
-    return 2 * sum(anchor(collection, s) is not None for s in ctx.spec.enum_of("status"))
+    return 2 * len(_anchored(ctx))
 
 
 PROBES = (Probe("foreign-cursor", "filter", probe_foreign_cursor, cost=_cost),)
 
 
-def expected_page(collection: Collection, history: History, exchange: Exchange) -> tuple[list[str], bool] | None:
+def expected_page(collection: Collection, history: History, exchange: Exchange,
+                  spec: Spec | None = None) -> tuple[list[str], bool] | None:
     """(the S-sessions the page may hold, in walk order; whether that list is all of them on
     that side) for a ``status=S`` request with a cursor, read from the reference walk; None
     when the cursor is not in it. Sessions created or moved during the run are left out
     (``History``): only those that kept one status throughout are compared."""
     params = exchange.params
-    status = params.get("status")
+    found = filter_of(spec, params) if spec is not None else None
+    field = found[1] if found else "status"
+    status = found[2] if found else params.get("status")
     backward = "ending_before" in params
     cursor = params.get("ending_before") if backward else params.get("starting_after")
     pos = collection.position(cursor) if cursor is not None else None
     if status is None or pos is None:
         return None
     side = collection.ids[:pos] if backward else collection.ids[pos + 1:]
-    kept = [i for i in history.stable(side) if i not in history.moved and collection.status_of(i) == status]
+    kept = [i for i in history.stable(side) if i not in history.moved and collection.value_of(i, field) == status]
     return kept, backward or collection.complete
 
 
@@ -112,7 +124,7 @@ def judge_foreign_cursor(record: Record, run: RunContext, spec: Spec) -> Iterabl
                                   actual=answer(exchange) if exchange.status != 200 else not_a_page(exchange),
                                   exchanges=[exchange.seq]))
             continue
-        seen = expected_page(collection, history, exchange)
+        seen = expected_page(collection, history, exchange, spec)
         if seen is None:
             continue
         answered += 1
@@ -131,8 +143,10 @@ def judge_foreign_cursor(record: Record, run: RunContext, spec: Spec) -> Iterabl
         if not fits:
             side = "right before" if backward else "right after"
             shown = kept[-LIMIT:] if backward else kept[:LIMIT]
+            found = filter_of(spec, exchange.params)
+            which = found[2] if found and found[0] == "status" else f"{found[0]}={found[2]}" if found else "filtered"
             wrong.append(Evidence(
-                f"{exchange.summary()} did not answer with the {exchange.params.get('status')} sessions "
+                f"{exchange.summary()} did not answer with the {which} sessions "
                 f"{side} the cursor's place in the unfiltered order",
                 expected=f"a 4xx, or {capped(shown, LIMIT)}",
                 actual=capped(exchange.page_ids, LIMIT + 2),

@@ -139,7 +139,7 @@ def probe_generated(ctx: ProbeContext, tag: str | None = None) -> None:
         if tag is not None and request.tag != tag:
             continue
         try:
-            ctx.client.get(request.tag, list(request.query), headers=dict(request.headers))
+            ctx.get(request.tag, list(request.query), headers=dict(request.headers))
         except (TransportFailure, RequestBudgetExhausted):
             return  # recorded by the client; the judgements say inconclusive
 

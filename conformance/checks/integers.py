@@ -62,7 +62,7 @@ def judge_written_integers(record: Record, run: RunContext, spec: Spec) -> Itera
     for index, item, exchange in _sessions(record):
         if not _has_integral_float(item):  # the common case costs no validation
             continue
-        validator = validator or _written_integers()(spec.schema("CheckoutSession"))
+        validator = validator or _written_integers()(spec.schema(spec.item_schema_name))
         for error in validator.iter_errors(item):
             if error.validator == "type" and isinstance(error.instance, float) and error.instance.is_integer():
                 where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)

@@ -8,7 +8,7 @@ from conformance.checks.base import Check, Probe, ProbeContext, Record, RunConte
 from conformance.checks.collection import Collection
 from conformance.checks.common import first_unanswered, judge_refusal_shape, judge_refused, not_a_page
 from conformance.checks.history import History
-from conformance.checks.walks import DEFAULT_LIMIT, cursor_sent, limit_sent
+from conformance.checks.walks import cursor_sent, limit_bounds, limit_sent
 from conformance.exchange import Exchange
 from conformance.profiles import limits_to_try
 from conformance.spec import Spec
@@ -20,17 +20,35 @@ OUT_OF_RANGE = ("0", "-1", "101", "1000", "99999999999999999999")
 NOT_INTEGERS = ("abc", "1.5", "", "1e1")
 
 
+def accepted_limits(ctx: ProbeContext) -> list[int]:
+    """The profile's limits to try, within the operation's bounds, both bounds included (checkout
+    sessions: 1 and 100, as always)."""
+    low, high, _default = limit_bounds(ctx.spec)
+    tried = limits_to_try(ctx.profile)
+    if (low, high) == (1, 100):
+        return tried
+    return sorted({low, high, *(n for n in tried if low <= n <= high)})
+
+
+def out_of_range(spec: Spec) -> tuple[str, ...]:
+    """Limits outside the operation's bounds (checkout sessions: OUT_OF_RANGE)."""
+    low, high, _default = limit_bounds(spec)
+    if (low, high) == (1, 100):
+        return OUT_OF_RANGE
+    return tuple(dict.fromkeys((str(low - 1), "-1", str(high + 1), str(high * 10), OUT_OF_RANGE[-1])))
+
+
 def probe_limits(ctx: ProbeContext) -> None:
-    for limit in limits_to_try(ctx.profile):
-        ctx.client.get("limit:accept", [("limit", str(limit))])
-    for value in OUT_OF_RANGE:
-        ctx.client.get("limit:range", [("limit", value)])
+    for limit in accepted_limits(ctx):
+        ctx.get("limit:accept", [("limit", str(limit))])
+    for value in out_of_range(ctx.spec):
+        ctx.get("limit:range", [("limit", value)])
     for value in NOT_INTEGERS:
-        ctx.client.get("limit:type", [("limit", value)])
+        ctx.get("limit:type", [("limit", value)])
 
 
 PROBES = (Probe("limits", "limit", probe_limits,
-                cost=lambda ctx: len(limits_to_try(ctx.profile)) + len(OUT_OF_RANGE) + len(NOT_INTEGERS),
+                cost=lambda ctx: len(accepted_limits(ctx)) + len(out_of_range(ctx.spec)) + len(NOT_INTEGERS),
                 reads_record=False),)
 
 
@@ -51,9 +69,10 @@ def judge_default(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
     if not pages:
         yield inconclusive("LIM-001", name, "no page without `limit` was answered")
         return
-    if collection.complete and len(collection) <= DEFAULT_LIMIT:
+    default = limit_bounds(spec)[2]
+    if collection.complete and len(collection) <= default:
         yield too_little_data("LIM-001", name, f"the target lists {len(collection)} sessions; telling a default "
-                              f"page of {DEFAULT_LIMIT} from 'everything' needs more than {DEFAULT_LIMIT}")
+                              f"page of {default} from 'everything' needs more than {default}")
         return
     # On a live account, sessions created meanwhile may take places on a page: the page holds
     # min(10, remaining) with them counted, and the others are the sessions that existed throughout.
@@ -61,24 +80,25 @@ def judge_default(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
     judged: list[Exchange] = []
     for page in pages:
         cursor = cursor_sent(page)
-        if "ending_before" in page.params or "status" in page.params:
+        if "ending_before" in page.params or "status" in page.params or any(
+                f.parameter in page.params for f in spec.filters):
             continue
         remaining = (collection.ids if cursor is None else collection.after(cursor, 10**9) or [])
         if cursor is not None and (collection.position(cursor) is None or history.excluded(cursor)):
             continue
         if cursor is not None and page.page_ids and page.page_ids[:1] != collection.after(cursor, 1):
             continue  # the page does not start right after its cursor: PAG-004's finding, not the default's
-        known = collection.complete or len(remaining) >= DEFAULT_LIMIT
+        known = collection.complete or len(remaining) >= default
         if not known:
             continue
         ids = page.page_ids or []
         newcomers = history.young_in(ids)
-        expected = newcomers + min(DEFAULT_LIMIT - newcomers, len(history.stable(remaining)))
+        expected = newcomers + min(default - newcomers, len(history.stable(remaining)))
         judged.append(page)
         if len(ids) != expected:
             yield violated("LIM-001", name, Evidence(
                 f"without `limit` the page held {len(page.page_ids or [])} sessions",
-                expected=f"min(10, {len(remaining)} remaining) = {expected}",
+                expected=f"min({default}, {len(remaining)} remaining) = {expected}",
                 actual=str(len(page.page_ids or [])), exchanges=[page.seq]))
             return
     yield held("LIM-001", name, f"{len(judged)} pages checked", seqs(judged)) if judged else too_little_data(

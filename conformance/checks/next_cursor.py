@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.collection import Collection
 from conformance.checks.common import first_unanswered, lacking, not_a_page
+from conformance.checks.filters import FilterWalk, filter_of, walks_to_ask
 from conformance.checks.history import History
 from conformance.checks.walks import next_cursor_of
 from conformance.exchange import Exchange
@@ -27,12 +28,18 @@ LIMIT = "3"
 
 
 def probe_next_cursor_everywhere(ctx: ProbeContext) -> None:
-    """Per status one filtered first page, and `ending_before` pages placed by what the reference
-    walk read (:func:`backward_anchors`), each followed two ways."""
-    for status in ctx.spec.enum_of("status"):
-        _follow(ctx, ctx.client.get(SOURCE, [("status", status), ("limit", LIMIT)]), [("status", status)])
+    """Per filtered walk (a status, or any filter the operation declares) one first page, and
+    `ending_before` pages placed by what the reference walk read (:func:`backward_anchors`), each
+    followed two ways."""
+    for walk in _filtered(ctx):
+        _follow(ctx, ctx.get(SOURCE, [walk.pair, ("limit", LIMIT)]), [walk.pair])
     for anchor, limit in backward_anchors(Collection.from_record(ctx.record)):
-        _follow(ctx, ctx.client.get(SOURCE, [("ending_before", anchor), ("limit", str(limit))]), [])
+        _follow(ctx, ctx.get(SOURCE, [("ending_before", anchor), ("limit", str(limit))]), [])
+
+
+def _filtered(ctx: ProbeContext) -> list[FilterWalk]:
+    """The filter values worth a first page: every partition value, each equality filter's seen value."""
+    return [w for w in walks_to_ask(ctx.spec, Collection.from_record(ctx.record)) if not w.absent]
 
 
 def backward_anchors(collection: Collection) -> list[tuple[str, int]]:
@@ -63,16 +70,16 @@ def _follow(ctx: ProbeContext, page: Exchange, keep: list[tuple[str, str]]) -> N
     if cursor is None or not ids:
         return
     limit = page.params.get("limit", LIMIT)
-    ctx.client.get(BY_CURSOR, [*keep, ("starting_after", cursor), ("limit", limit)])
-    ctx.client.get(BY_ID, [*keep, ("starting_after", ids[-1]), ("limit", limit)])
+    ctx.get(BY_CURSOR, [*keep, ("starting_after", cursor), ("limit", limit)])
+    ctx.get(BY_ID, [*keep, ("starting_after", ids[-1]), ("limit", limit)])
 
 
 def _cost(ctx: ProbeContext) -> int:
     # A first page per status, followed two ways when it has more, and one ending_before page
     # (a next_cursor there is not expected: only a target that gives one has it followed).
     collection = Collection.from_record(ctx.record)
-    followed = [not collection.complete or len(collection.restricted(s)) > int(LIMIT)
-                for s in ctx.spec.enum_of("status")]
+    followed = [not collection.complete or len(collection.restricted(w.value, w.field)) > int(LIMIT)
+                for w in _filtered(ctx)]
     return len(followed) + 2 * sum(followed) + len(backward_anchors(collection))
 
 
@@ -90,10 +97,11 @@ def _triples(record: Record) -> list[tuple[Exchange, Exchange, Exchange]]:
     return found
 
 
-def _kind(page: Exchange) -> str:
+def _kind(page: Exchange, spec: Spec) -> str:
     if "ending_before" in page.params:
         return f"the ending_before={page.params['ending_before']} page"
-    return f"the status={page.params.get('status')} page"
+    found = filter_of(spec, page.params)
+    return f"the {found[0]}={found[2]} page" if found else f"the status={page.params.get('status')} page"
 
 
 def judge_next_cursor_everywhere(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
@@ -122,13 +130,13 @@ def judge_next_cursor_everywhere(record: Record, run: RunContext, spec: Spec) ->
              if ours.page_ids is None or not history.pages_agree(ours, theirs)]
     if wrong:
         yield violated("ENV-005", name, *[Evidence(
-            f"on {_kind(page)}, next_cursor {next_cursor_of(page)!r} did not give the page that "
+            f"on {_kind(page, spec)}, next_cursor {next_cursor_of(page)!r} did not give the page that "
             f"starting_after={(page.page_ids or ['?'])[-1]} gives",
             expected=" ".join(theirs.page_ids or []) or not_a_page(theirs),
             actual=" ".join(ours.page_ids or []) if ours.page_ids is not None else not_a_page(ours),
             exchanges=[page.seq, ours.seq, theirs.seq]) for page, ours, theirs in wrong])
         return
-    kinds = ", ".join(_kind(page).removeprefix("the ") for page, _, _ in triples)
+    kinds = ", ".join(_kind(page, spec).removeprefix("the ") for page, _, _ in triples)
     yield held("ENV-005", name, f"next_cursor followed on {kinds}", seqs(e for t in triples for e in t))
 
 

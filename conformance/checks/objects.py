@@ -90,10 +90,12 @@ def judge_objects(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
                     "OBJ-010", "OBJ-011", "OBJ-012", "OBJ-013", "OBJ-014"):
             yield too_little_data(req, name, "the target listed no sessions")
         return
-    schema = spec.component("CheckoutSession")
-    required = schema["required"]
-    documented = list(schema["properties"])
-    statuses = schema["properties"]["status"]["enum"]
+    # The operation's item schema (its `required`, `properties`, `enum`s are the document's MUSTs).
+    schema = spec.item_schema
+    required = list(schema.get("required") or [])
+    documented = list(schema.get("properties") or {})
+    statuses = _enum((schema.get("properties") or {}).get("status"), spec)
+    kinds = _enum((schema.get("properties") or {}).get("object"), spec)
     rules = list(_walk_schema(schema, spec))
 
     def missing_required(item: Item) -> tuple[str, str, str] | None:
@@ -102,10 +104,16 @@ def judge_objects(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
                 "absent/null: " + ", ".join(absent)) if absent else None
 
     yield _each("OBJ-001", name, items, missing_required)
-    yield _each("OBJ-002", name, items, lambda i: None if i.get("object") == "checkout.session" else (
-        "object is not checkout.session", '"checkout.session"', repr(i.get("object"))))
-    yield _each("OBJ-003", name, items, lambda i: None if i.get("status") in statuses else (
-        "unknown status", " | ".join(statuses), repr(i.get("status"))))
+    if kinds:
+        yield _each("OBJ-002", name, items, lambda i: None if i.get("object") in kinds else (
+            f"object is not {' | '.join(kinds)}", " | ".join(f'"{k}"' for k in kinds), repr(i.get("object"))))
+    else:
+        yield skipped("OBJ-002", name, "the item schema names no `object` value")
+    if statuses:
+        yield _each("OBJ-003", name, items, lambda i: None if i.get("status") in statuses else (
+            "unknown status", " | ".join(statuses), repr(i.get("status"))))
+    else:
+        yield skipped("OBJ-003", name, "the item schema has no `status` enum")
     yield _judge_unique_ids(record, name)
     yield _each("OBJ-006", name, items, lambda i: (
         "documented keys absent", "every documented key present (null allowed)",
@@ -144,6 +152,17 @@ def judge_objects(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
     else:
         yield skipped("OBJ-013", name, "the API key is not a test key (sk_test_)")
     yield _each("OBJ-014", name, items, _total_mismatch)
+
+
+def _enum(schema: Any, spec: Spec) -> list[str]:
+    """The values a property schema allows (``enum``, or ``const``), its $ref followed; [] when open."""
+    if isinstance(schema, dict) and "$ref" in schema:
+        schema = spec.component(str(schema["$ref"]).rsplit("/", 1)[-1])
+    if not isinstance(schema, dict):
+        return []
+    if "const" in schema:
+        return [schema["const"]]
+    return [v for v in schema.get("enum") or [] if v is not None]
 
 
 def _expires_before_created(item: Item) -> tuple[str, str, str] | None:

@@ -93,17 +93,17 @@ def probe_cursors(ctx: ProbeContext) -> None:
     while len(picks) < min(len(set(ids)), ctx.profile.cursor_samples + 4):
         picks.add(ctx.rng.choice(ids))
     for item_id in sorted(picks, key=ids.index):
-        ctx.client.get("cursor:after", [("limit", str(CURSOR_LIMIT)), ("starting_after", item_id)])
-        ctx.client.get("cursor:before", [("limit", str(CURSOR_LIMIT)), ("ending_before", item_id)])
+        ctx.get("cursor:after", [("limit", str(CURSOR_LIMIT)), ("starting_after", item_id)])
+        ctx.get("cursor:before", [("limit", str(CURSOR_LIMIT)), ("ending_before", item_id)])
 
 
 def probe_bad_cursors(ctx: ProbeContext) -> None:
     unknown = f"cs_conformance_unknown_{ctx.rng.getrandbits(32):08x}"
-    ctx.client.get("cursor:unknown", [("starting_after", unknown)])
-    ctx.client.get("cursor:unknown", [("ending_before", unknown)])
+    ctx.get("cursor:unknown", [("starting_after", unknown)])
+    ctx.get("cursor:unknown", [("ending_before", unknown)])
     ids = Collection.from_record(ctx.record).ids
     a, b = (ids[0], ids[-1]) if ids else (unknown, unknown)
-    ctx.client.get("cursor:both", [("starting_after", a), ("ending_before", b)])
+    ctx.get("cursor:both", [("starting_after", a), ("ending_before", b)])
 
 
 PROBES = (

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.common import judge_refused
 from conformance.spec import Spec
-from conformance.verdicts import Outcome
+from conformance.verdicts import Outcome, skipped
 
 TAG = "filter:lenient"
 
@@ -21,18 +21,27 @@ def lenient_spellings(status: str) -> tuple[str, ...]:
 
 
 def probe_lenient_status(ctx: ProbeContext) -> None:
-    first = ctx.spec.enum_of("status")[0]
-    for value in lenient_spellings(first):
-        ctx.client.get(TAG, [("status", value), ("limit", "3")])
+    # The operation's first partition filter (checkout sessions: `status`); none, nothing to ask.
+    for partition in ctx.spec.partitions()[:1]:
+        for value in lenient_spellings(partition.values[0]):
+            ctx.get(TAG, [(partition.parameter, value), ("limit", "3")])
 
 
-PROBES = (Probe("lenient-status", "filter", probe_lenient_status,
-                cost=lambda ctx: len(lenient_spellings(ctx.spec.enum_of("status")[0])), reads_record=False),)
+def _cost(ctx: ProbeContext) -> int:
+    return sum(len(lenient_spellings(p.values[0])) for p in ctx.spec.partitions()[:1])
+
+
+PROBES = (Probe("lenient-status", "filter", probe_lenient_status, cost=_cost, reads_record=False),)
 
 
 def judge_lenient_status(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
+    partitions = spec.partitions()
+    if not partitions:
+        yield skipped("FLT-006", "filter.lenient", f"{spec.operation_key} declares no enum filter")
+        return
+    what = "a status" if partitions[0].parameter == "status" else f"a {partitions[0].parameter}"
     yield judge_refused("filter.lenient", record.tagged(TAG), "FLT-006",
-                        "a status a lenient server might map onto the enum")
+                        f"{what} a lenient server might map onto the enum")
 
 
 CHECKS = (Check("filter.lenient", "filter", ("FLT-006",), judge_lenient_status),)

@@ -21,9 +21,9 @@ SDK_PARAMS = (("expand[]", "conformance_probe"), ("expand[0]", "conformance_prob
 
 
 def probe_unknown_params(ctx: ProbeContext) -> None:
-    ctx.client.get("unknown-param:baseline", [("limit", "3")])
+    ctx.get("unknown-param:baseline", [("limit", "3")])
     for name, value in UNKNOWN_PARAMS + SDK_PARAMS:
-        ctx.client.get("unknown-param", [("limit", "3"), (name, value)])
+        ctx.get("unknown-param", [("limit", "3"), (name, value)])
 
 
 PROBES = (Probe("unknown-params", "errors", probe_unknown_params,

@@ -24,17 +24,19 @@ TAG = "repeated"
 # One valid value and one the server must refuse, in both orders: whichever copy a framework
 # keeps, a server that validates one and queries with the other serves the refused one.
 LIMITS = (("5", "1000"), ("1000", "5"))
-STATUSES = ("open", "complete")
 CURSOR_LIMIT = "3"
 
 
 def probe_repeated(ctx: ProbeContext) -> None:
     for first, second in LIMITS:
-        ctx.client.get(TAG, [("limit", first), ("limit", second)])
-    ctx.client.get(TAG, [("limit", "3"), *(("status", s) for s in STATUSES)])
+        ctx.get(TAG, [("limit", first), ("limit", second)])
+    # The first enum filter's first two values (checkout sessions: status=open&status=complete).
+    for partition in ctx.spec.partitions()[:1]:
+        if len(partition.values) >= 2:
+            ctx.get(TAG, [("limit", "3"), *((partition.parameter, s) for s in partition.values[:2])])
     ids = Collection.from_record(ctx.record).ids
     if len(ids) > 4:
-        ctx.client.get(TAG, [("limit", CURSOR_LIMIT), ("starting_after", ids[0]), ("starting_after", ids[2])])
+        ctx.get(TAG, [("limit", CURSOR_LIMIT), ("starting_after", ids[0]), ("starting_after", ids[2])])
 
 
 PROBES = (Probe("repeated-params", "errors", probe_repeated, cost=lambda _ctx: len(LIMITS) + 2),)
@@ -57,7 +59,8 @@ def _cursor_alone(record: Record, cursor: str) -> list[list[str]]:
             and e.params.get("starting_after") == cursor]
 
 
-def _problem(exchange: Exchange, record: Record, collection: Collection, history: History) -> str | None:
+def _problem(exchange: Exchange, record: Record, collection: Collection, history: History,
+             spec: Spec) -> str | None:
     """Why a 200 to a repeated-parameter request obeys none of the values sent, or None."""
     ids = exchange.page_ids or []
     limits = _values(exchange, "limit")
@@ -69,12 +72,14 @@ def _problem(exchange: Exchange, record: Record, collection: Collection, history
     if len(limits) > 1 and (not valid or len(ids) > max(valid)) and not consistent:
         largest = f"the largest valid `limit` sent ({max(valid)})" if valid else "any valid `limit` (none was sent)"
         return f"it holds {len(ids)} sessions, more than {largest}; `limit` was sent as {', '.join(limits)}"
-    statuses = _values(exchange, "status")
-    if len(statuses) > 1:
-        other = [i for i in ids if collection.status_of(i) not in statuses and i not in history.moved
-                 and not history.excluded(i)]
-        if other:
-            return f"it lists {other[0]}, whose status is {collection.status_of(other[0])!r}"
+    for partition in spec.partitions()[:1]:
+        statuses = _values(exchange, partition.parameter)
+        field = partition.field
+        if len(statuses) > 1:
+            other = [i for i in ids if collection.value_of(i, field) not in statuses and i not in history.moved
+                     and not history.excluded(i)]
+            if other:
+                return f"it lists {other[0]}, whose {field} is {collection.value_of(other[0], field)!r}"
     cursors = _values(exchange, "starting_after")
     if len(cursors) > 1 and collection.complete:
         stable = history.stable(ids)
@@ -103,7 +108,7 @@ def judge_repeated(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
     for exchange in exchanges:
         if is_4xx(exchange):
             continue
-        why = (_problem(exchange, record, collection, history) if exchange.page_ids is not None
+        why = (_problem(exchange, record, collection, history, spec) if exchange.page_ids is not None
                else not_a_page(exchange) if exchange.status == 200 else answer(exchange))
         if why is not None:
             wrong.append(Evidence(f"{exchange.summary()} obeys none of the values sent: {why}",

@@ -48,8 +48,9 @@ class SchemaError:
         return self.keyword == "type"
 
 
-def validator_for(spec: Spec, schema_name: str = LIST_SCHEMA) -> Draft202012Validator:
-    """The compiled validator for one component schema of ``spec`` (built once)."""
+def validator_for(spec: Spec, schema_name: str | None = None) -> Draft202012Validator:
+    """The compiled validator for one schema of ``spec`` (built once): by default its operation's list schema."""
+    schema_name = schema_name or spec.list_schema_name
     from jsonschema import Draft202012Validator
 
     key = (spec.sha256, schema_name)
@@ -75,20 +76,21 @@ class SchemaErrors(list[SchemaError]):
     undescribed: int = 0
 
 
-def validation_errors(spec: Spec, body: Any, schema_name: str = LIST_SCHEMA) -> SchemaErrors:
+def validation_errors(spec: Spec, body: Any, schema_name: str | None = None) -> SchemaErrors:
     """Departures of ``body`` (parsed JSON) from the schema, in document order: every one of
     the envelope and of the first MAX_ITEMS_DESCRIBED invalid sessions, the rest counted.
     Cost: one compiled (Rust) validation of the body, one of each session when it is invalid,
     and the pure-Python validator for at most MAX_ITEMS_DESCRIBED sessions: linear in the
     bytes, with a small constant (BENCHMARKS.md, "Judging a wide page")."""
     result = SchemaErrors()
+    schema_name = schema_name or spec.list_schema_name
     if _fast_validator_for(spec, schema_name).is_valid(body):
         return result  # the usual page: one pass in Rust, nothing serialized per session
-    if schema_name == LIST_SCHEMA and isinstance(body, dict) and isinstance(body.get("data"), list):
+    if schema_name == spec.list_schema_name and isinstance(body, dict) and isinstance(body.get("data"), list):
         # Walks at several page sizes fetch the same sessions again and again: validate the
         # envelope once and each distinct session once, then place its errors at data[i].
         errors = _errors(spec, {**body, "data": []}, schema_name)
-        fast_item = _fast_validator_for(spec, _ITEM_SCHEMA)
+        fast_item = _fast_validator_for(spec, spec.item_schema_name)
         described = 0
         for index, item in enumerate(body["data"]):
             if fast_item.is_valid(item):
@@ -124,16 +126,15 @@ def _fast_validator_for(spec: Spec, schema_name: str) -> Any:
     return _FAST[key]
 
 
-_ITEM_SCHEMA = "CheckoutSession"
-_ITEM_CACHE: dict[tuple[str, str], list[SchemaError]] = {}
+_ITEM_CACHE: dict[tuple[str, str, str], list[SchemaError]] = {}
 
 
 def _item_errors(spec: Spec, item_json: str) -> list[SchemaError]:
-    key = (spec.sha256, item_json)
+    key = (spec.sha256, spec.item_schema_name, item_json)
     if key not in _ITEM_CACHE:
         if len(_ITEM_CACHE) > 50_000:  # bounded: a thorough run on a large target sees many sessions
             _ITEM_CACHE.clear()
-        _ITEM_CACHE[key] = _errors(spec, json.loads(item_json), _ITEM_SCHEMA)
+        _ITEM_CACHE[key] = _errors(spec, json.loads(item_json), spec.item_schema_name)
     return _ITEM_CACHE[key]
 
 

@@ -27,7 +27,7 @@ _NOT_PLAIN = ("auth", "version", "generated", "unknown-param", "cursor:both", "c
 
 
 def probe_recheck(ctx: ProbeContext) -> None:
-    ctx.client.get(RECHECK_TAG, [("limit", "100")])
+    ctx.get(RECHECK_TAG, [("limit", "100")])
 
 
 PROBES = (Probe("recheck", "pagination", probe_recheck, order="last"),)

@@ -45,7 +45,7 @@ _AS_RUN_FLAGS = (
     ("conformance_rate_limit", "--rate-limit"), ("conformance_config", "--config"),
     ("conformance_waivers", "--waivers"), ("conformance_report_dir", "--report-dir"),
     ("conformance_ca_bundle", "--ca-bundle"), ("conformance_client_cert", "--client-cert"),
-    ("conformance_client_key", "--client-key"),
+    ("conformance_client_key", "--client-key"), ("conformance_spec", "--spec"),
 )
 
 
@@ -67,6 +67,8 @@ def _run_args(config: pytest.Config) -> tuple[argparse.Namespace, bool]:
         argv.append("--strict")
     for only in opt("conformance_only", []) or ():
         argv += ["--only", only]
+    for operation in opt("conformance_operation", []) or ():
+        argv += ["--operation", operation]
     settings, _source = load_settings(Path(opt("conformance_config")) if opt("conformance_config", None) else None)
     messages = io.StringIO()
     try:
@@ -138,14 +140,20 @@ def _describe(verdict: RequirementVerdict, result: RunResult) -> str:
     return "\n".join(lines)
 
 
+_WORST = (Verdict.FAIL, Verdict.ERROR, Verdict.WARN, Verdict.INCONCLUSIVE, Verdict.WAIVED, Verdict.SKIP, Verdict.PASS)
+
+
 def test_requirement(requirement_id: str, conformance_run: RunResult, record_property: Any) -> None:
     requirement = default_catalog()[requirement_id]
     record_property("requirement", requirement.id)
     record_property("level", requirement.level)
-    verdict = next((v for v in conformance_run.verdicts if v.requirement == requirement_id), None)
-    if verdict is None:
+    # One verdict per judged operation (issue 24): the test reports the worst, naming its operation.
+    verdicts = [v for v in conformance_run.verdicts if v.requirement == requirement_id]
+    if not verdicts:
         pytest.skip("not selected (--conformance-only)")
-    text = f"{requirement.id} ({requirement.level}) {requirement.text}\n{_describe(verdict, conformance_run)}"
+    verdict = min(verdicts, key=lambda v: _WORST.index(v.verdict) if v.verdict in _WORST else len(_WORST))
+    where = f" [{verdict.operation}]" if len(conformance_run.operations) > 1 else ""
+    text = f"{requirement.id} ({requirement.level}){where} {requirement.text}\n{_describe(verdict, conformance_run)}"
     if verdict.verdict == Verdict.FAIL or (verdict.verdict == Verdict.WARN and conformance_run.strict):
         pytest.fail(text, pytrace=False)
     if verdict.verdict == Verdict.WARN:

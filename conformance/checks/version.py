@@ -16,13 +16,13 @@ UNKNOWN_VERSIONS = ("1999-01-01", "not-a-version", "2026-13-45", "9" * 200)
 
 
 def probe_version(ctx: ProbeContext) -> None:
-    ctx.client.get("version:baseline", [("limit", "5")])
+    ctx.get("version:baseline", [("limit", "5")])
     if ctx.run.api_version:
-        ctx.client.get("version:supported", [("limit", "5")], headers={HEADER: ctx.run.api_version})
+        ctx.get("version:supported", [("limit", "5")], headers={HEADER: ctx.run.api_version})
     for value in UNKNOWN_VERSIONS:
-        ctx.client.get("version:unknown", [("limit", "5")], headers={HEADER: value})
+        ctx.get("version:unknown", [("limit", "5")], headers={HEADER: value})
     # An empty value may fairly be read as "no header": only VER-001 (no 5xx) judges it.
-    ctx.client.get("version:empty", [("limit", "5")], headers={HEADER: ""})
+    ctx.get("version:empty", [("limit", "5")], headers={HEADER: ""})
 
 
 PROBES = (Probe("version", "version", probe_version,

@@ -11,10 +11,24 @@ from functools import cached_property
 
 from conformance.checks.base import ProbeContext, Record
 from conformance.exchange import Exchange
-from conformance.spec import default_spec
+from conformance.spec import Spec, default_spec
 
 # The page size of a request without `limit`: the spec's default, not a literal here.
 DEFAULT_LIMIT = int(default_spec().parameter("limit")["schema"]["default"])
+
+
+def limit_bounds(spec: Spec) -> tuple[int, int, int]:
+    """(minimum, maximum, default) of the operation's `limit` from its schema; where the document is
+    silent, the family's 1, 100 and 10 (docs/family.md). Source: LIM-001, LIM-002, LIM-005."""
+    schema = (spec.parameter("limit").get("schema") or {}) if spec.declares("limit") else {}
+
+    def number(key: str, fallback: int) -> int:
+        value = schema.get(key)
+        return value if isinstance(value, int) and not isinstance(value, bool) else fallback
+
+    return number("minimum", 1), number("maximum", 100), number("default", DEFAULT_LIMIT)
+
+
 # The walk that follows `next_cursor` (the spec's nextPage link) rather than the last id.
 NEXT_CURSOR_WALK = "walk:next:7"
 
@@ -28,18 +42,22 @@ def walk_forward(
     status: str | None = None,
     follow_next_cursor: bool = False,
     start_after: str | None = None,
+    where: tuple[str, str] | None = None,
 ) -> None:
+    """Follow cursors forward from the start (or ``start_after``), at most ``max_pages`` pages.
+    ``where``: a filter (parameter, value) sent on every page; ``status=S`` is ``where=("status", S)``."""
     used: set[str] = set()
     cursor = start_after
+    where = where or (("status", status) if status is not None else None)
     for _ in range(max_pages):
         query: list[tuple[str, str]] = []
         if limit is not None:
             query.append(("limit", str(limit)))
-        if status is not None:
-            query.append(("status", status))
+        if where is not None:
+            query.append(where)
         if cursor is not None:
             query.append(("starting_after", cursor))
-        page = ctx.client.get(tag, query)
+        page = ctx.get(tag, query)
         ids = page.page_ids
         if not ids or page.has_more is not True:
             return
@@ -64,7 +82,7 @@ def walk_backward(
         query = [("limit", str(limit)), ("ending_before", cursor)]
         if status is not None:
             query.append(("status", status))
-        page = ctx.client.get(tag, query)
+        page = ctx.get(tag, query)
         ids = page.page_ids
         if not ids or page.has_more is not True:
             return

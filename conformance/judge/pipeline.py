@@ -29,7 +29,7 @@ from conformance.judge.spent_budget import name_spent_budget
 from conformance.judge.waivers import Waiver
 from conformance.record.client import BODY_NOT_KEPT
 from conformance.spec import Spec
-from conformance.verdicts import Finding, Outcome, RequirementVerdict, Verdict, fold
+from conformance.verdicts import Finding, Outcome, RequirementVerdict, Verdict, fold, skipped
 
 
 @dataclass(frozen=True)
@@ -95,12 +95,26 @@ def judge(
     so_far = so_far if so_far is not None else Judged()
     history = History.of(record)
     distrust = _comparisons_distrusted(record, history)
+    elsewhere = _not_here(catalog, spec.operation_key)
     for check in checks:
+        if elsewhere and set(check.verifies) <= set(elsewhere):
+            so_far.add(check, [skipped(r, check.name, elsewhere[r]) for r in check.verifies], distrust)
+            continue
         outcomes = _distrust_comparisons(check, _judge_one(check, record, context, spec), history, distrust)
+        if elsewhere:
+            outcomes = [skipped(o.requirement, check.name, elsewhere[o.requirement])
+                        if o.requirement in elsewhere else o for o in outcomes]
         # Premises check by check (each outcome on its own, as over the whole list): what a cut
         # leaves judged is already final.
         so_far.add(check, _unkept_bodies_blame_no_one(apply_premises(outcomes, record), record), distrust)
     return so_far.verdicts(catalog, only, failed_probes or {}, record.exchanges)
+
+
+def _not_here(catalog: Catalog, operation: str) -> dict[str, str]:
+    """Requirement ID -> why it is not judged for ``operation``: the rules spec/requirements.yaml
+    declares for other operations only (``operations:``), e.g. the checkout session's fields."""
+    return {r.id: f"applies to {' and '.join(r.operations)} only, not {operation}"
+            for r in catalog.requirements if not r.applies_to(operation)}
 
 
 def judge_cut_short(

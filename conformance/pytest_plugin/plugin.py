@@ -49,6 +49,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     metavar="N", help="at most N requests per second (a token bucket); a 429 is still honoured")
     group.addoption("--conformance-only", dest="conformance_only", action="append", default=[],
                     metavar="AREA|ID", help="judge only an area or requirement IDs (repeatable)")
+    group.addoption("--conformance-spec", dest="conformance_spec", default=None, metavar="PATH",
+                    help="the OpenAPI 3.x document whose list operations are judged (default: the shipped one)")
+    group.addoption("--conformance-operation", dest="conformance_operation", action="append", default=[],
+                    metavar="'GET /path'", help="judge only this list operation of the document (repeatable)")
     group.addoption("--conformance-config", dest="conformance_config", default=None, metavar="PATH",
                     help="TOML file of run options (default: [tool.checkout-conformance] in ./pyproject.toml, "
                          "as `checkout-conformance run` reads it)")

@@ -52,10 +52,10 @@ class StoreFileError(Exception):
 
 
 class UnknownCursorError(LookupError):
-    """A pagination cursor names no session in the store."""
+    """A pagination cursor names no item in the store."""
 
-    def __init__(self, cursor: str) -> None:
-        super().__init__(f"No such checkout.session: {cursor!r}")
+    def __init__(self, cursor: str, noun: str = "checkout.session") -> None:
+        super().__init__(f"No such {noun}: {cursor!r}")
         self.cursor = cursor
 
 
@@ -199,6 +199,9 @@ def _build_file(path: str, sessions: Iterable[dict[str, Any]], meta: dict[str, s
     os.replace(tmp, path)
 
 
+Match = tuple[tuple[str, str], ...]
+
+
 class SessionStore:
     """Page queries over a populated database; safe to share across threads.
 
@@ -206,41 +209,70 @@ class SessionStore:
     in-memory database cannot be shared between per-thread connections anyway. The same
     lock serialises the writes of a live collection (:meth:`insert`, :meth:`advance`), so a
     page is always read from one state of the collection.
+
+    The same code stores every list resource the reference serves (issue 24): ``table`` holds
+    ``id``, ``created``, one column per filterable field (``columns``, each an item field of the
+    same name) and the item's JSON ``body``. The checkout sessions' store is ``sessions`` with
+    ``status``. A page's ``status`` argument filters on the ``partition`` column (the enum
+    filter), ``match`` on any (column, value) pairs, compared exactly (SQLite's ``=`` on TEXT
+    is case-sensitive). ``noun`` names an item in error texts.
     """
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, table: str = "sessions", columns: Sequence[str] = ("status",),
+                 noun: str = "checkout.session", partition: str | None = "status") -> None:
+        if partition is not None and partition not in columns:
+            raise ValueError(f"the partition column {partition!r} is not one of {tuple(columns)}")
+        self.partition = partition
+        for name in (table, *columns):
+            if not name.isidentifier():  # names go into SQL text: identifiers only
+                raise ValueError(f"not a column or table name: {name!r}")
         self._conn = conn
         self._lock = threading.Lock()
+        self.table = table
+        self.columns = tuple(columns)
+        self.noun = noun
 
-    def count(self, status: str | None = None) -> int:
+    def _where(self, status: str | None, match: Match) -> tuple[list[str], list[Any]]:
+        where: list[str] = []
+        args: list[Any] = []
+        if status is not None and self.partition is None:
+            raise ValueError(f"{self.table} has no partition column to filter {status!r} on")
+        for column, value in (((self.partition, status),) if status is not None else ()) + tuple(match):
+            if column not in self.columns:
+                raise ValueError(f"{self.table} has no filter column {column!r}")
+            where.append(f"{column} = ?")
+            args.append(value)
+        return where, args
+
+    def count(self, status: str | None = None, match: Match = ()) -> int:
+        where, args = self._where(status, match)
+        sql = f"SELECT count(*) FROM {self.table}" + (f" WHERE {' AND '.join(where)}" if where else "")
         with self._lock:
-            if status is None:
-                row = self._conn.execute("SELECT count(*) FROM sessions").fetchone()
-            else:
-                row = self._conn.execute(
-                    "SELECT count(*) FROM sessions WHERE status = ?", (status,)).fetchone()
+            row = self._conn.execute(sql, args).fetchone()
         return int(row[0])
 
     def all_items(self) -> list[dict[str, Any]]:
         """The whole collection in list order, read in one query (one state of a live collection)."""
         with self._lock:
-            rows = self._conn.execute("SELECT body FROM sessions ORDER BY created DESC, id DESC").fetchall()
+            rows = self._conn.execute(f"SELECT body FROM {self.table} ORDER BY created DESC, id DESC").fetchall()
         return [json.loads(r[0]) for r in rows]
 
     def newest_created(self) -> int | None:
         with self._lock:
-            row = self._conn.execute("SELECT max(created) FROM sessions").fetchone()
+            row = self._conn.execute(f"SELECT max(created) FROM {self.table}").fetchone()
         return None if row[0] is None else int(row[0])
 
     def insert(self, session: dict[str, Any]) -> None:
-        """Add one session (a live collection; the store must have been opened writable).
+        """Add one item (a live collection; the store must have been opened writable).
 
         Raises sqlite3.IntegrityError if its id exists already.
         """
         body = json.dumps(session, separators=(",", ":"), ensure_ascii=False)
+        names = ", ".join(("id", "created", *self.columns, "body"))
+        marks = ", ".join("?" * (len(self.columns) + 3))
         with self._lock:
-            self._conn.execute("INSERT INTO sessions (id, created, status, body) VALUES (?, ?, ?, ?)",
-                               (session["id"], session["created"], session["status"], body))
+            self._conn.execute(f"INSERT INTO {self.table} ({names}) VALUES ({marks})",
+                               (session["id"], session["created"], *(session[c] for c in self.columns), body))
             self._conn.commit()
 
     def advance(self, status: str, change: Any, pick: float) -> str | None:
@@ -269,25 +301,25 @@ class SessionStore:
     def get(self, session_id: str) -> dict[str, Any] | None:
         with self._lock:
             row = self._conn.execute(
-                "SELECT body FROM sessions WHERE id = ?", (session_id,)).fetchone()
+                f"SELECT body FROM {self.table} WHERE id = ?", (session_id,)).fetchone()
         return None if row is None else json.loads(row[0])
 
     def page(self, limit: int, starting_after: str | None = None,
-             ending_before: str | None = None, status: str | None = None) -> Page:
+             ending_before: str | None = None, status: str | None = None, match: Match = ()) -> Page:
         """One page in (created DESC, id DESC) order; see :meth:`page_raw`."""
-        raw = self.page_raw(limit, starting_after, ending_before, status)
+        raw = self.page_raw(limit, starting_after, ending_before, status, match)
         return Page([json.loads(b) for b in raw.bodies], raw.has_more)
 
     def page_raw(self, limit: int, starting_after: str | None = None,
-                 ending_before: str | None = None, status: str | None = None) -> RawPage:
+                 ending_before: str | None = None, status: str | None = None, match: Match = ()) -> RawPage:
         """One page in (created DESC, id DESC) order, as stored JSON texts.
 
         ``starting_after=X``: the ``limit`` items right after X; ``ending_before=X``:
         the ``limit`` items right before X, still in forward order. ``has_more`` says
         whether more items exist in the direction of travel. A cursor is a position:
-        it works even when its own status does not match ``status``.
+        it works even when its own status does not match ``status`` (or ``match``).
 
-        Raises UnknownCursorError if a cursor names no session.
+        Raises UnknownCursorError if a cursor names no item.
         """
         if limit < 0:
             raise ValueError("limit must be >= 0")
@@ -295,22 +327,18 @@ class SessionStore:
             raise ValueError("starting_after and ending_before are mutually exclusive")
         cursor = starting_after if starting_after is not None else ending_before
         backward = ending_before is not None
-        where: list[str] = []
-        args: list[Any] = []
-        if status is not None:
-            where.append("status = ?")
-            args.append(status)
+        where, args = self._where(status, match)
         with self._lock:
             if cursor is not None:
                 row = self._conn.execute(
-                    "SELECT created FROM sessions WHERE id = ?", (cursor,)).fetchone()
+                    f"SELECT created FROM {self.table} WHERE id = ?", (cursor,)).fetchone()
                 if row is None:
-                    raise UnknownCursorError(cursor)
+                    raise UnknownCursorError(cursor, self.noun)
                 where.append("(created, id) > (?, ?)" if backward else "(created, id) < (?, ?)")
                 args += [row[0], cursor]
             direction = "ASC" if backward else "DESC"
             sql = (
-                "SELECT id, body FROM sessions"
+                f"SELECT id, body FROM {self.table}"
                 + (f" WHERE {' AND '.join(where)}" if where else "")
                 + f" ORDER BY created {direction}, id {direction} LIMIT ?"
             )
@@ -376,3 +404,27 @@ def open_store(count: int, seed: int, livemode: bool = False,
             conn.close()
             conn = memory
     return SessionStore(conn)
+
+
+def open_list_store(items: Iterable[dict[str, Any]], table: str, columns: Sequence[str], noun: str,
+                    partition: str | None) -> SessionStore:
+    """An in-memory store of ``items`` (any order) in ``table``, filterable on ``columns``.
+
+    The schema mirrors the sessions table's: ``id`` primary key, ``created``, one TEXT column per
+    filter field, the compact JSON ``body``, an index on (created, id) for the list order and
+    one on (column, created, id) per filter, so a filtered page is one index range scan too.
+    """
+    store = SessionStore(sqlite3.connect(":memory:", check_same_thread=False), table, columns, noun, partition)
+    conn = store._conn
+    names = ", ".join(f"{c} TEXT NOT NULL" for c in columns)
+    conn.execute(f"CREATE TABLE {table} (id TEXT PRIMARY KEY, created INTEGER NOT NULL, "
+                 f"{names + ', ' if names else ''}body TEXT NOT NULL)")
+    dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+    marks = ", ".join("?" * (len(columns) + 3))
+    conn.executemany(f"INSERT INTO {table} (id, created, {''.join(c + ', ' for c in columns)}body) VALUES ({marks})",
+                     [(i["id"], i["created"], *(i[c] for c in columns), dumps(i)) for i in items])
+    conn.execute(f"CREATE INDEX {table}_order ON {table} (created, id)")
+    for column in columns:
+        conn.execute(f"CREATE INDEX {table}_{column}_order ON {table} ({column}, created, id)")
+    conn.commit()
+    return store

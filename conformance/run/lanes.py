@@ -72,6 +72,7 @@ def run_probes(
     context: Callable[[Probe], ProbeContext],
     concurrency: int = DEFAULT_CONCURRENCY,
     on_done: Callable[[ProbeRun], None] = lambda _run: None,
+    group: Callable[[Probe], str] = lambda _probe: "",
 ) -> list[ProbeRun]:
     """Run every probe, ``concurrency`` at most at once; their exchanges join
     ``client.transcript`` in probe order. Returns one ``ProbeRun`` per probe, in order.
@@ -81,6 +82,9 @@ def run_probes(
     in ``ProbeRun.crashed`` (redacted, one line) while the other probes go on.
     ``on_done`` is called as each probe ends (from the thread that ran it), one call at a
     time: a progress line written from two lanes at once would interleave.
+    ``group(probe)`` names the list operation a probe serves (issue 24): the first and last
+    phases run one probe at a time *per group*, so that the walks of several operations go
+    side by side; commits stay in probe order, so the transcript does not depend on timing.
     """
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, got {concurrency}")
@@ -92,7 +96,7 @@ def run_probes(
                 _commit(client, probe_run.exchanges)
             runs.extend(done)
         return runs
-    schedule = _Schedule(client, list(probes), context, on_done)
+    schedule = _Schedule(client, list(probes), context, on_done, group)
     lanes = min(concurrency, len(probes)) or 1
     pool = ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="conformance-lane")
     try:
@@ -121,8 +125,9 @@ class _Schedule:
     """
 
     def __init__(self, client: Client, probes: list[Probe], context: Callable[[Probe], ProbeContext],
-                 on_done: Callable[[ProbeRun], None]) -> None:
+                 on_done: Callable[[ProbeRun], None], group: Callable[[Probe], str] = lambda _probe: "") -> None:
         self._client, self._probes, self._context = client, probes, context
+        self._groups = [group(p) for p in probes]
         self._on_done = _one_call_at_a_time(on_done)
         self._lock = threading.Condition()
         self._offered: set[int] = set()
@@ -181,12 +186,17 @@ class _Schedule:
         self._ready.sort(key=lambda entry: (entry[0], entry[1]))  # longest first, then probe order
 
     def _one_at_a_time(self, order: str) -> bool:
-        """Offers the next probe of a phase that runs alone; False once all of it has ended."""
+        """Offers the next probe of a phase that runs alone (alone in its group); False once all
+        of it has ended."""
         pending = [k for k in self._phases[order] if k not in self._done]
         if not pending:
             return False
-        if pending[0] not in self._offered:
-            self._make_ready([pending[0]], first=True)
+        heads: dict[str, int] = {}
+        for k in pending:
+            heads.setdefault(self._groups[k], k)
+        offer = [k for k in heads.values() if k not in self._offered]
+        if offer:
+            self._make_ready(offer, first=True)
         return True
 
     def _advance(self) -> None:

@@ -6,32 +6,34 @@ import contextlib
 import http
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from conformance.catalog import Catalog, default_catalog
-from conformance.checks.base import ProbeContext, Record, RunContext
+from conformance.checks.base import Probe, ProbeContext, Record, RunContext
 from conformance.checks.generation import NEGATIVE_TAG, PLAIN_TAG, POSITIVE_TAG
 from conformance.checks.predrawn import drawn_afresh_note
-from conformance.checks.registry import checks_for, probes_for
+from conformance.checks.registry import ALWAYS_PROBED, checks_for, probes_for
 from conformance.errors import ClientError, ConformanceError, TargetUnreachable, TransportFailure, UsageError
 from conformance.exchange import Exchange
 from conformance.judge.bounded import Bounded
 from conformance.judge.coverage import Coverage, coverage_of
 from conformance.judge.diagnosis import Cause
+from conformance.judge.family import judge_operations, judge_operations_cut_short
 from conformance.judge.judgement import Scope
-from conformance.judge.pipeline import Judged, RunJudgement, judge_cut_short, judge_run
+from conformance.judge.pipeline import Judged, RunJudgement
 from conformance.judge.waivers import Waiver
 from conformance.not_sent import NotSent
-from conformance.operations import CHECKOUT_SESSIONS, LeftOut
+from conformance.operations import CHECKOUT_SESSIONS, LeftOut, select
 from conformance.profiles import Profile
 from conformance.record.client import TLS_FAILED, Client, ClientSettings, strip_credentials
 from conformance.record.redaction import Redactor
 from conformance.record.tls import HANDSHAKE_CLOSED, TLSOptions, build_context
 from conformance.run.lanes import DEFAULT_CONCURRENCY, probe_rng, run_probes
-from conformance.spec import OPERATION_PATH, Spec, default_spec
+from conformance.spec import OPERATION_PATH, Spec, default_spec, load_spec
 from conformance.verdicts import RequirementVerdict
 from conformance.wording import plural
 
@@ -73,6 +75,10 @@ class RunOptions:
     implementation: str | None = None
     # The CA bundle and client certificate for an https:// target (conformance.record.tls).
     tls: TLSOptions = field(default_factory=TLSOptions)
+    # The OpenAPI document whose list operations are judged (`run --spec`); None: the shipped one.
+    spec_path: Path | None = None
+    # `run --operation 'GET /path'` (repeatable): the list operations to judge; (): all of them.
+    operations: tuple[str, ...] = ()
 
 
 @dataclass
@@ -164,9 +170,38 @@ def _deadline_shares(deadline: float | None) -> tuple[float | None, float, str |
     return asking, min(0.15 * deadline, 30.0), NotSent.deadline_near(deadline, asking)
 
 
+def selected_operations(spec: Spec, wanted: tuple[str, ...]) -> tuple[list[str], list[LeftOut]]:
+    """(the operations to judge as "GET /path", in document order; those left out, with why) for
+    `run --spec/--operation`. Raises SpecError (exit 2, one sentence) for an operation that is not
+    declared or not a list, or a document without any list operation (conformance.operations.select)."""
+    chosen, left = select(spec.document, wanted)
+    return [o.key for o in chosen], left
+
+
+def operation_probes(probes: tuple[Probe, ...], operations: list[str], catalog: Catalog) -> list[tuple[Probe, str]]:
+    """(probe, operation) for every probe of every operation, operation by operation. The probes
+    of checkout sessions keep their names (so their random draws, hence their requests, are those
+    of a single-operation run); another operation's are named `NAME@/path`. A probe serving only
+    rules declared for other operations (spec/requirements.yaml `operations:`; the pre-drawn
+    generated cases, the known dataset) is not sent for this one."""
+    paired: list[tuple[Probe, str]] = []
+    for key in operations:
+        areas = {r.area for r in catalog.requirements if r.applies_to(key)}
+        for probe in probes:
+            if probe.area not in areas and probe.name not in ALWAYS_PROBED:
+                continue
+            named = probe if key == CHECKOUT_SESSIONS else replace(probe, name=f"{probe.name}@{key.split(' ', 1)[1]}")
+            paired.append((named, key))
+    return paired
+
+
 def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
-    spec, catalog = default_spec(), default_catalog()
+    spec = default_spec() if options.spec_path is None else load_spec(options.spec_path)
+    catalog = default_catalog()
     validate_selection(options.only, catalog)
+    operations, left_out = selected_operations(spec, options.operations)
+    for left in left_out if options.spec_path is not None or options.operations else ():
+        progress(f"left out {left.key}: {left.reason}")
     if options.tls != TLSOptions():
         build_context(options.tls)  # a CA bundle or client key that cannot be used: exit 2, nothing sent
     started = datetime.now(UTC)
@@ -182,13 +217,16 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
             context = RunContext(options.profile, api_version, client.key_is_test_key, options.seed,
                                  options.expect_dataset)
             try:
-                _preflight(client)
+                for number, key in enumerate(operations):
+                    _preflight(client, key.split(" ", 1)[1], operations if number else ())
                 if options.preflight_api_version and options.api_version:
                     _preflight_version(client, options.api_version)
             except (TargetUnreachable, UsageError) as exc:
                 aborted = exc  # reports are still written: they say why nothing was judged
             checks = checks_for(options.only)
-            probes = probes_for(checks) if aborted is None else ()
+            paired = operation_probes(probes_for(checks), operations, catalog) if aborted is None else []
+            probes = [probe for probe, _key in paired]
+            views = {probe.name: spec.for_operation(key.split(" ", 1)[1]) for probe, key in paired}
             if any(p.name in GENERATED_TAGS for p in probes):
                 note = drawn_afresh_note(spec.sha256, options.seed, options.profile.generated_examples)
                 if note is not None:
@@ -196,10 +234,11 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
             width = max((len(p.name) for p in probes), default=0)  # the columns line up for every name
             done = run_probes(
                 client, probes,
-                lambda probe: ProbeContext(client, context, spec, probe_rng(options.seed, probe)),
+                lambda probe: ProbeContext(client, context, views[probe.name], probe_rng(options.seed, probe)),
                 options.concurrency,
                 lambda r: progress(f"{r.probe.area:<11} {r.probe.name:<{width}} {plural(r.sent, 'request'):>13}")
                 if r.sent else None,
+                group=lambda probe: views[probe.name].operation_path,
             )
             failed_probes = {r.probe.name: r.crashed for r in done if r.crashed is not None}
         finally:
@@ -210,7 +249,7 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
         why_aborted = None if aborted is None else client.redactor.text(str(aborted))
         judged, coverage, stopped = _judge_bounded(
             record, context, spec, catalog, options, failed_probes, until, why_aborted, client.stopped_because,
-            client.base_url, started)
+            client.base_url, started, operations)
     conclusion, diagnosis = judged.conclusion, judged.diagnosis
     return RunResult(
         target=client.base_url, embedded=embedded, strict=options.strict, only=options.only, context=context,
@@ -220,14 +259,14 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
         activity=judged.activity, waivers=conclusion.waivers,
         redactor=client.redactor, aborted=aborted, stopped=stopped, scope=conclusion.scope,
         implementation=options.implementation,
-        tls=client.tls_facts.to_dict(), coverage=coverage,
+        tls=client.tls_facts.to_dict(), coverage=coverage, operations=operations, left_out=left_out,
     )
 
 
 def _judge_bounded(
     record: Record, context: RunContext, spec: Spec, catalog: Catalog, options: RunOptions,
     failed_probes: Mapping[str, str], until: float | None, aborted: str | None, stopped: str | None,
-    target: str, started: datetime,
+    target: str, started: datetime, operations: list[str],
 ) -> tuple[RunJudgement, Coverage, str | None]:
     """(the judgement, the coverage, why the run stopped early or None), judged by
     conformance.judge.pipeline.judge_run in a thread that the deadline (`until`,
@@ -236,14 +275,15 @@ def _judge_bounded(
     client's reason for stopping asking), and the verdict still comes from `conclude`
     (judge_cut_short), so that `verify` concludes the same from the saved `stopped`. A cut run
     has no diagnosis (it would rest on rules not judged)."""
-    so_far = Judged()
+    so_far: dict[str, Judged] = {}
     after: dict[str, Any] = {}
     common: dict[str, Any] = dict(only=options.only, failed_probes=failed_probes, aborted=aborted,
                                   strict=options.strict, waivers=options.waivers, target=target, on=started.date())
 
     def work() -> None:
         after["coverage"] = coverage_of(record.exchanges)  # first: every report states it
-        after["judged"] = judge_run(record, context, spec, catalog, stopped=stopped, so_far=so_far, **common)
+        after["judged"] = judge_operations(record, context, spec, catalog, operations, stopped=stopped,
+                                           so_far=so_far, **common)
 
     bounded = Bounded(work, until).run()
     if bounded.cut is None:
@@ -257,15 +297,21 @@ def _judge_bounded(
     why = bounded.cut.replace(" before this rule was judged", "")
     cut = f"{why}: judging was cut short"
     stopped = "; ".join(s for s in (stopped, cut) if s)
-    judged = judge_cut_short(record, so_far, catalog, bounded.cut, stopped=stopped, **common)
+    judged = judge_operations_cut_short(record, so_far, catalog, bounded.cut, operations, stopped=stopped, **common)
     coverage = after.get("coverage") or Coverage(0, None, 0, f"not read: {why} before the pages were read")
     return judged, coverage, stopped
 
 
-def _preflight(client: Client) -> None:
-    """One plain request first: an unreachable target or a refused key is not worth a run."""
+def _preflight(client: Client, path: str = OPERATION_PATH, family: list[str] | tuple[str, ...] = ()) -> None:
+    """One plain request first, to `path`: an unreachable target or a refused key is not worth a run.
+
+    `family`: the run's operations, given when `path` is not the first of them (the target already
+    answered another path): then a refusal is one of this operation only, and the sentence names it
+    (issue 24: a usage error on one operation makes the run exit 2). Raises UsageError (exit 2) or
+    TargetUnreachable (exit 3)."""
+    operation = f"GET {path}"
     try:
-        first = client.get("preflight")
+        first = client.get("preflight", path=path)
     except ClientError as exc:
         if client.stopped_because:  # the run's own bound (--deadline) ended it, not the target
             raise TargetUnreachable(f"The run stopped before {client.base_url} answered its first request: "
@@ -279,6 +325,13 @@ def _preflight(client: Client) -> None:
                              f"{str(exc).removeprefix(TLS_FAILED)}.") from None
         raise TargetUnreachable(f"Cannot reach {client.base_url}: {exc}.") from None
     status = first.status or 0
+    if family and 300 <= status < 500 and status != 429:
+        said = f"{client.base_url} answered {status} {_phrase(status)} to {operation}"
+        if status == 401:
+            raise UsageError(f"{said} although it accepted the API key for {family[0]}: the key is refused "
+                             f"on {operation} only (leave it out with --operation, or use a key valid for all).")
+        raise UsageError(f"{said}: the target does not serve {operation} as the document says "
+                         "(leave it out with --operation, or check the document).")
     if status == 401:
         raise UsageError(f"{client.base_url} refused the API key (401): check --api-key or CONFORMANCE_API_KEY.")
     if status == 429:
@@ -289,18 +342,18 @@ def _preflight(client: Client) -> None:
                                 "run again when the limit has reset.")
     if 300 <= status < 400:
         # Never followed (credentials must not travel to another host): the user must say where.
-        location = _redirect_base(client, first.response_headers.get("location"))
+        location = _redirect_base(client, first.response_headers.get("location"), path)
         if location == client.base_url:
             # Same base, other path (a trailing slash, a canonical path): no --base-url fixes that.
-            moved = _redirect_path(client, first.response_headers.get("location"))
-            raise UsageError(f"{client.base_url} redirected ({status}) GET {OPERATION_PATH} to {moved}: the suite "
-                             f"never follows redirects, so the target must answer {OPERATION_PATH} itself.")
+            moved = _redirect_path(client, first.response_headers.get("location"), path)
+            raise UsageError(f"{client.base_url} redirected ({status}) GET {path} to {moved}: the suite "
+                             f"never follows redirects, so the target must answer {path} itself.")
         raise UsageError(f"{client.base_url} redirected ({status}) to {location}: use the final URL as --base-url.")
     if status == 404:
-        raise UsageError(_not_found(client.base_url))
+        raise UsageError(_not_found(client.base_url, path))
     if 400 <= status < 500:
         # A 5xx, or a 200 that is not a list, goes on: judging those is the checks' job.
-        raise UsageError(f"{client.base_url} answered {status} {_phrase(status)} to GET {OPERATION_PATH}: "
+        raise UsageError(f"{client.base_url} answered {status} {_phrase(status)} to GET {path}: "
                          "check --base-url and the API key.")
 
 
@@ -315,22 +368,23 @@ def _refused_behind_handshake(client: Client, error: str) -> bool:
     return client.tls_facts.server_certificate_sha256 is not None
 
 
-def _not_found(base_url: str) -> str:
+def _not_found(base_url: str, operation_path: str = OPERATION_PATH) -> str:
     """The 404 sentence: the URL really requested, and the fix when the base URL repeats the path."""
-    requested = base_url + OPERATION_PATH
+    requested = base_url + operation_path
     path = urlsplit(base_url).path
     said = f"{base_url} answered 404 Not Found to GET {requested}"
-    for suffix in (OPERATION_PATH, "/v1/checkout", "/v1"):
+    prefixes = [operation_path.rsplit("/", k)[0] for k in range(operation_path.count("/"))]
+    for suffix in dict.fromkeys(p for p in prefixes if p):
         if path.endswith(suffix):
             fixed = base_url.removesuffix(suffix) or base_url
-            return f"{said}: drop {suffix} from --base-url (the suite adds {OPERATION_PATH} itself): try {fixed}."
-    return f"{said}: --base-url must be the part before {OPERATION_PATH}."
+            return f"{said}: drop {suffix} from --base-url (the suite adds {operation_path} itself): try {fixed}."
+    return f"{said}: --base-url must be the part before {operation_path}."
 
 
-def _redirect_path(client: Client, location: str | None) -> str:
+def _redirect_path(client: Client, location: str | None, operation_path: str = OPERATION_PATH) -> str:
     """Where a same-host redirect points, as a path safe to print."""
     try:
-        parts = urlsplit(urljoin(client.base_url + OPERATION_PATH, location or ""))
+        parts = urlsplit(urljoin(client.base_url + operation_path, location or ""))
     except ValueError:
         return "an unreadable Location"
     path = parts.path + (f"?{parts.query}" if parts.query else "")
@@ -352,16 +406,16 @@ def _preflight_version(client: Client, api_version: str) -> None:
                          f"{_phrase(answer.status)}): name a version the target supports, or leave --api-version out.")
 
 
-def _redirect_base(client: Client, location: str | None) -> str:
+def _redirect_base(client: Client, location: str | None, operation_path: str = OPERATION_PATH) -> str:
     """Where a redirect points, as a base URL safe to print: no user:password@, no key."""
     if not location:
         return "no Location"
     try:
-        url = strip_credentials(urljoin(client.base_url + OPERATION_PATH, location))
+        url = strip_credentials(urljoin(client.base_url + operation_path, location))
     except ValueError:  # e.g. an unclosed IPv6 bracket
         return "an unreadable Location"
     # The preflight asked for the list path: the base URL is what comes before it.
-    url = url.removesuffix(OPERATION_PATH) or url
+    url = url.removesuffix(operation_path) or url
     return client.redactor.text(" ".join(url.split()))[:200]
 
 

@@ -17,16 +17,52 @@ and matrixed like any fault and diagnosed as their parent.
 from __future__ import annotations
 
 import dataclasses
+import re
 
+from conformance.operations import CHECKOUT_SESSIONS
 from conformance.reference.decisions import Decisions
+from conformance.reference.family import CHECKOUT, Resource, family_resources
 from conformance.reference.faults import auth, field, filtering, limit, pagination, protocol, schema, semantics
 from conformance.reference.faults._base import Fault, Signature
 from conformance.reference.faults.partial import family
 
-__all__ = ["FAULTS", "Fault", "Signature", "decisions_for"]
+__all__ = ["FAULTS", "Fault", "FaultTargetError", "Signature", "applicable", "decisions_for", "fault_target"]
 
-# Each fault followed by its partial variants (`cursor-inclusive:forward`, partial.py).
-_ALL: tuple[Fault, ...] = family((
+# The generic faults (Fault.generic), with what an operation must take for each to act there
+# (Fault.needs): the defects any list operation can have. Every other fault breaks
+# checkout-session fields (currency, payment_status, amounts, metadata, ...) or rules only
+# sessions have, and is served on checkout sessions only. A new fault is checkout-only until
+# it is listed here.
+_GENERIC: dict[str, str | None] = {
+    **dict.fromkeys(f.name for f in limit.FAULTS),
+    **dict.fromkeys(f.name for f in auth.FAULTS),
+    **dict.fromkeys(f.name for f in pagination.FAULTS if f.name != "created-drifts"),
+    "created-drifts": "filter",
+    **dict.fromkeys(("filter-ignored", "filter-after-slice", "filter-has-more-unfiltered", "filter-large-limit-500",
+                     "filter-foreign-cursor-skips"), "filter"),
+    **dict.fromkeys(("filter-invalid-ignored", "filter-invalid-500", "filter-invalid-404"), "partition"),
+    "repeated-status-500": "partition",
+    **dict.fromkeys(("repeated-limit-first-validated", "version-parsed-as-date", "version-newest-refused",
+                     "version-unknown-ignored", "content-type-html", "errors-plain-text", "validation-422",
+                     "unknown-param-filters")),
+    # Item fields every list item has (`id`, `created`, `livemode`) and the envelope.
+    **dict.fromkeys(("created-iso-string", "livemode-string", "ids-truncated", "envelope-url-missing",
+                     "envelope-object-wrong", "has-more-string", "envelope-url-absolute")),
+    "next-cursor-filtered-offset": "filter",
+    **dict.fromkeys(("next-cursor-backward-first-id", "next-cursor-backward-ties", "next-cursor-echoes-cursor",
+                     "auth-header-split-500", "sdk-brackets-drop-connection", "data-object")),
+    "status-case-lenient": "partition",
+}
+
+
+def _scoped(faults: tuple[Fault, ...]) -> tuple[Fault, ...]:
+    return tuple(dataclasses.replace(f, generic=True, needs=_GENERIC[f.name]) if f.name in _GENERIC else f
+                 for f in faults)
+
+
+# Each fault followed by its partial variants (`cursor-inclusive:forward`, partial.py), which
+# inherit their parent's scope.
+_ALL: tuple[Fault, ...] = family(_scoped((
     *limit.FAULTS,
     *pagination.FAULTS,
     *filtering.FAULTS,
@@ -35,16 +71,68 @@ _ALL: tuple[Fault, ...] = family((
     *schema.FAULTS,
     *semantics.FAULTS,
     *field.FAULTS,
-))
+)))
 
 FAULTS: dict[str, Fault] = {fault.name: fault for fault in _ALL}
 assert len(FAULTS) == len(_ALL), "fault names must be unique"
+assert set(_GENERIC) <= set(FAULTS), f"_GENERIC names unknown faults: {sorted(set(_GENERIC) - set(FAULTS))}"
 
 
-def decisions_for(fault: str | None) -> Decisions:
-    """The decision table with ``fault`` injected (None: the correct behaviour)."""
+class FaultTargetError(ValueError):
+    """A fault cannot be injected where it was asked for; str() is one sentence."""
+
+
+def applicable(fault: Fault, resource: Resource) -> str | None:
+    """None when ``fault`` can be injected into ``resource``'s operation, else why not (a clause)."""
+    if resource.key == CHECKOUT.key:
+        return None
+    if not fault.generic:
+        return "it breaks checkout-session fields, so it is served on GET /v1/checkout/sessions only"
+    if fault.needs == "partition" and resource.partition is None:
+        return f"it needs an enum (partition) filter, which {resource.key} does not take"
+    if fault.needs == "filter" and not resource.filters:
+        return f"it needs a filter parameter, which {resource.key} does not take"
+    restriction = fault.name.partition(":")[2]
+    if (status := re.fullmatch(r"status-(.+)", restriction)) and status.group(1) not in resource.partition_values:
+        return (f"it acts on `{resource.partition or 'status'}={status.group(1)}` only, which {resource.key} "
+                "does not take")
+    return None
+
+
+def decisions_for(fault: str | None, resource: Resource = CHECKOUT) -> Decisions:
+    """The decision table of ``resource``'s operation with ``fault`` injected (None: correct).
+
+    Raises ValueError for an unknown fault, FaultTargetError for one that cannot act on that
+    operation (:func:`applicable`).
+    """
     if fault is None:
         return Decisions()
     if fault not in FAULTS:
         raise ValueError(f"unknown fault {fault!r}; known faults: {', '.join(sorted(FAULTS))}")
+    why = applicable(FAULTS[fault], resource)
+    if why is not None:
+        raise FaultTargetError(f"The fault {fault} cannot be injected into {resource.key}: {why}.")
     return dataclasses.replace(Decisions(), **FAULTS[fault].overrides)
+
+
+def fault_target(text: str) -> tuple[str, str]:
+    """``NAME`` or ``NAME@/path`` (``serve --fault``) -> (operation key, fault name).
+
+    A bare NAME means checkout sessions. Raises FaultTargetError (one sentence) for an empty
+    name, an unknown fault, a path the reference does not serve, or a fault that cannot act on
+    that operation.
+    """
+    name, at, path = text.partition("@")
+    if not name or (at and not path.startswith("/")):
+        raise FaultTargetError(f"--fault takes NAME or NAME@/path (e.g. cursor-inclusive@/v1/invoices), got {text!r}.")
+    if name not in FAULTS:
+        raise FaultTargetError(f"Unknown fault {name!r}: `checkout-conformance serve --list-faults` lists them.")
+    key = f"GET {path}" if at else CHECKOUT_SESSIONS
+    served = family_resources()
+    if key not in served:
+        raise FaultTargetError(f"--fault {text!r}: the reference serves no {path} (it serves "
+                               f"{', '.join(r.path for r in served.values())}).")
+    why = applicable(FAULTS[name], served[key])
+    if why is not None:
+        raise FaultTargetError(f"--fault {text!r}: {name} cannot be injected into {key}: {why}.")
+    return key, name

@@ -7,7 +7,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.reference.decisions import ListQuery
+from conformance.reference.decisions import ListQuery, current_resource
 from conformance.reference.errors import ApiError, invalid
 from conformance.reference.store import Page, SessionStore
 
@@ -57,6 +57,14 @@ class Fault:
     partials: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Set on a generated partial variant: the catalog fault its diagnosis must name.
     parent: str | None = None
+    # Whether the fault makes sense for any list operation of the family (pagination, limit,
+    # cursors, envelope, auth, version, errors, unknown parameters, filters) and can be injected
+    # into one (`serve --fault NAME@/v1/invoices`); False: it breaks checkout-session fields and is
+    # served on checkout sessions only. Declared in faults/__init__.py (_GENERIC).
+    generic: bool = False
+    # What an operation must take for the fault to act there: "filter" (any filter parameter) or
+    # "partition" (an enum filter); None: nothing.
+    needs: str | None = None
 
 
 class Reply(ApiError):
@@ -103,7 +111,7 @@ def page_of(ordered: list[dict[str, Any]], query: ListQuery) -> Page:
         candidates = ordered
     elif cursor not in index:
         param = "starting_after" if query.forward else "ending_before"
-        raise invalid(f"No such checkout.session: {cursor!r}", param)
+        raise invalid(f"No such {current_resource().noun}: {cursor!r}", param)
     elif query.forward:
         candidates = ordered[index[cursor] + 1:]
     else:
@@ -113,12 +121,20 @@ def page_of(ordered: list[dict[str, Any]], query: ListQuery) -> Page:
 
 def slice_page(candidates: list[dict[str, Any]], query: ListQuery) -> Page:
     """The page of ``candidates`` (every item past the cursor, in list order) ``query`` asks for."""
-    if query.status is not None:
-        candidates = [item for item in candidates if item["status"] == query.status]
+    if query.filtered:
+        candidates = [item for item in candidates if matches(item, query)]
     more = len(candidates) > query.limit
     if query.forward:
         return Page(candidates[:query.limit], more)
     return Page(candidates[-query.limit:] if query.limit else [], more)
+
+
+def matches(item: dict[str, Any], query: ListQuery) -> bool:
+    """Whether ``item`` passes the query's filters: the partition and every equality filter."""
+    partition = current_resource().partition
+    if query.status is not None and (partition is None or item.get(partition) != query.status):
+        return False
+    return all(item.get(field) == value for field, value in query.match)
 
 
 def reshape(transform: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], dict[str, Any]]:

@@ -36,7 +36,7 @@ def _next_cursor_filtered_offset(data: list[dict[str, Any]], has_more: bool, que
     unfiltered order: on a filtered page it lands two sessions short, so following it
     repeats two of them. Unfiltered pages, and `starting_after=<last id>`, stay right."""
     body = decisions.envelope(data, has_more, query)
-    if query.status is not None and body["next_cursor"] is not None and len(data) >= 3:
+    if query.filtered and body["next_cursor"] is not None and len(data) >= 3:
         body["next_cursor"] = data[-3]["id"]
     return body
 
@@ -60,7 +60,7 @@ def _next_cursor_second_offset(data: list[dict[str, Any]], has_more: bool, query
     inside one second that began before it, the offset misses the earlier members: following it
     repeats rows (encode/django-rest-framework#7709)."""
     body = decisions.envelope(data, has_more, query)
-    if not query.forward and query.status is None and has_more and data:
+    if not query.forward and not query.filtered and has_more and data:
         second = data[-1]["created"]
         body["next_cursor"] = f"{_POSITION}{second}_{sum(1 for i in data if i['created'] == second)}"
     return body

@@ -5,22 +5,22 @@ from __future__ import annotations
 import dataclasses
 
 from conformance.reference import decisions
-from conformance.reference.decisions import STATUS_VALUES, ListQuery
+from conformance.reference.decisions import ListQuery, current_resource
 from conformance.reference.errors import ApiError
-from conformance.reference.faults._base import Fault, Signature, everything, slice_page
+from conformance.reference.faults._base import Fault, Signature, everything, matches, slice_page
 from conformance.reference.store import Page, SessionStore
 
 
 def _ignored(store: SessionStore, query: ListQuery) -> Page:
-    return decisions.fetch_page(store, dataclasses.replace(query, status=None))
+    return decisions.fetch_page(store, dataclasses.replace(query, status=None, match=()))
 
 
 def _after_slice(store: SessionStore, query: ListQuery) -> Page:
     """The page is cut from the unfiltered list, then filtered: short pages, has_more of the whole."""
-    page = decisions.fetch_page(store, dataclasses.replace(query, status=None))
-    if query.status is None:
+    page = decisions.fetch_page(store, dataclasses.replace(query, status=None, match=()))
+    if not query.filtered:
         return page
-    return Page([i for i in page.items if i["status"] == query.status], page.has_more)
+    return Page([i for i in page.items if matches(i, query)], page.has_more)
 
 
 def _complete_means_paid(store: SessionStore, query: ListQuery) -> Page:
@@ -44,7 +44,7 @@ def _complete_means_paid(store: SessionStore, query: ListQuery) -> Page:
 def _has_more_unfiltered(store: SessionStore, query: ListQuery) -> Page:
     """`has_more` comes from a second query that forgot the status condition."""
     page = decisions.fetch_page(store, query)
-    if query.status is None or not page.items:
+    if not query.filtered or not page.items:
         return page
     edge = page.items[-1]["id"] if query.forward else page.items[0]["id"]
     beyond = store.page(1, starting_after=edge) if query.forward else store.page(1, ending_before=edge)
@@ -53,7 +53,7 @@ def _has_more_unfiltered(store: SessionStore, query: ListQuery) -> Page:
 
 def _negative_offset(store: SessionStore, query: ListQuery) -> Page:
     """The filtered path computes `matches - limit` as an offset; a negative one crashes (500)."""
-    if query.status is not None and query.limit > store.count(query.status):
+    if query.filtered and query.limit > store.count(query.status, query.match):
         raise RuntimeError("negative OFFSET in the filtered query")
     return decisions.fetch_page(store, query)
 
@@ -62,15 +62,15 @@ def _foreign_cursor_snapped(store: SessionStore, query: ListQuery) -> Page:
     """A cursor whose session is not of the filtered status is moved onto the nearest session that
     is, in the direction of travel, and paged past as if listed already: that session is lost."""
     cursor = query.starting_after if query.forward else query.ending_before
-    if query.status is None or cursor is None:
+    if not query.filtered or cursor is None:
         return decisions.fetch_page(store, query)
     ordered = everything(store)
     ids = [i["id"] for i in ordered]
-    if cursor not in ids or ordered[ids.index(cursor)]["status"] == query.status:
+    if cursor not in ids or matches(ordered[ids.index(cursor)], query):
         return decisions.fetch_page(store, query)
     pos = ids.index(cursor)
     beyond = ordered[pos + 1:] if query.forward else list(reversed(ordered[:pos]))
-    snapped = next((i["id"] for i in beyond if i["status"] == query.status), None)
+    snapped = next((i["id"] for i in beyond if matches(i, query)), None)
     if snapped is None:
         return Page([], False)
     moved = {"starting_after": snapped} if query.forward else {"ending_before": snapped}
@@ -78,17 +78,17 @@ def _foreign_cursor_snapped(store: SessionStore, query: ListQuery) -> Page:
 
 
 def _invalid_ignored(raw: str | None) -> str | None:
-    return raw if raw in STATUS_VALUES else None
+    return raw if raw in current_resource().partition_values else None
 
 
 def _invalid_500(raw: str | None) -> str | None:
     if raw is None:
         return None
-    return {"open": "open", "complete": "complete", "expired": "expired"}[raw]  # KeyError: 500
+    return {value: value for value in current_resource().partition_values}[raw]  # KeyError: 500
 
 
 def _invalid_404(raw: str | None) -> str | None:
-    if raw is not None and raw not in STATUS_VALUES:
+    if raw is not None and raw not in current_resource().partition_values:
         raise ApiError(404, f"No sessions with status {raw[:100]!r}.", type_="invalid_request_error")
     return raw
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from conformance.reference import decisions
-from conformance.reference.decisions import DEFAULT_LIMIT, MAX_LIMIT
+from conformance.reference.decisions import current_resource
 from conformance.reference.errors import invalid
 from conformance.reference.faults._base import Fault, Signature
 
 
 def _refuse(raw: str) -> None:
-    raise invalid(f"Invalid limit: must be an integer between 1 and {MAX_LIMIT}, got {raw!r}.", "limit")
+    raise invalid(f"Invalid limit: must be an integer between 1 and {current_resource().max_limit}, got {raw!r}.",
+                  "limit")
 
 
 def _int64_unguarded(raw: str | None) -> int:
@@ -37,12 +38,12 @@ def _off_by_one(raw: str | None) -> int:
 
 
 def _ignored(raw: str | None) -> int:
-    return DEFAULT_LIMIT
+    return current_resource().default_limit
 
 
 def _no_upper_bound(raw: str | None) -> int:
     if raw is None:
-        return DEFAULT_LIMIT
+        return current_resource().default_limit
     if not raw.isdigit() or int(raw) < 1:
         _refuse(raw)
     return int(raw)
@@ -50,20 +51,20 @@ def _no_upper_bound(raw: str | None) -> int:
 
 def _zero_accepted(raw: str | None) -> int:
     if raw is None:
-        return DEFAULT_LIMIT
-    if not raw.isdigit() or int(raw) > MAX_LIMIT:
+        return current_resource().default_limit
+    if not raw.isdigit() or int(raw) > current_resource().max_limit:
         _refuse(raw)
     return int(raw)
 
 
 def _clamped(raw: str | None) -> int:
     if raw is None:
-        return DEFAULT_LIMIT
+        return current_resource().default_limit
     try:
         number = int(raw)
     except ValueError:
         _refuse(raw)
-    return min(max(number, 1), MAX_LIMIT)
+    return min(max(number, 1), current_resource().max_limit)
 
 
 def _default_25(raw: str | None) -> int:
@@ -72,28 +73,28 @@ def _default_25(raw: str | None) -> int:
 
 def _max_rejected(raw: str | None) -> int:
     limit = decisions.parse_limit(raw)
-    if limit >= MAX_LIMIT:
+    if limit >= current_resource().max_limit:
         _refuse(str(raw))
     return limit
 
 
 def _unguarded_int(raw: str | None) -> int:
     if raw is None:
-        return DEFAULT_LIMIT
+        return current_resource().default_limit
     number = int(raw)  # ValueError on "abc": a 500
-    if not 1 <= number <= MAX_LIMIT:
+    if not 1 <= number <= current_resource().max_limit:
         _refuse(raw)
     return number
 
 
 def _float_truncated(raw: str | None) -> int:
     if raw is None:
-        return DEFAULT_LIMIT
+        return current_resource().default_limit
     try:
         number = int(float(raw))
     except ValueError:
         _refuse(raw)
-    if not 1 <= number <= MAX_LIMIT:
+    if not 1 <= number <= current_resource().max_limit:
         _refuse(raw)
     return number
 

@@ -10,7 +10,15 @@ from typing import Any
 from conformance.reference import decisions
 from conformance.reference.decisions import ListQuery
 from conformance.reference.errors import ApiError
-from conformance.reference.faults._base import Fault, Signature, everything, page_of, request_state, slice_page
+from conformance.reference.faults._base import (
+    Fault,
+    Signature,
+    everything,
+    matches,
+    page_of,
+    request_state,
+    slice_page,
+)
 from conformance.reference.store import Page, SessionStore, UnknownCursorError
 
 
@@ -21,7 +29,7 @@ def _cursor_inclusive(store: SessionStore, query: ListQuery) -> Page:
     if cursor is None:
         return page
     item = store.get(cursor)
-    if item is None or (query.status is not None and item["status"] != query.status):
+    if item is None or (query.filtered and not matches(item, query)):
         return page
     if query.forward:
         items = [item, *page.items]
@@ -97,7 +105,7 @@ def _has_more_backward_looks_ahead(store: SessionStore, query: ListQuery) -> Pag
     page = decisions.fetch_page(store, query)
     if query.forward or not page.items:
         return page
-    after = store.page(1, starting_after=page.items[-1]["id"], status=query.status)
+    after = store.page(1, starting_after=page.items[-1]["id"], status=query.status, match=query.match)
     return Page(page.items, bool(after.items))
 
 
@@ -128,14 +136,14 @@ def _next_cursor_offset(data: list[dict[str, Any]], has_more: bool, query: ListQ
 
 def _unknown_cursor_500(store: SessionStore, query: ListQuery) -> Page:
     """The store's lookup error is not caught."""
-    return store.page(query.limit, query.starting_after, query.ending_before, query.status)
+    return store.page(query.limit, query.starting_after, query.ending_before, query.status, query.match)
 
 
 def _unknown_cursor_first_page(store: SessionStore, query: ListQuery) -> Page:
     try:
-        return store.page(query.limit, query.starting_after, query.ending_before, query.status)
+        return store.page(query.limit, query.starting_after, query.ending_before, query.status, query.match)
     except UnknownCursorError:
-        return store.page(query.limit, status=query.status)
+        return store.page(query.limit, status=query.status, match=query.match)
 
 
 def _both_cursors_passed_on(starting_after: str | None,
@@ -175,7 +183,7 @@ def _id_per_response(session: dict[str, Any]) -> dict[str, Any]:
 
 def _created_drifts(data: list[dict[str, Any]], has_more: bool, query: ListQuery) -> dict[str, Any]:
     """Filtered pages render `created` from a rounded-up timestamp: one second later."""
-    if query.status is not None:
+    if query.filtered:
         data = [{**item, "created": item["created"] + 1} for item in data]
     return decisions.envelope(data, has_more, query)
 

@@ -56,7 +56,7 @@ def selector(restriction: str) -> dict[str, Callable[..., bool]]:
     fixed: dict[str, dict[str, Callable[..., bool]]] = {
         "forward": _on_query(lambda q: q.forward),
         "backward": _on_query(lambda q: not q.forward),
-        "filtered": _on_query(lambda q: q.status is not None),
+        "filtered": _on_query(lambda q: q.filtered),
         "first-page": _on_query(lambda q: q.starting_after is None and q.ending_before is None),
         "after-first": _on_query(lambda q: q.starting_after is not None or q.ending_before is not None),
         "no-credentials": {"authenticate": lambda headers, _key: "authorization" not in headers},

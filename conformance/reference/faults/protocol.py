@@ -10,7 +10,7 @@ from typing import Any
 from starlette.datastructures import Headers, QueryParams
 
 from conformance.reference import decisions
-from conformance.reference.decisions import API_VERSION_HEADER, KNOWN_PARAMS, ListQuery
+from conformance.reference.decisions import ListQuery, current_resource
 from conformance.reference.errors import ApiError, invalid
 from conformance.reference.faults._base import Fault, Reply, Signature, request_state
 from conformance.reference.store import Page, SessionStore
@@ -18,7 +18,7 @@ from conformance.reference.store import Page, SessionStore
 
 def _version_parsed_as_date(headers: Headers, supported: Sequence[str]) -> str | None:
     """Parses the value as a date before looking it up: `not-a-version` raises ValueError (500)."""
-    value = headers.get(API_VERSION_HEADER)
+    value = headers.get(current_resource().version_header)
     if value:
         datetime.strptime(value, "%Y-%m-%d")
     return decisions.check_api_version(headers, supported)
@@ -30,7 +30,7 @@ def _newest_version_refused(headers: Headers, supported: Sequence[str]) -> str |
 
 
 def _unknown_version_ignored(headers: Headers, supported: Sequence[str]) -> str | None:
-    value = headers.get(API_VERSION_HEADER)
+    value = headers.get(current_resource().version_header)
     return value if value in supported else None
 
 
@@ -46,7 +46,7 @@ def _plain_text_error(error: ApiError) -> ApiError:
 
 def _fastapi_422(error: ApiError) -> ApiError:
     """Query validation answered the FastAPI way: 422 with a `detail` list."""
-    if error.status != 400 or error.param not in ("limit", "status"):
+    if error.status != 400 or error.param not in ("limit", *current_resource().filters):
         return error
     return Reply(422, {"detail": [{"loc": ["query", error.param], "msg": error.message,
                                    "type": "value_error"}]})
@@ -54,8 +54,9 @@ def _fastapi_422(error: ApiError) -> ApiError:
 
 def _unknown_params_as_filters(params: QueryParams) -> None:
     """Unknown parameters are taken as field filters (`?field=value`), as a generic ORM view does."""
-    request_state()["filters"] = [(k, v) for k, v in params.multi_items() if k not in KNOWN_PARAMS]
-    for name in ("limit", "starting_after", "ending_before", "status"):
+    known = current_resource().known_params
+    request_state()["filters"] = [(k, v) for k, v in params.multi_items() if k not in known]
+    for name in known:
         if len(params.getlist(name)) > 1:
             raise invalid(f"Parameter {name} was given more than once.", name)
 
@@ -71,20 +72,21 @@ def _filtered_by_fields(store: SessionStore, query: ListQuery) -> Page:
 
 def _repeats_allowed(params: QueryParams) -> None:
     """Unknown names refused as the reference does; a repeated name is let through to the parsers."""
+    known = current_resource().known_params
     for name, _ in params.multi_items():
-        if name not in KNOWN_PARAMS:
+        if name not in known:
             raise invalid(f"Received unknown parameter: {name[:100]}", name[:100])
 
 
-_STATUS_COLUMN = {"open": "open", "complete": "complete", "expired": "expired"}
-
-
 def _repeated_status_500(params: QueryParams) -> None:
-    """A repeated `status` arrives as a list and is looked up as one value: KeyError (500)."""
+    """A repeated `status` (the partition filter) arrives as a list and is looked up as one value:
+    KeyError (500)."""
     _repeats_allowed(params)
-    values = params.getlist("status")
+    resource = current_resource()
+    values = params.getlist(resource.partition) if resource.partition else []
     if len(values) > 1:
-        request_state()["status"] = _STATUS_COLUMN[",".join(values)]  # KeyError: 500
+        column = {value: value for value in resource.partition_values}
+        request_state()["status"] = column[",".join(values)]  # KeyError: 500
 
 
 def _limit_first_validated(params: QueryParams) -> None:

@@ -1,0 +1,127 @@
+"""Judging a family of list operations (issue 24): one judgement per operation, one run's conclusion.
+
+`run` and `verify` both call :func:`judge_operations`, so the two cannot drift. Each operation is
+judged by :func:`conformance.judge.pipeline.judge_run` over its own exchanges (those sent to its
+path; their ``seq`` stay the transcript's) with the document seen from it
+(:meth:`conformance.spec.Spec.for_operation`); its verdicts and causes carry its ``"GET /path"``.
+The run's gate verdict is the worst over the operations (nonconformant, then error, then
+inconclusive, then conformant) and its reason names the operation it comes from. A run judging
+one operation gives exactly that operation's judgement, so today's runs are unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from conformance.catalog import Catalog
+from conformance.checks.base import Record, RunContext
+from conformance.judge.judgement import Conclusion, Scope
+from conformance.judge.pipeline import Judged, RunJudgement, judge_cut_short, judge_run
+from conformance.operations import CHECKOUT_SESSIONS
+from conformance.spec import Spec
+
+# Worst first: the run's verdict is the first of these any operation has.
+GATE_ORDER = ("nonconformant", "error", "inconclusive", "conformant")
+SCOPE_ORDER = ("nonconformant", "error", "inconclusive", "partial-with-waivers", "partial",
+               "conformant-with-waivers", "conformant")
+# A waiver named by several operations' records: the status that says most, first.
+_WAIVER_STATUS = ("applied", "expired", "unused", "stale")
+
+
+def path_of(operation: str) -> str:
+    """``"GET /v1/customers"`` -> ``"/v1/customers"``."""
+    return operation.split(" ", 1)[1]
+
+
+def records_by_operation(record: Record, operations: Sequence[str]) -> dict[str, Record]:
+    """Each operation's exchanges (those sent to its path), in transcript order, global seq kept.
+    One operation reads the whole record (its readings shared): every exchange of such a run is its own."""
+    if len(operations) == 1:
+        return {operations[0]: record}
+    by_path: dict[str, list[Any]] = {path_of(key): [] for key in operations}
+    for exchange in record.exchanges:
+        if exchange.path in by_path:
+            by_path[exchange.path].append(exchange)
+    return {key: Record(by_path[path_of(key)]) for key in operations}
+
+
+def judge_operations(
+    record: Record, context: RunContext, spec: Spec, catalog: Catalog, operations: Sequence[str] = (),
+    *, so_far: dict[str, Judged] | None = None, **common: Any,
+) -> RunJudgement:
+    """The run's judgement over ``operations`` (``"GET /path"``; default: checkout sessions alone).
+
+    ``common`` goes to every ``judge_run`` (only, failed_probes, aborted, stopped, strict, waivers,
+    target, on). ``so_far``: each operation's `Judged`, filled as it is judged, for a run whose
+    judging a bound may cut (then :func:`judge_operations_cut_short`). Pure, as judge_run is.
+    """
+    operations = list(operations) or [CHECKOUT_SESSIONS]
+    parts: list[tuple[str, RunJudgement]] = []
+    for key, sub in records_by_operation(record, operations).items():
+        judged = judge_run(sub, context, spec.for_operation(path_of(key)), catalog,
+                           so_far=None if so_far is None else so_far.setdefault(key, Judged()), **common)
+        parts.append((key, tagged(judged, key)))
+    return combined(parts)
+
+
+def judge_operations_cut_short(
+    record: Record, so_far: Mapping[str, Judged], catalog: Catalog, cut: str, operations: Sequence[str] = (),
+    **common: Any,
+) -> RunJudgement:
+    """:func:`conformance.judge.pipeline.judge_cut_short` per operation, combined like a whole run's."""
+    operations = list(operations) or [CHECKOUT_SESSIONS]
+    parts = [(key, tagged(judge_cut_short(sub, so_far.get(key) or Judged(), catalog, cut, **common), key))
+             for key, sub in records_by_operation(record, operations).items()]
+    return combined(parts)
+
+
+def tagged(judged: RunJudgement, operation: str) -> RunJudgement:
+    """``judged`` with every verdict and cause naming ``operation``."""
+    conclusion = replace(judged.conclusion,
+                         verdicts=[replace(v, operation=operation) for v in judged.conclusion.verdicts])
+    return RunJudgement([replace(v, operation=operation) for v in judged.judged],
+                        [replace(c, operation=operation) for c in judged.diagnosis], conclusion, judged.activity)
+
+
+def combined(parts: Sequence[tuple[str, RunJudgement]]) -> RunJudgement:
+    """One run's judgement from its operations': verdicts and causes in operation order, the worst
+    gate and scoped verdicts, the reason of the operation the gate verdict comes from (named)."""
+    if len(parts) == 1:
+        return parts[0][1]
+    conclusions = [(key, j.conclusion) for key, j in parts]
+    worst_key, worst = min(conclusions, key=lambda kc: _rank(GATE_ORDER, kc[1].verdict))
+    if worst.reason:
+        reason = f"{worst_key}: {worst.reason}"
+    elif worst.verdict == "nonconformant":
+        failing = [key for key, c in conclusions if c.verdict == "nonconformant"]
+        reason = f"Nonconformant on {', '.join(failing)}."
+    else:
+        reason = ""
+    scopes = [c.scope for _, c in conclusions]
+    scope = Scope(
+        verdict=min((s.verdict for s in scopes), key=lambda v: _rank(SCOPE_ORDER, v)),
+        counted=scopes[0].counted, judged=sum(s.judged for s in scopes), total=sum(s.total for s in scopes),
+        not_judged=[n for s in scopes for n in s.not_judged], stopped=scopes[0].stopped,
+    )
+    conclusion = Conclusion(
+        verdicts=[v for _, c in conclusions for v in c.verdicts], waivers=_waiver_records(conclusions),
+        verdict=worst.verdict, reason=reason, scope=scope,
+    )
+    return RunJudgement([v for _, j in parts for v in j.judged], [c for _, j in parts for c in j.diagnosis],
+                        conclusion, parts[0][1].activity)
+
+
+def _rank(order: Sequence[str], verdict: str) -> int:
+    return order.index(verdict) if verdict in order else len(order)
+
+
+def _waiver_records(conclusions: Sequence[tuple[str, Conclusion]]) -> list[dict[str, Any]]:
+    """One record per waiver: every operation's conclusion holds the same waivers in the same
+    order, each with its status there; the one kept says most (applied anywhere is applied)."""
+    records = [list(c.waivers) for _, c in conclusions]
+    merged = []
+    for same in zip(*records, strict=True):
+        merged.append(min(same, key=lambda r: _rank(_WAIVER_STATUS, str(r.get("status")))))
+    return merged
