@@ -271,7 +271,9 @@ def _rejudge_problems(
     only = tuple(report["only"])
     catalog = default_catalog()
     spec = spec or default_spec()
-    operations = [str(o) for o in report.get("operations") or [CHECKOUT_SESSIONS]]
+    # The operations judged: report.json's list, else those its verdicts name, in their order.
+    named_ops = list(dict.fromkeys(str(e.get("operation", CHECKOUT_SESSIONS)) for e in report["requirements"]))
+    operations = [str(o) for o in report.get("operations") or named_ops or [CHECKOUT_SESSIONS]]
     waivers, problems = recorded_waivers(report, catalog)
     started = dt.datetime.fromisoformat(report["started_at"]).astimezone(dt.UTC).date()
     # The very function `run` judged with: the checks (or, when the preflight found nothing to

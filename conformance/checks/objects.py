@@ -98,8 +98,12 @@ def judge_objects(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
     kinds = _enum((schema.get("properties") or {}).get("object"), spec)
     rules = list(_walk_schema(schema, spec))
 
+    # A required key whose schema allows null may be null (the document's own MUST is presence);
+    # checkout sessions' required keys allow no null (CONTRACT.md: all non-null).
+    nullable = {k for k in required if _allows_null((schema.get("properties") or {}).get(k), spec)}
+
     def missing_required(item: Item) -> tuple[str, str, str] | None:
-        absent = [k for k in required if item.get(k) is None]
+        absent = [k for k in required if k not in item or (item[k] is None and k not in nullable)]
         return (f"missing or null {', '.join(absent)}", "non-null " + ", ".join(required),
                 "absent/null: " + ", ".join(absent)) if absent else None
 
@@ -152,6 +156,19 @@ def judge_objects(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
     else:
         yield skipped("OBJ-013", name, "the API key is not a test key (sk_test_)")
     yield _each("OBJ-014", name, items, _total_mismatch)
+
+
+def _allows_null(schema: Any, spec: Spec) -> bool:
+    """Whether a property schema admits null: `type` naming "null", `nullable: true` (OpenAPI 3.0),
+    or a `oneOf`/`anyOf` member that does."""
+    if isinstance(schema, dict) and "$ref" in schema:
+        schema = spec.component(str(schema["$ref"]).rsplit("/", 1)[-1])
+    if not isinstance(schema, dict):
+        return False
+    kind = schema.get("type")
+    if kind == "null" or (isinstance(kind, list) and "null" in kind) or schema.get("nullable") is True:
+        return True
+    return any(_allows_null(member, spec) for key in ("oneOf", "anyOf") for member in schema.get(key) or [])
 
 
 def _enum(schema: Any, spec: Spec) -> list[str]:

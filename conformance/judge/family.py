@@ -27,7 +27,7 @@ GATE_ORDER = ("nonconformant", "error", "inconclusive", "conformant")
 SCOPE_ORDER = ("nonconformant", "error", "inconclusive", "partial-with-waivers", "partial",
                "conformant-with-waivers", "conformant")
 # A waiver named by several operations' records: the status that says most, first.
-_WAIVER_STATUS = ("applied", "expired", "unused", "stale")
+_WAIVER_STATUS = ("applied", "expired", "stale", "unused")
 
 
 def path_of(operation: str) -> str:
