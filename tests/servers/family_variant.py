@@ -14,8 +14,8 @@ beside this file), written from shared/CONTRACT.md and that document alone: noth
 * an unknown cursor: 400 on products, 404 on refunds;
 * a cursor naming an item the filter excludes: products continue from its place in the
   unfiltered order; refunds refuse it with 400;
-* an empty ``supplier=`` / ``charge=`` reads as no filter; an empty ``type=`` / ``status=`` is
-  refused (it is outside the enum);
+* an empty ``supplier=`` reads as no filter, an empty ``charge=`` is refused with 400 (both
+  legal); an empty ``type=`` / ``status=`` is refused (it is outside the enum);
 * a repeated parameter: the *last* copy counts, for validation and query alike;
 * ``Authorization: Basic`` with the key as username, ``Bearer <key>`` too (a MAY); any malformed
   header is a 401 with a lowercase ``basic`` challenge; error ``type`` strings in upper case;
@@ -79,6 +79,7 @@ class Resource:
     refuse_unknown_params: bool
     refuse_excluded_cursor: bool
     issues_tokens: bool
+    refuse_empty_equality: bool
     faults: frozenset[str] = frozenset()
     numbers: dict[str, int] = field(default_factory=dict)  # id -> row number in list order
 
@@ -128,7 +129,10 @@ class Resource:
             raise Refused(400, "INVALID_PARAMETER", f"`{part_name}` must be one of {', '.join(part_values)}.",
                           part_name)
         eq_name, eq_field = self.equality
-        eq = params.get(eq_name) or None  # empty: no filter
+        eq = params.get(eq_name)
+        if eq == "" and self.refuse_empty_equality:
+            raise Refused(400, "INVALID_PARAMETER", f"`{eq_name}` cannot be empty.", eq_name)
+        eq = eq or None  # empty: no filter
         after, before = params.get("starting_after"), params.get("ending_before")
         if after is not None and before is not None:
             raise Refused(400, "INVALID_PARAMETER", "`starting_after` and `ending_before` exclude each other.",
@@ -237,11 +241,13 @@ class FamilyApp:
             PRODUCTS: Resource(PRODUCTS, make_products(products, seed), max_limit=50,
                                partition=("type", ("good", "service")), equality=("supplier", "supplier_id"),
                                unknown_cursor_status=400, refuse_unknown_params=False,
-                               refuse_excluded_cursor=False, issues_tokens=True, faults=by_path[PRODUCTS]),
+                               refuse_excluded_cursor=False, issues_tokens=True, refuse_empty_equality=False,
+                               faults=by_path[PRODUCTS]),
             REFUNDS: Resource(REFUNDS, make_refunds(refunds, seed), max_limit=250,
                               partition=("status", ("pending", "succeeded", "failed")), equality=("charge", "charge"),
                               unknown_cursor_status=404, refuse_unknown_params=True,
-                              refuse_excluded_cursor=True, issues_tokens=False, faults=by_path[REFUNDS]),
+                              refuse_excluded_cursor=True, issues_tokens=False, refuse_empty_equality=True,
+                              faults=by_path[REFUNDS]),
         }
 
     def _authorised(self, header: str | None) -> bool:
