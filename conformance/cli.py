@@ -230,7 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     caps = ", ".join(f"{p.max_requests} for {name}" for name, p in PROFILES.items())
     run.add_argument("--max-requests", type=_positive_int, default=None, metavar="N",
                      help=f"hard cap on requests sent; what it leaves unjudged is inconclusive (default: the "
-                          f"profile's, {caps})")
+                          f"profile's, {caps}, for each operation judged)")
     run.add_argument("--timeout", type=_positive_float, default=10.0, metavar="SECONDS",
                      help="seconds each request may take, more than 0 and up to 600 (default: 10)")
     run.add_argument("--concurrency", type=_concurrency, default=DEFAULT_CONCURRENCY, metavar="N",

@@ -140,6 +140,12 @@ class Spec:
             return None
         if isinstance(node.get("$ref"), str):
             return self._items_pointer(node["$ref"], depth + 1)
+        # As conformance.operations merges allOf (a later member's property wins over an earlier's
+        # and over the schema's own), the last member that declares `data` names the items.
+        for index in reversed(range(len(node.get("allOf") or []))):
+            found = self._items_pointer(f"{pointer}/allOf/{index}", depth + 1)
+            if found is not None:
+                return found
         data = (node.get("properties") or {}).get("data")
         if isinstance(data, dict):
             data_pointer = f"{pointer}/properties/data"
@@ -147,17 +153,16 @@ class Spec:
                 data_pointer, data = data["$ref"], self._at(data["$ref"])
             if isinstance(data, dict) and isinstance(data.get("items"), dict):
                 return _named(f"{data_pointer}/items", data["items"])
-        for index, _member in enumerate(node.get("allOf") or []):
-            found = self._items_pointer(f"{pointer}/allOf/{index}", depth + 1)
-            if found is not None:
-                return found
         return None
 
     def _at(self, pointer: str) -> Any:
         node: Any = self.document
         for token in pointer[2:].split("/"):
             token = token.replace("~1", "/").replace("~0", "~")
-            node = node.get(token) if isinstance(node, dict) else None
+            if isinstance(node, list):
+                node = node[int(token)] if token.isdigit() and int(token) < len(node) else None
+            else:
+                node = node.get(token) if isinstance(node, dict) else None
         return node
 
 

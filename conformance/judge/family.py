@@ -35,6 +35,25 @@ def path_of(operation: str) -> str:
     return operation.split(" ", 1)[1]
 
 
+def probe_name(name: str, operation: str) -> str:
+    """A probe's name in a run judging ``operation``: checkout sessions' keep theirs (so their random
+    draws, hence their requests, are those of every run before families), another's is ``NAME@/path``."""
+    return name if operation == CHECKOUT_SESSIONS else f"{name}@{path_of(operation)}"
+
+
+def own_failures(failed: Mapping[str, str], operation: str, operations: Sequence[str]) -> dict[str, str]:
+    """The crashed probes (name -> error) of ``operation``, under their plain names: a probe that
+    crashed on one operation blames that operation's requirements only."""
+    if len(operations) <= 1:
+        return dict(failed)
+    own = {}
+    for name, error in failed.items():
+        plain, at, path = name.partition("@")
+        if (at and path == path_of(operation)) or (not at and operation == CHECKOUT_SESSIONS):
+            own[plain] = error
+    return own
+
+
 def records_by_operation(record: Record, operations: Sequence[str]) -> dict[str, Record]:
     """Each operation's exchanges (those sent to its path), in transcript order, global seq kept.
     One operation reads the whole record (its readings shared): every exchange of such a run is its own."""
@@ -58,9 +77,11 @@ def judge_operations(
     judging a bound may cut (then :func:`judge_operations_cut_short`). Pure, as judge_run is.
     """
     operations = list(operations) or [CHECKOUT_SESSIONS]
+    failed = common.pop("failed_probes", None) or {}
     parts: list[tuple[str, RunJudgement]] = []
     for key, sub in records_by_operation(record, operations).items():
         judged = judge_run(sub, context, spec.for_operation(path_of(key)), catalog,
+                           failed_probes=own_failures(failed, key, operations),
                            so_far=None if so_far is None else so_far.setdefault(key, Judged()), **common)
         parts.append((key, tagged(judged, key)))
     return combined(parts)
@@ -72,7 +93,9 @@ def judge_operations_cut_short(
 ) -> RunJudgement:
     """:func:`conformance.judge.pipeline.judge_cut_short` per operation, combined like a whole run's."""
     operations = list(operations) or [CHECKOUT_SESSIONS]
-    parts = [(key, tagged(judge_cut_short(sub, so_far.get(key) or Judged(), catalog, cut, **common), key))
+    failed = common.pop("failed_probes", None) or {}
+    parts = [(key, tagged(judge_cut_short(sub, so_far.get(key) or Judged(), catalog, cut,
+                                          failed_probes=own_failures(failed, key, operations), **common), key))
              for key, sub in records_by_operation(record, operations).items()]
     return combined(parts)
 

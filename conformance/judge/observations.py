@@ -604,6 +604,8 @@ def _invalid_404(record: Record, spec: Spec) -> list[int]:
 @observation("status-outside-enum", "sessions carry a `status` outside the documented values")
 def _status_enum(record: Record, spec: Spec) -> list[int]:
     known = set(spec.enum_of("status"))
+    if not known:  # an operation without a `status` enum: nothing is outside it (issue 24)
+        return []
     return _first(p.seq for p in _lists(record) if any(i.get("status") not in known for i in _items(p)))
 
 

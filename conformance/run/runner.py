@@ -22,7 +22,7 @@ from conformance.exchange import Exchange
 from conformance.judge.bounded import Bounded
 from conformance.judge.coverage import Coverage, coverage_of
 from conformance.judge.diagnosis import Cause
-from conformance.judge.family import judge_operations, judge_operations_cut_short
+from conformance.judge.family import judge_operations, judge_operations_cut_short, probe_name
 from conformance.judge.judgement import Scope
 from conformance.judge.pipeline import Judged, RunJudgement
 from conformance.judge.waivers import Waiver
@@ -190,9 +190,27 @@ def operation_probes(probes: tuple[Probe, ...], operations: list[str], catalog: 
         for probe in probes:
             if probe.area not in areas and probe.name not in ALWAYS_PROBED:
                 continue
-            named = probe if key == CHECKOUT_SESSIONS else replace(probe, name=f"{probe.name}@{key.split(' ', 1)[1]}")
+            named = probe if key == CHECKOUT_SESSIONS else replace(probe, name=probe_name(probe.name, key))
             paired.append((named, key))
     return paired
+
+
+def request_cap(options: RunOptions, operations: int) -> int:
+    """The run's request budget: `--max-requests` as given (a bound on the whole run, however many
+    operations), else the profile's cap for each operation judged, shared by all of them
+    (docs/family.md): judging N operations may send N times what judging one may."""
+    if options.max_requests is not None:
+        return options.max_requests
+    return options.profile.max_requests * max(operations, 1)
+
+
+def _reading(view: Spec) -> str:
+    """One console line: what the run read of an operation (its filters, what it does not judge)."""
+    operation = view.list_operation
+    filters = ", ".join(f"{f.parameter} ({f.kind}{f' on {f.field}' if f.field != f.parameter else ''})"
+                        for f in operation.filters) or "none"
+    unjudged = f"; not judged as filters: {', '.join(operation.unjudged)}" if operation.unjudged else ""
+    return f"{view.operation_key}: filters {filters}{unjudged}"
 
 
 def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
@@ -200,13 +218,16 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
     catalog = default_catalog()
     validate_selection(options.only, catalog)
     operations, left_out = selected_operations(spec, options.operations)
-    for left in left_out if options.spec_path is not None or options.operations else ():
-        progress(f"left out {left.key}: {left.reason}")
+    if options.spec_path is not None or options.operations:  # a family run: say what was read
+        for key in operations:
+            progress(_reading(spec.for_operation(key.split(" ", 1)[1])))
+        for left in left_out:
+            progress(f"left out {left.key}: {left.reason}")
     if options.tls != TLSOptions():
         build_context(options.tls)  # a CA bundle or client key that cannot be used: exit 2, nothing sent
     started = datetime.now(UTC)
     with _target(options) as (base_url, api_key, api_version, embedded):
-        cap = options.max_requests if options.max_requests is not None else options.profile.max_requests
+        cap = request_cap(options, len(operations))
         asking, writing, why_stopped = _deadline_shares(options.deadline)
         settings = ClientSettings(timeout=options.timeout, max_requests=cap, rate_limit=options.rate_limit,
                                   deadline=asking, deadline_reason=why_stopped)

@@ -1,0 +1,223 @@
+"""The engine of a family run (issue 24), piece by piece: the document seen from one operation
+(conformance.spec.Spec.for_operation), probes that send to and read their own operation's path,
+the filtered walks an operation's parameters give (conformance.checks.filters), lanes that run
+each operation's reference walk beside the others', and the run's verdict as the worst over the
+operations (conformance.judge.family). Hand-made documents and exchanges; no reference server.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conformance.catalog import default_catalog
+from conformance.checks.base import Probe, ProbeContext, Record, RunContext
+from conformance.checks.collection import Collection
+from conformance.checks.filters import absent_value, equality_value, walks_asked, walks_to_ask
+from conformance.checks.schema_validation import validation_errors
+from conformance.exchange import Exchange
+from conformance.judge.family import combined, records_by_operation, tagged
+from conformance.judge.judgement import conclude
+from conformance.judge.pipeline import RunJudgement
+from conformance.profiles import PROFILES
+from conformance.record.client import Client
+from conformance.run.lanes import probe_rng, run_probes
+from conformance.spec import Spec, default_spec
+from conformance.verdicts import RequirementVerdict, Verdict
+from tests.family.test_operations import FAMILY
+from tests.support.scripted import Reply, scripted_server
+
+SPEC = Spec(path=Path("family-test.yaml"), document=FAMILY, sha256="family-test-document")
+RUN = RunContext(PROFILES["quick"], None, True, 0)
+KEY = "sk_test_FAMILY_ENGINE_0123"
+
+
+def test_a_view_reads_its_own_operations_schemas_and_parameters() -> None:
+    customers, invoices = SPEC.for_operation("/v1/customers"), SPEC.for_operation("/v1/invoices")
+    assert customers.operation_key == "GET /v1/customers"
+    assert (customers.list_schema_name, customers.item_schema_name) == ("CustomerList", "Customer")
+    # The invoices' 200 schema is inline (allOf): a pointer into the document; its items a component.
+    assert invoices.list_schema_name.startswith("#/paths/~1v1~1invoices/get/responses/200/")
+    assert invoices.item_schema_name == "Invoice"
+    assert invoices.enum_of("status") == ("draft", "open", "paid")
+    assert customers.enum_of("status") == ()  # another operation's status is not this one's
+    assert customers.declares("email") and not customers.declares("status")
+    assert invoices.parameter("limit")["schema"]["maximum"] == 100  # path-level, through $ref
+    # The shipped document's one operation reads as it always did.
+    shipped = default_spec()
+    assert (shipped.list_schema_name, shipped.item_schema_name) == ("CheckoutSessionList", "CheckoutSession")
+
+
+def test_items_are_validated_against_their_own_operations_item_schema() -> None:
+    customers, invoices = SPEC.for_operation("/v1/customers"), SPEC.for_operation("/v1/invoices")
+    body = {"object": "list", "data": [{"id": 5, "email": None}], "has_more": False, "url": "/v1/customers"}
+    assert [e.path for e in validation_errors(customers, body)] == ["data[0].id"]
+    good = {"object": "list", "data": [{"id": "in_1", "status": "open", "customer": "cus_1"}], "has_more": False}
+    assert not validation_errors(invoices, good)
+    assert validation_errors(invoices, {**good, "data": [{"id": "in_1", "status": 3}]})
+
+
+def test_a_probe_sends_to_its_operations_path_and_reads_only_that_paths_exchanges() -> None:
+    seen: dict[str, list[str]] = {}
+
+    def probe(ctx: ProbeContext) -> None:
+        ctx.get("walk:100", [("limit", "1")])
+        seen[ctx.spec.operation_path] = [e.path for e in ctx.record]
+
+    with scripted_server(lambda _i, _r: Reply()) as target:
+        client = Client(target.base_url, KEY)
+        for path in ("/v1/customers", "/v1/invoices"):
+            ProbeContext(client, RUN, SPEC.for_operation(path)).get("preflight")
+            probe(ProbeContext(client, RUN, SPEC.for_operation(path)))
+        client.close()
+        received = [r.path.split("?")[0] for r in target.received]
+    assert received == ["/v1/customers", "/v1/customers", "/v1/invoices", "/v1/invoices"]
+    assert seen == {"/v1/customers": ["/v1/customers"] * 2, "/v1/invoices": ["/v1/invoices"] * 2}
+
+
+def test_each_operations_reference_walk_runs_beside_the_others_and_alone_in_its_own() -> None:
+    # The first walks of two operations meet at a barrier: only lanes running them at once get past
+    # it (else it times out and the probe crashes). The second walk of customers must wait for its
+    # first, though a lane is free.
+    beside = threading.Barrier(2, timeout=10)
+    running = {"/v1/customers": 0}
+    overlap: list[bool] = []
+    lock = threading.Lock()
+
+    def customers(meet: bool) -> Callable[[ProbeContext], None]:
+        def walk(ctx: ProbeContext) -> None:
+            with lock:
+                running["/v1/customers"] += 1
+                overlap.append(running["/v1/customers"] > 1)
+            if meet:
+                beside.wait()
+            ctx.get("walk")
+            with lock:
+                running["/v1/customers"] -= 1
+        return walk
+
+    def invoices(ctx: ProbeContext) -> None:
+        beside.wait()
+        ctx.get("walk")
+
+    probes = [Probe("walk:100", "test", customers(True), order="first"),
+              Probe("walk:7", "test", customers(False), order="first"),
+              Probe("walk:100@/v1/invoices", "test", invoices, order="first")]
+    paths = {"walk:100": "/v1/customers", "walk:7": "/v1/customers", "walk:100@/v1/invoices": "/v1/invoices"}
+    with scripted_server(lambda _i, _r: Reply()) as target:
+        client = Client(target.base_url, KEY)
+        runs = run_probes(client, probes,
+                          lambda p: ProbeContext(client, RUN, SPEC.for_operation(paths[p.name]), probe_rng(0, p)),
+                          concurrency=3, group=lambda p: paths[p.name])
+        client.close()
+    assert [r.crashed for r in runs] == [None, None, None]
+    assert overlap == [False, False]
+    # Committed in probe order whatever the timing.
+    assert [e.path for e in client.transcript] == ["/v1/customers", "/v1/customers", "/v1/invoices"]
+
+
+def _page(seq: int, tag: str, path: str, items: list[dict[str, object]], **params: str) -> Exchange:
+    body = {"object": "list", "data": items, "has_more": False, "url": path}
+    exchange = Exchange(seq=seq, tag=tag, path=path, query=list(params.items()), auth="key")
+    exchange.status, exchange.body = 200, json.dumps(body)
+    exchange.response_headers = {"content-type": "application/json"}
+    return exchange
+
+
+def test_equality_walks_take_a_value_items_carry_and_one_none_carries() -> None:
+    items = [{"id": f"cus_{n}", "email": email} for n, email in
+             enumerate(["a@x.com", "shared@x.com", "b@x.com", "shared@x.com", None])]
+    record = Record([_page(0, "walk:100", "/v1/customers", items, limit="100")])
+    collection = Collection.from_record(record)
+    assert equality_value(collection, "email") == "shared@x.com"
+    carried = {i["email"] for i in items}
+    absent = absent_value("shared@x.com", carried)
+    assert absent == "zzzzzz@x.com" and absent not in carried
+    assert absent_value("cus_9AbC", {"cus_zzzz"}) == "cus_yyyy"  # the prefix kept, a carried value avoided
+    customers = SPEC.for_operation("/v1/customers")
+    walks = walks_to_ask(customers, collection)
+    assert [(w.tag, w.value, w.absent) for w in walks] == [
+        ("filter:email:seen", "shared@x.com", False), ("filter:email:absent", "zzzzzz@x.com", True)]
+    # Judging reads the values back from what was sent, never re-picking them.
+    sent = Record([_page(1, "filter:email:seen", "/v1/customers", [], email="other@x.com")])
+    assert [(w.tag, w.value) for w in walks_asked(customers, sent)] == [("filter:email:seen", "other@x.com")]
+    # Partitions first, their tags as checkout sessions' always were for `status`.
+    invoices = walks_to_ask(SPEC.for_operation("/v1/invoices"), Collection.from_record(Record([])))
+    assert [w.tag for w in invoices][:3] == ["filter:draft", "filter:open", "filter:paid"]
+
+
+def test_each_operations_record_keeps_the_transcripts_numbers() -> None:
+    exchanges = [_page(0, "walk:100", "/v1/customers", []), _page(1, "walk:100", "/v1/invoices", []),
+                 _page(2, "walk:7", "/v1/invoices", [])]
+    split = records_by_operation(Record(exchanges), ["GET /v1/customers", "GET /v1/invoices"])
+    invoices = split["GET /v1/invoices"]
+    assert [e.seq for e in invoices] == [1, 2]
+    assert invoices.by_seq(2).tag == "walk:7" and invoices.by_seq(1).tag == "walk:100"
+
+
+def _judgement(verdicts: list[tuple[str, Verdict]]) -> RunJudgement:
+    catalog = default_catalog()
+    judged = [RequirementVerdict(r, catalog[r].level, v, f"{r} {v.value}", [], [], exchanges=[0] if v == Verdict.PASS
+                                 else []) for r, v in verdicts]
+    return RunJudgement(judged, [], conclude(judged, catalog, strict=False), {})
+
+
+@pytest.mark.parametrize(("second", "worst"), [
+    (Verdict.PASS, "conformant"), (Verdict.INCONCLUSIVE, "inconclusive"), (Verdict.ERROR, "error"),
+    (Verdict.FAIL, "nonconformant"),
+])
+def test_the_runs_verdict_is_the_worst_over_the_operations_and_names_it(second: Verdict, worst: str) -> None:
+    first = tagged(_judgement([("PAG-001", Verdict.PASS), ("PAG-004", Verdict.PASS)]), "GET /v1/customers")
+    other = tagged(_judgement([("PAG-001", Verdict.PASS), ("PAG-004", second)]), "GET /v1/invoices")
+    whole = combined([("GET /v1/customers", first), ("GET /v1/invoices", other)])
+    assert whole.conclusion.verdict == worst
+    assert [(v.operation, v.requirement) for v in whole.conclusion.verdicts] == [
+        ("GET /v1/customers", "PAG-001"), ("GET /v1/customers", "PAG-004"),
+        ("GET /v1/invoices", "PAG-001"), ("GET /v1/invoices", "PAG-004")]
+    if worst == "conformant":
+        assert whole.conclusion.reason == ""
+    else:
+        assert "GET /v1/invoices" in whole.conclusion.reason and "GET /v1/customers" not in whole.conclusion.reason
+    # One operation: its own judgement, untouched (today's runs).
+    assert combined([("GET /v1/customers", first)]) is first
+
+
+def test_the_config_file_names_the_document_and_the_operations(tmp_path: Path) -> None:
+    from conformance.cli import build_parser, run_options
+    from conformance.config_file import parse_with_config
+
+    config = tmp_path / "ci" / "conformance.toml"
+    config.parent.mkdir()
+    config.write_text('[tool.checkout-conformance]\nspec = "family.yaml"\noperation = ["GET /v1/customers"]\n')
+    args = parse_with_config(build_parser(), ["run", "--config", str(config)])
+    options = run_options(args)
+    # A path in the file is read from the file's folder, as a reader of the file expects.
+    assert options.spec_path == config.parent / "family.yaml"
+    assert options.operations == ("GET /v1/customers",)
+
+
+def test_a_probe_crashing_on_one_operation_blames_that_operations_requirements_only() -> None:
+    from conformance.judge.family import own_failures, probe_name
+
+    operations = ["GET /v1/checkout/sessions", "GET /v1/invoices"]
+    failed = {probe_name("filter", "GET /v1/invoices"): "boom", probe_name("limits", operations[0]): "bang"}
+    assert failed == {"filter@/v1/invoices": "boom", "limits": "bang"}
+    assert own_failures(failed, "GET /v1/invoices", operations) == {"filter": "boom"}
+    assert own_failures(failed, operations[0], operations) == {"limits": "bang"}
+    assert own_failures(failed, operations[0], operations[:1]) == failed  # one operation: as always
+
+
+def test_the_item_schema_of_an_allof_envelope_is_the_member_that_names_data_last() -> None:
+    import copy
+
+    document = copy.deepcopy(FAMILY)
+    # A shared envelope whose own `data` items are loose; the operation's member narrows them.
+    document["components"]["schemas"]["ListBase"]["properties"]["data"] = {"type": "array", "items": {}}
+    invoices = Spec(Path("allof.yaml"), document, "allof-test-document").for_operation("/v1/invoices")
+    assert invoices.item_schema_name == "Invoice"
+    body = {"object": "list", "data": [{"id": "in_1", "status": 3}], "has_more": False}
+    assert [e.path for e in validation_errors(invoices, body)] == ["data[0].status"]
