@@ -35,9 +35,8 @@ Verdicts = dict[tuple[str, str], str]
 # marked test fails for these reasons today, and strict, so that it says when they are gone:
 ENGINE_GAPS = pytest.mark.xfail(strict=True, reason=(
     "engine: --api-version is asked of GET /v1/checkout/sessions (runner._preflight_version passes no path), "
-    "so a family without it exits 2; an items schema inside an inline allOf is not found (Spec._at does not "
-    "index arrays); OpenAPI 3.0 `nullable: true` is ignored by item validation; the reference walk and the "
-    "recheck ask limit=100 whatever the operation's declared maximum (50 on products)"))
+    "so a family without it exits 2; OpenAPI 3.0 `nullable: true` is ignored by item validation; the reference "
+    "walk and the recheck ask limit=100 whatever the operation's declared maximum (50 on products)"))
 
 
 def _variant_run(faults: list[str], report_dir: Path) -> tuple[int, dict[str, Any]]:
