@@ -209,8 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="judge a target (default: the embedded reference server)",
-                         description="Judge a target's GET /v1/checkout/sessions, requirement by requirement\n"
-                                     "(GET only, every request and walk bounded).",
+                         description="Judge a target's GET /v1/checkout/sessions (or every list operation of the\n"
+                                     "document --spec names), requirement by requirement (GET only, every request\n"
+                                     "and walk bounded).",
                          epilog=_RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("--base-url", default=os.environ.get("CONFORMANCE_BASE_URL"), metavar="URL",
                      help="the target's base URL, e.g. https://staging.example.com (without /v1; "

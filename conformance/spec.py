@@ -70,10 +70,21 @@ class Spec:
         """A schema by component name, or by a local JSON pointer (``#/paths/...``), with the
         document's components (and paths) beside it so $refs resolve."""
         ref = name if name.startswith("#/") else f"{_COMPONENT}{name}"
-        wrapped: dict[str, Any] = {"$ref": ref, "components": self.document.get("components", {})}
+        document = self._json_schema_document
+        wrapped: dict[str, Any] = {"$ref": ref, "components": document.get("components", {})}
         if name.startswith("#/paths/"):
-            wrapped["paths"] = self.document["paths"]
+            wrapped["paths"] = document["paths"]
         return wrapped
+
+    @cached_property
+    def _json_schema_document(self) -> dict[str, Any]:
+        """The document as JSON Schema 2020-12 reads it: an OpenAPI 3.0 document's `nullable: true`
+        becomes a type that admits null, and its boolean `exclusiveMinimum`/`exclusiveMaximum` the
+        numeric form (OpenAPI 3.1 is JSON Schema already). Without this a null a 3.0 document allows
+        would read as a wrong type (OBJ-005), and a boolean bound would not compile."""
+        if not str(self.document.get("openapi", "")).startswith("3.0"):
+            return self.document
+        return _as_json_schema(self.document)
 
     def component(self, name: str) -> dict[str, Any]:
         return dict(self.document["components"]["schemas"][name])
@@ -164,6 +175,31 @@ class Spec:
             else:
                 node = node.get(token) if isinstance(node, dict) else None
         return node
+
+
+def _as_json_schema(node: Any) -> Any:
+    """An OpenAPI 3.0 schema tree (a copy) in JSON Schema 2020-12's words (see Spec.schema)."""
+    if isinstance(node, list):
+        return [_as_json_schema(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _as_json_schema(v) for k, v in node.items()}
+    if out.get("nullable") is True:
+        out.pop("nullable")
+        kind = out.get("type")
+        if isinstance(kind, str):
+            out["type"] = [kind, "null"]
+        if isinstance(out.get("enum"), list) and None not in out["enum"]:
+            out["enum"] = [*out["enum"], None]
+        if "$ref" in out or "allOf" in out or "oneOf" in out or "anyOf" in out:
+            base = {k: v for k, v in out.items() if k not in ("description",)}
+            out = {"anyOf": [base, {"type": "null"}]}
+    for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        if isinstance(out.get(bound), bool):
+            flag = out.pop(bound)
+            if flag and limit in out:
+                out[bound] = out.pop(limit)
+    return out
 
 
 def _escape(token: str) -> str:

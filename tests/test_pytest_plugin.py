@@ -302,3 +302,24 @@ def test_an_https_target_behind_a_private_ca_with_mutual_tls(tmp_path: Path, mon
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert f"checkout-conformance: PARTIAL ({target.base_url})" in proc.stdout  # --conformance-only limit
     assert target.http_requests
+
+
+def test_the_plugin_judges_the_operations_of_the_document_it_is_given(tmp_path: Path) -> None:
+    from conformance.resources import family_path
+
+    # A fault in invoices only: the invoices run fails the requirement it breaks, naming the operation.
+    with start_background(ReferenceConfig(faults={"GET /v1/invoices": "limit-zero-accepted"})) as server:
+        proc, junit = _pytest(tmp_path, "--conformance-base-url", server.base_url,
+                              "--conformance-api-key", server.api_key, "--conformance-spec", str(family_path()),
+                              "--conformance-operation", "GET /v1/customers",
+                              "--conformance-operation", "GET /v1/invoices")
+        assert proc.returncode == 1, proc.stdout[-2000:]
+        failures = {_properties(c)["requirement"]: (c.find("failure").get("message") or "")  # type: ignore[union-attr]
+                    for c in junit.iter("testcase") if c.find("failure") is not None}
+        assert set(failures) == {"LIM-005"}
+        assert "[GET /v1/invoices]" in failures["LIM-005"]
+        # Customers alone: no fault there, so the same document passes.
+        proc, _junit = _pytest(tmp_path, "--conformance-base-url", server.base_url,
+                               "--conformance-api-key", server.api_key, "--conformance-spec", str(family_path()),
+                               "--conformance-operation", "GET /v1/customers")
+    assert proc.returncode == 0, proc.stdout[-2000:]

@@ -292,6 +292,8 @@ def _judge_empty(name: str, record: Record, parameter: str) -> Iterable[Outcome]
                 exchanges=[exchange.seq] + ([unfiltered.seq] if unfiltered else [])))
     if wrong:
         yield violated("FLT-004", name, *wrong[:3])
+        if not refused:
+            yield skipped("FLT-005", name, f"{what} was not refused, so no refusal's shape to judge")
     elif not refused:
         shown = [*sent, *([unfiltered] if unfiltered else [])]
         yield held("FLT-004", name, f"{what} was read as no filter", seqs(shown))

@@ -33,7 +33,8 @@ def probe_next_cursor_everywhere(ctx: ProbeContext) -> None:
     followed two ways."""
     for walk in _filtered(ctx):
         _follow(ctx, ctx.get(SOURCE, [walk.pair, ("limit", LIMIT)]), [walk.pair])
-    for anchor, limit in backward_anchors(Collection.from_record(ctx.record)):
+    for anchor, limit in backward_anchors(Collection.from_record(ctx.record)) if ctx.spec.declares("ending_before") \
+            else []:
         _follow(ctx, ctx.get(SOURCE, [("ending_before", anchor), ("limit", str(limit))]), [])
 
 
@@ -80,7 +81,8 @@ def _cost(ctx: ProbeContext) -> int:
     collection = Collection.from_record(ctx.record)
     followed = [not collection.complete or len(collection.restricted(w.value, w.field)) > int(LIMIT)
                 for w in _filtered(ctx)]
-    return len(followed) + 2 * sum(followed) + len(backward_anchors(collection))
+    backward = len(backward_anchors(collection)) if ctx.spec.declares("ending_before") else 0
+    return len(followed) + 2 * sum(followed) + backward
 
 
 PROBES = (Probe("next-cursor-everywhere", "envelope", probe_next_cursor_everywhere, cost=_cost),)

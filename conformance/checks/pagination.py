@@ -14,6 +14,7 @@ from conformance.checks.walks import (
     NEXT_CURSOR_WALK,
     Walk,
     cursor_sent,
+    largest_page,
     limit_sent,
     walk_backward,
     walk_forward,
@@ -32,7 +33,7 @@ CURSOR_LIMIT = 5
 # -- probes -----------------------------------------------------------------------------------
 def probe_reference_walk(ctx: ProbeContext) -> None:
     # Alone and first: the other probes pick their cursors from what it saw.
-    walk_forward(ctx, "walk:100", limit=100, max_pages=ctx.profile.pages_limit_100)
+    walk_forward(ctx, "walk:100", limit=largest_page(ctx.spec), max_pages=ctx.profile.pages_limit_100)
 
 
 def _pages_7(profile: Profile) -> int:
@@ -57,6 +58,8 @@ def _forward_walk(tag: str, limit: int | None, budget: Callable[[Profile], int])
 
 def _backward_pages(ctx: ProbeContext) -> int:
     # The sessions before the reference walk's last one, 7 a page: known even on a large target.
+    if not ctx.spec.declares("ending_before"):
+        return 0
     before = len(Collection.from_record(ctx.record).ids) - 1
     return pages_holding(before, 7, ctx.profile.pages_limit_7) if before > 0 else 0
 
@@ -68,7 +71,7 @@ def _cursor_pages(ctx: ProbeContext) -> int:
 
 def probe_backward_walk(ctx: ProbeContext) -> None:
     ids = Collection.from_record(ctx.record).ids
-    if len(ids) < 2:
+    if len(ids) < 2 or not ctx.spec.declares("ending_before"):  # an operation without it: not asked
         return
     # Start from the last item the reference walk saw: on a large target that is the
     # far end of the sampled prefix, so the backward walk covers the same ground.
@@ -92,14 +95,18 @@ def probe_cursors(ctx: ProbeContext) -> None:
     # Distinct ids bound the loop: a target that repeats ids must not make it spin forever.
     while len(picks) < min(len(set(ids)), ctx.profile.cursor_samples + 4):
         picks.add(ctx.rng.choice(ids))
+    backward = ctx.spec.declares("ending_before")
     for item_id in sorted(picks, key=ids.index):
         ctx.get("cursor:after", [("limit", str(CURSOR_LIMIT)), ("starting_after", item_id)])
-        ctx.get("cursor:before", [("limit", str(CURSOR_LIMIT)), ("ending_before", item_id)])
+        if backward:
+            ctx.get("cursor:before", [("limit", str(CURSOR_LIMIT)), ("ending_before", item_id)])
 
 
 def probe_bad_cursors(ctx: ProbeContext) -> None:
     unknown = f"cs_conformance_unknown_{ctx.rng.getrandbits(32):08x}"
     ctx.get("cursor:unknown", [("starting_after", unknown)])
+    if not ctx.spec.declares("ending_before"):  # neither it nor both cursors mean anything there
+        return
     ctx.get("cursor:unknown", [("ending_before", unknown)])
     ids = Collection.from_record(ctx.record).ids
     a, b = (ids[0], ids[-1]) if ids else (unknown, unknown)

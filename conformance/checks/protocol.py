@@ -20,14 +20,22 @@ UNKNOWN_PARAMS = (("conformance_unknown_parameter", "1"), ("x_conformance_probe"
 SDK_PARAMS = (("expand[]", "conformance_probe"), ("expand[0]", "conformance_probe"), ("created[gte]", "0"))
 
 
+def unknown_to(spec: Spec) -> tuple[tuple[str, str], ...]:
+    """The parameters sent as unknown ones: those the operation does not declare, by their name or
+    the name before its brackets (a document declaring `created` or `expand` as a deepObject gives
+    `created[gte]` and `expand[0]` a meaning there: issue 24)."""
+    return tuple((name, value) for name, value in UNKNOWN_PARAMS + SDK_PARAMS
+                 if not spec.declares(name) and not spec.declares(name.split("[", 1)[0]))
+
+
 def probe_unknown_params(ctx: ProbeContext) -> None:
     ctx.get("unknown-param:baseline", [("limit", "3")])
-    for name, value in UNKNOWN_PARAMS + SDK_PARAMS:
+    for name, value in unknown_to(ctx.spec):
         ctx.get("unknown-param", [("limit", "3"), (name, value)])
 
 
 PROBES = (Probe("unknown-params", "errors", probe_unknown_params,
-                cost=lambda _ctx: 1 + len(UNKNOWN_PARAMS + SDK_PARAMS), reads_record=False),)
+                cost=lambda ctx: 1 + len(unknown_to(ctx.spec)), reads_record=False),)
 
 
 def judge_no_server_errors(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.common import is_4xx
 from conformance.checks.history import History
+from conformance.checks.walks import largest_page
 from conformance.exchange import AUTH_KEY, Exchange
 from conformance.spec import Spec
 from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, too_little_data, violated
@@ -27,7 +28,7 @@ _NOT_PLAIN = ("auth", "version", "generated", "unknown-param", "cursor:both", "c
 
 
 def probe_recheck(ctx: ProbeContext) -> None:
-    ctx.get(RECHECK_TAG, [("limit", "100")])
+    ctx.get(RECHECK_TAG, [("limit", str(largest_page(ctx.spec)))])
 
 
 PROBES = (Probe("recheck", "pagination", probe_recheck, order="last"),)

@@ -29,6 +29,12 @@ def limit_bounds(spec: Spec) -> tuple[int, int, int]:
     return number("minimum", 1), number("maximum", 100), number("default", DEFAULT_LIMIT)
 
 
+def largest_page(spec: Spec) -> int:
+    """The page size of the reference walk and the recheck: 100, or the operation's `limit` maximum
+    when that is lower (a product list capped at 50 refuses 100). Checkout sessions: 100."""
+    return min(100, limit_bounds(spec)[1])
+
+
 # The walk that follows `next_cursor` (the spec's nextPage link) rather than the last id.
 NEXT_CURSOR_WALK = "walk:next:7"
 

@@ -95,7 +95,7 @@ def judge(
     so_far = so_far if so_far is not None else Judged()
     history = History.of(record)
     distrust = _comparisons_distrusted(record, history)
-    elsewhere = _not_here(catalog, spec.operation_key)
+    elsewhere = _not_here(catalog, spec)
     for check in checks:
         if elsewhere and set(check.verifies) <= set(elsewhere):
             so_far.add(check, [skipped(r, check.name, elsewhere[r]) for r in check.verifies], distrust)
@@ -110,11 +110,21 @@ def judge(
     return so_far.verdicts(catalog, only, failed_probes or {}, record.exchanges)
 
 
-def _not_here(catalog: Catalog, operation: str) -> dict[str, str]:
-    """Requirement ID -> why it is not judged for ``operation``: the rules spec/requirements.yaml
-    declares for other operations only (``operations:``), e.g. the checkout session's fields."""
-    return {r.id: f"applies to {' and '.join(r.operations)} only, not {operation}"
-            for r in catalog.requirements if not r.applies_to(operation)}
+# The rules about `ending_before`: an operation that does not declare it (a list operation needs
+# `limit` and one cursor: docs/family.md) is not asked with it, and they are skipped there.
+NEEDS_ENDING_BEFORE = ("PAG-005", "PAG-006", "PAG-008", "PAG-012", "PAG-014")
+
+
+def _not_here(catalog: Catalog, spec: Spec) -> dict[str, str]:
+    """Requirement ID -> why it is not judged for the view's operation: the rules
+    spec/requirements.yaml declares for other operations only (``operations:``), e.g. the checkout
+    session's fields, and those about a cursor the operation does not declare."""
+    operation = spec.operation_key
+    found = {r.id: f"applies to {' and '.join(r.operations)} only, not {operation}"
+             for r in catalog.requirements if not r.applies_to(operation)}
+    if not spec.declares("ending_before"):
+        found.update({r: f"{operation} declares no `ending_before`" for r in NEEDS_ENDING_BEFORE if r in catalog})
+    return found
 
 
 def judge_cut_short(

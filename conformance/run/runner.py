@@ -241,7 +241,7 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
                 for number, key in enumerate(operations):
                     _preflight(client, key.split(" ", 1)[1], operations if number else ())
                 if options.preflight_api_version and options.api_version:
-                    _preflight_version(client, options.api_version)
+                    _preflight_version(client, options.api_version, operations[0].split(" ", 1)[1])
             except (TargetUnreachable, UsageError) as exc:
                 aborted = exc  # reports are still written: they say why nothing was judged
             checks = checks_for(options.only)
@@ -412,13 +412,13 @@ def _redirect_path(client: Client, location: str | None, operation_path: str = O
     return client.redactor.text(" ".join(path.split()))[:200] or "/"
 
 
-def _preflight_version(client: Client, api_version: str) -> None:
+def _preflight_version(client: Client, api_version: str, path: str = OPERATION_PATH) -> None:
     """The --api-version named, asked once: a version the target refuses is the user's mistake
     (exit 2), not a VER-002 violation. Other answers go on to the checks, which judge them."""
     from conformance.checks.version import HEADER
 
     try:
-        answer = client.get("preflight:version", [("limit", "1")], headers={HEADER: api_version})
+        answer = client.get("preflight:version", [("limit", "1")], headers={HEADER: api_version}, path=path)
     except ClientError:
         return  # the version probe will meet the same failure and say so
     if answer.status is not None and 400 <= answer.status < 500 and answer.status != 429:

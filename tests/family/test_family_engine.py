@@ -27,7 +27,7 @@ from conformance.profiles import PROFILES
 from conformance.record.client import Client
 from conformance.run.lanes import probe_rng, run_probes
 from conformance.spec import Spec, default_spec
-from conformance.verdicts import RequirementVerdict, Verdict
+from conformance.verdicts import Finding, RequirementVerdict, Verdict
 from tests.family.test_operations import FAMILY
 from tests.support.scripted import Reply, scripted_server
 
@@ -221,3 +221,48 @@ def test_the_item_schema_of_an_allof_envelope_is_the_member_that_names_data_last
     assert invoices.item_schema_name == "Invoice"
     body = {"object": "list", "data": [{"id": "in_1", "status": 3}], "has_more": False}
     assert [e.path for e in validation_errors(invoices, body)] == ["data[0].status"]
+
+
+def test_an_openapi_30_documents_nullable_fields_admit_null() -> None:
+    import copy
+
+    document = copy.deepcopy(FAMILY)
+    document["openapi"] = "3.0.3"
+    document["components"]["schemas"]["Customer"]["properties"]["email"] = {"type": "string", "nullable": True}
+    document["components"]["schemas"]["Customer"]["properties"]["balance"] = {
+        "type": "integer", "minimum": 0, "exclusiveMinimum": True}
+    customers = Spec(Path("v30.yaml"), document, "openapi-30-test-document").for_operation("/v1/customers")
+    page = {"object": "list", "has_more": False, "url": "/v1/customers"}
+    assert not validation_errors(customers, {**page, "data": [{"id": "cus_1", "email": None, "balance": 1}]})
+    # Still typed, and the bound still exclusive.
+    errors = validation_errors(customers, {**page, "data": [{"id": "cus_1", "email": 5, "balance": 0}]})
+    assert [e.path for e in errors] == ["data[0].balance", "data[0].email"]
+
+
+def test_the_reference_walk_asks_no_more_than_the_operations_maximum() -> None:
+    import copy
+
+    from conformance.checks.walks import largest_page
+
+    document = copy.deepcopy(FAMILY)
+    document["components"]["parameters"]["limit"]["schema"]["maximum"] = 50
+    assert largest_page(Spec(Path("max50.yaml"), document, "max-50-document").for_operation("/v1/customers")) == 50
+    assert largest_page(SPEC.for_operation("/v1/customers")) == 100
+    assert largest_page(default_spec()) == 100
+
+
+@pytest.mark.parametrize(("status", "items", "expected"), [
+    (400, None, {"FLT-004": Finding.HELD, "FLT-005": Finding.VIOLATED}),  # refused, but no error object
+    (200, ["cus_0", "cus_1"], {"FLT-004": Finding.HELD, "FLT-005": Finding.SKIPPED}),  # read as no filter
+    (200, [], {"FLT-004": Finding.VIOLATED, "FLT-005": Finding.SKIPPED}),  # filtered on "": neither reading
+])
+def test_an_empty_equality_value_is_refused_or_read_as_no_filter(status: int, items: list[str] | None,
+                                                                   expected: dict[str, Finding]) -> None:
+    from conformance.checks.filtering import judge_invalid
+
+    unfiltered = _page(0, "walk:default", "/v1/customers", [{"id": "cus_0"}, {"id": "cus_1"}])
+    empty = _page(1, "filter:empty:email", "/v1/customers", [{"id": i} for i in items or []], email="")
+    if items is None:
+        empty.status, empty.body = status, "{}"
+    outcomes = list(judge_invalid(Record([unfiltered, empty]), RUN, SPEC.for_operation("/v1/customers")))
+    assert {o.requirement: o.finding for o in outcomes} == expected

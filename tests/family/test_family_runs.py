@@ -167,3 +167,38 @@ def test_an_operation_the_target_does_not_serve_is_a_usage_error_naming_it(famil
     result = run(RunOptions(base_url=family, api_key=KEY, profile=PROFILES["quick"], spec_path=spec))
     assert result.aborted is not None and result.aborted.exit_code == 2
     assert "GET /v1/refunds" in str(result.aborted)
+
+
+def test_a_run_without_spec_sends_what_the_same_operation_of_any_document_sends(family: str) -> None:
+    # Checkout sessions judged from the shipped document (no --spec, today's run) and from the
+    # family's document: the same requests in the same order, the same verdicts. Their
+    # probes keep their names, so their random draws are today's (RNG per probe name).
+    lines: list[str] = []
+    default = run(RunOptions(base_url=family, api_key=KEY, profile=PROFILES["quick"], seed=5), progress=lines.append)
+    chosen = _run(family, seed=5, operations=(CHECKOUT_SESSIONS,))
+    assert default.operations == chosen.operations == [CHECKOUT_SESSIONS]
+    assert [(e.tag, e.path, e.query) for e in default.exchanges] == \
+        [(e.tag, e.path, e.query) for e in chosen.exchanges]
+    assert [(v.requirement, v.verdict) for v in default.verdicts] == \
+        [(v.requirement, v.verdict) for v in chosen.verdicts]
+    assert not any("@" in line or line.startswith(("left out", "GET /")) for line in lines)
+
+
+def test_an_operation_without_ending_before_is_neither_asked_with_it_nor_judged_on_it(
+        family: str, tmp_path: Path) -> None:
+    document = yaml.safe_load(family_path().read_text())
+    operation = document["paths"]["/v1/customers"]["get"]
+    operation["parameters"] = [p for p in operation["parameters"]
+                               if p.get("$ref") != "#/components/parameters/EndingBefore"]
+    spec = tmp_path / "customers-forward-only.yaml"
+    spec.write_text(yaml.safe_dump(document))
+    result = run(RunOptions(base_url=family, api_key=KEY, profile=PROFILES["quick"], strict=True, spec_path=spec,
+                            operations=(CUSTOMERS,)))
+    assert result.verdict == "conformant", result.verdict_reason
+    declared = result.spec.for_operation("/v1/customers").list_operation.parameters
+    assert "ending_before" not in {p["name"] for p in declared}
+    assert not [e for e in result.exchanges if "ending_before" in e.params]
+    verdicts = _verdicts(result, CUSTOMERS)
+    for requirement in ("PAG-005", "PAG-006", "PAG-008", "PAG-012", "PAG-014"):
+        assert verdicts[requirement] == ("skip", "GET /v1/customers declares no `ending_before`")
+    assert verdicts["PAG-004"][0] == "pass"
