@@ -173,7 +173,8 @@ The key is read from --api-key or $CONFORMANCE_API_KEY and never printed or writ
 Reports: report.json, junit.xml, report.html, summary.md, exchanges.jsonl, certificate.json."""
 
 _SERVE_EPILOG = """It prints its base URL, API key and supported X-API-Version values, one line each, and
-stops cleanly on Ctrl-C (exit 0). Exit 2: the port, host or --db cannot be used."""
+stops cleanly on Ctrl-C (exit 0). Exit 2: the port, host or --db cannot be used, or a --fault names an
+unknown fault, a path not served, or a checkout-only fault (see --list-faults) at another path."""
 
 _VERIFY_EPILOG = """exit codes:
   0  every file matches the certificate and every verdict re-judges the same
@@ -279,7 +280,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run the embedded reference server",
                            description="Serve the embedded reference implementation of GET /v1/checkout/sessions\n"
-                                       "(a correct server, or one with an injected fault).",
+                                       "and its family, GET /v1/customers and GET /v1/invoices (spec/family.yaml):\n"
+                                       "a correct server, or one with injected faults.",
                            epilog=_SERVE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=_port, default=8000, help="port to listen on, 0: any free port (default: 8000)")
@@ -294,9 +296,12 @@ def build_parser() -> argparse.ArgumentParser:
                             "(default: in memory); never overwrites another file")
     serve.add_argument("--rebuild", action="store_true",
                        help="replace a --db file built with other --sessions/--seed/--dataset")
-    serve.add_argument("--fault", metavar="NAME", help="inject one named fault (see --list-faults)")
+    serve.add_argument("--fault", metavar="NAME[@/PATH]", action="append", default=[],
+                       help="inject a named fault (see --list-faults) into checkout sessions, or with @/PATH into "
+                            "that operation (a generic fault); repeatable, one per operation")
     serve.add_argument("--list-faults", action="store_true",
-                       help="list the injectable faults with the requirements each breaks, then exit")
+                       help="list the injectable faults with the requirements each breaks and where each can be "
+                            "injected, then exit")
     serve.add_argument("--dataset", choices=["canonical"],
                        help="serve a fixed dataset (spec/fixtures/canonical.json) instead of generated sessions")
     serve.add_argument("--churn", type=_churn_rate, default=0.0, metavar="RATE",
@@ -470,21 +475,35 @@ def _check_url(base_url: str | None) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from conformance.reference.faults import FAULTS
+    from conformance.operations import CHECKOUT_SESSIONS
+    from conformance.reference.faults import FAULTS, FaultTargetError, fault_target
     from conformance.reference.server import ReferenceConfig, ServerStartError, serve_forever
     from conformance.reference.store import StoreFileError
 
     if args.list_faults:
         for fault in FAULTS.values():
-            print(f"{fault.name}\t{' '.join(fault.breaks)}")
+            # Where it can be injected: any list operation (generic, or generic where the operation takes a
+            # filter / an enum filter), or checkout sessions only.
+            scope = ("generic" + (f":{fault.needs}" if fault.needs else "")) if fault.generic else "checkout"
+            print(f"{fault.name}\t{' '.join(fault.breaks)}\t{scope}")
         return 0
-    if args.fault and args.fault not in FAULTS:
-        raise UsageError(f"Unknown fault {args.fault!r}: `checkout-conformance serve --list-faults` lists them.")
+    faults: dict[str, str] = {}
+    for text in args.fault:
+        try:
+            key, name = fault_target(text)
+        except FaultTargetError as exc:
+            raise UsageError(str(exc)) from None
+        if key in faults:
+            raise UsageError(f"--fault {text!r}: {key} already takes the fault {faults[key]}; "
+                             "inject one per operation.")
+        faults[key] = name
     if args.api_key is not None and not args.api_key.strip():  # every request would get 401
         raise UsageError("serve --api-key is empty: name a key such as sk_test_local, or leave --api-key out "
                          "for a new one.")
+    # A bare NAME keeps today's ReferenceConfig(fault=NAME): checkout sessions.
     config = ReferenceConfig(sessions=args.sessions, seed=args.seed, api_key=args.api_key, db=args.db,
-                             fault=args.fault, dataset=args.dataset, churn=args.churn)
+                             fault=faults.pop(CHECKOUT_SESSIONS, None), faults=faults, dataset=args.dataset,
+                             churn=args.churn)
     try:
         return serve_forever(config, args.host, args.port, replace_db=args.rebuild)
     except (ServerStartError, StoreFileError) as exc:

@@ -138,7 +138,9 @@ def test_serve_lists_faults_with_their_requirements(capsys: pytest.CaptureFixtur
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines
     # A partial variant is named `<fault>:<restriction>` (conformance/reference/faults/partial.py).
-    assert all(re.fullmatch(r"[a-z0-9-]+(:[a-z0-9_-]+)?\t[A-Z]+-\d{3}( [A-Z]+-\d{3})*", line) for line in lines), lines
+    # The third column says where it can be injected (generic[:filter|:partition] or checkout, issue 24).
+    assert all(re.fullmatch(r"[a-z0-9-]+(:[a-z0-9_-]+)?\t[A-Z]+-\d{3}( [A-Z]+-\d{3})*"
+                            r"\t(generic(:filter|:partition)?|checkout)", line) for line in lines), lines
     assert any(line.startswith("cursor-inclusive:forward\t") for line in lines)
 
 

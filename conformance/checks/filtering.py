@@ -51,7 +51,7 @@ def invalid_values(values: tuple[str, ...]) -> tuple[str, ...]:
 def probe_filter(ctx: ProbeContext) -> None:
     # One probe, the walks in the enum's order (open first): on a live account a session that left
     # `open` before the open walk reached it is met again by a later walk (FLT-002, history.py).
-    for walk_asked in walks_to_ask(ctx.spec, Collection.from_record(ctx.record)):
+    for walk_asked in walks_to_ask(ctx.spec, ctx.record):
         walk_forward(ctx, walk_asked.tag, limit=ctx.profile.filtered_limit,
                      max_pages=ctx.profile.pages_filtered, where=walk_asked.pair)
         # A full last page whatever the account's counts: the walk's last page is full only when
@@ -73,7 +73,7 @@ def probe_filter(ctx: ProbeContext) -> None:
 
 
 def _cost(ctx: ProbeContext) -> int:
-    walks = walks_to_ask(ctx.spec, Collection.from_record(ctx.record))
+    walks = walks_to_ask(ctx.spec, ctx.record)
     return (sum(expected_pages(ctx, ctx.profile.filtered_limit, ctx.profile.pages_filtered, w.value, w.field)
                 + _tail_expected(ctx, w) for w in walks)
             + sum(len(invalid_values(f.values)) for f in ctx.spec.partitions()) + len(ctx.spec.equalities()))

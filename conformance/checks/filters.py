@@ -103,8 +103,13 @@ def equality_walks(spec: Spec, collection: Collection) -> list[FilterWalk]:
     return walks
 
 
-def walks_to_ask(spec: Spec, collection: Collection) -> list[FilterWalk]:
-    """The filtered walks a probe asks: the partitions', then the equality filters'."""
+def walks_to_ask(spec: Spec, source: Record | Collection) -> list[FilterWalk]:
+    """The filtered walks a probe asks: the partitions', then the equality filters' (their values
+    from the reference walk's collection, read from ``source`` only when the operation has one:
+    reading a collection of wide pages costs memory and time)."""
+    if not spec.equalities():
+        return partition_walks(spec)
+    collection = source if isinstance(source, Collection) else Collection.from_record(source)
     return [*partition_walks(spec), *equality_walks(spec, collection)]
 
 

@@ -40,7 +40,7 @@ def probe_next_cursor_everywhere(ctx: ProbeContext) -> None:
 
 def _filtered(ctx: ProbeContext) -> list[FilterWalk]:
     """The filter values worth a first page: every partition value, each equality filter's seen value."""
-    return [w for w in walks_to_ask(ctx.spec, Collection.from_record(ctx.record)) if not w.absent]
+    return [w for w in walks_to_ask(ctx.spec, ctx.record) if not w.absent]
 
 
 def backward_anchors(collection: Collection) -> list[tuple[str, int]]:

@@ -76,8 +76,11 @@ class RunningServer:
         # A live collection (config.churn): started once the server answers, stopped first.
         self.churn = Churn(store, config.churn, config.expiry_rate, config.livemode, config.seed,
                            clock=config.churn_clock)
+        app = create_app(config, store, on_request=self.churn.on_request)
+        # The other operations' stores (customers, invoices), built with the app; closed with it.
+        self._family: list[SessionStore] = [s for s in app.state.stores.values() if s is not store]
         uv_config = uvicorn.Config(
-            create_app(config, store, on_request=self.churn.on_request), log_level="warning", access_log=False,
+            app, log_level="warning", access_log=False,
             # None: leave the host process's logging (pytest, the CLI) as it is.
             log_config=None,
             lifespan="off", timeout_graceful_shutdown=2, server_header=False,
@@ -120,6 +123,8 @@ class RunningServer:
             self._thread.join(timeout=5)
         self._sock.close()
         self._store.close()
+        for other in self._family:
+            other.close()
 
     def __enter__(self) -> RunningServer:
         return self
