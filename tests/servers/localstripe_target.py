@@ -65,6 +65,10 @@ def seed(base_url: str, api_key: str, customers: int = 30, seed_value: int = 1) 
     ids = []
     subscriptions = charges = intents = 0
     for n in range(customers):
+        if n == customers // 2:
+            # localstripe stamps `created` in whole seconds: the second half of everything seeded
+            # is a second newer than the first, so its order (oldest first) is observable.
+            time.sleep(1.02 - time.time() % 1)
         customer = _post(http, base_url + "/v1/customers", {
             "email": EMAILS[n % len(EMAILS)], "name": f"Customer {n}", "metadata[n]": str(n)})
         card = _post(http, base_url + "/v1/payment_methods", {
