@@ -3,6 +3,11 @@
 This is the console's output boundary: every line passes the run's redactor (``_Redacted``),
 and everything from the target (reasons quote its answers, curl lines its ids) is made
 inert (``conformance.terminal``) so that it cannot move the cursor or forge a line.
+
+A run of several list operations (issue 24) says, per operation, what was read (its requests and
+the items its list pages showed) and its verdict, and lists what needs attention under each
+operation; every operation the document declares that was left out gets a line with why. Operation
+keys come from a document the user gave, and are made inert all the same.
 """
 
 from __future__ import annotations
@@ -12,13 +17,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from conformance.checks.history import describe
-from conformance.judge.diagnosis import unexplained
+from conformance.exchange import Exchange
+from conformance.judge.diagnosis import REPORTED
 from conformance.judge.judgement import scoped_line
 from conformance.judge.waivers import waiver_notes
 from conformance.record.redaction import Redactor
 from conformance.run.runner import RunResult
 from conformance.terminal import inert
-from conformance.verdicts import Verdict
+from conformance.verdicts import RequirementVerdict, Verdict, by_operation, overall
 from conformance.wording import capped, plural
 
 _ORDER = (Verdict.FAIL, Verdict.WARN, Verdict.ERROR, Verdict.INCONCLUSIVE, Verdict.WAIVED, Verdict.SKIP, Verdict.PASS)
@@ -62,6 +68,11 @@ def print_summary(result: RunResult, written: list[Path], stream: TextIO) -> Non
     print(f"checkout-conformance: {target} — {plural(len(result.verdicts), 'requirement')}, "
           f"{plural(result.requests_sent, 'request')}, {seconds:.1f} s", file=out)
     print(f"coverage: {inert(result.coverage_of_run().statement)}", file=out)
+    several = len(result.operations) > 1 or len(by_operation(result.verdicts)) > 1
+    if several and result.aborted is None:
+        _print_operations(result, out)
+    for left in result.left_out:  # declared by the document, not judged: said, with why
+        print(f"left out: {inert(left.key)}: {inert(left.reason)}", file=out)
     print_diagnosis(result, out)
     if result.aborted is not None:
         # Nothing was judged: say what happened, not a verdict over zero sessions (the reports say the same).
@@ -70,14 +81,20 @@ def print_summary(result: RunResult, written: list[Path], stream: TextIO) -> Non
         if written:
             print(f"reports: {inert(written[0].parent)}/ (they record why nothing was judged)", file=out)
         return
-    _print_attention(result, out)
+    if several:
+        for key, verdicts in _groups(result).items():
+            if any(v.verdict in _ATTENTION for v in verdicts):
+                print(f"  {inert(key)}:", file=out)
+                _print_attention(result, out, verdicts)
+    else:
+        _print_attention(result, out, result.verdicts)
     skipped = [v for v in result.verdicts if v.verdict == Verdict.SKIP]
     if skipped:  # a pass is only as good as what was judged: name what was not
-        print(f"  skipped: {inert(', '.join(f'{v.requirement} ({v.reason})' for v in skipped))}", file=out)
+        print(f"  skipped: {inert(', '.join(f'{_named(v, several)} ({v.reason})' for v in skipped))}", file=out)
     shown = [v for v in _ORDER if v != Verdict.WAIVED or result.waivers]
     print("  " + ", ".join(f"{counts.get(v, 0)} {v.value}" for v in shown), file=out)
     failing = frozenset(v.requirement for v in result.verdicts if v.verdict in (Verdict.FAIL, Verdict.WARN))
-    for note in waiver_notes(result.waivers, result.target, failing):
+    for note in waiver_notes(result.waivers, result.target, failing, result.operations):
         print(f"  {note}", file=out)
     if result.activity:
         print(f"  {inert(describe(result.activity))}", file=out)
@@ -98,20 +115,55 @@ def print_summary(result: RunResult, written: list[Path], stream: TextIO) -> Non
 
 # More requirements than this with one and the same reason are said on one line, with their IDs.
 COLLAPSE_AT = 3
+_ATTENTION = (Verdict.FAIL, Verdict.WARN, Verdict.ERROR, Verdict.INCONCLUSIVE, Verdict.WAIVED)
 
 
-def _print_attention(result: RunResult, out: TextIO) -> None:
-    """The requirements that need a look, each with expected vs actual and a curl line; inconclusive
-    ones sharing one reason (a spent --max-requests, the deadline) on one line with their count."""
-    shared = Counter(v.reason for v in result.verdicts if v.verdict == Verdict.INCONCLUSIVE)
+def _groups(result: RunResult) -> dict[str, list[RequirementVerdict]]:
+    """The verdicts per operation, in the run's order of operations (then any other a verdict names)."""
+    groups = by_operation(result.verdicts)
+    return {key: groups.get(key, []) for key in dict.fromkeys([*result.operations, *groups])}
+
+
+def _named(verdict: RequirementVerdict, several: bool) -> str:
+    return f"{verdict.requirement} on {verdict.operation}" if several else verdict.requirement
+
+
+def _print_operations(result: RunResult, out: TextIO) -> None:
+    """Per operation: what was read (requests on its path, items its list pages showed) and its verdict,
+    folded over its own verdicts as the run's is."""
+    read = _read_per_operation(result.exchanges)
+    print("operations:", file=out)
+    for key, verdicts in _groups(result).items():
+        requests, items = read.get(key, (0, 0))
+        counts = Counter(v.verdict for v in verdicts)
+        said = ", ".join(f"{counts[v]} {v.value}" for v in _ORDER if counts.get(v))
+        print(f"  {inert(key)}: {plural(requests, 'request')}, {plural(items, 'item')} seen — "
+              f"{overall(verdicts, result.strict).upper()}" + (f" ({said})" if said else ""), file=out)
+
+
+def _read_per_operation(exchanges: list[Exchange]) -> dict[str, tuple[int, int]]:
+    """"GET /path" -> (requests sent on it, distinct item ids on its list pages)."""
+    requests: Counter[str] = Counter()
+    ids: dict[str, set[str]] = {}
+    for exchange in exchanges:
+        key = f"{exchange.method} {exchange.path}"
+        requests[key] += 1
+        ids.setdefault(key, set()).update(exchange.page_ids or ())
+    return {key: (count, len(ids.get(key, ()))) for key, count in requests.items()}
+
+
+def _print_attention(result: RunResult, out: TextIO, verdicts: list[RequirementVerdict]) -> None:
+    """The requirements of `verdicts` that need a look, each with expected vs actual and a curl line;
+    inconclusive ones sharing one reason (a spent --max-requests, the deadline) on one line with their count."""
+    shared = Counter(v.reason for v in verdicts if v.verdict == Verdict.INCONCLUSIVE)
     said: set[str] = set()
-    for verdict in result.verdicts:
-        if verdict.verdict not in (Verdict.FAIL, Verdict.WARN, Verdict.ERROR, Verdict.INCONCLUSIVE, Verdict.WAIVED):
+    for verdict in verdicts:
+        if verdict.verdict not in _ATTENTION:
             continue
         if verdict.verdict == Verdict.INCONCLUSIVE and shared[verdict.reason] >= COLLAPSE_AT:
             if verdict.reason not in said:
                 said.add(verdict.reason)
-                ids = [v.requirement for v in result.verdicts
+                ids = [v.requirement for v in verdicts
                        if v.verdict == Verdict.INCONCLUSIVE and v.reason == verdict.reason]
                 print(f"  {'INCONCLUSIVE':<12} {plural(len(ids), 'requirement')} ({capped(ids, 6, ', ')}): "
                       f"{_shown(verdict.reason, result.redactor)}", file=out)
@@ -130,8 +182,12 @@ def _print_attention(result: RunResult, out: TextIO) -> None:
 
 
 def print_diagnosis(result: RunResult, out: TextIO) -> None:
-    """The likely causes first: what to fix, what it explains, and the exchange that shows it best."""
-    left = unexplained(result.verdicts, result.diagnosis)
+    """The likely causes first: what to fix, what it explains (on which operation, when the run
+    judged several), and the exchange that shows it best."""
+    several = len(result.operations) > 1 or len(by_operation(result.verdicts)) > 1
+    explained = {(c.operation, r) for c in result.diagnosis for r in c.explains}
+    left = [_named(v, several) for v in result.verdicts
+            if v.verdict in REPORTED and (v.operation, v.requirement) not in explained]
     if not result.diagnosis and not left:
         return
     print("Likely cause:" if len(result.diagnosis) <= 1 else "Likely causes:", file=out)
@@ -141,10 +197,11 @@ def print_diagnosis(result: RunResult, out: TextIO) -> None:
             print(f"    this target: {inert(cause.observed)}", file=out)
         # Look-alikes the record cannot tell apart: named in the same line, not picked between.
         named = " or ".join([cause.fault, *cause.alternatives])
-        print(f"    {'fault' if not cause.alternatives else 'faults'} {named}; explains {', '.join(cause.explains)}",
-              file=out)
+        where = f" on {inert(cause.operation)}" if several else ""
+        print(f"    {'fault' if not cause.alternatives else 'faults'} {named}{where}; explains "
+              f"{', '.join(cause.explains)}", file=out)
         for seq in cause.exchanges:
             print(f"    shown by #{seq} {inert(result.exchanges[seq].summary())}", file=out)
     if left:
         what = "No known cause matches" if not result.diagnosis else "Not explained by a known cause"
-        print(f"  {what}: {', '.join(left)}", file=out)
+        print(f"  {what}: {inert(', '.join(left))}", file=out)

@@ -9,6 +9,11 @@ Per requirement ID, the verdicts of the two report.json files are sorted into:
 
 Exit 0 when nothing regressed, 2 when a directory holds no readable report.json. The
 Markdown form is a pull-request comment: target text is escaped like summary.md's.
+
+A requirement is known by its operation and ID (issue 24): PAG-005 on GET /v1/invoices and on
+GET /v1/checkout/sessions are two entries, each diff entry carries its `operation`, and the text
+and Markdown forms name it when either run judged several operations. A report made before families
+(no `operation` anywhere) reads as one of GET /v1/checkout/sessions, so it compares with today's.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from conformance.errors import UsageError
+from conformance.operations import CHECKOUT_SESSIONS
+from conformance.reports.document import operations_of, with_default_operations
 from conformance.reports.markdown import cell, code, scoped_verdict
 from conformance.reports.schema import report_problems
 from conformance.wording import plural
@@ -49,6 +56,8 @@ def load_report(report_dir: Path) -> dict[str, Any]:
         raise UsageError(f"{report_dir} holds no {REPORT}: it is not a report directory.") from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise UsageError(f"{path} cannot be read as JSON ({exc}).") from None
+    if isinstance(data, dict):  # a report made before families of operations: checkout sessions
+        data = with_default_operations(data)
     problems = report_problems(data) if isinstance(data, dict) else ["not a JSON object"]
     if problems:
         raise UsageError(f"{path} is not a checkout-conformance report ({problems[0]}).")
@@ -57,31 +66,36 @@ def load_report(report_dir: Path) -> dict[str, Any]:
 
 
 def compare(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """The diff as data (the json format): both runs' identity, then regressions, fixes, other changes."""
-    before = {r["id"]: r for r in old["requirements"]}
-    after = {r["id"]: r for r in new["requirements"]}
+    """The diff as data (the json format): both runs' identity, then regressions, fixes, other changes,
+    each entry known by its operation and requirement ID."""
+    before = {_key(r): r for r in old["requirements"]}
+    after = {_key(r): r for r in new["requirements"]}
     groups: dict[str, list[dict[str, Any]]] = {"regressions": [], "fixes": [], "other": []}
-    for requirement in [*after, *(i for i in before if i not in after)]:
-        then, now = before.get(requirement), after.get(requirement)
+    for key in [*after, *(k for k in before if k not in after)]:
+        then, now = before.get(key), after.get(key)
         kind = classify(then and then["verdict"], now and now["verdict"])
         if kind is None:
             continue
         entry = now or then
         assert entry is not None
         groups["regressions" if kind == "regression" else "fixes" if kind == "fix" else "other"].append({
-            "id": requirement, "level": entry["level"], "text": entry["text"],
+            "id": key[1], "operation": key[0], "level": entry["level"], "text": entry["text"],
             "old": then["verdict"] if then else None, "new": now["verdict"] if now else None,
             "reason": now["reason"] if now else "not judged in the new run",
         })
-    unchanged = sum(1 for i in after if i in before and before[i]["verdict"] == after[i]["verdict"])
+    unchanged = sum(1 for k in after if k in before and before[k]["verdict"] == after[k]["verdict"])
     return {"old": _identity(old), "new": _identity(new), **groups, "unchanged": unchanged}
+
+
+def _key(requirement: dict[str, Any]) -> tuple[str, str]:
+    return str(requirement.get("operation", CHECKOUT_SESSIONS)), str(requirement["id"])
 
 
 def _identity(report: dict[str, Any]) -> dict[str, Any]:
     # The scoped verdict (conformance.judge.judgement), as the certificate and summary.md say it; a report
     # made before it existed, its gate verdict.
     return {"target": report["target"]["base_url"], "verdict": scoped_verdict(report),
-            "started_at": report["started_at"],
+            "started_at": report["started_at"], "operations": operations_of(report),
             "suite": report["suite"]["version"], "catalog_sha256": report["catalog_sha256"]}
 
 
@@ -89,9 +103,11 @@ def render_text(diff: dict[str, Any]) -> str:
     lines = [f"old: {diff['old']['verdict']} ({diff['old']['target']}, {diff['old']['started_at']})",
              f"new: {diff['new']['verdict']} ({diff['new']['target']}, {diff['new']['started_at']})"]
     lines += _catalog_note(diff)
+    several = _several(diff)
     for group, title in (("regressions", "REGRESSED"), ("fixes", "FIXED"), ("other", "CHANGED")):
         for entry in diff[group]:
-            lines.append(f"  {title:<10} {entry['id']:<9} {entry['old'] or '-'} -> {entry['new'] or '-'}  "
+            where = f" on {_one_line(entry['operation'])}" if several else ""
+            lines.append(f"  {title:<10} {entry['id']:<9} {entry['old'] or '-'} -> {entry['new'] or '-'}{where}  "
                          f"{_one_line(entry['reason'])}")
     lines.append(f"{len(diff['regressions'])} regressed, {len(diff['fixes'])} fixed, "
                  f"{plural(len(diff['other']), 'other change')}, {diff['unchanged']} unchanged")
@@ -110,17 +126,31 @@ def render_markdown(diff: dict[str, Any]) -> str:
              f"Old run {cell(old['started_at'])}: **{old['verdict']}** · "
              f"new run {cell(new['started_at'])}: **{new['verdict']}** · {targets}", ""]
     lines += [f"> {cell(note)}\n" for note in _catalog_note(diff)]
+    several = _several(diff)
     for group, title in (("regressions", "Regressions"), ("fixes", "Fixes"), ("other", "Other changes")):
         if not diff[group]:
             continue
-        lines += [f"### {title}", "", "| ID | level | old | new | now |", "| --- | --- | --- | --- | --- |"]
-        lines += [f"| {e['id']} | {e['level']} | {e['old'] or 'none'} | **{e['new'] or 'none'}** "
-                  f"| {cell(e['reason'])} |"
-                  for e in diff[group]]
+        if several:
+            lines += [f"### {title}", "", "| ID | operation | level | old | new | now |",
+                      "| --- | --- | --- | --- | --- | --- |"]
+        else:
+            lines += [f"### {title}", "", "| ID | level | old | new | now |", "| --- | --- | --- | --- | --- |"]
+        lines += [f"| {e['id']} |{_operation_cell(e) if several else ''} {e['level']} | {e['old'] or 'none'} "
+                  f"| **{e['new'] or 'none'}** | {cell(e['reason'])} |" for e in diff[group]]
         lines.append("")
     lines.append(f"{regressed} regressed, {len(diff['fixes'])} fixed, {plural(len(diff['other']), 'other change')}, "
                  f"{diff['unchanged']} unchanged.")
     return "\n".join(lines) + "\n"
+
+
+def _several(diff: dict[str, Any]) -> bool:
+    """Whether either run judged more than one operation (then each change names its operation)."""
+    return len({*diff["old"].get("operations", []), *diff["new"].get("operations", [])}) > 1
+
+
+def _operation_cell(entry: dict[str, Any]) -> str:
+    """An entry's operation key (from a user's document) as a code span in a table cell (GFM: `|` escaped)."""
+    return " " + code(entry["operation"]).replace("|", "\\|") + " |"
 
 
 def _catalog_note(diff: dict[str, Any]) -> list[str]:

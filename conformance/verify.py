@@ -11,6 +11,11 @@ With `--public-key`, certificate.sig is checked first (conformance.signing): a m
 signature, another signer or a changed certificate ends verification with one sentence. A
 report made by another suite version is re-judged too, and where the rules now judge
 differently that is reported as verdict drift (exit 3), not as tampering (exit 1).
+
+Requirements are compared per operation (issue 24): an entry is known by its operation and ID,
+in report.json, certificate.json and the re-judgement alike, and each operation's summary
+(`by_operation`) is rebuilt from the re-judged verdicts. A report made before families (no
+`operation` anywhere) reads as one of checkout sessions.
 """
 
 from __future__ import annotations
@@ -26,7 +31,9 @@ from conformance.checks.base import Record, RunContext
 from conformance.errors import UsageError, VerdictDrift, VerificationFailed
 from conformance.exchange import Exchange
 from conformance.judge.coverage import coverage_of
+from conformance.judge.diagnosis import Cause
 from conformance.judge.family import judge_operations
+from conformance.judge.judgement import Conclusion
 from conformance.judge.waivers import recorded_waivers, status_problems
 from conformance.operations import CHECKOUT_SESSIONS
 from conformance.profiles import PROFILES
@@ -37,7 +44,14 @@ from conformance.reports.certificate import (
     certificate_digest,
     sha256_file,
 )
-from conformance.reports.document import REPORT_FORMAT_VERSION, diagnosis_entries, requirement_entries
+from conformance.reports.document import (
+    REPORT_FORMAT_VERSION,
+    diagnosis_entries,
+    operation_entries,
+    operations_of,
+    requirement_entries,
+    with_default_operations,
+)
 from conformance.reports.exchanges import read_exchanges
 from conformance.reports.reproducers import reproducer_problems
 from conformance.reports.schema import report_problems
@@ -45,6 +59,7 @@ from conformance.reports.writer import CERTIFICATE, EXCHANGES
 from conformance.reports.writer import REPORT_JSON as REPORT  # the writer's names: they cannot drift
 from conformance.signing import SIGNATURE, fingerprint, load_public_key, signature_problem
 from conformance.spec import Spec, default_spec, load_spec
+from conformance.verdicts import RequirementVerdict
 
 
 def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = None,
@@ -77,7 +92,9 @@ def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = N
         problem = signature_problem(report_dir / CERTIFICATE, report_dir / SIGNATURE, key, certificate.get("signer"))
         if problem:
             raise VerificationFailed(f"{report_dir}: {problem}")
-    report = _load_json(report_dir / REPORT)
+    # A report made before families of operations names none: it judged checkout sessions.
+    written = _load_json(report_dir / REPORT)
+    report = with_default_operations(written)
     problems = _certificate_problems(certificate, report_dir)
     _format_check(report_dir, report, problems)
     schema_problems = report_problems(report)
@@ -86,6 +103,10 @@ def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = N
         _fail(report_dir, problems)  # the checks below read fields the schema guarantees
     made_by = report["suite"]["version"]
     drifting = made_by != __version__  # another suite's rules: differences are drift, not tampering
+    if (unknown := _undeclared(report, spec)) is not None:
+        if problems:  # altered files: that is the finding, whatever the document
+            _fail(report_dir, [*problems, unknown])
+        raise UsageError(unknown)
     if not drifting:
         problems += _suite_problems(report, spec)
     try:
@@ -94,7 +115,8 @@ def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = N
         problems.append(str(exc))
         _fail(report_dir, problems)
     problems += _order_problems(exchanges)
-    problems += _agreement_problems(certificate, report, report_dir)
+    # The certificate was built from report.json as written (one made before families names no operation).
+    problems += _agreement_problems(certificate, written, report_dir)
     problems += reproducer_problems(report, exchanges, report_dir)
     rejudged, rejudge_problems = _rejudge_problems(report, certificate, exchanges, spec)
     if report["coverage"] != coverage_of(exchanges).to_dict():
@@ -118,6 +140,8 @@ def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = N
           f"(suite {report['suite']['version']}, spec {report['spec_sha256'][:12]}, "
           f"catalog {report['catalog_sha256'][:12]})", file=out)
     print(f"scope: {_inert(report['scope']['statement'])}", file=out)
+    if len(operations_of(report)) > 1 or report.get("left_out"):
+        print(_inert(_operations_line(report))[:2000], file=out)
     print(_tls_line(target.get("tls", "absent")), file=out)
     if report["verdict_reason"]:
         print(f"reason: {_inert(report['verdict_reason'])}", file=out)
@@ -134,6 +158,15 @@ def verify_report_dir(report_dir: Path, out: TextIO, public_key: Path | None = N
     if drifting:
         print(f"made with suite {made_by}, re-judged with {__version__}: no verdict drift.", file=out)
     return 0
+
+
+def _operations_line(report: dict[str, Any]) -> str:
+    """Which operations the verdict covers, each with its verdict, and which were left out (not judged)."""
+    verdicts = {s["operation"]: s["verdict"] for s in report.get("by_operation", [])}
+    judged = ", ".join(f"{key} ({verdicts.get(key, 'no verdict')})" for key in operations_of(report))
+    left = report.get("left_out") or []
+    return f"operations: {judged}" + (f"; left out, not judged: {', '.join(o['operation'] for o in left)}"
+                                      if left else "")
 
 
 def _inert(text: str) -> str:
@@ -222,6 +255,19 @@ def _certificate_problems(certificate: dict[str, Any], report_dir: Path) -> list
     return problems
 
 
+def _undeclared(report: dict[str, Any], spec: Spec) -> str | None:
+    """The sentence saying that the document verify reads does not declare, as a list, an operation
+    the report judged (a `run --spec` report verified without that document), or None."""
+    from conformance.operations import read_operations
+
+    declared = {o.key for o in read_operations(spec.document)[0]}
+    missing = [key for key in operations_of(report) if key not in declared]
+    if not missing:
+        return None
+    return (f"report.json judged {_inert(missing[0])[:200]}, which {spec.path} does not declare as a list "
+            f"operation: pass the run's document with --spec (its sha256 is {report['spec_sha256'][:12]}...).")
+
+
 def _suite_problems(report: dict[str, Any], spec: Spec) -> list[str]:
     """The run must have used the spec given (`--spec`, else the installed one) and the catalog
     installed here, or re-judging means nothing."""
@@ -271,9 +317,8 @@ def _rejudge_problems(
     only = tuple(report["only"])
     catalog = default_catalog()
     spec = spec or default_spec()
-    # The operations judged: report.json's list, else those its verdicts name, in their order.
-    named_ops = list(dict.fromkeys(str(e.get("operation", CHECKOUT_SESSIONS)) for e in report["requirements"]))
-    operations = [str(o) for o in report.get("operations") or named_ops or [CHECKOUT_SESSIONS]]
+    # The operations judged, each re-judged as `run` judged it (conformance.judge.family).
+    operations = operations_of(report)
     waivers, problems = recorded_waivers(report, catalog)
     started = dt.datetime.fromisoformat(report["started_at"]).astimezone(dt.UTC).date()
     # The very function `run` judged with: the checks (or, when the preflight found nothing to
@@ -282,16 +327,27 @@ def _rejudge_problems(
                               failed_probes=report.get("failed_probes", {}), aborted=report.get("aborted"),
                               stopped=report.get("stopped"), strict=report["strict"], waivers=waivers,
                               target=report["target"]["base_url"], on=started)
-    conclusion = judged.conclusion
-    diagnosis = diagnosis_entries(judged.diagnosis, exchanges)
+    return len(judged.conclusion.verdicts), problems + judgement_problems(
+        report, certificate, exchanges, judged.diagnosis, judged.conclusion)
+
+
+def judgement_problems(report: dict[str, Any], certificate: dict[str, Any], exchanges: list[Exchange],
+                       causes: list[Cause], conclusion: Conclusion) -> list[str]:
+    """Every way report.json (read with ``with_default_operations``) and certificate.json differ from a
+    judgement of the transcript (`causes`, the diagnosis; `conclusion`, the verdicts with the waivers
+    applied, the gate, its reason and the scope), as sentences. Requirements are known by their
+    operation and ID (a certificate entry without `operation` is checkout sessions'), and each
+    operation's summary (`by_operation`) is rebuilt from the verdicts."""
+    problems: list[str] = []
+    diagnosis = diagnosis_entries(causes, exchanges)
     problems += status_problems(conclusion.waivers, report.get("waivers"))
     verdicts = conclusion.verdicts
-    # Keyed by (operation, ID): a family run judges each ID once per operation (issue 24).
-    rejudged = {(v.operation, v.requirement): v.verdict.value for v in verdicts}
-    many = len(operations) > 1
+    several = len({v.operation for v in verdicts} | set(operations_of(report))) > 1
 
-    def label_of(key: tuple[str, str]) -> str:
-        return f"{key[1]} ({key[0]})" if many else key[1]
+    def label(key: tuple[Any, Any]) -> str:
+        return f"{key[1]} on {key[0]}" if several else str(key[1])
+
+    rejudged = {(v.operation, v.requirement): v.verdict.value for v in verdicts}
     if report.get("diagnosis", []) != diagnosis:
         named = [c.get("fault") for c in report.get("diagnosis", []) if isinstance(c, dict)]
         derived = [c["fault"] for c in diagnosis]
@@ -305,31 +361,28 @@ def _rejudge_problems(
                             f"re-judging exchanges.jsonl gives ({', '.join(derived) or 'none'})")
     # Same verdict is not enough: the reason and evidence a reader sees must also be what the exchanges show.
     stated_entries = {(e.get("operation", CHECKOUT_SESSIONS), e["id"]): e for e in report["requirements"]}
-    for entry in requirement_entries(verdicts, catalog, exchanges, report["target"]["base_url"]):
-        stated_entry = stated_entries.get((entry.get("operation", CHECKOUT_SESSIONS), entry["id"]))
+    for entry in requirement_entries(verdicts, default_catalog(), exchanges, report["target"]["base_url"]):
+        stated_entry = stated_entries.get((entry["operation"], entry["id"]))
         if stated_entry is not None and stated_entry["verdict"] == entry["verdict"]:
             differing = [key for key in entry if stated_entry.get(key) != entry[key]]
             if differing:
                 verb = "differs" if len(differing) == 1 else "differ"
-                label = label_of((entry.get("operation", CHECKOUT_SESSIONS), entry["id"]))
-                problems.append(f"{label}: report.json's {' and '.join(differing)} {verb} from what "
-                                "re-judging exchanges.jsonl gives")
+                problems.append(f"{label((entry['operation'], entry['id']))}: report.json's "
+                                f"{' and '.join(differing)} {verb} from what re-judging exchanges.jsonl gives")
     for source, entries in ((REPORT, report["requirements"]), (CERTIFICATE, certificate.get("requirements"))):
         if not isinstance(entries, list):
             problems.append(f"{source} lists no requirements")
             continue
         stated = {(e.get("operation", CHECKOUT_SESSIONS), e.get("id")): e.get("verdict")
                   for e in entries if isinstance(e, dict)}
-        for requirement, verdict in rejudged.items():
-            if requirement not in stated:
-                problems.append(f"{label_of(requirement)}: missing from {source}; re-judging exchanges.jsonl "
-                                f"gives {verdict}")
-            elif stated[requirement] != verdict:
-                problems.append(f"{label_of(requirement)}: {source} says {stated[requirement]}, "
+        for key, verdict in rejudged.items():
+            if key not in stated:
+                problems.append(f"{label(key)}: missing from {source}; re-judging exchanges.jsonl gives {verdict}")
+            elif stated[key] != verdict:
+                problems.append(f"{label(key)}: {source} says {stated[key]}, "
                                 f"re-judging exchanges.jsonl gives {verdict}")
         for extra in sorted(set(stated) - set(rejudged), key=str):
-            problems.append(f"{label_of((str(extra[0]), str(extra[1])))}: in {source} but not a requirement this run "
-                            "judges")
+            problems.append(f"{label(extra)}: in {source} but not a requirement this run judges")
     if report.get("verdict_reason", "") != conclusion.reason:
         problems.append("report.json's verdict_reason differs from what re-judging exchanges.jsonl gives")
     scope = conclusion.scope.to_dict()
@@ -347,7 +400,35 @@ def _rejudge_problems(
         counts[value] = counts.get(value, 0) + 1
     if counts != report["counts"]:
         problems.append(f"report.json counts {report['counts']} do not match the re-judged {counts}")
-    return len(verdicts), problems
+    problems += _operation_problems(report, verdicts)
+    return problems
+
+
+def _operation_problems(report: dict[str, Any], verdicts: list[RequirementVerdict]) -> list[str]:
+    """Each operation's summary (report.json `by_operation`) against the one the re-judged verdicts
+    give; every verdict's operation must be one report.json says was judged. A report made before
+    families has neither: nothing to compare."""
+    problems = []
+    operations = operations_of(report)
+    strange = sorted({v.operation for v in verdicts} - set(operations))
+    if "operations" in report and strange:
+        problems.append(f"re-judging exchanges.jsonl judges {', '.join(strange)}, which report.json's operations "
+                        f"({', '.join(operations)}) do not name")
+    if "by_operation" not in report:
+        return problems
+    rebuilt = operation_entries(verdicts, operations, report["strict"], "waived" in report["counts"])
+    stated = {s["operation"]: s for s in report["by_operation"]}
+    own = {s["operation"]: s for s in rebuilt}
+    for key in dict.fromkeys([*own, *stated]):
+        if key not in stated:
+            problems.append(f"report.json's by_operation lacks {key}; re-judging gives {own[key]['verdict']}")
+        elif key not in own:
+            problems.append(f"report.json's by_operation names {key}, which re-judging does not judge")
+        elif stated[key] != own[key]:
+            what = "verdict" if stated[key]["verdict"] != own[key]["verdict"] else "counts"
+            problems.append(f"{key}: report.json's by_operation says {stated[key][what]}, re-judging exchanges.jsonl "
+                            f"gives {own[key][what]}")
+    return problems
 
 
 def _short(value: Any) -> str:

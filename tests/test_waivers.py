@@ -144,5 +144,127 @@ def test_the_readme_example_is_a_valid_waiver_file(tmp_path: Path) -> None:
     example = re.search(r"```yaml\n(# waivers.yaml.*?)```", readme, flags=re.S)
     assert example is not None
     (waivers,) = load_waivers(_waivers(tmp_path / "w.yaml", [example.group(1)]), default_catalog())
-    assert (waivers.requirement, waivers.expires.isoformat(), waivers.target) == (
-        "PAG-003", "2026-12-31", "https://staging.example.com")
+    assert (waivers.requirement, waivers.expires.isoformat(), waivers.target, waivers.operation) == (
+        "PAG-003", "2026-12-31", "https://staging.example.com", "GET /v1/checkout/sessions")
+
+
+# -- waivers on families of operations (issue 24) -------------------------------------------------
+INVOICES = "GET /v1/invoices"
+CHECKOUT = "GET /v1/checkout/sessions"
+
+
+def _verdicts(*entries: tuple[str, str, str]) -> list[Any]:
+    """RequirementVerdicts from (operation, requirement, verdict), with evidence enough to pass."""
+    from conformance.verdicts import RequirementVerdict, Verdict
+
+    return [RequirementVerdict(requirement, "MUST", Verdict(verdict), "r", ["c"], [], exchanges=[0],
+                               operation=operation) for operation, requirement, verdict in entries]
+
+
+def _parse(text: str) -> list[Any]:
+    import yaml
+
+    from conformance.judge.waivers import parse_waivers
+
+    return parse_waivers(yaml.safe_load(text), default_catalog(), "waivers.yaml")
+
+
+def test_a_waiver_naming_an_operation_waives_it_there_only() -> None:
+    import datetime as dt
+
+    from conformance.judge.waivers import apply_waivers
+
+    (waiver,) = _parse(_entry("LIM-001", extra=f"  operation: get  {INVOICES.split()[1]}\n"))
+    assert waiver.operation == INVOICES  # written as reports name operations
+    verdicts = _verdicts((CHECKOUT, "LIM-001", "fail"), (INVOICES, "LIM-001", "fail"))
+    waived, records = apply_waivers(verdicts, [waiver], "http://x", dt.date(2026, 1, 1))
+    assert [(v.operation, v.verdict.value) for v in waived] == [(CHECKOUT, "fail"), (INVOICES, "waived")]
+    assert records == [{"requirement": "LIM-001", "operation": INVOICES, "reason": "fix tracked in PAY-1",
+                        "expires": "2999-12-31", "target": None, "status": "applied"}]
+
+
+def test_a_waiver_without_operation_covers_every_operation() -> None:
+    import datetime as dt
+
+    from conformance.judge.waivers import apply_waivers
+
+    (waiver,) = _parse(_entry("LIM-001"))
+    verdicts = _verdicts((CHECKOUT, "LIM-001", "fail"), (INVOICES, "LIM-001", "pass"))
+    waived, records = apply_waivers(verdicts, [waiver], "http://x", dt.date(2026, 1, 1))
+    # Applied where it failed; the pass elsewhere does not make it stale: it still waives a failure.
+    assert [v.verdict.value for v in waived] == ["waived", "pass"]
+    assert records[0]["operation"] is None and records[0]["status"] == "applied"
+    _, records = apply_waivers(_verdicts((CHECKOUT, "LIM-001", "pass"), (INVOICES, "LIM-001", "skip")), [waiver],
+                               "http://x", dt.date(2026, 1, 1))
+    assert records[0]["status"] == "stale"
+
+
+def test_a_waiver_naming_an_operation_not_judged_is_unused_and_said() -> None:
+    import datetime as dt
+
+    from conformance.judge.waivers import apply_waivers, waiver_notes
+
+    (waiver,) = _parse(_entry("LIM-001", extra="  operation: GET /v1/customers\n"))
+    verdicts = _verdicts((CHECKOUT, "LIM-001", "fail"), (INVOICES, "LIM-001", "fail"))
+    waived, records = apply_waivers(verdicts, [waiver], "http://x", dt.date(2026, 1, 1))
+    assert [v.verdict.value for v in waived] == ["fail", "fail"] and records[0]["status"] == "unused"
+    assert waiver_notes(records, "http://x", frozenset({"LIM-001"}), [CHECKOUT, INVOICES]) == [
+        "waiver for LIM-001 names GET /v1/customers, which this run did not judge "
+        "(it judged GET /v1/checkout/sessions, GET /v1/invoices): it does not apply"]
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    pytest.param(_entry("LIM-001") + _entry("LIM-001", extra=f"  operation: {INVOICES}\n"),
+                 f"waives LIM-001 on {INVOICES} a second time", id="every-and-one"),
+    pytest.param(_entry("LIM-001", extra=f"  operation: {INVOICES}\n") * 2,
+                 f"waives LIM-001 on {INVOICES} a second time", id="one-twice"),
+    pytest.param(_entry("LIM-001", extra="  operation: /v1/invoices\n"),
+                 "expected a list operation written 'GET /path'", id="no-method"),
+    pytest.param(_entry("LIM-001", extra="  operation: 3\n"), "has operation 3", id="not-text"),
+    pytest.param("- id: LIM-001\n  requirement: LIM-001\n  reason: r\n  expires: 2999-01-01\n",
+                 "has both `requirement` and `id`", id="both-names"),
+])
+def test_a_bad_operation_in_a_waiver_is_named(content: str, says: str) -> None:
+    from conformance.errors import UsageError
+
+    with pytest.raises(UsageError, match=re.escape(says)):
+        _parse(content)
+
+
+def test_waivers_for_two_operations_and_id_as_the_requirement_are_read() -> None:
+    waivers = _parse(_entry("LIM-001", extra=f"  operation: {INVOICES}\n")
+                     + _entry("LIM-001", extra=f"  operation: {CHECKOUT}\n")
+                     + "- id: LIM-002\n  reason: r\n  expires: 2999-01-01\n")
+    assert [(w.requirement, w.operation) for w in waivers] == [("LIM-001", INVOICES), ("LIM-001", CHECKOUT),
+                                                                ("LIM-002", None)]
+
+
+def test_a_waiver_record_without_operation_is_reapplied_as_it_was() -> None:
+    """report.json's waiver records of a suite before families have no `operation`: verify reads them so."""
+    from conformance.judge.waivers import parse_waivers, status_problems
+
+    old = [{"requirement": "LIM-001", "reason": "r", "expires": "2999-01-01", "target": None, "status": "applied"}]
+    (waiver,) = parse_waivers(old, default_catalog(), "report.json's waivers", recorded=True)
+    assert waiver.operation is None
+    assert status_problems([{**waiver.to_dict(), "status": "applied"}], old) == []
+
+
+def test_verify_reads_waiver_records_made_before_operations(faulty_url: str, tmp_path: Path) -> None:
+    from conformance.reports.certificate import certificate_digest, sha256_file
+
+    file = _waivers(tmp_path / "waivers.yaml", [_entry("LIM-001"), _entry("LIM-005", reason="old")])
+    _run(faulty_url, tmp_path / "r", "--waivers", str(file))
+    report_path, certificate_path = tmp_path / "r" / "report.json", tmp_path / "r" / "certificate.json"
+    report, certificate = json.loads(report_path.read_text()), json.loads(certificate_path.read_text())
+    for document in (report, certificate):  # as a suite before families of operations wrote them
+        for key in ("operations", "by_operation", "left_out"):
+            del document[key]
+        for entry in [*document["requirements"], *document.get("diagnosis", []), *document["waivers"]]:
+            del entry["operation"]
+    report_path.write_text(json.dumps(report, indent=2) + "\n")
+    certificate["evidence"]["report.json"]["sha256"] = sha256_file(report_path)
+    certificate["certificate_sha256"] = certificate_digest(certificate)
+    certificate_path.write_text(json.dumps(certificate, indent=2) + "\n")
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        assert main(["verify", str(tmp_path / "r")]) == 0, err.getvalue()

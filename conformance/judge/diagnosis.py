@@ -235,6 +235,8 @@ def _holds(document: Any, value: Any) -> bool:
 
 
 def unexplained(verdicts: Sequence[RequirementVerdict], causes: Sequence[Cause]) -> list[str]:
-    """Reported requirements no cause explains, in verdict order."""
-    explained = {r for c in causes for r in c.explains}
-    return [v.requirement for v in verdicts if v.verdict in REPORTED and v.requirement not in explained]
+    """Reported requirements no cause explains, in verdict order (a cause explains the requirements
+    of its own operation only)."""
+    explained = {(c.operation, r) for c in causes for r in c.explains}
+    return [v.requirement for v in verdicts
+            if v.verdict in REPORTED and (v.operation, v.requirement) not in explained]

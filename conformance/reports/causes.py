@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from conformance.operations import CHECKOUT_SESSIONS
+
 REPORTED = ("fail", "warn")
 
 
@@ -27,6 +29,15 @@ def likely_causes(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def unexplained(report: dict[str, Any]) -> list[str]:
-    """Failed or warned requirement IDs that no likely cause explains, in report order."""
-    explained = {r for cause in report.get("diagnosis", []) for r in cause["explains"]}
-    return [r["id"] for r in report["requirements"] if r["verdict"] in REPORTED and r["id"] not in explained]
+    """Failed or warned requirement IDs that no likely cause explains, in report order (a cause
+    explains the requirements of its own operation only)."""
+    return [r["id"] for r in unexplained_entries(report)]
+
+
+def unexplained_entries(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The failed or warned requirement entries that no likely cause of their operation explains
+    (a report without operations: checkout sessions), in report order."""
+    explained = {(cause.get("operation", CHECKOUT_SESSIONS), r)
+                 for cause in report.get("diagnosis", []) for r in cause["explains"]}
+    return [r for r in report["requirements"]
+            if r["verdict"] in REPORTED and (r.get("operation", CHECKOUT_SESSIONS), r["id"]) not in explained]

@@ -17,6 +17,10 @@ from typing import Any
 # the catalog was judged and held; `scope` (what was not judged, and why), `coverage`,
 # `implementation` and `run_verdict` (the gate, which the run's exit code reported).
 # 3: `run_verdict` is named `gate_verdict`, as in report.json (format 3): one name, one meaning.
+# Added since, without a new format (issue 24): `operations` (the list operations it covers, as
+# "GET /path"), `by_operation` (each one's verdict), `left_out` (operations the document declares
+# that were not judged, with why: it certifies nothing about them), and each requirement's
+# `operation`. A certificate without them covers GET /v1/checkout/sessions alone.
 CERTIFICATE_FORMAT_VERSION = 3
 DIGEST_FIELD = "certificate_sha256"
 DIGEST_METHOD = ("sha256 over this object without certificate_sha256, as JSON with sorted keys, "
@@ -70,7 +74,14 @@ def build_certificate(report: dict[str, Any], evidence_files: dict[str, str],
         **({"implementation": report["implementation"]} if report.get("implementation") else {}),
         "scope": _scope(report.get("scope")),
         "coverage": report["coverage"]["statement"],
-        "requirements": [{"id": r["id"], "level": r["level"], "verdict": r["verdict"]}
+        # Which list operations it covers, each one's verdict, and those it does not (left out, with why).
+        **({"operations": list(report["operations"])} if "operations" in report else {}),
+        **({"by_operation": [{"operation": s["operation"], "verdict": s["verdict"]} for s in report["by_operation"]]}
+           if "by_operation" in report else {}),
+        **({"left_out": [{"operation": o["operation"], "reason": o["reason"], "judged": False}
+                         for o in report["left_out"]]} if "left_out" in report else {}),
+        "requirements": [{"id": r["id"], **({"operation": r["operation"]} if "operation" in r else {}),
+                          "level": r["level"], "verdict": r["verdict"]}
                          for r in report["requirements"]],
         "evidence": {name: {"sha256": digest} for name, digest in sorted(evidence_files.items())},
         "digest_method": DIGEST_METHOD,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from conformance import __version__
@@ -10,8 +12,9 @@ from conformance.catalog import Catalog
 from conformance.checks.history import describe
 from conformance.exchange import Exchange
 from conformance.judge.diagnosis import Cause
+from conformance.operations import CHECKOUT_SESSIONS
 from conformance.run.runner import RunResult
-from conformance.verdicts import RequirementVerdict, Verdict
+from conformance.verdicts import RequirementVerdict, Verdict, by_operation, overall
 
 # 2: every requirement names the exchanges its verdict rests on (`exchanges`); `coverage`.
 # Added since, without a new format (the schema allows added fields): `scope` (the scoped verdict
@@ -19,6 +22,11 @@ from conformance.verdicts import RequirementVerdict, Verdict
 # 3: `verdict` is the scoped verdict (what certificate.json's `verdict` says: partial for an --only
 # run), `gate_verdict` the gate the exit code reported; in format 2 `verdict` was the gate. One name,
 # one meaning in every file: `jq .verdict report.json` cannot read "conformant" for a partial run.
+# Added since, without a new format (issue 24, families of list operations): each requirement's and
+# cause's `operation`; `operations` (the list operations judged, "GET /path"), `left_out` (those the
+# document declares that were not judged, with why) and `by_operation` (each operation's verdict and
+# counts); each waiver record's `operation`. A report without them judged checkout sessions alone
+# (``with_default_operations`` reads it so).
 REPORT_FORMAT_VERSION = 3
 
 
@@ -69,10 +77,71 @@ def requirement_entries(
     return requirements
 
 
+def verdict_counts(verdicts: Sequence[RequirementVerdict], waived: bool) -> dict[str, int]:
+    """How many requirement verdicts of each kind (report.json `counts`); `waived` (the run was
+    given waivers) adds the `waived` count."""
+    counts = {v.value: 0 for v in Verdict if v != Verdict.WAIVED or waived}
+    for verdict in verdicts:
+        counts[verdict.verdict.value] = counts.get(verdict.verdict.value, 0) + 1
+    return counts
+
+
+def operation_entries(verdicts: Sequence[RequirementVerdict], operations: Sequence[str], strict: bool,
+                      waived: bool) -> list[dict[str, Any]]:
+    """report.json's `by_operation`: per operation judged (in `operations`' order, then any other a
+    verdict names), its verdict, folded over its own verdicts as the run's is (``verdicts.overall``:
+    conformant, nonconformant, inconclusive, error), and its counts. `verify` rebuilds it."""
+    groups = by_operation(verdicts)
+    keys = [*dict.fromkeys(operations), *(k for k in groups if k not in operations)]
+    return [{"operation": key, "verdict": overall(groups.get(key, []), strict),
+             "counts": verdict_counts(groups.get(key, []), waived)} for key in keys]
+
+
+def operations_of(report: dict[str, Any]) -> list[str]:
+    """The operations a report judged: its `operations`; for a report made before families (issue 24),
+    those its requirements name, or checkout sessions."""
+    stated = report.get("operations")
+    if isinstance(stated, list) and stated:
+        return [str(key) for key in stated]
+    named = [r.get("operation", CHECKOUT_SESSIONS) for r in report.get("requirements", []) if isinstance(r, dict)]
+    return list(dict.fromkeys(named)) or [CHECKOUT_SESSIONS]
+
+
+# A slug is at most this long before its disambiguating suffix: a file name stays well under 255 bytes.
+_SLUG_LENGTH = 80
+
+
+def operation_slugs(operations: Iterable[str]) -> dict[str, str]:
+    """Each operation key (``GET /v1/invoices``) as a name safe in a file name or an HTML id
+    (``GET_v1_invoices``: ASCII letters, digits and ``_`` only, never empty, never ``.`` or ``..``).
+    Keys that would share a slug (``/v1/a-b``, ``/v1/a_b``), or a cut one, each get the first 8 hex
+    digits of their key's SHA-256 appended, so the slugs of one run are distinct."""
+    keys = list(dict.fromkeys(operations))
+    plain = {key: re.sub(r"[^A-Za-z0-9]+", "_", key).strip("_")[:_SLUG_LENGTH] or "operation" for key in keys}
+    shared = {slug for slug in plain.values() if list(plain.values()).count(slug) > 1}
+    return {key: f"{slug}_{hashlib.sha256(key.encode('utf-8')).hexdigest()[:8]}"
+            if slug in shared or len(re.sub(r"[^A-Za-z0-9]+", "_", key).strip("_")) > _SLUG_LENGTH else slug
+            for key, slug in plain.items()}
+
+
+def with_default_operations(report: dict[str, Any]) -> dict[str, Any]:
+    """`report` (parsed report.json) as this suite reads it: a requirement, cause or waiver record
+    without `operation`, written before families (issue 24), is about checkout sessions (a waiver
+    record without one applied to every operation, then only that one). A copy; `report` is not changed."""
+    def named(entries: Any, default: str | None) -> Any:
+        if not isinstance(entries, list):
+            return entries
+        return [{"operation": default, **e} if isinstance(e, dict) and "operation" not in e else e for e in entries]
+
+    read = dict(report)
+    for key, default in (("requirements", CHECKOUT_SESSIONS), ("diagnosis", CHECKOUT_SESSIONS), ("waivers", None)):
+        if key in read:
+            read[key] = named(read[key], default)
+    return read
+
+
 def build_report(result: RunResult) -> dict[str, Any]:
-    counts = {v.value: 0 for v in Verdict if v != Verdict.WAIVED or result.waivers}
-    for verdict in result.verdicts:
-        counts[verdict.verdict.value] += 1
+    counts = verdict_counts(result.verdicts, bool(result.waivers))
     requirements = requirement_entries(result.verdicts, result.catalog, result.exchanges, result.target)
     return {
         "format_version": REPORT_FORMAT_VERSION,
@@ -104,6 +173,11 @@ def build_report(result: RunResult) -> dict[str, Any]:
         "aborted": None if result.aborted is None else result.redactor.text(str(result.aborted)),
         "stopped": result.stopped,
         "counts": counts,
+        # The list operations judged ("GET /path", the document's order), each one's verdict and counts,
+        # and the operations the document declares that were not judged, each with why (issue 24).
+        "operations": list(result.operations),
+        "by_operation": operation_entries(result.verdicts, result.operations, result.strict, bool(result.waivers)),
+        "left_out": [{"operation": o.key, "reason": o.reason} for o in result.left_out],
         # What part of the collection the run saw (format 2).
         "coverage": result.coverage_of_run().to_dict(),
         # The likely causes, most likely first: `verify` derives them again from the transcript.

@@ -1,7 +1,13 @@
 """report.html: one self-contained page a person reads (inline CSS and JS, no network).
 
 Reasons and evidence quote the target's responses, so the templates run with autoescape
-on and only our own CSS and script are inserted unescaped. A Content-Security-Policy
+on and only our own CSS and script are inserted unescaped. Operation keys come from an OpenAPI
+document the user gave, and are escaped like target text all the same.
+
+A run of several list operations (issue 24) shows each operation's verdict at the top, and the
+table in one section per operation (its failures first); requirement anchors then name the
+operation (``#req-GET_v1_invoices-PAG-005``), and a filter picks an operation. A run of one
+operation renders as before. A Content-Security-Policy
 that admits just that script (by hash) and no network is the second line of defence.
 """
 
@@ -19,7 +25,10 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from conformance.reports.causes import likely_causes, unexplained
+from conformance.judge.waivers import unjudged_operation
+from conformance.operations import CHECKOUT_SESSIONS
+from conformance.reports.causes import likely_causes, unexplained_entries
+from conformance.reports.document import operation_slugs, operations_of
 from conformance.reports.markdown import scoped_verdict
 from conformance.terminal import inert_page
 from conformance.wording import capped, plural
@@ -68,11 +77,21 @@ def human_time(iso: str) -> str:
 
 
 def headline(report: dict[str, Any]) -> str:
-    """What the banner says under the verdict: what failed, by ID, or why nothing could be told."""
-    by_verdict: dict[str, list[str]] = {}
+    """What the banner says under the verdict: what failed, by ID (grouped by operation when the run
+    judged several), or why nothing could be told."""
+    several = len(operations_of(report)) > 1
+    by_verdict: dict[str, dict[str, list[str]]] = {}
     for requirement in report["requirements"]:
-        by_verdict.setdefault(requirement["verdict"], []).append(requirement["id"])
-    parts = [f"{plural(len(by_verdict[verdict]), 'requirement')} {label}: {capped(by_verdict[verdict], 8, ', ')}"
+        by_verdict.setdefault(requirement["verdict"], {}).setdefault(_operation(requirement), []).append(
+            requirement["id"])
+
+    def named(groups: dict[str, list[str]]) -> str:
+        if not several:
+            return capped([i for ids in groups.values() for i in ids], 8, ", ")
+        return " and ".join(f"{capped(ids, 8, ', ')} on {key}" for key, ids in groups.items())
+
+    parts = [f"{plural(sum(map(len, by_verdict[verdict].values())), 'requirement')} {label}: "
+             f"{named(by_verdict[verdict])}"
              for verdict, label in (("fail", "failed"), ("warn", "warned (SHOULD)"), ("error", "hit a suite error"),
                                     ("waived", "waived (accepted failures)"))
              if by_verdict.get(verdict)]
@@ -86,6 +105,41 @@ def attention_first(requirements: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Failures first, then warnings, suite errors and inconclusive ones; catalog order within each."""
     rank = {verdict: i for i, verdict in enumerate(ATTENTION)}
     return sorted(requirements, key=lambda r: rank.get(r["verdict"], len(ATTENTION)))
+
+
+def _operation(entry: dict[str, Any]) -> str:
+    return str(entry.get("operation") or CHECKOUT_SESSIONS)
+
+
+def sections(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The requirement table's sections: one (key None) for a run of one operation; else one per
+    operation, in the run's order, with its key, slug, verdict, counts and requirements (failures first)."""
+    operations = operations_of(report)
+    keys = list(dict.fromkeys([*operations, *(_operation(r) for r in report["requirements"])]))
+    if len(keys) <= 1:
+        return [{"key": None, "slug": None, "verdict": None, "counts": {},
+                 "requirements": attention_first(report["requirements"])}]
+    slugs = operation_slugs(keys)
+    summaries = {s["operation"]: s for s in report.get("by_operation", [])}
+    return [{"key": key, "slug": slugs[key], "verdict": summaries.get(key, {}).get("verdict", ""),
+             "counts": summaries.get(key, {}).get("counts", {}),
+             "requirements": attention_first([r for r in report["requirements"] if _operation(r) == key])}
+            for key in keys]
+
+
+def _anchors(report: dict[str, Any], parts: list[dict[str, Any]]) -> Any:
+    """anchor(id, operation): the id of a requirement's row; operation None (a waiver on every
+    operation) is the first operation whose section lists it."""
+    slugs = {part["key"]: part["slug"] for part in parts}
+    if len(parts) == 1:
+        return lambda requirement, operation=None: f"req-{requirement}"
+
+    def anchor(requirement: str, operation: str | None = None) -> str:
+        if operation is None:
+            operation = next((part["key"] for part in parts
+                              if any(r["id"] == requirement for r in part["requirements"])), parts[0]["key"])
+        return f"req-{slugs.get(operation, 'unknown')}-{requirement}"
+    return anchor
 
 
 @cache
@@ -105,6 +159,8 @@ def _asset(name: str) -> str:
 def render_html(report: dict[str, Any]) -> str:
     script = _asset("report.js")
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    parts = sections(report)
+    operations = operations_of(report)
     return inert_page(_environment().get_template("report.html.j2").render(
         report=report,
         css=_asset("report.css"),
@@ -118,11 +174,17 @@ def render_html(report: dict[str, Any]) -> str:
         or EXPLANATION.get(scoped_verdict(report), "") in headline(report)
         else EXPLANATION.get(scoped_verdict(report), ""),
         headline=headline(report),
-        requirements=attention_first(report["requirements"]),
+        sections=parts,
+        several=len(parts) > 1,
+        anchor=_anchors(report, parts),
         count_order=[name for name in COUNT_ORDER if name in report["counts"]],
         areas=list(dict.fromkeys(r["area"] for r in report["requirements"])),
         causes=likely_causes(report),
-        unexplained=unexplained(report),
+        unexplained=unexplained_entries(report),
+        left_out=report.get("left_out", []),
+        # Waivers naming an operation this run did not judge: said, as expired and stale ones are.
+        unjudged_waivers=[w for w in report.get("waivers", [])
+                          if w["status"] == "unused" and unjudged_operation(w, operations)],
     ))
 
 

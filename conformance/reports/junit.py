@@ -18,6 +18,13 @@ Every testcase carries the requirement ID, level, area and verdict as ``<propert
 elements (the form pytest's ``record_property`` writes, which Jenkins reads; the strict
 Jenkins junit-10.xsd has no testcase properties, so the ID and level are in the testcase
 name as well). One testsuite per requirement area keeps the CI view grouped.
+
+A run of several list operations (issue 24) has one testsuite per operation instead, named by its
+key (``GET /v1/invoices``), in the order the run judged them, with the operation's own verdict as
+the suite property ``operation.verdict``; each testcase's classname is
+``checkout-conformance.<operation>.<area>`` and it carries ``requirement.operation``, so the same
+requirement on two operations is two distinct testcases. A run of one operation is written as
+before.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from typing import Any
 
 from junitparser import Error, Failure, JUnitXml, Properties, Property, Skipped, SystemOut, TestCase, TestSuite
 
+from conformance.reports.document import operations_of
 from conformance.reports.markdown import scoped_verdict
 
 SUITE_PREFIX = "checkout-conformance"
@@ -58,11 +66,12 @@ def evidence_text(requirement: dict[str, Any]) -> str:
     return _clean("\n".join(lines))
 
 
-def _testcase(requirement: dict[str, Any], strict: bool) -> TestCase:
+def _testcase(requirement: dict[str, Any], strict: bool, several: bool = False) -> TestCase:
     name = f"{requirement['id']} ({requirement['level']}): {requirement['text']}"
-    case = TestCase(_clean(name), classname=f"{SUITE_PREFIX}.{requirement['area']}", time=0.0)
+    where = f"{requirement['operation']}." if several else ""
+    case = TestCase(_clean(name), classname=_clean(f"{SUITE_PREFIX}.{where}{requirement['area']}"), time=0.0)
     properties = Properties()
-    for key in ("id", "level", "area", "verdict"):
+    for key in ("id", *(("operation",) if several else ()), "level", "area", "verdict"):
         properties.add_property(Property(f"requirement.{key}", str(requirement[key])))
     case.append(properties)
     verdict, reason = requirement["verdict"], _clean(requirement["reason"])
@@ -89,24 +98,37 @@ def _testcase(requirement: dict[str, Any], strict: bool) -> TestCase:
     return case
 
 
+def _suite(report: dict[str, Any], name: str) -> TestSuite:
+    suite = TestSuite(_clean(name))
+    suite.timestamp = report["started_at"]
+    suite.add_property("suite.version", report["suite"]["version"])
+    suite.add_property("spec.sha256", report["spec_sha256"])
+    suite.add_property("catalog.sha256", report["catalog_sha256"])
+    suite.add_property("target", report["target"]["base_url"])
+    suite.add_property("target.embedded_reference", str(report["target"]["embedded_reference"]).lower())
+    suite.add_property("profile", report["context"]["profile"])
+    suite.add_property("seed", str(report["context"]["seed"]))
+    suite.add_property("verdict", scoped_verdict(report))  # as the certificate says it
+    return suite
+
+
 def build_junit(report: dict[str, Any]) -> JUnitXml:
     xml = JUnitXml(SUITE_PREFIX)
     suites: dict[str, TestSuite] = {}
+    operations = operations_of(report)
+    several = len(operations) > 1
+    if several:  # one suite per operation, in the run's order, each saying its own verdict
+        verdicts = {s["operation"]: s["verdict"] for s in report.get("by_operation", [])}
+        for key in operations:
+            suites[key] = _suite(report, key)
+            suites[key].add_property("operation", _clean(key))
+            if key in verdicts:
+                suites[key].add_property("operation.verdict", verdicts[key])
     for requirement in report["requirements"]:
-        area = requirement["area"]
-        if area not in suites:
-            suite = TestSuite(f"{SUITE_PREFIX}.{area}")
-            suite.timestamp = report["started_at"]
-            suite.add_property("suite.version", report["suite"]["version"])
-            suite.add_property("spec.sha256", report["spec_sha256"])
-            suite.add_property("catalog.sha256", report["catalog_sha256"])
-            suite.add_property("target", report["target"]["base_url"])
-            suite.add_property("target.embedded_reference", str(report["target"]["embedded_reference"]).lower())
-            suite.add_property("profile", report["context"]["profile"])
-            suite.add_property("seed", str(report["context"]["seed"]))
-            suite.add_property("verdict", scoped_verdict(report))  # as the certificate says it
-            suites[area] = suite
-        suites[area].add_testcase(_testcase(requirement, report["strict"]))
+        group = requirement.get("operation", operations[0]) if several else requirement["area"]
+        if group not in suites:
+            suites[group] = _suite(report, group if several else f"{SUITE_PREFIX}.{group}")
+        suites[group].add_testcase(_testcase(requirement, report["strict"], several))
     for suite in suites.values():
         suite.update_statistics()
         xml.add_testsuite(suite)

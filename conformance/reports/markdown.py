@@ -3,6 +3,11 @@
 Reasons and evidence quote the target's responses, so every table cell is escaped: a
 hostile body must not be able to inject HTML or break the table in a rendered comment,
 nor send control sequences to a terminal that shows the file (``terminal.inert``).
+
+A run of several list operations (issue 24) adds a table of each operation's verdict, and the
+requirements that need attention in one section per operation; operation keys (from a document
+the user gave) are written as code spans all the same. A run of one operation reads as before.
+Operations the document declares but the run left out are listed with why.
 """
 
 from __future__ import annotations
@@ -12,7 +17,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from conformance.reports.causes import likely_causes, unexplained
+from conformance.judge.waivers import unjudged_operation, waiver_label
+from conformance.operations import CHECKOUT_SESSIONS
+from conformance.reports.causes import likely_causes, unexplained_entries
+from conformance.reports.document import operations_of
 from conformance.terminal import inert
 from conformance.wording import capped, plural
 
@@ -82,6 +90,11 @@ def code(text: str) -> str:
     return f"{ticks}{pad}{text}{pad}{ticks}" if text else "(none)"
 
 
+def _code_cell(text: str) -> str:
+    """`code` for a table cell: GFM splits cells at every unescaped `|`, inside code spans too."""
+    return code(text).replace("|", "\\|")
+
+
 def _fence(text: str) -> str:
     # A fence longer than any backtick run inside, so the block cannot be closed from within.
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
@@ -109,10 +122,19 @@ def _one_line(requirement: dict[str, Any]) -> str:
     return line + where
 
 
+def _operation(entry: dict[str, Any]) -> str:
+    return str(entry.get("operation") or CHECKOUT_SESSIONS)
+
+
+def _several(report: dict[str, Any]) -> bool:
+    return len(operations_of(report)) > 1
+
+
 def _likely_cause(report: dict[str, Any]) -> list[str]:
     """The diagnosis first: what to fix, the requirements it explains, the exchanges that show it."""
     causes = likely_causes(report)
-    left = unexplained(report)
+    several = _several(report)
+    left = [f"{e['id']} on {code(_operation(e))}" if several else e["id"] for e in unexplained_entries(report)]
     if not causes and not left:
         return []
     heading = "### Likely cause" if len(causes) <= 1 else "### Likely causes"
@@ -123,7 +145,8 @@ def _likely_cause(report: dict[str, Any]) -> list[str]:
                           for e in cause["exchanges"])
         # Title and fault name are the catalog's own text (not the target's): Markdown as written.
         named = " or ".join(f"`{name}`" for name in [cause["fault"], *cause.get("alternatives", [])])
-        lines.append(f"- **{cause['title']}** ({named}) explains {', '.join(cause['explains'])}"
+        where = f" on {code(_operation(cause))}" if several else ""
+        lines.append(f"- **{cause['title']}** ({named}){where} explains {', '.join(cause['explains'])}"
                      + (f"; shown by {shown}" if shown else ""))
         if cause.get("observed"):  # the target's own values: target text, escaped
             lines.append(f"  - this target: {cell(cause['observed'])}")
@@ -161,20 +184,20 @@ def build_summary(report: dict[str, Any]) -> str:
         # A run stopped before its first check says what happened, not a verdict over nothing.
         *(["", f"Nothing judged: {cell(report['aborted'])}"] if report.get("aborted") else []),
         "",
+        *_left_out(report),
         *_likely_cause(report),
+        *_operations_table(report),
         "| verdict | requirements |",
         "| --- | ---: |",
         *(f"| {name} | {report['counts'].get(name, 0)} |" for name in COUNT_ORDER if name in report["counts"]),
         "",
     ]
+    if _several(report):
+        return _by_operation(report, lines)
     waived = _waived(report)
     attention = [r for r in report["requirements"] if r["verdict"] in ATTENTION]
     attention.sort(key=lambda r: ATTENTION.index(r["verdict"]))
-    skipped = [r for r in report["requirements"] if r["verdict"] == "skip"]
-    if skipped:
-        named = ", ".join(f"{r['id']} ({cell(r['reason'])})" for r in skipped[:MAX_ROWS])
-        rest = f" and {len(skipped) - MAX_ROWS} more" if len(skipped) > MAX_ROWS else ""
-        lines += [f"Skipped: {named}{rest}.", ""]
+    lines += _skipped(report["requirements"])
     if not attention:
         # "Held" only when nothing failed: accepted failures (waived) are failures still.
         lines.append("No judged requirement failed apart from the waived ones below; each pass names the exchanges "
@@ -183,8 +206,25 @@ def build_summary(report: dict[str, Any]) -> str:
                      else "Every judged requirement held; each pass names the exchanges it rests on "
                      "(report.json `exchanges`).")
         return "\n".join([*lines, *(["", *waived] if waived else [])]) + "\n"
-    lines += ["### Requirements that need attention", "", "| ID | level | verdict | evidence |",
-              "| --- | --- | --- | --- |"]
+    lines += ["### Requirements that need attention", "", *_attention_rows(attention)]
+    lines += _commands(attention, several=False)
+    if waived:
+        lines += ["", *waived]
+    return "\n".join(lines) + "\n"
+
+
+def _skipped(requirements: list[dict[str, Any]]) -> list[str]:
+    skipped = [r for r in requirements if r["verdict"] == "skip"]
+    if not skipped:
+        return []
+    named = ", ".join(f"{r['id']} ({cell(r['reason'])})" for r in skipped[:MAX_ROWS])
+    rest = f" and {len(skipped) - MAX_ROWS} more" if len(skipped) > MAX_ROWS else ""
+    return [f"Skipped: {named}{rest}.", ""]
+
+
+def _attention_rows(attention: list[dict[str, Any]]) -> list[str]:
+    """The table of requirements that need attention (header included), at most MAX_ROWS rows."""
+    lines = ["| ID | level | verdict | evidence |", "| --- | --- | --- | --- |"]
     # Inconclusive ones sharing one reason (a refused key, a spent budget) share one row, as on the console.
     shared = Counter(r["reason"] for r in attention if r["verdict"] == "inconclusive")
     rows: list[str] = []
@@ -204,17 +244,68 @@ def build_summary(report: dict[str, Any]) -> str:
     lines += rows[:MAX_ROWS]
     if len(rows) > MAX_ROWS:
         lines.append(f"\n…and {len(rows) - MAX_ROWS} more: see report.html.")
+    return lines
+
+
+def _commands(attention: list[dict[str, Any]], several: bool) -> list[str]:
+    """The curl lines of the first evidence of each requirement that needs attention, in one block."""
     commands = []
     for requirement in attention[:MAX_ROWS]:
         for item in requirement["evidence"][:1]:
             for exchange in item["exchanges"][:1]:
-                commands.append(f"# {requirement['id']}: {inert(' '.join(item['message'].split()))[:MAX_CELL]}")
+                # In a shell comment: inert, on one line; the operation key likewise.
+                where = f" on {inert(' '.join(_operation(requirement).split()))[:MAX_CELL]}" if several else ""
+                commands.append(f"# {requirement['id']}{where}: {inert(' '.join(item['message'].split()))[:MAX_CELL]}")
                 commands.append(inert(exchange["curl"]))
-    if commands:
-        body = "\n".join(commands)
-        fence = _fence(body)
-        lines += ["", "<details><summary>Reproduce with curl (the key is read from $CONFORMANCE_API_KEY)</summary>",
-                  "", f"{fence}sh", body, fence, "", "</details>"]
+    if not commands:
+        return []
+    body = "\n".join(commands)
+    fence = _fence(body)
+    return ["", "<details><summary>Reproduce with curl (the key is read from $CONFORMANCE_API_KEY)</summary>",
+            "", f"{fence}sh", body, fence, "", "</details>"]
+
+
+def _left_out(report: dict[str, Any]) -> list[str]:
+    """The operations the document declares that the run did not judge, each with why."""
+    left = report.get("left_out") or []
+    if not left:
+        return []
+    named = "; ".join(f"{code(item['operation'])} ({cell(item['reason'])})" for item in left[:MAX_ROWS])
+    rest = f" and {len(left) - MAX_ROWS} more" if len(left) > MAX_ROWS else ""
+    return [f"Not judged (left out): {named}{rest}.", ""]
+
+
+def _operations_table(report: dict[str, Any]) -> list[str]:
+    """Each operation's verdict and counts, for a run of several."""
+    if not _several(report):
+        return []
+    lines = ["| operation | verdict | requirements |", "| --- | --- | --- |"]
+    for summary in report.get("by_operation", [])[:MAX_ROWS]:
+        counts = " · ".join(f"{summary['counts'][name]} {name}" for name in COUNT_ORDER
+                            if summary["counts"].get(name))
+        verdict = BANNER.get(summary["verdict"], cell(summary["verdict"]))
+        lines.append(f"| {_code_cell(summary['operation'])} | {verdict} | {counts or 'none'} |")
+    return [*lines, ""]
+
+
+def _by_operation(report: dict[str, Any], lines: list[str]) -> str:
+    """The rest of the summary of a run of several operations: a section per operation (its
+    skipped requirements, then those that need attention, failures first), the curl lines, the waivers."""
+    verdicts = {s["operation"]: s["verdict"] for s in report.get("by_operation", [])}
+    keys = list(dict.fromkeys([*operations_of(report), *(_operation(r) for r in report["requirements"])]))
+    every: list[dict[str, Any]] = []
+    for key in keys:
+        own = [r for r in report["requirements"] if _operation(r) == key]
+        attention = sorted((r for r in own if r["verdict"] in ATTENTION), key=lambda r: ATTENTION.index(r["verdict"]))
+        every += attention
+        verdict = verdicts.get(key, "")
+        lines += [f"### {code(key)}: {BANNER.get(verdict, cell(verdict))}", "", *_skipped(own)]
+        if attention:
+            lines += [*_attention_rows(attention), ""]
+        else:
+            lines += ["No judged requirement of this operation needs attention.", ""]
+    lines += _commands(every, several=True)
+    waived = _waived(report)
     if waived:
         lines += ["", *waived]
     return "\n".join(lines) + "\n"
@@ -223,16 +314,30 @@ def build_summary(report: dict[str, Any]) -> str:
 def _waived(report: dict[str, Any]) -> list[str]:
     waived = [r for r in report["requirements"] if r["verdict"] == "waived"]
     notes = [w for w in report.get("waivers", []) if w["status"] in ("expired", "stale")]
-    if not waived and not notes:
+    operations = operations_of(report)
+    unjudged = [w for w in report.get("waivers", []) if w["status"] == "unused" and unjudged_operation(w, operations)]
+    if not waived and not notes and not unjudged:
         return []
+    several = _several(report)
     lines = ["### Waived", ""]
     if waived:
-        lines += ["| ID | level | waived verdict | until | reason |", "| --- | --- | --- | --- | --- |"]
-    lines += [f"| {r['id']} | {r['level']} | {r['waiver']['verdict']} | {r['waiver']['expires']} "
-              f"| {cell(r['waiver']['reason'])} |" for r in waived[:MAX_ROWS]]
-    lines += [f"\nWaiver for {w['requirement']} " + (f"expired on {w['expires']}: it no longer applies."
+        lines += (["| ID | operation | level | waived verdict | until | reason |",
+                   "| --- | --- | --- | --- | --- | --- |"] if several else
+                  ["| ID | level | waived verdict | until | reason |", "| --- | --- | --- | --- | --- |"])
+    lines += [f"| {r['id']} |{f' {_code_cell(_operation(r))} |' if several else ''} {r['level']} "
+              f"| {r['waiver']['verdict']} | {r['waiver']['expires']} | {cell(r['waiver']['reason'])} |"
+              for r in waived[:MAX_ROWS]]
+    lines += [f"\n{_waiver_named(w)} " + (f"expired on {w['expires']}: it no longer applies."
               if w["status"] == "expired" else "is stale: the requirement passes now.") for w in notes]
+    lines += [f"\n{_waiver_named(w)} names an operation this run did not judge: it does not apply."
+              for w in unjudged]
     return [*lines, ""]
+
+
+def _waiver_named(record: dict[str, Any]) -> str:
+    """`Waiver for PAG-003`, with its operation as a code span when it names one."""
+    label = waiver_label({"requirement": record["requirement"]})
+    return label[0].upper() + label[1:] + (f" on {code(record['operation'])}" if record.get("operation") else "")
 
 
 def write_summary(report: dict[str, Any], path: Path) -> None:

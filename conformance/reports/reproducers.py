@@ -13,6 +13,13 @@ Everything taken from the target is quoted for the shell and stripped of control
 so the script cannot be made to run anything else or to drive a terminal. `verify` rebuilds
 the scripts and refuses a report directory whose scripts differ, since a person runs them
 with their key in the environment.
+
+A run of several list operations (issue 24) names each script by its operation too:
+``reproduce/GET_v1_invoices__PAG-005.sh`` (the operation's slug, ``reports.document.operation_slugs``:
+ASCII letters, digits and ``_`` only, so no name can climb out of ``reproduce/`` or hide), and a
+cursor is only ever taken from an earlier page of the same operation. The scripts stay in the one
+flat ``reproduce/`` directory, under the same rules as ever (reports.files). A run of one operation
+names them ``<ID>.sh``, as before. Every request replays the exchange's own path.
 """
 
 from __future__ import annotations
@@ -33,6 +40,8 @@ from conformance.exchange import (
     KEY_VARIANT_SHELL,
     Exchange,
 )
+from conformance.operations import CHECKOUT_SESSIONS
+from conformance.reports.document import operation_slugs, operations_of
 from conformance.reports.files import real_directory, write_new
 from conformance.wording import plural
 
@@ -131,8 +140,10 @@ def _cursor_source(exchange: Exchange, earlier: Sequence[Exchange]) -> tuple[int
     return None
 
 
-def _chain(seqs: Sequence[int], exchanges: Sequence[Exchange]) -> tuple[list[int], dict[int, tuple[int, str, str]]]:
-    """The cited exchanges plus the pages their cursors came from, back to each walk's start, in order."""
+def _chain(seqs: Sequence[int], exchanges: Sequence[Exchange],
+           same_path: bool = False) -> tuple[list[int], dict[int, tuple[int, str, str]]]:
+    """The cited exchanges plus the pages their cursors came from, back to each walk's start, in order.
+    `same_path` (a run of several operations): a cursor comes only from a page of the same path."""
     wanted: set[int] = set()
     sources: dict[int, tuple[int, str, str]] = {}
     todo = [s for s in seqs if 0 <= s < len(exchanges)]
@@ -142,8 +153,9 @@ def _chain(seqs: Sequence[int], exchanges: Sequence[Exchange]) -> tuple[list[int
             continue
         wanted.add(seq)
         exchange = exchanges[seq]
-        same_tag = [e for e in exchanges[:seq] if e.tag == exchange.tag]
-        source = _cursor_source(exchange, same_tag) or _cursor_source(exchange, exchanges[:seq])
+        earlier = [e for e in exchanges[:seq] if e.path == exchange.path] if same_path else exchanges[:seq]
+        same_tag = [e for e in earlier if e.tag == exchange.tag]
+        source = _cursor_source(exchange, same_tag) or _cursor_source(exchange, earlier)
         if source is not None:
             sources[seq] = source
             todo.append(source[0])
@@ -213,12 +225,14 @@ def _url(exchange: Exchange, step_of: dict[int, int], source: tuple[int, str, st
     return '"${BASE_URL%/}"' + shlex.quote(prefix) + f'"$cursor_{step_of[parent]}_{source[1]}"'
 
 
-def build_script(requirement: dict[str, Any], exchanges: Sequence[Exchange], base_url: str) -> str | None:
-    """The reproducer of one report.json requirement entry, or None when its evidence cites no exchange."""
+def build_script(requirement: dict[str, Any], exchanges: Sequence[Exchange], base_url: str,
+                 several: bool = False) -> str | None:
+    """The reproducer of one report.json requirement entry, or None when its evidence cites no exchange.
+    `several`: the run judged several operations (the script names the requirement's operation)."""
     cited = [s for item in requirement["evidence"] for s in (e["seq"] for e in item["exchanges"])]
     if not cited:
         return None
-    steps, sources = _chain(cited, exchanges)
+    steps, sources = _chain(cited, exchanges, same_path=several)
     step_of = {seq: number for number, seq in enumerate(steps, start=1)}
     wanted: dict[int, list[str]] = {}  # seq of a page -> the fields later steps take from it
     for parent, which, _name in sources.values():
@@ -227,7 +241,9 @@ def build_script(requirement: dict[str, Any], exchanges: Sequence[Exchange], bas
     verdict = requirement["verdict"]
     lines = [
         "#!/usr/bin/env bash",
-        f"# checkout-conformance reproducer for {requirement['id']} ({requirement['level']}, {verdict}):",
+        f"# checkout-conformance reproducer for {requirement['id']}"
+        + (f" on {_clean(requirement.get('operation', ''))}" if several else "")
+        + f" ({requirement['level']}, {verdict}):",
         f"#   {_clean(requirement['text'])}",
         f"# Replays {plural(len(steps), 'recorded request')} against $CONFORMANCE_BASE_URL "
         "(default: the target of the run),",
@@ -265,7 +281,8 @@ def build_script(requirement: dict[str, Any], exchanges: Sequence[Exchange], bas
             *(f'cursor_{number}_{which}=$(field "$tmp/{number}.body" {which})' for which in wanted.get(seq, ())),
             f'rm -f "$tmp/{number}.body"',
         ]
-    heading = f"What to look at ({requirement['id']}, {verdict}):"
+    where = f" on {_clean(requirement.get('operation', ''))}" if several else ""
+    heading = f"What to look at ({requirement['id']}{where}, {verdict}):"
     lines += ["echo", f"printf '%s\\n' {shlex.quote(heading)}"]
     for item in requirement["evidence"]:
         where = ", ".join(f"step {step_of[e['seq']]}" for e in item["exchanges"] if e["seq"] in step_of)
@@ -277,16 +294,33 @@ def build_script(requirement: dict[str, Any], exchanges: Sequence[Exchange], bas
 
 
 def build_reproducers(report: dict[str, Any], exchanges: Sequence[Exchange]) -> dict[str, str]:
-    """File name (``<ID>.sh``) -> script, for every failed or warned requirement (waived ones too)."""
+    """File name -> script, for every failed or warned requirement (waived ones too): ``<ID>.sh``, or
+    ``<operation slug>__<ID>.sh`` when the run judged several operations."""
+    operations = operations_of(report)
+    keys = [*operations, *(_operation(r) for r in report["requirements"])]
+    several = len(set(keys)) > 1
+    slugs = operation_slugs(keys)
     scripts = {}
     for requirement in report["requirements"]:
         judged = requirement.get("waiver", {}).get("verdict") if requirement["verdict"] == "waived" else None
         if requirement["verdict"] not in REPRODUCED and judged not in REPRODUCED:
             continue
-        script = build_script(requirement, exchanges, report["target"]["base_url"])
+        script = build_script(requirement, exchanges, report["target"]["base_url"], several)
         if script is not None:
-            scripts[f"{requirement['id']}.sh"] = script
+            prefix = f"{slugs[_operation(requirement)]}__" if several else ""
+            scripts[f"{prefix}{_safe_id(requirement['id'])}.sh"] = script
     return scripts
+
+
+def _operation(requirement: dict[str, Any]) -> str:
+    # A report made before families of operations names none: checkout sessions.
+    return str(requirement.get("operation") or CHECKOUT_SESSIONS)
+
+
+def _safe_id(requirement: str) -> str:
+    """A requirement ID as a file name: the schema's pattern (``PAG-005``) already is one; anything else
+    a hand-edited report holds is reduced to letters, digits, `-` and `_`."""
+    return "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "_" for c in requirement) or "_"
 
 
 def write_reproducers(report: dict[str, Any], exchanges: Sequence[Exchange], report_dir: Path,

@@ -219,10 +219,9 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
     validate_selection(options.only, catalog)
     operations, left_out = selected_operations(spec, options.operations)
     if options.spec_path is not None or options.operations:  # a family run: say what was read
+        # (The operations left out are said once, in the summary: conformance.console.)
         for key in operations:
             progress(_reading(spec.for_operation(key.split(" ", 1)[1])))
-        for left in left_out:
-            progress(f"left out {left.key}: {left.reason}")
     if options.tls != TLSOptions():
         build_context(options.tls)  # a CA bundle or client key that cannot be used: exit 2, nothing sent
     started = datetime.now(UTC)

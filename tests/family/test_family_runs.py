@@ -143,18 +143,24 @@ def test_an_operation_that_cannot_be_judged_is_a_usage_error_before_anything_is_
     assert not (tmp_path / "reports" / "report.json").exists()
 
 
-def test_a_left_out_operation_gets_one_line_saying_why(family: str, tmp_path: Path) -> None:
+def test_a_left_out_operation_gets_one_line_saying_why(
+        family: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     document = yaml.safe_load(family_path().read_text())
     document["paths"]["/v1/customers"]["post"] = {
         "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}}}
     spec = tmp_path / "family-with-post.yaml"
     spec.write_text(yaml.safe_dump(document))
-    lines: list[str] = []
-    result = run(RunOptions(base_url=family, api_key=KEY, profile=PROFILES["quick"], spec_path=spec,
-                            operations=()), progress=lines.append)
-    assert [line for line in lines if line.startswith("left out")] == \
-        ["left out POST /v1/customers: not a GET: only list reads are judged (POST /v1/customers)"]
-    assert [o.key for o in result.left_out] == ["POST /v1/customers"]
+    code = main(["run", "--base-url", family, "--api-key", KEY, "--profile", "quick", "--spec", str(spec),
+                 "--report-dir", str(tmp_path / "reports")])
+    said = capsys.readouterr()
+    lines = (said.out + said.err).splitlines()
+    assert code == 0
+    assert [line for line in lines if "POST /v1/customers" in line] == [
+        "left out: POST /v1/customers: not a GET: only list reads are judged (POST /v1/customers)"]
+    # What was read of each operation judged, one line each, before the probes.
+    assert "  GET /v1/invoices: filters status (partition), customer (equality)" in lines
+    report = json.loads((tmp_path / "reports" / "report.json").read_text())
+    assert [o["operation"] for o in report["left_out"]] == ["POST /v1/customers"]
 
 
 def test_an_operation_the_target_does_not_serve_is_a_usage_error_naming_it(family: str, tmp_path: Path) -> None:
@@ -202,3 +208,19 @@ def test_an_operation_without_ending_before_is_neither_asked_with_it_nor_judged_
     for requirement in ("PAG-005", "PAG-006", "PAG-008", "PAG-012", "PAG-014"):
         assert verdicts[requirement] == ("skip", "GET /v1/customers declares no `ending_before`")
     assert verdicts["PAG-004"][0] == "pass"
+
+
+def test_verify_re_judges_a_family_run_with_its_document(
+        family: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with start_background(ReferenceConfig(api_key=KEY, faults={INVOICES: "cursor-inclusive"})) as server:
+        code = main(["run", "--base-url", server.base_url, "--api-key", KEY, "--quiet", "--profile", "quick",
+                     "--spec", str(family_path()), "--report-dir", str(tmp_path)])
+    assert code == 1
+    capsys.readouterr()
+    assert main(["verify", str(tmp_path), "--spec", str(family_path())]) == 0
+    said = capsys.readouterr().out
+    assert "GET /v1/invoices (nonconformant)" in said
+    # Without the run's document the re-judgement means nothing: a usage error saying what to pass.
+    assert main(["verify", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "pass the run's document with --spec" in err[0], err

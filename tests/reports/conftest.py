@@ -18,6 +18,7 @@ from conformance.reference.server import ReferenceConfig, start_background
 from conformance.reports.writer import write_reports
 from conformance.run.runner import RunOptions, RunResult, run
 from conformance.verdicts import Evidence, Verdict, overall
+from tests.reports.multi import two_operations
 
 API_KEY = "sk_test_SECRETSECRET0123456789abcdef"
 HOSTILE = '<script>document.title="PWNED"</script><img src=x onerror="document.body.dataset.pwned=1">'
@@ -109,3 +110,17 @@ def copy_of(tmp_path: Path) -> Callable[[Path], Path]:
         shutil.copytree(source, target)
         return target
     return copy
+
+
+@pytest.fixture(scope="session")
+def two_result(mixed_result: RunResult) -> RunResult:
+    """The mixed result as a run of two operations (tests.reports.multi.two_operations)."""
+    return two_operations(mixed_result)
+
+
+@pytest.fixture(scope="session")
+def two_dir(two_result: RunResult, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Reports of a run of two operations: checkout sessions and GET /v1/invoices."""
+    report_dir = tmp_path_factory.mktemp("two") / "reports"
+    write_reports(two_result, report_dir)
+    return report_dir

@@ -172,3 +172,96 @@ def test_a_cause_whose_exchange_no_evidence_quotes_still_names_its_request(fault
     page = render_html(report)
     assert "see exchanges.jsonl" not in page
     assert all(f"#{seq} GET " in page for cause in report["diagnosis"] for seq in cause["exchanges"])
+
+
+def _sections(html: str) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """(operation key, [(row id, ID, verdict)]) of each operation section, in page order."""
+    found = []
+    for body in re.findall(r'<tbody class="operation" id="op-[A-Za-z0-9_]+">(.*?)</tbody>', html, re.S):
+        key = re.search(r'<tr class="operation-heading"><th colspan="5"><code>(.*?)</code>', body).group(1)
+        rows = re.findall(r'<tr class="requirement" id="(req-[A-Za-z0-9_]+-([A-Z]+-\d+))"[^>]*'
+                          r'data-verdict="(\w+)"', body)
+        found.append((key, rows))
+    return found
+
+
+def test_a_section_per_operation_with_its_failures_first(two_dir: Path) -> None:
+    html = _html(two_dir)
+    report = json.loads((two_dir / "report.json").read_text(encoding="utf-8"))
+    sections = _sections(html)
+    assert [key for key, _ in sections] == report["operations"]
+    order = ["fail", "warn", "error", "inconclusive", "waived"]
+    for key, rows in sections:
+        own = [r for r in report["requirements"] if r["operation"] == key]
+        assert sorted(rid for _, rid, _ in rows) == sorted(r["id"] for r in own)
+        ranks = [order.index(v) if v in order else len(order) for _, _, v in rows]
+        assert ranks == sorted(ranks) and rows[0][2] == "fail"
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), "every anchor is unique"
+    # Each operation's verdict at the top, linked to its section.
+    verdicts = {s["operation"]: s["verdict"] for s in report["by_operation"]}
+    for key, verdict in verdicts.items():
+        assert re.search(rf'<code>{re.escape(key)}</code></a>\s*<span class="verdict-word {verdict}">', html)
+    # The banner names the failures grouped by their operation.
+    banner = html.split('id="verdict-banner"', 1)[1].split("</div>", 1)[0]
+    failed = {key: [r["id"] for r in report["requirements"] if r["operation"] == key and r["verdict"] == "fail"]
+              for key in report["operations"]}
+    assert (f"requirements failed: {', '.join(failed['GET /v1/checkout/sessions'])} on GET /v1/checkout/sessions "
+            f"and {', '.join(failed['GET /v1/invoices'])} on GET /v1/invoices") in banner
+
+
+def test_the_left_out_operations_are_listed_with_why(two_dir: Path) -> None:
+    html = _html(two_dir)
+    assert '<section id="left-out"' in html
+    assert "<code>POST /v1/invoices</code>: not a GET: only list reads are judged" in html
+
+
+def test_cause_links_point_at_rows_of_their_operation(two_dir: Path) -> None:
+    html = _html(two_dir)
+    ids = set(re.findall(r'\sid="([^"]+)"', html))
+    causes = html.split('<section id="likely-cause"', 1)[1].split("</section>", 1)[0]
+    links = re.findall(r'href="#([^"]+)"', causes)
+    assert links and all(link in ids for link in links)
+    assert all(link.startswith("req-GET_v1_checkout_sessions-") for link in links if "invoices" not in link)
+    # The invoices failure no cause explains (the causes are checkout sessions'): named with its operation.
+    assert re.search(r'<a href="#req-GET_v1_invoices-[A-Z]+-\d+">[A-Z]+-\d+</a> on <code>GET /v1/invoices</code>',
+                     causes)
+
+
+def test_an_operation_key_is_escaped(two_result: Any, tmp_path: Path) -> None:
+    from conformance.reports.document import build_report
+    from conformance.reports.html import render_html
+
+    report = build_report(two_result)
+    hostile = "GET /v1/<img src=x onerror=alert(1)>"
+    for entry in [*report["requirements"], *report["by_operation"]]:
+        if entry["operation"] == "GET /v1/invoices":
+            entry["operation"] = hostile
+    report["operations"][1] = hostile
+    html = render_html(report)
+    assert "<img src=x" not in html and "GET /v1/&lt;img src=x onerror=alert(1)&gt;" in html
+    assert html.count("<script") == 1
+
+
+def test_a_one_operation_page_has_no_operation_sections(mixed_dir: Path) -> None:
+    html = _html(mixed_dir)
+    assert '<tr class="operation-heading"' not in html and 'id="operations"' not in html
+    assert "data-operation" not in html and 'id="left-out"' not in html
+    assert 'data-filter="operation"' not in html
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium); CI installs it")
+def test_the_operation_filter_shows_one_operation(two_dir: Path, tmp_path: Path) -> None:
+    report = json.loads((two_dir / "report.json").read_text(encoding="utf-8"))
+    page = (two_dir / "report.html").resolve().as_uri()
+    total = len(report["requirements"])
+    invoices = sum(r["operation"] == "GET /v1/invoices" for r in report["requirements"])
+    dom = _chromium("--dump-dom", page + "#operation=GET%20%2Fv1%2Finvoices", profile=tmp_path / "op").stdout
+    assert f"Showing {invoices} of {total} requirements" in dom
+    shown = re.findall(r'<tr class="requirement" id="(req-[A-Za-z0-9_]+)-[A-Z]+-\d+"(?![^>]*\shidden)', dom)
+    assert shown and set(shown) == {"req-GET_v1_invoices"}
+    failing = sum(r["operation"] == "GET /v1/invoices" and r["verdict"] == "fail" for r in report["requirements"])
+    both = _chromium("--dump-dom", page + "#operation=GET%20%2Fv1%2Finvoices&verdict=fail",
+                     profile=tmp_path / "both").stdout
+    assert f"Showing {failing} of {total} requirements" in both

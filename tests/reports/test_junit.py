@@ -101,3 +101,51 @@ def test_control_characters_from_the_target_stay_valid_xml(mixed_dir: Path) -> N
     failed = next(r for r in broken["requirements"] if r["verdict"] == "fail")
     failed["reason"] = "bell \x07 and nul \x00 from the target"
     ET.fromstring(build_junit(broken).tostring())  # parses: nothing invalid was written
+
+
+def test_one_testsuite_per_operation_when_several(two_dir: Path) -> None:
+    report, root = _load(two_dir)
+    suites = root.findall("testsuite")
+    assert [s.get("name") for s in suites] == report["operations"] == ["GET /v1/checkout/sessions", "GET /v1/invoices"]
+    verdicts = {s["operation"]: s["verdict"] for s in report["by_operation"]}
+    for suite in suites:
+        key = suite.get("name")
+        props = {p.get("name"): p.get("value") for p in suite.findall("properties/property")}
+        assert props["operation"] == key and props["operation.verdict"] == verdicts[key]
+        own = [r for r in report["requirements"] if r["operation"] == key]
+        cases = suite.findall("testcase")
+        assert [c.get("name").split(" ")[0] for c in cases] == [r["id"] for r in own]
+        assert int(suite.get("tests")) == len(own)
+        assert int(suite.get("failures")) == sum(r["verdict"] == "fail" for r in own)
+        for case, requirement in zip(cases, own, strict=True):
+            case_props = {p.get("name"): p.get("value") for p in case.findall("properties/property")}
+            assert case_props["requirement.operation"] == key
+            assert case.get("classname") == f"checkout-conformance.{key}.{requirement['area']}"
+    # The same requirement on two operations is two distinct testcases (classname and name).
+    names = [(c.get("classname"), c.get("name")) for c in root.iter("testcase")]
+    assert len(names) == len(set(names)) == len(report["requirements"])
+    assert int(root.get("failures")) == sum(r["verdict"] == "fail" for r in report["requirements"])
+
+
+def test_an_invoices_failure_cites_the_invoices_request(two_dir: Path) -> None:
+    _, root = _load(two_dir)
+    invoices = next(s for s in root.findall("testsuite") if s.get("name") == "GET /v1/invoices")
+    (failure,) = [c.find("failure") for c in invoices.findall("testcase") if c.find("failure") is not None]
+    assert "GET /v1/invoices" in failure.text and "/v1/checkout/sessions" not in failure.text
+
+
+def test_a_one_operation_run_keeps_its_suites_per_area(mixed_dir: Path) -> None:
+    report, root = _load(mixed_dir)
+    assert [s.get("name") for s in root.findall("testsuite")] == list(
+        dict.fromkeys(f"checkout-conformance.{r['area']}" for r in report["requirements"]))
+    for case in root.iter("testcase"):
+        assert "requirement.operation" not in {p.get("name") for p in case.findall("properties/property")}
+
+
+def test_two_operation_junit_validates_against_the_jenkins_schema(two_dir: Path) -> None:
+    xmlschema = pytest.importorskip("xmlschema", reason="xmlschema validates junit.xml against junit-10.xsd")
+    root = ET.parse(two_dir / "junit.xml").getroot()
+    for case in root.iter("testcase"):
+        for props in case.findall("properties"):
+            case.remove(props)
+    xmlschema.XMLSchema(str(XSD)).validate(ET.tostring(root, encoding="unicode"))

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -126,3 +127,51 @@ def test_a_request_without_credentials_is_replayed_without_them() -> None:
     curl = next(line for line in text.splitlines() if line.startswith("status=$(fetch"))
     assert "CONFORMANCE_API_KEY" not in curl and "-u" not in curl.split() and "Authorization" not in curl
     assert "GET /v1/checkout/sessions?limit=3 (no credentials)" in text
+
+
+def test_two_operations_name_each_script_by_its_operation(two_dir: Path, two_result: Any) -> None:
+    from conformance.reports.reproducers import reproducer_problems
+    from tests.reports.multi import INVOICES, failed_on
+
+    names = sorted(p.name for p in (two_dir / "reproduce").iterdir())
+    report = json.loads((two_dir / "report.json").read_text(encoding="utf-8"))
+    expected = sorted(f"{'GET_v1_invoices' if r['operation'] == INVOICES else 'GET_v1_checkout_sessions'}__{r['id']}.sh"
+                      for r in report["requirements"] if r["verdict"] in ("fail", "warn") and r["evidence"]
+                      and any(item["exchanges"] for item in r["evidence"]))
+    assert names == expected
+    (failed,) = failed_on(two_result, INVOICES)
+    text = (two_dir / "reproduce" / f"GET_v1_invoices__{failed}.sh").read_text(encoding="utf-8")
+    assert f"# checkout-conformance reproducer for {failed} on GET /v1/invoices (MUST, fail):" in text
+    fetched = [line for line in text.splitlines() if line.startswith("status=$(fetch")]
+    # Every request replays the invoices exchange's own path, never a checkout sessions one.
+    assert fetched and all("/v1/invoices" in line and "/v1/checkout/sessions" not in line for line in fetched)
+    assert reproducer_problems(report, two_result.exchanges, two_dir) == []
+
+
+def test_a_cursor_is_taken_only_from_a_page_of_the_same_operation() -> None:
+    # The same ids on two operations' pages (as two copies of one store could show): a cursor sent
+    # to invoices must not be chained to a checkout sessions page.
+    page = '{"object": "list", "data": [{"id": "x_1"}, {"id": "x_2"}], "has_more": true}'
+    checkout = Exchange(0, "walk:2", "/v1/checkout/sessions", [("limit", "2")], status=200, body=page)
+    invoices = Exchange(1, "walk:2", "/v1/invoices", [("limit", "2"), ("starting_after", "x_2")], status=200,
+                        body='{"object": "list", "data": [], "has_more": false}')
+    requirement = {"id": "PAG-001", "operation": "GET /v1/invoices", "level": "MUST", "verdict": "fail",
+                   "text": "walk", "evidence": [{"message": "m", "expected": "", "actual": "",
+                                                 "exchanges": [{"seq": 1}]}]}
+    several = build_script(requirement, [checkout, invoices], "http://127.0.0.1:9", several=True)
+    assert several is not None and "cursor_1_last" not in several and "step 2" not in several
+    assert "starting_after=x_2" in several  # the recorded cursor, replayed as sent
+    one = build_script(requirement, [checkout, invoices], "http://127.0.0.1:9")
+    assert one is not None and "cursor_1_last=$(field" in one  # one operation: chained as before
+
+
+def test_operation_slugs_are_safe_file_names_and_distinct() -> None:
+    from conformance.reports.document import operation_slugs
+
+    keys = ["GET /v1/invoices", "GET /v1/a-b", "GET /v1/a_b", "GET /../../etc/passwd", "GET /", "GET /" + "x" * 300,
+            "GET /v1/\u00e9\x1b[31m"]
+    slugs = operation_slugs(keys)
+    assert slugs["GET /v1/invoices"] == "GET_v1_invoices"
+    assert all(re.fullmatch(r"[A-Za-z0-9_]{1,100}", slug) for slug in slugs.values()), slugs
+    assert len(set(slugs.values())) == len(keys)
+    assert slugs["GET /v1/a-b"].startswith("GET_v1_a_b_") and slugs["GET /v1/a_b"].startswith("GET_v1_a_b_")

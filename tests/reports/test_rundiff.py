@@ -82,3 +82,56 @@ def test_a_directory_without_a_report_is_a_usage_error(clean_run: CliRun, tmp_pa
     assert code == 2 and "is not a checkout-conformance report" in err
     code, _, err = run_cli(["diff", str(tmp_path / "nowhere"), str(clean_run.report_dir)])
     assert code == 2 and "is not a directory" in err
+
+
+def _report(report_dir: Path) -> dict:
+    return json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
+
+
+def _without_operations(report_dir: Path, into: Path) -> Path:
+    """A copy of a report directory whose report.json a suite before families wrote: no operation anywhere."""
+    shutil.copytree(report_dir, into)
+    report = _report(into)
+    for key in ("operations", "by_operation", "left_out"):
+        del report[key]
+    for entry in [*report["requirements"], *report["diagnosis"]]:
+        del entry["operation"]
+    (into / "report.json").write_text(json.dumps(report), encoding="utf-8")
+    return into
+
+
+def test_verdicts_are_compared_per_operation(mixed_dir: Path, two_dir: Path, tmp_path: Path) -> None:
+    from conformance.rundiff import compare, render_markdown, render_text
+
+    old, new = _report(two_dir), _report(two_dir)
+    fixed = next(r for r in new["requirements"] if r["operation"] == "GET /v1/invoices" and r["verdict"] == "fail")
+    fixed["verdict"] = "pass"
+    diff = compare(old, new)
+    # Only the invoices entry changed, though the same ID failed on checkout sessions too.
+    assert [(e["operation"], e["id"], e["old"], e["new"]) for e in diff["fixes"]] == [
+        ("GET /v1/invoices", fixed["id"], "fail", "pass")]
+    assert diff["regressions"] == diff["other"] == []
+    assert diff["unchanged"] == len(new["requirements"]) - 1
+    assert f"FIXED      {fixed['id']:<9} fail -> pass on GET /v1/invoices" in render_text(diff)
+    assert f"| {fixed['id']} | `GET /v1/invoices` | MUST | fail | **pass** |" in render_markdown(diff)
+
+
+def test_a_report_without_operations_reads_as_checkout_sessions(mixed_dir: Path, two_dir: Path,
+                                                                 tmp_path: Path) -> None:
+    old = _without_operations(mixed_dir, tmp_path / "old")
+    code, out, err = run_cli(["diff", str(old), str(two_dir), "--format", "json"])
+    assert code == 0, err
+    diff = json.loads(out)
+    # Checkout sessions is unchanged; invoices, judged by the new run alone, shows as other changes.
+    assert diff["regressions"] == diff["fixes"] == []
+    assert {e["operation"] for e in diff["other"]} == {"GET /v1/invoices"}
+    assert all(e["old"] is None for e in diff["other"])
+    checkout = [r for r in _report(two_dir)["requirements"] if r["operation"] == "GET /v1/checkout/sessions"]
+    assert diff["unchanged"] == len(checkout)
+
+
+def test_a_one_operation_diff_names_no_operation(clean_run: CliRun, faulty_run: CliRun) -> None:
+    code, out, _ = run_cli(["diff", str(clean_run.report_dir), str(faulty_run.report_dir)])
+    assert code == 1 and " on GET /" not in out
+    code, out, _ = run_cli(["diff", str(clean_run.report_dir), str(faulty_run.report_dir), "--format", "md"])
+    assert "| ID | level | old | new | now |" in out and "operation" not in out

@@ -154,3 +154,51 @@ def test_target_text_in_summary_mentions_links_and_renders_nothing(mixed_result:
 
 def test_the_summary_says_what_it_quotes_in_a_ci_log_without_breaking_the_line() -> None:
     assert cell("@team") == "@&#8203;team" and cell("12 items") == "12 items"
+
+
+def test_a_two_operation_summary_has_a_section_per_operation(two_dir: Path) -> None:
+    text = (two_dir / "summary.md").read_text(encoding="utf-8")
+    report = json.loads((two_dir / "report.json").read_text(encoding="utf-8"))
+    # Each operation's verdict in one table, then a section per operation with its own findings.
+    for summary in report["by_operation"]:
+        assert re.search(rf"^\| `{re.escape(summary['operation'])}` \| \S+ {summary['verdict'].upper()} \|",
+                         text, re.M), summary
+    headings = re.findall(r"^### `(GET [^`]+)`: ", text, re.M)
+    assert headings == report["operations"]
+    sections = re.split(r"^### `GET [^`]+`: .*$", text, flags=re.M)[1:]
+    for key, section in zip(headings, sections, strict=True):
+        rows = re.findall(r"^\| ([A-Z]+-\d+) \| (?:MUST|SHOULD) \| \*\*(\w+)\*\* \|", section, re.M)
+        own = [r for r in report["requirements"] if r["operation"] == key and r["verdict"] in
+               ("fail", "warn", "error", "inconclusive")]
+        assert sorted(rows) == sorted((r["id"], r["verdict"]) for r in own)
+        assert rows and rows[0][1] == "fail"  # failures first
+    assert "Not judged (left out): `POST /v1/invoices` (not a GET: only list reads are judged" in text
+    # The curl lines name the operation of each finding, and an invoices finding replays an invoices request.
+    block = text.split("```sh", 1)[1].split("```", 1)[0]
+    invoices = re.search(r"^# ([A-Z]+-\d+) on GET /v1/invoices: .*\n(curl .*)$", block, re.M)
+    assert invoices and "/v1/invoices" in invoices.group(2)
+
+
+def test_an_operation_key_cannot_inject_markup_in_the_summary(two_result: Any) -> None:
+    from conformance.reports.document import build_report
+    from conformance.reports.markdown import build_summary
+
+    report = build_report(two_result)
+    hostile = "GET /v1/`x`<img src=x onerror=alert(1)>|@team"
+    for entry in [*report["requirements"], *report["by_operation"]]:
+        if entry["operation"] == "GET /v1/invoices":
+            entry["operation"] = hostile
+    report["operations"][1] = hostile
+    text = build_summary(report)
+    html = MarkdownIt("commonmark").enable("table").render(text)
+    assert "<img" not in html and "onerror=alert(1)&gt;" in html  # shown, as text
+    # In a code span whose backtick run is longer than any inside; in a table cell its `|` escaped (GFM).
+    assert "### ``GET /v1/`x`<img src=x onerror=alert(1)>|@team``:" in text
+    assert "| ``GET /v1/`x`<img src=x onerror=alert(1)>\\|@team`` |" in text
+    widths = {line.count(" | ") for line in text.splitlines() if line.startswith("| `")}
+    assert widths == {2}, "every operation row keeps three cells"
+
+
+def test_a_one_operation_summary_has_no_operation_sections(faulty_run: Any) -> None:
+    text = (faulty_run.report_dir / "summary.md").read_text(encoding="utf-8")
+    assert "| operation |" not in text and "### `GET" not in text and "left out" not in text

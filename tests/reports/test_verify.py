@@ -186,3 +186,114 @@ def test_verify_holds_every_verdict_to_its_exchanges_and_the_coverage_to_the_tra
     _edit_json(report_dir / "certificate.json", reseal)
     assert main(["verify", str(report_dir)]) == 1
     assert named in capsys.readouterr().err
+
+
+def _strip_operations(report_dir: Path) -> None:
+    """report.json and certificate.json as a suite before families wrote them: no `operation`
+    anywhere, no operations, by_operation or left_out; every digest recomputed."""
+    from conformance.reports.certificate import sha256_file
+
+    def old_report(report: dict) -> None:
+        for key in ("operations", "by_operation", "left_out"):
+            del report[key]
+        for entry in [*report["requirements"], *report["diagnosis"]]:
+            del entry["operation"]
+
+    _edit_json(report_dir / "report.json", old_report)
+
+    def reseal(cert: dict) -> None:
+        for key in ("operations", "by_operation", "left_out"):
+            del cert[key]
+        for entry in cert["requirements"]:
+            del entry["operation"]
+        cert["evidence"]["report.json"]["sha256"] = sha256_file(report_dir / "report.json")
+        cert["certificate_sha256"] = certificate_digest(cert)
+    _edit_json(report_dir / "certificate.json", reseal)
+
+
+def test_verify_reads_a_report_without_operations_as_checkout_sessions(
+    faulty_run: Any, copy_of: Callable[[Path], Path], capsys: pytest.CaptureFixture[str],
+) -> None:
+    report_dir = copy_of(faulty_run.report_dir)
+    _strip_operations(report_dir)
+    assert main(["verify", str(report_dir)]) == 0, capsys.readouterr().err
+    # Still compared: a verdict flipped in such a report is found, named without an operation.
+    _edit_json(report_dir / "report.json", lambda r: next(
+        q for q in r["requirements"] if q["verdict"] == "fail").update(verdict="pass"))
+    assert main(["verify", str(report_dir)]) == 1
+    assert "report.json says pass, re-judging exchanges.jsonl gives fail" in capsys.readouterr().err
+
+
+def test_the_certificate_names_the_operations_it_covers(two_dir: Path) -> None:
+    certificate = json.loads((two_dir / "certificate.json").read_text(encoding="utf-8"))
+    report = json.loads((two_dir / "report.json").read_text(encoding="utf-8"))
+    assert certificate["operations"] == report["operations"] == ["GET /v1/checkout/sessions", "GET /v1/invoices"]
+    assert certificate["by_operation"] == [{"operation": s["operation"], "verdict": s["verdict"]}
+                                           for s in report["by_operation"]]
+    assert certificate["left_out"] == [{"operation": "POST /v1/invoices", "judged": False,
+                                        "reason": "not a GET: only list reads are judged (POST /v1/invoices)"}]
+    assert [(e["operation"], e["id"], e["verdict"]) for e in certificate["requirements"]] == [
+        (r["operation"], r["id"], r["verdict"]) for r in report["requirements"]]
+    assert certificate["certificate_sha256"] == certificate_digest(certificate)
+
+
+def _two_operation_documents(two_result: Any) -> tuple[dict, dict, Any]:
+    """report.json and certificate.json of the two-operation result, concluded as `run` concludes
+    (conformance.judge.judgement.conclude), and that conclusion."""
+    import dataclasses
+
+    from conformance.catalog import default_catalog
+    from conformance.judge.judgement import conclude
+    from conformance.reports.certificate import build_certificate
+    from conformance.reports.document import build_report
+
+    conclusion = conclude(two_result.verdicts, default_catalog(), strict=two_result.strict)
+    result = dataclasses.replace(two_result, verdict=conclusion.verdict, verdict_reason=conclusion.reason,
+                                 scope=conclusion.scope)
+    report = json.loads(json.dumps(build_report(result)))
+    return report, build_certificate(report, {}), conclusion
+
+
+def test_verify_compares_each_operation_apart(two_result: Any) -> None:
+    from conformance.verify import judgement_problems
+
+    report, certificate, conclusion = _two_operation_documents(two_result)
+    exchanges, causes = two_result.exchanges, two_result.diagnosis
+    # The same verdicts on two operations are not duplicates: nothing differs.
+    assert judgement_problems(report, certificate, exchanges, causes, conclusion) == []
+
+    # A verdict changed on one operation is named with that operation, in report.json and the certificate.
+    failed = next(r for r in report["requirements"] if r["operation"] == "GET /v1/invoices" and r["verdict"] == "fail")
+    failed["verdict"] = "pass"
+    entry = next(e for e in certificate["requirements"]
+                 if (e["operation"], e["id"]) == ("GET /v1/invoices", failed["id"]))
+    entry["verdict"] = "pass"
+    problems = judgement_problems(report, certificate, exchanges, causes, conclusion)
+    for source in ("report.json", "certificate.json"):
+        assert (f"{failed['id']} on GET /v1/invoices: {source} says pass, re-judging exchanges.jsonl gives fail"
+                in problems), problems
+    assert not any(p.startswith(f"{failed['id']} on GET /v1/checkout/sessions") for p in problems)
+
+
+def test_verify_rebuilds_each_operation_summary(two_result: Any) -> None:
+    from conformance.verify import judgement_problems
+
+    report, certificate, conclusion = _two_operation_documents(two_result)
+    invoices = next(s for s in report["by_operation"] if s["operation"] == "GET /v1/invoices")
+    invoices["verdict"] = "conformant"
+    problems = judgement_problems(report, certificate, two_result.exchanges, two_result.diagnosis, conclusion)
+    assert problems == ["GET /v1/invoices: report.json's by_operation says conformant, re-judging exchanges.jsonl "
+                        "gives nonconformant"]
+    report["by_operation"].pop()
+    problems = judgement_problems(report, certificate, two_result.exchanges, two_result.diagnosis, conclusion)
+    assert problems == ["report.json's by_operation lacks GET /v1/invoices; re-judging gives nonconformant"]
+
+
+def test_a_certificate_entry_without_operation_is_checkout_sessions(two_result: Any) -> None:
+    from conformance.verify import judgement_problems
+
+    report, certificate, conclusion = _two_operation_documents(two_result)
+    for entry in certificate["requirements"]:
+        if entry["operation"] == "GET /v1/checkout/sessions":
+            del entry["operation"]
+    assert judgement_problems(report, certificate, two_result.exchanges, two_result.diagnosis, conclusion) == []
