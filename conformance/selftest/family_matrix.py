@@ -64,9 +64,19 @@ INSTEAD: dict[str, tuple[tuple[str, ...], str]] = {
     "OBJ-015": (("PAG-016",), "the stable-id rule is worded for sessions; on another operation ids that "
                               "change between responses break the walk's order and uniqueness (PAG-016)"),
 }
-# Rows not expected to be caught, attributed or isolated ({(fault, operation): reason}); every one
-# found is a miss until its reason is written here.
-FAMILY_EXCEPTIONS: dict[tuple[str, str], str] = {}
+# Declared requirements a fault cannot break on an operation, because of what that operation's
+# data is ({(fault, operation): (requirements not expected there, reason)}): the row expects the
+# rest. Every miss found is a miss until its reason is written here.
+# Measured 2026-12-06 (`--family --fault ids-truncated@/v1/customers`): OBJ-004 held, PAG-001/004 failed.
+_TRUNCATED = ("OBJ-004",), ("`cus_`/`in_` ids are the prefix and 14 random characters: cut to 9 they keep 5 or 6 "
+                            "random ones and stay unique among 60 items, so no two items share an id (OBJ-004 "
+                            "rightly holds); checkout-session ids share `cs_test_` and collapse into a handful "
+                            "(3 on the default account). The cut ids still name no item as cursors (PAG-001, "
+                            "PAG-004)")
+FAMILY_EXCEPTIONS: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
+    ("ids-truncated", "GET /v1/customers"): _TRUNCATED,
+    ("ids-truncated", "GET /v1/invoices"): _TRUNCATED,
+}
 
 
 def _operations() -> list[str]:
@@ -88,12 +98,16 @@ def family_rows() -> list[tuple[str, str]]:
 def expected(fault: str, operation: str, catalog: Catalog) -> tuple[tuple[str, ...], list[str]]:
     """(requirements a run with ``fault`` on ``operation`` must report there; the checkout-only
     requirements of ``Fault.breaks`` that have no entry in ``INSTEAD``). A declared requirement
-    that applies to ``operation`` is expected as is; one that does not is replaced by ``INSTEAD``."""
+    that applies to ``operation`` is expected as is; one that does not is replaced by ``INSTEAD``;
+    one ``FAMILY_EXCEPTIONS`` says the fault cannot break there is not expected."""
     from conformance.reference.faults import FAULTS
 
     wanted: list[str] = []
     undeclared: list[str] = []
+    cannot = FAMILY_EXCEPTIONS.get((fault, operation), ((), ""))[0]
     for requirement in FAULTS[fault].breaks:
+        if requirement in cannot:
+            continue
         if catalog[requirement].applies_to(operation):
             wanted.append(requirement)
         elif requirement in INSTEAD:
@@ -185,7 +199,8 @@ class Row:
 
     @property
     def excused(self) -> str | None:
-        return FAMILY_EXCEPTIONS.get((self.fault, self.operation))
+        """The reason some declared requirements are not expected of this row, or None."""
+        return FAMILY_EXCEPTIONS.get((self.fault, self.operation), ((), None))[1]
 
     @property
     def diagnosed(self) -> bool:
@@ -241,7 +256,22 @@ def diagnosis_cell(row: Row) -> str:
         parent = FAULTS[row.fault].parent
         named = ("itself" if top == row.fault else "its parent" if top == parent
                  else f"`{top}`" + (" (declared equivalent or look-alike)" if row.diagnosed else ", not the fault"))
-    return named + (f"; unexplained {_ids(left)}" if left else "")
+    shown = named + (f"; unexplained {_ids(left)}" if left else "")
+    if not row.diagnosed and acts_on_other_filter(row.fault, row.operation):
+        shown += " (a fault on filtered pages, and this operation filters on no `status`: left unexplained "
+        shown += "rather than named in `status` words, docs/family.md)"
+    return shown
+
+
+def acts_on_other_filter(fault: str, operation: str) -> bool:
+    """Whether ``fault`` acts on filtered pages (it needs a filter, or is a ``:filtered`` variant) of an
+    operation without a ``status`` filter: docs/family.md leaves its findings unexplained there."""
+    from conformance.reference.family import family_resources
+    from conformance.reference.faults import FAULTS
+
+    entry = FAULTS[fault]
+    on_filters = entry.needs in ("filter", "partition") or fault.partition(":")[2] == "filtered"
+    return on_filters and "status" not in family_resources()[operation].filters
 
 
 def attribution(row: Row) -> list[str]:
@@ -253,9 +283,8 @@ def caught_cell(row: Row) -> str:
     if row.undeclared:
         return f"**UNDECLARED** {_ids(row.undeclared)} (checkout-only, no INSTEAD entry)"
     if row.lost:
-        reason = row.excused
-        return f"missed {_ids(row.lost)} ({reason})" if reason else f"**MISSED** {_ids(row.lost)}"
-    return "caught"
+        return f"**MISSED** {_ids(row.lost)}"
+    return "caught" + (" (fewer expected: see the declared exceptions)" if row.excused else "")
 
 
 def render(clean: FamilyRun, rows: Sequence[Row], seconds: float, processes: int, catalog: Catalog) -> str:
@@ -263,7 +292,6 @@ def render(clean: FamilyRun, rows: Sequence[Row], seconds: float, processes: int
 
     verdicts = clean_ok(clean)
     good = [r for r in rows if r.ok]
-    excused = [r for r in rows if not r.ok and r.excused]
     lines = [
         "# Kill matrix per operation",
         "",
@@ -285,7 +313,8 @@ def render(clean: FamilyRun, rows: Sequence[Row], seconds: float, processes: int
         "- Clean family run: " + ", ".join(f"`{op}` {v}" for op, v in verdicts.items())
         + f" under `--strict` ({len(clean.verdicts)} verdicts, {clean.requests} requests)",
         f"- Rows (operation x applicable generic fault): **{len(rows)}**; caught, attributed and isolated: "
-        f"**{len(good)}**" + (f" ({len(excused)} more declared exceptions)" if excused else ""),
+        f"**{len(good)}** ({sum(bool(r.excused) for r in rows)} expecting fewer requirements than the fault "
+        "declares, each a declared exception below)",
         f"- Caught: **{sum(r.caught for r in rows)}**; attributed: **{sum(r.attributed for r in rows)}**; "
         f"isolated: **{sum(r.isolated for r in rows)}**; top diagnosis names the fault: "
         f"**{sum(r.diagnosed for r in rows)}**",
@@ -300,8 +329,11 @@ def render(clean: FamilyRun, rows: Sequence[Row], seconds: float, processes: int
     for rid, (instead, why) in INSTEAD.items():
         lines.append(f"| {rid} | {', '.join(f'`{o}`' for o in catalog[rid].operations)} | {_ids(instead)} | {why} |")
     if FAMILY_EXCEPTIONS:
-        lines += ["", "## Declared exceptions", "", "| Fault | Operation | Why |", "|---|---|---|"]
-        lines += [f"| `{f}` | `{o}` | {why} |" for (f, o), why in FAMILY_EXCEPTIONS.items()]
+        lines += ["", "## Declared exceptions", "",
+                  "Declared requirements a fault cannot break on an operation, because of that operation's data; "
+                  "the row expects the rest.", "",
+                  "| Fault | Operation | Not expected | Why |", "|---|---|---|---|"]
+        lines += [f"| `{f}` | `{o}` | {_ids(ids)} | {why} |" for (f, o), (ids, why) in FAMILY_EXCEPTIONS.items()]
     lines += [
         "",
         "## Rows",
@@ -337,7 +369,7 @@ def rows_in(text: str) -> dict[tuple[str, str], tuple[str, ...]]:
 def summary(clean: FamilyRun, rows: Sequence[Row]) -> str:
     """The one-line total."""
     verdicts = clean_ok(clean)
-    bad = [f"{r.fault}@{r.operation.split(' ', 1)[1]}" for r in rows if not r.ok and not r.excused]
+    bad = [f"{r.fault}@{r.operation.split(' ', 1)[1]}" for r in rows if not r.ok]
     return (f"clean run: {'all conformant' if set(verdicts.values()) == {'conformant'} else verdicts}; "
             f"{len(rows)} rows, {sum(r.caught for r in rows)} caught, {sum(r.attributed for r in rows)} attributed, "
             f"{sum(r.isolated for r in rows)} isolated, {sum(r.diagnosed for r in rows)} diagnosed"
@@ -347,7 +379,7 @@ def summary(clean: FamilyRun, rows: Sequence[Row]) -> str:
 def main(faults: Sequence[str], processes: int | None, output: Path | None) -> int:
     """``kill_matrix --family``: the whole matrix into ``output`` (default docs/kill-matrix-family.md),
     or only the rows ``faults`` (``NAME@/path``, printed). 0 when the clean run passes and every
-    row is caught, attributed and isolated (or declared an exception), 1 otherwise, 2 for a row
+    row is caught, attributed and isolated, 1 otherwise, 2 for a row
     that names an unknown fault or a path it cannot act on."""
     import os
 
@@ -382,4 +414,4 @@ def main(faults: Sequence[str], processes: int | None, output: Path | None) -> i
         out.write_text(render(clean, rows, seconds, processes, catalog), encoding="utf-8")
         print(f"{out}: ", end="")
     print(summary(clean, rows) + f"; {seconds:.1f} s on {processes} processes")
-    return 0 if passed and all(r.ok or r.excused for r in rows) else 1
+    return 0 if passed and all(r.ok for r in rows) else 1
