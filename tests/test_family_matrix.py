@@ -1,8 +1,8 @@
 """The kill matrix per operation (issue 24's proof): a fault injected into one operation of the
 reference family is caught there, attributed to it, and changes no other operation's verdicts.
 
-A handful of rows run here (a pagination fault on invoices, a filter fault and an auth fault on
-customers); ``python -m conformance.selftest.kill_matrix --family`` runs them all into
+A handful of rows run here (a pagination fault on invoices, a filter fault, an auth fault and a
+backward-paging fault on customers); ``python -m conformance.selftest.kill_matrix --family`` runs them all into
 ``docs/kill-matrix-family.md``, whose rows are checked against the catalog below.
 """
 
@@ -19,7 +19,8 @@ from conformance.selftest.family_matrix import FamilyRun, expected, family_rows,
 from conformance.verdicts import Verdict
 
 INVOICES, CUSTOMERS, SESSIONS = "GET /v1/invoices", "GET /v1/customers", "GET /v1/checkout/sessions"
-ROWS = [("cursor-inclusive", INVOICES), ("filter-ignored", CUSTOMERS), ("no-auth", CUSTOMERS)]
+ROWS = [("cursor-inclusive", INVOICES), ("filter-ignored", CUSTOMERS), ("no-auth", CUSTOMERS),
+        ("has-more-never-backward", CUSTOMERS)]
 REPORTED = (Verdict.FAIL, Verdict.WARN)
 
 
@@ -101,3 +102,28 @@ def test_kill_matrix_family_doc_is_up_to_date() -> None:
     stale = sorted(set(written.items()) ^ set(wanted.items()))
     assert not stale, f"docs/kill-matrix-family.md is stale ({stale[:5]}...): run `{family_matrix.FAMILY_COMMAND}`"
     assert {op for _, op in written} == {SESSIONS, CUSTOMERS, INVOICES}
+
+
+@pytest.mark.parametrize("target", [("cursor-inclusive", INVOICES), ("no-auth", CUSTOMERS),
+                                    ("has-more-never-backward", CUSTOMERS)], ids=lambda t: f"{t[0]}@{t[1]}")
+def test_the_top_cause_is_the_fault_on_its_operation(target: tuple[str, str], runs: dict) -> None:
+    """The diagnosis reads the operation's own filters: an `email` page is a filtered page, so the
+    short filtered pages of customers do not look like `has_more` false early on the whole list."""
+    top = runs[target].diagnosis[0]
+    assert (top.fault, top.operation) == target
+
+
+def test_a_page_asked_with_any_filter_of_the_operation_is_filtered() -> None:
+    from conformance.exchange import Exchange
+    from conformance.judge.observations import _unfiltered
+    from conformance.resources import family_path
+    from conformance.spec import load_spec
+
+    customers = load_spec(family_path()).for_operation("/v1/customers")
+
+    def page(query: list[tuple[str, str]]) -> Exchange:
+        return Exchange(seq=0, tag="t", path="/v1/customers", query=query, status=200, body="")
+
+    assert _unfiltered(page([("limit", "10")]), customers)
+    assert not _unfiltered(page([("email", "a@example.com"), ("limit", "10")]), customers)
+    assert not _unfiltered(page([("status", "open")]), customers)
