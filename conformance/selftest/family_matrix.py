@@ -257,21 +257,22 @@ def diagnosis_cell(row: Row) -> str:
         named = ("itself" if top == row.fault else "its parent" if top == parent
                  else f"`{top}`" + (" (declared equivalent or look-alike)" if row.diagnosed else ", not the fault"))
     shown = named + (f"; unexplained {_ids(left)}" if left else "")
-    if not row.diagnosed and acts_on_other_filter(row.fault, row.operation):
-        shown += " (a fault on filtered pages, and this operation filters on no `status`: left unexplained "
-        shown += "rather than named in `status` words, docs/family.md)"
+    others = other_filters(row.fault, row.operation)
+    if not row.diagnosed and others:
+        shown += (f" (a fault on filtered pages, and this operation filters on {', '.join(f'`{f}`' for f in others)}: "
+                  "findings there are left unexplained rather than named in `status` words, docs/family.md)")
     return shown
 
 
-def acts_on_other_filter(fault: str, operation: str) -> bool:
-    """Whether ``fault`` acts on filtered pages (it needs a filter, or is a ``:filtered`` variant) of an
-    operation without a ``status`` filter: docs/family.md leaves its findings unexplained there."""
+def other_filters(fault: str, operation: str) -> list[str]:
+    """The filters other than ``status`` of ``operation`` when ``fault`` acts on filtered pages (it
+    needs a filter, or is a ``:filtered`` variant), else []: docs/family.md leaves the findings of a
+    fault on those filters unexplained."""
     from conformance.reference.family import family_resources
     from conformance.reference.faults import FAULTS
 
-    entry = FAULTS[fault]
-    on_filters = entry.needs in ("filter", "partition") or fault.partition(":")[2] == "filtered"
-    return on_filters and "status" not in family_resources()[operation].filters
+    on_filters = FAULTS[fault].needs in ("filter", "partition") or fault.partition(":")[2] == "filtered"
+    return [f for f in family_resources()[operation].filters if f != "status"] if on_filters else []
 
 
 def attribution(row: Row) -> list[str]:
