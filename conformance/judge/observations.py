@@ -129,12 +129,24 @@ def _limit_values(record: Record, values: tuple[str, ...], accept: Callable[[Exc
                   and e.params.get("limit") in values and accept(e))
 
 
-def _after_pages(record: Record, param: str) -> Iterator[tuple[Exchange, str]]:
+def _filter_parameters(spec: Spec) -> set[str]:
+    """The query parameters that filter the operation's list (``status`` always: checkout sessions'
+    filter, and the one an observation of another operation must never read as unfiltered)."""
+    return {f.parameter for f in spec.filters} | {"status"}
+
+
+def _unfiltered(page: Exchange, spec: Spec) -> bool:
+    """Whether ``page`` was asked without any of the operation's filters (docs/family.md: an `email`
+    or `customer` page is a filtered page, not a page of the whole list)."""
+    return not set(page.params) & _filter_parameters(spec)
+
+
+def _after_pages(record: Record, param: str, spec: Spec) -> Iterator[tuple[Exchange, str]]:
     """List pages asked with a cursor ``param`` the reference walk knows, unfiltered."""
     collection = Collection.from_record(record)
     for page in _lists(record):
         cursor = page.params.get(param)
-        if cursor is not None and "status" not in page.params and collection.position(cursor) is not None:
+        if cursor is not None and _unfiltered(page, spec) and collection.position(cursor) is not None:
             yield page, cursor
 
 
@@ -161,7 +173,7 @@ def _older_follows(collection: Collection, item_id: str) -> bool:
 def _omitted_not_default(record: Record, spec: Spec) -> list[int]:
     collection = Collection.from_record(record)
     return _first(p.seq for p in _lists(record)
-                  if not set(p.params) & {"limit", "starting_after", "ending_before", "status"}
+                  if not set(p.params) & {"limit", "starting_after", "ending_before"} and _unfiltered(p, spec)
                   and len(collection) > DEFAULT_LIMIT and len(p.page_ids or []) != DEFAULT_LIMIT)
 
 
@@ -185,7 +197,7 @@ def _one_short(record: Record, spec: Spec) -> list[int]:
     # Only where more sessions existed: a page holding the last N-1 sessions is short because the
     # list ended there (its has_more is another rule's), not because a page holds one too few.
     collection = Collection.from_record(record)
-    return _first(p.seq for p in _lists(record) if p.has_more is True and "status" not in p.params
+    return _first(p.seq for p in _lists(record) if p.has_more is True and _unfiltered(p, spec)
                   and (n := limit_sent(p) or 0) >= 2 and len(p.page_ids or []) == n - 1
                   and (beyond := _beyond(collection, p)) is not None and beyond >= n)
 
@@ -196,7 +208,7 @@ def _short_last_has_more(record: Record, spec: Spec) -> list[int]:
     # `len(page) == limit` cannot give this (has-more-when-full); a count of all matches ignoring
     # the cursor, or a constant, can.
     collection = Collection.from_record(record)
-    return _first(p.seq for p in _lists(record) if p.has_more is True and "status" not in p.params
+    return _first(p.seq for p in _lists(record) if p.has_more is True and _unfiltered(p, spec)
                   and (n := limit_sent(p) or 0) >= 2 and p.page_ids is not None and len(p.page_ids) < n
                   and _beyond(collection, p) == len(p.page_ids))
 
@@ -301,7 +313,7 @@ def _skips_next(record: Record, spec: Spec) -> list[int]:
         return (len(following) == 2 and bool(ids) and ids[0] == following[1] and following[0] not in ids
                 and not _tied(collection, cursor, following[0]))
 
-    return _first(p.seq for p, cursor in _after_pages(record, "starting_after") if skips(p, cursor))
+    return _first(p.seq for p, cursor in _after_pages(record, "starting_after", spec) if skips(p, cursor))
 
 
 @observation("cursor-skips-same-second", "the page after (or before) a cursor lacks the items created in "
@@ -324,15 +336,16 @@ def _skips_second(record: Record, spec: Spec) -> list[int]:
         return (bool(same) and start > 0 and bool(ids) and ids[-1] == collection.ids[start - 1]
                 and not set(same) & set(ids))
 
-    return _first(iter([*(p.seq for p, cursor in _after_pages(record, "starting_after") if skips(p, cursor)),
-                        *(p.seq for p, cursor in _after_pages(record, "ending_before") if skips_back(p, cursor))]))
+    forward = (p.seq for p, cursor in _after_pages(record, "starting_after", spec) if skips(p, cursor))
+    backward = (p.seq for p, cursor in _after_pages(record, "ending_before", spec) if skips_back(p, cursor))
+    return _first(iter([*forward, *backward]))
 
 
 @observation("cursor-ignored", "a page after a cursor is the first page of the list")
 def _cursor_ignored(record: Record, spec: Spec) -> list[int]:
     collection = Collection.from_record(record)
     first = collection.ids[0] if collection.ids else None
-    return _first(p.seq for p, cursor in _after_pages(record, "starting_after")
+    return _first(p.seq for p, cursor in _after_pages(record, "starting_after", spec)
                   if first is not None and cursor != first and (p.page_ids or [""])[0] == first)
 
 
@@ -346,10 +359,10 @@ def _both_cursors(record: Record, spec: Spec) -> list[int]:
     return _answered(record, "cursor:both", lambda s: s == 200)
 
 
-def _before_pages(record: Record) -> Iterator[tuple[Exchange, int, list[str]]]:
+def _before_pages(record: Record, spec: Spec) -> Iterator[tuple[Exchange, int, list[str]]]:
     """`ending_before` pages with a known cursor: (page, cursor position, ids expected)."""
     collection = Collection.from_record(record)
-    for page, cursor in _after_pages(record, "ending_before"):
+    for page, cursor in _after_pages(record, "ending_before", spec):
         position = collection.position(cursor) or 0
         limit = limit_sent(page) or DEFAULT_LIMIT
         yield page, position, collection.ids[max(0, position - limit):position]
@@ -359,14 +372,14 @@ def _before_pages(record: Record) -> Iterator[tuple[Exchange, int, list[str]]]:
              "not those right before the cursor")
 def _before_start(record: Record, spec: Spec) -> list[int]:
     collection = Collection.from_record(record)
-    return _first(p.seq for p, position, expected in _before_pages(record)
+    return _first(p.seq for p, position, expected in _before_pages(record, spec)
                   if position > len(expected) and p.page_ids and p.page_ids != expected
                   and p.page_ids == collection.ids[:len(p.page_ids)])
 
 
 @observation("before-page-ascending", "a page before a cursor holds the right items in reverse order")
 def _before_ascending(record: Record, spec: Spec) -> list[int]:
-    return _first(p.seq for p, _position, expected in _before_pages(record)
+    return _first(p.seq for p, _position, expected in _before_pages(record, spec)
                   if len(expected) >= 2 and p.page_ids == list(reversed(expected)))
 
 
@@ -375,7 +388,7 @@ def _before_ascending(record: Record, spec: Spec) -> list[int]:
 def _before_false(record: Record, spec: Spec) -> list[int]:
     collection = Collection.from_record(record)
     newest = collection.ids[0] if collection.ids else ""
-    return _first(p.seq for p, _position, _expected in _before_pages(record)
+    return _first(p.seq for p, _position, _expected in _before_pages(record, spec)
                   if p.has_more is False and p.page_ids
                   and not any(_tied(collection, newest, i) for i in p.page_ids))
 
@@ -384,7 +397,7 @@ def _before_false(record: Record, spec: Spec) -> list[int]:
              "list says `has_more` true")
 def _before_true(record: Record, spec: Spec) -> list[int]:
     collection = Collection.from_record(record)
-    return _first(p.seq for p, _position, _expected in _before_pages(record)
+    return _first(p.seq for p, _position, _expected in _before_pages(record, spec)
                   if p.has_more is True and collection.ids and collection.ids[0] in (p.page_ids or []))
 
 
@@ -395,7 +408,7 @@ def _full_last(record: Record, spec: Spec) -> list[int]:
         return []
     last = collection.ids[-1]
     return _first(p.seq for p in _lists(record)
-                  if "ending_before" not in p.params and "status" not in p.params and p.has_more is True
+                  if "ending_before" not in p.params and _unfiltered(p, spec) and p.has_more is True
                   and (p.page_ids or [""])[-1] == last and len(p.page_ids or []) == limit_sent(p))
 
 
@@ -404,7 +417,7 @@ def _full_last(record: Record, spec: Spec) -> list[int]:
 def _forward_false(record: Record, spec: Spec) -> list[int]:
     collection = Collection.from_record(record)
     return _first(p.seq for p in _lists(record)
-                  if "ending_before" not in p.params and "status" not in p.params and p.has_more is False
+                  if "ending_before" not in p.params and _unfiltered(p, spec) and p.has_more is False
                   and p.page_ids and len(p.page_ids) == limit_sent(p)
                   and _older_follows(collection, p.page_ids[-1]))
 
@@ -934,7 +947,7 @@ def _filtered_crashed(record: Record, spec: Spec) -> list[int]:
              "not paid, and lists every paid one it covered")
 def _complete_unpaid(record: Record, spec: Spec) -> list[int]:
     collection = Collection.from_record(record)
-    items = {i.get("id"): i for p in _lists(record) for i in _items(p) if "status" not in p.params}
+    items = {i.get("id"): i for p in _lists(record) for i in _items(p) if _unfiltered(p, spec)}
     pages = [p for p in record.tagged("filter:complete") if p.page_ids is not None]
     listed = {i for p in pages for i in (p.page_ids or [])}
     reached = [pos for i in listed if (pos := collection.position(i)) is not None]

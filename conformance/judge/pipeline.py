@@ -24,7 +24,7 @@ from conformance.checks.stability import RECHECK_TAG
 from conformance.exchange import ITEMS_JUDGED, Exchange
 from conformance.judge.diagnosis import Cause, diagnose
 from conformance.judge.judgement import Conclusion, conclude
-from conformance.judge.premises import apply_premises
+from conformance.judge.premises import apply_premises, exchange_at
 from conformance.judge.spent_budget import name_spent_budget
 from conformance.judge.waivers import Waiver
 from conformance.not_sent import Kind, NotSent, Stopped
@@ -204,7 +204,7 @@ def _cut_pages_named(outcomes: list[Outcome], record: Record) -> list[Outcome]:
     judged = []
     for o in outcomes:
         seqs = sorted(set(o.exchanges) | {s for item in o.evidence for s in item.exchanges})
-        cut = [e for s in seqs if s < len(record.exchanges) and (e := record.by_seq(s)).items_listed]
+        cut = [e for s in seqs if (e := exchange_at(record, s)) is not None and e.items_listed]
         if cut and o.finding in (Finding.HELD, Finding.VIOLATED) and o.check not in ITEM_FREE_CHECKS:
             most = max(cut, key=lambda e: e.items_listed or 0)
             pages = "a page" if len(cut) == 1 else f"{len(cut)} pages"

@@ -60,13 +60,25 @@ def apply_premises(outcomes: Iterable[Outcome], record: Record) -> list[Outcome]
     return result
 
 
+def exchange_at(record: Record, seq: int) -> Exchange | None:
+    """The exchange numbered ``seq`` in ``record``, or None when it holds none. The number is the
+    exchange's place in the whole transcript, not in the record: a record of one operation's
+    exchanges (docs/family.md) holds numbers beyond its own length."""
+    if seq < 0:
+        return None
+    try:
+        return record.by_seq(seq)
+    except (IndexError, KeyError):
+        return None
+
+
 def _broken_premise(outcome: Outcome, record: Record) -> Exchange | None:
     """The first 200-that-is-not-a-list-page, when every piece of evidence rests on one."""
     first: Exchange | None = None
     if not outcome.evidence:
         return None
     for evidence in outcome.evidence:
-        pages = [record.by_seq(s) for s in evidence.exchanges if 0 <= s < len(record.exchanges)]
+        pages = [e for s in evidence.exchanges if (e := exchange_at(record, s)) is not None]
         broken = next((p for p in pages if _is_broken_page(p)), None)
         if broken is None:
             return None

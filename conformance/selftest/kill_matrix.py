@@ -2,6 +2,10 @@
 
     python -m conformance.selftest.kill_matrix [--profile P] [--layout L] [--output FILE] [--processes N]
     python -m conformance.selftest.kill_matrix [--profile P] [--layout L] --fault NAME [--fault NAME ...]
+    python -m conformance.selftest.kill_matrix --family [--fault NAME@/path ...] [--processes N]
+
+``--family`` is the matrix per operation (``conformance.selftest.family_matrix``,
+``docs/kill-matrix-family.md``).
 
 ``--fault`` runs only the named rows (quiet and under churn) and prints each, without
 writing the document: what a change to a few faults needs, the whole matrix aside.
@@ -39,10 +43,11 @@ import multiprocessing
 import os
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from conformance.catalog import Catalog, default_catalog
 from conformance.checks import registry
@@ -53,6 +58,8 @@ from conformance.reference.churn import REQUESTS_PER_SECOND
 from conformance.spec import Spec
 from conformance.verdicts import Finding, Outcome, RequirementVerdict, Verdict, held, overall, seqs
 
+T = TypeVar("T")
+R = TypeVar("R")
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "kill-matrix.md"
 PROFILE = "standard"  # the default profile: docs/kill-matrix.md and the tests judge with it
@@ -269,14 +276,19 @@ def run_faults(faults: Sequence[str | None], processes: int | None = None, profi
                layout: str = "default") -> list[FaultRun]:
     """Every fault of ``faults``, in that order, ``processes`` at a time (default: CPUs), judged
     with ``profile`` on the account ``layout`` names."""
-    processes = max(1, min(processes or os.cpu_count() or 1, len(faults)))
-    one = functools.partial(run_fault, profile=profile, layout=layout)
+    return run_pool(functools.partial(run_fault, profile=profile, layout=layout), faults, processes)
+
+
+def run_pool(one: Callable[[T], R], items: Sequence[T], processes: int | None = None) -> list[R]:
+    """``one`` of every item, in that order, ``processes`` at a time (default: CPUs) in spawned
+    worker processes (``one`` must be picklable: a module-level function or a partial of one)."""
+    processes = max(1, min(processes or os.cpu_count() or 1, len(items)))
     if processes == 1:
-        return [one(f) for f in faults]
+        return [one(item) for item in items]
     # spawn: the caller may hold threads (a test's servers), which fork would copy half-alive.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(processes, mp_context=context, initializer=_worker_init) as pool:
-        return list(pool.map(one, faults))
+        return list(pool.map(one, items))
 
 
 # -- the document --------------------------------------------------------------------------------
@@ -550,9 +562,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="the document (default: docs/kill-matrix.md, or docs/kill-matrix-<profile>[-<layout>].md)")
     parser.add_argument("--processes", type=int, default=None, help="worker processes (default: CPUs)")
     parser.add_argument("--fault", action="append", default=[], metavar="NAME",
-                        help="run only this row (repeatable) and print it; the document is left alone")
+                        help="run only this row (repeatable) and print it; the document is left alone "
+                             "(with --family: NAME@/path)")
+    parser.add_argument("--family", action="store_true",
+                        help="the matrix per operation (docs/kill-matrix-family.md): every generic fault in each "
+                             "operation of spec/family.yaml, caught, attributed and isolated (issue 24)")
     args = parser.parse_args(argv)
     _worker_init()
+    if args.family:
+        from conformance.selftest import family_matrix
+
+        return family_matrix.main(args.fault, args.processes, args.output)
     if args.fault:
         return _rows(args.fault, args.processes, args.profile, args.layout)
     args.output = args.output or default_output(args.profile, args.layout)

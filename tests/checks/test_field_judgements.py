@@ -3,12 +3,14 @@ behaviour once on the correct side and once on the faulty side."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conformance.checks import envelope, identity, integers, limits, next_cursor, portability, protocol
+from conformance.checks.base import Record
 from conformance.checks.common import not_a_page
 from conformance.exchange import DROPPED
 from conformance.judge import premises
@@ -81,6 +83,20 @@ def test_a_list_rule_on_pages_that_are_not_lists_is_inconclusive() -> None:
     outcomes = premises.apply_premises(limits.judge_accepted(t.record, RUN, SPEC), t.record)
     [lim002] = findings(outcomes, "LIM-002")
     assert lim002.finding == Finding.INCONCLUSIVE and "`data` is a JSON object" in lim002.reason
+
+
+def test_a_list_rule_on_another_operations_pages_that_are_not_lists_is_inconclusive() -> None:
+    """Judged per operation, a record holds that operation's exchanges under their transcript
+    numbers (docs/family.md), beyond the record's length: the premise still reads them."""
+    t = Transcript()
+    t.add("limit:accept", [("limit", "1")], body={"object": "list", "data": {}, "has_more": False})
+    t.add("auth:none", [("limit", "3")], status=401, body={"error": {"type": "x", "message": "y"}})
+    record = Record([dataclasses.replace(e, seq=e.seq + 300) for e in t.exchanges])
+    outcomes = premises.apply_premises(limits.judge_accepted(record, RUN, SPEC), record)
+    [lim002] = findings(outcomes, "LIM-002")
+    assert lim002.finding == Finding.INCONCLUSIVE and lim002.exchanges == [300]
+    assert premises.exchange_at(record, 301) is record.exchanges[1]
+    assert premises.exchange_at(record, -1) is None and premises.exchange_at(record, 400) is None
 
 
 def test_a_target_that_never_answers_like_the_api_passes_nothing() -> None:
