@@ -2,7 +2,7 @@
 reference family is caught there, attributed to it, and changes no other operation's verdicts.
 
 A handful of rows run here (a pagination fault on invoices, a filter fault, an auth fault and a
-backward-paging fault on customers); ``python -m conformance.selftest.kill_matrix --family`` runs them all into
+backward-paging fault on customers); ``python -m conformance.selftest.family_matrix`` runs them all into
 ``docs/kill-matrix-family.md``, whose rows are checked against the catalog below.
 """
 

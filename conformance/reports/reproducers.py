@@ -75,7 +75,8 @@ except ValueError:
     body = None
 if isinstance(body, dict) and isinstance(body.get("data"), list):
     ids = [item.get("id") if isinstance(item, dict) else None for item in body["data"]]
-    print(clean(f"{status} · {len(ids)} items · has_more {json.dumps(body.get('has_more'))}"
+    count = f"{len(ids)} item" + ("" if len(ids) == 1 else "s")  # as the recorded line words it
+    print(clean(f"{status} · {count} · has_more {json.dumps(body.get('has_more'))}"
                 f" · next_cursor {json.dumps(body.get('next_cursor', 'absent'))}"))
     print("    ids: " + clean(" ".join(str(i) for i in ids), 6000))
 elif isinstance(body, dict) and isinstance(body.get("error"), dict):

@@ -1,7 +1,7 @@
 """The kill matrix per operation: every generic fault in each operation of the reference family.
 
-    python -m conformance.selftest.kill_matrix --family [--output FILE] [--processes N]
-    python -m conformance.selftest.kill_matrix --family --fault NAME@/path [--fault NAME@/path ...]
+    python -m conformance.selftest.family_matrix [--output FILE] [--processes N]
+    python -m conformance.selftest.family_matrix --fault NAME@/path [--fault NAME@/path ...]
 
 The embedded reference serves the family of ``spec/family.yaml`` (``conformance.resources.family_path``).
 One clean run judges every list operation of it (each must be conformant under ``--strict``); then,
@@ -35,7 +35,6 @@ from pathlib import Path
 from conformance.catalog import Catalog, default_catalog
 from conformance.judge.diagnosis import Cause, unexplained
 from conformance.selftest.kill_matrix import (
-    COMMAND,
     DOC,
     PROFILE,
     REPORTED,
@@ -46,7 +45,7 @@ from conformance.selftest.kill_matrix import (
 from conformance.verdicts import RequirementVerdict, Verdict, by_operation, overall
 
 FAMILY_DOC = DOC.with_name("kill-matrix-family.md")
-FAMILY_COMMAND = f"{COMMAND} --family"
+FAMILY_COMMAND = "python -m conformance.selftest.family_matrix"
 # Checkout-only requirements a generic fault declares, and what a row on another operation expects
 # instead ({requirement: (requirements expected in its place, reason)}). The catalog declares these
 # for checkout sessions only (spec/requirements.yaml `operations:`), so elsewhere they are skipped,
@@ -67,7 +66,7 @@ INSTEAD: dict[str, tuple[tuple[str, ...], str]] = {
 # Declared requirements a fault cannot break on an operation, because of what that operation's
 # data is ({(fault, operation): (requirements not expected there, reason)}): the row expects the
 # rest. Every miss found is a miss until its reason is written here.
-# Measured 2026-12-06 (`--family --fault ids-truncated@/v1/customers`): OBJ-004 held, PAG-001/004 failed.
+# Measured 2026-12-06 (`family_matrix --fault ids-truncated@/v1/customers`): OBJ-004 held, PAG-001/004 failed.
 _TRUNCATED = ("OBJ-004",), ("`cus_`/`in_` ids are the prefix and 14 random characters: cut to 9 they keep 5 or 6 "
                             "random ones and stay unique among 60 items, so no two items share an id (OBJ-004 "
                             "rightly holds); checkout-session ids share `cs_test_` and collapse into a handful "
@@ -376,8 +375,8 @@ def summary(clean: FamilyRun, rows: Sequence[Row]) -> str:
 
 
 def main(faults: Sequence[str], processes: int | None, output: Path | None) -> int:
-    """``kill_matrix --family``: the whole matrix into ``output`` (default docs/kill-matrix-family.md),
-    or only the rows ``faults`` (``NAME@/path``, printed). 0 when the clean run passes and every
+    """``python -m conformance.selftest.family_matrix``: the whole matrix into ``output`` (default
+    docs/kill-matrix-family.md), or only the rows ``faults`` (``NAME@/path``, printed). 0 when the clean run passes and every
     row is caught, attributed and isolated, 1 otherwise, 2 for a row
     that names an unknown fault or a path it cannot act on."""
     import os
@@ -414,3 +413,23 @@ def main(faults: Sequence[str], processes: int | None, output: Path | None) -> i
         print(f"{out}: ", end="")
     print(summary(clean, rows) + f"; {seconds:.1f} s on {processes} processes")
     return 0 if passed and all(r.ok for r in rows) else 1
+
+
+def cli(argv: Sequence[str] | None = None) -> int:
+    """The command line: ``--fault NAME@/path`` (repeatable), ``--processes N``, ``--output FILE``."""
+    import argparse
+
+    from conformance.selftest.kill_matrix import _worker_init
+
+    parser = argparse.ArgumentParser(prog=FAMILY_COMMAND, description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--output", type=Path, default=None, help="the document (default: docs/kill-matrix-family.md)")
+    parser.add_argument("--processes", type=int, default=None, help="worker processes (default: CPUs)")
+    parser.add_argument("--fault", action="append", default=[], metavar="NAME@/path",
+                        help="run only this row (repeatable) and print it; the document is left alone")
+    args = parser.parse_args(argv)
+    _worker_init()
+    return main(args.fault, args.processes, args.output)
+
+
+if __name__ == "__main__":
+    sys.exit(cli())

@@ -2,10 +2,9 @@
 
     python -m conformance.selftest.kill_matrix [--profile P] [--layout L] [--output FILE] [--processes N]
     python -m conformance.selftest.kill_matrix [--profile P] [--layout L] --fault NAME [--fault NAME ...]
-    python -m conformance.selftest.kill_matrix --family [--fault NAME@/path ...] [--processes N]
 
-``--family`` is the matrix per operation (``conformance.selftest.family_matrix``,
-``docs/kill-matrix-family.md``).
+The matrix per operation is ``python -m conformance.selftest.family_matrix``
+(``docs/kill-matrix-family.md``): it builds on this module, so it is a command of its own.
 
 ``--fault`` runs only the named rows (quiet and under churn) and prints each, without
 writing the document: what a change to a few faults needs, the whole matrix aside.
@@ -562,17 +561,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="the document (default: docs/kill-matrix.md, or docs/kill-matrix-<profile>[-<layout>].md)")
     parser.add_argument("--processes", type=int, default=None, help="worker processes (default: CPUs)")
     parser.add_argument("--fault", action="append", default=[], metavar="NAME",
-                        help="run only this row (repeatable) and print it; the document is left alone "
-                             "(with --family: NAME@/path)")
-    parser.add_argument("--family", action="store_true",
-                        help="the matrix per operation (docs/kill-matrix-family.md): every generic fault in each "
-                             "operation of spec/family.yaml, caught, attributed and isolated (issue 24)")
+                        help="run only this row (repeatable) and print it; the document is left alone")
     args = parser.parse_args(argv)
     _worker_init()
-    if args.family:
-        from conformance.selftest import family_matrix
-
-        return family_matrix.main(args.fault, args.processes, args.output)
     if args.fault:
         return _rows(args.fault, args.processes, args.profile, args.layout)
     args.output = args.output or default_output(args.profile, args.layout)
