@@ -376,9 +376,9 @@ def summary(clean: FamilyRun, rows: Sequence[Row]) -> str:
 
 def main(faults: Sequence[str], processes: int | None, output: Path | None) -> int:
     """``python -m conformance.selftest.family_matrix``: the whole matrix into ``output`` (default
-    docs/kill-matrix-family.md), or only the rows ``faults`` (``NAME@/path``, printed). 0 when the clean run passes and every
-    row is caught, attributed and isolated, 1 otherwise, 2 for a row
-    that names an unknown fault or a path it cannot act on."""
+    docs/kill-matrix-family.md), or only the rows ``faults`` (``NAME@/path``, printed). 0 when the
+    clean run passes and every row is caught, attributed and isolated, 1 otherwise, 2 for a row that
+    names an unknown fault or a path it cannot act on."""
     import os
 
     from conformance.reference.faults import FaultTargetError, fault_target
