@@ -189,6 +189,10 @@ def _as_list(document: Mapping[str, Any], path: str, operation: Any,
     cursors = tuple(c for c in CURSORS if c in query)
     if not cursors:
         return "it takes neither `starting_after` nor `ending_before`"
+    if "{" in path:
+        # A list under a parent (`/v1/customers/{customer}/sources`) needs a value for its path
+        # parameter, which the document does not give: asked literally it could only answer 404.
+        return "its path has a template parameter (a list under a parent object): only lists at a fixed path are judged"
     items = _merged(document, data["items"])
     filters, unjudged = _filters(document, [p for name, p in query.items() if name not in PAGING], items)
     return ListOperation(path, tuple(parameters), items, cursors, tuple(filters), tuple(unjudged))

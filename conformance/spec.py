@@ -241,11 +241,19 @@ def _validate(path: Path, document: Any, sha256: str, shipped: bool = True) -> N
         if not seen.before:
             from openapi_spec_validator import validate
             from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+            from referencing.exceptions import Unresolvable
 
             try:
                 validate(document)
             except OpenAPIValidationError as exc:
                 raise SpecError(f"The OpenAPI document {path} is invalid: {exc.message}.") from None
+            except (RecursionError, Unresolvable, LookupError, ValueError) as exc:  # the resolver's own failures
+                # A `$ref` that loops or points outside the document: conformance.operations names which.
+                from conformance.operations import read_operations
+
+                read_operations(document)
+                raise SpecError(f"The OpenAPI document {path} cannot be read: a $ref in it does not resolve "
+                                f"inside it ({type(exc).__name__}); bundle it into one file first.") from None
     if shipped and OPERATION_PATH not in (document.get("paths") or {}):
         raise SpecError(f"The OpenAPI document {path} does not describe GET {OPERATION_PATH}.")
 

@@ -22,7 +22,7 @@ from conformance.checks.filters import FilterWalk, filter_of, walks_to_ask
 from conformance.checks.history import History
 from conformance.exchange import Exchange
 from conformance.spec import Spec
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, too_little_data, violated
+from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, skipped, too_little_data, violated
 from conformance.wording import capped
 
 TAG = "foreign-cursor"
@@ -106,6 +106,9 @@ def judge_foreign_cursor(record: Record, run: RunContext, spec: Spec) -> Iterabl
     or holds the S-sessions right after (``ending_before``: right before) the cursor's place."""
     name = FOREIGN_CURSOR_CHECK
     exchanges = record.tagged(TAG)
+    if not exchanges and not spec.filters:
+        yield skipped("FLT-007", name, f"{spec.operation_key} declares no filter the suite can judge")
+        return
     if not exchanges:
         yield too_little_data("FLT-007", name, "no session has sessions of another status on both sides "
                                                "of it in the walk, so no such cursor was sent")

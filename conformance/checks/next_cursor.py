@@ -113,6 +113,10 @@ def judge_next_cursor_everywhere(record: Record, run: RunContext, spec: Spec) ->
     """ENV-005 on filtered and `ending_before` pages (CONTRACT.md, Cursors and order)."""
     name = NEXT_CURSOR_EVERYWHERE_CHECK
     sources = record.tagged(SOURCE)
+    if not sources and not spec.filters and not spec.declares("ending_before"):
+        # Neither kind of page exists on such an operation: nothing to judge, not a lost answer.
+        yield skipped("ENV-005", name, f"{spec.operation_key} declares no filter and no ending_before")
+        return
     if not sources:
         yield inconclusive("ENV-005", name, "no filtered or ending_before page was asked for")
         return

@@ -266,3 +266,29 @@ def test_an_empty_equality_value_is_refused_or_read_as_no_filter(status: int, it
         empty.status, empty.body = status, "{}"
     outcomes = list(judge_invalid(Record([unfiltered, empty]), RUN, SPEC.for_operation("/v1/customers")))
     assert {o.requirement: o.finding for o in outcomes} == expected
+
+
+def _bare_list_spec() -> Spec:
+    """One list operation with `limit` and `starting_after` only: no filter, no `ending_before`."""
+    import copy
+
+    document = copy.deepcopy(FAMILY)
+    operation = document["paths"]["/v1/customers"]["get"]
+    operation["parameters"] = [p for p in operation["parameters"]
+                               if p.get("name") in (None, "starting_after") or "$ref" in p]
+    return Spec(Path("bare.yaml"), document, "bare-list-test-document").for_operation("/v1/customers")
+
+
+def test_a_list_without_filters_or_ending_before_skips_the_rules_about_them() -> None:
+    # Review of issue 24: such a list (a common shape) left ENV-005 inconclusive (exit 3 on a correct
+    # server) and FLT-007 "too little data", as if more sessions would change anything.
+    from conformance.checks.foreign_cursor import judge_foreign_cursor
+    from conformance.checks.next_cursor import judge_next_cursor_everywhere
+
+    spec = _bare_list_spec()
+    assert not spec.filters and not spec.declares("ending_before") and spec.declares("starting_after")
+    (env,) = judge_next_cursor_everywhere(Record([]), RUN, spec)
+    (flt,) = judge_foreign_cursor(Record([]), RUN, spec)
+    assert (env.requirement, env.finding, flt.requirement, flt.finding) == (
+        "ENV-005", Finding.SKIPPED, "FLT-007", Finding.SKIPPED)
+    assert not flt.lacks_data and "declares no filter" in flt.reason and "no ending_before" in env.reason

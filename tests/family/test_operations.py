@@ -117,3 +117,33 @@ def test_a_document_with_no_list_operation_or_a_broken_ref_is_refused() -> None:
     outside = {"paths": {"/v1/x": {"get": {"responses": {"$ref": "other.yaml#/r"}}}}}
     with pytest.raises(SpecError, match="refers outside itself"):
         read_operations(outside)
+
+
+def test_a_list_under_a_parent_object_is_left_out_with_its_reason() -> None:
+    # Asked with a literal `{customer}` such a path could only answer 404 and stop the run (review, issue 24).
+    import copy
+
+    document = copy.deepcopy(FAMILY)
+    document["paths"]["/v1/customers/{customer}/invoices"] = copy.deepcopy(document["paths"]["/v1/invoices"])
+    found, left = read_operations(document)
+    assert "GET /v1/customers/{customer}/invoices" not in [o.key for o in found]
+    assert any(o.key == "GET /v1/customers/{customer}/invoices" and "template parameter" in o.reason for o in left)
+
+
+def test_a_document_whose_ref_loops_or_leaves_it_is_a_usage_error_before_validation(tmp_path: Any) -> None:
+    import yaml
+
+    from conformance.spec import load_spec
+
+    for name, ref, said in (("loop", "#/components/schemas/Loop", "$ref '#/components/schemas/Loop' loops"),
+                            ("outside", "other.yaml#/Customer", "refers outside itself ('other.yaml#/Customer')")):
+        document: dict[str, Any] = {
+            "openapi": "3.1.0", "info": {"title": name, "version": "1"},
+            "paths": {"/v1/things": {"get": {"parameters": PAGING, "responses": _json({"$ref": ref})}}},
+            "components": {"parameters": {"limit": {"name": "limit", "in": "query", "schema": {"type": "integer"}}},
+                           "schemas": {"Loop": {"$ref": "#/components/schemas/Loop"}}}}
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(document))
+        with pytest.raises(SpecError) as refused:
+            load_spec(path)
+        assert said in str(refused.value)
