@@ -115,7 +115,11 @@ def combined(parts: Sequence[tuple[str, RunJudgement]]) -> RunJudgement:
         return parts[0][1]
     conclusions = [(key, j.conclusion) for key, j in parts]
     worst_key, worst = min(conclusions, key=lambda kc: _rank(GATE_ORDER, kc[1].verdict))
-    if worst.reason:
+    if worst.reason and all(c.reason == worst.reason for _, c in conclusions):
+        # One reason for the whole run (a usage error the preflight found, named with its own
+        # operation): prefixing the first operation would point at the wrong one.
+        reason = worst.reason
+    elif worst.reason:
         reason = f"{worst_key}: {worst.reason}"
     elif worst.verdict == "nonconformant":
         failing = [key for key, c in conclusions if c.verdict == "nonconformant"]

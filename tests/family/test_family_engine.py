@@ -186,6 +186,23 @@ def test_the_runs_verdict_is_the_worst_over_the_operations_and_names_it(second: 
     assert combined([("GET /v1/customers", first)]) is first
 
 
+def test_a_reason_every_operation_shares_is_not_pinned_on_the_first_one() -> None:
+    # Review of issue 24: a usage error found on invoices (named in its own words) was reported as
+    # "GET /v1/customers: ... answered 404 to GET /v1/invoices", the first operation's.
+    catalog = default_catalog()
+    why = "http://t answered 404 Not Found to GET /v1/invoices: the target does not serve it"
+
+    def aborted(key: str) -> RunJudgement:
+        judged = [RequirementVerdict("PAG-001", "MUST", Verdict.INCONCLUSIVE, why, [], [])]
+        return tagged(RunJudgement(judged, [], conclude(judged, catalog, strict=False, aborted=why), {}), key)
+
+    whole = combined([("GET /v1/customers", aborted("GET /v1/customers")),
+                      ("GET /v1/invoices", aborted("GET /v1/invoices"))])
+    assert whole.conclusion.verdict == "inconclusive"
+    assert not whole.conclusion.reason.startswith("GET /v1/customers")
+    assert "GET /v1/invoices" in whole.conclusion.reason
+
+
 def test_the_config_file_names_the_document_and_the_operations(tmp_path: Path) -> None:
     from conformance.cli import build_parser, run_options
     from conformance.config_file import parse_with_config
