@@ -29,6 +29,12 @@ PAG-005. ``cursor-inclusive`` (breaks PAG-001, PAG-004, PAG-005) has its definin
 missing 1 (PAG-005), score 4. No other fault's evidence holds, so it is named, and explains
 all five.
 
+**Only what was observed on this operation.** An observation that reads a filter
+(``Observation.reads``: the catalog's `status` observations) is not made on an operation that
+does not declare that filter as a partition (``observe`` gives None): a fault resting on it,
+seen or unseen, is then no candidate, and its findings there are left unexplained rather than
+named in `status` words for an `email` or `type` filter (docs/family.md, "Judging a family").
+
 **When no catalog fault fits**, what is left unexplained gets an observation-level cause:
 an observation that holds and is the defining evidence of a fault for one of those
 requirements, said in plain words with the target's own values (``observed:<name>``).

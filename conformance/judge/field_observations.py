@@ -99,7 +99,7 @@ def _data_not_array(record: Record, spec: Spec) -> list[int]:
 
 
 @observation("status-variant-served-as-known", "a `status` in another case or with spaces (`OPEN`) answered "
-             "200 with sessions of the status it names")
+             "200 with sessions of the status it names", reads="status")
 def _status_variant(record: Record, spec: Spec) -> list[int]:
     known = set(spec.enum_of("status"))
 

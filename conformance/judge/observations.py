@@ -479,7 +479,8 @@ def _filtered(record: Record) -> Iterator[tuple[Exchange, str]]:
             yield page, status
 
 
-@observation("filtered-page-other-status", "a page filtered by `status` holds sessions of another known status")
+@observation("filtered-page-other-status", "a page filtered by `status` holds sessions of another known status",
+             reads="status")
 def _other_status(record: Record, spec: Spec) -> list[int]:
     known = set(spec.enum_of("status"))
     return _first(p.seq for p, status in _filtered(record)
@@ -487,7 +488,7 @@ def _other_status(record: Record, spec: Spec) -> list[int]:
 
 
 @observation("filtered-page-short-with-more", "a filtered page holds fewer sessions than `limit` "
-             "while more of its status follow")
+             "while more of its status follow", reads="status")
 def _short_filtered(record: Record, spec: Spec) -> list[int]:
     collection = Collection.from_record(record)
 
@@ -501,7 +502,7 @@ def _short_filtered(record: Record, spec: Spec) -> list[int]:
 
 
 @observation("filtered-has-more-at-end", "a filtered page that ends with the last session of its "
-             "status says `has_more` true")
+             "status says `has_more` true", reads="status")
 def _filtered_end(record: Record, spec: Spec) -> list[int]:
     collection = Collection.from_record(record)
     if not collection.complete:
@@ -512,7 +513,7 @@ def _filtered_end(record: Record, spec: Spec) -> list[int]:
 
 
 @observation("filtered-cursor-skips-next-item", "a `status=S` page after a cursor lacks the next session "
-             "of status S (created in another second) but starts with the one after that")
+             "of status S (created in another second) but starts with the one after that", reads="status")
 def _filtered_skips_next(record: Record, spec: Spec) -> list[int]:
     return _filtered_skip_pages(record)
 
@@ -539,7 +540,7 @@ def _filtered_skip_pages(record: Record, own_status: bool = False) -> list[int]:
 
 
 @observation("filtered-skips-next-own-status", "the `status=S` page after a cursor that is itself an S-session "
-             "lacks the S-session right after it but starts with the one after that")
+             "lacks the S-session right after it but starts with the one after that", reads="status")
 def _filtered_skips_next_own(record: Record, spec: Spec) -> list[int]:
     # A cursor of the filter's own status: the skip is the cursor arithmetic's, not a foreign
     # cursor moved onto the next match (filter-foreign-cursor-skips, FLT-007).
@@ -553,7 +554,7 @@ def _skips_next_anywhere(record: Record, spec: Spec) -> list[int]:
 
 
 @observation("filtered-has-more-false-early", "a full `status=S` page says `has_more` false while sessions "
-             "of status S from an older second follow it")
+             "of status S from an older second follow it", reads="status")
 def _filtered_false(record: Record, spec: Spec) -> list[int]:
     collection = Collection.from_record(record)
 
@@ -575,7 +576,7 @@ def _false_anywhere(record: Record, spec: Spec) -> list[int]:
 
 
 @observation("filtered-short-last-page-has-more", "a filtered page shorter than `limit` that ends with the "
-             "last session of its status says `has_more` true")
+             "last session of its status says `has_more` true", reads="status")
 def _filtered_short_end(record: Record, spec: Spec) -> list[int]:
     collection = Collection.from_record(record)
     if not collection.complete:
@@ -587,7 +588,7 @@ def _filtered_short_end(record: Record, spec: Spec) -> list[int]:
 
 
 @observation("filter-misses-sessions", "a filtered walk lacks sessions of its status from the stretch "
-             "of the list it covered")
+             "of the list it covered", reads="status")
 def _misses(record: Record, spec: Spec) -> list[int]:
     collection = Collection.from_record(record)
     hits = []
@@ -605,17 +606,17 @@ def _misses(record: Record, spec: Spec) -> list[int]:
     return _first(iter(hits))
 
 
-@observation("status-invalid-served", "an unknown `status` answered 200")
+@observation("status-invalid-served", "an unknown `status` answered 200", reads="status")
 def _invalid_status(record: Record, spec: Spec) -> list[int]:
     return _answered(record, "filter:invalid", lambda s: s == 200)
 
 
-@observation("status-invalid-404", "an unknown `status` answered 404")
+@observation("status-invalid-404", "an unknown `status` answered 404", reads="status")
 def _invalid_404(record: Record, spec: Spec) -> list[int]:
     return _answered(record, "filter:invalid", lambda s: s == 404)
 
 
-@observation("status-outside-enum", "sessions carry a `status` outside the documented values")
+@observation("status-outside-enum", "sessions carry a `status` outside the documented values", reads="status")
 def _status_enum(record: Record, spec: Spec) -> list[int]:
     known = set(spec.enum_of("status"))
     if not known:  # an operation without a `status` enum: nothing is outside it (issue 24)
@@ -870,12 +871,12 @@ def _say_above_max(record: Record, seqs: list[int]) -> str:
             "sessions.")
 
 
-@observation("status-invalid-served-unfiltered", "an unknown `status` answered 200 with sessions")
+@observation("status-invalid-served-unfiltered", "an unknown `status` answered 200 with sessions", reads="status")
 def _invalid_unfiltered(record: Record, spec: Spec) -> list[int]:
     return _first(e.seq for e in _statuses(record, "filter:invalid") if e.status == 200 and e.page_ids)
 
 
-@observation("status-invalid-served-empty", "an unknown `status` answered 200 with an empty page")
+@observation("status-invalid-served-empty", "an unknown `status` answered 200 with an empty page", reads="status")
 def _invalid_empty(record: Record, spec: Spec) -> list[int]:
     return _first(e.seq for e in _statuses(record, "filter:invalid") if e.status == 200 and e.page_ids == [])
 
@@ -884,7 +885,7 @@ EXPLAINS["status-invalid-served-empty"] = ("FLT-004", "SCH-003")
 
 
 @observation("status-variant-served-empty", "a `status` in another case or with spaces (`OPEN`) answered 200 "
-             "with an empty page")
+             "with an empty page", reads="status")
 def _variant_empty(record: Record, spec: Spec) -> list[int]:
     return _first(e.seq for e in _statuses(record, "filter:lenient") if e.status == 200 and e.page_ids == [])
 
@@ -936,7 +937,7 @@ def _say_repeats(record: Record, seqs: list[int]) -> str:
     return ""
 
 
-@observation("filtered-page-crashed", "a page asked with a known `status` answered 5xx")
+@observation("filtered-page-crashed", "a page asked with a known `status` answered 5xx", reads="status")
 def _filtered_crashed(record: Record, spec: Spec) -> list[int]:
     known = set(spec.enum_of("status"))
     # Generated requests count: a filtered request crashing is the evidence, whoever asked it.
@@ -944,7 +945,7 @@ def _filtered_crashed(record: Record, spec: Spec) -> list[int]:
 
 
 @observation("complete-filter-misses-unpaid", "the `status=complete` walk lacks complete sessions that are "
-             "not paid, and lists every paid one it covered")
+             "not paid, and lists every paid one it covered", reads="status")
 def _complete_unpaid(record: Record, spec: Spec) -> list[int]:
     collection = Collection.from_record(record)
     items = {i.get("id"): i for p in _lists(record) for i in _items(p) if _unfiltered(p, spec)}
@@ -973,7 +974,7 @@ def _both_crash(record: Record, spec: Spec) -> list[int]:
     return _answered(record, "cursor:both", lambda s: s >= 500)
 
 
-@observation("status-invalid-crashed", "an unknown `status` answered 5xx")
+@observation("status-invalid-crashed", "an unknown `status` answered 5xx", reads="status")
 def _invalid_status_crash(record: Record, spec: Spec) -> list[int]:
     return _answered(record, "filter:invalid", lambda s: s >= 500)
 

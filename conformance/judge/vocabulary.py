@@ -21,15 +21,18 @@ class Observation:
     name: str
     text: str  # what it means, in one phrase (the vocabulary's documentation)
     read: Reading
+    # The partition filter whose pages or values it reads (``"status"``: the catalog's filter
+    # observations, said in `status` words), "" when it reads no filter's pages in particular.
+    reads: str = ""
 
 
 OBSERVATIONS: dict[str, Observation] = {}
 
 
-def observation(name: str, text: str) -> Callable[[Reading], Reading]:
+def observation(name: str, text: str, reads: str = "") -> Callable[[Reading], Reading]:
     def register(read: Reading) -> Reading:
         assert name not in OBSERVATIONS, f"observation {name!r} declared twice"
-        OBSERVATIONS[name] = Observation(name, text, read)
+        OBSERVATIONS[name] = Observation(name, text, read, reads)
         return read
 
     return register
@@ -38,11 +41,18 @@ def observation(name: str, text: str) -> Callable[[Reading], Reading]:
 def observe(name: str, record: Record, spec: Spec) -> list[int] | None:
     """The exchanges showing observation ``name`` (memoised on the record); KeyError if unknown.
 
-    None when the reading itself failed (a suite bug on an unforeseen transcript): the
-    diagnosis then names no fault that depends on it, rather than crash the run.
+    None when the observation cannot be made here: it reads a partition filter the operation
+    does not declare (``reads``: a `status` observation on an operation filtering on `email` or
+    `type`; docs/family.md, "Judging a family"), or the reading itself failed (a suite bug on an
+    unforeseen transcript). The diagnosis then names no fault that rests on it (seen or unseen),
+    rather than name a `status` defect for another filter's findings, or crash the run.
     """
     key = f"observation:{name}"
     if key not in record.memo:
+        reads = OBSERVATIONS[name].reads
+        if reads and reads not in {f.parameter for f in spec.partitions()}:
+            record.memo[key] = None
+            return None
         try:
             record.memo[key] = OBSERVATIONS[name].read(record, spec)
         except Exception:
