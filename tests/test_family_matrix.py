@@ -159,3 +159,25 @@ def test_a_status_observation_is_not_made_on_an_operation_without_a_status_filte
     assert observe("filtered-page-other-status", Record.of([]), default_spec()) == []
     # An observation of no filter in particular is made everywhere.
     assert observe("page-repeats-cursor", Record.of([]), family.for_operation("/v1/customers")) == []
+
+
+@pytest.mark.parametrize(("asked", "named"), [("customer", False), ("status", True)])
+def test_a_cause_resting_on_its_requirements_alone_needs_them_found_on_its_filter(asked: str, named: bool) -> None:
+    """Invoices filter on `status` and on `customer`: a FLT-007 finding shown on a `customer` page only
+    is not pinned on the catalog's foreign `status` cursor fault (its title speaks of `status`, and
+    its `status` observations saw nothing wrong); shown on a `status` page, it is."""
+    from conformance.exchange import Exchange
+    from conformance.judge.diagnosis import diagnose
+    from conformance.resources import family_path
+    from conformance.spec import load_spec
+    from conformance.verdicts import Evidence, RequirementVerdict
+
+    invoices = load_spec(family_path()).for_operation("/v1/invoices")
+    value = {"customer": "cus_A1b2C3d4", "status": "open"}[asked]
+    page = Exchange(0, "filter-cursor", "/v1/invoices", [(asked, value), ("starting_after", "in_X1y2Z3w4"),
+                                                         ("limit", "3")],
+                    status=200, body='{"object": "list", "data": [], "has_more": false, "url": "/v1/invoices"}')
+    verdicts = [RequirementVerdict("FLT-007", "MUST", Verdict.FAIL, "", [], [Evidence("m", exchanges=[0])],
+                                   operation=INVOICES)]
+    causes = diagnose(verdicts, [page], invoices)
+    assert ("filter-foreign-cursor-skips" in [c.fault for c in causes]) is named

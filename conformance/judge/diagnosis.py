@@ -34,6 +34,10 @@ all five.
 does not declare that filter as a partition (``observe`` gives None): a fault resting on it,
 seen or unseen, is then no candidate, and its findings there are left unexplained rather than
 named in `status` words for an `email` or `type` filter (docs/family.md, "Judging a family").
+Where the operation has that filter beside others (invoices' `status` and `customer`), a fault
+with no ``seen``, whose contradictions read it, is a candidate only when each required
+requirement's evidence holds a page asked with it: a `customer` page's finding is not pinned on
+a `status` defect whose `status` observations saw nothing wrong.
 
 **When no catalog fault fits**, what is left unexplained gets an observation-level cause:
 an observation that holds and is the defining evidence of a fault for one of those
@@ -161,6 +165,8 @@ def _candidates(record: Record, spec: Spec, reported: set[str],
             continue
         if not signature.seen and not set(required) <= reported:
             continue  # the requirements are its only evidence: all of them
+        if not signature.seen and not _found_on_its_filters(signature.unseen, required, evidence, record):
+            continue  # its findings come from another filter than the one its title speaks of
         seen = [observe(name, record, spec) for name in signature.seen]
         if not all(seen) or _contradicted(signature.unseen, record, spec):
             continue
@@ -176,6 +182,25 @@ def _candidates(record: Record, spec: Spec, reported: set[str],
         found.append(_Candidate(fault.name, fault.title, explainable, len(set(required) - reported),
                                 (len(signature.seen), len(required), -index), shown, alternatives, observed))
     return found
+
+
+def _found_on_its_filters(unseen: Sequence[str], required: Sequence[str], evidence: dict[str, list[int]],
+                          record: Record) -> bool:
+    """Whether a fault with no defining evidence, whose contradictions read filters (``reads``:
+    the catalog's `status`), has findings shown on pages asked with one of those filters: each
+    required requirement's evidence holds such a page. A fault on an operation's `customer` filter
+    is not named in `status` words for `status` pages that were fine (docs/family.md)."""
+    filters = {OBSERVATIONS[name].reads for name in unseen} - {""}
+    if not filters:
+        return True
+
+    def asked_with_filter(seq: int) -> bool:
+        try:
+            return bool(filters & set(record.by_seq(seq).params))
+        except (KeyError, IndexError):
+            return False
+
+    return all(any(asked_with_filter(seq) for seq in evidence.get(requirement, [])) for requirement in required)
 
 
 def _observed_causes(record: Record, spec: Spec, unexplained: set[str], order: list[str]) -> list[Cause]:
