@@ -28,7 +28,6 @@ from conformance.judge.premises import apply_premises, exchange_at
 from conformance.judge.spent_budget import name_spent_budget
 from conformance.judge.waivers import Waiver
 from conformance.not_sent import Kind, NotSent, Stopped
-from conformance.record.client import BODY_NOT_KEPT
 from conformance.spec import Spec
 from conformance.verdicts import Finding, Outcome, RequirementVerdict, Unjudged, Verdict, fold, skipped
 
@@ -184,7 +183,7 @@ def _unkept_bodies_blame_no_one(outcomes: list[Outcome], record: Record) -> list
     """A violation whose evidence is only bodies the suite did not keep (masking the key took
     too long: conformance.record.client.Client._keep_body) is inconclusive: what they held is
     unknown, and the bound was the suite's. Violations shown by other exchanges stand."""
-    unkept = {e.seq for e in record if (e.body_error or "").startswith(BODY_NOT_KEPT)}
+    unkept = {e.seq for e in record if e.body_not_kept}
     if not unkept:
         return outcomes
     judged = []
