@@ -49,6 +49,10 @@ def key_variants(key: str) -> dict[str, str]:
 # reproducible for one kind of request while others are answered, that counts as a 5xx.
 DROPPED = "closed the connection without a response"
 
+# How an exchange's `body_error` starts when the suite kept only the body's size and digest
+# (conformance.record.client.Client._keep_body writes it; the judge asks `Exchange.body_not_kept`).
+BODY_NOT_KEPT = "not kept:"
+
 
 # The suite's own body cap (ClientSettings.body_cap_bytes), for the curl lines it prints.
 CURL_MAX_BYTES = 4 * 1024 * 1024
@@ -230,6 +234,12 @@ class Exchange:
     def dropped(self) -> bool:
         """The target closed the connection without a response, twice (see DROPPED)."""
         return self.error is not None and self.error.startswith(DROPPED)
+
+    @property
+    def body_not_kept(self) -> bool:
+        """The suite kept only the body's size and digest (masking the key took too long): what it
+        held is unknown, by the suite's bound, not the target's fault (see BODY_NOT_KEPT)."""
+        return (self.body_error or "").startswith(BODY_NOT_KEPT)
 
     @property
     def judgeable(self) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import Any
 
 from conformance.operations import CHECKOUT_SESSIONS
@@ -28,6 +28,15 @@ class Finding(StrEnum):
     SKIPPED = "skipped"
     INCONCLUSIVE = "inconclusive"
     ERROR = "error"
+
+
+class Unjudged(Enum):
+    """Why the suite (not the target) left a requirement inconclusive, set where its reason is
+    written: the judge decides on this value, never on the reason's words (issue 23)."""
+
+    REQUEST_BUDGET = "request budget"  # --max-requests was used up (conformance.judge.spent_budget)
+    JUDGING_CUT = "judging cut"  # a bound cut judging before its check (conformance.judge.bounded)
+    DISTRUSTED = "distrusted"  # the collection changed outside the contract's model, or ids changed
 
 
 @dataclass
@@ -60,6 +69,8 @@ class Outcome:
     # Sequence numbers of the exchanges the finding rests on. A HELD outcome without any
     # is no evidence of anything: `fold` turns it into a skip (no pass without evidence).
     exchanges: list[int] = field(default_factory=list)
+    # Why the suite left it inconclusive, when it did (an INCONCLUSIVE finding only).
+    unjudged: Unjudged | None = None
 
 
 def held(requirement: str, check: str, reason: str, exchanges: Iterable[int]) -> Outcome:
@@ -108,6 +119,8 @@ class RequirementVerdict:
     waiver: dict[str, str] | None = None
     # The list operation judged, as ``"GET /path"`` (conformance.operations.ListOperation.key).
     operation: str = CHECKOUT_SESSIONS
+    # Why the suite left it inconclusive (not written to report.json: the reason says it in words).
+    unjudged: Unjudged | None = None
 
 
 def by_operation(verdicts: Iterable[RequirementVerdict]) -> dict[str, list[RequirementVerdict]]:
@@ -151,7 +164,10 @@ def fold(requirement: str, level: str, outcomes: Iterable[Outcome]) -> Requireme
     }[worst]
     lacks_data = worst == Finding.SKIPPED and all(o.lacks_data for o in chosen)
     exchanges = sorted({s for o in chosen for s in o.exchanges})[:MAX_EXCHANGES]
-    return RequirementVerdict(requirement, level, verdict, reason, checks, evidence, lacks_data, exchanges)
+    # Any chosen outcome's cause names the verdict's: its reason says that cause among the others.
+    unjudged = next((u for u in Unjudged if any(o.unjudged is u for o in chosen)), None)
+    return RequirementVerdict(requirement, level, verdict, reason, checks, evidence, lacks_data, exchanges,
+                              unjudged=unjudged)
 
 
 def _unevidenced(outcome: Outcome) -> Outcome:
@@ -187,24 +203,53 @@ def overall(verdicts: Iterable[RequirementVerdict], strict: bool) -> str:
 # A target that lists fewer than two sessions cannot show a walk across pages, the heart of
 # a list API: whatever else passed, such a run certifies nothing (exit 3, with the reason).
 DATA_GATE = "PAG-001"
-# How conformance.judge.spent_budget begins the reason it gives (it imports this name).
-BUDGET_REASON_PREFIX = "not judged: the request budget"
+
+
+def spent_budget_words(limit: int) -> str:
+    """How a spent --max-requests budget of `limit` is named, in a verdict's reason (after
+    ``not judged: ``, conformance.judge.spent_budget) and in the run's reason."""
+    return f"the request budget (--max-requests {limit}) was used up before its requests were sent"
+
+
+NOT_JUDGED = "not judged: "
+
+
+def spent_budget_reason(limit: int) -> str:
+    """The reason of a requirement the spent --max-requests budget `limit` left unjudged."""
+    return NOT_JUDGED + spent_budget_words(limit)
+
+
+def budget_lost(verdicts: Iterable[RequirementVerdict]) -> RequirementVerdict | None:
+    """The first MUST left inconclusive, when the spent request budget is why (its `unjudged`), else None."""
+    lost = next((v for v in verdicts if v.verdict == Verdict.INCONCLUSIVE and v.level == "MUST"), None)
+    return lost if lost is not None and lost.unjudged is Unjudged.REQUEST_BUDGET else None
+
+
+def names_spent_budget(verdicts: Iterable[RequirementVerdict], verdict: str) -> bool:
+    """Whether :func:`verdict_reason` names the spent request budget for these verdicts."""
+    verdicts = list(verdicts)
+    return verdict == "inconclusive" and _gate(verdicts) is None and budget_lost(verdicts) is not None
+
+
+def _gate(verdicts: list[RequirementVerdict]) -> RequirementVerdict | None:
+    """DATA_GATE's verdict when it lacks data (the run then certifies nothing), else None."""
+    return next((v for v in verdicts if v.requirement == DATA_GATE and v.lacks_data), None)
 
 
 def verdict_reason(verdicts: Iterable[RequirementVerdict], verdict: str) -> str:
     """One sentence a person can act on, for runs that are not simply conformant."""
     verdicts = list(verdicts)
     if verdict == "inconclusive":
-        gate = next((v for v in verdicts if v.requirement == DATA_GATE and v.lacks_data), None)
-        if gate is not None:
+        if (gate := _gate(verdicts)) is not None:
             return (f"Too little data to judge: {gate.reason}. Seed the target with at least 20 sessions "
                     "across all three statuses, some created in the same second.")
-        lost = next((v for v in verdicts if v.verdict == Verdict.INCONCLUSIVE and v.level == "MUST"), None)
-        if lost is not None and lost.reason.startswith(BUDGET_REASON_PREFIX):
+        if (spent := budget_lost(verdicts)) is not None:
             unjudged = sum(v.verdict == Verdict.INCONCLUSIVE for v in verdicts)
-            budget = lost.reason.removeprefix("not judged: ")
+            # Its reason is spent_budget_reason's: the words after NOT_JUDGED name the budget.
+            budget = spent.reason[len(NOT_JUDGED):]
             return (f"{unjudged} requirement{'' if unjudged == 1 else 's'} could not be judged: {budget}; "
                     "raise --max-requests, or judge fewer areas with --only.")
+        lost = next((v for v in verdicts if v.verdict == Verdict.INCONCLUSIVE and v.level == "MUST"), None)
         if lost is not None:
             return f"{lost.requirement} could not be judged: {lost.reason}."
         return "Nothing could be judged."

@@ -12,7 +12,7 @@ from conformance.catalog import Catalog, Requirement
 from conformance.judge.judgement import conclude
 from conformance.judge.waivers import Waiver
 from conformance.not_sent import Kind, Stopped
-from conformance.verdicts import RequirementVerdict, Verdict
+from conformance.verdicts import RequirementVerdict, Unjudged, Verdict
 
 CATALOG = Catalog(tuple(Requirement(i, area, level, "text", "seed") for i, area, level in (
     ("PAG-001", "pagination", "MUST"), ("PAG-002", "pagination", "MUST"), ("LIM-001", "limit", "MUST"),
@@ -99,9 +99,65 @@ def test_a_spent_request_budget_the_verdicts_name_is_not_said_twice() -> None:
     # The kind, not the words, tells that the verdicts' "not judged: the request budget ..." says it.
     verdicts = _verdicts(LIM_001=Verdict.INCONCLUSIVE)
     verdicts = [v if v.requirement != "LIM-001" else RequirementVerdict(
-        v.requirement, v.level, v.verdict, "not judged: the request budget (--max-requests 9) was used up", [], [])
+        v.requirement, v.level, v.verdict, "not judged: the request budget (--max-requests 9) was used up", [], [],
+        unjudged=Unjudged.REQUEST_BUDGET)
         for v in verdicts]
     budget = conclude(verdicts, CATALOG, strict=False, stopped=Stopped(Kind.REQUEST_BUDGET, "nine were sent"))
     other = conclude(verdicts, CATALOG, strict=False, stopped=Stopped(Kind.DEADLINE, "nine were sent"))
     assert "nine were sent" not in budget.reason
     assert other.reason.endswith("(nine were sent)")
+
+
+def test_a_judging_cut_in_a_run_that_also_spent_its_budget_is_named_as_the_cut() -> None:
+    # Review F2: the spent --max-requests budget used to rewrite the reasons of the rules the deadline
+    # left unjudged, so the run told the user to raise --max-requests when the deadline was the cause.
+    from conformance.catalog import default_catalog
+    from conformance.exchange import Exchange
+    from conformance.judge.bounded import CUT_RULE_SUFFIX
+    from conformance.judge.pipeline import Judged
+    from conformance.not_sent import NotSent
+
+    unsent = Exchange(seq=1, tag="walk:100", path="/v1/checkout/sessions", query=[("limit", "100")], auth="key",
+                      request_headers={}, status=None, body="", error=NotSent.request_budget(9).error)
+    cut = "the run's deadline came" + CUT_RULE_SUFFIX
+    catalog = default_catalog()
+    verdicts = Judged().verdicts(catalog, (), {}, [unsent], cut=cut)
+    assert {v.reason for v in verdicts if v.verdict == Verdict.INCONCLUSIVE} == {cut}
+    conclusion = conclude(verdicts, catalog, strict=False,
+                          stopped=Stopped.judging_cut(None, "the run's deadline came"))
+    assert "--max-requests" not in conclusion.reason
+    assert cut in conclusion.reason
+
+
+def _inconclusive(requirement: str, reason: str, unjudged: Unjudged | None = None) -> RequirementVerdict:
+    return RequirementVerdict(requirement, "MUST", Verdict.INCONCLUSIVE, reason, [], [], unjudged=unjudged)
+
+
+def test_the_spent_budget_renames_only_what_no_other_cause_left_unjudged() -> None:
+    from conformance.exchange import Exchange
+    from conformance.judge.spent_budget import name_spent_budget
+    from conformance.not_sent import NotSent
+
+    unsent = Exchange(seq=1, tag="walk:100", path="/v1/checkout/sessions", query=[("limit", "100")], auth="key",
+                      request_headers={}, status=None, body="", error=NotSent.request_budget(4).error)
+    verdicts = [_inconclusive("PAG-001", "the target did not answer"),
+                _inconclusive("PAG-002", "the collection changed", Unjudged.DISTRUSTED),
+                _inconclusive("LIM-001", "the deadline came before this rule was judged", Unjudged.JUDGING_CUT)]
+    named = name_spent_budget(verdicts, [unsent])
+    assert [(v.reason, v.unjudged) for v in named] == [
+        ("not judged: the request budget (--max-requests 4) was used up before its requests were sent",
+         Unjudged.REQUEST_BUDGET),
+        ("the collection changed", Unjudged.DISTRUSTED),
+        ("the deadline came before this rule was judged", Unjudged.JUDGING_CUT)]
+    assert name_spent_budget(verdicts, []) == verdicts  # nothing spent: nothing renamed
+
+
+def test_the_run_reason_names_the_budget_by_the_kind_not_by_the_words() -> None:
+    from conformance.verdicts import verdict_reason
+
+    words = "not judged: the request budget (--max-requests 4) was used up before its requests were sent"
+    spent = verdict_reason([_inconclusive("PAG-001", words, Unjudged.REQUEST_BUDGET)], "inconclusive")
+    assert spent == ("1 requirement could not be judged: the request budget (--max-requests 4) was used up before "
+                     "its requests were sent; raise --max-requests, or judge fewer areas with --only.")
+    # The same words from elsewhere (no kind) are a reason like any other.
+    assert verdict_reason([_inconclusive("PAG-001", words)], "inconclusive") == f"PAG-001 could not be judged: {words}."

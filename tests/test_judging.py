@@ -177,3 +177,25 @@ def test_a_cut_leaves_the_rules_that_read_no_session_judged(tmp_path: Path, monk
             assert cut == (check.name not in ITEM_FREE_CHECKS), (requirement, by_id[requirement]["reason"])
     assert {by_id[r]["verdict"] for r in ("AUTH-001", "AUTH-002", "AUTH-003", "ERR-002", "VER-001")} == {"pass"}
     assert main(["verify", str(report_dir)]) == 0
+
+
+def test_a_violation_shown_only_by_bodies_the_suite_did_not_keep_blames_no_one() -> None:
+    # The judge asks the exchange whether its body was kept (Exchange.body_not_kept), as the
+    # client wrote it; a body that is not JSON for another reason is the target's own.
+    from conformance.checks.base import Record
+    from conformance.exchange import BODY_NOT_KEPT, Exchange
+    from conformance.judge.pipeline import _unkept_bodies_blame_no_one
+    from conformance.verdicts import Evidence, Finding, violated
+
+    def page(seq: int, body_error: str | None) -> Exchange:
+        return Exchange(seq=seq, tag="walk:100", path="/v1/checkout/sessions", query=[], status=200,
+                        body="", body_truncated=body_error is not None, body_error=body_error)
+
+    record = Record([page(0, f"{BODY_NOT_KEPT} masking the key took over 5 s"), page(1, "not UTF-8 at byte 3")])
+    assert [e.body_not_kept for e in record] == [True, False]
+    outcomes = [violated("ENV-001", "envelope", Evidence("bad", exchanges=[0])),
+                violated("ENV-002", "envelope", Evidence("bad", exchanges=[1]))]
+    judged = _unkept_bodies_blame_no_one(outcomes, record)
+    assert [o.finding for o in judged] == [Finding.INCONCLUSIVE, Finding.VIOLATED]
+    assert judged[0].reason == ("its evidence is bodies the suite did not keep "
+                                f"({BODY_NOT_KEPT} masking the key took over 5 s)")

@@ -29,7 +29,14 @@ from typing import Any
 from conformance.catalog import Catalog
 from conformance.judge.waivers import Waiver, apply_waivers
 from conformance.not_sent import JUDGING_CUT, Kind, Stopped
-from conformance.verdicts import BUDGET_REASON_PREFIX, DATA_GATE, RequirementVerdict, Verdict, overall, verdict_reason
+from conformance.verdicts import (
+    DATA_GATE,
+    RequirementVerdict,
+    Verdict,
+    names_spent_budget,
+    overall,
+    verdict_reason,
+)
 from conformance.wording import capped
 
 SCOPED_VERDICTS = ("conformant", "conformant-with-waivers", "partial", "partial-with-waivers", "nonconformant",
@@ -134,22 +141,18 @@ def conclude(
     else:
         verdict = overall(waived, strict)
         reason = verdict_reason(waived, verdict)
-        if stopped is not None and not _says(reason, stopped):
+        if stopped is not None and not _says(reason, stopped, names_spent_budget(waived, verdict)):
             reason = f"{reason} ({stopped.text()})" if reason else f"The run stopped early: {stopped.text()}."
     return Conclusion(waived, records, verdict, reason, scope_of(waived, catalog, verdict, strict, only,
                                                                     aborted is not None,
                                                                     None if stopped is None else stopped.text()))
 
 
-def _says(reason: str, stopped: Stopped) -> bool:
+def _says(reason: str, stopped: Stopped, budget_named: bool) -> bool:
     """Whether `reason` already names why the run stopped: its sentence, or, for the request
-    budget, the verdicts' naming of it (conformance.judge.spent_budget): said once."""
+    budget, the verdicts' naming of it (`budget_named`: conformance.judge.spent_budget): said once."""
     return (stopped.text() in reason or (stopped.detail != "" and stopped.detail in reason)
-            or (stopped.kind is Kind.REQUEST_BUDGET and _BUDGET_NAMED in reason))
-
-
-# How the verdicts, and verdict_reason after them, name a spent request budget (conformance.verdicts).
-_BUDGET_NAMED = BUDGET_REASON_PREFIX.removeprefix("not judged: ")
+            or (stopped.kind is Kind.REQUEST_BUDGET and budget_named))
 
 
 def scope_of(verdicts: Sequence[RequirementVerdict], catalog: Catalog, gate: str, strict: bool,

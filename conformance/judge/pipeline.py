@@ -28,9 +28,8 @@ from conformance.judge.premises import apply_premises, exchange_at
 from conformance.judge.spent_budget import name_spent_budget
 from conformance.judge.waivers import Waiver
 from conformance.not_sent import Kind, NotSent, Stopped
-from conformance.record.client import BODY_NOT_KEPT
 from conformance.spec import Spec
-from conformance.verdicts import Finding, Outcome, RequirementVerdict, Verdict, fold, skipped
+from conformance.verdicts import Finding, Outcome, RequirementVerdict, Unjudged, Verdict, fold, skipped
 
 
 @dataclass(frozen=True)
@@ -184,7 +183,7 @@ def _unkept_bodies_blame_no_one(outcomes: list[Outcome], record: Record) -> list
     """A violation whose evidence is only bodies the suite did not keep (masking the key took
     too long: conformance.record.client.Client._keep_body) is inconclusive: what they held is
     unknown, and the bound was the suite's. Violations shown by other exchanges stand."""
-    unkept = {e.seq for e in record if (e.body_error or "").startswith(BODY_NOT_KEPT)}
+    unkept = {e.seq for e in record if e.body_not_kept}
     if not unkept:
         return outcomes
     judged = []
@@ -242,7 +241,7 @@ class Judged:
             outcomes = [o for c in checks for o in self.by_check.get(c.name, [])]
             done = set(self.done)
         if cut is not None:
-            outcomes += [Outcome(r, Finding.INCONCLUSIVE, c.name, cut)
+            outcomes += [Outcome(r, Finding.INCONCLUSIVE, c.name, cut, unjudged=Unjudged.JUDGING_CUT)
                          for c in checks if c.name not in done for r in c.verifies]
         selected = _selected_requirements(catalog, checks, only)
         verdicts = [
@@ -250,7 +249,7 @@ class Judged:
             for req in catalog.requirements if req.id in selected
         ]
         verdicts = _cut_run_reasons(verdicts, exchanges)
-        verdicts = name_spent_budget(verdicts, exchanges, self.distrust)
+        verdicts = name_spent_budget(verdicts, exchanges)
         return blame_crashed_probes(verdicts, failed_probes, only)
 
 
@@ -347,7 +346,10 @@ def _distrust_comparisons(check: Check, outcomes: list[Outcome], comparisons: _C
     for o in outcomes:
         reason = (outside if o.requirement in check.compares else None) or (
             live if o.requirement in check.quiet_only else None)
-        judged.append(Outcome(o.requirement, Finding.INCONCLUSIVE, o.check, reason)
+        # Distrusted only for the change outside the model (the spent budget does not rename it);
+        # a live account's reason is a rule needing quiet, not distrust.
+        why = Unjudged.DISTRUSTED if reason is not None and reason == outside else None
+        judged.append(Outcome(o.requirement, Finding.INCONCLUSIVE, o.check, reason, unjudged=why)
                       if o.finding == Finding.VIOLATED and reason else o)
     return judged
 

@@ -12,8 +12,7 @@ from dataclasses import replace
 
 from conformance.exchange import Exchange
 from conformance.not_sent import Kind, NotSent
-from conformance.verdicts import BUDGET_REASON_PREFIX as REASON_PREFIX
-from conformance.verdicts import RequirementVerdict, Verdict
+from conformance.verdicts import RequirementVerdict, Unjudged, Verdict, spent_budget_reason
 
 
 def budget_spent(exchanges: Sequence[Exchange]) -> int | None:
@@ -25,13 +24,15 @@ def budget_spent(exchanges: Sequence[Exchange]) -> int | None:
     return None
 
 
-def name_spent_budget(verdicts: list[RequirementVerdict], exchanges: Sequence[Exchange],
-                      changed: str | None) -> list[RequirementVerdict]:
+def name_spent_budget(verdicts: list[RequirementVerdict], exchanges: Sequence[Exchange]) -> list[RequirementVerdict]:
     """The verdicts with every INCONCLUSIVE one's reason naming the spent budget, when it was
-    spent; one made inconclusive by a changing collection (reason ``changed``) keeps its reason."""
+    spent (its `unjudged` then REQUEST_BUDGET). One the suite left inconclusive for another cause
+    it names (`unjudged`: a changing collection, or judging cut by the deadline or memory, which
+    the budget did not cause) keeps its reason."""
     budget = budget_spent(exchanges)
     if budget is None:
         return verdicts
-    reason = f"{REASON_PREFIX} (--max-requests {budget}) was used up before its requests were sent"
-    return [replace(v, reason=reason) if v.verdict == Verdict.INCONCLUSIVE and not (changed and changed in v.reason)
+    reason = spent_budget_reason(budget)
+    return [replace(v, reason=reason, unjudged=Unjudged.REQUEST_BUDGET)
+            if v.verdict == Verdict.INCONCLUSIVE and v.unjudged not in (Unjudged.DISTRUSTED, Unjudged.JUDGING_CUT)
             else v for v in verdicts]

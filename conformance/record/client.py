@@ -37,6 +37,7 @@ from conformance.exchange import (
     AUTH_KEY_AS_PASSWORD,
     AUTH_KEY_VARIANT,
     AUTH_NONE,
+    BODY_NOT_KEPT,
     DROPPED,
     Exchange,
     key_variants,
@@ -88,9 +89,6 @@ Auth = str | BasicCredentials | RawAuthorization | RepeatedAuthorization  # str:
 # value per header name; the connection splits them into separate lines (never on the wire:
 # requests refuses no NUL, http.client would refuse one in a value, and we split first).
 _LINE_BREAK = "\x00"
-
-# How an exchange's `body_error` starts when the suite kept only the body's size and digest.
-BODY_NOT_KEPT = "not kept:"
 
 # How an exchange's `error` starts when TLS failed (conformance.record.tls names the cause after it).
 TLS_FAILED = "TLS failed: "
