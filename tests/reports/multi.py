@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from typing import Any
 
 from conformance.operations import CHECKOUT_SESSIONS, LeftOut
 from conformance.run.runner import RunResult
@@ -53,3 +54,12 @@ def failed_on(result: RunResult, operation: str) -> list[str]:
     """The IDs that failed on `operation`, in verdict order."""
     return [v.requirement for v in result.verdicts if v.operation == operation and v.verdict == Verdict.FAIL]
 
+
+def renamed_operation(report: dict[str, Any], hostile: str) -> dict[str, Any]:
+    """`report` (report.json of `two_operations`) with GET /v1/invoices renamed `hostile` everywhere
+    the reports read an operation's key: the requirements, `by_operation` and `operations`."""
+    for entry in [*report["requirements"], *report["by_operation"]]:
+        if entry["operation"] == INVOICES:
+            entry["operation"] = hostile
+    report["operations"][report["operations"].index(INVOICES)] = hostile
+    return report

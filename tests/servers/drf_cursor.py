@@ -50,6 +50,7 @@ from urllib.parse import parse_qs, urlsplit
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from tests.servers.keyset_sqlalchemy import make_sessions as _keyset_sessions
+from tests.support.scripted import in_thread
 
 LIST_PATH = "/v1/checkout/sessions"
 API_VERSION = "2024-09-30.drf"
@@ -382,15 +383,8 @@ def start_drf_target(sessions: int = 60, layout: str = "middle", ordering: str =
 
             server = _Server(("127.0.0.1", 0), _Quiet)
             server.set_app(app)
-            thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                      name="drf-target", daemon=True)
-            thread.start()
-            try:
-                yield f"http://127.0.0.1:{server.server_address[1]}", api_key, API_VERSION
-            finally:
-                server.shutdown()
-                server.server_close()
-                thread.join(timeout=5)
+            with in_thread(server, "drf-target") as base_url:
+                yield base_url, api_key, API_VERSION
         finally:
             with connection.schema_editor() as schema:
                 schema.delete_model(model)

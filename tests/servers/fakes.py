@@ -20,11 +20,12 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.support.scripted import loopback
 
 PATH = "/v1/checkout/sessions"
 KEY = "sk_test_fake_0123456789abcdef"
@@ -64,16 +65,8 @@ class _Json(BaseHTTPRequestHandler):
 
 @contextlib.contextmanager
 def _serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[tuple[str, str]]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", KEY
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with loopback(handler) as base_url:
+        yield base_url, KEY
 
 
 # -- a forward-only list (localstripe) --------------------------------------------------------------

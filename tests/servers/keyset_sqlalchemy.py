@@ -43,6 +43,8 @@ from sqlalchemy import JSON, Integer, String, create_engine, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.pool import StaticPool
 
+from tests.support.scripted import in_thread
+
 LIST_PATH = "/v1/checkout/sessions"
 API_VERSION = "2024-09-30.keyset"
 STATUSES = ("open", "complete", "expired")
@@ -293,15 +295,10 @@ def start_keyset_target(sessions: int = 60, seed: int = 7,
     api_key = "sk_test_ks" + secrets.token_hex(12)
     api = KeysetApi(make_sessions(sessions, seed), api_key, fault)
     server = _Server(("127.0.0.1", 0), type("KeysetHandler", (_Handler,), {"api": api}))
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              name="keyset-sqlalchemy", daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", api_key, API_VERSION
+        with in_thread(server, "keyset-sqlalchemy") as base_url:
+            yield base_url, api_key, API_VERSION
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
         api.engine.dispose()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import socketserver
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,19 +33,28 @@ class Scripted:
 
 
 @contextmanager
-def loopback(handler: Callable[..., BaseHTTPRequestHandler], nodelay: bool = False) -> Iterator[str]:
-    """`handler` served on a free port of 127.0.0.1, one thread per connection; yields the base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    if nodelay:
-        server.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+def in_thread(server: socketserver.BaseServer, name: str = "test-server") -> Iterator[str]:
+    """`server`, bound to 127.0.0.1, serving on a daemon thread; yields its base URL. On exit it is
+    shut down, its socket closed and its thread joined (at most 5 s)."""
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=name, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
+        thread.join(timeout=5)
+
+
+@contextmanager
+def loopback(handler: Callable[..., BaseHTTPRequestHandler], nodelay: bool = False) -> Iterator[str]:
+    """`handler` served on a free port of 127.0.0.1, one thread per connection; yields the base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    if nodelay:
+        server.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    with in_thread(server, "loopback") as base_url:
+        yield base_url
 
 
 @contextmanager
