@@ -24,6 +24,7 @@ import copy
 import dataclasses
 import json
 import os
+import secrets
 import statistics
 import subprocess
 import sys
@@ -32,6 +33,7 @@ import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from wsgiref.simple_server import make_server
 
 import yaml
 
@@ -39,6 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.servers import family_variant  # noqa: E402  (the repository root is on the path now)
+from tests.support.scripted import in_thread  # noqa: E402
 
 WORK = Path(tempfile.mkdtemp(prefix="bench-family-"))
 COPIES = 5  # of each of the variant's two resources: ten operations
@@ -79,28 +82,19 @@ def ten_document() -> Path:
 
 @contextlib.contextmanager
 def ten_operations() -> Iterator[tuple[str, str]]:
-    """The variant family serving COPIES copies of each resource: (base_url, api_key)."""
-    with family_variant.start_family_variant() as (base_url, api_key, _version):
-        yield base_url, api_key
-
-
-def _add_copies(app: family_variant.FamilyApp) -> None:
+    """The variant family serving COPIES copies of each of its resources under their own paths
+    (`/v2/products-2`, ...): (base_url, api_key)."""
+    api_key = "sk_test_fv" + secrets.token_hex(10)
+    app = family_variant.FamilyApp(api_key)
     for base in (family_variant.PRODUCTS, family_variant.REFUNDS):
         original = app.resources[base]
         for n in range(2, COPIES + 1):
             path = f"{base}-{n}"
             app.resources[path] = dataclasses.replace(original, path=path, rows=[dict(r) for r in original.rows])
-
-
-def _patched_app() -> None:
-    """FamilyApp with the copies added at construction (the server is built inside the context manager)."""
-    init = family_variant.FamilyApp.__init__
-
-    def with_copies(self: family_variant.FamilyApp, *args: object, **kwargs: object) -> None:
-        init(self, *args, **kwargs)  # type: ignore[arg-type]
-        _add_copies(self)
-
-    family_variant.FamilyApp.__init__ = with_copies  # type: ignore[method-assign]
+    server = make_server("127.0.0.1", 0, app, server_class=family_variant._Server,
+                         handler_class=family_variant._Handler)
+    with in_thread(server, "family-ten") as base_url:
+        yield base_url, api_key
 
 
 def compare(name: str, one: list[dict[str, float]], many: list[dict[str, float]], goal: float,
@@ -130,7 +124,6 @@ def main() -> None:
     compare("reference family", one, many, 1.6,
             (f"checkout-conformance run {' '.join(profile)}",
              f"checkout-conformance run {' '.join(profile)} --spec spec/family.yaml"))
-    _patched_app()
     document = str(ten_document())
     with ten_operations() as (base_url, key):
         target = ("--base-url", base_url, "--spec", document)
