@@ -22,7 +22,7 @@ from conformance.exchange import Exchange
 from conformance.judge.bounded import Bounded
 from conformance.judge.coverage import Coverage, coverage_of
 from conformance.judge.diagnosis import Cause
-from conformance.judge.family import judge_operations, judge_operations_cut_short, probe_name
+from conformance.judge.family import judge_operations, judge_operations_cut_short, path_of, probe_name
 from conformance.judge.judgement import Scope
 from conformance.judge.pipeline import Judged, RunJudgement
 from conformance.judge.waivers import Waiver
@@ -219,7 +219,7 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
     if options.spec_path is not None or options.operations:  # a family run: say what was read
         # (The operations left out are said once, in the summary: conformance.console.)
         for key in operations:
-            progress(_reading(spec.for_operation(key.split(" ", 1)[1])))
+            progress(_reading(spec.for_operation(path_of(key))))
     started = datetime.now(UTC)
     with _target(options) as (base_url, api_key, api_version, embedded):
         if options.tls != TLSOptions() and not base_url.lower().startswith("https://"):
@@ -238,15 +238,15 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
                                  options.expect_dataset)
             try:
                 for number, key in enumerate(operations):
-                    _preflight(client, key.split(" ", 1)[1], operations if number else ())
+                    _preflight(client, path_of(key), operations if number else ())
                 if options.preflight_api_version and options.api_version:
-                    _preflight_version(client, options.api_version, operations[0].split(" ", 1)[1])
+                    _preflight_version(client, options.api_version, path_of(operations[0]))
             except (TargetUnreachable, UsageError) as exc:
                 aborted = exc  # reports are still written: they say why nothing was judged
             checks = checks_for(options.only)
             paired = operation_probes(probes_for(checks), operations, catalog) if aborted is None else []
             probes = [probe for probe, _key in paired]
-            views = {probe.name: spec.for_operation(key.split(" ", 1)[1]) for probe, key in paired}
+            views = {probe.name: spec.for_operation(path_of(key)) for probe, key in paired}
             if any(p.name in GENERATED_TAGS for p in probes):
                 note = drawn_afresh_note(spec.sha256, options.seed, options.profile.generated_examples)
                 if note is not None:
