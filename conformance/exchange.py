@@ -19,6 +19,8 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
+from conformance.not_sent import NotSent
+
 # How the request authenticated, recorded as a label rather than the header itself:
 # AUTH_KEY, AUTH_NONE, "basic USER:PASSWORD", "header VALUE" or "headers [JSON list of VALUEs]"
 # (all already redacted).
@@ -224,8 +226,21 @@ class Exchange:
     method: str = "GET"
     # Why a body that may read like JSON is not JSON text (e.g. invalid UTF-8), or None.
     body_error: str | None = None
+    # What the run's own bounds left undone here (not sent, or cut in flight by the deadline), as
+    # a value beside `error`'s words: the judge asks its kind, never the text (conformance.not_sent).
+    left_undone: NotSent | None = None
+
+    def leave_undone(self, why: NotSent) -> None:
+        """Record that the run's own bounds left this request undone for `why`: the value and its
+        words (`error`: ``not sent: …`` or ``cut: …``) together, so they cannot drift apart."""
+        self.left_undone, self.error = why, why.error
 
     # -- reading -----------------------------------------------------------------------------
+    @property
+    def not_sent(self) -> NotSent | None:
+        """Why the request was never sent, or None (sent, even if the deadline then cut it)."""
+        return None if self.left_undone is None or self.left_undone.in_flight else self.left_undone
+
     @property
     def answered(self) -> bool:
         return self.error is None and self.status is not None
@@ -352,10 +367,16 @@ class Exchange:
         data["query"] = [list(pair) for pair in self.query]
         data["request_headers"] = dict(self.request_headers)
         data["response_headers"] = dict(self.response_headers)
+        data["left_undone"] = None if self.left_undone is None else self.left_undone.to_record()
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Exchange:
         values = dict(data)
         values["query"] = [tuple(pair) for pair in values.get("query", [])]
+        if "left_undone" in values:
+            undone = values["left_undone"]
+            values["left_undone"] = None if undone is None else NotSent.from_record(undone)
+        else:  # written before `left_undone` existed: its words are all there is
+            values["left_undone"] = NotSent.from_legacy_error(values.get("error"))
         return cls(**values)

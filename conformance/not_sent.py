@@ -1,12 +1,14 @@
-"""Why a request was not sent, and why a run stopped, as values: what the client writes and what the judge reads back.
+"""Why a request was not sent, and why a run stopped, as values: what the client writes and what the judge reads.
 
-The client records a request it refused to send with the error ``not sent: <why>`` (the text
-a reader sees in exchanges.jsonl and the reports), and a request the run's deadline cut in
-flight with ``cut: <why>``. Building that text from a :class:`NotSent` and reading it back with
-:meth:`NotSent.of` (:meth:`NotSent.left_undone` for both), in this one module, keeps the writer
-and the readers (the lanes' request count, the spent-budget naming of conformance.judge, the
-cut run's reasons) from drifting apart: they ask for the kind, never match the prose. Why the
-run as a whole stopped early is a :class:`Stopped`, written to report.json as its text and kind.
+The client records a request it refused to send as a :class:`NotSent` on the exchange
+(``Exchange.left_undone``), together with the error ``not sent: <why>`` (the text a reader
+sees in exchanges.jsonl and the reports); a request the run's deadline cut in flight carries
+one with `in_flight` and the error ``cut: <why>``. exchanges.jsonl stores the value
+(``left_undone``: its kind, sentence and budget) beside the text, so the readers (the lanes'
+request count, the spent-budget naming of conformance.judge, the cut run's reasons) ask for
+the kind and never match the prose. Only a transcript written before ``left_undone`` existed
+has its kind read from the text, in :meth:`NotSent.from_legacy_error`. Why the run as a whole
+stopped early is a :class:`Stopped`, written to report.json as its text and its parts.
 """
 
 from __future__ import annotations
@@ -87,11 +89,30 @@ class NotSent:
     def unencodable(cls) -> NotSent:
         return cls(Kind.UNENCODABLE, "a query value holds a lone surrogate, which no URL can carry")
 
+    def to_record(self) -> dict[str, Any]:
+        """The value as exchanges.jsonl holds it (``left_undone``): kind, sentence, budget, in flight."""
+        return {"kind": self.kind.value, "why": self.why, "limit": self.limit, "in_flight": self.in_flight}
+
     @classmethod
-    def of(cls, error: str | None) -> NotSent | None:
-        """The NotSent an exchange's `error` records, or None when the request was sent (or the
-        error is another one). Kinds whose sentence is given by the caller (stopped, target
-        down) read back as STOPPED: a saved transcript does not say which of the two it was."""
+    def from_record(cls, record: Mapping[str, Any]) -> NotSent:
+        """The value :meth:`to_record` wrote. Raises ValueError or TypeError on anything else (a
+        transcript that was edited by hand), which `verify` reports as a line that is not an exchange."""
+        if not isinstance(record, Mapping):
+            raise TypeError("left_undone is not an object")
+        limit, in_flight, why = record.get("limit"), record.get("in_flight", False), record.get("why")
+        if not isinstance(why, str) or not isinstance(in_flight, bool) or not (
+                limit is None or (isinstance(limit, int) and not isinstance(limit, bool))):
+            raise TypeError(f"left_undone is not a reason the suite writes: {dict(record)!r:.120}")
+        return cls(Kind(record["kind"]), why, limit, in_flight)
+
+    @classmethod
+    def from_legacy_error(cls, error: str | None) -> NotSent | None:
+        """What a transcript written before ``left_undone`` existed records in an exchange's `error`:
+        a request not sent (``not sent: <why>``), one the deadline cut in flight (``cut: <why>``;
+        kind DEADLINE, `in_flight`), or None (sent, or another error). Kinds whose sentence is given
+        by the caller (stopped, target down) read back as STOPPED: the text does not say which."""
+        if error is not None and error.startswith(DEADLINE_CUT):
+            return cls(Kind.DEADLINE, error.removeprefix(DEADLINE_CUT), in_flight=True)
         if error is None or not error.startswith(PREFIX):
             return None
         why = error.removeprefix(PREFIX)
@@ -102,16 +123,8 @@ class NotSent:
                 return cls(kind, why)
         return cls(Kind.STOPPED, why)
 
-    @classmethod
-    def left_undone(cls, error: str | None) -> NotSent | None:
-        """What the run's own bounds left undone in an exchange with `error`: a request not sent
-        (:meth:`of`), or one the deadline cut in flight (kind DEADLINE, `in_flight`); else None."""
-        if error is not None and error.startswith(DEADLINE_CUT):
-            return cls(Kind.DEADLINE, error.removeprefix(DEADLINE_CUT), in_flight=True)
-        return cls.of(error)
 
-
-# How `Stopped.text` ends when judging was cut short; conformance.judge.bounded reads it back.
+# How `Stopped.text` ends when judging was cut short (after the cut's reason).
 JUDGING_CUT = ": judging was cut short"
 
 
@@ -120,11 +133,11 @@ class Stopped:
     """Why a run stopped before its work was done, as a value.
 
     `kind`: what stopped the asking (the deadline, a budget: the :class:`Kind` of the request
-    it left unsent), or None when asking finished and only judging was cut; `detail`: that
-    sentence; `judging`: why judging was cut short (conformance.judge.bounded), or "".
-    report.json holds :meth:`text` as ``stopped`` (the words it has always held) and the kind
-    as ``stopped_kind``; :meth:`from_report` reads both back, and reads reports written
-    before ``stopped_kind`` existed too.
+    it left unsent), or None when asking finished; `detail`: that sentence; `judging`: why
+    judging was cut short (conformance.judge.bounded: "the run's deadline came"), or "".
+    report.json holds :meth:`text` as ``stopped`` (the words it has always held) and the parts as
+    ``stopped_kind`` and ``stopped_judging``; :meth:`from_report` reads them back, and reads
+    reports written before those fields existed from the text.
     """
 
     kind: Kind | None
@@ -133,7 +146,12 @@ class Stopped:
 
     def text(self) -> str:
         """The sentence the reports show: why asking stopped, then why judging was cut, joined by "; "."""
-        return "; ".join(s for s in (self.detail, self.judging) if s)
+        return "; ".join(s for s in (self.detail, self.judging and f"{self.judging}{JUDGING_CUT}") if s)
+
+    @property
+    def asking_finished(self) -> bool:
+        """Every request the run meant to send was sent: only judging was cut."""
+        return self.kind is None and not self.detail
 
     @classmethod
     def asking(cls, not_sent: NotSent | None) -> Stopped | None:
@@ -143,30 +161,40 @@ class Stopped:
     @classmethod
     def judging_cut(cls, stopped: Stopped | None, why: str) -> Stopped:
         """`stopped` (None: asking finished) with judging cut short for `why` (the deadline, memory)."""
-        judging = f"{why}{JUDGING_CUT}"
-        return cls(None, judging=judging) if stopped is None else replace(stopped, judging=judging)
+        return cls(None, judging=why) if stopped is None else replace(stopped, judging=why)
 
     @staticmethod
     def to_report(stopped: Stopped | None) -> dict[str, Any]:
         """report.json's fields for `stopped` (None: the run did not stop early): ``stopped``, the
-        text or null, and ``stopped_kind``, the Kind's value or null."""
+        text or null; ``stopped_kind``, the Kind's value or null; ``stopped_judging``, why judging
+        was cut short or null."""
         if stopped is None:
-            return {"stopped": None, "stopped_kind": None}
-        return {"stopped": stopped.text(), "stopped_kind": None if stopped.kind is None else stopped.kind.value}
+            return {"stopped": None, "stopped_kind": None, "stopped_judging": None}
+        return {"stopped": stopped.text(), "stopped_kind": None if stopped.kind is None else stopped.kind.value,
+                "stopped_judging": stopped.judging or None}
 
     @classmethod
     def from_report(cls, report: Mapping[str, Any]) -> Stopped | None:
-        """The Stopped a report.json records, or None. A report without ``stopped_kind`` (written
-        before it existed) has its kind read from the text, as the client wrote it (:meth:`NotSent.of`);
-        its text is kept whole as `detail`, so :meth:`text` gives it back unchanged."""
+        """The Stopped a report.json records, or None. Raises ValueError for a ``stopped_kind`` the
+        suite does not write. A report written before ``stopped_judging`` existed has the judging
+        cut read from the end of its text (``<why>: judging was cut short``), and one written before
+        ``stopped_kind`` existed has its kind read from the text too (:meth:`NotSent.from_legacy_error`)."""
         text = report.get("stopped")
         if not text:
             return None
+        text = str(text)
+        if "stopped_judging" in report:
+            judging = str(report["stopped_judging"] or "")
+            detail = text.removesuffix(f"{judging}{JUDGING_CUT}").removesuffix("; ") if judging else text
+        else:
+            # The judging cut is the text's last part; its reason never holds "; ".
+            asked, _, last = text.rpartition("; ")
+            detail, judging = (asked, last.removesuffix(JUDGING_CUT)) if last.endswith(JUDGING_CUT) else (text, "")
         if "stopped_kind" in report:
             kind = report["stopped_kind"]
-            return cls(None if kind is None else Kind(kind), str(text))
-        asking = NotSent.of(PREFIX + str(text).split("; ", 1)[0])
-        return cls(asking.kind if asking is not None else None, str(text))
+            return cls(None if kind is None else Kind(kind), detail, judging)
+        asking = NotSent.from_legacy_error(PREFIX + detail) if detail else None
+        return cls(asking.kind if asking is not None else None, detail, judging)
 
 
 _NUMBER = r"[0-9.e+-]+"

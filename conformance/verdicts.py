@@ -37,6 +37,12 @@ class Unjudged(Enum):
     REQUEST_BUDGET = "request budget"  # --max-requests was used up (conformance.judge.spent_budget)
     JUDGING_CUT = "judging cut"  # a bound cut judging before its check (conformance.judge.bounded)
     DISTRUSTED = "distrusted"  # the collection changed outside the contract's model, or ids changed
+    # A request it rests on was left undone by the run's own bounds (conformance.not_sent: a budget,
+    # the deadline, a stop): its reason quotes that request (conformance.checks.common.unanswered).
+    LEFT_UNDONE = "left undone"
+    # Too little data in a run its own bounds cut: the data may be what it never asked for
+    # (conformance.checks.common.lacking); its reason names the cut.
+    RUN_CUT = "run cut"
 
 
 @dataclass
@@ -100,8 +106,9 @@ def too_little_data(requirement: str, check: str, reason: str) -> Outcome:
     return Outcome(requirement, Finding.SKIPPED, check, reason, lacks_data=True)
 
 
-def inconclusive(requirement: str, check: str, reason: str) -> Outcome:
-    return Outcome(requirement, Finding.INCONCLUSIVE, check, reason)
+def inconclusive(requirement: str, check: str, reason: str, unjudged: Unjudged | None = None) -> Outcome:
+    """The requirement could not be judged, for `reason`; `unjudged`: the suite's own cause, when it is one."""
+    return Outcome(requirement, Finding.INCONCLUSIVE, check, reason, unjudged=unjudged)
 
 
 @dataclass
@@ -229,6 +236,17 @@ def names_spent_budget(verdicts: Iterable[RequirementVerdict], verdict: str) -> 
     """Whether :func:`verdict_reason` names the spent request budget for these verdicts."""
     verdicts = list(verdicts)
     return verdict == "inconclusive" and _gate(verdicts) is None and budget_lost(verdicts) is not None
+
+
+def names_own_cut(verdicts: Iterable[RequirementVerdict], verdict: str) -> bool:
+    """Whether :func:`verdict_reason` quotes, for these verdicts, a requirement the run's own bounds
+    left unjudged (`unjudged` LEFT_UNDONE or RUN_CUT: its reason names the budget, deadline or stop
+    that left its requests undone), so the reason already says why the run stopped early."""
+    verdicts = list(verdicts)
+    if verdict != "inconclusive" or _gate(verdicts) is not None or budget_lost(verdicts) is not None:
+        return False
+    lost = next((v for v in verdicts if v.verdict == Verdict.INCONCLUSIVE and v.level == "MUST"), None)
+    return lost is not None and lost.unjudged in (Unjudged.LEFT_UNDONE, Unjudged.RUN_CUT)
 
 
 def _gate(verdicts: list[RequirementVerdict]) -> RequirementVerdict | None:

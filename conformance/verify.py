@@ -30,7 +30,7 @@ from conformance.catalog import default_catalog
 from conformance.checks.base import Record, RunContext
 from conformance.errors import UsageError, VerdictDrift, VerificationFailed
 from conformance.exchange import Exchange
-from conformance.judge.bounded import CUT_RULE_SUFFIX, recorded_cut
+from conformance.judge.bounded import recorded_cut
 from conformance.judge.coverage import Coverage, coverage_of
 from conformance.judge.diagnosis import Cause
 from conformance.judge.family import judge_operations, path_of, tagged
@@ -340,7 +340,7 @@ def _rejudge_problems(
                                   aborted=report.get("aborted"), stopped=Stopped.from_report(report),
                                   strict=report["strict"], waivers=waivers, target=report["target"]["base_url"],
                                   on=started)
-    cut = recorded_cut(report.get("stopped"))
+    cut = recorded_cut(Stopped.from_report(report))
     judged: RunJudgement
     if cut is not None and report.get("aborted") is None and len(operations) == 1:
         # A bound cut the run's judging: judged again under the same cut, not unbounded. (A family
@@ -459,10 +459,9 @@ def _operation_problems(report: dict[str, Any], verdicts: list[RequirementVerdic
 def _coverage(report: dict[str, Any], exchanges: list[Exchange]) -> dict[str, Any]:
     """The coverage report.json must state: what the exchanges show, or, when a bound cut judging
     before the pages were read (conformance.run.runner._judge_bounded), that they were not read."""
-    cut = recorded_cut(report.get("stopped"))
-    if cut is not None:
-        why = cut.removesuffix(CUT_RULE_SUFFIX)
-        unread = Coverage(0, None, 0, f"not read: {why} before the pages were read").to_dict()
+    stopped = Stopped.from_report(report)
+    if stopped is not None and stopped.judging:
+        unread = Coverage(0, None, 0, f"not read: {stopped.judging} before the pages were read").to_dict()
         if report["coverage"] == unread:
             return unread
     return coverage_of(exchanges).to_dict()

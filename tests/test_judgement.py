@@ -118,7 +118,8 @@ def test_a_judging_cut_in_a_run_that_also_spent_its_budget_is_named_as_the_cut()
     from conformance.not_sent import NotSent
 
     unsent = Exchange(seq=1, tag="walk:100", path="/v1/checkout/sessions", query=[("limit", "100")], auth="key",
-                      request_headers={}, status=None, body="", error=NotSent.request_budget(9).error)
+                      request_headers={}, status=None, body="", error=NotSent.request_budget(9).error,
+                      left_undone=NotSent.request_budget(9))
     cut = "the run's deadline came" + CUT_RULE_SUFFIX
     catalog = default_catalog()
     verdicts = Judged().verdicts(catalog, (), {}, [unsent], cut=cut)
@@ -139,7 +140,8 @@ def test_the_spent_budget_renames_only_what_no_other_cause_left_unjudged() -> No
     from conformance.not_sent import NotSent
 
     unsent = Exchange(seq=1, tag="walk:100", path="/v1/checkout/sessions", query=[("limit", "100")], auth="key",
-                      request_headers={}, status=None, body="", error=NotSent.request_budget(4).error)
+                      request_headers={}, status=None, body="", error=NotSent.request_budget(4).error,
+                      left_undone=NotSent.request_budget(4))
     verdicts = [_inconclusive("PAG-001", "the target did not answer"),
                 _inconclusive("PAG-002", "the collection changed", Unjudged.DISTRUSTED),
                 _inconclusive("LIM-001", "the deadline came before this rule was judged", Unjudged.JUDGING_CUT)]
@@ -161,3 +163,22 @@ def test_the_run_reason_names_the_budget_by_the_kind_not_by_the_words() -> None:
                      "its requests were sent; raise --max-requests, or judge fewer areas with --only.")
     # The same words from elsewhere (no kind) are a reason like any other.
     assert verdict_reason([_inconclusive("PAG-001", words)], "inconclusive") == f"PAG-001 could not be judged: {words}."
+
+
+def test_the_stop_is_said_once_by_the_typed_cause_not_by_the_words() -> None:
+    stop = Stopped(Kind.DEADLINE, "the run's deadline (5 s) has passed")
+    base = [v for v in _verdicts() if v.requirement != "LIM-001"]
+    # A reason that holds the stop's words by chance (the target's own text) does not say why the run stopped.
+    echoed = conclude([*base, _inconclusive("LIM-001", f"the target said: {stop.detail}")], CATALOG, strict=False,
+                      stopped=stop)
+    assert echoed.reason == f"LIM-001 could not be judged: the target said: {stop.detail}. ({stop.text()})"
+    # A requirement whose requests the run left undone says it, in whatever words: said once.
+    for cause in (Unjudged.LEFT_UNDONE, Unjudged.RUN_CUT):
+        left = conclude([*base, _inconclusive("LIM-001", "its requests were not sent", cause)], CATALOG,
+                        strict=False, stopped=stop)
+        assert left.reason == "LIM-001 could not be judged: its requests were not sent."
+    # Only judging was cut: no requirement's reason quotes that, so the stop is added.
+    judging = Stopped.judging_cut(None, "the run's deadline came")
+    cut = conclude([*base, _inconclusive("LIM-001", "its requests were not sent", Unjudged.LEFT_UNDONE)], CATALOG,
+                   strict=False, stopped=judging)
+    assert cut.reason.endswith(f"({judging.text()})")

@@ -1,6 +1,9 @@
-"""What the client writes for a request it did not send reads back as the same kind (conformance.not_sent)."""
+"""What the client records for a request it did not send reads back as the same value (conformance.not_sent):
+from exchanges.jsonl's `left_undone`, and from the words alone only in a transcript written before it."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
@@ -9,9 +12,21 @@ from conformance.judge.spent_budget import budget_spent
 from conformance.not_sent import DEADLINE_CUT, Kind, NotSent, Stopped
 
 
-def _unsent(seq: int, error: str) -> Exchange:
+def _exchange(seq: int) -> Exchange:
     return Exchange(seq=seq, tag="walk:100", path="/v1/checkout/sessions", query=[("limit", "100")], auth="key",
-                    request_headers={}, status=None, body="", error=error)
+                    request_headers={}, status=None, body="")
+
+
+def _unsent(seq: int, error: str) -> Exchange:
+    """An exchange read from a transcript written before `left_undone` existed: its words are all it has."""
+    written = _exchange(seq).to_dict() | {"error": error}
+    del written["left_undone"]
+    return Exchange.from_dict(written)
+
+
+def _saved(exchange: Exchange) -> Exchange:
+    """`exchange` written to exchanges.jsonl and read back, as `verify` reads it."""
+    return Exchange.from_dict(json.loads(json.dumps(exchange.to_dict())))
 
 
 @pytest.mark.parametrize("written", [
@@ -25,7 +40,11 @@ def _unsent(seq: int, error: str) -> Exchange:
     NotSent.stopped("the run was interrupted"),
 ])
 def test_each_written_reason_reads_back_as_itself(written: NotSent) -> None:
-    assert NotSent.of(written.error) == written
+    exchange = _exchange(1)
+    exchange.leave_undone(written)
+    assert exchange.error == written.error
+    assert _saved(exchange).left_undone == written
+    assert NotSent.from_legacy_error(written.error) == written  # a transcript from before left_undone
 
 
 def test_the_text_is_what_reports_have_always_shown() -> None:
@@ -38,16 +57,41 @@ def test_the_text_is_what_reports_have_always_shown() -> None:
         "and kept the rest for judging and writing the reports")
 
 
-@pytest.mark.parametrize("error", [None, "", "connection reset", "cut: the run's deadline (5 s) has passed",
-                                   "dropped: the target closed the connection"])
+@pytest.mark.parametrize("error", [None, "", "connection reset", "dropped: the target closed the connection"])
 def test_a_sent_request_or_another_error_is_not_a_not_sent(error: str | None) -> None:
-    assert NotSent.of(error) is None
+    assert NotSent.from_legacy_error(error) is None
+    assert _unsent(1, error).left_undone is None  # type: ignore[arg-type]
+
+
+def test_the_judge_asks_the_value_not_the_words() -> None:
+    # The words of a bound, with no value recorded (a target's own error text could read so), are not a cut;
+    # the value is one whatever its words.
+    lookalike = _exchange(1)
+    lookalike.error = NotSent.request_budget(7).error
+    lookalike = _saved(lookalike)
+    assert lookalike.left_undone is None and budget_spent([lookalike]) is None
+    reworded = _exchange(2)
+    reworded.leave_undone(NotSent(Kind.REQUEST_BUDGET, "seven were sent, and no more", 7))
+    assert budget_spent([lookalike, _saved(reworded)]) == 7
+    from conformance.checks.common import run_cut
+    assert run_cut([lookalike]) is None and run_cut([_saved(reworded)]) == reworded.left_undone
+
+
+@pytest.mark.parametrize("record", [[], "deadline", {"kind": "nap", "why": "x"}, {"kind": "deadline"},
+                                    {"kind": "deadline", "why": "x", "limit": "7"},
+                                    {"kind": "deadline", "why": "x", "in_flight": 1}])
+def test_a_hand_edited_left_undone_is_refused_as_a_line_that_is_not_an_exchange(record: object) -> None:
+    with pytest.raises((ValueError, TypeError)):
+        Exchange.from_dict(_exchange(1).to_dict() | {"left_undone": record})
 
 
 def test_a_reason_given_by_the_caller_reads_back_as_stopped() -> None:
     # The circuit breaker's sentence is its own; a saved transcript cannot tell it from a stop.
     down = NotSent.target_down("the target closed every connection without a response earlier in the run")
-    assert NotSent.of(down.error) == NotSent(Kind.STOPPED, down.why)
+    assert NotSent.from_legacy_error(down.error) == NotSent(Kind.STOPPED, down.why)
+    exchange = _exchange(1)
+    exchange.leave_undone(down)
+    assert _saved(exchange).left_undone == down  # recorded as a value, the kind is kept
 
 
 def test_the_spent_budget_is_read_from_the_kind_not_from_a_lookalike() -> None:
@@ -80,9 +124,12 @@ def test_a_request_cut_in_flight_reads_back_as_the_deadline_and_keeps_its_text()
     cut = NotSent.deadline_cut(5)
     assert cut.error == "cut: the run's deadline (5 s) has passed"  # the words transcripts have always held
     assert cut.error.startswith(DEADLINE_CUT)
-    assert NotSent.left_undone(cut.error) == cut
-    assert NotSent.of(cut.error) is None  # it was sent
-    assert NotSent.left_undone(NotSent.request_budget(3).error) == NotSent.request_budget(3)
+    assert NotSent.from_legacy_error(cut.error) == cut
+    exchange = _exchange(1)
+    exchange.leave_undone(cut)
+    assert _saved(exchange).left_undone == cut
+    assert exchange.not_sent is None  # it was sent
+    assert _unsent(2, cut.error).not_sent is None and _unsent(2, cut.error).left_undone == cut
 
 
 @pytest.mark.parametrize("stopped", [
@@ -101,16 +148,37 @@ def test_a_stop_reads_back_from_report_json_with_its_kind_and_text(stopped: Stop
 def test_the_report_text_of_a_stop_is_unchanged() -> None:
     both = Stopped.judging_cut(Stopped.asking(NotSent.request_budget(9)), "the run's deadline (4 s) came")
     assert both.text() == "the request budget (9) is used up; the run's deadline (4 s) came: judging was cut short"
-    assert Stopped.to_report(None) == {"stopped": None, "stopped_kind": None}
+    assert Stopped.to_report(None) == {"stopped": None, "stopped_kind": None, "stopped_judging": None}
     assert Stopped.from_report({"stopped": None, "stopped_kind": None}) is None
+    assert Stopped.to_report(both)["stopped_judging"] == "the run's deadline (4 s) came"
 
 
 @pytest.mark.parametrize(("text", "kind"), [
     ("the request budget (9) is used up", Kind.REQUEST_BUDGET),
     ("the request budget (9) is used up; the run's deadline (4 s) came: judging was cut short", Kind.REQUEST_BUDGET),
     (NotSent.deadline(4, NotSent.deadline_near(4, 2.8)).why, Kind.DEADLINE),
-    ("memory ran short: judging was cut short", Kind.STOPPED),
+    ("memory ran short: judging was cut short", None),  # only judging was cut: asking finished
 ])
-def test_a_report_written_before_stopped_kind_is_read_from_its_text(text: str, kind: Kind) -> None:
+def test_a_report_written_before_stopped_kind_is_read_from_its_text(text: str, kind: Kind | None) -> None:
     read = Stopped.from_report({"stopped": text})  # no stopped_kind: an older report.json
     assert read is not None and (read.kind, read.text()) == (kind, text)
+
+
+@pytest.mark.parametrize(("fields", "parts"), [
+    # Written with stopped_kind but before stopped_judging: the cut is read from the end of the text.
+    ({"stopped": "the request budget (9) is used up; the run's deadline came: judging was cut short",
+      "stopped_kind": "request budget"},
+     (Kind.REQUEST_BUDGET, "the request budget (9) is used up", "the run's deadline came")),
+    ({"stopped": "judging reached the suite's memory budget (512 MB): judging was cut short", "stopped_kind": None},
+     (None, "", "judging reached the suite's memory budget (512 MB)")),
+    ({"stopped": "the run's deadline (4 s) has passed", "stopped_kind": "deadline"},
+     (Kind.DEADLINE, "the run's deadline (4 s) has passed", "")),
+    # Before stopped_kind too.
+    ({"stopped": "the run's deadline came: judging was cut short"}, (None, "", "the run's deadline came")),
+])
+def test_an_older_report_has_its_judging_cut_read_from_the_end_of_its_text(
+        fields: dict[str, object], parts: tuple[Kind | None, str, str]) -> None:
+    read = Stopped.from_report(fields)
+    assert read is not None and (read.kind, read.detail, read.judging) == parts
+    assert read.text() == fields["stopped"]
+    assert read.asking_finished == (parts[:2] == (None, ""))

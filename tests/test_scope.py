@@ -355,10 +355,10 @@ def test_a_scope_whose_judging_alone_was_cut_does_not_say_requests_were_left_uns
     from conformance.judge.judgement import Scope
     from conformance.not_sent import Kind, Stopped
 
-    judging_only = Stopped.judging_cut(None, "the run's deadline came").text()
+    judging_only = Stopped.judging_cut(None, "the run's deadline came")
     statement = Scope("partial", ("MUST",), 40, 48, [], judging_only).statement()
     assert "every request was sent, but the run's deadline came: judging was cut short" in statement
     assert "before all its requests were sent" not in statement
-    asking = Stopped(Kind.DEADLINE, "the run's deadline came").text()
+    asking = Stopped(Kind.DEADLINE, "the run's deadline came")
     assert "the run was cut before all its requests were sent" in Scope("partial", ("MUST",), 40, 48, [],
                                                                             asking).statement()

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.collection import Collection
-from conformance.checks.common import answer, first_unanswered, is_4xx, is_error_object
+from conformance.checks.common import answer, first_unanswered, is_4xx, is_error_object, unanswered
 from conformance.exchange import AUTH_KEY_AS_PASSWORD, AUTH_KEY_VARIANT, AUTH_NONE, Exchange
 from conformance.record.client import BasicCredentials, RawAuthorization, RepeatedAuthorization
 from conformance.spec import Spec
@@ -83,7 +83,7 @@ def _expect(req: str, name: str, exchanges: list[Exchange], ok: tuple[int, ...] 
     if not exchanges:
         return inconclusive(req, name, f"{what} was not probed")
     if (lost := first_unanswered(exchanges)) is not None:
-        return inconclusive(req, name, f"the target did not answer {lost.summary()}")
+        return unanswered(req, name, lost)
     wrong = [e for e in exchanges if (e.status not in ok if ok else not is_4xx(e))]
     expected = " or ".join(map(str, ok)) if ok else "a 4xx"
     return violated(req, name, *[Evidence(

@@ -6,7 +6,17 @@ from collections.abc import Iterable, Sequence
 
 from conformance.exchange import Exchange
 from conformance.not_sent import Kind, NotSent
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, skipped, too_little_data, violated
+from conformance.verdicts import (
+    Evidence,
+    Outcome,
+    Unjudged,
+    held,
+    inconclusive,
+    seqs,
+    skipped,
+    too_little_data,
+    violated,
+)
 from conformance.wording import plural
 
 
@@ -84,10 +94,20 @@ def run_cut(exchanges: Iterable[Exchange]) -> NotSent | None:
     target: what it would have judged is inconclusive, not "too little data" nor "does not
     apply". Read from the typed reasons of conformance.not_sent, never from prose."""
     for exchange in exchanges:
-        undone = NotSent.left_undone(exchange.error)
+        undone = exchange.left_undone
         if undone is not None and undone.kind in _CUT_KINDS:
             return undone
     return None
+
+
+def unanswered(requirement: str, check: str, lost: Exchange) -> Outcome:
+    """`requirement` inconclusive because the target gave no judgeable answer to `lost`: "the target
+    did not answer GET … -> <error or status>". When the run's own bounds left `lost` undone
+    (`run_cut`'s kinds), the outcome says so as a value (`unjudged` LEFT_UNDONE), which the judge
+    reads to name the bound instead of the target (conformance.judge.pipeline, .judgement)."""
+    undone = lost.left_undone
+    return inconclusive(requirement, check, f"the target did not answer {lost.summary()}",
+                        Unjudged.LEFT_UNDONE if undone is not None and undone.kind in _CUT_KINDS else None)
 
 
 def lacking(requirement: str, check: str, reason: str, exchanges: Iterable[Exchange],
@@ -97,7 +117,8 @@ def lacking(requirement: str, check: str, reason: str, exchanges: Iterable[Excha
     because the run never asked for it."""
     cut = run_cut(exchanges)
     if cut is not None:
-        return inconclusive(requirement, check, f"{reason}: the run was cut before it could ask ({cut.why})")
+        return inconclusive(requirement, check, f"{reason}: the run was cut before it could ask ({cut.why})",
+                            Unjudged.RUN_CUT)
     return skipped(requirement, check, reason) if inapplicable else too_little_data(requirement, check, reason)
 
 
@@ -130,7 +151,7 @@ def _not_judgeable(name: str, exchanges: Sequence[Exchange], requirement: str, w
     if not exchanges:
         return inconclusive(requirement, name, f"no request with {what} was sent")
     if (lost := first_unanswered(exchanges)) is not None:
-        return inconclusive(requirement, name, f"the target did not answer {lost.summary()}")
+        return unanswered(requirement, name, lost)
     return None
 
 

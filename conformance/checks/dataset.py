@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
+from conformance.checks.common import unanswered
 from conformance.checks.walks import Walk, walk_forward
 from conformance.exchange import Exchange
 from conformance.spec import Spec
@@ -72,7 +73,7 @@ def judge_dataset(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
         yield inconclusive(REQUIREMENT, name, "the dataset walk was not made (request budget spent?)")
         return
     if (lost := walk.unanswered) is not None:
-        yield inconclusive(REQUIREMENT, name, f"the target did not answer {lost.summary()}")
+        yield unanswered(REQUIREMENT, name, lost)
         return
     expected = load_dataset(dataset)
     evidence = _differences(expected, walk, dataset)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.collection import expected_pages
-from conformance.checks.common import lacking
+from conformance.checks.common import lacking, unanswered
 from conformance.checks.history import History
 from conformance.checks.walks import NEXT_CURSOR_WALK, Walk, cursor_sent, next_cursor_of, walk_forward
 from conformance.exchange import Exchange
@@ -126,7 +126,7 @@ def judge_next_cursor(record: Record, run: RunContext, spec: Spec) -> Iterable[O
         else:
             ours, theirs = by_cursor[index + 1], by_id[index + 1]
         if not ours.judgeable or not theirs.judgeable:
-            yield inconclusive("ENV-005", name, f"the target did not answer {ours.summary()}")
+            yield unanswered("ENV-005", name, ours)
             return
         judged += [page, ours, theirs]
         # Two pages that are both not lists agree on nothing: that is a violation too.

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.collection import Collection, expected_pages
-from conformance.checks.common import first_unanswered, is_4xx, judge_rejections
+from conformance.checks.common import first_unanswered, is_4xx, judge_rejections, unanswered
 from conformance.checks.filters import FilterWalk, walks_asked, walks_to_ask
 from conformance.checks.history import History
 from conformance.checks.walks import DEFAULT_LIMIT, Walk, limit_sent, walk_forward
@@ -106,7 +106,7 @@ def judge_filter(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcom
     walks = [Walk.read(record, w.tag) for w in asked]
     if (lost := first_unanswered(p for w in walks for p in w.pages)) is not None:
         for req in ("FLT-001", "FLT-002", "FLT-003"):
-            yield inconclusive(req, name, f"the target did not answer {lost.summary()}")
+            yield unanswered(req, name, lost)
         return
     if not any(w.pages for w in walks):
         for req in ("FLT-001", "FLT-002", "FLT-003"):

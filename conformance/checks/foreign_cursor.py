@@ -17,12 +17,12 @@ from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.collection import Collection
-from conformance.checks.common import answer, first_unanswered, is_4xx, not_a_page
+from conformance.checks.common import answer, first_unanswered, is_4xx, not_a_page, unanswered
 from conformance.checks.filters import FilterWalk, filter_of, walks_to_ask
 from conformance.checks.history import History
 from conformance.exchange import Exchange
 from conformance.spec import Spec
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, skipped, too_little_data, violated
+from conformance.verdicts import Evidence, Outcome, held, seqs, skipped, too_little_data, violated
 from conformance.wording import capped
 
 TAG = "foreign-cursor"
@@ -114,7 +114,7 @@ def judge_foreign_cursor(record: Record, run: RunContext, spec: Spec) -> Iterabl
                                                "of it in the walk, so no such cursor was sent")
         return
     if (lost := first_unanswered(exchanges)) is not None:
-        yield inconclusive("FLT-007", name, f"the target did not answer {lost.summary()}")
+        yield unanswered("FLT-007", name, lost)
         return
     collection = Collection.from_record(record)
     history = History.of(record)

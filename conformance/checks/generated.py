@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
-from conformance.checks.common import first_unanswered, is_4xx
+from conformance.checks.common import first_unanswered, is_4xx, unanswered
 from conformance.checks.generation import (
     NEGATIVE_TAG,
     PLAIN_TAG,
@@ -210,7 +210,7 @@ def judge_generated_schema(record: Record, run: RunContext, spec: Spec) -> Itera
     if evidence:
         yield violated("SCH-001", name, *evidence[:5])
     elif (lost := first_unanswered(exchanges)) is not None:
-        yield inconclusive("SCH-001", name, f"the target did not answer {lost.summary()}")
+        yield unanswered("SCH-001", name, lost)
     elif not ok:
         yield skipped("SCH-001", name, "no generated request was answered 200")
     else:
@@ -253,7 +253,7 @@ def judge_valid_accepted(record: Record, run: RunContext, spec: Spec) -> Iterabl
             actual=f"status {e.status}: {e.body[:120]!r}", exchanges=[e.seq]) for e in refused[:5]])
     elif (lost := first_unanswered(valid if valid else generated_)) is not None:
         # With none of its kind answered, a lost request may have been the one that would count.
-        yield inconclusive("SCH-002", name, f"the target did not answer {lost.summary()}")
+        yield unanswered("SCH-002", name, lost)
     elif not valid:
         yield skipped("SCH-002", name, "no generated request was valid without a cursor, an unknown "
                                        "parameter or an unknown version")
@@ -279,7 +279,7 @@ def judge_invalid_rejected(record: Record, run: RunContext, spec: Spec) -> Itera
             f"{e.summary()} was not rejected: {classify(e, run.api_version, status_enum).reason}",
             expected="a 4xx", actual=f"status {e.status}", exchanges=[e.seq]) for e in accepted[:5]])
     elif (lost := first_unanswered(invalid if invalid else generated_)) is not None:
-        yield inconclusive("SCH-003", name, f"the target did not answer {lost.summary()}")
+        yield unanswered("SCH-003", name, lost)
     elif not invalid:
         yield skipped("SCH-003", name, "no generated request carried an invalid limit or status")
     else:

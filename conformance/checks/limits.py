@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.collection import Collection
-from conformance.checks.common import first_unanswered, judge_refusal_shape, judge_refused, not_a_page
+from conformance.checks.common import first_unanswered, judge_refusal_shape, judge_refused, not_a_page, unanswered
 from conformance.checks.history import History
 from conformance.checks.walks import cursor_sent, limit_bounds, limit_sent
 from conformance.exchange import Exchange
@@ -119,8 +119,7 @@ def judge_accepted(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
     history = History.of(record)
     existed = len(history.stable(collection.ids))  # sessions created meanwhile may join a page
     if (lost := first_unanswered(tried)) is not None or not tried:
-        reason = f"the target did not answer {lost.summary()}" if lost else "no limit was tried"
-        yield inconclusive("LIM-002", name, reason)
+        yield unanswered("LIM-002", name, lost) if lost else inconclusive("LIM-002", name, "no limit was tried")
     else:
         refused = [e for e in tried if e.page_ids is None]
         wrong_size = [

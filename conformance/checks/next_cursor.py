@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.collection import Collection
-from conformance.checks.common import first_unanswered, lacking, not_a_page
+from conformance.checks.common import first_unanswered, lacking, not_a_page, unanswered
 from conformance.checks.filters import FilterWalk, filter_of, walks_to_ask
 from conformance.checks.history import History
 from conformance.checks.walks import next_cursor_of
@@ -121,7 +121,7 @@ def judge_next_cursor_everywhere(record: Record, run: RunContext, spec: Spec) ->
         yield inconclusive("ENV-005", name, "no filtered or ending_before page was asked for")
         return
     if (lost := first_unanswered(record.under(TAG))) is not None:
-        yield inconclusive("ENV-005", name, f"the target did not answer {lost.summary()}")
+        yield unanswered("ENV-005", name, lost)
         return
     triples = _triples(record)
     if not triples:

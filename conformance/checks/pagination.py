@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.collection import Collection, expected_pages, pages_holding
-from conformance.checks.common import answer, first_unanswered, is_4xx, is_error_object, lacking, not_a_page
+from conformance.checks.common import answer, first_unanswered, is_4xx, is_error_object, lacking, not_a_page, unanswered
 from conformance.checks.history import History
 from conformance.checks.walks import (
     NEXT_CURSOR_WALK,
@@ -144,9 +144,8 @@ def judge_walks(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome
     reference = walks[0]
     collection = Collection.from_record(record)
     if (lost := _unanswered([*walks, backward])) is not None:
-        reason = f"the target did not answer {lost.summary()}"
         for req in ("PAG-001", "PAG-002", "PAG-003", "PAG-006", "PAG-009", "PAG-010"):
-            yield inconclusive(req, name, reason)
+            yield unanswered(req, name, lost)
         return
     if (broken := next((w.broken_page for w in walks if w.broken_page), None)) is not None:
         # The target answered, but not with a list: the walk cannot visit every item (a
@@ -463,7 +462,7 @@ def _judge_targeted(req: str, name: str, pages: list[Exchange], param: str, trut
     judged: list[Exchange] = []
     for page in pages:
         if not page.judgeable:
-            return inconclusive(req, name, f"the target did not answer {page.summary()}")
+            return unanswered(req, name, page)
         cursor = cursor_sent(page, param) or ""
         ids = page.page_ids
         newcomers = history.young_in(ids or [])
@@ -561,10 +560,13 @@ def judge_bad_cursors(record: Record, run: RunContext, spec: Spec) -> Iterable[O
     ):
         exchanges = record.tagged(tag)
         lost = first_unanswered(exchanges)
-        if lost or not exchanges:
-            reason = f"the target did not answer {lost.summary()}" if lost else "not probed"
-            yield inconclusive(must, name, reason)
-            yield inconclusive(should, name, reason)
+        if lost is not None:
+            yield unanswered(must, name, lost)
+            yield unanswered(should, name, lost)
+            continue
+        if not exchanges:
+            yield inconclusive(must, name, "not probed")
+            yield inconclusive(should, name, "not probed")
             continue
         fivexx = [e for e in exchanges if (e.status or 0) >= 500 or e.dropped]
         yield violated(must, name, *[Evidence(

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.collection import Collection
-from conformance.checks.common import answer, first_unanswered, is_4xx, not_a_page
+from conformance.checks.common import answer, first_unanswered, is_4xx, not_a_page, unanswered
 from conformance.checks.history import History
 from conformance.exchange import Exchange
 from conformance.spec import Spec
@@ -105,7 +105,7 @@ def judge_repeated(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
         yield inconclusive("ERR-004", name, "no request repeated a parameter")
         return
     if (lost := first_unanswered(exchanges)) is not None:
-        yield inconclusive("ERR-004", name, f"the target did not answer {lost.summary()}")
+        yield unanswered("ERR-004", name, lost)
         return
     collection, history = Collection.from_record(record), History.of(record)
     wrong = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
-from conformance.checks.common import answer, first_unanswered, is_error_object
+from conformance.checks.common import answer, first_unanswered, is_error_object, unanswered
 from conformance.checks.history import History
 from conformance.exchange import Exchange
 from conformance.spec import Spec
@@ -38,7 +38,7 @@ def judge_version(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
     unknown = record.tagged("version:unknown")
     sent = unknown + record.tagged("version:supported") + record.tagged("version:empty")
     if (lost := first_unanswered(sent)) is not None or not sent:
-        yield inconclusive("VER-001", name, f"the target did not answer {lost.summary()}" if lost else "not probed")
+        yield unanswered("VER-001", name, lost) if lost else inconclusive("VER-001", name, "not probed")
     else:
         crashed = [e for e in sent if (e.status or 0) >= 500 or e.dropped]
         yield violated("VER-001", name, *[Evidence(

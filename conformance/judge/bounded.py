@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from conformance.not_sent import JUDGING_CUT
+from conformance.not_sent import Stopped
 
 T = TypeVar("T")
 
@@ -116,18 +116,17 @@ class Bounded(Generic[T]):
 
 
 # How a cut reads: each rule it left unjudged says `<why> before this rule was judged`, and the
-# run's `stopped` ends in `<why>: judging was cut short` (conformance.run.runner._judge_bounded).
+# run's `stopped` ends in `<why>: judging was cut short` (conformance.not_sent.Stopped.judging).
 CUT_RULE_SUFFIX = " before this rule was judged"
-CUT_STOPPED_SUFFIX = JUDGING_CUT
 
 
-def recorded_cut(stopped: str | None) -> str | None:
-    """The reason a cut run's report gives each rule it did not judge, read back from the run's
-    `stopped` (report.json), or None when judging was not cut: what `verify` re-judges by."""
-    last = (stopped or "").split("; ")[-1]
-    if not last.endswith(CUT_STOPPED_SUFFIX):
+def recorded_cut(stopped: Stopped | None) -> str | None:
+    """The reason a cut run's report gives each rule it did not judge, from the run's `stopped`
+    (report.json, read by Stopped.from_report), or None when judging was not cut: what `verify`
+    re-judges by."""
+    if stopped is None or not stopped.judging:
         return None
-    return last.removesuffix(CUT_STOPPED_SUFFIX) + CUT_RULE_SUFFIX
+    return stopped.judging + CUT_RULE_SUFFIX
 
 
 def _raise_in(thread: threading.Thread) -> None:

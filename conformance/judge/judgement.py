@@ -28,11 +28,12 @@ from typing import Any
 
 from conformance.catalog import Catalog
 from conformance.judge.waivers import Waiver, apply_waivers
-from conformance.not_sent import JUDGING_CUT, Kind, Stopped
+from conformance.not_sent import Kind, Stopped
 from conformance.verdicts import (
     DATA_GATE,
     RequirementVerdict,
     Verdict,
+    names_own_cut,
     names_spent_budget,
     overall,
     verdict_reason,
@@ -65,8 +66,8 @@ class Scope:
     judged: int
     total: int
     not_judged: list[dict[str, str]] = field(default_factory=list)
-    # Why the run was cut before all its requests were sent (--deadline, --max-requests), or None.
-    stopped: str | None = None
+    # Why the run stopped early (--deadline, --max-requests, a judging cut), or None.
+    stopped: Stopped | None = None
 
     @property
     def gaps(self) -> list[dict[str, str]]:
@@ -88,13 +89,13 @@ class Scope:
             said += f"; {n} {'does' if n == 1 else 'do'} not apply ({capped(self.inapplicable, 6, ', ')})"
         gaps = self.gaps
         cut = ""
-        if self.stopped and self.stopped.endswith(JUDGING_CUT) and "; " not in self.stopped:
-            # Asking finished; only judging was cut (conformance.judge.bounded): no request was left unsent.
-            cut = f"; every request was sent, but {self.stopped}"
-        elif self.stopped:
-            cut = f"; the run was cut before all its requests were sent ({self.stopped})"
+        if self.stopped is not None and self.stopped.asking_finished:
+            # Only judging was cut (conformance.judge.bounded): no request was left unsent.
+            cut = f"; every request was sent, but {self.stopped.text()}"
+        elif self.stopped is not None:
+            cut = f"; the run was cut before all its requests were sent ({self.stopped.text()})"
         if not gaps:
-            return said + ("; every one that applies was judged" if not self.stopped else "") + cut
+            return said + ("; every one that applies was judged" if self.stopped is None else "") + cut
         by_why: dict[str, list[str]] = {}
         for gap in gaps:
             by_why.setdefault(gap["why"], []).append(gap["id"])
@@ -141,22 +142,25 @@ def conclude(
     else:
         verdict = overall(waived, strict)
         reason = verdict_reason(waived, verdict)
-        if stopped is not None and not _says(reason, stopped, names_spent_budget(waived, verdict)):
+        if stopped is not None and not _says(waived, verdict, stopped):
             reason = f"{reason} ({stopped.text()})" if reason else f"The run stopped early: {stopped.text()}."
     return Conclusion(waived, records, verdict, reason, scope_of(waived, catalog, verdict, strict, only,
-                                                                    aborted is not None,
-                                                                    None if stopped is None else stopped.text()))
+                                                                    aborted is not None, stopped))
 
 
-def _says(reason: str, stopped: Stopped, budget_named: bool) -> bool:
-    """Whether `reason` already names why the run stopped: its sentence, or, for the request
-    budget, the verdicts' naming of it (`budget_named`: conformance.judge.spent_budget): said once."""
-    return (stopped.text() in reason or (stopped.detail != "" and stopped.detail in reason)
-            or (stopped.kind is Kind.REQUEST_BUDGET and budget_named))
+def _says(verdicts: Sequence[RequirementVerdict], verdict: str, stopped: Stopped) -> bool:
+    """Whether the run's reason (conformance.verdicts.verdict_reason) already names why it stopped,
+    so it is said once: it quotes a requirement whose requests the stopped asking left undone, or,
+    for the request budget, the verdicts' naming of it (conformance.judge.spent_budget). Decided on
+    the verdicts' typed causes (`unjudged`) and the stop's kind, never on the sentences' words."""
+    if stopped.asking_finished:  # only judging was cut: no verdict's reason quotes that
+        return False
+    return (names_own_cut(verdicts, verdict)
+            or (stopped.kind is Kind.REQUEST_BUDGET and names_spent_budget(verdicts, verdict)))
 
 
 def scope_of(verdicts: Sequence[RequirementVerdict], catalog: Catalog, gate: str, strict: bool,
-             only: Sequence[str] = (), aborted: bool = False, stopped: str | None = None) -> Scope:
+             only: Sequence[str] = (), aborted: bool = False, stopped: Stopped | None = None) -> Scope:
     """The scoped verdict of a run whose gate verdict is `gate` (see the module's docstring). `stopped`:
     why the run was cut before all its requests were sent; what was judged may rest on fewer
     exchanges than the run meant to send (the activity seen rests on the last walk), so it is partial."""
@@ -193,7 +197,7 @@ def _scoped(verdicts: Sequence[RequirementVerdict], gate: str, strict: bool, sco
         return "inconclusive"  # nothing, or nothing that certifies anything, was judged
     counted = ("fail", "warn") if strict else ("fail",)
     waived = any(v.verdict == Verdict.WAIVED and v.waiver and v.waiver.get("verdict") in counted for v in verdicts)
-    if scope.gaps or scope.stopped:
+    if scope.gaps or scope.stopped is not None:
         return "partial-with-waivers" if waived else "partial"
     return "conformant-with-waivers" if waived else "conformant"
 

@@ -27,7 +27,7 @@ from conformance.judge.judgement import Conclusion, conclude
 from conformance.judge.premises import apply_premises, exchange_at
 from conformance.judge.spent_budget import name_spent_budget
 from conformance.judge.waivers import Waiver
-from conformance.not_sent import Kind, NotSent, Stopped
+from conformance.not_sent import Kind, Stopped
 from conformance.spec import Spec
 from conformance.verdicts import Finding, Outcome, RequirementVerdict, Unjudged, Verdict, fold, skipped
 
@@ -255,20 +255,18 @@ class Judged:
 
 def _cut_run_reasons(verdicts: list[RequirementVerdict], exchanges: Sequence[Exchange]) -> list[RequirementVerdict]:
     """In a run its own bounds cut (conformance.checks.common.run_cut), too little data is
-    inconclusive (the data may be what it never asked for), and a request the deadline left
-    unsent or cut is named as such, never as the target's silence: a verdict whose reason
-    shows the error of such an exchange (the kind is read from conformance.not_sent)."""
+    inconclusive (the data may be what it never asked for), and, when the deadline cut it, a
+    verdict that rests on a request the run left undone (`unjudged` LEFT_UNDONE, set where the
+    check wrote its reason) is named as such, never as the target's silence."""
     if (cut := run_cut(exchanges)) is None:
         return verdicts
-    verdicts = [replace(v, verdict=Verdict.INCONCLUSIVE, lacks_data=False,
+    verdicts = [replace(v, verdict=Verdict.INCONCLUSIVE, lacks_data=False, unjudged=Unjudged.RUN_CUT,
                         reason=f"{v.reason}: the run was cut before it could ask ({cut.why})")
                 if v.verdict == Verdict.SKIP and v.lacks_data else v for v in verdicts]
     if cut.kind is Kind.DEADLINE:
-        left = {undone.error for e in exchanges
-                if (undone := NotSent.left_undone(e.error)) is not None and undone.kind is Kind.DEADLINE}
         verdicts = [replace(v, reason=f"its requests were not sent: {cut.why}")
-                    if v.verdict == Verdict.INCONCLUSIVE and any(error in v.reason for error in left)
-                    else v for v in verdicts]
+                    if v.verdict == Verdict.INCONCLUSIVE and v.unjudged is Unjudged.LEFT_UNDONE else v
+                    for v in verdicts]
     return verdicts
 
 

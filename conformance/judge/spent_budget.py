@@ -11,14 +11,14 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from conformance.exchange import Exchange
-from conformance.not_sent import Kind, NotSent
+from conformance.not_sent import Kind
 from conformance.verdicts import RequirementVerdict, Unjudged, Verdict, spent_budget_reason
 
 
 def budget_spent(exchanges: Sequence[Exchange]) -> int | None:
     """The --max-requests value if the run ran out of it, else None."""
     for exchange in exchanges:
-        not_sent = NotSent.of(exchange.error)
+        not_sent = exchange.not_sent
         if not_sent is not None and not_sent.kind is Kind.REQUEST_BUDGET:
             return not_sent.limit
     return None

@@ -42,7 +42,7 @@ from conformance.exchange import (
     Exchange,
     key_variants,
 )
-from conformance.not_sent import DEADLINE_CUT, NotSent
+from conformance.not_sent import NotSent
 from conformance.record.proxy import PROXY_FAILED, proxy_failure
 from conformance.record.ratelimit import Pacer
 from conformance.record.recording import PerThread, Recording
@@ -381,18 +381,18 @@ class Client:
     # -- internals ---------------------------------------------------------------------------
     def _send(self, exchange: Exchange, pairs: list[tuple[str, str]], headers: dict[str, str]) -> None:
         if self._stopped is not None:
-            exchange.error = NotSent.stopped(self._stopped).error
+            exchange.leave_undone(NotSent.stopped(self._stopped))
             return
         with self._shared:
             if self._drops_in_a_row >= self.settings.drops_before_down:
                 self._failures_in_a_row = max(self._failures_in_a_row, self.settings.failures_before_down)
                 self._down_because = "the target closed every connection without a response earlier in the run"
         if self._failures_in_a_row >= self.settings.failures_before_down:
-            exchange.error = NotSent.target_down(self._down_because).error
+            exchange.leave_undone(NotSent.target_down(self._down_because))
             return
         if not all(_encodable(k) and _encodable(v) for k, v in pairs):
             # A lone surrogate (from an id the target sent) has no UTF-8, so no URL can carry it.
-            exchange.error = NotSent.unencodable().error
+            exchange.leave_undone(NotSent.unencodable())
             return
         with self._pacer.turn() as turn:
             for attempt in range(1, self.settings.retries_on_429 + 2):
@@ -401,18 +401,18 @@ class Client:
                         # conformance.judge.spent_budget names it in the verdicts; `stopped` says the run
                         # was cut (report.json), so a run whose last walk went unsent cannot read as whole.
                         not_sent = NotSent.request_budget(self.settings.max_requests)
-                        exchange.error = not_sent.error
+                        exchange.leave_undone(not_sent)
                         self.stopped_because = self.stopped_because or not_sent
                         raise RequestBudgetExhausted(exchange.error)
                     if self._evidence_bytes >= self.settings.evidence_budget_bytes:
                         budget = self.settings.evidence_budget_bytes / 2**20
                         not_sent = NotSent.evidence_budget(budget)
-                        exchange.error = not_sent.error
+                        exchange.leave_undone(not_sent)
                         self.stopped_because = self.stopped_because or not_sent
                         raise RequestBudgetExhausted(exchange.error)
                     if self._seconds_left() <= 0:
                         not_sent = NotSent.deadline(self.settings.deadline, self.settings.deadline_reason)
-                        exchange.error = not_sent.error
+                        exchange.leave_undone(not_sent)
                         self.stopped_because = self.stopped_because or not_sent
                         raise DeadlinePassed(exchange.error)
                     self.requests_sent += 1
@@ -428,7 +428,7 @@ class Client:
                     # A hostile target's bytes can reach the error text (a bad status line echoes
                     # them): redact it, and keep it one line for the console.
                     exchange.error = self._redactor.text(" ".join(exchange.error.split()))
-                    if exchange.error.startswith(DEADLINE_CUT):
+                    if exchange.left_undone is not None:
                         # The run's own bound ended it, not the target: the requests in flight in
                         # every lane are cut at once, and must not trip the circuit breaker, which
                         # would then blame the target for what the deadline left unsent.
@@ -472,10 +472,10 @@ class Client:
             exchange.attempts = attempt - 1
             return False
         if self._stopped is not None:
-            exchange.error = NotSent.stopped(self._stopped).error
+            exchange.leave_undone(NotSent.stopped(self._stopped))
             return False
         not_sent = NotSent.deadline(self.settings.deadline, self.settings.deadline_reason)
-        exchange.error = not_sent.error
+        exchange.leave_undone(not_sent)
         self.stopped_because = self.stopped_because or not_sent
         raise DeadlinePassed(exchange.error)
 
@@ -534,7 +534,7 @@ class Client:
         if timed_out and limit < self.settings.timeout:
             # The run's deadline cut it, not the target's slowness against --timeout: say so.
             cut = NotSent.deadline_cut(self.settings.deadline, self.settings.deadline_reason)
-            exchange.error = cut.error
+            exchange.leave_undone(cut)
             with self._shared:
                 self.stopped_because = self.stopped_because or cut
 

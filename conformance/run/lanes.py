@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, TypeVar
 
 from conformance.errors import ClientError
 from conformance.exchange import Exchange
-from conformance.not_sent import NotSent
 
 if TYPE_CHECKING:
     from conformance.checks.base import Probe, ProbeContext
@@ -52,7 +51,7 @@ class ProbeRun:
     @property
     def sent(self) -> int:
         """Requests this probe put on the wire (429 retries included)."""
-        return sum(e.attempts for e in self.exchanges if NotSent.of(e.error) is None)
+        return sum(e.attempts for e in self.exchanges if e.not_sent is None)
 
 
 def probe_rng(seed: int, probe: Probe) -> random.Random:
