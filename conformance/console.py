@@ -13,6 +13,7 @@ keys come from a document the user gave, and are made inert all the same.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -20,12 +21,13 @@ from conformance.checks.history import describe
 from conformance.exchange import Exchange
 from conformance.judge.coverage import not_probed_line
 from conformance.judge.diagnosis import REPORTED
+from conformance.judge.family import OperationVerdict, operation_verdicts
 from conformance.judge.judgement import scoped_line
 from conformance.judge.waivers import waiver_notes
 from conformance.record.redaction import Redactor
 from conformance.run.runner import RunResult
 from conformance.terminal import inert
-from conformance.verdicts import RequirementVerdict, Verdict, by_operation, overall
+from conformance.verdicts import RequirementVerdict, Verdict, by_operation
 from conformance.wording import capped, plural
 
 _ORDER = (Verdict.FAIL, Verdict.WARN, Verdict.ERROR, Verdict.INCONCLUSIVE, Verdict.WAIVED, Verdict.SKIP, Verdict.PASS)
@@ -87,10 +89,10 @@ def print_summary(result: RunResult, written: list[Path], stream: TextIO) -> Non
             print(f"reports: {inert(written[0].parent)}/ (they record why nothing was judged)", file=out)
         return
     if several:
-        for key, verdicts in _groups(result).items():
-            if any(v.verdict in _ATTENTION for v in verdicts):
-                print(f"  {inert(key)}:", file=out)
-                _print_attention(result, out, verdicts)
+        for entry in _groups(result):
+            if any(v.verdict in _ATTENTION for v in entry.verdicts):
+                print(f"  {inert(entry.operation)}:", file=out)
+                _print_attention(result, out, entry.verdicts)
     else:
         _print_attention(result, out, result.verdicts)
     skipped = [v for v in result.verdicts if v.verdict == Verdict.SKIP]
@@ -123,10 +125,10 @@ COLLAPSE_AT = 3
 _ATTENTION = (Verdict.FAIL, Verdict.WARN, Verdict.ERROR, Verdict.INCONCLUSIVE, Verdict.WAIVED)
 
 
-def _groups(result: RunResult) -> dict[str, list[RequirementVerdict]]:
-    """The verdicts per operation, in the run's order of operations (then any other a verdict names)."""
-    groups = by_operation(result.verdicts)
-    return {key: groups.get(key, []) for key in dict.fromkeys([*result.operations, *groups])}
+def _groups(result: RunResult) -> list[OperationVerdict]:
+    """Each operation's verdict and its requirement verdicts, in the run's order of operations (then
+    any other a verdict names): the judge's (``operation_verdicts``), which report.json states too."""
+    return operation_verdicts(result.verdicts, result.operations, result.strict)
 
 
 def _named(verdict: RequirementVerdict, several: bool) -> str:
@@ -134,16 +136,16 @@ def _named(verdict: RequirementVerdict, several: bool) -> str:
 
 
 def _print_operations(result: RunResult, out: TextIO) -> None:
-    """Per operation: what was read (requests on its path, items its list pages showed) and its verdict,
-    folded over its own verdicts as the run's is."""
+    """Per operation: what was read (requests on its path, items its list pages showed) and its verdict
+    (the judge's, conformance.judge.family.operation_verdicts, as report.json `by_operation` says it)."""
     read = _read_per_operation(result.exchanges)
     print("operations:", file=out)
-    for key, verdicts in _groups(result).items():
-        requests, items = read.get(key, (0, 0))
-        counts = Counter(v.verdict for v in verdicts)
+    for entry in _groups(result):
+        requests, items = read.get(entry.operation, (0, 0))
+        counts = entry.counts
         said = ", ".join(f"{counts[v]} {v.value}" for v in _ORDER if counts.get(v))
-        print(f"  {inert(key)}: {plural(requests, 'request')}, {plural(items, 'item')} seen — "
-              f"{overall(verdicts, result.strict).upper()}" + (f" ({said})" if said else ""), file=out)
+        print(f"  {inert(entry.operation)}: {plural(requests, 'request')}, {plural(items, 'item')} seen — "
+              f"{entry.verdict.upper()}" + (f" ({said})" if said else ""), file=out)
 
 
 def _read_per_operation(exchanges: list[Exchange]) -> dict[str, tuple[int, int]]:
@@ -157,7 +159,7 @@ def _read_per_operation(exchanges: list[Exchange]) -> dict[str, tuple[int, int]]
     return {key: (count, len(ids.get(key, ()))) for key, count in requests.items()}
 
 
-def _print_attention(result: RunResult, out: TextIO, verdicts: list[RequirementVerdict]) -> None:
+def _print_attention(result: RunResult, out: TextIO, verdicts: Sequence[RequirementVerdict]) -> None:
     """The requirements of `verdicts` that need a look, each with expected vs actual and a curl line;
     inconclusive ones sharing one reason (a spent --max-requests, the deadline) on one line with their count."""
     shared = Counter(v.reason for v in verdicts if v.verdict == Verdict.INCONCLUSIVE)

@@ -17,9 +17,11 @@ import pytest
 from conformance.checks.base import Probe, ProbeContext, RunContext
 from conformance.cli import main
 from conformance.errors import TransportFailure
+from conformance.exchange import Exchange
 from conformance.profiles import PROFILES
 from conformance.record.client import Client, ClientSettings
 from conformance.record.ratelimit import Pacer, TokenBucket
+from conformance.record.recording import Transcript
 from conformance.reference.server import ReferenceConfig, start_background
 from conformance.run.lanes import ProbeRun, phases, probe_rng, run_probes
 from conformance.spec import default_spec
@@ -192,6 +194,23 @@ def test_the_transcript_is_in_probe_order_and_the_same_every_time() -> None:
     assert [seq for seq, _, _ in sequential] == list(range(len(expected_tags)))
     assert _transcript_of_jittered_run(4) == sequential
     assert _transcript_of_jittered_run(4) == sequential
+
+
+def test_the_transcript_numbers_each_buffer_where_it_lands_in_commit_order() -> None:
+    # conformance.record.recording.Transcript, alone: two buffers filled side by side both count on
+    # from the same place; committed B then A, they are numbered in that order, one after another.
+    transcript = Transcript()
+    transcript.add(Exchange(transcript.next_seq(), "walk", "/v1/checkout/sessions", []))
+    a: list[Exchange] = []
+    b: list[Exchange] = []
+    for buffer, name in ((a, "a"), (b, "b"), (a, "a")):
+        with transcript.into(buffer):
+            transcript.add(Exchange(transcript.next_seq(), name, "/v1/checkout/sessions", []))
+            assert [e.tag for e in transcript.visible()] == ["walk", *(e.tag for e in buffer)]
+    assert [e.seq for e in (*a, *b)] == [1, 2, 1]  # provisional: each counts on from the transcript
+    transcript.commit(b)
+    transcript.commit(a)
+    assert [(e.seq, e.tag) for e in transcript.exchanges] == [(0, "walk"), (1, "b"), (2, "a"), (3, "a")]
 
 
 def test_a_probe_reads_the_earlier_phases_and_its_own_exchanges_only() -> None:

@@ -183,3 +183,52 @@ def test_an_upward_import_would_be_reported() -> None:
     assert _upward({"conformance.record.client": ["conformance.run.lanes", "conformance.exchange"],
                     "conformance.run.lanes": ["conformance.record.client"]}) == [
         "conformance.record.client (record) imports conformance.run.lanes (run)"]
+
+
+# The transcript has one owner (issue 23): conformance.record.recording.Transcript numbers every
+# exchange and appends it; the client adds through it and the lanes commit a probe's buffer through
+# Client.commit. A module elsewhere that set an exchange's `seq` or changed `….transcript` would
+# number the transcript from outside again.
+_TRANSCRIPT_CHANGES = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse"})
+
+
+def _transcript_writes(source: str) -> list[str]:
+    """Each place in `source` that sets an attribute `seq` or changes a `….transcript` list, as
+    "line N: what"."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+            targets = [node.target]
+        for target in targets:
+            for part in ast.walk(target):
+                if isinstance(part, ast.Attribute) and part.attr == "seq":
+                    found.append(f"line {node.lineno}: sets .seq")
+                if isinstance(part, ast.Subscript) and isinstance(part.value, ast.Attribute) \
+                        and part.value.attr == "transcript":
+                    found.append(f"line {node.lineno}: assigns into .transcript")
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in _TRANSCRIPT_CHANGES and isinstance(node.func.value, ast.Attribute) \
+                and node.func.value.attr == "transcript":
+            found.append(f"line {node.lineno}: .transcript.{node.func.attr}()")
+    return found
+
+
+def test_only_record_numbers_or_appends_to_the_transcript() -> None:
+    outside = {module: path for module, path in MODULES.items() if not module.startswith("conformance.record.")}
+    writes = [f"{module} {where}" for module, path in sorted(outside.items())
+              for where in _transcript_writes(path.read_text(encoding="utf-8"))]
+    assert not writes, "\n".join(writes)
+
+
+@pytest.mark.parametrize(("source", "writes"), [
+    ("client.commit(run.exchanges)\nrecord = Record(client.transcript)\nn = len(client.transcript)", []),
+    ("for e in buffer:\n    e.seq = len(client.transcript)\n    client.transcript.append(e)",
+     ["line 2: sets .seq", "line 3: .transcript.append()"]),
+    ("self._client.transcript[0] = e\nx.transcript.extend(more)",
+     ["line 1: assigns into .transcript", "line 2: .transcript.extend()"]),
+])
+def test_a_write_to_the_transcript_from_outside_would_be_reported(source: str, writes: list[str]) -> None:
+    assert _transcript_writes(source) == writes

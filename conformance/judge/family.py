@@ -7,12 +7,15 @@ path; their ``seq`` stay the transcript's) with the document seen from it
 The run's gate verdict is the worst over the operations (nonconformant, then error, then
 inconclusive, then conformant) and its reason names the operation it comes from. A run judging
 one operation gives exactly that operation's judgement, so today's runs are unchanged.
+Each operation's own verdict, as the console and report.json `by_operation` state it and `verify`
+re-checks it, is :func:`operation_verdicts`, computed here once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from conformance.catalog import Catalog
@@ -21,6 +24,7 @@ from conformance.judge.judgement import Conclusion, Scope
 from conformance.judge.pipeline import Judged, RunJudgement, judge_cut_short, judge_run
 from conformance.operations import CHECKOUT_SESSIONS
 from conformance.spec import Spec
+from conformance.verdicts import RequirementVerdict, Verdict, by_operation, overall
 
 # Worst first: the run's verdict is the first of these any operation has.
 GATE_ORDER = ("nonconformant", "error", "inconclusive", "conformant")
@@ -64,6 +68,34 @@ def records_by_operation(record: Record, operations: Sequence[str]) -> dict[str,
         if exchange.path in by_path:
             by_path[exchange.path].append(exchange)
     return {key: Record(by_path[path_of(key)]) for key in operations}
+
+
+@dataclass(frozen=True)
+class OperationVerdict:
+    """One list operation's part of a run: its key (``"GET /path"``), its verdict (conformant,
+    nonconformant, inconclusive or error) and the requirement verdicts it is folded from."""
+
+    operation: str
+    verdict: str
+    verdicts: tuple[RequirementVerdict, ...]
+
+    @property
+    def counts(self) -> Counter[Verdict]:
+        """How many of its requirement verdicts are of each kind."""
+        return Counter(v.verdict for v in self.verdicts)
+
+
+def operation_verdicts(verdicts: Iterable[RequirementVerdict], operations: Sequence[str],
+                       strict: bool) -> list[OperationVerdict]:
+    """Each operation's verdict in a run: one entry per operation in ``operations``' order, then
+    any other a verdict names (an operation without verdicts gets an empty one), its verdict
+    folded over its own requirement verdicts as the run's is (:func:`conformance.verdicts.overall`;
+    ``strict``: a SHOULD that fails fails it). The one place the console's ``operations:`` lines,
+    report.json `by_operation` and `verify`'s re-check of it read an operation's verdict from.
+    Pure; raises nothing."""
+    groups = by_operation(verdicts)
+    keys = [*dict.fromkeys(operations), *(k for k in groups if k not in operations)]
+    return [OperationVerdict(key, overall(groups.get(key, []), strict), tuple(groups.get(key, []))) for key in keys]
 
 
 def judge_operations(

@@ -45,7 +45,7 @@ from conformance.exchange import (
 from conformance.not_sent import NotSent
 from conformance.record.proxy import PROXY_FAILED, proxy_failure
 from conformance.record.ratelimit import Pacer
-from conformance.record.recording import PerThread, Recording
+from conformance.record.recording import PerThread, Transcript
 from conformance.record.redaction import RedactionTooSlow, Redactor, looks_secret
 from conformance.record.tls import (
     HANDSHAKE_CLOSED,
@@ -188,14 +188,14 @@ class Client:
         # Set by stop(): wakes a lane waiting for the rate or a 429 hold (see _pause).
         self._woken = threading.Event()
         self._pacer = Pacer(self.settings.rate_limit, clock=clock, sleep=self._pause)
-        self._recording = Recording()
         # trust_env is off (see _Line), so the proxy variables are read here, by name: HTTPS_PROXY,
         # HTTP_PROXY, ALL_PROXY and NO_PROXY (either case), and nothing else (never ~/.netrc).
         # $HTTPS_PROXY/$HTTP_PROXY/$NO_PROXY, read by name (trust_env stays off), except for a
         # loopback target: a proxy cannot reach this machine's loopback, and going through one
         # would hand it the key (the embedded reference server, a local staging tunnel).
         self._proxies = {} if _loopback(self.base_url) else requests.utils.get_environ_proxies(self.base_url)
-        self.transcript: list[Exchange] = []
+        # Every exchange of the run, numbered in order: owned by Transcript (conformance.record.recording).
+        self._transcript = Transcript()
         self.requests_sent = 0
         self._failures_in_a_row = 0
         self._drops_in_a_row = 0
@@ -298,21 +298,32 @@ class Client:
         else:  # an injected sleep (tests count the waits on a fake clock)
             self._sleep(seconds)
 
+    @property
+    def transcript(self) -> list[Exchange]:
+        """Every exchange committed so far, in order, each ``seq`` its index. For reading: only
+        the client and ``commit`` add to it (conformance.record.recording.Transcript)."""
+        return self._transcript.exchanges
+
     @contextlib.contextmanager
     def recording_into(self, buffer: list[Exchange]) -> Iterator[None]:
         """This thread's exchanges go to `buffer` instead of the transcript until the block ends.
 
-        Their seq counts on from the transcript as it is now; conformance.run.lanes renumbers
-        them when the buffer joins the transcript.
+        Their seq counts on from the transcript as it is now, provisionally: ``commit`` numbers
+        them for good when the buffer joins the transcript.
         """
-        with self._recording.into(buffer):
+        with self._transcript.into(buffer):
             yield
+
+    def commit(self, buffer: list[Exchange]) -> None:
+        """Join a probe's `buffer` (filled by ``recording_into``) to the transcript, its exchanges
+        numbered in order where they land. conformance.run.lanes calls it in probe order, phase by
+        phase, so the transcript does not depend on the lanes' timing."""
+        self._transcript.commit(buffer)
 
     @property
     def recorded(self) -> list[Exchange]:
         """What this thread may read so far: the transcript, plus its own buffer if it has one."""
-        buffer = self._recording.buffer()
-        return self.transcript + buffer if buffer is not None else list(self.transcript)
+        return self._transcript.visible()
 
     # This thread's connection (see conformance.record.recording.PerThread).
     @property
@@ -355,9 +366,8 @@ class Client:
         pairs = list(query.items()) if isinstance(query, Mapping) else list(query)
         pairs = [(str(k), str(v)) for k, v in pairs]
         extra = {**self._headers, **(headers or {})}
-        sink = self._recording.buffer()
         exchange = Exchange(
-            seq=len(self.transcript) + (len(sink) if sink is not None else 0),
+            seq=self._transcript.next_seq(),
             tag=tag,
             path=path,
             query=[(self._redactor.text(k), self._redactor.text(v)) for k, v in pairs],
@@ -371,7 +381,7 @@ class Client:
         try:
             self._send(exchange, pairs, wire_headers)
         finally:
-            (self.transcript if sink is None else sink).append(exchange)
+            self._transcript.add(exchange)
             if self._on_exchange:
                 self._on_exchange(exchange)
         if exchange.error is not None:

@@ -12,10 +12,11 @@ from conformance.catalog import Catalog
 from conformance.checks.history import describe
 from conformance.exchange import Exchange
 from conformance.judge.diagnosis import Cause
+from conformance.judge.family import operation_verdicts
 from conformance.not_sent import Stopped
 from conformance.operations import CHECKOUT_SESSIONS
 from conformance.run.runner import RunResult
-from conformance.verdicts import RequirementVerdict, Verdict, by_operation, overall
+from conformance.verdicts import RequirementVerdict, Verdict
 
 # 2: every requirement names the exchanges its verdict rests on (`exchanges`); `coverage`.
 # Added since, without a new format (the schema allows added fields): `scope` (the scoped verdict
@@ -90,12 +91,11 @@ def verdict_counts(verdicts: Sequence[RequirementVerdict], waived: bool) -> dict
 def operation_entries(verdicts: Sequence[RequirementVerdict], operations: Sequence[str], strict: bool,
                       waived: bool) -> list[dict[str, Any]]:
     """report.json's `by_operation`: per operation judged (in `operations`' order, then any other a
-    verdict names), its verdict, folded over its own verdicts as the run's is (``verdicts.overall``:
-    conformant, nonconformant, inconclusive, error), and its counts. `verify` rebuilds it."""
-    groups = by_operation(verdicts)
-    keys = [*dict.fromkeys(operations), *(k for k in groups if k not in operations)]
-    return [{"operation": key, "verdict": overall(groups.get(key, []), strict),
-             "counts": verdict_counts(groups.get(key, []), waived)} for key in keys]
+    verdict names), its verdict as the judge gives it (``conformance.judge.family.operation_verdicts``,
+    which the console reads too) and its counts. `verify` rebuilds it."""
+    return [{"operation": entry.operation, "verdict": entry.verdict,
+             "counts": verdict_counts(entry.verdicts, waived)}
+            for entry in operation_verdicts(verdicts, operations, strict)]
 
 
 def operations_of(report: dict[str, Any]) -> list[str]:

@@ -8,9 +8,10 @@ Steps within a probe stay sequential. A probe that reads nothing of the earlier 
 it starts beside the first phase. A free lane always takes the longest probe that may
 start (by ``Probe.cost``), so that the lanes finish about together.
 
-Each probe records into its own buffer. When a phase ends, the buffers join the client's
-transcript in probe order and their exchanges are numbered there, so the same seed gives
-the same transcript whatever the lanes' timing was, and ``verify`` re-judges it exactly.
+Each probe records into its own buffer (``Client.recording_into``). When a phase ends, the
+lanes commit the buffers in probe order (``Client.commit``: the transcript, which
+conformance.record.recording owns, numbers their exchanges where they land), so the same seed
+gives the same transcript whatever the lanes' timing was, and ``verify`` re-judges it exactly.
 While a probe runs, ``ProbeContext.record`` shows it the earlier phases plus its own
 exchanges: never another lane's, whose progress depends on timing.
 """
@@ -92,7 +93,7 @@ def run_probes(
         for phase in phases(probes):
             done = [_one(client, probe, context, on_done) for probe in phase]
             for probe_run in done:
-                _commit(client, probe_run.exchanges)
+                client.commit(probe_run.exchanges)
             runs.extend(done)
         return runs
     schedule = _Schedule(client, list(probes), context, on_done, group)
@@ -206,19 +207,19 @@ class _Schedule:
             if self._one_at_a_time(FIRST):
                 return
             for k in self._phases[FIRST]:
-                _commit(self._client, self._done[k].exchanges)
+                self._client.commit(self._done[k].exchanges)
             self._phase = ANY
             self._make_ready([k for k in self._phases[ANY] if k not in self._offered])
         if self._phase == ANY:
             if any(k not in self._done for k in self._phases[ANY]):
                 return
             for k in self._phases[ANY]:
-                _commit(self._client, self._done[k].exchanges)
+                self._client.commit(self._done[k].exchanges)
             self._phase = LAST
         if self._one_at_a_time(LAST) or self._phase != LAST:
             return
         for k in self._phases[LAST]:
-            _commit(self._client, self._done[k].exchanges)
+            self._client.commit(self._done[k].exchanges)
         self._phase = _COMMITTED
 
 
@@ -257,10 +258,3 @@ def _one(client: Client, probe: Probe, context: Callable[[Probe], ProbeContext],
             probe_run.crashed = client.redactor.text(" ".join(repr(exc).split()))
     on_done(probe_run)
     return probe_run
-
-
-def _commit(client: Client, exchanges: list[Exchange]) -> None:
-    """Append a probe's exchanges to the transcript, numbered where they land."""
-    for exchange in exchanges:
-        exchange.seq = len(client.transcript)
-        client.transcript.append(exchange)

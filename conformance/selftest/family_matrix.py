@@ -34,6 +34,7 @@ from pathlib import Path
 
 from conformance.catalog import Catalog, default_catalog
 from conformance.judge.diagnosis import Cause, unexplained
+from conformance.judge.family import operation_verdicts
 from conformance.selftest.kill_matrix import (
     DOC,
     PROFILE,
@@ -42,7 +43,7 @@ from conformance.selftest.kill_matrix import (
     run_pool,
     top_diagnosis_ok,
 )
-from conformance.verdicts import RequirementVerdict, Verdict, by_operation, overall
+from conformance.verdicts import RequirementVerdict, Verdict, by_operation
 
 FAMILY_DOC = DOC.with_name("kill-matrix-family.md")
 FAMILY_COMMAND = "python -m conformance.selftest.family_matrix"
@@ -230,7 +231,7 @@ def judge_row(run: FamilyRun, clean: FamilyRun, catalog: Catalog) -> Row:
 
 def clean_ok(clean: FamilyRun) -> dict[str, str]:
     """{operation: its verdict under --strict} for the clean run: each must be ``conformant``."""
-    return {op: overall(vs, True) for op, vs in by_operation(clean.verdicts).items()}
+    return {entry.operation: entry.verdict for entry in operation_verdicts(clean.verdicts, (), True)}
 
 
 # -- the document --------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from conformance.checks.collection import Collection
 from conformance.checks.filters import absent_value, equality_value, walks_asked, walks_to_ask
 from conformance.checks.schema_validation import validation_errors
 from conformance.exchange import Exchange
-from conformance.judge.family import combined, records_by_operation, tagged
+from conformance.judge.family import combined, operation_verdicts, records_by_operation, tagged
 from conformance.judge.judgement import conclude
 from conformance.judge.pipeline import RunJudgement
 from conformance.profiles import PROFILES
@@ -184,6 +184,28 @@ def test_the_runs_verdict_is_the_worst_over_the_operations_and_names_it(second: 
         assert "GET /v1/invoices" in whole.conclusion.reason and "GET /v1/customers" not in whole.conclusion.reason
     # One operation: its own judgement, untouched (today's runs).
     assert combined([("GET /v1/customers", first)]) is first
+
+
+def test_each_operations_verdict_is_folded_over_its_own_verdicts_in_the_runs_order() -> None:
+    def verdict(requirement: str, level: str, kind: Verdict, operation: str) -> RequirementVerdict:
+        return RequirementVerdict(requirement, level, kind, "", [], [], operation=operation)
+
+    verdicts = [verdict("PAG-001", "MUST", Verdict.PASS, "GET /v1/invoices"),
+                verdict("PAG-010", "SHOULD", Verdict.WARN, "GET /v1/invoices"),
+                verdict("PAG-001", "MUST", Verdict.FAIL, "GET /v1/refunds"),
+                verdict("PAG-001", "MUST", Verdict.PASS, "GET /v1/customers")]
+    lenient = operation_verdicts(verdicts, ["GET /v1/customers", "GET /v1/invoices", "GET /v1/products"], False)
+    # The run's operations in its order (one without verdicts judged inconclusive), then any other named.
+    assert [(o.operation, o.verdict) for o in lenient] == [
+        ("GET /v1/customers", "conformant"), ("GET /v1/invoices", "conformant"),
+        ("GET /v1/products", "inconclusive"), ("GET /v1/refunds", "nonconformant")]
+    assert lenient[1].counts == {Verdict.PASS: 1, Verdict.WARN: 1}
+    assert [v.requirement for v in lenient[1].verdicts] == ["PAG-001", "PAG-010"]
+    # Under --strict a failed SHOULD fails its operation, and only that one.
+    strict = operation_verdicts(verdicts, ["GET /v1/customers", "GET /v1/invoices"], True)
+    assert [(o.operation, o.verdict) for o in strict] == [
+        ("GET /v1/customers", "conformant"), ("GET /v1/invoices", "nonconformant"),
+        ("GET /v1/refunds", "nonconformant")]
 
 
 def test_a_reason_every_operation_shares_is_not_pinned_on_the_first_one() -> None:

@@ -10,8 +10,11 @@ is sent; a run without --spec sends what it always sent.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -210,13 +213,54 @@ def test_an_operation_without_ending_before_is_neither_asked_with_it_nor_judged_
     assert verdicts["PAG-004"][0] == "pass"
 
 
-def test_verify_re_judges_a_family_run_with_its_document(
-        family: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    with start_background(ReferenceConfig(api_key=KEY, faults={INVOICES: "cursor-inclusive"})) as server:
+@pytest.fixture(scope="module")
+def invoices_faulty(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path, str]:
+    """`run --spec family.yaml` against the family with cursor-inclusive on invoices alone:
+    (exit code, report directory, what the console printed)."""
+    reports = tmp_path_factory.mktemp("invoices-faulty")
+    console = io.StringIO()
+    with start_background(ReferenceConfig(api_key=KEY, faults={INVOICES: "cursor-inclusive"})) as server, \
+            contextlib.redirect_stdout(console):
         code = main(["run", "--base-url", server.base_url, "--api-key", KEY, "--quiet", "--profile", "quick",
-                     "--spec", str(family_path()), "--report-dir", str(tmp_path)])
+                     "--spec", str(family_path()), "--report-dir", str(reports)])
+    return code, reports, console.getvalue()
+
+
+# "  GET /v1/invoices: 210 requests, 60 items seen — NONCONFORMANT (7 fail, 14 skip, 48 pass)"
+_OPERATION_LINE = re.compile(r"^  (GET \S+): \d+ requests?, \d+ items? seen — ([A-Z]+)(?: \((.*)\))?$")
+
+
+def test_the_console_and_report_json_give_each_operation_the_same_verdict(
+        invoices_faulty: tuple[int, Path, str]) -> None:
+    code, reports, console = invoices_faulty
     assert code == 1
-    capsys.readouterr()
+    lines = console.split("operations:\n", 1)[1].splitlines()
+    said = {}
+    for line in lines[:3]:
+        matched = _OPERATION_LINE.match(line)
+        assert matched, line
+        counts = dict(reversed(part.split(" ", 1)) for part in (matched[3] or "").split(", ") if part)
+        said[matched[1]] = (matched[2].lower(), {kind: int(n) for kind, n in counts.items()})
+    report = json.loads((reports / "report.json").read_text())
+    stated = {entry["operation"]: (entry["verdict"], {k: n for k, n in entry["counts"].items() if n})
+              for entry in report["by_operation"]}
+    assert said == stated
+    # Independent of both: the fault is in invoices alone, and the run's own verdict is the worst.
+    assert {key: verdict for key, (verdict, _) in said.items()} == \
+        {CHECKOUT_SESSIONS: "conformant", CUSTOMERS: "conformant", INVOICES: "nonconformant"}
+    assert report["gate_verdict"] == "nonconformant"
+    per_requirement = {}
+    for entry in report["requirements"]:
+        per_requirement.setdefault(entry["operation"], []).append(entry["verdict"])
+    for key, (_, counts) in said.items():
+        assert sum(counts.values()) == len(per_requirement[key]) and counts.get("fail", 0) == \
+            per_requirement[key].count("fail")
+
+
+def test_verify_re_judges_a_family_run_with_its_document(
+        invoices_faulty: tuple[int, Path, str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, tmp_path, _console = invoices_faulty
+    assert code == 1
     assert main(["verify", str(tmp_path), "--spec", str(family_path())]) == 0
     said = capsys.readouterr().out
     assert "GET /v1/invoices (nonconformant)" in said
