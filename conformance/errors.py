@@ -19,6 +19,8 @@ its job, and each carries the exit code the CLI maps it to, once, at the edge::
 
 from __future__ import annotations
 
+from conformance.failure import Failure
+
 
 class ConformanceError(Exception):
     exit_code = 2
@@ -63,4 +65,13 @@ class DeadlinePassed(ClientError):
 
 
 class TransportFailure(ClientError):
-    """The target gave no usable HTTP answer (timeout, refused, reset, TLS, oversize)."""
+    """The target gave no usable HTTP answer (timeout, refused, reset, TLS, oversize).
+
+    str(): the exchange's error, the sentence the reports show; `failure`: its kind
+    (conformance.failure), what a caller asks (the preflight tells a TLS or proxy failure, the
+    user's setup, from an unreachable target), or None when the request was not sent (the run
+    was stopped, the target taken as down: ``Exchange.left_undone`` says why)."""
+
+    def __init__(self, error: str, failure: Failure | None = None) -> None:
+        super().__init__(error)
+        self.failure = failure

@@ -19,6 +19,8 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
+from conformance.failure import DROPPED as DROPPED  # defined with its kind; importable here, where it was
+from conformance.failure import Failure
 from conformance.not_sent import NotSent
 
 # How the request authenticated, recorded as a label rather than the header itself:
@@ -45,11 +47,6 @@ def key_variants(key: str) -> dict[str, str]:
     not empty. They are secrets like the key (all but one char of it): the client masks them."""
     made = {"appended": key + "x", "dropped": key[:-1], "case": key.swapcase(), "prefix": key[:len(key) * 3 // 4]}
     return {kind: value for kind, value in made.items() if value and value != key}
-
-# How an exchange's `error` starts when the target accepted the request and closed the
-# connection without any response, on the first attempt and again on a second one. CONTRACT.md:
-# reproducible for one kind of request while others are answered, that counts as a 5xx.
-DROPPED = "closed the connection without a response"
 
 # How an exchange's `body_error` starts when the suite kept only the body's size and digest
 # (conformance.record.client.Client._keep_body writes it; the judge asks `Exchange.body_not_kept`).
@@ -229,11 +226,26 @@ class Exchange:
     # What the run's own bounds left undone here (not sent, or cut in flight by the deadline), as
     # a value beside `error`'s words: the judge asks its kind, never the text (conformance.not_sent).
     left_undone: NotSent | None = None
+    # Why the request, sent, got no usable answer (dropped, TLS, proxy, timeout, ...), as a value
+    # beside `error`'s words: the judge asks its kind, never the text (conformance.failure).
+    failure: Failure | None = None
 
     def leave_undone(self, why: NotSent) -> None:
         """Record that the run's own bounds left this request undone for `why`: the value and its
-        words (`error`: ``not sent: …`` or ``cut: …``) together, so they cannot drift apart."""
-        self.left_undone, self.error = why, why.error
+        words (`error`: ``not sent: …`` or ``cut: …``) together, so they cannot drift apart. What
+        the bound cut short is no transport failure: `failure` is cleared."""
+        self.left_undone, self.error, self.failure = why, why.error, None
+
+    def fail(self, failure: Failure, error: str) -> None:
+        """Record that the request got no usable answer: its kind `failure` and its words `error`
+        (the sentence the reports show, e.g. ``TLS failed: …``) together, so they cannot drift apart.
+        The one way a failure is recorded; the client calls it again with the same kind to record the
+        same failure in other words (redacted, or a drop seen twice)."""
+        self.failure, self.error, self.left_undone = failure, error, None
+
+    def clear_failure(self) -> None:
+        """A new attempt of the request: no failure yet, neither its kind nor its words."""
+        self.failure, self.error = None, None
 
     # -- reading -----------------------------------------------------------------------------
     @property
@@ -247,8 +259,9 @@ class Exchange:
 
     @property
     def dropped(self) -> bool:
-        """The target closed the connection without a response, twice (see DROPPED)."""
-        return self.error is not None and self.error.startswith(DROPPED)
+        """The target closed the connection without a response, twice (Failure.DROPPED; once when
+        the run's bounds left no room for a second attempt): the kind recorded, never `error`'s words."""
+        return self.failure is Failure.DROPPED
 
     @property
     def body_not_kept(self) -> bool:
@@ -368,15 +381,30 @@ class Exchange:
         data["request_headers"] = dict(self.request_headers)
         data["response_headers"] = dict(self.response_headers)
         data["left_undone"] = None if self.left_undone is None else self.left_undone.to_record()
+        data["failure"] = None if self.failure is None else self.failure.value
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Exchange:
+        """The exchange :meth:`to_dict` wrote. Raises ValueError or TypeError on a line that is not
+        one (a value the suite does not write, a failure without its words or beside a request left
+        undone), which `verify` reports as a line that is not an exchange. A transcript written
+        before `left_undone` or `failure` existed has those read from `error`'s words
+        (NotSent.from_legacy_error, Failure.from_legacy_error)."""
         values = dict(data)
+        if not isinstance(values.get("error"), str | None):
+            raise TypeError("error is not text")
         values["query"] = [tuple(pair) for pair in values.get("query", [])]
         if "left_undone" in values:
             undone = values["left_undone"]
             values["left_undone"] = None if undone is None else NotSent.from_record(undone)
         else:  # written before `left_undone` existed: its words are all there is
             values["left_undone"] = NotSent.from_legacy_error(values.get("error"))
+        if "failure" in values:
+            values["failure"] = Failure.from_record(values["failure"])
+            if values["failure"] is not None and (not isinstance(values.get("error"), str)
+                                                  or values["left_undone"] is not None):
+                raise ValueError("failure is recorded without its error, or beside a request left undone")
+        else:  # written before `failure` existed: its words are all there is
+            values["failure"] = Failure.from_legacy_error(values.get("error"))
         return cls(**values)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from conformance.cli import main
 from conformance.errors import TransportFailure
-from conformance.exchange import DROPPED
+from conformance.failure import DROPPED, Failure
 from conformance.record.client import Client, RepeatedAuthorization
 
 KEY = "sk_test_FIELD_CLIENT_0123456789"
@@ -84,6 +84,7 @@ def test_a_connection_closed_without_a_response_is_tried_twice_and_recorded_as_d
         after = client.get("baseline", [("limit", "3")])
         client.close()
     assert all(e.dropped and e.attempts == 2 and e.error.startswith(f"{DROPPED}, twice") for e in exchanges)
+    assert all(e.failure is Failure.DROPPED for e in exchanges)  # the kind, as exchanges.jsonl keeps it
     assert len(heads) == 4 * 2 + 1
     assert after.status == 200
 

@@ -22,7 +22,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("foundation", ("conformance", "conformance.errors", "conformance.resources", "conformance.spec",
                     "conformance.generation_cache", "conformance.exchange", "conformance.verdicts",
                     "conformance.wording", "conformance.profiles", "conformance.terminal",
-                    "conformance.catalog", "conformance.signing", "conformance.operations", "conformance.not_sent")),
+                    "conformance.catalog", "conformance.signing", "conformance.operations", "conformance.not_sent",
+                    "conformance.failure")),
     # The embedded reference server and its fault catalog: built on the spec alone; the checks
     # read its canonical data set, the diagnosis its fault signatures, `run` may start it.
     ("reference", ("conformance.reference",)),

@@ -38,17 +38,16 @@ from conformance.exchange import (
     AUTH_KEY_VARIANT,
     AUTH_NONE,
     BODY_NOT_KEPT,
-    DROPPED,
     Exchange,
     key_variants,
 )
+from conformance.failure import DROPPED, PROXY_FAILED, TLS_FAILED, Failure
 from conformance.not_sent import NotSent
-from conformance.record.proxy import PROXY_FAILED, proxy_failure
+from conformance.record.proxy import proxy_failure
 from conformance.record.ratelimit import Pacer
 from conformance.record.recording import PerThread, Transcript
 from conformance.record.redaction import RedactionTooSlow, Redactor, looks_secret
 from conformance.record.tls import (
-    HANDSHAKE_CLOSED,
     TLSFacts,
     TLSOptions,
     build_context,
@@ -89,9 +88,6 @@ Auth = str | BasicCredentials | RawAuthorization | RepeatedAuthorization  # str:
 # value per header name; the connection splits them into separate lines (never on the wire:
 # requests refuses no NUL, http.client would refuse one in a value, and we split first).
 _LINE_BREAK = "\x00"
-
-# How an exchange's `error` starts when TLS failed (conformance.record.tls names the cause after it).
-TLS_FAILED = "TLS failed: "
 
 
 @dataclass(frozen=True)
@@ -278,10 +274,12 @@ class Client:
             if self._in_flight.expired:
                 return None
             named = tls_failure(exc, self._client_cert_given, self._ca_given)
-            if not isinstance(sock, ssl.SSLSocket) or (named is not None and not named.startswith(HANDSHAKE_CLOSED)):
-                return named  # failed in the handshake itself, or an alert named the cause
+            said = None if named is None else named.why
+            if not isinstance(sock, ssl.SSLSocket) or (named is not None
+                                                       and named.failure is not Failure.TLS_HANDSHAKE_CLOSED):
+                return said  # failed in the handshake itself, or an alert named the cause
             if not isinstance(exc, ssl.SSLEOFError | ssl.SSLZeroReturnError | ConnectionResetError):
-                return named
+                return said
         finally:
             self._watchdog.disarm()
             conn.close()
@@ -385,7 +383,7 @@ class Client:
             if self._on_exchange:
                 self._on_exchange(exchange)
         if exchange.error is not None:
-            raise TransportFailure(exchange.error)
+            raise TransportFailure(exchange.error, exchange.failure)
         return exchange
 
     # -- internals ---------------------------------------------------------------------------
@@ -431,18 +429,18 @@ class Client:
                 if not self._still_to_send(exchange, attempt):
                     return
                 self._attempt(exchange, pairs, headers)
-                dropped = exchange.error is not None and exchange.error.startswith(DROPPED)
+                dropped = exchange.failure is Failure.DROPPED
                 if dropped and self._reproduce_drop(exchange, pairs, headers):
                     return
-                if exchange.error is not None:
+                if exchange.left_undone is not None:
+                    # The run's own bound ended it, not the target: the requests in flight in
+                    # every lane are cut at once, and must not trip the circuit breaker, which
+                    # would then blame the target for what the deadline left unsent.
+                    return
+                if exchange.failure is not None and exchange.error is not None:
                     # A hostile target's bytes can reach the error text (a bad status line echoes
-                    # them): redact it, and keep it one line for the console.
-                    exchange.error = self._redactor.text(" ".join(exchange.error.split()))
-                    if exchange.left_undone is not None:
-                        # The run's own bound ended it, not the target: the requests in flight in
-                        # every lane are cut at once, and must not trip the circuit breaker, which
-                        # would then blame the target for what the deadline left unsent.
-                        return
+                    # them): redact it, and keep it one line for the console. The kind stays.
+                    exchange.fail(exchange.failure, self._redactor.text(" ".join(exchange.error.split())))
                     with self._shared:
                         self._failures_in_a_row += 1
                         self._down_because = "the target stopped answering earlier in the run"
@@ -509,9 +507,11 @@ class Client:
             exchange.attempts -= 1
             return False
         self._attempt(exchange, pairs, headers)
-        if exchange.error is None or not exchange.error.startswith(DROPPED):
+        if exchange.failure is not Failure.DROPPED or exchange.error is None:
             return False
-        exchange.error = self._redactor.text(" ".join(f"{DROPPED}, twice {exchange.error[len(DROPPED):]}".split()))
+        # The words of a drop begin with DROPPED (Client._attempt_once): ", twice" goes after them.
+        twice = f"{DROPPED}, twice {exchange.error.removeprefix(DROPPED)}"
+        exchange.fail(Failure.DROPPED, self._redactor.text(" ".join(twice.split())))
         with self._shared:
             self._drops_in_a_row += 1
         return True
@@ -540,7 +540,7 @@ class Client:
         if self._in_flight.expired:
             exchange.status, exchange.body, exchange.response_headers = None, "", {}
             exchange.body_error = None
-            exchange.error = f"no complete response within {limit:g} s"
+            exchange.fail(Failure.TIMEOUT, f"no complete response within {limit:g} s")
         if timed_out and limit < self.settings.timeout:
             # The run's deadline cut it, not the target's slowness against --timeout: say so.
             cut = NotSent.deadline_cut(self.settings.deadline, self.settings.deadline_reason)
@@ -568,43 +568,50 @@ class Client:
         """One attempt under the watchdog: (the decoded body, its bytes) to keep, or None."""
         timeout = min(self.settings.timeout, max(self._seconds_left(), 0.001))
         started = time.monotonic()
-        exchange.error = None
+        exchange.clear_failure()
         try:
             response = self._transport.get(self.base_url + exchange.path, params=pairs, headers=headers,
                                            timeout=timeout, proxies=self._proxies)
         except requests.exceptions.SSLError as exc:
-            exchange.error = TLS_FAILED + (tls_failure(exc, self._client_cert_given, self._ca_given)
-                                           or f"the TLS handshake failed ({_root_cause(exc)})")
+            named = tls_failure(exc, self._client_cert_given, self._ca_given)
+            if named is None:
+                exchange.fail(Failure.TLS, f"{TLS_FAILED}the TLS handshake failed ({_root_cause(exc)})")
+            else:
+                exchange.fail(named.failure, TLS_FAILED + named.why)
             return None
         except requests.exceptions.ProxyError as exc:
             # The proxy (HTTPS_PROXY, ...) failed, so nothing reached the target: say so, not "connection failed".
-            exchange.error = PROXY_FAILED + proxy_failure(exc, self.base_url + exchange.path, self._proxies)
+            exchange.fail(Failure.PROXY,
+                          PROXY_FAILED + proxy_failure(exc, self.base_url + exchange.path, self._proxies))
             return None
         except requests.exceptions.ConnectTimeout:
             self._in_flight.timed_out = True
-            exchange.error = f"connection timed out after {timeout:g} s"
+            exchange.fail(Failure.TIMEOUT, f"connection timed out after {timeout:g} s")
             return None
         except requests.exceptions.ReadTimeout:
             self._in_flight.timed_out = True
-            exchange.error = f"no response within {timeout:g} s"
+            exchange.fail(Failure.TIMEOUT, f"no response within {timeout:g} s")
             return None
         except requests.exceptions.ConnectionError as exc:
             # A TLS 1.3 server refuses a client certificate after the handshake: the ssl error then
             # comes wrapped as a connection error.
             https = self.base_url.lower().startswith("https://")
-            if https and (why := tls_failure(exc, self._client_cert_given, self._ca_given)):
-                exchange.error = TLS_FAILED + why
+            if https and (named := tls_failure(exc, self._client_cert_given, self._ca_given)):
+                exchange.fail(named.failure, TLS_FAILED + named.why)
                 return None
             cause = _root_cause(exc)
-            exchange.error = f"{DROPPED} ({cause})" if _closed_without_response(exc) else f"connection failed ({cause})"
+            if _closed_without_response(exc):
+                exchange.fail(Failure.DROPPED, f"{DROPPED} ({cause})")
+            else:
+                exchange.fail(Failure.CONNECTION_FAILED, f"connection failed ({cause})")
             return None
         except requests.exceptions.RequestException as exc:
-            exchange.error = f"request failed ({_root_cause(exc)})"
+            exchange.fail(Failure.OTHER, f"request failed ({_root_cause(exc)})")
             return None
         try:
             body, truncated = self._read_body(response)
         except requests.exceptions.RequestException as exc:
-            exchange.error = f"response broke off ({_root_cause(exc)})"
+            exchange.fail(Failure.BROKE_OFF, f"response broke off ({_root_cause(exc)})")
             return None
         finally:
             response.close()

@@ -3,8 +3,9 @@
 The client reads HTTPS_PROXY / HTTP_PROXY / ALL_PROXY / NO_PROXY by name (conformance.record.client);
 a proxy that cannot be reached, refuses the CONNECT tunnel, or asks for authentication (407,
 RFC 9110 §15.5.8) stops every request before it reaches the target. ``proxy_failure`` names it
-in one sentence with the fix; the client records it after ``PROXY_FAILED`` (as TLS failures are
-recorded after ``TLS_FAILED``), and the preflight turns it into a usage error (exit 2).
+in one sentence with the fix; the client records it as a ``Failure.PROXY`` with the error
+``PROXY_FAILED`` + that sentence (conformance.failure; as TLS failures are recorded after
+``TLS_FAILED``), and the preflight turns it into a usage error (exit 2).
 
 The proxy is named by its host:port only: a proxy URL's ``user:password@`` is never printed.
 """
@@ -18,9 +19,6 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import requests
-
-# How an exchange's `error` starts when the proxy, not the target, failed (the sentence follows).
-PROXY_FAILED = "proxy failed: "
 
 # The only place http.client (and urllib3's copy of its `_tunnel`) puts the CONNECT answer's
 # status: "Tunnel connection failed: 407 Proxy Authentication Required". Only the number is

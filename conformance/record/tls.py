@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.errors import UsageError
+from conformance.failure import HANDSHAKE_CLOSED, Failure
 
 # The standard variables, read explicitly in this order (requests reads the first, OpenSSL the second).
 CA_BUNDLE_ENVS = ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
@@ -48,11 +49,6 @@ _CLIENT_CERT_REFUSED = frozenset({"TLSV1_ALERT_UNKNOWN_CA", "SSLV3_ALERT_BAD_CER
 # What OpenSSL says when the first bytes back are not a TLS record: "HTTP/1.1 400" read as one.
 _NOT_TLS = frozenset({"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG",
                       "UNKNOWN_PROTOCOL", "HTTP_REQUEST"})
-
-
-# How tls_failure starts when the connection closed during (or right behind) the handshake with no alert:
-# the cause is not known yet (Client.tls_refusal may tell it).
-HANDSHAKE_CLOSED = "the target closed the TLS connection abruptly, without a response"
 
 
 @dataclass(frozen=True)
@@ -194,10 +190,21 @@ def _reason(exc: ssl.SSLError) -> str:
     return (exc.reason or str(exc)).lower().replace("_", " ")
 
 
-def tls_failure(exc: BaseException, client_cert_given: bool, ca_given: str | None = None) -> str | None:
-    """The TLS cause of a failed request, as one sentence with the fix; None when the failure was
-    not TLS's (a refused connection, a timeout). ``ca_given``: the CA bundle the user named, as its
-    source and path (``"--ca-bundle ca.pem"``), or None when certifi's bundle was trusted.
+@dataclass(frozen=True)
+class TLSCause:
+    """The TLS cause of a failed request: `why`, one sentence with the fix, and its kind `failure`:
+    Failure.TLS_HANDSHAKE_CLOSED when the connection closed during (or right behind) the handshake
+    with no alert, so the cause is not known yet (`why` starts with HANDSHAKE_CLOSED;
+    Client.tls_refusal may tell it), else Failure.TLS."""
+
+    failure: Failure
+    why: str
+
+
+def tls_failure(exc: BaseException, client_cert_given: bool, ca_given: str | None = None) -> TLSCause | None:
+    """The TLS cause of a failed request (:class:`TLSCause`); None when the failure was not TLS's
+    (a refused connection, a timeout). ``ca_given``: the CA bundle the user named, as its source
+    and path (``"--ca-bundle ca.pem"``), or None when certifi's bundle was trusted.
 
     Reads the ssl error in `exc`'s chain (causes, contexts, and the `reason`/`args` urllib3 and
     requests wrap it in): its X509 verification code, or the alert the server sent.
@@ -205,6 +212,18 @@ def tls_failure(exc: BaseException, client_cert_given: bool, ca_given: str | Non
     error = _ssl_error(exc)
     if error is None:
         return None
+    named = _named_cause(error, client_cert_given, ca_given)
+    if named is not None:
+        return TLSCause(Failure.TLS, named)
+    if isinstance(error, ssl.SSLEOFError | ssl.SSLZeroReturnError):
+        return TLSCause(Failure.TLS_HANDSHAKE_CLOSED, f"{HANDSHAKE_CLOSED}; check that it serves HTTPS on "
+                        "that port, and whether it demands a client certificate (--client-cert, --client-key)")
+    return TLSCause(Failure.TLS, f"the TLS handshake failed ({_reason(error)})")
+
+
+def _named_cause(error: ssl.SSLError, client_cert_given: bool, ca_given: str | None) -> str | None:
+    """tls_failure's sentence when `error` names its cause (a verification code, an alert, a
+    client certificate refused), else None."""
     if isinstance(error, ssl.SSLCertVerificationError):
         code = error.verify_code
         if code in _ISSUER_UNTRUSTED:
@@ -239,10 +258,7 @@ def tls_failure(exc: BaseException, client_cert_given: bool, ca_given: str | Non
     if client_cert_given and (reason in _CLIENT_CERT_REFUSED or reason in _HANDSHAKE_FAILURE or closed):
         return ("the server refused the client certificate given; pass one its CA trusts with --client-cert "
                 "and --client-key")
-    if closed:
-        return (f"{HANDSHAKE_CLOSED}; check that it serves HTTPS on "
-                "that port, and whether it demands a client certificate (--client-cert, --client-key)")
-    return f"the TLS handshake failed ({_reason(error)})"
+    return None
 
 
 def closed_after_handshake(client_cert_given: bool) -> str:

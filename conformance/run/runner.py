@@ -19,6 +19,7 @@ from conformance.checks.predrawn import drawn_afresh_note
 from conformance.checks.registry import ALWAYS_PROBED, checks_for, probes_for
 from conformance.errors import ClientError, ConformanceError, TargetUnreachable, TransportFailure, UsageError
 from conformance.exchange import Exchange
+from conformance.failure import Failure
 from conformance.judge.bounded import Bounded
 from conformance.judge.coverage import Coverage, coverage_of
 from conformance.judge.diagnosis import Cause
@@ -29,10 +30,10 @@ from conformance.judge.waivers import Waiver
 from conformance.not_sent import NotSent, Stopped
 from conformance.operations import CHECKOUT_SESSIONS, LeftOut, select
 from conformance.profiles import Profile
-from conformance.record.client import TLS_FAILED, Client, ClientSettings, strip_credentials
-from conformance.record.proxy import PROXY_FAILED, asks_authentication
+from conformance.record.client import Client, ClientSettings, strip_credentials
+from conformance.record.proxy import asks_authentication
 from conformance.record.redaction import Redactor
-from conformance.record.tls import HANDSHAKE_CLOSED, TLSOptions, build_context
+from conformance.record.tls import TLSOptions, build_context
 from conformance.run.defaults import DEFAULT_DEADLINE
 from conformance.run.lanes import DEFAULT_CONCURRENCY, probe_rng, run_probes
 from conformance.spec import OPERATION_PATH, Spec, default_spec, load_spec
@@ -336,16 +337,18 @@ def _preflight(client: Client, path: str = OPERATION_PATH, family: list[str] | t
         if client.stopped_because:  # the run's own bound (--deadline) ended it, not the target
             raise TargetUnreachable(f"The run stopped before {client.base_url} answered its first request: "
                                     f"{client.stopped_because.why} (raise --deadline).") from None
-        if str(exc).startswith(PROXY_FAILED):
+        # What failed, as the client recorded it (its kind, never the words; None: not sent).
+        failure = exc.failure if isinstance(exc, TransportFailure) else None
+        if failure is Failure.PROXY:
             # The user's proxy setting, found before anything reached the target: exit 2, not "cannot reach".
-            raise UsageError(f"{str(exc).removeprefix(PROXY_FAILED)}.") from None
-        if _refused_behind_handshake(client, str(exc)) and (refusal := client.tls_refusal()) is not None:
-            exc = TransportFailure(TLS_FAILED + refusal)
-        if str(exc).startswith(TLS_FAILED):
+            raise UsageError(f"{failure.cause(str(exc))}.") from None
+        tls = failure.cause(str(exc)) if failure is not None and failure.tls else None
+        if _refused_behind_handshake(client, failure) and (refusal := client.tls_refusal()) is not None:
+            tls = refusal
+        if tls is not None:
             # Found at the handshake, before any request reached the target's HTTP layer; the fix is
             # the user's (a CA, a client certificate, the URL) or the target's certificate: exit 2.
-            raise UsageError(f"Cannot connect to {client.base_url} over TLS: "
-                             f"{str(exc).removeprefix(TLS_FAILED)}.") from None
+            raise UsageError(f"Cannot connect to {client.base_url} over TLS: {tls}.") from None
         raise TargetUnreachable(f"Cannot reach {client.base_url}: {exc}.") from None
     status = first.status or 0
     if family and 300 <= status < 500 and status != 429:
@@ -382,14 +385,15 @@ def _preflight(client: Client, path: str = OPERATION_PATH, family: list[str] | t
                          "check --base-url and the API key.")
 
 
-def _refused_behind_handshake(client: Client, error: str) -> bool:
+def _refused_behind_handshake(client: Client, failure: Failure | None) -> bool:
     """Whether the preflight's request met a connection closed (or reset) at or right after a TLS
     handshake, whose cause a listening handshake can tell (Client.tls_refusal); not a cause already
-    named, nor a target that never completed a handshake (refused, timed out: nothing to learn)."""
+    named, nor a target that never completed a handshake (refused, timed out: nothing to learn).
+    `failure`: the kind of the request's failure (None: not sent)."""
     if not client.base_url.lower().startswith("https://"):
         return False
-    if error.startswith(TLS_FAILED):
-        return error.startswith(TLS_FAILED + HANDSHAKE_CLOSED)
+    if failure is not None and failure.tls:
+        return failure is Failure.TLS_HANDSHAKE_CLOSED
     return client.tls_facts.server_certificate_sha256 is not None
 
 

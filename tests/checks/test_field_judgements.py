@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from conformance.checks import envelope, identity, integers, limits, next_cursor, portability, protocol
 from conformance.checks.base import Record
 from conformance.checks.common import not_a_page
-from conformance.exchange import DROPPED
+from conformance.failure import DROPPED, Failure
 from conformance.judge import premises
 from conformance.verdicts import Finding
 from tests.checks.test_judgements import RUN, SPEC, Transcript, findings, only, session
@@ -151,7 +151,8 @@ def test_ids_that_change_per_response_are_a_violation_look_alikes_are_not() -> N
 def test_a_connection_dropped_twice_is_a_server_error() -> None:
     t = Transcript()
     t.add("unknown-param:baseline", [("limit", "3")], body={"object": "list", "data": [], "has_more": False})
-    t.add("unknown-param", [("limit", "3"), ("expand[]", "x")], error=f"{DROPPED}, twice (Remote end closed)")
+    t.add("unknown-param", [("limit", "3"), ("expand[]", "x")], error=f"{DROPPED}, twice (Remote end closed)",
+          failure=Failure.DROPPED)
     [err002] = protocol.judge_no_server_errors(t.record, RUN, SPEC)
     assert err002.finding == Finding.VIOLATED and "closed the connection without a response" in err002.reason
     [err003] = protocol.judge_unknown_params(t.record, RUN, SPEC)

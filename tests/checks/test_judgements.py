@@ -11,6 +11,7 @@ from conformance.checks.collection import Collection
 from conformance.checks.generated import Kind, classify
 from conformance.checks.schema_validation import validation_errors
 from conformance.exchange import Exchange
+from conformance.failure import Failure
 from conformance.profiles import PROFILES
 from conformance.spec import default_spec
 from conformance.verdicts import Finding, Outcome
@@ -26,10 +27,11 @@ class Transcript:
         self.exchanges: list[Exchange] = []
 
     def add(self, tag: str, query: list[tuple[str, str]], status: int = 200, body: Any = None,
-            error: str | None = None) -> Exchange:
+            error: str | None = None, failure: Failure | None = None) -> Exchange:
+        """`error`: the words of a failed request; `failure`: its kind, which the judge reads."""
         text = json.dumps(body) if body is not None else ""
         exchange = Exchange(seq=len(self.exchanges), tag=tag, path="/v1/checkout/sessions", query=query,
-                            status=None if error else status, body=text, error=error,
+                            status=None if error else status, body=text, error=error, failure=failure,
                             response_headers={"content-type": "application/json"})
         self.exchanges.append(exchange)
         return exchange
