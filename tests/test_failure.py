@@ -271,3 +271,9 @@ def test_the_preflight_classifies_a_failure_by_its_kind(error: str, failure: Fai
     with pytest.raises(raised) as caught:
         _preflight(_Refused(error, failure))  # type: ignore[arg-type]
     assert str(caught.value) == said
+
+
+def test_the_readme_names_every_kind_exchanges_jsonl_holds() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    [row] = [line for line in readme.splitlines() if line.startswith("| `exchanges.jsonl` |")]
+    assert [kind for kind in Failure if f"`{kind.value}`" not in row] == []
