@@ -362,3 +362,28 @@ def test_a_scope_whose_judging_alone_was_cut_does_not_say_requests_were_left_uns
     asking = Stopped(Kind.DEADLINE, "the run's deadline came")
     assert "the run was cut before all its requests were sent" in Scope("partial", ("MUST",), 40, 48, [],
                                                                             asking).statement()
+
+
+@pytest.mark.parametrize("fault", [None, "has-more-when-full"], ids=["correct", "has-more-when-full"])
+def test_a_cut_run_never_passes_has_more_without_the_full_page_at_the_edge(fault: str | None, keys: tuple[Path, Path],
+                                                                            tmp_path: Path) -> None:
+    """has_more = len(page) == limit shows only on a full page at the end (or head) of the list, which
+    the probes ask for in every profile. A reviewer cut such a run with --max-requests 200 and saw
+    PAG-007 pass on the 52 pages before it. Whatever the budget, a cut run must not pass PAG-007/008
+    against that fault, nor fail them on a correct server."""
+    with start_background(ReferenceConfig(api_key=API_KEY, fault=fault)) as server:
+        _, _, whole, _ = _run(server.base_url, tmp_path / "whole", keys, "--concurrency", "1")
+        verdicts: dict[int, dict[str, str]] = {}
+        for budget in range(10, whole["requests"], 10):
+            _, _, report, _ = _run(server.base_url, tmp_path / str(budget), keys, "--concurrency", "1",
+                                   "--max-requests", str(budget))
+            verdicts[budget] = {r["id"]: r["verdict"] for r in report["requirements"]
+                                if r["id"] in ("PAG-007", "PAG-008")}
+    if fault is None:
+        assert all(v == "pass" for v in {r["id"]: r["verdict"] for r in whole["requirements"]
+                                         if r["id"] in ("PAG-007", "PAG-008")}.values())
+        assert not [b for b, v in verdicts.items() if "fail" in v.values()]
+    else:
+        assert {r["id"]: r["verdict"] for r in whole["requirements"] if r["id"] in ("PAG-007", "PAG-008")} == {
+            "PAG-007": "fail", "PAG-008": "fail"}
+        assert not [b for b, v in verdicts.items() if "pass" in v.values()], verdicts

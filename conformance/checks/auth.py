@@ -8,11 +8,11 @@ from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.collection import Collection
-from conformance.checks.common import answer, first_unanswered, is_4xx, is_error_object, unanswered
+from conformance.checks.common import answer, first_unanswered, is_4xx, is_error_object, not_asked, unanswered
 from conformance.exchange import AUTH_KEY_AS_PASSWORD, AUTH_KEY_VARIANT, AUTH_NONE, Exchange
 from conformance.record.client import BasicCredentials, RawAuthorization, RepeatedAuthorization
 from conformance.spec import Spec
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, violated
+from conformance.verdicts import Evidence, Outcome, held, seqs, violated
 from conformance.wording import plural
 
 
@@ -79,9 +79,10 @@ PROBES = (Probe("auth", "auth", probe_auth, cost=lambda _ctx: 10 + len(malformed
                 reads_record=False),)
 
 
-def _expect(req: str, name: str, exchanges: list[Exchange], ok: tuple[int, ...] | None, what: str) -> Outcome:
+def _expect(req: str, name: str, exchanges: list[Exchange], ok: tuple[int, ...] | None, what: str,
+            record: Record) -> Outcome:
     if not exchanges:
-        return inconclusive(req, name, f"{what} was not probed")
+        return not_asked(req, name, f"{what} was not probed", record)
     if (lost := first_unanswered(exchanges)) is not None:
         return unanswered(req, name, lost)
     wrong = [e for e in exchanges if (e.status not in ok if ok else not is_4xx(e))]
@@ -108,15 +109,17 @@ def judge_auth(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]
     name = REFUSALS_CHECK
     no_creds = record.tagged("auth:none") + record.tagged(CACHED_NONE)
     unknown = record.tagged("auth:unknown-key") + record.tagged(CACHED_UNKNOWN) + record.tagged(KEY_VARIANT_TAG)
-    yield _expect("AUTH-001", name, no_creds, (401,), "a request without credentials")
-    yield _expect("AUTH-002", name, unknown, (401,), "a request with an unknown key")
-    yield _expect("AUTH-003", name, record.tagged("auth:malformed"), None, "a malformed Authorization header")
-    yield _expect("AUTH-004", name, record.tagged("auth:key-as-password"), None, "the key sent as the password")
+    yield _expect("AUTH-001", name, no_creds, (401,), "a request without credentials", record)
+    yield _expect("AUTH-002", name, unknown, (401,), "a request with an unknown key", record)
+    yield _expect("AUTH-003", name, record.tagged("auth:malformed"), None, "a malformed Authorization header",
+                  record)
+    yield _expect("AUTH-004", name, record.tagged("auth:key-as-password"), None, "the key sent as the password",
+                  record)
 
     refusals = [e for e in no_creds + unknown if e.status == 401]
     if not refusals:
-        yield inconclusive("AUTH-006", name, "no 401 was recorded")
-        yield inconclusive("AUTH-007", name, "no 401 was recorded")
+        yield not_asked("AUTH-006", name, "no 401 was recorded", record)
+        yield not_asked("AUTH-007", name, "no 401 was recorded", record)
     else:
         no_challenge = [e for e in refusals if not offers_basic(e.response_headers.get("www-authenticate", ""))]
         yield violated("AUTH-006", name, *[Evidence(
@@ -197,7 +200,7 @@ def judge_no_leak(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
                         else f"mentions {named[0]}"),
                 exchanges=[e.seq]))
     if not errors:
-        yield inconclusive("AUTH-005", name, "no error response was recorded")
+        yield not_asked("AUTH-005", name, "no error response was recorded", record)
     else:
         yield violated("AUTH-005", name, *leaks[:3]) if leaks else held(
             "AUTH-005", name, f"{len(errors)} error responses checked", seqs(errors))

@@ -110,6 +110,17 @@ def unanswered(requirement: str, check: str, lost: Exchange) -> Outcome:
                         Unjudged.LEFT_UNDONE if undone is not None and undone.kind in _CUT_KINDS else None)
 
 
+def not_asked(requirement: str, check: str, reason: str, exchanges: Iterable[Exchange]) -> Outcome:
+    """`requirement` inconclusive because what it needs was never asked or answered, said as `reason`
+    ("... was not probed"); in a run its own bounds cut (`run_cut` over `exchanges`, the run's record)
+    that is the cut's doing, and the outcome says so in its reason and as a value (RUN_CUT), as
+    `lacking` does for too little data."""
+    if (cut := run_cut(exchanges)) is not None:
+        return inconclusive(requirement, check, f"{reason}: the run was cut before it could ask ({cut.why})",
+                            Unjudged.RUN_CUT)
+    return inconclusive(requirement, check, reason)
+
+
 def lacking(requirement: str, check: str, reason: str, exchanges: Iterable[Exchange],
             inapplicable: bool = False) -> Outcome:
     """Too little data to judge `requirement` (or, with `inapplicable`, nothing it applies to), said
@@ -140,24 +151,29 @@ def judge_rejections(
     should: str | None,
     param: str | None,
     what: str,
+    *,
+    record: Iterable[Exchange],
 ) -> Iterable[Outcome]:
-    """`must`: every exchange got a 4xx; `should`: it was a 400 error object naming `param`."""
-    yield judge_refused(name, exchanges, must, what)
+    """`must`: every exchange got a 4xx; `should`: it was a 400 error object naming `param`.
+    `record`: the run's exchanges, to tell a request never sent for the run's own cut (`not_asked`)."""
+    yield judge_refused(name, exchanges, must, what, record=record)
     if should is not None:
-        yield judge_refusal_shape(name, exchanges, should, param, what)
+        yield judge_refusal_shape(name, exchanges, should, param, what, record=record)
 
 
-def _not_judgeable(name: str, exchanges: Sequence[Exchange], requirement: str, what: str) -> Outcome | None:
+def _not_judgeable(name: str, exchanges: Sequence[Exchange], requirement: str, what: str,
+                   record: Iterable[Exchange]) -> Outcome | None:
     if not exchanges:
-        return inconclusive(requirement, name, f"no request with {what} was sent")
+        return not_asked(requirement, name, f"no request with {what} was sent", record)
     if (lost := first_unanswered(exchanges)) is not None:
         return unanswered(requirement, name, lost)
     return None
 
 
-def judge_refused(name: str, exchanges: Sequence[Exchange], requirement: str, what: str) -> Outcome:
-    """Every exchange got a 4xx."""
-    if (unjudged := _not_judgeable(name, exchanges, requirement, what)) is not None:
+def judge_refused(name: str, exchanges: Sequence[Exchange], requirement: str, what: str, *,
+                  record: Iterable[Exchange]) -> Outcome:
+    """Every exchange got a 4xx (`record`: the run's exchanges, as in `judge_rejections`)."""
+    if (unjudged := _not_judgeable(name, exchanges, requirement, what, record)) is not None:
         return unjudged
     accepted = [e for e in exchanges if not is_4xx(e)]
     return violated(requirement, name, *[
@@ -167,13 +183,15 @@ def judge_refused(name: str, exchanges: Sequence[Exchange], requirement: str, wh
 
 
 def judge_refusal_shape(
-    name: str, exchanges: Sequence[Exchange], requirement: str, param: str | None, what: str
+    name: str, exchanges: Sequence[Exchange], requirement: str, param: str | None, what: str, *,
+    record: Iterable[Exchange],
 ) -> Outcome:
     """Every refusal among the exchanges is a 400 error object naming `param` (when given).
 
     With no refusal among them there is nothing to judge the shape of: skipped, never held.
+    `record`: the run's exchanges, as in `judge_rejections`.
     """
-    if (unjudged := _not_judgeable(name, exchanges, requirement, what)) is not None:
+    if (unjudged := _not_judgeable(name, exchanges, requirement, what, record)) is not None:
         return unjudged
     refusals = [e for e in exchanges if is_4xx(e)]
     if not refusals:

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
-from conformance.checks.common import unanswered
+from conformance.checks.common import not_asked, unanswered
 from conformance.checks.walks import Walk, walk_forward
 from conformance.exchange import Exchange
 from conformance.spec import Spec
@@ -70,7 +70,7 @@ def judge_dataset(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
         return
     walk = Walk.read(record, WALK_TAG)
     if not walk.pages:
-        yield inconclusive(REQUIREMENT, name, "the dataset walk was not made (request budget spent?)")
+        yield not_asked(REQUIREMENT, name, "the dataset walk was not made", record)
         return
     if (lost := walk.unanswered) is not None:
         yield unanswered(REQUIREMENT, name, lost)

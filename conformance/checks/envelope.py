@@ -6,12 +6,12 @@ from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.collection import expected_pages
-from conformance.checks.common import lacking, unanswered
+from conformance.checks.common import lacking, not_asked, unanswered
 from conformance.checks.history import History
 from conformance.checks.walks import NEXT_CURSOR_WALK, Walk, cursor_sent, next_cursor_of, walk_forward
 from conformance.exchange import Exchange
 from conformance.spec import Spec
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, skipped, violated
+from conformance.verdicts import Evidence, Outcome, held, seqs, skipped, violated
 from conformance.wording import plural
 
 STARTING_AFTER_WALK = "walk:7"
@@ -38,7 +38,7 @@ def judge_envelope(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
     pages = _lists(record)
     if not pages:
         for req in ("ENV-001", "ENV-002", "ENV-004", "ENV-006"):
-            yield inconclusive(req, name, "no 200 response was recorded")
+            yield not_asked(req, name, "no 200 response was recorded", record)
         return
     not_json = [e for e in pages if "json" not in e.content_type.split(";")[0].lower()]
     yield violated("ENV-001", name, *[Evidence(
@@ -95,8 +95,11 @@ def judge_next_cursor(record: Record, run: RunContext, spec: Spec) -> Iterable[O
     name = NEXT_CURSOR_CHECK
     by_cursor = Walk.read(record, NEXT_CURSOR_WALK).pages
     by_id = Walk.read(record, STARTING_AFTER_WALK).pages
-    if not by_cursor or not by_cursor[0].judgeable:
-        yield inconclusive("ENV-005", name, "the next_cursor walk was not made or not answered")
+    if by_cursor and not by_cursor[0].judgeable:
+        yield unanswered("ENV-005", name, by_cursor[0])
+        return
+    if not by_cursor:
+        yield not_asked("ENV-005", name, "the next_cursor walk was not made or not answered", record)
         return
     echoed = [p for p in by_cursor if p.has_more is True and next_cursor_of(p) is not None
               and next_cursor_of(p) == cursor_sent(p)]

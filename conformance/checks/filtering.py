@@ -13,13 +13,13 @@ from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.collection import Collection, expected_pages
-from conformance.checks.common import first_unanswered, is_4xx, judge_rejections, unanswered
+from conformance.checks.common import first_unanswered, is_4xx, judge_rejections, not_asked, unanswered
 from conformance.checks.filters import FilterWalk, walks_asked, walks_to_ask
 from conformance.checks.history import History
 from conformance.checks.walks import DEFAULT_LIMIT, Walk, limit_sent, walk_forward
 from conformance.exchange import Exchange
 from conformance.spec import Spec
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, skipped, too_little_data, violated
+from conformance.verdicts import Evidence, Outcome, held, seqs, skipped, too_little_data, violated
 from conformance.wording import capped, plural
 
 # Clearly outside the enum. Left out on purpose, as lenient rather than wrong (the
@@ -111,7 +111,7 @@ def judge_filter(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcom
     if not any(w.pages for w in walks):
         for req in ("FLT-001", "FLT-002", "FLT-003"):
             if spec.partitions():
-                yield inconclusive(req, name, "no filtered walk was made")
+                yield not_asked(req, name, "no filtered walk was made", record)
             else:  # equality filters take their value from items: none listed one
                 yield too_little_data(req, name, "no item listed carries a value to filter on")
         return
@@ -267,7 +267,7 @@ def judge_invalid(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
     for f in spec.partitions():
         what = "an unknown status" if f.parameter == "status" else f"an unknown {f.parameter}"
         yield from judge_rejections(name, record.tagged(invalid_tag(f.parameter)), "FLT-004", "FLT-005",
-                                    f.parameter, what)
+                                    f.parameter, what, record=record)
     for f in spec.equalities():
         yield from _judge_empty(name, record, f.parameter)
 
@@ -279,10 +279,10 @@ def _judge_empty(name: str, record: Record, parameter: str) -> Iterable[Outcome]
     what = f"an empty {parameter}"
     refused = [e for e in sent if is_4xx(e)]
     if not sent or first_unanswered(sent) is not None:
-        yield from judge_rejections(name, sent, "FLT-004", "FLT-005", parameter, what)
+        yield from judge_rejections(name, sent, "FLT-004", "FLT-005", parameter, what, record=record)
         return
     if refused:
-        yield from judge_rejections(name, refused, "FLT-004", "FLT-005", parameter, what)
+        yield from judge_rejections(name, refused, "FLT-004", "FLT-005", parameter, what, record=record)
     unfiltered = next((e for e in record.tagged("walk:default") if e.page_ids is not None
                        and "starting_after" not in e.params), None)
     history = History.of(record)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
-from conformance.checks.common import first_unanswered, is_4xx, unanswered
+from conformance.checks.common import first_unanswered, is_4xx, not_asked, unanswered
 from conformance.checks.generation import (
     NEGATIVE_TAG,
     PLAIN_TAG,
@@ -33,7 +33,7 @@ from conformance.checks.schema_validation import SchemaError, validation_errors
 from conformance.errors import RequestBudgetExhausted, TransportFailure
 from conformance.exchange import Exchange
 from conformance.spec import Spec, default_spec
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, skipped, violated
+from conformance.verdicts import Evidence, Outcome, held, seqs, skipped, violated
 
 TAG = "generated"
 VERSION_HEADER = "X-API-Version"
@@ -188,7 +188,7 @@ def judge_generated_schema(record: Record, run: RunContext, spec: Spec) -> Itera
     name = SCHEMA_CHECK
     exchanges = [e for e in record if is_generated(e)]
     if not exchanges:
-        yield inconclusive("SCH-001", name, "no generated request was sent")
+        yield not_asked("SCH-001", name, "no generated request was sent", record)
         return
     ok = [e for e in exchanges if e.answered and e.status == 200]
     evidence: list[Evidence] = []
@@ -241,7 +241,7 @@ def judge_valid_accepted(record: Record, run: RunContext, spec: Spec) -> Iterabl
     name = VALID_ACCEPTED_CHECK
     generated_ = [e for e in record if is_generated(e)]
     if not generated_:
-        yield inconclusive("SCH-002", name, "no generated request was sent")
+        yield not_asked("SCH-002", name, "no generated request was sent", record)
         return
     valid, _ = _classified(record, run, spec, Kind.VALID)
     refused = [e for e in valid if e.answered and e.status not in (200, 429)]
@@ -269,7 +269,7 @@ def judge_invalid_rejected(record: Record, run: RunContext, spec: Spec) -> Itera
     name = INVALID_REJECTED_CHECK
     generated_ = [e for e in record if is_generated(e)]
     if not generated_:
-        yield inconclusive("SCH-003", name, "no generated request was sent")
+        yield not_asked("SCH-003", name, "no generated request was sent", record)
         return
     invalid, _ = _classified(record, run, spec, Kind.INVALID)
     status_enum = spec.enum_of("status")

@@ -6,13 +6,20 @@ from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.collection import Collection
-from conformance.checks.common import first_unanswered, judge_refusal_shape, judge_refused, not_a_page, unanswered
+from conformance.checks.common import (
+    first_unanswered,
+    judge_refusal_shape,
+    judge_refused,
+    not_a_page,
+    not_asked,
+    unanswered,
+)
 from conformance.checks.history import History
 from conformance.checks.walks import cursor_sent, limit_bounds, limit_sent
 from conformance.exchange import Exchange
 from conformance.profiles import limits_to_try
 from conformance.spec import Spec
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, too_little_data, violated
+from conformance.verdicts import Evidence, Outcome, held, seqs, too_little_data, violated
 from conformance.wording import plural
 
 # Past 64 bits too: a server that parses into an int64 before its range check must still refuse.
@@ -71,7 +78,7 @@ def judge_default(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
     pages = [e for e in record if e.page_ids is not None and "limit" not in e.params
              and not e.tag.startswith("generated") and not e.tag.startswith("auth")]
     if not pages:
-        yield inconclusive("LIM-001", name, "no page without `limit` was answered")
+        yield not_asked("LIM-001", name, "no page without `limit` was answered", record)
         return
     default = limit_bounds(spec)[2]
     if collection.complete and len(collection) <= default:
@@ -119,7 +126,7 @@ def judge_accepted(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
     history = History.of(record)
     existed = len(history.stable(collection.ids))  # sessions created meanwhile may join a page
     if (lost := first_unanswered(tried)) is not None or not tried:
-        yield unanswered("LIM-002", name, lost) if lost else inconclusive("LIM-002", name, "no limit was tried")
+        yield unanswered("LIM-002", name, lost) if lost else not_asked("LIM-002", name, "no limit was tried", record)
     else:
         refused = [e for e in tried if e.page_ids is None]
         wrong_size = [
@@ -146,7 +153,7 @@ def judge_accepted(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
             expected=f"at most {limit_sent(e)}", actual=str(listed(e)), exchanges=[e.seq])
             for e in over[:5]])
     elif not pages:
-        yield inconclusive("LIM-003", name, "no page was answered")
+        yield not_asked("LIM-003", name, "no page was answered", record)
     elif not bound:
         yield too_little_data("LIM-003", name, "no page held as many sessions as its limit")
     else:
@@ -175,9 +182,10 @@ def listed(page: Exchange) -> int:
 def judge_rejected(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
     name = REJECTED_CHECK
     out_of_range, not_integers = record.tagged("limit:range"), record.tagged("limit:type")
-    yield judge_refused(name, out_of_range, "LIM-005", "an out-of-range limit")
-    yield judge_refused(name, not_integers, "LIM-006", "a non-integer limit")
-    yield judge_refusal_shape(name, out_of_range + not_integers, "LIM-007", "limit", "an invalid limit")
+    yield judge_refused(name, out_of_range, "LIM-005", "an out-of-range limit", record=record)
+    yield judge_refused(name, not_integers, "LIM-006", "a non-integer limit", record=record)
+    yield judge_refusal_shape(name, out_of_range + not_integers, "LIM-007", "limit", "an invalid limit",
+                              record=record)
 
 
 CHECKS = (

@@ -13,13 +13,13 @@ from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.collection import Collection
-from conformance.checks.common import first_unanswered, lacking, not_a_page, unanswered
+from conformance.checks.common import first_unanswered, lacking, not_a_page, not_asked, unanswered
 from conformance.checks.filters import FilterWalk, filter_of, walks_to_ask
 from conformance.checks.history import History
 from conformance.checks.walks import next_cursor_of
 from conformance.exchange import Exchange
 from conformance.spec import Spec
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, skipped, violated
+from conformance.verdicts import Evidence, Outcome, held, seqs, skipped, violated
 
 TAG = "next-cursor"
 SOURCE, BY_CURSOR, BY_ID = f"{TAG}:page", f"{TAG}:by-cursor", f"{TAG}:by-id"
@@ -118,7 +118,7 @@ def judge_next_cursor_everywhere(record: Record, run: RunContext, spec: Spec) ->
         yield skipped("ENV-005", name, f"{spec.operation_key} declares no filter and no ending_before")
         return
     if not sources:
-        yield inconclusive("ENV-005", name, "no filtered or ending_before page was asked for")
+        yield not_asked("ENV-005", name, "no filtered or ending_before page was asked for", record)
         return
     if (lost := first_unanswered(record.under(TAG))) is not None:
         yield unanswered("ENV-005", name, lost)

@@ -12,11 +12,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from conformance.checks.base import Check, Record, RunContext
-from conformance.checks.common import lacking
+from conformance.checks.common import lacking, not_asked, unanswered
 from conformance.checks.walks import REFERENCE_WALK, Walk
 from conformance.exchange import Exchange
 from conformance.spec import Spec
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, skipped, too_little_data, violated
+from conformance.verdicts import Evidence, Outcome, held, seqs, skipped, too_little_data, violated
 from conformance.wording import plural
 
 Item = dict[str, Any]
@@ -210,8 +210,10 @@ def _total_mismatch(item: Item) -> tuple[str, str, str] | None:
 
 def _judge_unique_ids(record: Record, name: str) -> Outcome:
     walk = Walk.read(record, REFERENCE_WALK)
-    if not walk.pages or walk.unanswered is not None:
-        return inconclusive("OBJ-004", name, "the reference walk was not made or not answered")
+    if walk.unanswered is not None:
+        return unanswered("OBJ-004", name, walk.unanswered)
+    if not walk.pages:
+        return not_asked("OBJ-004", name, "the reference walk was not made or not answered", record)
     if len(walk.ids) < 2:
         return lacking("OBJ-004", name, "the reference walk saw fewer than two sessions", record)
     ids = walk.ids

@@ -8,7 +8,17 @@ from dataclasses import dataclass
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
 from conformance.checks.collection import Collection, expected_pages, pages_holding
-from conformance.checks.common import answer, first_unanswered, is_4xx, is_error_object, lacking, not_a_page, unanswered
+from conformance.checks.common import (
+    answer,
+    first_unanswered,
+    is_4xx,
+    is_error_object,
+    lacking,
+    not_a_page,
+    not_asked,
+    run_cut,
+    unanswered,
+)
 from conformance.checks.history import History
 from conformance.checks.walks import (
     NEXT_CURSOR_WALK,
@@ -23,7 +33,7 @@ from conformance.checks.walks import (
 from conformance.exchange import Exchange
 from conformance.profiles import Profile
 from conformance.spec import Spec
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, too_little_data, violated
+from conformance.verdicts import Evidence, Outcome, Unjudged, held, inconclusive, seqs, too_little_data, violated
 from conformance.wording import capped, plural
 
 FORWARD_WALKS = (REFERENCE_WALK, "walk:7", "walk:1", "walk:default")
@@ -489,6 +499,7 @@ def _judge_has_more(req: str, name: str, pages: list[Exchange], collection: Coll
     every older one (or next to the newest second), so a `true` the reference cannot explain is
     excused only there; a `false` while older sessions remain is never excused."""
     judged: list[Exchange] = []
+    full_edge = False  # a full page judged at the edge (the end, or the head backward)
     for page in pages:
         ids = page.page_ids
         if ids is None or not isinstance(page.has_more, bool):
@@ -534,8 +545,16 @@ def _judge_has_more(req: str, name: str, pages: list[Exchange], collection: Coll
         judged.append(page)
         if page.has_more != more:
             return _has_more_wrong(req, name, page, more, backward)
+        full_edge = full_edge or (more is False and ids is not None and len(ids) == limit_sent(page))
     if not judged:
         return lacking(req, name, "no page could be compared with the reference walk", record, inapplicable=True)
+    if not full_edge and (cut := run_cut(record)) is not None:
+        # A full page at the edge is where `has_more = len(page) == limit` shows, and the probes ask
+        # for one in every profile (probe_cursors): a run its own bounds cut before that page was
+        # answered has not earned the pass, however many other pages held.
+        edge = "head" if backward else "end"
+        return inconclusive(req, name, f"no full page at the {edge} of the list was judged: the run was cut "
+                            f"before it could ask ({cut.why})", Unjudged.RUN_CUT)
     return held(req, name, f"{plural(len(judged), 'page')} checked", seqs(judged))
 
 
@@ -565,8 +584,8 @@ def judge_bad_cursors(record: Record, run: RunContext, spec: Spec) -> Iterable[O
             yield unanswered(should, name, lost)
             continue
         if not exchanges:
-            yield inconclusive(must, name, "not probed")
-            yield inconclusive(should, name, "not probed")
+            yield not_asked(must, name, "not probed", record)
+            yield not_asked(should, name, "not probed", record)
             continue
         fivexx = [e for e in exchanges if (e.status or 0) >= 500 or e.dropped]
         yield violated(must, name, *[Evidence(

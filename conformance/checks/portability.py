@@ -44,7 +44,7 @@ def judge_lenient_status(record: Record, run: RunContext, spec: Spec) -> Iterabl
         return
     what = "a status" if partitions[0].parameter == "status" else f"a {partitions[0].parameter}"
     yield judge_refused(LENIENT_CHECK, record.tagged(TAG), "FLT-006",
-                        f"{what} a lenient server might map onto the enum")
+                        f"{what} a lenient server might map onto the enum", record=record)
 
 
 CHECKS = (Check(LENIENT_CHECK, "filter", ("FLT-006",), judge_lenient_status),)

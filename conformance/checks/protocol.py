@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
-from conformance.checks.common import answer, first_unanswered, is_4xx, is_error_object
+from conformance.checks.common import answer, first_unanswered, is_4xx, is_error_object, not_asked, unanswered
 from conformance.checks.history import History, limit_of
 from conformance.exchange import Exchange
 from conformance.spec import Spec
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, violated
+from conformance.verdicts import Evidence, Outcome, held, seqs, violated
 from conformance.wording import plural
 
 # Names no Stripe-style API gives a meaning: `expand` would be honoured by some, and an
@@ -46,7 +46,7 @@ def judge_no_server_errors(record: Record, run: RunContext, spec: Spec) -> Itera
     name = NO_5XX_CHECK
     answered = [e for e in record if e.answered]
     if not answered:
-        yield inconclusive("ERR-002", name, "no request was answered")
+        yield not_asked("ERR-002", name, "no request was answered", record)
         return
     # Closed without a response twice while other requests are answered: a 5xx (CONTRACT.md).
     crashed = [e for e in record if (e.status or 0) >= 500 or e.dropped]
@@ -67,7 +67,7 @@ def judge_error_objects(record: Record, run: RunContext, spec: Spec) -> Iterable
     name = SHAPE_CHECK
     errors = [e for e in record if e.judgeable and is_4xx(e)]
     if not errors:
-        yield inconclusive("ERR-001", name, "no 4xx response was recorded")
+        yield not_asked("ERR-001", name, "no 4xx response was recorded", record)
         return
     plain = [e for e in errors if not is_error_object(e)
              or "json" not in e.content_type.split(";")[0].lower()]
@@ -85,8 +85,11 @@ def judge_unknown_params(record: Record, run: RunContext, spec: Spec) -> Iterabl
     name = UNKNOWN_PARAMS_CHECK
     baseline = record.tagged("unknown-param:baseline")
     probes = record.tagged("unknown-param")
-    if not baseline or not probes or first_unanswered(baseline + probes) is not None:
-        yield inconclusive("ERR-003", name, "the unknown-parameter requests were not answered")
+    if (lost := first_unanswered(baseline + probes)) is not None:
+        yield unanswered("ERR-003", name, lost)
+        return
+    if not baseline or not probes:
+        yield not_asked("ERR-003", name, "the unknown-parameter requests were not answered", record)
         return
     # Pages taken moments apart on a live account may differ by sessions created meanwhile.
     history = History.of(record)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from conformance.checks.base import Check, Record, RunContext
+from conformance.checks.common import not_asked
 from conformance.checks.generated import schema_evidence
 from conformance.checks.schema_validation import MAX_ITEMS_DESCRIBED, SchemaError, validation_errors
 from conformance.exchange import Exchange
@@ -38,8 +39,8 @@ def judge_response_schema(record: Record, run: RunContext, spec: Spec) -> Iterab
     readable = [e for e in pages if e.json is not None]
     if not readable:
         reason = "no 200 response was recorded" if not pages else "no 200 response had a readable JSON body"
-        yield inconclusive("ENV-003", name, reason)
-        yield inconclusive("OBJ-005", name, reason)
+        yield not_asked("ENV-003", name, reason, record)
+        yield not_asked("OBJ-005", name, reason, record)
         return
     envelope: list[Evidence] = []
     items: list[Evidence] = []

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from conformance.checks.base import Check, Probe, ProbeContext, Record, RunContext
-from conformance.checks.common import answer, first_unanswered, is_error_object, unanswered
+from conformance.checks.common import answer, first_unanswered, is_error_object, not_asked, unanswered
 from conformance.checks.history import History
 from conformance.exchange import Exchange
 from conformance.spec import Spec
-from conformance.verdicts import Evidence, Outcome, held, inconclusive, seqs, skipped, violated
+from conformance.verdicts import Evidence, Outcome, held, seqs, skipped, violated
 from conformance.wording import plural
 
 HEADER = "X-API-Version"
@@ -38,7 +38,7 @@ def judge_version(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
     unknown = record.tagged("version:unknown")
     sent = unknown + record.tagged("version:supported") + record.tagged("version:empty")
     if (lost := first_unanswered(sent)) is not None or not sent:
-        yield unanswered("VER-001", name, lost) if lost else inconclusive("VER-001", name, "not probed")
+        yield unanswered("VER-001", name, lost) if lost else not_asked("VER-001", name, "not probed", record)
     else:
         crashed = [e for e in sent if (e.status or 0) >= 500 or e.dropped]
         yield violated("VER-001", name, *[Evidence(
@@ -51,8 +51,10 @@ def judge_version(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
     else:
         baseline = record.tagged("version:baseline")
         supported = record.tagged("version:supported")
-        if not baseline or not supported or first_unanswered(baseline + supported):
-            yield inconclusive("VER-002", name, "the supported-version request was not answered")
+        if (lost := first_unanswered(baseline + supported)) is not None:
+            yield unanswered("VER-002", name, lost)
+        elif not baseline or not supported:
+            yield not_asked("VER-002", name, "the supported-version request was not answered", record)
         else:
             b, s = baseline[0], supported[0]
             # Pages taken moments apart on a live account may differ by sessions created meanwhile.
@@ -64,13 +66,15 @@ def judge_version(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
                 expected=f"200 with the same envelope and ids {' '.join(b.page_ids or [])}",
                 actual=f"status {s.status}, ids {' '.join(s.page_ids or []) or '-'}",
                 exchanges=[s.seq, b.seq]))  # the request with the header first: the curl line replays it
-    yield _judge_unknown(name, unknown)
+    yield _judge_unknown(name, unknown, record)
 
 
-def _judge_unknown(name: str, unknown: list[Exchange]) -> Outcome:
+def _judge_unknown(name: str, unknown: list[Exchange], record: Record) -> Outcome:
     """VER-003: every unknown version is refused with 400 and an error object (a 200 included)."""
-    if not unknown or first_unanswered(unknown) is not None:
-        return inconclusive("VER-003", name, "the unknown-version requests were not answered")
+    if (lost := first_unanswered(unknown)) is not None:
+        return unanswered("VER-003", name, lost)
+    if not unknown:
+        return not_asked("VER-003", name, "the unknown-version requests were not answered", record)
     wrong = [e for e in unknown if e.status != 400 or not is_error_object(e)]
     return violated("VER-003", name, *[Evidence(
         f"{HEADER}: {e.request_headers.get(HEADER, '')[:40]!r} was not refused with 400 and an error object",
