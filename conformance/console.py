@@ -149,12 +149,13 @@ def _print_operations(result: RunResult, out: TextIO) -> None:
 
 
 def _read_per_operation(exchanges: list[Exchange]) -> dict[str, tuple[int, int]]:
-    """"GET /path" -> (requests sent on it, distinct item ids on its list pages)."""
+    """"GET /path" -> (requests sent on it, distinct item ids on its list pages). Counted as the run's
+    own total is (conformance.run.lanes): every attempt of a request sent, none of one never sent."""
     requests: Counter[str] = Counter()
     ids: dict[str, set[str]] = {}
     for exchange in exchanges:
         key = f"{exchange.method} {exchange.path}"
-        requests[key] += 1
+        requests[key] += exchange.attempts if exchange.not_sent is None else 0
         ids.setdefault(key, set()).update(exchange.page_ids or ())
     return {key: (count, len(ids.get(key, ()))) for key, count in requests.items()}
 

@@ -205,6 +205,20 @@ class _KeptReadings:
 _READINGS = _KeptReadings()
 
 
+# What each plain field of an exchanges.jsonl line must hold (Exchange.from_dict): a hand-edited
+# value of another type is refused as "not an exchange", never met later as a crash in judging.
+_FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "seq": (int,), "tag": (str,), "path": (str,), "query": (list,), "auth": (str,), "request_headers": (dict,),
+    "status": (int, type(None)), "response_headers": (dict,), "body": (str,), "body_truncated": (bool,),
+    "elapsed_ms": (int, float), "attempts": (int,), "error": (str, type(None)), "method": (str,),
+    "body_error": (str, type(None)),
+}
+_FIELD_WORDS = {name: " or ".join("null" if kind is type(None) else {
+    int: "an integer", str: "text", list: "a list", dict: "an object", bool: "true or false", float: "a number",
+}[kind] for kind in kinds) for name, kinds in _FIELD_TYPES.items()}
+_REQUIRED = ("seq", "tag", "path", "query")
+
+
 @dataclass
 class Exchange:
     seq: int
@@ -392,8 +406,18 @@ class Exchange:
         before `left_undone` or `failure` existed has those read from `error`'s words
         (NotSent.from_legacy_error, Failure.from_legacy_error)."""
         values = dict(data)
-        if not isinstance(values.get("error"), str | None):
-            raise TypeError("error is not text")
+        for name, kinds in _FIELD_TYPES.items():
+            value = values.get(name)
+            # bool is an int to isinstance: a count or a number written as true/false is not one.
+            if (name in values or name in _REQUIRED) and (
+                    not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds)):
+                raise TypeError(f"{name} is not {_FIELD_WORDS[name]}")
+        for mapping in ("request_headers", "response_headers"):
+            if not all(isinstance(k, str) and isinstance(v, str) for k, v in values.get(mapping, {}).items()):
+                raise TypeError(f"{mapping} is not a mapping of text to text")
+        if not all(isinstance(pair, list | tuple) and len(pair) == 2 and all(isinstance(x, str) for x in pair)
+                   for pair in values.get("query", [])):
+            raise TypeError("query is not a list of [name, value] pairs of text")
         values["query"] = [tuple(pair) for pair in values.get("query", [])]
         if "left_undone" in values:
             undone = values["left_undone"]

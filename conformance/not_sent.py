@@ -103,7 +103,7 @@ class NotSent:
         if not isinstance(why, str) or not isinstance(in_flight, bool) or not (
                 limit is None or (isinstance(limit, int) and not isinstance(limit, bool))):
             raise TypeError(f"left_undone is not a reason the suite writes: {dict(record)!r:.120}")
-        return cls(Kind(record["kind"]), why, limit, in_flight)
+        return cls(Kind(record.get("kind")), why, limit, in_flight)
 
     @classmethod
     def from_legacy_error(cls, error: str | None) -> NotSent | None:

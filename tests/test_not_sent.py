@@ -4,12 +4,14 @@ from exchanges.jsonl's `left_undone`, and from the words alone only in a transcr
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from conformance.exchange import Exchange
 from conformance.judge.spent_budget import budget_spent
 from conformance.not_sent import DEADLINE_CUT, Kind, NotSent, Stopped
+from conformance.reports.exchanges import read_exchanges
 
 
 def _exchange(seq: int) -> Exchange:
@@ -182,3 +184,17 @@ def test_an_older_report_has_its_judging_cut_read_from_the_end_of_its_text(
     assert read is not None and (read.kind, read.detail, read.judging) == parts
     assert read.text() == fields["stopped"]
     assert read.asking_finished == (parts[:2] == (None, ""))
+
+
+@pytest.mark.parametrize("edit", [
+    {"left_undone": {"why": "x"}}, {"seq": "1"}, {"seq": None}, {"tag": 5}, {"body": 5}, {"status": "200"},
+    {"attempts": True}, {"elapsed_ms": "3"}, {"query": [["limit", "1", "x"]]}, {"query": [["limit", 1]]},
+    {"request_headers": {"accept": 1}}, {"response_headers": []}, {"error": 7},
+])
+def test_a_hand_edited_line_is_named_as_not_an_exchange(edit: dict[str, object], tmp_path: Path) -> None:
+    # Found by a reviewer: such edits made `verify` end in "internal error" (exit 3: "evidence intact").
+    line = _exchange(0).to_dict() | edit
+    path = tmp_path / "exchanges.jsonl"
+    path.write_text(json.dumps(_exchange(0).to_dict()) + "\n" + json.dumps(line) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"^exchanges.jsonl line 2 is not an exchange \("):
+        read_exchanges(path)

@@ -268,3 +268,19 @@ def test_verify_re_judges_a_family_run_with_its_document(
     assert main(["verify", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "pass the run's document with --spec" in err[0], err
+
+
+def test_each_operations_request_count_is_of_requests_sent(family: str, tmp_path: Path) -> None:
+    """The console's per-operation lines count the requests sent, as the run's total does: a budget that
+    leaves requests unsent must not make them add up to more than were sent (a reviewer saw 60 + 30 + 19
+    under a header of 56)."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        main(["run", "--base-url", family, "--api-key", KEY, "--spec", str(family_path()), "--profile", "quick",
+              "--max-requests", "100", "--report-dir", str(tmp_path)])
+    text = out.getvalue()
+    total = int(re.search(r"\b(\d+) requests\b", text.splitlines()[0]).group(1))  # type: ignore[union-attr]
+    per_operation = [int(n) for n in re.findall(r"^  GET /v1/\S+: (\d+) requests?,", text, re.M)]
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert total == report["requests"] == 100 and len(per_operation) == 3
+    assert sum(per_operation) == total
