@@ -131,3 +131,15 @@ def test_only_a_walk_its_budget_stopped_is_named() -> None:
     assert coverage_of([*ended, *open_walk]).not_probed == (
         "the walk with limit=3 and status=open past page 1 (1 session read)",
         "the full last page of status=open (asked after a walk that reaches the end)")
+
+
+def test_limits_a_cut_left_unsent_are_not_named_as_left_out_by_the_profile() -> None:
+    # A reviewer ran --max-requests 1: "standard did not probe: limits other than 1", though limit=1 was never sent.
+    from conformance.not_sent import NotSent
+
+    ended = [_walk_page(0, "walk:100", ["cs_1", "cs_2"], False, [("limit", "100")])]
+    tried = _walk_page(1, "limit:accept", ["cs_1"], True, [("limit", "1")])
+    unsent = Exchange(seq=2, tag="limit:accept", path="/v1/checkout/sessions", query=[("limit", "2")])
+    unsent.leave_undone(NotSent.request_budget(2))
+    assert coverage_of([*ended, tried]).not_probed == ("limits other than 1",)  # the profile's own choice
+    assert coverage_of([*ended, tried, unsent]).not_probed == ()

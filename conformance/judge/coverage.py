@@ -97,8 +97,12 @@ def not_probed(record: Record) -> tuple[str, ...]:
                 status = walk.pages[0].params.get("status") if tag.startswith("filter:") else None
                 if status is not None and not record.tagged(_TAIL + status):
                     left.append(f"the full last page of status={status} (asked after a walk that reaches the end)")
-    tried = {int(v) for e in record.tagged(_ACCEPTED_LIMITS) if (v := e.params.get("limit", "")).isdigit()}
-    if tried and not set(_LIMITS) <= tried:
+    accepted = record.tagged(_ACCEPTED_LIMITS)
+    tried = {int(v) for e in accepted if (v := e.params.get("limit", "")).isdigit()}
+    # A limit left unsent by the run's own bound (the budget, the deadline) says nothing of what the
+    # profile would have tried: that cut is reported as such, not here.
+    cut = any(e.left_undone is not None for e in accepted)
+    if tried and not cut and not set(_LIMITS) <= tried:
         shown = sorted(tried & set(_LIMITS))
         left.append("limits other than " + ", ".join(map(str, shown[:-1])) + f" and {shown[-1]}"
                     if len(shown) > 1 else f"limits other than {shown[0]}")
