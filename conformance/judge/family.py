@@ -20,7 +20,7 @@ from typing import Any
 
 from conformance.catalog import Catalog
 from conformance.checks.base import Record, RunContext
-from conformance.judge.judgement import Conclusion, Scope
+from conformance.judge.judgement import Conclusion, Scope, run_reason, run_wide_reason
 from conformance.judge.pipeline import Judged, RunJudgement, judge_cut_short, judge_run
 from conformance.operations import CHECKOUT_SESSIONS
 from conformance.spec import Spec
@@ -151,11 +151,16 @@ def combined(parts: Sequence[tuple[str, RunJudgement]]) -> RunJudgement:
         # One reason for the whole run (a usage error the preflight found, named with its own
         # operation): prefixing the first operation would point at the wrong one.
         reason = worst.reason
-    elif worst.reason:
-        reason = f"{worst_key}: {worst.reason}"
     elif worst.verdict == "nonconformant":
         failing = [key for key, c in conclusions if c.verdict == "nonconformant"]
-        reason = f"Nonconformant on {', '.join(failing)}."
+        stopped = worst.scope.stopped  # the whole run's, whichever operation says it
+        reason = f"Nonconformant on {', '.join(failing)}." + (
+            f" The run stopped early: {stopped.text()}." if stopped is not None else "")
+    elif worst.reason and run_wide_reason(worst.verdicts, worst.verdict):
+        # The budget, or the run's stop, is the whole run's: said once, over every operation's verdicts.
+        reason = run_reason([v for _, c in conclusions for v in c.verdicts], worst.verdict, worst.scope.stopped)
+    elif worst.reason:
+        reason = f"{worst_key}: {worst.reason}"
     else:
         reason = ""
     scopes = [c.scope for _, c in conclusions]

@@ -141,11 +141,25 @@ def conclude(
         verdict, reason = "inconclusive", aborted
     else:
         verdict = overall(waived, strict)
-        reason = verdict_reason(waived, verdict)
-        if stopped is not None and not _says(waived, verdict, stopped):
-            reason = f"{reason} ({stopped.text()})" if reason else f"The run stopped early: {stopped.text()}."
+        reason = run_reason(waived, verdict, stopped)
     return Conclusion(waived, records, verdict, reason, scope_of(waived, catalog, verdict, strict, only,
                                                                     aborted is not None, stopped))
+
+
+def run_reason(verdicts: Sequence[RequirementVerdict], verdict: str, stopped: Stopped | None) -> str:
+    """The sentence of a run whose gate verdict over `verdicts` (waivers applied) is `verdict`
+    (conformance.verdicts.verdict_reason), with why it stopped early (`stopped`) said once."""
+    reason = verdict_reason(verdicts, verdict)
+    if stopped is not None and not _says(verdicts, verdict, stopped):
+        reason = f"{reason} ({stopped.text()})" if reason else f"The run stopped early: {stopped.text()}."
+    return reason
+
+
+def run_wide_reason(verdicts: Sequence[RequirementVerdict], verdict: str) -> bool:
+    """Whether the sentence of `verdict` over `verdicts` is about the run as a whole rather than one
+    requirement: the spent request budget, or nothing but why the run stopped early. In a family run
+    that sentence is said once for every operation, not as one operation's (conformance.judge.family)."""
+    return names_spent_budget(verdicts, verdict) or not verdict_reason(verdicts, verdict)
 
 
 def _says(verdicts: Sequence[RequirementVerdict], verdict: str, stopped: Stopped) -> bool:

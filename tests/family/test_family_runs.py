@@ -284,3 +284,10 @@ def test_each_operations_request_count_is_of_requests_sent(family: str, tmp_path
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert total == report["requests"] == 100 and len(per_operation) == 3
     assert sum(per_operation) == total
+    # The budget is the whole run's: its reason counts every operation's unjudged requirements, under no
+    # one operation's name (it said "GET /v1/checkout/sessions: 37 requirements ..." of 110).
+    unjudged = sum(r["verdict"] == "inconclusive" for r in report["requirements"])
+    assert report["gate_verdict"] == "inconclusive"
+    assert report["verdict_reason"] == (f"{unjudged} requirements could not be judged: the request budget "
+                                        "(--max-requests 100) was used up before its requests were sent; raise "
+                                        "--max-requests, or judge fewer areas with --only.")
