@@ -31,9 +31,9 @@ from conformance.checks.base import Record, RunContext
 from conformance.errors import UsageError, VerdictDrift, VerificationFailed
 from conformance.exchange import Exchange
 from conformance.judge.bounded import recorded_cut
-from conformance.judge.coverage import Coverage, coverage_of
+from conformance.judge.coverage import Coverage
 from conformance.judge.diagnosis import Cause
-from conformance.judge.family import judge_operations, path_of, tagged
+from conformance.judge.family import coverage_of_operations, judge_operations, path_of, tagged
 from conformance.judge.judgement import Conclusion
 from conformance.judge.pipeline import Judged, RunJudgement, judge_cut_short, judge_run, judging_steps
 from conformance.judge.waivers import recorded_waivers, status_problems
@@ -464,7 +464,7 @@ def _coverage(report: dict[str, Any], exchanges: list[Exchange]) -> dict[str, An
         unread = Coverage(0, None, 0, f"not read: {stopped.judging} before the pages were read").to_dict()
         if report["coverage"] == unread:
             return unread
-    return coverage_of(exchanges).to_dict()
+    return coverage_of_operations(exchanges, operations_of(report)).to_dict()
 
 
 def _rejudge_cut(report: dict[str, Any], exchanges: list[Exchange], context: RunContext, cut: str,
