@@ -185,8 +185,9 @@ _KEYGEN_EPILOG = """exit codes:
   2  a key already exists there (keygen never overwrites one), or DIR cannot be written"""
 
 _DIFF_EPILOG = """exit codes:
-  0  nothing regressed
-  1  something regressed (each regression is named)
+  0  nothing regressed and no operation was dropped
+  1  something regressed (each regression is named), or an operation the old run
+     judged is not judged in the new one (each dropped operation is named)
   2  a directory holds no readable report"""
 
 

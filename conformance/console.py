@@ -17,11 +17,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from conformance.checks.history import describe
 from conformance.exchange import Exchange
 from conformance.judge.coverage import not_probed_line
 from conformance.judge.diagnosis import REPORTED
-from conformance.judge.family import OperationVerdict, operation_verdicts
+from conformance.judge.family import OperationVerdict, activity_text, operation_verdicts
 from conformance.judge.judgement import scoped_line
 from conformance.judge.waivers import waiver_notes
 from conformance.record.redaction import Redactor
@@ -104,7 +103,7 @@ def print_summary(result: RunResult, written: list[Path], stream: TextIO) -> Non
     for note in waiver_notes(result.waivers, result.target, failing, result.operations):
         print(f"  {note}", file=out)
     if result.activity:
-        print(f"  {inert(describe(result.activity))}", file=out)
+        print(f"  {inert(activity_text(result.activity, result.operations))}", file=out)
     if result.scope is not None:
         waived = [v.requirement for v in result.verdicts if v.verdict == Verdict.WAIVED]
         line = scoped_line(result.scope.to_dict(), result.strict, waived)

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from conformance.errors import SpecError
+from conformance.wording import OBJECTS, Noun
 
 # The operation every run judged before families (issue 24), and the default of every verdict,
 # cause and waiver that names no other: today's commands and reports mean this one.
@@ -82,6 +83,39 @@ class ListOperation:
 
     def query_parameter(self, name: str) -> Mapping[str, Any] | None:
         return next((p for p in self.parameters if p.get("in") == "query" and p.get("name") == name), None)
+
+    @property
+    def noun(self) -> Noun:
+        """What it lists, for sentences about its items (:func:`items_noun`)."""
+        return items_noun(self.path)
+
+
+# The longest path segment read as a noun; a longer one reads as "objects".
+_NOUN_LENGTH = 64
+
+
+def items_noun(operation: str) -> Noun:
+    """What a list operation lists, from the last segment of its path (``"GET /v1/invoices"`` or
+    ``"/v1/invoices"``): ``invoices`` -> invoice / invoices, ``payment_intents`` -> payment intent /
+    payment intents, ``sessions`` (checkout sessions) -> session / sessions, as every run before
+    families said. A segment that reads as no plural (not ending in ``s``, a template, whitespace,
+    control characters, longer than 64 characters) gives "object" / "objects". The noun is the
+    document's text: reports escape it with the sentences it is in. Raises nothing."""
+    path = operation.split(" ", 1)[1] if " " in operation else operation
+    segment = path.rstrip("/").rsplit("/", 1)[-1]
+    if (len(segment) < 2 or len(segment) > _NOUN_LENGTH or not segment.endswith("s") or segment.endswith("ss")
+            or "{" in segment or not segment.isprintable() or any(c.isspace() for c in segment)):
+        return OBJECTS
+    many = segment.replace("_", " ").replace("-", " ").strip()
+    if not many.endswith("s") or len(many) < 2:
+        return OBJECTS
+    if many.endswith("ies") and len(many) > 3:
+        one = many[:-3] + "y"
+    elif many.endswith(("sses", "xes", "ches", "shes", "zzes")):
+        one = many[:-2]
+    else:
+        one = many[:-1]
+    return Noun(one, many)
 
 
 @dataclass(frozen=True)

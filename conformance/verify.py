@@ -26,14 +26,22 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from conformance import __version__
-from conformance.catalog import default_catalog
+from conformance.catalog import Catalog, default_catalog
 from conformance.checks.base import Record, RunContext
 from conformance.errors import UsageError, VerdictDrift, VerificationFailed
 from conformance.exchange import Exchange
 from conformance.judge.bounded import recorded_cut
-from conformance.judge.coverage import Coverage, coverage_of
+from conformance.judge.coverage import Coverage
 from conformance.judge.diagnosis import Cause
-from conformance.judge.family import judge_operations, path_of, tagged
+from conformance.judge.family import (
+    combined,
+    coverage_of_operations,
+    judge_operations,
+    own_failures,
+    path_of,
+    records_by_operation,
+    tagged,
+)
 from conformance.judge.judgement import Conclusion
 from conformance.judge.pipeline import Judged, RunJudgement, judge_cut_short, judge_run, judging_steps
 from conformance.judge.waivers import recorded_waivers, status_problems
@@ -342,11 +350,10 @@ def _rejudge_problems(
                                   on=started)
     cut = recorded_cut(Stopped.from_report(report))
     judged: RunJudgement
-    if cut is not None and report.get("aborted") is None and len(operations) == 1:
-        # A bound cut the run's judging: judged again under the same cut, not unbounded. (A family
-        # run cut short is judged again whole: its comparison names what differs.)
-        judged = tagged(_rejudge_cut(report, exchanges, context, cut, common,
-                                     spec.for_operation(path_of(operations[0]))), operations[0])
+    if cut is not None and report.get("aborted") is None:
+        # A bound cut the run's judging: judged again under the same cut, not unbounded, each
+        # operation at the point the cut left it (conformance.judge.family.judge_operations_cut_short).
+        judged = _rejudge_cut(report, exchanges, context, cut, common, spec, operations)
     else:
         # The very function `run` judged with: per operation, the checks (or, when the preflight found
         # nothing to judge, every requirement saying why), the diagnosis, the waivers, the stopped
@@ -464,29 +471,49 @@ def _coverage(report: dict[str, Any], exchanges: list[Exchange]) -> dict[str, An
         unread = Coverage(0, None, 0, f"not read: {stopped.judging} before the pages were read").to_dict()
         if report["coverage"] == unread:
             return unread
-    return coverage_of(exchanges).to_dict()
+    return coverage_of_operations(exchanges, operations_of(report)).to_dict()
 
 
 def _rejudge_cut(report: dict[str, Any], exchanges: list[Exchange], context: RunContext, cut: str,
-                 common: dict[str, Any], spec: Spec) -> RunJudgement:
+                 common: dict[str, Any], spec: Spec, operations: list[str]) -> RunJudgement:
     """The judgement of a run whose judging a bound cut (its `stopped` says so; `cut` is the reason
-    each rule it left unjudged gives), made as the run made it: the checks judged one by one in the
-    run's order (a cut leaves a prefix of it judged, conformance.judge.pipeline.judging_steps), the
-    rest inconclusive for `cut`. The first prefix whose verdicts and reasons are those report.json
-    records is the judgement; the checks after it are not judged at all, so verify is bounded as the
-    run was. When no prefix gives them, the whole judgement is returned, and the comparison names
-    what differs. Raises nothing for a target's answers."""
+    each rule it left unjudged gives), made as the run made it. The run judged its operations one
+    after the other (conformance.judge.family.judge_operations), so the cut left each one's checks
+    judged up to some point of the run's order (a prefix, conformance.judge.pipeline.judging_steps:
+    all of them for an operation judged before the cut, none for one after it); each operation is
+    concluded from its own prefix with ``judge_cut_short`` and the parts combined as the run
+    combined them. Raises nothing for a target's answers."""
     catalog = default_catalog()
-    record = Record(exchanges)
     stated = {(e.get("operation", CHECKOUT_SESSIONS), e.get("id")): (e.get("id"), e.get("verdict"), e.get("reason"))
               for e in report["requirements"] if isinstance(e, dict)}
+    failed = common.get("failed_probes") or {}
+    parts = []
+    for key, sub in records_by_operation(Record(exchanges), operations).items():
+        own = {**common, "failed_probes": own_failures(failed, key, operations)}
+        parts.append((key, tagged(_cut_prefix(sub, context, cut, own, spec.for_operation(path_of(key)), catalog,
+                                              stated, key), key)))
+    return combined(parts)
+
+
+def _cut_prefix(record: Record, context: RunContext, cut: str, common: dict[str, Any], spec: Spec,
+                catalog: Catalog, stated: dict[tuple[Any, Any], tuple[Any, Any, Any]], key: str) -> RunJudgement:
+    """One operation's part of a cut run: the first prefix of its judging whose verdicts and reasons
+    are those report.json records for ``key``; the checks after it are not judged at all, so verify
+    is bounded as the run was. The whole prefix is tried once more after the last check, when the
+    distrusted comparisons are read. When no prefix gives them, the whole judgement is returned, and
+    the comparison names what differs."""
+    def recorded(judgement: RunJudgement) -> bool:
+        return all((v.requirement, v.verdict.value, v.reason) == stated.get((key, v.requirement))
+                   for v in judgement.conclusion.verdicts)
+
     so_far = Judged()
-    for _judged in judging_steps(record, context, spec, common["only"], so_far):
+    for _judged in judging_steps(record, context, spec, common["only"], so_far, catalog):
         judgement = judge_cut_short(record, so_far, catalog, cut, **common)
-        verdicts = judgement.conclusion.verdicts
-        if all((v.requirement, v.verdict.value, v.reason) == stated.get((v.operation, v.requirement))
-               for v in verdicts):
+        if recorded(judgement):
             return judgement
+    judgement = judge_cut_short(record, so_far, catalog, cut, **common)
+    if recorded(judgement):
+        return judgement
     return judge_run(record, context, spec, catalog, **common)
 
 

@@ -7,12 +7,33 @@ cut short without saying so.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 
 def plural(count: int, noun: str, nouns: str | None = None) -> str:
     """``count`` and the noun in the right number: plural(1, "request") -> "1 request",
     plural(3, "session") -> "3 sessions", plural(2, "entry", "entries") -> "2 entries"."""
     return f"{count} {noun if count == 1 else (nouns or noun + 's')}"
+
+
+@dataclass(frozen=True)
+class Noun:
+    """What a list operation lists, in both numbers ("invoice", "invoices"), for sentences about its
+    items (coverage, activity). From the operation's own path (conformance.operations.items_noun):
+    target text, so every report escapes the sentences it is in like any other."""
+
+    one: str
+    many: str
+
+    def word(self, count: int) -> str:
+        """The noun in the number ``count`` asks for."""
+        return self.one if count == 1 else self.many
+
+
+# Checkout sessions' noun: the words of every run before families, unchanged.
+SESSIONS = Noun("session", "sessions")
+# For a path whose last segment names no plural (``/v1/list``, ``/v1/{id}``).
+OBJECTS = Noun("object", "objects")
 
 
 def capped(items: Sequence[str], limit: int, sep: str = " ") -> str:

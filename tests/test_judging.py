@@ -83,11 +83,13 @@ def test_the_rules_of_checks_not_judged_are_inconclusive_with_the_reason() -> No
                 assert "the deadline came" in verdicts[requirement].reason
 
 
-def _cut_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, after: int) -> tuple[Path, list[str]]:
+def _cut_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, after: int, *argv: str,
+             where: list[tuple[str, str]] | None = None) -> tuple[Path, list[str]]:
     """A quick run of the embedded reference whose judging the memory budget cuts while the check
     after the first `after` (in judging order) is judged: that check stalls until the watcher,
     told the budget is past, stops it (the cut a wide page brings, made deterministic). Returns the
-    report directory and the names of the checks judged."""
+    report directory and the names of the checks judged; `where`, if given, gets each judged
+    check's (operation, name). `argv`: more `run` arguments (`--spec`, `--operation`)."""
     from conformance.judge import bounded, pipeline
 
     stall = threading.Event()
@@ -100,6 +102,8 @@ def _cut_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, after: int) -> tup
             while True:  # only the cut ends it
                 time.sleep(0.001)
         judged.append(check.name)
+        if where is not None:
+            where.append((args[2].operation_key, check.name))
         return judge_one(check, *args)
 
     real_exceeded = bounded.Bounded._exceeded
@@ -112,7 +116,7 @@ def _cut_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, after: int) -> tup
     monkeypatch.setattr(pipeline, "_judge_one", stalling)
     monkeypatch.setattr(bounded.Bounded, "_exceeded", exceeded)
     report_dir = tmp_path / "reports"
-    assert main(["run", "--quiet", "--profile", "quick", "--report-dir", str(report_dir)]) == 3
+    assert main(["run", "--quiet", "--profile", "quick", "--report-dir", str(report_dir), *argv]) == 3
     monkeypatch.undo()
     return report_dir, judged
 
@@ -138,6 +142,61 @@ def test_a_cut_run_verifies_as_it_was_cut(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(pipeline, "_judge_one", counting)
     assert main(["verify", str(report_dir)]) == 0
     assert rejudged == judged
+
+
+def _rejudging(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """Each check verify judges from now on, as (operation, name)."""
+    from conformance.judge import pipeline
+
+    rejudged: list[tuple[str, str]] = []
+    judge_one = pipeline._judge_one
+
+    def counting(check: Any, *args: Any) -> Any:
+        rejudged.append((args[2].operation_key, check.name))
+        return judge_one(check, *args)
+
+    monkeypatch.setattr(pipeline, "_judge_one", counting)
+    return rejudged
+
+
+CUT_REASON = "before this rule was judged"
+
+
+def test_a_cut_family_run_verifies_each_operation_as_it_was_cut(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run judges its operations one after the other: a cut in the second leaves the first
+    judged whole, the second up to the cut, the third not at all; verify judges each the same way
+    (and no check the run did not judge), not the whole run afresh."""
+    from conformance.judge.pipeline import judging_order
+    from conformance.resources import family_path
+
+    first = len(judging_order(checks_for(())))  # checkout sessions: every check applies there
+    where: list[tuple[str, str]] = []
+    report_dir, _ = _cut_run(tmp_path, monkeypatch, first + 5, "--spec", str(family_path()), where=where)
+    report = json.loads((report_dir / "report.json").read_text())
+    cut = {(r["operation"], r["id"]) for r in report["requirements"] if r["reason"].endswith(CUT_REASON)}
+    assert not {op for op, _ in cut} & {"GET /v1/checkout/sessions"}
+    customers = [r for r in report["requirements"] if r["operation"] == "GET /v1/customers"]
+    assert any(r["reason"].endswith(CUT_REASON) for r in customers) and any(r["verdict"] == "pass" for r in customers)
+    assert {r["verdict"] for r in report["requirements"] if r["operation"] == "GET /v1/invoices"} == {"inconclusive"}
+    assert [op for op, _ in where][first:] == ["GET /v1/customers"] * 5
+    rejudged = _rejudging(monkeypatch)
+    assert main(["verify", str(report_dir), "--spec", str(family_path())]) == 0
+    assert rejudged == where
+
+
+def test_a_cut_run_of_another_operation_verifies_as_it_was_cut(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from conformance.resources import family_path
+
+    where: list[tuple[str, str]] = []
+    report_dir, _ = _cut_run(tmp_path, monkeypatch, 14, "--spec", str(family_path()), "--operation",
+                             "GET /v1/invoices", where=where)
+    report = json.loads((report_dir / "report.json").read_text())
+    assert any(r["reason"].endswith(CUT_REASON) for r in report["requirements"])
+    rejudged = _rejudging(monkeypatch)
+    assert main(["verify", str(report_dir), "--spec", str(family_path())]) == 0
+    assert rejudged == where
 
 
 def test_a_cut_run_whose_report_claims_more_fails_verification(tmp_path: Path,

@@ -39,6 +39,7 @@ from typing import Any
 from conformance.checks.base import Record
 from conformance.checks.walks import REFERENCE_WALK
 from conformance.exchange import Exchange
+from conformance.wording import SESSIONS, Noun
 
 _OPEN = "open"
 # Query parameters a page may carry and still show the head of the unfiltered order.
@@ -302,22 +303,23 @@ def limit_of(page: Exchange) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-def describe(activity: dict[str, Any]) -> str:
-    """One sentence for people: what change the run saw (console, HTML, summary.md)."""
+def describe(activity: dict[str, Any], noun: Noun = SESSIONS) -> str:
+    """One sentence for people: what change the run saw on one operation (console, HTML, summary.md),
+    its items called ``noun`` (conformance.operations.items_noun; checkout sessions' by default)."""
     # "1 session", "2,000 sessions": the count with its noun in the right number.
-    judged = f"{activity['sessions_judged']:,} session{'' if activity['sessions_judged'] == 1 else 's'}"
+    judged = f"{activity['sessions_judged']:,} {noun.word(activity['sessions_judged'])}"
     if activity.get("ids_change_per_response"):
         return ("the target's ids change from one response to the next (a server fault, PAG-016); "
                 f"rules judged on the {judged} seen")
     if not activity["live"] and activity.get("rechecked") is False:
         # The recheck at the end of the run is what would see sessions created meanwhile: unsent, no claim.
         text = (f"whether the account was quiet was not checked (the run's last walk, walk:recheck, was not "
-                f"sent); no session created and no status change seen before; {judged} judged")
+                f"sent); no {noun.one} created and no status change seen before; {judged} judged")
     elif not activity["live"]:
-        text = f"the account was quiet: no session created and no status change seen; {judged} judged"
+        text = f"the account was quiet: no {noun.one} created and no status change seen; {judged} judged"
     else:
         created, moved = activity["sessions_created"], activity["status_changes"]
-        text = (f"the account was live: {created} session{'s' if created != 1 else ''} created and "
+        text = (f"the account was live: {created} {noun.word(created)} created and "
                 f"{moved} status change{'s' if moved != 1 else ''} seen during the run; rules judged on the "
                 f"{judged} that existed throughout")
     if activity["outside_model"]:

@@ -1,5 +1,11 @@
 """Every recorded 200 body against spec/openapi.yaml: the envelope (ENV-003) and the field
-types of every session (OBJ-005), whichever probe asked for it."""
+types of every session (OBJ-005), whichever probe asked for it.
+
+OBJ-005 reads the operation's item schema as the document's own MUSTs (docs/family.md): a
+field's `type`, and the value keywords in :data:`VALUE_KEYWORDS` (`enum`, `const`, `pattern`,
+the numeric bounds, the length bounds). The `enum`/`const` of the item's own `object` and
+`status` are OBJ-002's and OBJ-003's, and not reported twice. `multipleOf` is left out: a
+validator's float division (0.3 / 0.1) would fail a correct decimal, a false positive."""
 
 from __future__ import annotations
 
@@ -30,6 +36,25 @@ def _is_env_003(error: SchemaError) -> bool:
 
 RESPONSES_CHECK = "schema.responses"
 
+# The JSON Schema keywords, besides `type`, whose failure inside an item is OBJ-005's.
+VALUE_KEYWORDS = frozenset({"enum", "const", "pattern", "minimum", "maximum", "exclusiveMinimum",
+                            "exclusiveMaximum", "minLength", "maxLength"})
+# Item keys whose values other rules judge: `object` (OBJ-002) and `status` (OBJ-003).
+_JUDGED_ELSEWHERE = ("object", "status")
+
+
+def is_obj_005(error: SchemaError) -> bool:
+    """Whether a schema error is OBJ-005's: inside an item, a wrong JSON type or a value outside the
+    field's `enum`, `const`, `pattern` or bounds (not the `object`/`status` value OBJ-002/OBJ-003 judge)."""
+    if not error.in_item:
+        return False
+    if error.is_type_error:
+        return True
+    if error.keyword not in VALUE_KEYWORDS:
+        return False
+    own_key = error.path == f"data[{error.item}].{error.field}"
+    return not (own_key and error.field in _JUDGED_ELSEWHERE and error.keyword in ("enum", "const"))
+
 
 def judge_response_schema(record: Record, run: RunContext, spec: Spec) -> Iterable[Outcome]:
     """ENV-003 and OBJ-005 over every 200 recorded, whoever asked for it."""
@@ -49,13 +74,14 @@ def judge_response_schema(record: Record, run: RunContext, spec: Spec) -> Iterab
     for exchange in readable:
         errors = validation_errors(spec, exchange.json)
         env = [e for e in errors if _is_env_003(e)]
-        typed = [e for e in errors if e.in_item and e.is_type_error]
+        typed = [e for e in errors if is_obj_005(e)]
         if env:
             envelope.append(schema_evidence(
                 exchange, env, "`data` an array, `has_more` a boolean, `url` a string"))
         if typed:
-            items.append(schema_evidence(exchange, typed, "every documented field of the documented JSON type",
-                                         errors.undescribed))
+            expected = ("every documented field of the documented JSON type" if all(e.is_type_error for e in typed)
+                        else "every documented field of the documented JSON type, enum, pattern and bounds")
+            items.append(schema_evidence(exchange, typed, expected, errors.undescribed))
         elif errors.undescribed:
             unexamined.append(exchange)
         body = exchange.json

@@ -10,6 +10,9 @@ It also names the kinds of probe the run's profile left out (``not_probed``): wa
 budget stopped while ``has_more`` was still true, the full tail page of each status whose walk
 did not reach the end, the limits it did not try. A pass under ``quick`` is then not read as a
 pass under ``standard`` (issue 21).
+
+Its sentences name the items by the operation's own noun (conformance.operations.items_noun:
+"invoices" on GET /v1/invoices); checkout sessions' are those of every run before families.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any
 from conformance.checks.base import Record
 from conformance.checks.walks import NEXT_CURSOR_WALK, REFERENCE_WALK, Walk
 from conformance.exchange import Exchange
-from conformance.wording import plural
+from conformance.wording import SESSIONS, Noun, plural
 
 
 @dataclass(frozen=True)
@@ -44,8 +47,9 @@ class Coverage:
                 "not_probed": list(self.not_probed)}
 
 
-def coverage_of(exchanges: Sequence[Exchange]) -> Coverage:
-    """The coverage of a run from its exchanges (the reference walk is `walk:100`)."""
+def coverage_of(exchanges: Sequence[Exchange], noun: Noun = SESSIONS) -> Coverage:
+    """The coverage of one operation's exchanges (its reference walk is `walk:100`), its items
+    called ``noun``. A run of several operations: conformance.judge.family.coverage_of_operations."""
     record = Record(exchanges)
     seen: set[str] = set()
     for exchange in record:
@@ -54,18 +58,18 @@ def coverage_of(exchanges: Sequence[Exchange]) -> Coverage:
     head = list(dict.fromkeys(walk.ids))
     beyond = len(seen - set(head))
     if not seen:
-        return Coverage(0, None, 0, "saw no session: no response was a list page", not_probed(record))
+        return Coverage(0, None, 0, f"saw no {noun.one}: no response was a list page", not_probed(record, noun))
     if walk.complete:
         return Coverage(len(seen), max(len(head), len(seen)), len(head),
-                        ("saw the only session" if len(head) == 1 else f"saw all {len(head):,} sessions")
-                        + ": the reference walk read the whole collection", not_probed(record))
+                        (f"saw the only {noun.one}" if len(head) == 1 else f"saw all {len(head):,} {noun.many}")
+                        + ": the reference walk read the whole collection", not_probed(record, noun))
     extra = f", and {beyond:,} more on filtered and cursor pages" if beyond else ""
     depth = len(walk.usable_pages)
     where = (f"the head of the list order (the first {len(head):,}, read {plural(depth, 'page')} deep "
              f"{_why_cut(walk)}){extra}")
     return Coverage(len(seen), None, len(head),
-                    f"sampled {len(seen):,} sessions of more than {len(head):,}: {where}; "
-                    "the rest of the collection was not seen", not_probed(record))
+                    f"sampled {len(seen):,} {noun.many} of more than {len(head):,}: {where}; "
+                    "the rest of the collection was not seen", not_probed(record, noun))
 
 
 # The walks a profile's page budgets bound besides the reference walk (which the statement covers),
@@ -75,7 +79,7 @@ _BUDGETED = (("walk:7", False), ("walk:1", False), ("walk:default", False), ("wa
 _TAIL, _ACCEPTED_LIMITS, _LIMITS = "filter-tail:", "limit:accept", range(1, 101)
 
 
-def not_probed(record: Record) -> tuple[str, ...]:
+def not_probed(record: Record, noun: Noun = SESSIONS) -> tuple[str, ...]:
     """The kinds of probe the record shows were left out by the run's budgets, each one phrase:
     a walk its page budget stopped while ``has_more`` was still true (not one cut by a failure,
     the request budget or the deadline: those are reported as such), the full tail page of a
@@ -93,7 +97,7 @@ def not_probed(record: Record) -> tuple[str, ...]:
             pages = walk.usable_pages
             if pages and len(pages) == len(walk.pages) and pages[-1].has_more is True and not walk.cycled:
                 read = len(set(walk.ids))
-                left.append(f"the {walk.name} past page {len(pages)} ({plural(read, 'session')} read)")
+                left.append(f"the {walk.name} past page {len(pages)} ({plural(read, noun.one, noun.many)} read)")
                 status = walk.pages[0].params.get("status") if tag.startswith("filter:") else None
                 if status is not None and not record.tagged(_TAIL + status):
                     left.append(f"the full last page of status={status} (asked after a walk that reaches the end)")

@@ -20,9 +20,12 @@ from typing import Any
 
 from conformance.catalog import Catalog
 from conformance.checks.base import Record, RunContext
+from conformance.checks.history import describe
+from conformance.exchange import Exchange
+from conformance.judge.coverage import Coverage, coverage_of
 from conformance.judge.judgement import Conclusion, Scope, run_reason, run_wide_reason
 from conformance.judge.pipeline import Judged, RunJudgement, judge_cut_short, judge_run
-from conformance.operations import CHECKOUT_SESSIONS
+from conformance.operations import CHECKOUT_SESSIONS, items_noun
 from conformance.spec import Spec
 from conformance.verdicts import RequirementVerdict, Verdict, by_operation, overall
 
@@ -68,6 +71,27 @@ def records_by_operation(record: Record, operations: Sequence[str]) -> dict[str,
         if exchange.path in by_path:
             by_path[exchange.path].append(exchange)
     return {key: Record(by_path[path_of(key)]) for key in operations}
+
+
+def coverage_of_operations(exchanges: Sequence[Exchange], operations: Sequence[str] = ()) -> Coverage:
+    """What a run of ``operations`` (default: checkout sessions alone) saw, each operation's items
+    called by its own noun (conformance.operations.items_noun). One operation: its coverage, as every
+    run before families stated it. Several: each one's coverage of its own exchanges, its statement
+    and each phrase of what it did not probe prefixed with its key (``GET /v1/invoices: saw all 60
+    invoices: ...``), the counts summed (the size unknown if any is). Read from the exchanges alone,
+    so `verify` recomputes it."""
+    operations = list(operations) or [CHECKOUT_SESSIONS]
+    if len(operations) == 1:
+        return coverage_of(exchanges, items_noun(operations[0]))
+    parts = [(key, coverage_of(sub.exchanges, items_noun(key)))
+             for key, sub in records_by_operation(Record(exchanges), operations).items()]
+    sizes = [c.collection_size for _, c in parts]
+    return Coverage(
+        sessions_seen=sum(c.sessions_seen for _, c in parts),
+        collection_size=None if None in sizes else sum(s for s in sizes if s is not None),
+        collection_at_least=sum(c.collection_at_least for _, c in parts),
+        statement="; ".join(f"{key}: {c.statement}" for key, c in parts),
+        not_probed=tuple(f"{key}: {phrase}" for key, c in parts for phrase in c.not_probed))
 
 
 @dataclass(frozen=True)
@@ -176,7 +200,36 @@ def combined(parts: Sequence[tuple[str, RunJudgement]]) -> RunJudgement:
         verdict=worst.verdict, reason=reason, scope=scope,
     )
     return RunJudgement([v for _, j in parts for v in j.judged], [c for _, j in parts for c in j.diagnosis],
-                        conclusion, parts[0][1].activity)
+                        conclusion, _activity(parts))
+
+
+def _activity(parts: Sequence[tuple[str, RunJudgement]]) -> dict[str, Any]:
+    """The activity of a run of several operations: each one's (``operations``, in run order) and,
+    for a reader of the counts alone, their sums: live if any was, rechecked unless one was not,
+    the changes outside the model each named with its operation. {} when none was judged that far."""
+    each = [(key, j.activity) for key, j in parts if j.activity]
+    if not each:
+        return {}
+    merged: dict[str, Any] = {
+        "live": any(a["live"] for _, a in each),
+        **{count: sum(a[count] for _, a in each) for count in ("sessions_created", "status_changes",
+                                                              "sessions_judged")},
+        "outside_model": [f"{key}: {m}" for key, a in each for m in a["outside_model"]][:10],
+        "ids_change_per_response": any(a.get("ids_change_per_response") for _, a in each),
+    }
+    if any("rechecked" in a for _, a in each):
+        merged["rechecked"] = all(a.get("rechecked") is not False for _, a in each)
+    return {**merged, "operations": [{"operation": key, **a} for key, a in each]}
+
+
+def activity_text(activity: Mapping[str, Any], operations: Sequence[str] = ()) -> str:
+    """The sentence the console, summary.md and report.html say of a run's ``activity``: one
+    operation's (the first of ``operations``; default checkout sessions) with its items' own noun
+    (conformance.operations.items_noun); of several, each one's, named by its key."""
+    each = activity.get("operations")
+    if isinstance(each, list) and each:
+        return "; ".join(f"{entry['operation']}: {describe(entry, items_noun(entry['operation']))}" for entry in each)
+    return describe(dict(activity), items_noun(operations[0] if operations else CHECKOUT_SESSIONS))
 
 
 def _rank(order: Sequence[str], verdict: str) -> int:

@@ -9,10 +9,9 @@ from typing import Any
 
 from conformance import __version__
 from conformance.catalog import Catalog
-from conformance.checks.history import describe
 from conformance.exchange import Exchange
 from conformance.judge.diagnosis import Cause
-from conformance.judge.family import operation_verdicts
+from conformance.judge.family import activity_text, operation_verdicts
 from conformance.not_sent import Stopped
 from conformance.operations import CHECKOUT_SESSIONS
 from conformance.run.runner import RunResult
@@ -169,7 +168,8 @@ def build_report(result: RunResult) -> dict[str, Any]:
         # Suite bugs during probing: `verify` needs them to re-judge the same way.
         "failed_probes": dict(result.failed_probes),
         # What changed on the target while the run lasted, and what the rules were judged on.
-        **({"activity": {**result.activity, "text": describe(result.activity)}} if result.activity else {}),
+        **({"activity": {**result.activity, "text": activity_text(result.activity, result.operations)}}
+           if result.activity else {}),
         # Why nothing was judged (unreachable, refused key...): `verify` re-judges it so.
         "aborted": None if result.aborted is None else result.redactor.text(str(result.aborted)),
         **Stopped.to_report(result.stopped),

@@ -21,9 +21,15 @@ from conformance.errors import ClientError, ConformanceError, TargetUnreachable,
 from conformance.exchange import Exchange
 from conformance.failure import Failure
 from conformance.judge.bounded import Bounded
-from conformance.judge.coverage import Coverage, coverage_of
+from conformance.judge.coverage import Coverage
 from conformance.judge.diagnosis import Cause
-from conformance.judge.family import judge_operations, judge_operations_cut_short, path_of, probe_name
+from conformance.judge.family import (
+    coverage_of_operations,
+    judge_operations,
+    judge_operations_cut_short,
+    path_of,
+    probe_name,
+)
 from conformance.judge.judgement import Scope
 from conformance.judge.pipeline import Judged, RunJudgement
 from conformance.judge.waivers import Waiver
@@ -126,7 +132,7 @@ class RunResult:
     left_out: list[LeftOut] = field(default_factory=list)
 
     def coverage_of_run(self) -> Coverage:
-        return self.coverage if self.coverage is not None else coverage_of(self.exchanges)
+        return self.coverage if self.coverage is not None else coverage_of_operations(self.exchanges, self.operations)
 
 
 Progress = Callable[[str], None]
@@ -302,7 +308,7 @@ def _judge_bounded(
                                   strict=options.strict, waivers=options.waivers, target=target, on=started.date())
 
     def work() -> None:
-        after["coverage"] = coverage_of(record.exchanges)  # first: every report states it
+        after["coverage"] = coverage_of_operations(record.exchanges, operations)  # first: every report states it
         after["judged"] = judge_operations(record, context, spec, catalog, operations, stopped=stopped,
                                            so_far=so_far, **common)
 

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from conformance.cli import main
-from tests.servers.family_variant import FAULTS, PRODUCTS, REFUNDS, start_family_variant
+from tests.servers.family_variant import FAULTS, PRODUCTS, REFUND_FAULTS, REFUNDS, start_family_variant
 from tests.servers.localstripe_target import start_localstripe
 from tests.support.runs import run_cli
 
@@ -101,6 +101,30 @@ def test_a_fault_fails_its_own_operation_only(correct: tuple[int, dict[str, Any]
     before, after = _verdicts(correct[1]), _verdicts(report)
     changed = {key: (was, after.get(key)) for key, was in before.items() if key[0] == other and was != after.get(key)}
     assert not changed, f"{other} judged differently beside a fault in {faulty}: {changed}"
+
+
+def test_item_values_within_the_schemas_bounds_pass(correct: tuple[int, dict[str, Any], str]) -> None:
+    # The correct variant's refunds carry amounts (minimum 0), currencies (a pattern) and reasons (an
+    # enum with null) its own document allows: OBJ-005 reads those keywords and holds on both lists.
+    for operation in OPERATIONS:
+        assert _verdicts(correct[1])[(operation, "OBJ-005")] == "pass", operation
+
+
+@pytest.mark.parametrize(("fault", "field", "value"), [("amount-below-minimum", "amount", "-1"),
+                                                       ("currency-uppercase", "currency", "'USD'")])
+def test_an_item_value_outside_its_schema_fails_obj_005_on_that_operation_only(
+        correct: tuple[int, dict[str, Any], str], tmp_path: Path, fault: str, field: str, value: str) -> None:
+    assert fault in REFUND_FAULTS
+    code, report = _variant_run([f"{fault}@{REFUNDS}"], tmp_path)
+    assert code == 1
+    failed = {(r["operation"], r["id"]) for r in report["requirements"] if r["verdict"] == "fail"}
+    assert failed == {(f"GET {REFUNDS}", "OBJ-005")}, "\n".join(_findings(report))
+    obj_005 = next(r for r in report["requirements"] if (r["operation"], r["id"]) == (f"GET {REFUNDS}", "OBJ-005"))
+    assert any(re.search(rf"data\[\d+\]\.{field}: {re.escape(value)} ", e["actual"]) for e in obj_005["evidence"]), \
+        obj_005["evidence"]
+    before, after = _verdicts(correct[1]), _verdicts(report)
+    assert {key: verdict for key, verdict in after.items() if key[0] == f"GET {PRODUCTS}"} == \
+        {key: verdict for key, verdict in before.items() if key[0] == f"GET {PRODUCTS}"}
 
 
 def test_a_fault_on_a_filter_other_than_status_is_not_named_in_status_words(tmp_path: Path) -> None:

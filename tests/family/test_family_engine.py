@@ -278,6 +278,41 @@ def test_an_openapi_30_documents_nullable_fields_admit_null() -> None:
     assert [e.path for e in errors] == ["data[0].balance", "data[0].email"]
 
 
+def test_item_values_are_held_to_their_schemas_enum_pattern_and_bounds() -> None:
+    import copy
+
+    import yaml
+
+    from conformance.checks.schema_responses import judge_response_schema
+
+    # An OpenAPI 3.0 document written apart from the suite (the family variant's), with a maximum and a
+    # 3.0 boolean exclusiveMinimum added to refunds' `amount` (minimum 0).
+    document = yaml.safe_load((Path(__file__).parent.parent / "servers" / "family_variant.yaml").read_text())
+    refunds = Spec(Path("variant.yaml"), document, "variant-document").for_operation("/v2/refunds")
+    bounded = copy.deepcopy(document)
+    bounded["components"]["schemas"]["Refund"]["properties"]["amount"].update(maximum=1000, exclusiveMinimum=True)
+    exclusive = Spec(Path("bounded.yaml"), bounded, "bounded-document").for_operation("/v2/refunds")
+    refund = {"id": "re_1", "object": "refund", "created": 1, "amount": 0, "currency": "usd", "charge": "ch_1",
+              "status": "pending", "reason": None, "livemode": False}
+
+    def obj_005(spec: Spec, **change: object) -> tuple[Finding, list[str]]:
+        page = _page(0, "walk:100", "/v2/refunds", [{**refund, **change}])
+        [outcome] = [o for o in judge_response_schema(Record([page]), RUN, spec) if o.requirement == "OBJ-005"]
+        return outcome.finding, [e.actual for e in outcome.evidence]
+
+    assert obj_005(refunds)[0] == Finding.HELD  # amount 0 is the minimum itself
+    assert obj_005(exclusive, amount=1000)[0] == Finding.HELD  # the maximum itself
+    for spec, change, said in [(refunds, {"amount": -1}, "data[0].amount: -1 is less than the minimum of 0"),
+                               (exclusive, {"amount": 0}, "data[0].amount: 0 is less than or equal to"),
+                               (exclusive, {"amount": 1001}, "data[0].amount: 1001 is greater than the maximum"),
+                               (refunds, {"currency": "USD"}, "data[0].currency: 'USD' does not match"),
+                               (refunds, {"reason": "bogus"}, "data[0].reason: 'bogus' is not one of")]:
+        finding, actual = obj_005(spec, **change)
+        assert finding == Finding.VIOLATED and any(said in a for a in actual), (change, actual)
+    # The item's own `status` and `object` values are OBJ-003's and OBJ-002's, not reported twice.
+    assert obj_005(refunds, status="bogus", object="charge")[0] == Finding.HELD
+
+
 def test_the_reference_walk_asks_no_more_than_the_operations_maximum() -> None:
     import copy
 

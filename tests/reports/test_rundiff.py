@@ -11,7 +11,7 @@ import pytest
 
 from conformance.reference.faults import FAULTS
 from conformance.rundiff import classify
-from tests.reports.conftest import CliRun, run_cli
+from tests.reports.conftest import API_KEY, CliRun, run_cli
 
 
 @pytest.mark.parametrize(("old", "new", "kind"), [
@@ -122,10 +122,9 @@ def test_a_report_without_operations_reads_as_checkout_sessions(mixed_dir: Path,
     code, out, err = run_cli(["diff", str(old), str(two_dir), "--format", "json"])
     assert code == 0, err
     diff = json.loads(out)
-    # Checkout sessions is unchanged; invoices, judged by the new run alone, shows as other changes.
-    assert diff["regressions"] == diff["fixes"] == []
-    assert {e["operation"] for e in diff["other"]} == {"GET /v1/invoices"}
-    assert all(e["old"] is None for e in diff["other"])
+    # Checkout sessions is unchanged; invoices, judged by the new run alone, is one added operation.
+    assert diff["regressions"] == diff["fixes"] == diff["other"] == diff["dropped_operations"] == []
+    assert [e["operation"] for e in diff["added_operations"]] == ["GET /v1/invoices"]
     checkout = [r for r in _report(two_dir)["requirements"] if r["operation"] == "GET /v1/checkout/sessions"]
     assert diff["unchanged"] == len(checkout)
 
@@ -135,3 +134,85 @@ def test_a_one_operation_diff_names_no_operation(clean_run: CliRun, faulty_run: 
     assert code == 1 and " on GET /" not in out
     code, out, _ = run_cli(["diff", str(clean_run.report_dir), str(faulty_run.report_dir), "--format", "md"])
     assert "| ID | level | old | new | now |" in out and "operation" not in out
+
+
+# -- an operation one run judged and the other did not (issue 24's "seen and left") -------------------------
+CHECKOUT, CUSTOMERS, INVOICES = "GET /v1/checkout/sessions", "GET /v1/customers", "GET /v1/invoices"
+
+
+def _family_run(report_dir: Path, *operations: str, spec: Path | None = None) -> Path:
+    """`run --spec family.yaml` against the embedded reference family, judging `operations` (all if none)."""
+    from conformance.resources import family_path
+
+    picked = [arg for key in operations for arg in ("--operation", key)]
+    code, _, err = run_cli(["run", "--api-key", API_KEY, "--profile", "quick", "--quiet", "--spec",
+                            str(spec or family_path()), *picked, "--report-dir", str(report_dir)])
+    assert code == 0, err
+    return report_dir
+
+
+@pytest.fixture(scope="module")
+def family_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Two real family runs of the same reference: all three operations, then invoices dropped."""
+    base = tmp_path_factory.mktemp("family-diff")
+    return _family_run(base / "all"), _family_run(base / "no-invoices", CHECKOUT, CUSTOMERS)
+
+
+def test_a_dropped_operation_is_one_line_and_fails_the_comparison(family_runs: tuple[Path, Path]) -> None:
+    everything, fewer = family_runs
+    code, out, _ = run_cli(["diff", str(everything), str(fewer)])
+    # Independent of diff: what the old report itself says it judged on invoices.
+    judged = [r for r in _report(everything)["requirements"] if r["operation"] == INVOICES]
+    assert judged and {e["operation"] for e in _report(everything)["by_operation"]} >= {INVOICES}
+    assert code == 1  # a run that judges less must not pass a gate comparing runs
+    said = [line for line in out.splitlines() if INVOICES in line]
+    assert said == [f"  DROPPED    {INVOICES}  judged in the old run (conformant, {len(judged)} requirements), "
+                    "not in the new one"]
+    assert out.splitlines()[-1].endswith("; 1 operation dropped")
+    code, out, _ = run_cli(["diff", str(everything), str(fewer), "--format", "json"])
+    diff = json.loads(out)
+    assert code == 1
+    assert diff["dropped_operations"] == [{"operation": INVOICES, "verdict": "conformant",
+                                           "requirements": len(judged)}]
+    # Not one entry per requirement: nothing else mentions invoices, and the other two are unchanged.
+    assert diff["regressions"] == diff["fixes"] == diff["added_operations"] == []
+    assert INVOICES not in {e["operation"] for e in diff["other"]}
+    code, out, _ = run_cli(["diff", str(everything), str(fewer), "--format", "md"])
+    assert code == 1 and out.startswith("## checkout-conformance diff: ❌ 1 operation dropped")
+    assert f"| `{INVOICES}` | conformant | {len(judged)} | **not judged** |" in out
+
+
+def test_an_added_operation_is_one_line_and_passes(family_runs: tuple[Path, Path]) -> None:
+    everything, fewer = family_runs
+    code, out, _ = run_cli(["diff", str(fewer), str(everything)])
+    assert code == 0
+    assert [line for line in out.splitlines() if INVOICES in line] == [
+        f"  ADDED      {INVOICES}  judged in the new run only (conformant, "
+        f"{sum(1 for r in _report(everything)['requirements'] if r['operation'] == INVOICES)} requirements)"]
+    assert "0 regressed" in out and out.splitlines()[-1].endswith("; 1 operation added")
+    code, out, _ = run_cli(["diff", str(fewer), str(everything), "--format", "md"])
+    assert code == 0 and out.startswith("## checkout-conformance diff: ✅ no regression")
+    assert "### Operations added" in out and "Operations dropped" not in out
+
+
+def test_a_dropped_operation_names_why_the_new_run_left_it_out(family_runs: tuple[Path, Path],
+                                                               tmp_path: Path) -> None:
+    import yaml
+
+    from conformance.resources import family_path
+
+    everything, _ = family_runs
+    document = yaml.safe_load(family_path().read_text(encoding="utf-8"))
+    # The new document's invoices list no longer takes `limit`: the new run leaves it out, and says why.
+    listing = document["paths"]["/v1/invoices"]["get"]
+    listing["parameters"] = [p for p in listing["parameters"] if p.get("$ref") != "#/components/parameters/Limit"
+                             and p.get("name") != "limit"]
+    spec = tmp_path / "family-invoices-without-limit.yaml"
+    spec.write_text(yaml.safe_dump(document), encoding="utf-8")
+    newer = _family_run(tmp_path / "reports", spec=spec)
+    reason = next(e["reason"] for e in _report(newer)["left_out"] if e["operation"] == INVOICES)
+    code, out, _ = run_cli(["diff", str(everything), str(newer)])
+    assert code == 1
+    [line] = [line for line in out.splitlines() if INVOICES in line]
+    assert line.startswith(f"  DROPPED    {INVOICES}  judged in the old run") and line.endswith(
+        f"not in the new one; the new run left it out: {reason}")

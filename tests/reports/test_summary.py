@@ -203,3 +203,32 @@ def test_an_operation_key_cannot_inject_markup_in_the_summary(two_result: Any) -
 def test_a_one_operation_summary_has_no_operation_sections(faulty_run: Any) -> None:
     text = (faulty_run.report_dir / "summary.md").read_text(encoding="utf-8")
     assert "| operation |" not in text and "### `GET" not in text and "left out" not in text
+
+
+def test_an_items_noun_from_the_document_cannot_inject_markup(mixed_result: Any) -> None:
+    """The noun the coverage and activity sentences use comes from the document's path: target text."""
+    import dataclasses
+
+    from conformance.operations import items_noun
+    from conformance.reports.document import build_report
+    from conformance.reports.html import render_html
+    from conformance.reports.markdown import build_summary
+    from tests.reports.multi import two_operations
+
+    key = "GET /v1/<script>`|*[x](javascript:alert(1))@team#1s"
+    noun = items_noun(key).many
+    assert noun == key.rsplit("/", 1)[1]  # read as the items' noun, not replaced by the fallback
+    # Coverage recomputed for the two operations, from their exchanges: the second's says `noun`.
+    result = dataclasses.replace(two_operations(mixed_result, key), coverage=None)
+    report = build_report(result)
+    assert f"{key}: saw all " in report["coverage"]["statement"]
+    assert f" {noun}: the reference walk" in report["coverage"]["statement"]
+    text = build_summary(report)
+    rendered = MarkdownIt("commonmark").enable("table").render(text)
+    # Shown as text: no element, no link; the noun's characters all there.
+    assert "<script" not in rendered and "<a " not in rendered
+    assert "&lt;script&gt;`|*[x](javascript:alert(1))" in rendered
+    assert f"Coverage: {cell(report['coverage']['statement'])}." in text
+    html = render_html(report)
+    assert html.count("<script") == 1
+    assert "&lt;script&gt;`|*[x](javascript:alert(1))@team#1s: the reference walk" in html

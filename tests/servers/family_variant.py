@@ -24,7 +24,8 @@ beside this file), written from shared/CONTRACT.md and that document alone: noth
 
 Faults (``FAULTS``), each injected into one operation only, by ``NAME@/v2/products`` or
 ``NAME@/v2/refunds``: ``start_family_variant(faults=...)`` or ``--fault`` on the command line
-(``python -m tests.servers.family_variant --fault skip-row@/v2/refunds``).
+(``python -m tests.servers.family_variant --fault skip-row@/v2/refunds``). ``REFUND_FAULTS``
+break a refund's own field against the document's item schema, on ``/v2/refunds`` only.
 """
 
 from __future__ import annotations
@@ -54,6 +55,12 @@ FAULTS = {
     "limit-off-by-one": "a page holds `limit + 1` items when that many remain",
     "cursor-inclusive": "the cursor's own item opens the page (`>=` where `>` was meant), both directions",
 }
+# One refund (the sixth in list order) served with a value its schema forbids, on /v2/refunds only.
+REFUND_FAULTS = {
+    "amount-below-minimum": "one refund's `amount` is -1, below the document's `minimum: 0`",
+    "currency-uppercase": "one refund's `currency` is `USD`, outside the document's `pattern: ^[a-z]{3}$`",
+}
+_REFUND_BREAKS = {"amount-below-minimum": ("amount", -1), "currency-uppercase": ("currency", "USD")}
 Start = Callable[[str, list[tuple[str, str]]], Any]
 
 
@@ -217,14 +224,23 @@ def make_refunds(count: int, seed: int) -> list[dict[str, Any]]:
     return rows
 
 
+def _broken(rows: list[dict[str, Any]], faults: Iterable[str]) -> list[dict[str, Any]]:
+    """``rows`` with the sixth one's field broken by each of ``faults`` that is a refund fault."""
+    for name in faults:
+        if name in _REFUND_BREAKS and len(rows) > 5:
+            key, value = _REFUND_BREAKS[name]
+            rows[5] = {**rows[5], key: value}
+    return rows
+
+
 def parse_faults(specs: Iterable[str]) -> dict[str, frozenset[str]]:
     """``["skip-row@/v2/refunds", ...]`` -> ``{path: faults}``; ValueError on an unknown name or path."""
     out: dict[str, set[str]] = {PRODUCTS: set(), REFUNDS: set()}
     for spec in specs:
         name, _, path = spec.partition("@")
-        if name not in FAULTS or path not in out:
+        if not (name in FAULTS or (name in REFUND_FAULTS and path == REFUNDS)) or path not in out:
             raise ValueError(f"unknown fault {spec!r}: use NAME@PATH, NAME in {sorted(FAULTS)}, "
-                             f"PATH in {sorted(out)}")
+                             f"PATH in {sorted(out)}, or NAME@{REFUNDS}, NAME in {sorted(REFUND_FAULTS)}")
         out[path].add(name)
     return {path: frozenset(names) for path, names in out.items()}
 
@@ -243,7 +259,7 @@ class FamilyApp:
                                unknown_cursor_status=400, refuse_unknown_params=False,
                                refuse_excluded_cursor=False, issues_tokens=True, refuse_empty_equality=False,
                                faults=by_path[PRODUCTS]),
-            REFUNDS: Resource(REFUNDS, make_refunds(refunds, seed), max_limit=250,
+            REFUNDS: Resource(REFUNDS, _broken(make_refunds(refunds, seed), by_path[REFUNDS]), max_limit=250,
                               partition=("status", ("pending", "succeeded", "failed")), equality=("charge", "charge"),
                               unknown_cursor_status=404, refuse_unknown_params=True,
                               refuse_excluded_cursor=True, issues_tokens=False, refuse_empty_equality=True,
