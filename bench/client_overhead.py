@@ -77,7 +77,7 @@ def main() -> int:
                 results["Client.get, watchdog timer off"].append(time.perf_counter() - t0)
             finally:
                 client_module.threading.Timer = saved  # type: ignore[misc]
-            client.transcript.clear()
+            client.forget_transcript()
         client.close()
         plain.close()
     assert threading.Timer is saved

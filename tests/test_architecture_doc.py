@@ -36,3 +36,32 @@ def test_each_stage_folder_says_its_job_in_its_init_docstring() -> None:
         docstring = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))
         assert docstring, f"conformance/{stage}/__init__.py has no docstring"
         assert f"`conformance/{stage}/`" in DOC, f"docs/architecture.md does not describe conformance/{stage}/"
+
+
+def test_the_map_names_the_probes_a_judgement_reads_not_its_areas() -> None:
+    """FLT-007 is judged on the foreign-cursor probe's exchanges (and the reference walk's cursors),
+    not on the filtering and portability probes of its area (the map's old approximation)."""
+    row = next(line for line in table().splitlines() if line.startswith("| FLT-007 |"))
+    probed_by = row.split("|")[4]
+    assert "`conformance/checks/foreign_cursor.py`" in probed_by
+    assert "filtering.py" not in probed_by and "portability.py" not in probed_by
+    auth = next(line for line in table().splitlines() if line.startswith("| AUTH-001 |"))
+    assert auth.split("|")[4].strip() == "`conformance/checks/auth.py`"
+
+
+def test_a_check_that_reads_another_probes_tag_is_mapped_to_that_probe() -> None:
+    """The map is measured from what a judgement asks for: a check in one area that reads the
+    version probe's exchanges by tag is probed by version.py, whatever its own area."""
+    from conformance.checks.base import Check, Record, RunContext
+    from conformance.checks.registry import PROBES
+    from conformance.selftest.requirement_map import measure
+    from conformance.spec import Spec
+    from conformance.verdicts import Outcome
+
+    def judge(record: Record, _context: RunContext, _spec: Spec) -> list[Outcome]:
+        record.tagged("version:unknown")
+        return []
+
+    measured = measure(PROBES, (Check("test.reader", "auth", ("AUTH-001",), judge),))
+    assert measured.read["AUTH-001"] == {"version:unknown"}
+    assert measured.probe_of_tag["version:unknown"] == {"`conformance/checks/version.py`"}

@@ -81,6 +81,27 @@ def test_the_memory_transport_sees_what_the_client_sends() -> None:
     assert sent.headers["Authorization"] == f"Basic {BASIC}"
 
 
+def test_the_transcript_is_read_only_outside_the_client() -> None:
+    """`Client.transcript` reads like a list and cannot be changed through it (issue 23: the
+    transcript has one owner, conformance.record.recording.Transcript); `forget_transcript` is
+    the one way to empty it (a benchmark's rounds)."""
+    client, _ = _memory(lambda i, r: Answer())
+    first, second = client.get("a"), client.get("b")
+    transcript = client.transcript
+    assert (len(transcript), transcript[0], transcript[-1], list(transcript)) == (2, first, second, [first, second])
+    assert [e.seq for e in transcript] == [0, 1] and transcript[:1] == [first]
+    for change in ("append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse"):
+        assert not hasattr(transcript, change), change
+    with pytest.raises(TypeError):
+        transcript[0] = second  # type: ignore[index]
+    with pytest.raises(TypeError):
+        del transcript[0]  # type: ignore[attr-defined]
+    transcript[:1].append(second)  # a slice is a copy
+    assert len(client.transcript) == 2
+    client.forget_transcript()
+    assert len(client.transcript) == 0 and client.get("c").seq == 0
+
+
 def test_429_is_retried_after_retry_after() -> None:
     def limited(index: int, _request: Sent) -> Answer:
         return Answer(429, b"{}", {"Retry-After": "1.5"}) if index < 2 else Answer()

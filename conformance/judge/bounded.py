@@ -6,6 +6,22 @@ thread while the caller's thread watches the clock and the process's resident me
 either bound the worker is stopped (an exception raised in it between two bytecodes, so a
 check in pure Python stops where it is) and what was not judged is inconclusive with that
 reason. The reports are still written, by the caller, with what was judged.
+
+An exception raised into a thread lands at whatever bytecode runs next, which may be inside a
+destructor or a weakref callback (a WeakValueDictionary's ``remove``): Python cannot propagate it
+from there, prints it as "Exception ignored in ..." and judging runs on. While a judging thread
+runs, ``sys.unraisablehook`` is one that swallows a JudgingCut of that thread and tells the
+watching thread, which raises it again until it lands in the work itself: the cut still takes
+effect and nothing reaches the terminal;
+every other unraisable exception goes to the hook that was there before, restored when the last
+judging thread ends.
+
+Who may touch what the work shares (its record, its readings, what it judged so far): the work's
+thread until it ends, then the caller. ``run()`` returns when the thread has ended, or, after a
+cut, once it has not stopped within ``grace`` seconds (one long C call, which the cut cannot
+interrupt): then ``abandoned`` is true, the thread still runs and may still write what it shares,
+and the caller must conclude from copies it takes under the shared values' own locks
+(conformance.run.runner._judge_bounded does).
 """
 
 from __future__ import annotations
@@ -16,7 +32,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from conformance.not_sent import Stopped
 
@@ -30,6 +46,11 @@ MEMORY_BUDGET_BYTES = 370 * 1024 * 1024
 # have its judging cut for memory the suite never used.
 JUDGING_GROWTH_BYTES = 100 * 1024 * 1024
 _POLL_SECONDS = 0.02
+# How long a cut thread may take to stop before the caller goes on without it (a thread inside
+# one long C call stops when the call returns).
+GRACE_SECONDS = 2.0
+# How soon a cut swallowed in a destructor is raised again.
+_RECUT_SECONDS = 0.002
 
 
 class JudgingCut(BaseException):
@@ -52,10 +73,12 @@ def resident_bytes() -> int:
 class Bounded(Generic[T]):
     """`work()` run in a thread, stopped at `until` (time.monotonic()) or past `memory_bytes`
     of resident memory. After `run()`: `value` (None if cut), `why` (what cut judging, said of
-    the run: "the run's deadline came", or None) and `cut` (the same said of a rule not judged)."""
+    the run: "the run's deadline came", or None), `cut` (the same said of a rule not judged) and
+    `abandoned` (the cut thread had not stopped `grace` seconds after the cut, GRACE_SECONDS if
+    None: it still runs)."""
 
     def __init__(self, work: Callable[[], T], until: float | None,
-                 memory_bytes: int | None = MEMORY_BUDGET_BYTES) -> None:
+                 memory_bytes: int | None = MEMORY_BUDGET_BYTES, grace: float | None = None) -> None:
         self._work = work
         self._until = until
         self._memory = memory_bytes
@@ -66,6 +89,11 @@ class Bounded(Generic[T]):
         # JudgingCut: the cut is raised only before, so it always lands inside that block.
         self._finished = False
         self._lock = threading.Lock()
+        # Set after a cut when the thread had not stopped `grace` seconds later (see the module).
+        self.abandoned = False
+        self._grace = GRACE_SECONDS if grace is None else grace
+        # Set by the hook (in the judging thread) when a cut landed where Python swallows it.
+        self._swallowed = False
 
     def run(self) -> Bounded[T]:
         if self._memory is not None:
@@ -73,7 +101,9 @@ class Bounded(Generic[T]):
             # plus what judging may add (JUDGING_GROWTH_BYTES).
             self._memory = max(self._memory, resident_bytes() + JUDGING_GROWTH_BYTES)
         thread = threading.Thread(target=self._target, name="judging", daemon=True)
-        thread.start()
+        with self._lock:  # the thread waits for the lock before its work: it is watched by then
+            thread.start()
+            _CUTS.watch(thread, self)
         while thread.is_alive():
             thread.join(_POLL_SECONDS)
             if not thread.is_alive():
@@ -85,7 +115,7 @@ class Bounded(Generic[T]):
                         break
                     self.why = why
                     _raise_in(thread)
-                thread.join(2.0)  # a thread inside one long C call stops when it returns; past that, alone
+                self._until_stopped(thread)
                 break
         if self._error is not None and self.why is None:
             raise self._error
@@ -98,14 +128,39 @@ class Bounded(Generic[T]):
 
     def _target(self) -> None:
         try:
-            value = self._work()
-            with self._lock:
+            try:
+                with self._lock:
+                    pass  # until run() has handed this thread to the hook (_CUTS.watch)
+                value = self._work()
+                with self._lock:
+                    self._finished = True
+                    self.value = value
+            except JudgingCut:
+                pass
+            except BaseException as exc:  # handed to the caller's thread
+                self._error = exc
+            with self._lock:  # no cut is raised from now on: one still pending is dropped
                 self._finished = True
-                self.value = value
+                _clear_in(threading.get_ident())
         except JudgingCut:
-            pass
-        except BaseException as exc:  # handed to the caller's thread
-            self._error = exc
+            pass  # a cut raised again that landed in the handlers above: the work is over
+        finally:
+            _CUTS.forget(threading.get_ident())
+
+    def _until_stopped(self, thread: threading.Thread) -> None:
+        """After the cut: wait for `thread` to stop, at most `grace` seconds (a thread inside one
+        long C call stops when the call returns; past that, it is abandoned: see the module). A cut
+        that landed in a destructor or weakref callback was swallowed there (`_swallowed`, set by
+        the hook): it is raised again from here, where it cannot land inside the hook itself."""
+        end = time.monotonic() + self._grace
+        while thread.is_alive() and time.monotonic() < end:
+            thread.join(_RECUT_SECONDS)
+            if thread.is_alive() and self._swallowed:
+                with self._lock:
+                    if not self._finished:
+                        self._swallowed = False
+                        _raise_in(thread)
+        self.abandoned = thread.is_alive()
 
     def _exceeded(self) -> str | None:
         if self._until is not None and time.monotonic() >= self._until:
@@ -132,4 +187,53 @@ def recorded_cut(stopped: Stopped | None) -> str | None:
 def _raise_in(thread: threading.Thread) -> None:
     """Raise JudgingCut in `thread` at its next bytecode (CPython's PyThreadState_SetAsyncExc)."""
     if thread.ident is not None:
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(JudgingCut))
+        _raise_in_ident(thread.ident)
+
+
+def _raise_in_ident(ident: int) -> None:
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(JudgingCut))
+
+
+def _clear_in(ident: int) -> None:
+    """Drop the JudgingCut pending in the thread `ident`, if any (SetAsyncExc with NULL)."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object())
+
+
+class _UnraisableCuts:
+    """The ``sys.unraisablehook`` of the judging threads (see the module's docstring): installed
+    while at least one runs, the previous hook restored when the last ends, unless someone else
+    replaced it meanwhile (then theirs stays)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._judging: dict[int, Bounded[Any]] = {}
+        self._previous: Callable[[Any], object] | None = None
+
+    def watch(self, thread: threading.Thread, bounded: Bounded[Any]) -> None:
+        with self._lock:
+            if not self._judging:
+                self._previous = sys.unraisablehook
+                sys.unraisablehook = self._hook
+            assert thread.ident is not None  # started
+            self._judging[thread.ident] = bounded
+
+    def forget(self, ident: int) -> None:
+        with self._lock:
+            self._judging.pop(ident, None)
+            if not self._judging and self._previous is not None:
+                if sys.unraisablehook == self._hook:
+                    sys.unraisablehook = self._previous
+                self._previous = None
+
+    def _hook(self, unraisable: Any) -> None:
+        bounded = self._judging.get(threading.get_ident())
+        if bounded is not None and isinstance(unraisable.exc_value, JudgingCut):
+            # Nothing after this store: a cut raised again now would land in this hook (the
+            # caller raises it only once the flag is seen).
+            bounded._swallowed = True
+            return
+        previous = self._previous or sys.__unraisablehook__
+        previous(unraisable)
+
+
+_CUTS = _UnraisableCuts()

@@ -232,6 +232,12 @@ class Judged:
             self.done.add(check.name)
             self.distrust = distrust
 
+    def copy(self) -> Judged:
+        """What was judged so far, copied under the lock: for a caller that must not read this
+        one while the judging thread may still add to it (conformance.run.runner._judge_bounded)."""
+        with self._lock:
+            return Judged(set(self.done), self.distrust, by_check={k: list(v) for k, v in self.by_check.items()})
+
     def verdicts(self, catalog: Catalog, only: tuple[str, ...], failed_probes: Mapping[str, str],
                  exchanges: Sequence[Exchange], cut: str | None = None) -> list[RequirementVerdict]:
         """The verdicts folded from what was judged; with `cut` (why judging stopped), every

@@ -45,7 +45,7 @@ from conformance.failure import DROPPED, PROXY_FAILED, TLS_FAILED, Failure
 from conformance.not_sent import NotSent
 from conformance.record.proxy import proxy_failure
 from conformance.record.ratelimit import Pacer
-from conformance.record.recording import PerThread, Transcript
+from conformance.record.recording import PerThread, Transcript, TranscriptView
 from conformance.record.redaction import RedactionTooSlow, Redactor, looks_secret
 from conformance.record.tls import (
     TLSFacts,
@@ -297,10 +297,15 @@ class Client:
             self._sleep(seconds)
 
     @property
-    def transcript(self) -> list[Exchange]:
-        """Every exchange committed so far, in order, each ``seq`` its index. For reading: only
-        the client and ``commit`` add to it (conformance.record.recording.Transcript)."""
-        return self._transcript.exchanges
+    def transcript(self) -> TranscriptView:
+        """Every exchange committed so far, in order, each ``seq`` its index, as a read-only
+        sequence: only the client and ``commit`` add to it (conformance.record.recording.Transcript)."""
+        return self._transcript.view()
+
+    def forget_transcript(self) -> None:
+        """Drop every exchange recorded so far (numbering starts again at 0): for a benchmark that
+        reuses one client round after round. Never in a run, whose transcript is its evidence."""
+        self._transcript.clear()
 
     @contextlib.contextmanager
     def recording_into(self, buffer: list[Exchange]) -> Iterator[None]:

@@ -4,7 +4,8 @@
 in a lane (conformance.run.lanes) records into its own buffer instead, and ``Transcript.commit``
 joins a buffer to the transcript, numbering its exchanges where they land, so the same seed gives
 the same transcript (and the same ``seq``) whatever the lanes' timing was. Nothing outside this
-module appends to the transcript or numbers an exchange. ``PerThread`` gives each lane its own
+module appends to the transcript or numbers an exchange: outside conformance/record/ it is read
+through a ``TranscriptView``, which has no way to change it. ``PerThread`` gives each lane its own
 connection.
 """
 
@@ -12,8 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterable, Iterator
-from typing import Generic, TypeVar
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Generic, TypeVar, overload
 
 from conformance.exchange import Exchange
 
@@ -91,6 +92,14 @@ class Transcript:
         buffer = self.buffer()
         return self.exchanges + buffer if buffer is not None else list(self.exchanges)
 
+    def view(self) -> TranscriptView:
+        """The exchanges committed so far, to read only (``Client.transcript``)."""
+        return TranscriptView(self.exchanges)
+
+    def clear(self) -> None:
+        """Forget every exchange committed so far: the next one is numbered 0 again."""
+        self.exchanges.clear()
+
     def commit(self, exchanges: Iterable[Exchange]) -> None:
         """Join a probe's buffered `exchanges` to the transcript, in their order, each numbered
         (``seq``) by the place it lands at. The caller commits buffers in probe order (the lanes
@@ -98,3 +107,31 @@ class Transcript:
         for exchange in exchanges:
             exchange.seq = len(self.exchanges)
             self.exchanges.append(exchange)
+
+
+class TranscriptView(Sequence[Exchange]):
+    """The transcript as others read it: index, slice (a copy), iterate, count; no method changes
+    it (tests/test_layers.py also fails on a module outside conformance/record/ that tries)."""
+
+    __slots__ = ("_exchanges",)
+
+    def __init__(self, exchanges: list[Exchange]) -> None:
+        self._exchanges = exchanges
+
+    @overload
+    def __getitem__(self, index: int) -> Exchange: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Exchange]: ...
+
+    def __getitem__(self, index: int | slice) -> Exchange | list[Exchange]:
+        return self._exchanges[index]
+
+    def __len__(self) -> int:
+        return len(self._exchanges)
+
+    def __iter__(self) -> Iterator[Exchange]:
+        return iter(self._exchanges)
+
+    def __repr__(self) -> str:
+        return f"TranscriptView({len(self._exchanges)} exchanges)"

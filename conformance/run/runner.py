@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import http
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -271,10 +272,9 @@ def run(options: RunOptions, progress: Progress = lambda _: None) -> RunResult:
         finally:
             client.close()
         record = Record(client.transcript)  # read once: judging, diagnosis and activity share it
-        exchanges = record.exchanges
         until = None if options.deadline is None else clock_started + options.deadline - writing
         why_aborted = None if aborted is None else client.redactor.text(str(aborted))
-        judged, coverage, stopped = _judge_bounded(
+        judged, coverage, stopped, exchanges = _judge_bounded(
             record, context, spec, catalog, options, failed_probes, until, why_aborted,
             Stopped.asking(client.stopped_because), client.base_url, started, operations)
     conclusion, diagnosis = judged.conclusion, judged.diagnosis
@@ -294,14 +294,22 @@ def _judge_bounded(
     record: Record, context: RunContext, spec: Spec, catalog: Catalog, options: RunOptions,
     failed_probes: Mapping[str, str], until: float | None, aborted: str | None, stopped: Stopped | None,
     target: str, started: datetime, operations: list[str],
-) -> tuple[RunJudgement, Coverage, Stopped | None]:
-    """(the judgement, the coverage, why the run stopped early or None), judged by
+) -> tuple[RunJudgement, Coverage, Stopped | None, list[Exchange]]:
+    """(the judgement, the coverage, why the run stopped early or None, the exchanges the reports
+    read: `record`'s, or copies of them, see below), judged by
     conformance.judge.pipeline.judge_run in a thread that the deadline (`until`,
     time.monotonic()) or the memory budget stops (conformance.judge.bounded). After a cut the
     rules not judged by then are inconclusive with that reason, the cut joins `stopped` (the
     client's reason for stopping asking), and the verdict still comes from `conclude`
     (judge_cut_short), so that `verify` concludes the same from the saved `stopped`. A cut run
-    has no diagnosis (it would rest on rules not judged)."""
+    has no diagnosis (it would rest on rules not judged).
+
+    What the judging thread shares with this one (`record`, its memo and its exchanges' readings,
+    `so_far`, `after`) is read here only once that thread has ended (Bounded.run joined it), with
+    one exception: a thread that did not stop after the cut (`abandoned`: one long C call) may
+    still read and write them. Then nothing of its is touched again: the cut-short judgement and
+    the reports read copies, of each operation's judged-so-far taken under its lock
+    (`Judged.copy`) and of the exchanges without their readings, in a record of their own."""
     so_far: dict[str, Judged] = {}
     after: dict[str, Any] = {}
     common: dict[str, Any] = dict(only=options.only, failed_probes=failed_probes, aborted=aborted,
@@ -314,19 +322,32 @@ def _judge_bounded(
 
     bounded = Bounded(work, until).run()
     if bounded.why is None:
-        return after["judged"], after["coverage"], stopped
-    if "judged" in after:  # judging was done: the cut came as it was handed over, and took nothing
-        return after["judged"], after["coverage"], stopped
-    # Readings a cut judging left behind (parsed pages, validation caches) go, for the reports' sake.
-    for exchange in record.exchanges:
-        exchange.forget_readings()
-    record.memo.clear()
+        return after["judged"], after["coverage"], stopped, record.exchanges
+    if not bounded.abandoned and "judged" in after:
+        return after["judged"], after["coverage"], stopped, record.exchanges  # done as the cut came: it took nothing
+    coverage = after.get("coverage")  # set once, before judging, and never changed
+    if bounded.abandoned:  # the thread runs on: leave it what it holds, read copies (see above)
+        so_far = {key: judged.copy() for key, judged in list(so_far.items())}
+        record = Record([_unread_copy(e) for e in record.exchanges])
+    else:
+        # Readings a cut judging left behind (parsed pages, validation caches) go, for the reports' sake.
+        for exchange in record.exchanges:
+            exchange.forget_readings()
+        record.memo.clear()
     why, cut = bounded.why, bounded.cut
     assert cut is not None  # as `why` is
     stopped = Stopped.judging_cut(stopped, why)
     judged = judge_operations_cut_short(record, so_far, catalog, cut, operations, stopped=stopped, **common)
-    coverage = after.get("coverage") or Coverage(0, None, 0, f"not read: {why} before the pages were read")
-    return judged, coverage, stopped
+    coverage = coverage or Coverage(0, None, 0, f"not read: {why} before the pages were read")
+    return judged, coverage, stopped, record.exchanges
+
+
+def _unread_copy(exchange: Exchange) -> Exchange:
+    """A copy of `exchange` without its readings (parsed body, page ids), which another thread may
+    still be filling in on the original."""
+    copied = copy.copy(exchange)
+    copied.forget_readings()
+    return copied
 
 
 def _preflight(client: Client, path: str = OPERATION_PATH, family: list[str] | tuple[str, ...] = ()) -> None:
