@@ -77,7 +77,7 @@ class Scope:
     @property
     def inapplicable(self) -> list[str]:
         """The counted requirements that do not apply to this run (e.g. DATA-001 without --expect-dataset)."""
-        return [n["id"] for n in self.not_judged if n["level"] in self.counted and n["why"] == DOES_NOT_APPLY]
+        return [_named(n) for n in self.not_judged if n["level"] in self.counted and n["why"] == DOES_NOT_APPLY]
 
     def statement(self) -> str:
         """One sentence: how much of the catalog was judged (of a total fixed by the catalog, so runs
@@ -98,7 +98,7 @@ class Scope:
             return said + ("; every one that applies was judged" if self.stopped is None else "") + cut
         by_why: dict[str, list[str]] = {}
         for gap in gaps:
-            by_why.setdefault(gap["why"], []).append(gap["id"])
+            by_why.setdefault(gap["why"], []).append(_named(gap))
         parts = [f"{capped(ids, 6, ', ')} ({why})" for why, ids in by_why.items()]
         return f"{said}; not judged: {'; '.join(parts)}{cut}"
 
@@ -106,6 +106,12 @@ class Scope:
         return {"verdict": self.verdict, "counted_levels": list(self.counted), "judged": self.judged,
                 "total": self.total, "does_not_apply": len(self.inapplicable), "statement": self.statement(),
                 "not_judged": list(self.not_judged)}
+
+
+def _named(entry: dict[str, str]) -> str:
+    """A not-judged entry as the statement names it: its ID, and in a family run (whose entries name
+    their operation, conformance.judge.family.combined) the operation too: "VER-002 on GET /v1/invoices"."""
+    return f"{entry['id']} on {entry['operation']}" if entry.get("operation") else entry["id"]
 
 
 @dataclass(frozen=True)

@@ -291,3 +291,13 @@ def test_each_operations_request_count_is_of_requests_sent(family: str, tmp_path
     assert report["verdict_reason"] == (f"{unjudged} requirements could not be judged: the request budget "
                                         "(--max-requests 100) was used up before its requests were sent; raise "
                                         "--max-requests, or judge fewer areas with --only.")
+
+
+def test_the_family_scope_names_each_requirement_with_its_operation(clean: RunResult) -> None:
+    # A reviewer read "15 do not apply (VER-002, DATA-001, OBJ-003, OBJ-015, VER-002, ...)": which VER-002?
+    statement = clean.scope.statement() if clean.scope else ""
+    listed = re.search(r"do not apply \(([^)]*)\)", statement)
+    assert listed is not None, statement
+    names = re.sub(r" and \d+ more$", "", listed.group(1)).split(", ")
+    assert names and all(re.fullmatch(r"[A-Z]+-\d{3} on GET /v1/\S+", n) for n in names), names
+    assert len(set(names)) == len(names)
