@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from conformance.selftest.requirement_map import BEGIN, END, table, with_table
+from tests.support.source import parse
 
 REPO = Path(__file__).resolve().parents[1]
 DOC = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
@@ -33,7 +34,7 @@ def test_every_file_the_doc_names_exists() -> None:
 def test_each_stage_folder_says_its_job_in_its_init_docstring() -> None:
     for stage in STAGES:
         init = REPO / "conformance" / stage / "__init__.py"
-        docstring = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))
+        docstring = ast.get_docstring(parse(init.read_text(encoding="utf-8")))
         assert docstring, f"conformance/{stage}/__init__.py has no docstring"
         assert f"`conformance/{stage}/`" in DOC, f"docs/architecture.md does not describe conformance/{stage}/"
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.source import parse
+
 PACKAGE = Path(__file__).resolve().parents[1] / "conformance"
 
 # Lowest first. A module may import its own layer and any layer below, never one above.
@@ -63,7 +65,7 @@ def _owner(name: str) -> str | None:
 
 def _imports(module: str, path: Path) -> Iterator[str]:
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -248,7 +250,7 @@ def _transcript_writes(source: str) -> list[str]:
     `object.__setattr__`, `dataclasses.replace(…, seq=…)`) or changes the transcript (a list
     method, an item assigned or deleted, `+=`, directly or through a name bound to it, or
     `._transcript`, the client's own, reached at all), as "line N: what", in source order."""
-    tree = ast.parse(source)
+    tree = parse(source)
     aliases = _aliases(tree)
     found: list[tuple[int, int, str]] = []
 
