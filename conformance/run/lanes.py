@@ -115,14 +115,14 @@ def run_probes(
         # lane returns and each join here ends.
         for thread in threads:
             thread.join()
+        if failed:
+            raise failed[0]
     except BaseException:
-        # Interrupted (Ctrl-C) or a bug here: stop sending and cut what is in flight, so the
-        # lanes finish at once; their results are not waited for.
+        # Interrupted (Ctrl-C) or a bug: stop sending and cut what is in flight, so the lanes
+        # finish at once; their results are not waited for.
         client.stop("the run was interrupted")
         schedule.abandon()
         raise
-    if failed:
-        raise failed[0]
     return schedule.runs()
 
 
