@@ -217,24 +217,26 @@ def _build_file(path: str, sessions: Iterable[dict[str, Any]], meta: dict[str, s
     tmp = f"{path}.tmp-{os.getpid()}-{threading.get_ident()}"
     with contextlib.suppress(FileNotFoundError):
         os.remove(tmp)
+    conn: sqlite3.Connection | None = None
+    # One block from the file's creation to its rename: a Ctrl-C landing anywhere in between
+    # (even right after connect() has created the file) removes it.
     try:
-        conn = sqlite3.connect(tmp)
-    except sqlite3.Error as exc:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
-        raise StoreFileError(f"--db {path} cannot be written ({exc}).") from None
-    try:
+        try:
+            conn = sqlite3.connect(tmp)
+        except sqlite3.Error as exc:
+            raise StoreFileError(f"--db {path} cannot be written ({exc}).") from None
         # The temporary file is thrown away on failure, so durability buys nothing.
         conn.execute("PRAGMA journal_mode=OFF")
         conn.execute("PRAGMA synchronous=OFF")
         _fill(conn, sessions, meta, progress)
-    except BaseException:
         conn.close()
-        with contextlib.suppress(FileNotFoundError):
+        os.replace(tmp, path)
+    except BaseException:
+        if conn is not None:
+            conn.close()
+        with contextlib.suppress(OSError):
             os.remove(tmp)
         raise
-    conn.close()
-    os.replace(tmp, path)
 
 
 Match = tuple[tuple[str, str], ...]

@@ -252,3 +252,29 @@ def test_a_long_statement_of_the_build_stops_on_ctrl_c() -> None:
     finally:
         proc.kill()
     assert proc.returncode == 130, err
+
+
+@pytest.mark.parametrize("where", ["connect", "replace"])
+def test_ctrl_c_at_either_end_of_a_build_leaves_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    # The test above sends SIGINT as soon as the temporary file appears: right after connect()
+    # has created it, before any statement runs. A KeyboardInterrupt there, or one just before
+    # the finished file is renamed into place, must remove it as one mid-build does.
+    real_connect = sqlite3.connect
+
+    def connect_then_ctrl_c(*args: str) -> sqlite3.Connection:
+        real_connect(*args)
+        raise KeyboardInterrupt
+
+    def ctrl_c(*_args: str) -> None:
+        raise KeyboardInterrupt
+
+    if where == "connect":
+        monkeypatch.setattr(sqlite3, "connect", connect_then_ctrl_c)
+    else:
+        monkeypatch.setattr(os, "replace", ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        open_store(100, 0, path=str(tmp_path / "small.db"))
+    monkeypatch.undo()
+    assert list(tmp_path.iterdir()) == []
