@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from conformance import __version__
 from conformance.errors import ConformanceError, UsageError
+from conformance.interrupts import ctrl_c_raises, ctrl_c_seen, interrupted
 from conformance.profiles import PROFILES
 from conformance.record.ratelimit import MAX_RATE_LIMIT
 from conformance.record.tls import TLSOptions
@@ -338,6 +339,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command line (`argv`, default sys.argv[1:]); returns its exit code (README "Exit
+    codes"). Ctrl-C (SIGINT) at any point returns 130 after one sentence, never a traceback
+    (conformance.interrupts)."""
+    try:
+        with ctrl_c_raises():
+            if ctrl_c_seen():  # came while the program loaded, and was lost there (an import fallback)
+                raise KeyboardInterrupt
+            return _main(argv)
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt) or ctrl_c_seen():
+            return interrupted()
+        raise
+
+
+def _main(argv: Sequence[str] | None) -> int:
     from conformance.config_file import parse_with_config
 
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -360,13 +376,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConformanceError as exc:
         print(_safe(f"checkout-conformance: {_redacted(str(exc))}", args), file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("checkout-conformance: interrupted.", file=sys.stderr)
-        return 130
     except BrokenPipeError:  # `... | head` stopped reading: the reader's choice, not a suite bug
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit-time flush is quiet too
         return 128 + 13  # as a shell reports a writer stopped by SIGPIPE
     except Exception as exc:  # a suite bug: one sentence, not a traceback (and exit 3, never "nonconformant")
+        if ctrl_c_seen():  # or Ctrl-C, turned into another error by an extension loading then
+            return interrupted()
         print(f"checkout-conformance: internal error ({_describe(exc, args)}); please report it.", file=sys.stderr)
         return 3
 

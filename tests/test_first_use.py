@@ -383,3 +383,133 @@ def test_ctrl_c_during_a_run_is_exit_130(tmp_path: Path) -> None:
     assert proc.returncode == 130
     assert err == "checkout-conformance: interrupted.\n"
     assert "**130** interrupted (Ctrl-C)" in (Path(__file__).parent.parent / "README.md").read_text()
+
+
+# A parent that ignores SIGINT hands that on to what it starts (`cmd &` in a script does so), and
+# Python keeps it; the run must still stop on Ctrl-C (or `kill -INT`): it owns SIGINT.
+_SIGINT_IGNORED = ["-c", "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+                         "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"]
+_PAGE = b'{"object": "list", "data": [], "has_more": false, "url": "/v1/checkout/sessions"}'
+
+
+def _interrupted_while_waiting(tmp_path: Path, *, answered: int, waiting: int, python: list[str],
+                               extra: tuple[str, ...] = ()) -> tuple[int | None, str, float]:
+    """Start `run --timeout 60` against a target that answers its first `answered` requests and
+    then reads requests without ever answering; once `waiting` of those have been read whole (their
+    senders are blocked reading the answer), send SIGINT. Returns (exit code, stderr, seconds
+    from the signal to the exit); None and the seconds waited if it has not exited 15 s after."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    silent: list[socket.socket] = []
+    read = threading.Semaphore(0)
+
+    def serve(listener: socket.socket) -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:  # closed: the test is over
+                return
+            silent.append(conn)
+            threading.Thread(target=answer, args=(conn, len(silent) <= answered), daemon=True).start()
+
+    def answer(conn: socket.socket, reply: bool) -> None:
+        request = b""
+        while b"\r\n\r\n" not in request:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return
+            request += chunk
+        if reply:
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                         b"Content-Length: %d\r\n\r\n%s" % (len(_PAGE), _PAGE))
+            conn.close()
+        else:
+            read.release()  # its sender now waits for an answer that never comes
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        threading.Thread(target=serve, args=(listener,), daemon=True).start()
+        proc = subprocess.Popen(
+            [sys.executable, *python, "-m", "conformance", "run", "--base-url",
+             f"http://127.0.0.1:{listener.getsockname()[1]}", "--api-key", KEY, "--timeout", "60",
+             "--report-dir", str(tmp_path), *extra],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            for _ in range(waiting):
+                assert read.acquire(timeout=60), "the requests to wait on never came"
+            proc.send_signal(signal.SIGINT)
+            sent = time.monotonic()
+            try:
+                _out, err = proc.communicate(timeout=15)
+            except subprocess.TimeoutExpired:
+                return None, "", time.monotonic() - sent
+            return proc.returncode, err, time.monotonic() - sent
+        finally:
+            proc.kill()
+            proc.communicate()
+            for conn in silent:
+                conn.close()
+
+
+def test_ctrl_c_is_exit_130_in_a_run_started_with_sigint_ignored(tmp_path: Path) -> None:
+    code, err, seconds = _interrupted_while_waiting(tmp_path, answered=0, waiting=1, python=_SIGINT_IGNORED)
+    assert code == 130, f"still running {seconds:.0f} s after SIGINT" if code is None else err
+    assert err == "checkout-conformance: interrupted.\n"
+
+
+def test_ctrl_c_while_lanes_wait_on_a_silent_target_exits_at_once(tmp_path: Path) -> None:
+    # The preflight is answered; then two lanes' requests are read and never answered. The lanes
+    # must not hold the exit for their --timeout (60 s): it comes within seconds, and nothing a
+    # lane reports follows the sentence.
+    code, err, seconds = _interrupted_while_waiting(tmp_path, answered=1, waiting=2, python=[])
+    assert code == 130, f"still running {seconds:.0f} s after SIGINT" if code is None else err
+    assert seconds < 10
+    assert "Traceback" not in err
+    assert err.splitlines()[-1] == "checkout-conformance: interrupted."
+
+
+def _python_m(tmp_path: Path, main_py: str) -> tuple[int, str]:
+    """`python -m probe` with `main_py` as probe/__main__.py: (exit code, stderr)."""
+    import subprocess
+    import sys
+
+    (tmp_path / "probe").mkdir()
+    (tmp_path / "probe" / "__main__.py").write_text(main_py)
+    done = subprocess.run([sys.executable, "-m", "probe"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    return done.returncode, done.stderr
+
+
+def test_ctrl_c_inside_code_run_from_a_string_is_still_exit_130(tmp_path: Path) -> None:
+    # A dataclass's __init__ is generated and exec'd from a string as its module loads (cli loads
+    # most of the suite lazily). A KeyboardInterrupt raised in there is marked unhandled by
+    # CPython, which would end a `python -m` process with SIGINT (-2) after main returned 130.
+    code, err = _python_m(tmp_path, (
+        "from conformance import cli\n"
+        "def loading(args):\n"
+        "    exec('raise KeyboardInterrupt', {})\n"
+        "cli._run = loading\n"
+        f"raise SystemExit(cli.main(['run', '--base-url', 'http://127.0.0.1:9', '--api-key', '{KEY}']))\n"))
+    assert (code, err) == (130, "checkout-conformance: interrupted.\n")
+
+
+def test_an_error_ctrl_c_caused_while_loading_is_reported_as_the_interruption(tmp_path: Path) -> None:
+    # An extension loading when Ctrl-C comes turns the KeyboardInterrupt into an error of its own
+    # (an ImportError from a C module, a PanicException from a Rust one): not an internal error.
+    code, err = _python_m(tmp_path, (
+        "import os, signal, time\n"
+        "from conformance import cli\n"
+        "def loading(args):\n"
+        "    try:\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "        time.sleep(30)\n"
+        "    except KeyboardInterrupt:\n"
+        "        raise ImportError('PyCapsule_Import could not import module \"_socket\"') from None\n"
+        "cli._run = loading\n"
+        f"raise SystemExit(cli.main(['run', '--base-url', 'http://127.0.0.1:9', '--api-key', '{KEY}']))\n"))
+    assert (code, err) == (130, "checkout-conformance: interrupted.\n")

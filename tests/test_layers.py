@@ -36,9 +36,9 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("reports", ("conformance.reports",)),
     # `pytest --pyargs conformance.checks` (the documented command) collects
     # checks/test_requirements.py, so that one module lives in checks/ but belongs here.
-    ("front door", ("conformance.__main__", "conformance.cli", "conformance.config_file", "conformance.console",
-                    "conformance.verify", "conformance.rundiff", "conformance.usage", "conformance.pytest_plugin",
-                    "conformance.checks.test_requirements")),
+    ("front door", ("conformance.__main__", "conformance.cli", "conformance.interrupts", "conformance.config_file",
+                    "conformance.console", "conformance.verify", "conformance.rundiff", "conformance.usage",
+                    "conformance.pytest_plugin", "conformance.checks.test_requirements")),
     ("selftest", ("conformance.selftest",)),
 )
 

@@ -215,9 +215,12 @@ class Client:
         self._lines.close_all()
 
     def stop(self, reason: str) -> None:
-        """Send nothing more: every later request is recorded as not sent, for `reason`."""
+        """Send nothing more: every later request is recorded as not sent, for `reason`, and the
+        requests in flight in every lane are cut (their reads return at once, as failed)."""
         self._stopped = reason
         self._woken.set()
+        for line in self._lines.made():
+            line.in_flight.abort()
 
     def tls_refusal(self, listen: float = 2.0) -> str | None:
         """Why the server refuses this client at the TLS layer, found by one more handshake that
@@ -825,11 +828,16 @@ class _InFlight:
         self.timed_out = False
 
     def cut(self) -> None:
+        """The attempt ran out of time (the watchdog): end it now."""
         self.expired = True
+        self.abort()
+
+    def abort(self) -> None:
+        """End the request in flight, if any: its blocked read (or send) returns at once."""
         sock = self.sock
         if sock is not None:
             with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)  # the blocked read returns at once
+                sock.shutdown(socket.SHUT_RDWR)
 
 
 class _Watchdog:

@@ -40,6 +40,11 @@ class PerThread(Generic[T]):
                 self._made.append(item)
         return item
 
+    def made(self) -> list[T]:
+        """Every ``T`` made so far (in any thread), still open."""
+        with self._lock:
+            return list(self._made)
+
     def close_all(self) -> None:
         with self._lock:
             made, self._made = self._made, []

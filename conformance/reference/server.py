@@ -180,8 +180,11 @@ def serve_forever(config: ReferenceConfig, host: str = "127.0.0.1", port: int = 
     in_main = threading.current_thread() is threading.main_thread()
     previous = {}
     if in_main:
-        # SIGTERM stops a build as Ctrl-C does, so its temporary file is removed too.
-        previous[signal.SIGTERM] = signal.signal(signal.SIGTERM, interrupt_build)
+        # SIGTERM stops a build as Ctrl-C does, so its temporary file is removed too. SIGINT is
+        # set as well: a process started with it ignored (`serve &` in a script) would otherwise
+        # go on building (a minute for a million sessions) however often it is sent.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, interrupt_build)
     try:
         total = len(config.fixed_sessions() or ()) if config.dataset else config.sessions
         with build_progress(total, err) as progress:
@@ -189,8 +192,7 @@ def serve_forever(config: ReferenceConfig, host: str = "127.0.0.1", port: int = 
         with server:
             if in_main:
                 for signum in (signal.SIGINT, signal.SIGTERM):
-                    original = signal.signal(signum, on_signal)
-                    previous.setdefault(signum, original)  # SIGTERM's was kept before the build
+                    signal.signal(signum, on_signal)  # the originals were kept before the build
             print(f"base_url: {server.base_url}", file=out, flush=True)
             print(f"api_key: {server.api_key}", file=out, flush=True)
             # What VER-002 can be judged with: `run --api-version` one of these.

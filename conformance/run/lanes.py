@@ -22,9 +22,8 @@ import math
 import random
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from conformance.errors import ClientError
 from conformance.exchange import Exchange
@@ -32,8 +31,6 @@ from conformance.exchange import Exchange
 if TYPE_CHECKING:
     from conformance.checks.base import Probe, ProbeContext
     from conformance.record.client import Client
-
-T = TypeVar("T")
 
 FIRST, ANY, LAST = "first", "any", "last"  # Probe.order
 _COMMITTED = "committed"  # a schedule past its last phase: every exchange is in the transcript
@@ -81,7 +78,9 @@ def run_probes(
     probe quietly (the client recorded why); any other exception is a suite bug, kept
     in ``ProbeRun.crashed`` (redacted, one line) while the other probes go on.
     ``on_done`` is called as each probe ends (from the thread that ran it), one call at a
-    time: a progress line written from two lanes at once would interleave.
+    time: a progress line written from two lanes at once would interleave. Interrupted
+    (KeyboardInterrupt), it raises at once: the client is stopped, its requests in flight are
+    cut, and the lanes (daemon threads) are not waited for, nor heard from (no more ``on_done``).
     ``group(probe)`` names the list operation a probe serves (issue 24): the first and last
     phases run one probe at a time *per group*, so that the walks of several operations go
     side by side; commits stay in probe order, so the transcript does not depend on timing.
@@ -97,20 +96,33 @@ def run_probes(
             runs.extend(done)
         return runs
     schedule = _Schedule(client, list(probes), context, on_done, group)
-    lanes = min(concurrency, len(probes)) or 1
-    pool = ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="conformance-lane")
+    failed: list[BaseException] = []
+
+    def lane() -> None:
+        try:
+            schedule.work()
+        except BaseException as exc:  # handed to the caller's thread, raised there
+            failed.append(exc)
+
+    # Daemon threads, never waited for once the run is interrupted: a lane blocked in a read
+    # from a silent target (up to --timeout) must not hold Ctrl-C's exit, nor the process's.
+    threads = [threading.Thread(target=lane, name=f"conformance-lane_{k}", daemon=True)
+               for k in range(min(concurrency, len(probes)) or 1)]
     try:
+        for thread in threads:
+            thread.start()
         # A lane that fails abandons the schedule itself (_Schedule.work), so every other
-        # lane returns and each result here comes.
-        for lane in [pool.submit(schedule.work) for _ in range(lanes)]:
-            lane.result()
+        # lane returns and each join here ends.
+        for thread in threads:
+            thread.join()
+        if failed:
+            raise failed[0]
     except BaseException:
-        # Interrupted (Ctrl-C) or a bug here: stop sending, so the lanes finish at once.
+        # Interrupted (Ctrl-C) or a bug: stop sending and cut what is in flight, so the lanes
+        # finish at once; their results are not waited for.
         client.stop("the run was interrupted")
         schedule.abandon()
         raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
     return schedule.runs()
 
 
@@ -128,7 +140,9 @@ class _Schedule:
                  on_done: Callable[[ProbeRun], None], group: Callable[[Probe], str] = lambda _probe: "") -> None:
         self._client, self._probes, self._context = client, probes, context
         self._groups = [group(p) for p in probes]
-        self._on_done = _one_call_at_a_time(on_done)
+        self._reporting = threading.Lock()  # on_done one call at a time: lines from two lanes would interleave
+        self._reported_no_more = False
+        self._report = on_done
         self._lock = threading.Condition()
         self._offered: set[int] = set()
         self._done: dict[int, ProbeRun] = {}
@@ -165,11 +179,19 @@ class _Schedule:
                 self._lock.notify_all()
 
     def abandon(self) -> None:
-        """No probe starts any more (the run was interrupted); lanes return once theirs ends."""
+        """No probe starts any more (the run was interrupted); lanes return once theirs ends,
+        without calling ``on_done``: nothing is reported of a run given up."""
         with self._lock:
             self._abandoned = True
             self._ready.clear()
             self._lock.notify_all()
+        with self._reporting:  # a report already under way ends before this returns
+            self._reported_no_more = True
+
+    def _on_done(self, probe_run: ProbeRun) -> None:
+        with self._reporting:
+            if not self._reported_no_more:
+                self._report(probe_run)
 
     def runs(self) -> list[ProbeRun]:
         """One ProbeRun per probe that ran, in probe order."""
@@ -221,16 +243,6 @@ class _Schedule:
         for k in self._phases[LAST]:
             self._client.commit(self._done[k].exchanges)
         self._phase = _COMMITTED
-
-
-def _one_call_at_a_time(call: Callable[[T], None]) -> Callable[[T], None]:
-    """`call`, made to run in one thread at a time."""
-    lock = threading.Lock()
-
-    def serialized(argument: T) -> None:
-        with lock:
-            call(argument)
-    return serialized
 
 
 def _expected(probe: Probe, ctx: ProbeContext) -> float:

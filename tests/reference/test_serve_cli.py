@@ -189,10 +189,24 @@ def test_open_store_reports_every_batch_up_to_the_total() -> None:
     assert seen == [(20_000, 45_000), (40_000, 45_000), (45_000, 45_000)]
 
 
+# A parent that ignores SIGINT hands that on to what it starts (`serve &` in a script does so),
+# and Python keeps it: the build must still stop on Ctrl-C (or `kill -INT`), serve owns SIGINT.
+_SIGINT_IGNORED = ["-c", "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+                         "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"]
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_ctrl_c_during_a_large_build_stops_and_leaves_no_file(tmp_path: Path, signum: int) -> None:
+    _stop_a_large_build(tmp_path, signum, [])
+
+
+def test_ctrl_c_stops_a_large_build_started_with_sigint_ignored(tmp_path: Path) -> None:
+    _stop_a_large_build(tmp_path, signal.SIGINT, _SIGINT_IGNORED)
+
+
+def _stop_a_large_build(tmp_path: Path, signum: int, python: list[str]) -> None:
     db = tmp_path / "big.db"
-    proc = subprocess.Popen([sys.executable, "-m", "conformance", "serve", "--port", "0", "--db", str(db),
+    proc = subprocess.Popen([sys.executable, *python, "-m", "conformance", "serve", "--port", "0", "--db", str(db),
                              "--sessions", "1000000"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30
@@ -210,3 +224,57 @@ def test_ctrl_c_during_a_large_build_stops_and_leaves_no_file(tmp_path: Path, si
     assert out == ""
     assert list(tmp_path.iterdir()) == []
     assert not os.path.exists(db)
+
+
+def test_a_long_statement_of_the_build_stops_on_ctrl_c() -> None:
+    # Python runs a signal's handler between bytecodes only, never inside one C call: an index
+    # over a million rows is seconds to tens of seconds of SQLite alone. `interruptible` lets it
+    # stop. This statement never ends by itself (a count without end): only Ctrl-C ends it. It
+    # says it has started through os.write, C called from C: no Python line runs after it, so the
+    # signal is sure to land in SQLite's own code.
+    code = ("import os, signal, sqlite3, sys\n"
+            "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+            "from conformance.reference.store import interruptible\n"
+            "conn = sqlite3.connect(':memory:')\n"
+            "conn.create_function('write', 2, os.write)\n"
+            "try:\n"
+            "    with interruptible(conn):\n"
+            "        conn.execute(\"WITH RECURSIVE n(x) AS (SELECT write(1, x'737461727465640a') \"\n"
+            "                     \"UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n\").fetchone()\n"
+            "except KeyboardInterrupt:\n"
+            "    sys.exit(130)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == "started\n"
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=10)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+
+
+@pytest.mark.parametrize("where", ["connect", "replace"])
+def test_ctrl_c_at_either_end_of_a_build_leaves_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    # The test above sends SIGINT as soon as the temporary file appears: right after connect()
+    # has created it, before any statement runs. A KeyboardInterrupt there, or one just before
+    # the finished file is renamed into place, must remove it as one mid-build does.
+    real_connect = sqlite3.connect
+
+    def connect_then_ctrl_c(*args: str) -> sqlite3.Connection:
+        real_connect(*args)
+        raise KeyboardInterrupt
+
+    def ctrl_c(*_args: str) -> None:
+        raise KeyboardInterrupt
+
+    if where == "connect":
+        monkeypatch.setattr(sqlite3, "connect", connect_then_ctrl_c)
+    else:
+        monkeypatch.setattr(os, "replace", ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        open_store(100, 0, path=str(tmp_path / "small.db"))
+    monkeypatch.undo()
+    assert list(tmp_path.iterdir()) == []
