@@ -48,6 +48,23 @@ def key_variants(key: str) -> dict[str, str]:
     made = {"appended": key + "x", "dropped": key[:-1], "case": key.swapcase(), "prefix": key[:len(key) * 3 // 4]}
     return {kind: value for kind, value in made.items() if value and value != key}
 
+
+# A key's public prefix ("sk_test_", "rk_live_"): the same for every key of its kind, no secret.
+_PUBLIC_PREFIX = re.compile(r"[a-z]{2,3}_(?:test|live)_")
+# How many characters of its own a near miss must hold past that prefix to be masked as a secret.
+_SECRET_CHARS = 4
+
+
+def masked_variants(key: str) -> list[str]:
+    """The near misses of `key` (key_variants) that are secrets to mask: those holding at least
+    _SECRET_CHARS characters past the key's public prefix. Of a short key, "sk_test_X", the key
+    without its last character is "sk_test_", which every sk_test_ key and the requirement texts
+    hold: masking it would alter the report's own words (and `verify` would then call them altered),
+    while it reveals nothing of the key. The key itself is always masked, in any letter case."""
+    match = _PUBLIC_PREFIX.match(key)
+    public = match.end() if match else 0
+    return [v for v in key_variants(key).values() if len(v) >= public + _SECRET_CHARS]
+
 # How an exchange's `body_error` starts when the suite kept only the body's size and digest
 # (conformance.record.client.Client._keep_body writes it; the judge asks `Exchange.body_not_kept`).
 BODY_NOT_KEPT = "not kept:"

@@ -387,3 +387,19 @@ def test_a_cut_run_never_passes_has_more_without_the_full_page_at_the_edge(fault
         assert {r["id"]: r["verdict"] for r in whole["requirements"] if r["id"] in ("PAG-007", "PAG-008")} == {
             "PAG-007": "fail", "PAG-008": "fail"}
         assert not [b for b, v in verdicts.items() if "pass" in v.values()], verdicts
+
+
+def test_a_short_key_masks_no_public_words_and_its_report_verifies(keys: tuple[Path, Path], tmp_path: Path) -> None:
+    """A reviewer's key `sk_test_X`: its near miss without the last character is `sk_test_`, which was
+    masked as a secret in the requirement texts, so `verify` called an untouched report altered."""
+    from conformance.exchange import masked_variants
+
+    short = "sk_test_X"
+    assert masked_variants(short) == []  # nothing past the public prefix is secret enough to mask
+    assert set(masked_variants(API_KEY)) >= {API_KEY[:-1], API_KEY + "x"}  # a real key's near misses are
+    with start_background(ReferenceConfig(api_key=short, sessions=25)) as server:
+        code, _, report, _ = _run(server.base_url, tmp_path / "r", keys, "--only", "object", api_key=short)
+    assert code == 0
+    texts = {r["id"]: r["text"] for r in report["requirements"]}
+    assert "(sk_test_)" in texts["OBJ-013"]  # the catalog's own words, unmasked
+    _verify(tmp_path / "r", keys)

@@ -40,6 +40,7 @@ from conformance.exchange import (
     BODY_NOT_KEPT,
     Exchange,
     key_variants,
+    masked_variants,
 )
 from conformance.failure import DROPPED, PROXY_FAILED, TLS_FAILED, Failure
 from conformance.not_sent import NotSent
@@ -159,8 +160,8 @@ class Client:
         # is kept out of transcripts and curl lines like the key. So is a user:password@
         # pasted into the base URL.
         userinfo = urlsplit(base_url).netloc.rpartition("@")[0].split(":", 1) if "@" in base_url else []
-        # The near misses of the key sent to AUTH-002 are all but the key: masked like it.
-        self._redactor = Redactor([api_key, *key_variants(api_key).values(), *userinfo,
+        # The near misses of the key sent to AUTH-002 that hold a secret (exchange.masked_variants): masked like it.
+        self._redactor = Redactor([api_key, *masked_variants(api_key), *userinfo,
                                    *(v for k, v in self._headers.items() if looks_secret(k))])
         self._deadline_at = None if self.settings.deadline is None else time.monotonic() + self.settings.deadline
         self._evidence_bytes = 0
