@@ -422,6 +422,8 @@ class Exchange:
         undone), which `verify` reports as a line that is not an exchange. A transcript written
         before `left_undone` or `failure` existed has those read from `error`'s words
         (NotSent.from_legacy_error, Failure.from_legacy_error)."""
+        if not isinstance(data, dict):
+            raise TypeError("a line is one JSON object")
         values = dict(data)
         for name, kinds in _FIELD_TYPES.items():
             value = values.get(name)

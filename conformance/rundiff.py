@@ -72,6 +72,8 @@ def load_report(report_dir: Path) -> dict[str, Any]:
         raise UsageError(f"{report_dir} holds no {REPORT}: it is not a report directory.") from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise UsageError(f"{path} cannot be read as JSON ({exc}).") from None
+    except RecursionError:  # nested deeper than the parser goes: nothing this suite writes
+        raise UsageError(f"{path} cannot be read as JSON (it is nested too deep).") from None
     if isinstance(data, dict):  # a report made before families of operations: checkout sessions
         data = with_default_operations(data)
     problems = report_problems(data) if isinstance(data, dict) else ["not a JSON object"]

@@ -233,6 +233,8 @@ def _load_json(path: Path) -> dict[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise VerificationFailed(f"{path.name} cannot be read as JSON ({exc}).") from None
+    except RecursionError:  # nested deeper than the parser goes: nothing this suite writes
+        raise VerificationFailed(f"{path.name} cannot be read as JSON (it is nested too deep).") from None
     if not isinstance(data, dict):
         raise VerificationFailed(f"{path.name} is not a JSON object.")
     return data

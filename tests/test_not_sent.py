@@ -198,3 +198,28 @@ def test_a_hand_edited_line_is_named_as_not_an_exchange(edit: dict[str, object],
     path.write_text(json.dumps(_exchange(0).to_dict()) + "\n" + json.dumps(line) + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"^exchanges.jsonl line 2 is not an exchange \("):
         read_exchanges(path)
+
+
+@pytest.mark.parametrize(("line", "why"), [
+    ("null", "a line is one JSON object"), ("[1, 2]", "a line is one JSON object"),
+    ("[" * 100_000 + "]" * 100_000, "it is nested too deep"),
+])
+def test_a_line_that_is_no_object_is_named_in_the_suites_words(line: str, why: str, tmp_path: Path) -> None:
+    # A reviewer saw "('NoneType' object is not iterable)", and an internal error (exit 3) for deep nesting.
+    path = tmp_path / "exchanges.jsonl"
+    path.write_text(json.dumps(_exchange(0).to_dict()) + "\n" + line + "\n", encoding="utf-8")
+    with pytest.raises(ValueError) as raised:
+        read_exchanges(path)
+    assert str(raised.value) == f"exchanges.jsonl line 2 is not an exchange ({why})"
+
+
+def test_report_files_nested_too_deep_are_named_not_an_internal_error(tmp_path: Path) -> None:
+    from conformance.errors import UsageError
+    from conformance.rundiff import load_report
+    from conformance.verify import VerificationFailed, _load_json
+
+    (tmp_path / "report.json").write_text('{"a":' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
+    with pytest.raises(VerificationFailed, match=r"^report.json cannot be read as JSON \(it is nested too deep\)"):
+        _load_json(tmp_path / "report.json")
+    with pytest.raises(UsageError, match=r"cannot be read as JSON \(it is nested too deep\)"):
+        load_report(tmp_path)
