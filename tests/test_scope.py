@@ -364,29 +364,34 @@ def test_a_scope_whose_judging_alone_was_cut_does_not_say_requests_were_left_uns
                                                                             asking).statement()
 
 
-@pytest.mark.parametrize("fault", [None, "has-more-when-full"], ids=["correct", "has-more-when-full"])
-def test_a_cut_run_never_passes_has_more_without_the_full_page_at_the_edge(fault: str | None, keys: tuple[Path, Path],
-                                                                            tmp_path: Path) -> None:
-    """has_more = len(page) == limit shows only on a full page at the end (or head) of the list, which
-    the probes ask for in every profile. A reviewer cut such a run with --max-requests 200 and saw
-    PAG-007 pass on the 52 pages before it. Whatever the budget, a cut run must not pass PAG-007/008
-    against that fault, nor fail them on a correct server."""
+@pytest.mark.parametrize(("fault", "broken", "profile"), [
+    (None, (), "quick"),
+    (None, (), "standard"),
+    ("has-more-when-full", ("PAG-007", "PAG-008"), "quick"),
+    ("ending-before-wrong-end", ("PAG-005", "PAG-008"), "standard"),
+    ("has-more-backward-looks-ahead", ("LIM-004",), "quick"),
+], ids=["correct-quick", "correct-standard", "has-more-when-full", "ending-before-wrong-end",
+        "has-more-backward-looks-ahead"])
+def test_a_cut_run_never_passes_what_the_whole_run_fails(fault: str | None, broken: tuple[str, ...], profile: str,
+                                                         keys: tuple[Path, Path], tmp_path: Path) -> None:
+    """Rules whose design relies on requests asked in every profile (the full page at the list's edge
+    for has_more, the cursor probe's cursors, the walks for a short has_more page) must not pass a run
+    its bounds cut before those were asked. Reviewers cut runs with --max-requests 80 or 200 and saw
+    PAG-007, PAG-005 and LIM-004 pass against servers the whole run fails. Whatever the budget, a cut
+    run must not pass them against those faults, nor fail them on a correct server."""
+    watched = ("PAG-004", "PAG-005", "PAG-007", "PAG-008", "LIM-004")
     with start_background(ReferenceConfig(api_key=API_KEY, fault=fault)) as server:
-        _, _, whole, _ = _run(server.base_url, tmp_path / "whole", keys, "--concurrency", "1")
+        _, _, whole, _ = _run(server.base_url, tmp_path / "whole", keys, "--concurrency", "1", "--profile", profile)
         verdicts: dict[int, dict[str, str]] = {}
         for budget in range(10, whole["requests"], 10):
             _, _, report, _ = _run(server.base_url, tmp_path / str(budget), keys, "--concurrency", "1",
-                                   "--max-requests", str(budget))
-            verdicts[budget] = {r["id"]: r["verdict"] for r in report["requirements"]
-                                if r["id"] in ("PAG-007", "PAG-008")}
-    if fault is None:
-        assert all(v == "pass" for v in {r["id"]: r["verdict"] for r in whole["requirements"]
-                                         if r["id"] in ("PAG-007", "PAG-008")}.values())
-        assert not [b for b, v in verdicts.items() if "fail" in v.values()]
-    else:
-        assert {r["id"]: r["verdict"] for r in whole["requirements"] if r["id"] in ("PAG-007", "PAG-008")} == {
-            "PAG-007": "fail", "PAG-008": "fail"}
-        assert not [b for b, v in verdicts.items() if "pass" in v.values()], verdicts
+                                   "--profile", profile, "--max-requests", str(budget))
+            verdicts[budget] = {r["id"]: r["verdict"] for r in report["requirements"] if r["id"] in watched}
+    stated = {r["id"]: r["verdict"] for r in whole["requirements"] if r["id"] in watched}
+    failed = {i for i, verdict in stated.items() if verdict == "fail"}
+    assert set(broken) <= failed and (failed or fault is None) and set(stated.values()) <= {"pass", "fail"}
+    assert not [b for b, v in verdicts.items() if any(v[i] == "fail" for i in watched if i not in failed)]
+    assert not [b for b, v in verdicts.items() if any(v[i] == "pass" for i in failed)], verdicts
 
 
 def test_a_short_key_masks_no_public_words_and_its_report_verifies(keys: tuple[Path, Path], tmp_path: Path) -> None:

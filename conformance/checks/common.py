@@ -8,6 +8,7 @@ from conformance.exchange import Exchange
 from conformance.not_sent import Kind, NotSent
 from conformance.verdicts import (
     Evidence,
+    Finding,
     Outcome,
     Unjudged,
     held,
@@ -119,6 +120,22 @@ def not_asked(requirement: str, check: str, reason: str, exchanges: Iterable[Exc
         return inconclusive(requirement, check, f"{reason}: the run was cut before it could ask ({cut.why})",
                             Unjudged.RUN_CUT)
     return inconclusive(requirement, check, reason)
+
+
+def unless_cut_short(outcome: Outcome, record: Iterable[Exchange], what: str,
+                     *groups: Sequence[Exchange]) -> Outcome:
+    """`outcome`, except that a pass (HELD) becomes inconclusive (RUN_CUT) when the run's own bounds
+    cut it (`run_cut` over `record`) and left any of `groups` short: a group never asked (empty) or
+    with a request left undone. Each group is requests the rule's design relies on, asked in every
+    profile (`what` names them: "the cursor probe"); a pass on what came before the cut has not
+    earned the verdict the uncut run would give (a reviewer saw PAG-005 pass a cut run of a server
+    the uncut run fails)."""
+    if outcome.finding != Finding.HELD or (cut := run_cut(record)) is None:
+        return outcome
+    if all(group and all(e.left_undone is None for e in group) for group in groups):
+        return outcome
+    return inconclusive(outcome.requirement, outcome.check, f"{what} was cut short: the run was cut before it "
+                        f"could ask ({cut.why})", Unjudged.RUN_CUT)
 
 
 def lacking(requirement: str, check: str, reason: str, exchanges: Iterable[Exchange],

@@ -99,7 +99,7 @@ def judge_next_cursor(record: Record, run: RunContext, spec: Spec) -> Iterable[O
         yield unanswered("ENV-005", name, by_cursor[0])
         return
     if not by_cursor:
-        yield not_asked("ENV-005", name, "the next_cursor walk was not made or not answered", record)
+        yield not_asked("ENV-005", name, "the next_cursor walk was not made", record)
         return
     echoed = [p for p in by_cursor if p.has_more is True and next_cursor_of(p) is not None
               and next_cursor_of(p) == cursor_sent(p)]

@@ -13,8 +13,10 @@ from conformance.checks.common import (
     not_a_page,
     not_asked,
     unanswered,
+    unless_cut_short,
 )
 from conformance.checks.history import History
+from conformance.checks.pagination import BACKWARD_WALK, FORWARD_WALKS
 from conformance.checks.walks import cursor_sent, limit_bounds, limit_sent
 from conformance.exchange import Exchange
 from conformance.profiles import limits_to_try
@@ -161,13 +163,19 @@ def judge_accepted(record: Record, run: RunContext, spec: Spec) -> Iterable[Outc
 
     short = [e for e in pages if e.has_more is True and len(e.page_ids or []) != limit_sent(e)]
     full_pages = [e for e in pages if e.has_more is True]
-    yield violated("LIM-004", name, *[Evidence(
+    # The walks, forward and backward, and the cursor probe's pages (limit 5, both directions) are
+    # where pages say has_more: true in every profile; a run cut before they ended has not shown them all.
+    walks = [record.tagged(tag) for tag in (*FORWARD_WALKS, BACKWARD_WALK)
+             if tag != BACKWARD_WALK or spec.declares("ending_before")]
+    walks.append(record.tagged("cursor:after") + record.tagged("cursor:before"))
+    yield unless_cut_short(violated("LIM-004", name, *[Evidence(
         f"a page with has_more true held {plural(listed(e), 'session')}, not {limit_sent(e)}",
         expected=f"exactly {limit_sent(e)}", actual=str(listed(e)), exchanges=[e.seq])
         for e in short[:5]]) if short else (held("LIM-004", name, f"{plural(len(full_pages), 'page')} checked",
                                                  seqs(full_pages))
                                             if full_pages
-                                            else too_little_data("LIM-004", name, "no page said has_more: true"))
+                                            else too_little_data("LIM-004", name, "no page said has_more: true")),
+                           record, "the walks or the cursor probe", *walks)
 
 
 REJECTED_CHECK = "limit.rejected"

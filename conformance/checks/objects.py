@@ -213,7 +213,7 @@ def _judge_unique_ids(record: Record, name: str) -> Outcome:
     if walk.unanswered is not None:
         return unanswered("OBJ-004", name, walk.unanswered)
     if not walk.pages:
-        return not_asked("OBJ-004", name, "the reference walk was not made or not answered", record)
+        return not_asked("OBJ-004", name, "the reference walk was not made", record)
     if len(walk.ids) < 2:
         return lacking("OBJ-004", name, "the reference walk saw fewer than two sessions", record)
     ids = walk.ids

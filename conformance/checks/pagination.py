@@ -18,6 +18,7 @@ from conformance.checks.common import (
     not_asked,
     run_cut,
     unanswered,
+    unless_cut_short,
 )
 from conformance.checks.history import History
 from conformance.checks.walks import (
@@ -419,10 +420,14 @@ def judge_cursors(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
             yield lacking(req, name, "fewer than two sessions: cursors cannot be tested", record)
         return
     history = History.of(record)
-    yield _judge_targeted("PAG-004", name, after, "starting_after", stable_after(collection, history), history,
-                          record)
-    yield _judge_targeted("PAG-005", name, before, "ending_before", stable_before(collection, history), history,
-                          record)
+    # The cursor probe asks its cursors, after and before each, in every profile: cut short, it has
+    # not asked the ones a pass rests on.
+    yield unless_cut_short(_judge_targeted("PAG-004", name, after, "starting_after",
+                                           stable_after(collection, history), history, record),
+                           record, "the cursor probe", after + before)
+    yield unless_cut_short(_judge_targeted("PAG-005", name, before, "ending_before",
+                                           stable_before(collection, history), history, record),
+                           record, "the cursor probe", after + before)
 
     forward_pages = [p for tag in FORWARD_WALKS for p in record.tagged(tag)] + after
     yield _judge_has_more("PAG-007", name, forward_pages, collection, history, record, backward=False)

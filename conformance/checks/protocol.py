@@ -89,7 +89,7 @@ def judge_unknown_params(record: Record, run: RunContext, spec: Spec) -> Iterabl
         yield unanswered("ERR-003", name, lost)
         return
     if not baseline or not probes:
-        yield not_asked("ERR-003", name, "the unknown-parameter requests were not answered", record)
+        yield not_asked("ERR-003", name, "the unknown-parameter requests were not sent", record)
         return
     # Pages taken moments apart on a live account may differ by sessions created meanwhile.
     history = History.of(record)

@@ -54,7 +54,7 @@ def judge_version(record: Record, run: RunContext, spec: Spec) -> Iterable[Outco
         if (lost := first_unanswered(baseline + supported)) is not None:
             yield unanswered("VER-002", name, lost)
         elif not baseline or not supported:
-            yield not_asked("VER-002", name, "the supported-version request was not answered", record)
+            yield not_asked("VER-002", name, "the supported-version request was not sent", record)
         else:
             b, s = baseline[0], supported[0]
             # Pages taken moments apart on a live account may differ by sessions created meanwhile.
@@ -74,7 +74,7 @@ def _judge_unknown(name: str, unknown: list[Exchange], record: Record) -> Outcom
     if (lost := first_unanswered(unknown)) is not None:
         return unanswered("VER-003", name, lost)
     if not unknown:
-        return not_asked("VER-003", name, "the unknown-version requests were not answered", record)
+        return not_asked("VER-003", name, "the unknown-version requests were not sent", record)
     wrong = [e for e in unknown if e.status != 400 or not is_error_object(e)]
     return violated("VER-003", name, *[Evidence(
         f"{HEADER}: {e.request_headers.get(HEADER, '')[:40]!r} was not refused with 400 and an error object",
