@@ -474,13 +474,16 @@ def test_ctrl_c_while_lanes_wait_on_a_silent_target_exits_at_once(tmp_path: Path
     assert err.splitlines()[-1] == "checkout-conformance: interrupted."
 
 
-def _python_m(tmp_path: Path, main_py: str) -> tuple[int, str]:
-    """`python -m probe` with `main_py` as probe/__main__.py: (exit code, stderr)."""
+def _run_whose_work_is(tmp_path: Path, loading: str) -> tuple[int, str]:
+    """`python -m probe`, whose probe/__main__.py calls `cli.main(["run", ...])` with the run's work
+    replaced by `loading` (the source of a function `loading(args)`): (exit code, stderr)."""
     import subprocess
     import sys
 
     (tmp_path / "probe").mkdir()
-    (tmp_path / "probe" / "__main__.py").write_text(main_py)
+    (tmp_path / "probe" / "__main__.py").write_text(
+        "from conformance import cli\n" + loading + "cli._run = loading\n"
+        f"raise SystemExit(cli.main(['run', '--base-url', 'http://127.0.0.1:9', '--api-key', '{KEY}']))\n")
     done = subprocess.run([sys.executable, "-m", "probe"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     return done.returncode, done.stderr
 
@@ -489,27 +492,21 @@ def test_ctrl_c_inside_code_run_from_a_string_is_still_exit_130(tmp_path: Path) 
     # A dataclass's __init__ is generated and exec'd from a string as its module loads (cli loads
     # most of the suite lazily). A KeyboardInterrupt raised in there is marked unhandled by
     # CPython, which would end a `python -m` process with SIGINT (-2) after main returned 130.
-    code, err = _python_m(tmp_path, (
-        "from conformance import cli\n"
+    code, err = _run_whose_work_is(tmp_path, (
         "def loading(args):\n"
-        "    exec('raise KeyboardInterrupt', {})\n"
-        "cli._run = loading\n"
-        f"raise SystemExit(cli.main(['run', '--base-url', 'http://127.0.0.1:9', '--api-key', '{KEY}']))\n"))
+        "    exec('raise KeyboardInterrupt', {})\n"))
     assert (code, err) == (130, "checkout-conformance: interrupted.\n")
 
 
 def test_an_error_ctrl_c_caused_while_loading_is_reported_as_the_interruption(tmp_path: Path) -> None:
     # An extension loading when Ctrl-C comes turns the KeyboardInterrupt into an error of its own
     # (an ImportError from a C module, a PanicException from a Rust one): not an internal error.
-    code, err = _python_m(tmp_path, (
+    code, err = _run_whose_work_is(tmp_path, (
         "import os, signal, time\n"
-        "from conformance import cli\n"
         "def loading(args):\n"
         "    try:\n"
         "        os.kill(os.getpid(), signal.SIGINT)\n"
         "        time.sleep(30)\n"
         "    except KeyboardInterrupt:\n"
-        "        raise ImportError('PyCapsule_Import could not import module \"_socket\"') from None\n"
-        "cli._run = loading\n"
-        f"raise SystemExit(cli.main(['run', '--base-url', 'http://127.0.0.1:9', '--api-key', '{KEY}']))\n"))
+        "        raise ImportError('PyCapsule_Import could not import module \"_socket\"') from None\n"))
     assert (code, err) == (130, "checkout-conformance: interrupted.\n")

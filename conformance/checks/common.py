@@ -117,9 +117,19 @@ def not_asked(requirement: str, check: str, reason: str, exchanges: Iterable[Exc
     that is the cut's doing, and the outcome says so in its reason and as a value (RUN_CUT), as
     `lacking` does for too little data."""
     if (cut := run_cut(exchanges)) is not None:
-        return inconclusive(requirement, check, f"{reason}: the run was cut before it could ask ({cut.why})",
-                            Unjudged.RUN_CUT)
+        return cut_before_asking(requirement, check, reason, cut)
     return inconclusive(requirement, check, reason)
+
+
+def cut_reason(reason: str, cut: NotSent) -> str:
+    """`reason`, with why the run never asked: the words every rule a cut run left unasked ends in."""
+    return f"{reason}: the run was cut before it could ask ({cut.why})"
+
+
+def cut_before_asking(requirement: str, check: str, reason: str, cut: NotSent) -> Outcome:
+    """`requirement` inconclusive because the run's own `cut` came before it asked what `reason`
+    says was missing: said in the reason (`cut_reason`) and as a value (RUN_CUT)."""
+    return inconclusive(requirement, check, cut_reason(reason, cut), Unjudged.RUN_CUT)
 
 
 def unless_cut_short(outcome: Outcome, record: Iterable[Exchange], what: str,
@@ -134,8 +144,7 @@ def unless_cut_short(outcome: Outcome, record: Iterable[Exchange], what: str,
         return outcome
     if all(group and all(e.left_undone is None for e in group) for group in groups):
         return outcome
-    return inconclusive(outcome.requirement, outcome.check, f"{what} was cut short: the run was cut before it "
-                        f"could ask ({cut.why})", Unjudged.RUN_CUT)
+    return cut_before_asking(outcome.requirement, outcome.check, f"{what} was cut short", cut)
 
 
 def lacking(requirement: str, check: str, reason: str, exchanges: Iterable[Exchange],
@@ -143,10 +152,8 @@ def lacking(requirement: str, check: str, reason: str, exchanges: Iterable[Excha
     """Too little data to judge `requirement` (or, with `inapplicable`, nothing it applies to), said
     as `reason`; inconclusive instead when the run was cut (`run_cut`), as the data may be missing
     because the run never asked for it."""
-    cut = run_cut(exchanges)
-    if cut is not None:
-        return inconclusive(requirement, check, f"{reason}: the run was cut before it could ask ({cut.why})",
-                            Unjudged.RUN_CUT)
+    if (cut := run_cut(exchanges)) is not None:
+        return cut_before_asking(requirement, check, reason, cut)
     return skipped(requirement, check, reason) if inapplicable else too_little_data(requirement, check, reason)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from conformance.catalog import Catalog, default_catalog
 from conformance.checks.base import Check, Record, RunContext
-from conformance.checks.common import run_cut
+from conformance.checks.common import cut_reason, run_cut
 from conformance.checks.history import History
 from conformance.checks.identity import ids_changed
 from conformance.checks.registry import PROBES, checks_for
@@ -267,7 +267,7 @@ def _cut_run_reasons(verdicts: list[RequirementVerdict], exchanges: Sequence[Exc
     if (cut := run_cut(exchanges)) is None:
         return verdicts
     verdicts = [replace(v, verdict=Verdict.INCONCLUSIVE, lacks_data=False, unjudged=Unjudged.RUN_CUT,
-                        reason=f"{v.reason}: the run was cut before it could ask ({cut.why})")
+                        reason=cut_reason(v.reason, cut))
                 if v.verdict == Verdict.SKIP and v.lacks_data else v for v in verdicts]
     if cut.kind is Kind.DEADLINE:
         verdicts = [replace(v, reason=f"its requests were not sent: {cut.why}")
